@@ -1,0 +1,1 @@
+// BillingCore: PayTR and Stripe signing, plans, money. Pure: no I/O.

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Rollout builds against and the servers its tests start.
+# Idempotent; needs root (CI and the sandbox machines run as root).
+set -euo pipefail
+packages=(
+  libssh2-1-dev libcurl4-openssl-dev   # the C libraries behind SSHTransport and HTTPClient
+  openssh-server openssh-client        # the test hosts and `transport: openssh`
+  postgresql-15 postgresql-client-15   # backup/migrate/sql steps
+  supervisor                           # restart_service against a real process manager
+  python3-venv                         # the reference verifiers and billing app
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
