@@ -32,8 +32,8 @@ struct PlaybookChecker {
     private func checkTargets(in environments: [Inventory.Environment], all: [Inventory.Environment]) {
         let known = Set(all.flatMap { $0.groupNames.union($0.hosts.map(\.name)) })
         for step in playbook.steps + playbook.rollback {
-            for name in step.on {
-                let location = step.onLocation ?? step.location
+            for (index, name) in step.on.enumerated() {
+                let location = index < step.onLocations.count ? step.onLocations[index] : step.location
                 guard known.contains(name) else {
                     sink.error("'\(name)' in 'on:' is neither a group nor a host of the inventory", at: location,
                                suggestion: NameSuggestion.closest(to: name, in: known))

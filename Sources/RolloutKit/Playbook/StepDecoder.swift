@@ -61,8 +61,13 @@ struct StepDecoder {
         let rawOptions = optionEntries.map { TemplateEntry(key: $0.key.scalar ?? "", value: options.templateTree($0.value)) }
 
         var on: [String] = []
+        var onLocations: [SourceLocation] = []
         if let onNode = common.node("on") {
-            on = onNode.items.map { $0.compactMap { common.scalarText($0, key: "on") } } ?? common.scalarText(onNode, key: "on").map { [$0] } ?? []
+            for item in onNode.items ?? [onNode] {
+                guard let name = common.scalarText(item, key: "on") else { continue }
+                on.append(name)
+                onLocations.append(item.location)
+            }
         }
         let runOnce = common.bool("run_once") ?? false
         var when: Condition?
@@ -90,7 +95,7 @@ struct StepDecoder {
         return StepDefinition(
             name: explicitName ?? step.summary, step: step, options: rawOptions, on: on, runOnce: runOnce, when: when,
             timeout: timeout, retries: retries, delay: delay, register: register, ignoreFailure: ignoreFailure,
-            location: node.location, onLocation: common.has("on") ? common.keyLocation("on") : nil)
+            location: node.location, onLocations: onLocations)
     }
 
     /// No key names a kind: say which key was probably meant to, or list the kinds.

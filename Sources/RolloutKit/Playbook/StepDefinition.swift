@@ -25,8 +25,8 @@ public struct StepDefinition: Sendable {
     public var ignoreFailure: Bool
     /// Where the step starts (`deploy.yml:12:5`), for messages.
     public var location: SourceLocation
-    /// Where `on:` is written, for messages about its names.
-    public var onLocation: SourceLocation?
+    /// Where each name of `on:` is written, for messages about it.
+    public var onLocations: [SourceLocation]
 
     /// The kind's name: `shell`, `migrate`.
     public var kind: String { type(of: step).kind }
