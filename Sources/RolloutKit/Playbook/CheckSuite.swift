@@ -7,7 +7,7 @@ public struct CheckSuite: Sendable {
     public var checks: [HTTPCheck]
     /// The suite file as messages name it (or the playbook's, when inline).
     public var file: String
-    public var location: SourceLocation
+    public var location: FileLocation
 
     /// Every template in the suite, for load-time checks of the names it uses.
     public var templates: [Template] {
@@ -70,7 +70,7 @@ public struct HTTPCheck: Sendable {
     public var retries: Int
     /// Redirects are never followed unless asked.
     public var followRedirects: Bool
-    public var location: SourceLocation
+    public var location: FileLocation
 
     /// Every template of the check.
     public var templates: [Template] {

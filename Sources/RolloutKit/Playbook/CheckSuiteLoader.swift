@@ -9,7 +9,7 @@ public enum CheckSuiteLoader {
     static let methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
     /// Loads the suite at `url`; `name` is how messages name the file.
-    public static func load(_ url: URL, name: String, sink: DiagnosticSink, from origin: SourceLocation? = nil) -> CheckSuite? {
+    public static func load(_ url: URL, name: String, sink: DiagnosticSink, from origin: FileLocation? = nil) -> CheckSuite? {
         guard let root = YAMLDocument.load(url, name: name, into: &sink.diagnostics, from: origin) else { return nil }
         return decode(root, file: name, sink: sink)
     }

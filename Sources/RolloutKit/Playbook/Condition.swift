@@ -17,7 +17,7 @@ public struct Condition: Sendable, Hashable, CustomStringConvertible {
     public var source: String
 
     /// Parses `text`; the templates keep their locations in the file.
-    init(parsing text: String, at location: SourceLocation, fileText: String?) throws(TemplateSyntaxError) {
+    init(parsing text: String, at location: FileLocation, fileText: String?) throws(TemplateSyntaxError) {
         source = text
         let (leftText, comparison, rightText) = Self.split(text)
         let leftStart = location.advanced(by: text.unicodeScalars.count - text.drop { $0 == " " }.unicodeScalars.count)

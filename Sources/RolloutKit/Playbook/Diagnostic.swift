@@ -14,7 +14,7 @@ public struct Diagnostic: Sendable, Hashable, Codable, CustomStringConvertible {
     /// The name probably meant ("did you mean 'x'?"), when a close one exists.
     public var suggestion: String?
 
-    public init(_ severity: Severity, _ message: String, at location: SourceLocation, suggestion: String? = nil) {
+    public init(_ severity: Severity, _ message: String, at location: FileLocation, suggestion: String? = nil) {
         self.severity = severity
         self.file = location.file
         self.line = location.line
@@ -23,7 +23,7 @@ public struct Diagnostic: Sendable, Hashable, Codable, CustomStringConvertible {
         self.suggestion = suggestion
     }
 
-    public var location: SourceLocation { SourceLocation(file: file, line: line, column: column) }
+    public var location: FileLocation { FileLocation(file: file, line: line, column: column) }
 
     /// `file:line:column: error: message (did you mean 'x'?)`, the first line of the rendering.
     public var description: String {

@@ -10,11 +10,11 @@ public final class DiagnosticSink {
         self.machineDependentSeverity = machineDependentSeverity
     }
 
-    public func error(_ message: String, at location: SourceLocation, suggestion: String? = nil) {
+    public func error(_ message: String, at location: FileLocation, suggestion: String? = nil) {
         diagnostics.error(message, at: location, suggestion: suggestion)
     }
 
-    public func warning(_ message: String, at location: SourceLocation, suggestion: String? = nil) {
+    public func warning(_ message: String, at location: FileLocation, suggestion: String? = nil) {
         diagnostics.warning(message, at: location, suggestion: suggestion)
     }
 

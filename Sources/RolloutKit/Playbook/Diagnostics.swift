@@ -15,12 +15,12 @@ public struct Diagnostics: Sendable {
     public var warnings: [Diagnostic] { all.filter { $0.severity == .warning } }
 
     /// Records an error at `location`.
-    public mutating func error(_ message: String, at location: SourceLocation, suggestion: String? = nil) {
+    public mutating func error(_ message: String, at location: FileLocation, suggestion: String? = nil) {
         append(Diagnostic(.error, message, at: location, suggestion: suggestion))
     }
 
     /// Records a warning at `location`.
-    public mutating func warning(_ message: String, at location: SourceLocation, suggestion: String? = nil) {
+    public mutating func warning(_ message: String, at location: FileLocation, suggestion: String? = nil) {
         append(Diagnostic(.warning, message, at: location, suggestion: suggestion))
     }
 

@@ -22,11 +22,11 @@ public struct Host: Sendable, Hashable {
     public var groups: [String]
     public var vars: [TemplateEntry]
     /// Where the host is declared.
-    public var location: SourceLocation
+    public var location: FileLocation
 
     public init(
         name: String, address: String, port: Int = 22, user: String? = nil, transport: TransportKind = .ssh,
-        groups: [String] = [], vars: [TemplateEntry] = [], location: SourceLocation
+        groups: [String] = [], vars: [TemplateEntry] = [], location: FileLocation
     ) {
         self.name = name
         self.address = address

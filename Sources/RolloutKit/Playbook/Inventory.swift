@@ -7,7 +7,7 @@ public struct Inventory: Sendable {
         /// Groups declared with variables; groups named only by hosts have none.
         public var groups: [String: Group]
         public var hosts: [Host]
-        public var location: SourceLocation
+        public var location: FileLocation
 
         /// Every group name used in the environment, declared or named by a host.
         public var groupNames: Set<String> {
@@ -25,7 +25,7 @@ public struct Inventory: Sendable {
     public struct Group: Sendable {
         public var name: String
         public var vars: [TemplateEntry]
-        public var location: SourceLocation
+        public var location: FileLocation
     }
 
     /// Environments in written order.

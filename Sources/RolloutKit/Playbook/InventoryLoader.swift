@@ -8,7 +8,7 @@ public enum InventoryLoader {
     static let sshKeys = ["identity", "identity_passphrase_env", "known_hosts", "host_key_checking", "connect_timeout"]
 
     /// Loads the inventory at `url`; `name` is how messages name the file.
-    public static func load(_ url: URL, name: String, sink: DiagnosticSink, from origin: SourceLocation? = nil) -> Inventory? {
+    public static func load(_ url: URL, name: String, sink: DiagnosticSink, from origin: FileLocation? = nil) -> Inventory? {
         guard let root = YAMLDocument.load(url, name: name, into: &sink.diagnostics, from: origin) else { return nil }
         return decode(root, file: name, sink: sink)
     }
@@ -37,7 +37,7 @@ public enum InventoryLoader {
         return Inventory(environments: environments, ssh: ssh, file: file)
     }
 
-    private static func environment(_ name: String, _ node: YAMLNode, keyLocation: SourceLocation, sink: DiagnosticSink) -> Inventory.Environment {
+    private static func environment(_ name: String, _ node: YAMLNode, keyLocation: FileLocation, sink: DiagnosticSink) -> Inventory.Environment {
         let reader = OptionReader(node, context: "environment '\(name)'", allowed: environmentKeys, sink: sink)
         let vars = variables(reader, "vars")
         var groups: [String: Inventory.Group] = [:]
@@ -74,7 +74,7 @@ public enum InventoryLoader {
         return Inventory.Environment(name: name, vars: vars, groups: groups, hosts: hosts, location: keyLocation)
     }
 
-    private static func host(_ name: String, _ node: YAMLNode, keyLocation: SourceLocation, sink: DiagnosticSink) -> Host? {
+    private static func host(_ name: String, _ node: YAMLNode, keyLocation: FileLocation, sink: DiagnosticSink) -> Host? {
         let reader = OptionReader(node, context: "host '\(name)'", allowed: hostKeys, sink: sink)
         defer { reader.finish() }
         let address = reader.string("address", required: true)

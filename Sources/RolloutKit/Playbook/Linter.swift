@@ -1,14 +1,17 @@
-import Foundation
+public import Foundation
 
 /// What `rollout lint` does: tells each file's kind and checks it without connecting anywhere.
 public struct Linter: Sendable {
     /// Also resolve playbooks against this environment (then unset secrets are errors).
     public var environmentName: String?
     public var resolver: SecretResolver
+    /// Directory relative paths start from; nil is the current directory.
+    public var baseDirectory: URL?
 
-    public init(environmentName: String? = nil, resolver: SecretResolver = SecretResolver()) {
+    public init(environmentName: String? = nil, resolver: SecretResolver = SecretResolver(), baseDirectory: URL? = nil) {
         self.environmentName = environmentName
         self.resolver = resolver
+        self.baseDirectory = baseDirectory
     }
 
     /// Checks every file of `paths` (as the user wrote them) and returns all problems.
@@ -20,7 +23,7 @@ public struct Linter: Sendable {
 
     /// Checks one file.
     public func lint(_ path: String) -> Diagnostics {
-        let url = URL(fileURLWithPath: path)
+        let url = path.hasPrefix("/") ? URL(fileURLWithPath: path) : baseDirectory.map { $0.appendingPathComponent(path) } ?? URL(fileURLWithPath: path)
         let sink = DiagnosticSink(machineDependentSeverity: environmentName == nil ? .warning : .error)
         guard let root = YAMLDocument.load(url, name: path, into: &sink.diagnostics) else { return sink.diagnostics }
         switch FileKind.detect(root) {

@@ -9,7 +9,7 @@ public final class OptionReader {
     /// How messages name this mapping: "step 'Back up'", "host 'app1'".
     public let context: String
     /// Where the mapping starts.
-    public let location: SourceLocation
+    public let location: FileLocation
     public let sink: DiagnosticSink
     private var entries: [YAMLNode.Entry]
     private var allowed: [String]
@@ -23,7 +23,7 @@ public final class OptionReader {
         self.location = node.location
         self.sink = sink
         self.allowed = allowed
-        var seen: [String: SourceLocation] = [:]
+        var seen: [String: FileLocation] = [:]
         var kept: [YAMLNode.Entry] = []
         if let nodeEntries = node.entries {
             for entry in nodeEntries {
@@ -45,7 +45,7 @@ public final class OptionReader {
     }
 
     /// A reader over already-collected entries (a step's options gathered from two places).
-    init(entries: [YAMLNode.Entry], context: String, location: SourceLocation, allowed: [String], sink: DiagnosticSink) {
+    init(entries: [YAMLNode.Entry], context: String, location: FileLocation, allowed: [String], sink: DiagnosticSink) {
         self.context = context
         self.location = location
         self.sink = sink
@@ -71,7 +71,7 @@ public final class OptionReader {
     }
 
     /// Where `key` is written, for messages about its value as a whole.
-    public func keyLocation(_ key: String) -> SourceLocation {
+    public func keyLocation(_ key: String) -> FileLocation {
         entries.first { $0.key.scalar == key }?.key.location ?? location
     }
 

@@ -16,7 +16,7 @@ struct PlaybookChecker {
         if let environmentName {
             guard let environment = inventory.environment(environmentName) else {
                 sink.error("no environment '\(environmentName)' in \(inventory.file) (it has \(inventory.environments.map(\.name).joined(separator: ", ")))",
-                           at: SourceLocation(file: inventory.file, line: 1, column: 1),
+                           at: FileLocation(file: inventory.file, line: 1, column: 1),
                            suggestion: NameSuggestion.closest(to: environmentName, in: inventory.environments.map(\.name)))
                 return
             }
@@ -62,7 +62,7 @@ struct PlaybookChecker {
 
         var upcoming: [String: [String]] = [:]
         for (index, step) in allSteps.enumerated() {
-            var later: [String: SourceLocation] = [:]
+            var later: [String: FileLocation] = [:]
             for laterStep in allSteps[(index + 1)...].reversed() {
                 if let register = laterStep.register, upcoming[register] == nil { later[register] = laterStep.location }
             }
@@ -82,7 +82,7 @@ struct PlaybookChecker {
             environment: processEnvironment, secretNames: secretNames, host: host, upcomingRegistrations: upcoming)
     }
 
-    private func check(_ template: Template, in scope: Scope, fallback: SourceLocation, laterRegistrations: [String: SourceLocation]) {
+    private func check(_ template: Template, in scope: Scope, fallback: FileLocation, laterRegistrations: [String: FileLocation]) {
         for reference in template.references {
             do {
                 _ = try scope.value(of: reference)

@@ -17,9 +17,9 @@ public struct SecretDeclaration: Sendable, Hashable {
     public var name: String
     public var source: Source
     /// Where the secret is declared.
-    public var location: SourceLocation
+    public var location: FileLocation
 
-    public init(name: String, source: Source, location: SourceLocation) {
+    public init(name: String, source: Source, location: FileLocation) {
         self.name = name
         self.source = source
         self.location = location

@@ -61,7 +61,7 @@ struct StepDecoder {
         let rawOptions = optionEntries.map { TemplateEntry(key: $0.key.scalar ?? "", value: options.templateTree($0.value)) }
 
         var on: [String] = []
-        var onLocations: [SourceLocation] = []
+        var onLocations: [FileLocation] = []
         if let onNode = common.node("on") {
             for item in onNode.items ?? [onNode] {
                 guard let name = common.scalarText(item, key: "on") else { continue }
@@ -99,7 +99,7 @@ struct StepDecoder {
     }
 
     /// No key names a kind: say which key was probably meant to, or list the kinds.
-    private func reportMissingKind(_ entries: [YAMLNode.Entry], at location: SourceLocation) {
+    private func reportMissingKind(_ entries: [YAMLNode.Entry], at location: FileLocation) {
         let others = entries.filter { $0.key.scalar.map { !StepDefinition.commonKeys.contains($0) } ?? false }
         if let guess = others.first, let key = guess.key.scalar {
             sink.error("unknown step kind '\(key)'", at: guess.key.location,

@@ -24,9 +24,9 @@ public struct StepDefinition: Sendable {
     /// A failure is reported but does not stop the deploy or trigger a rollback.
     public var ignoreFailure: Bool
     /// Where the step starts (`deploy.yml:12:5`), for messages.
-    public var location: SourceLocation
+    public var location: FileLocation
     /// Where each name of `on:` is written, for messages about it.
-    public var onLocations: [SourceLocation]
+    public var onLocations: [FileLocation]
 
     /// The kind's name: `shell`, `migrate`.
     public var kind: String { type(of: step).kind }

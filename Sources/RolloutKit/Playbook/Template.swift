@@ -17,7 +17,7 @@ public struct Template: Sendable, Hashable, CustomStringConvertible {
         /// The dotted path, split: `["secrets", "paytr_key"]`.
         public var path: [String]
         /// Where `{{` stands in the file, when the template came from one.
-        public var location: SourceLocation?
+        public var location: FileLocation?
 
         public var description: String { path.joined(separator: ".") }
     }
@@ -34,7 +34,7 @@ public struct Template: Sendable, Hashable, CustomStringConvertible {
 
     /// Parses `text`. `location` is where the text starts in its file, and `fileText` the whole
     /// file, so each reference gets its own line and column; both are optional.
-    public init(parsing text: String, at location: SourceLocation? = nil, fileText: String? = nil) throws(TemplateSyntaxError) {
+    public init(parsing text: String, at location: FileLocation? = nil, fileText: String? = nil) throws(TemplateSyntaxError) {
         source = text
         segments = try TemplateParser(text: text, location: location, fileText: fileText).parse()
     }
@@ -72,14 +72,14 @@ public struct Template: Sendable, Hashable, CustomStringConvertible {
 public struct TemplateSyntaxError: Error, Sendable, Hashable, CustomStringConvertible {
     public var message: String
     /// Where the problem is, when the template came from a file.
-    public var location: SourceLocation?
+    public var location: FileLocation?
     public var description: String { message }
 }
 
 /// Splits template text into literal runs and references.
 private struct TemplateParser {
     let text: String
-    let location: SourceLocation?
+    let location: FileLocation?
     let fileText: String?
 
     func parse() throws(TemplateSyntaxError) -> [Template.Segment] {
@@ -126,7 +126,7 @@ private struct TemplateParser {
     /// The location of the `occurrence`-th `{{` of this template. With the file's text it is
     /// found in the file (right for quoted and multi-line scalars too); otherwise it is
     /// counted along the first line.
-    private func locate(occurrence: Int, offset: Int) -> SourceLocation? {
+    private func locate(occurrence: Int, offset: Int) -> FileLocation? {
         guard let location else { return nil }
         guard let fileText else { return location.advanced(by: offset) }
         let scalars = Array(fileText.unicodeScalars)
@@ -138,7 +138,7 @@ private struct TemplateParser {
         var seen = 0
         while index + 1 < scalars.count {
             if scalars[index] == "{", scalars[index + 1] == "{" {
-                if seen == occurrence { return SourceLocation(file: location.file, line: line, column: column) }
+                if seen == occurrence { return FileLocation(file: location.file, line: line, column: column) }
                 seen += 1
                 index += 2
                 column += 2

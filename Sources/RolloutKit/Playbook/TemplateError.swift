@@ -15,7 +15,7 @@ public struct TemplateError: Error, Sendable, Hashable, CustomStringConvertible 
     /// The reference as written: `secrets.paytr_key`.
     public var reference: String
     /// Where the reference is, when known.
-    public var location: SourceLocation?
+    public var location: FileLocation?
     /// One line saying what is wrong.
     public var message: String
     /// A close existing name, for "did you mean".

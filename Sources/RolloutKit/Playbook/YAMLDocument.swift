@@ -15,29 +15,29 @@ enum YAMLDocument {
             let (message, mark) = describe(error)
             diagnostics.error(
                 "YAML syntax: \(message)",
-                at: SourceLocation(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1))
+                at: FileLocation(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1))
             return nil
         } catch {
-            diagnostics.error("YAML syntax: \(error)", at: SourceLocation(file: file, line: 1, column: 1))
+            diagnostics.error("YAML syntax: \(error)", at: FileLocation(file: file, line: 1, column: 1))
             return nil
         }
         guard let root else {
-            diagnostics.error("the file is empty", at: SourceLocation(file: file, line: 1, column: 1))
+            diagnostics.error("the file is empty", at: FileLocation(file: file, line: 1, column: 1))
             return nil
         }
         return convert(root, file: file)
     }
 
     /// Reads and parses the file at `url`; `name` is how messages name it.
-    static func load(_ url: URL, name: String, into diagnostics: inout Diagnostics, from origin: SourceLocation? = nil) -> YAMLNode? {
+    static func load(_ url: URL, name: String, into diagnostics: inout Diagnostics, from origin: FileLocation? = nil) -> YAMLNode? {
         guard let data = FileManager.default.contents(atPath: url.path) else {
-            let location = origin ?? SourceLocation(file: name, line: 1, column: 1)
+            let location = origin ?? FileLocation(file: name, line: 1, column: 1)
             let exists = FileManager.default.fileExists(atPath: url.path)
             diagnostics.error(exists ? "cannot read '\(name)': permission denied" : "no such file: '\(name)'", at: location)
             return nil
         }
         guard let text = String(data: data, encoding: .utf8) else {
-            diagnostics.error("'\(name)' is not UTF-8 text", at: origin ?? SourceLocation(file: name, line: 1, column: 1))
+            diagnostics.error("'\(name)' is not UTF-8 text", at: origin ?? FileLocation(file: name, line: 1, column: 1))
             return nil
         }
         return parse(text, file: name, into: &diagnostics)
@@ -45,7 +45,7 @@ enum YAMLDocument {
 
     private static func convert(_ node: Node, file: String) -> YAMLNode {
         let mark = node.mark
-        let location = SourceLocation(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1)
+        let location = FileLocation(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1)
         switch node {
         case .scalar(let scalar):
             let quoted = scalar.style == .singleQuoted || scalar.style == .doubleQuoted

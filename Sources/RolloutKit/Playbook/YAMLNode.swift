@@ -19,9 +19,9 @@ public struct YAMLNode: Sendable, Hashable {
 
     public var value: Value
     /// Where the node starts.
-    public var location: SourceLocation
+    public var location: FileLocation
 
-    public init(_ value: Value, at location: SourceLocation) {
+    public init(_ value: Value, at location: FileLocation) {
         self.value = value
         self.location = location
     }

@@ -37,9 +37,9 @@ public struct StepDecodingContext: Sendable {
     /// Directory of the file the step is written in; relative paths are taken from here.
     public var directory: URL
     /// Where the step starts.
-    public var location: SourceLocation
+    public var location: FileLocation
 
-    public init(directory: URL, location: SourceLocation) {
+    public init(directory: URL, location: FileLocation) {
         self.directory = directory
         self.location = location
     }

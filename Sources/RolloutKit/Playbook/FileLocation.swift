@@ -1,6 +1,6 @@
 /// A place in a source file: 1-based line and column (columns count Unicode scalars, as libyaml
 /// does), for messages like `deploy.yml:12:7`.
-public struct SourceLocation: Sendable, Hashable, Codable, CustomStringConvertible {
+public struct FileLocation: Sendable, Hashable, Codable, CustomStringConvertible {
     /// The file as the user named it (relative paths stay relative, so messages stay short).
     public var file: String
     public var line: Int
@@ -16,7 +16,7 @@ public struct SourceLocation: Sendable, Hashable, Codable, CustomStringConvertib
     public var description: String { "\(file):\(line):\(column)" }
 
     /// The location `count` scalars further along the same line.
-    func advanced(by count: Int) -> SourceLocation {
-        SourceLocation(file: file, line: line, column: column + count)
+    public func advanced(by count: Int) -> FileLocation {
+        FileLocation(file: file, line: line, column: column + count)
     }
 }
