@@ -9,6 +9,14 @@ public struct Inventory: Sendable {
         public var hosts: [Host]
         public var location: FileLocation
 
+        public init(name: String, vars: [TemplateEntry] = [], groups: [String: Group] = [:], hosts: [Host], location: FileLocation) {
+            self.name = name
+            self.vars = vars
+            self.groups = groups
+            self.hosts = hosts
+            self.location = location
+        }
+
         /// Every group name used in the environment, declared or named by a host.
         public var groupNames: Set<String> {
             Set(groups.keys).union(hosts.flatMap(\.groups))
@@ -26,6 +34,12 @@ public struct Inventory: Sendable {
         public var name: String
         public var vars: [TemplateEntry]
         public var location: FileLocation
+
+        public init(name: String, vars: [TemplateEntry], location: FileLocation) {
+            self.name = name
+            self.vars = vars
+            self.location = location
+        }
     }
 
     /// Environments in written order.
@@ -33,6 +47,12 @@ public struct Inventory: Sendable {
     public var ssh: SSHSettings
     /// The inventory file as messages name it.
     public var file: String
+
+    public init(environments: [Environment], ssh: SSHSettings = SSHSettings(), file: String) {
+        self.environments = environments
+        self.ssh = ssh
+        self.file = file
+    }
 
     /// The environment called `name`.
     public func environment(_ name: String) -> Environment? {
