@@ -70,8 +70,10 @@ public struct PlanText: Sendable {
             if let register = step.register { extras.append("register \(register)") }
             if !extras.isEmpty { lines.append("   " + extras.joined(separator: ", ")) }
 
+            // A check step's requests are listed one per line below instead.
+            let options = step.step is CheckStep ? step.options.filter { $0.key != "checks" } : step.options
             let perHost = hosts.map { host in
-                (host.name, step.options.flatMap { render($0, in: scope(for: host, upcoming: upcoming, preview: true), indent: "   ") })
+                (host.name, options.flatMap { render($0, in: scope(for: host, upcoming: upcoming, preview: true), indent: "   ") })
             }
             if let first = perHost.first, perHost.allSatisfy({ $0.1 == first.1 }) {
                 lines += first.1
@@ -82,6 +84,7 @@ public struct PlanText: Sendable {
                 }
             }
             if let check = step.step as? CheckStep {
+                lines.append("   checks:")
                 for httpCheck in check.suite.checks {
                     lines.append("     - \(httpCheck.name) → expect \(httpCheck.expect.status.map(String.init).joined(separator: " or "))")
                 }
