@@ -1,0 +1,87 @@
+/// A list of HTTP checks (an endpoint table of a runbook), from a file or inline in a `check` step.
+public struct CheckSuite: Sendable {
+    public var name: String
+    /// Prefix of every relative request path.
+    public var baseURL: Template?
+    public var defaults: HTTPCheck.Defaults
+    public var checks: [HTTPCheck]
+    /// The suite file as messages name it (or the playbook's, when inline).
+    public var file: String
+    public var location: FileLocation
+
+    /// Every template in the suite, for load-time checks of the names it uses.
+    public var templates: [Template] {
+        (baseURL.map { [$0] } ?? []) + checks.flatMap(\.templates)
+    }
+}
+
+/// One request and what its response must look like.
+public struct HTTPCheck: Sendable {
+    /// Settings every check of a suite inherits.
+    public struct Defaults: Sendable, Hashable {
+        public var timeout: Duration = .seconds(10)
+        public var retries: Int = 0
+        public var delay: Duration = .seconds(1)
+
+        public init() {}
+    }
+
+    /// A request body.
+    public enum Body: Sendable, Hashable {
+        /// `application/x-www-form-urlencoded` fields, in order.
+        case form([TemplateEntry])
+        /// A JSON document.
+        case json(TemplateValue)
+        /// Raw text, sent as is.
+        case raw(Template)
+    }
+
+    /// What a response header must be.
+    public enum HeaderExpectation: Sendable, Hashable {
+        /// Exactly this value.
+        case equals(Template)
+        /// A regular expression it must match somewhere (written `~ regex`).
+        case matches(String)
+    }
+
+    /// What the response must show.
+    public struct Expectation: Sendable {
+        /// Acceptable status codes (default 200).
+        public var status: [Int] = [200]
+        /// Header name → expectation.
+        public var headers: [(name: String, expectation: HeaderExpectation)] = []
+        /// Texts the body must contain.
+        public var bodyContains: [Template] = []
+        /// Slowest acceptable total time.
+        public var maxTime: Duration?
+
+        public init() {}
+    }
+
+    /// A label for reports; default the request line.
+    public var name: String
+    public var method: String
+    /// Path (joined to the suite's base_url) or a full URL.
+    public var path: Template
+    public var headers: [TemplateEntry]
+    public var body: Body?
+    public var expect: Expectation
+    public var timeout: Duration
+    public var retries: Int
+    /// Redirects are never followed unless asked.
+    public var followRedirects: Bool
+    public var location: FileLocation
+
+    /// Every template of the check.
+    public var templates: [Template] {
+        var all = [path] + headers.flatMap(\.value.templates) + expect.bodyContains
+        switch body {
+        case .form(let fields): all += fields.flatMap(\.value.templates)
+        case .json(let value): all += value.templates
+        case .raw(let text): all.append(text)
+        case nil: break
+        }
+        for header in expect.headers { if case .equals(let template) = header.expectation { all.append(template) } }
+        return all
+    }
+}

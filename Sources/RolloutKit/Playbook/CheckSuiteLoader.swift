@@ -1,0 +1,122 @@
+public import Foundation
+
+/// Reads check suites (a file, or the inline `checks:` of a step), reporting every problem.
+public enum CheckSuiteLoader {
+    static let suiteKeys = ["name", "base_url", "defaults", "checks"]
+    static let defaultsKeys = ["timeout", "retries", "delay"]
+    static let checkKeys = ["name", "request", "headers", "form", "json", "body", "expect", "timeout", "retries", "follow_redirects"]
+    static let expectKeys = ["status", "header", "body_contains", "max_ms"]
+    static let methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+    /// Loads the suite at `url`; `name` is how messages name the file.
+    public static func load(_ url: URL, name: String, sink: DiagnosticSink, from origin: FileLocation? = nil) -> CheckSuite? {
+        guard let root = YAMLDocument.load(url, name: name, into: &sink.diagnostics, from: origin) else { return nil }
+        return decode(root, file: name, sink: sink)
+    }
+
+    /// Decodes an already parsed suite.
+    static func decode(_ root: YAMLNode, file: String, sink: DiagnosticSink) -> CheckSuite {
+        let reader = OptionReader(root, context: "the check suite", allowed: suiteKeys, sink: sink)
+        let name = reader.string("name") ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
+        let suite = decode(reader, name: name, file: file)
+        reader.finish()
+        return suite
+    }
+
+    /// Reads `base_url`, `defaults` and `checks` from `reader` (a suite file or a check step).
+    static func decode(_ reader: OptionReader, name: String, file: String) -> CheckSuite {
+        let baseURL = reader.template("base_url")
+        var defaults = HTTPCheck.Defaults()
+        if let defaultsReader = reader.mapping("defaults", allowed: defaultsKeys) {
+            if let timeout = defaultsReader.duration("timeout") { defaults.timeout = timeout }
+            if let retries = defaultsReader.int("retries", in: 0...100) { defaults.retries = retries }
+            if let delay = defaultsReader.duration("delay") { defaults.delay = delay }
+        }
+        var checks: [HTTPCheck] = []
+        if let node = reader.node("checks", required: true) {
+            if let items = node.items {
+                if items.isEmpty { reader.sink.error("'checks' is empty; add at least one request", at: node.location) }
+                checks = items.compactMap { check($0, defaults: defaults, baseURL: baseURL, sink: reader.sink) }
+            } else {
+                reader.sink.error("'checks' must be a list of checks, found \(node.kindDescription)", at: node.location)
+            }
+        }
+        return CheckSuite(name: name, baseURL: baseURL, defaults: defaults, checks: checks, file: file, location: reader.location)
+    }
+
+    private static func check(_ node: YAMLNode, defaults: HTTPCheck.Defaults, baseURL: Template?, sink: DiagnosticSink) -> HTTPCheck? {
+        let reader = OptionReader(node, context: "a check", allowed: checkKeys, sink: sink)
+        defer { reader.finish() }
+        guard let requestNode = reader.node("request", required: true), let request = reader.scalarText(requestNode, key: "request") else {
+            return nil
+        }
+        let parts = request.split(separator: " ", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+        guard parts.count == 2, !parts[1].isEmpty else {
+            sink.error("'request' must be 'METHOD /path', like 'GET /health', found '\(request)'", at: requestNode.location)
+            return nil
+        }
+        let method = parts[0].uppercased()
+        if !methods.contains(method) {
+            sink.error("'\(parts[0])' is not an HTTP method (use \(methods.joined(separator: ", ")))", at: requestNode.location,
+                       suggestion: NameSuggestion.closest(to: method, in: methods))
+        }
+        let pathOffset = request.unicodeScalars.count - parts[1].unicodeScalars.count
+        let pathNode = YAMLNode(.scalar(parts[1], quoted: false), at: requestNode.location.advanced(by: pathOffset))
+        guard let path = reader.templateValue(pathNode, key: "request") else { return nil }
+        let isAbsolute = parts[1].hasPrefix("http://") || parts[1].hasPrefix("https://")
+        if !isAbsolute, !parts[1].hasPrefix("/"), !parts[1].hasPrefix("{{") {
+            sink.error("the path of 'request' must start with '/' or be a full http(s) URL, found '\(parts[1])'", at: pathNode.location)
+        }
+        if !isAbsolute, baseURL == nil, !parts[1].hasPrefix("{{") {
+            sink.error("'\(parts[1])' is relative but the suite has no 'base_url'", at: pathNode.location)
+        }
+
+        reader.atMostOne(of: ["form", "json", "body"])
+        var body: HTTPCheck.Body?
+        if let form = reader.templateMap("form") { body = .form(form) }
+        if let json = reader.value("json") { body = .json(json) }
+        if let raw = reader.template("body") { body = .raw(raw) }
+
+        var expect = HTTPCheck.Expectation()
+        if let expectReader = reader.mapping("expect", context: "'expect'", allowed: expectKeys) {
+            if let status = expectReader.ints("status", in: 100...599) { expect.status = status }
+            if let headerNode = expectReader.node("header") {
+                expect.headers = headerExpectations(headerNode, reader: expectReader)
+            }
+            if let contains = expectReader.templates("body_contains") { expect.bodyContains = contains }
+            if let maxMs = expectReader.int("max_ms", in: 1...3_600_000) { expect.maxTime = .milliseconds(maxMs) }
+        }
+        return HTTPCheck(
+            name: reader.string("name") ?? "\(method) \(parts[1])",
+            method: method, path: path,
+            headers: reader.templateMap("headers") ?? [],
+            body: body, expect: expect,
+            timeout: reader.duration("timeout") ?? defaults.timeout,
+            retries: reader.int("retries", in: 0...100) ?? defaults.retries,
+            followRedirects: reader.bool("follow_redirects") ?? false,
+            location: node.location)
+    }
+
+    private static func headerExpectations(_ node: YAMLNode, reader: OptionReader) -> [(name: String, expectation: HTTPCheck.HeaderExpectation)] {
+        guard let entries = node.entries else {
+            reader.sink.error("'header' must map header names to expected values, found \(node.kindDescription)", at: node.location)
+            return []
+        }
+        var result: [(name: String, expectation: HTTPCheck.HeaderExpectation)] = []
+        for entry in entries {
+            guard let name = reader.scalarText(entry.key, key: "header"), let text = reader.scalarText(entry.value, key: name) else { continue }
+            if text.hasPrefix("~") {
+                let pattern = text.dropFirst().trimmingCharacters(in: .whitespaces)
+                do {
+                    _ = try NSRegularExpression(pattern: pattern)
+                    result.append((name, .matches(pattern)))
+                } catch {
+                    reader.sink.error("'\(pattern)' is not a valid regular expression", at: entry.value.location)
+                }
+            } else if let template = reader.templateValue(entry.value, key: name) {
+                result.append((name, .equals(template)))
+            }
+        }
+        return result
+    }
+}

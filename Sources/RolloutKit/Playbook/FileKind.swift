@@ -1,0 +1,20 @@
+/// What a YAML file is, told from its top-level keys.
+public enum FileKind: String, Sendable, Hashable {
+    /// Has `steps:`.
+    case playbook
+    /// Has `environments:`.
+    case inventory
+    /// Has `checks:`.
+    case checkSuite = "check suite"
+    /// A bare list of steps, for `include:`.
+    case stepList = "step list"
+
+    /// The kind of the parsed document `root`, or nil when it is none of them.
+    static func detect(_ root: YAMLNode) -> FileKind? {
+        if root.items != nil { return .stepList }
+        if root["steps"] != nil { return root["inventory"] != nil || root["name"] != nil ? .playbook : .stepList }
+        if root["environments"] != nil { return .inventory }
+        if root["checks"] != nil { return .checkSuite }
+        return nil
+    }
+}

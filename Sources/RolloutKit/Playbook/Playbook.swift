@@ -1,0 +1,56 @@
+public import Foundation
+
+/// A deployment as a playbook file describes it, loaded and checked.
+public struct Playbook: Sendable {
+    /// How rolling batches are sized.
+    public enum Serial: Sendable, Hashable, CustomStringConvertible {
+        /// This many hosts at a time.
+        case count(Int)
+        /// This share of the hosts at a time (rounded up, at least one).
+        case percent(Int)
+
+        public var description: String {
+            switch self {
+            case .count(let n): String(n)
+            case .percent(let p): "\(p)%"
+            }
+        }
+
+        /// Hosts per batch for `total` hosts.
+        public func batchSize(of total: Int) -> Int {
+            switch self {
+            case .count(let n): max(1, min(n, total))
+            case .percent(let p): max(1, Int((Double(total * p) / 100).rounded(.up)))
+            }
+        }
+    }
+
+    public var name: String
+    /// The playbook file as messages name it.
+    public var file: String
+    /// The playbook file's absolute location.
+    public var url: URL
+    /// The inventory file, resolved relative to the playbook; nil when none is named.
+    public var inventoryURL: URL?
+    public var vars: [TemplateEntry]
+    public var secrets: [SecretDeclaration]
+    public var steps: [StepDefinition]
+    /// Steps run after the automatic undo when a deploy fails.
+    public var rollback: [StepDefinition]
+    /// Where each host keeps the lock, run records and backups (default `~/.rollout/<name>`).
+    public var stateDir: Template
+    /// Hosts worked on in parallel (default 10).
+    public var forks: Int
+    public var serial: Serial?
+    /// Stop when more than this share of a batch's hosts failed (default 0: any failure stops).
+    public var maxFailPercentage: Int
+    /// SHA-256 (hex) of the playbook's content with includes expanded, ignoring comments and
+    /// layout; `--resume` refuses to continue a run when it changed.
+    public var contentHash: String
+}
+
+/// A playbook with its inventory, as `rollout lint`, `plan` and `run` load them.
+public struct LoadedPlaybook: Sendable {
+    public var playbook: Playbook
+    public var inventory: Inventory?
+}

@@ -1,0 +1,113 @@
+/// The checks that need the whole playbook and its inventory: names in `on:`, every `{{ }}`
+/// reference on every host it will run on, the order of `register:`s, and risky steps.
+struct PlaybookChecker {
+    let loaded: LoadedPlaybook
+    let environmentName: String?
+    let overrides: [String: String]
+    let processEnvironment: [String: String]
+    let sink: DiagnosticSink
+
+    private var playbook: Playbook { loaded.playbook }
+
+    func check() {
+        checkMigrations()
+        guard let inventory = loaded.inventory else { return }
+        var environments = inventory.environments
+        if let environmentName {
+            guard let environment = inventory.environment(environmentName) else {
+                sink.error("no environment '\(environmentName)' in \(inventory.file) (it has \(inventory.environments.map(\.name).joined(separator: ", ")))",
+                           at: FileLocation(file: inventory.file, line: 1, column: 1),
+                           suggestion: NameSuggestion.closest(to: environmentName, in: inventory.environments.map(\.name)))
+                return
+            }
+            environments = [environment]
+        }
+        checkTargets(in: environments, all: inventory.environments)
+        for environment in environments {
+            checkReferences(in: environment)
+        }
+    }
+
+    /// Every name in `on:` must be a group or host; with `-e`, it must reach a host there.
+    private func checkTargets(in environments: [Inventory.Environment], all: [Inventory.Environment]) {
+        let known = Set(all.flatMap { $0.groupNames.union($0.hosts.map(\.name)) })
+        for step in playbook.steps + playbook.rollback {
+            for (index, name) in step.on.enumerated() {
+                let location = index < step.onLocations.count ? step.onLocations[index] : step.location
+                guard known.contains(name) else {
+                    sink.error("'\(name)' in 'on:' is neither a group nor a host of the inventory", at: location,
+                               suggestion: NameSuggestion.closest(to: name, in: known))
+                    continue
+                }
+                if let environmentName, environments.allSatisfy({ $0.hosts(matching: name).isEmpty }) {
+                    sink.error("'\(name)' in 'on:' matches no host in environment '\(environmentName)'", at: location)
+                }
+            }
+        }
+    }
+
+    /// Renders every template on every host it will run on, as far as is known before the run.
+    private func checkReferences(in environment: Inventory.Environment) {
+        let secretNames = Set(playbook.secrets.map(\.name))
+        let allSteps = playbook.steps + playbook.rollback
+
+        // Playbook-level templates, on every host.
+        for host in environment.hosts {
+            let scope = scopeFor(host: host, in: environment, secretNames: secretNames, upcoming: [:])
+            let topTemplates = [playbook.stateDir] + playbook.vars.flatMap(\.value.templates)
+                + environment.vars.flatMap(\.value.templates) + host.vars.flatMap(\.value.templates)
+                + host.groups.flatMap { environment.groups[$0]?.vars.flatMap(\.value.templates) ?? [] }
+            for template in topTemplates { check(template, in: scope, fallback: host.location, laterRegistrations: [:]) }
+        }
+
+        var upcoming: [String: [String]] = [:]
+        for (index, step) in allSteps.enumerated() {
+            var later: [String: FileLocation] = [:]
+            for laterStep in allSteps[(index + 1)...].reversed() {
+                if let register = laterStep.register, upcoming[register] == nil { later[register] = laterStep.location }
+            }
+            for host in environment.targets(of: step) {
+                let scope = scopeFor(host: host, in: environment, secretNames: secretNames, upcoming: upcoming)
+                for template in step.templates {
+                    check(template, in: scope, fallback: step.location, laterRegistrations: later)
+                }
+            }
+            if let register = step.register { upcoming[register] = type(of: step.step).resultFields }
+        }
+    }
+
+    private func scopeFor(host: Host, in environment: Inventory.Environment, secretNames: Set<String>, upcoming: [String: [String]]) -> Scope {
+        Scope(
+            vars: VariablePrecedence.merged(playbook: playbook.vars, environment: environment, host: host, overrides: overrides),
+            environment: processEnvironment, secretNames: secretNames, host: host, upcomingRegistrations: upcoming)
+    }
+
+    private func check(_ template: Template, in scope: Scope, fallback: FileLocation, laterRegistrations: [String: FileLocation]) {
+        for reference in template.references {
+            do {
+                _ = try scope.value(of: reference)
+            } catch {
+                guard error.kind != .notYetKnown else { continue }
+                let location = error.location ?? reference.location ?? fallback
+                if error.kind == .undefined, reference.path.count <= 2, let later = laterRegistrations[reference.path[0]], scope.vars[reference.path[0]] == nil {
+                    sink.error("'\(reference.path[0])' is registered by a later step (line \(later.line)); a step can only read results of steps before it",
+                               at: location)
+                    continue
+                }
+                let severity: Diagnostic.Severity = reference.path[0] == "env" ? sink.machineDependentSeverity : .error
+                sink.diagnostics.append(Diagnostic(severity, error.message, at: location, suggestion: error.suggestion))
+            }
+        }
+    }
+
+    /// A migration with nothing to undo it is the riskiest step a deploy can take.
+    private func checkMigrations() {
+        var backedUp = false
+        for step in playbook.steps {
+            if step.step is BackupDatabaseStep { backedUp = true }
+            if let migrate = step.step as? MigrateStep, migrate.undo == nil, !backedUp {
+                sink.warning("this migration cannot be undone: add a 'backup_database' step before it, or an 'undo:' command", at: step.location)
+            }
+        }
+    }
+}

@@ -1,0 +1,203 @@
+public import Foundation
+import Crypto
+
+/// Loads a playbook, its includes, its inventory and its check suites, and checks everything
+/// that can be checked without connecting: every problem ends up in one `Diagnostics`.
+public struct PlaybookLoader: Sendable {
+    static let topKeys = ["name", "inventory", "vars", "secrets", "steps", "rollback", "state_dir", "forks", "serial", "max_fail_percentage"]
+
+    /// The environment (`-e`) to check the playbook against; nil checks every environment of
+    /// the inventory.
+    public var environmentName: String?
+    /// `--var name=value` overrides.
+    public var overrides: [String: String]
+    /// Read the secrets (needed to run or plan). When false they are only declared.
+    public var resolveSecrets: Bool
+    /// Problems that depend on this machine (unset secrets and environment variables) are
+    /// warnings: `rollout lint` may run where the secrets are not.
+    public var lenientAboutMachine: Bool
+    /// Environment and home directory of the machine running rollout.
+    public var resolver: SecretResolver
+
+    public init(
+        environmentName: String? = nil, overrides: [String: String] = [:], resolveSecrets: Bool = true,
+        lenientAboutMachine: Bool = false, resolver: SecretResolver = SecretResolver()
+    ) {
+        self.environmentName = environmentName
+        self.overrides = overrides
+        self.resolveSecrets = resolveSecrets
+        self.lenientAboutMachine = lenientAboutMachine
+        self.resolver = resolver
+    }
+
+    /// What a load produced: the playbook (nil when it could not be read at all), the secrets
+    /// read, and every problem found.
+    public struct Result: Sendable {
+        public var loaded: LoadedPlaybook?
+        public var secrets: [String: Secret]
+        public var diagnostics: Diagnostics
+    }
+
+    /// Loads the playbook at `url`; `name` is how messages name the file (default: the path
+    /// as given).
+    public func load(_ url: URL, name: String? = nil) -> Result {
+        let sink = DiagnosticSink(machineDependentSeverity: lenientAboutMachine ? .warning : .error)
+        let name = name ?? url.relativePath
+        guard let root = YAMLDocument.load(url, name: name, into: &sink.diagnostics) else {
+            return Result(loaded: nil, secrets: [:], diagnostics: sink.diagnostics)
+        }
+        let loaded = decode(root, url: url, file: name, sink: sink)
+        var secrets: [String: Secret] = [:]
+        if let loaded {
+            if resolveSecrets {
+                secrets = resolver.resolve(loaded.playbook.secrets, into: &sink.diagnostics, severity: sink.machineDependentSeverity)
+            }
+            PlaybookChecker(loaded: loaded, environmentName: environmentName, overrides: overrides, processEnvironment: resolver.environment, sink: sink).check()
+        }
+        return Result(loaded: loaded, secrets: secrets, diagnostics: sink.diagnostics)
+    }
+
+    func decode(_ root: YAMLNode, url: URL, file: String, sink: DiagnosticSink) -> LoadedPlaybook? {
+        guard root.entries != nil else {
+            sink.error("a playbook must be a mapping with 'name', 'inventory' and 'steps', found \(root.kindDescription)", at: root.location)
+            return nil
+        }
+        let reader = OptionReader(root, context: "the playbook", allowed: Self.topKeys, sink: sink)
+        let directory = url.deletingLastPathComponent()
+        let name = reader.string("name", required: true) ?? url.deletingPathExtension().lastPathComponent
+
+        var inventory: Inventory?
+        var inventoryURL: URL?
+        if let path = reader.string("inventory", required: true) {
+            let context = StepDecodingContext(directory: directory, location: reader.location)
+            inventoryURL = context.url(of: path)
+            inventory = InventoryLoader.load(inventoryURL!, name: context.displayName(of: path), sink: sink, from: reader.keyLocation("inventory"))
+        }
+
+        let vars = InventoryLoader.variables(reader, "vars")
+        let secrets = secretDeclarations(reader)
+
+        var expanded: [String: [YAMLNode]] = [:]
+        var definitions: [String: [StepDefinition]] = [:]
+        for key in ["steps", "rollback"] {
+            guard let node = reader.node(key, required: key == "steps") else { continue }
+            guard let items = node.items else {
+                sink.error("'\(key)' must be a list of steps, found \(node.kindDescription)", at: node.location)
+                continue
+            }
+            if key == "steps", items.isEmpty { sink.error("'steps' is empty; add at least one step", at: node.location) }
+            let nodes = expandIncludes(items, directory: directory, file: file, url: url, chain: [url.standardizedFileURL.path], sink: sink)
+            expanded[key] = nodes.map(\.node)
+            definitions[key] = nodes.compactMap { StepDecoder(sink: sink, directory: $0.directory).decode($0.node) }
+        }
+
+        let stateDir = reader.template("state_dir") ?? Template(literal: "~/.rollout/\(name)")
+        let forks = reader.int("forks", in: 1...1000) ?? 10
+        var serial: Playbook.Serial?
+        if let node = reader.node("serial"), let text = reader.scalarText(node, key: "serial") {
+            if text.hasSuffix("%"), let percent = Int(text.dropLast()), (1...100).contains(percent) {
+                serial = .percent(percent)
+            } else if let count = Int(text), count >= 1 {
+                serial = .count(count)
+            } else {
+                sink.error("'serial' must be a host count like 2 or a share like 25%, found '\(text)'", at: node.location)
+            }
+        }
+        let maxFail = reader.int("max_fail_percentage", in: 0...100) ?? 0
+        reader.finish()
+
+        let playbook = Playbook(
+            name: name, file: file, url: url, inventoryURL: inventoryURL, vars: vars, secrets: secrets,
+            steps: definitions["steps"] ?? [], rollback: definitions["rollback"] ?? [], stateDir: stateDir,
+            forks: forks, serial: serial, maxFailPercentage: maxFail,
+            contentHash: Self.hash(root, expanded: expanded))
+        return LoadedPlaybook(playbook: playbook, inventory: inventory)
+    }
+
+    private func secretDeclarations(_ reader: OptionReader) -> [SecretDeclaration] {
+        guard let node = reader.node("secrets") else { return [] }
+        guard let entries = node.entries else {
+            if !node.isNull { reader.sink.error("'secrets' must map names to { env: NAME } or { file: PATH }, found \(node.kindDescription)", at: node.location) }
+            return []
+        }
+        var declarations: [SecretDeclaration] = []
+        for entry in entries {
+            guard let name = reader.scalarText(entry.key, key: "secrets") else { continue }
+            if declarations.contains(where: { $0.name == name }) {
+                reader.sink.error("secret '\(name)' is given twice", at: entry.key.location)
+                continue
+            }
+            let source = OptionReader(entry.value, context: "secret '\(name)'", allowed: ["env", "file"], sink: reader.sink)
+            let chosen = source.exactlyOne(of: ["env", "file"])
+            let env = source.string("env")
+            let file = source.string("file")
+            source.finish()
+            if chosen == "env", let env {
+                declarations.append(SecretDeclaration(name: name, source: .environment(env), location: entry.value["env"]?.location ?? entry.key.location))
+            } else if chosen == "file", let file {
+                declarations.append(SecretDeclaration(name: name, source: .file(file), location: entry.value["file"]?.location ?? entry.key.location))
+            }
+        }
+        return declarations
+    }
+
+    /// A step node and the directory its relative paths start from.
+    private struct LocatedStep {
+        var node: YAMLNode
+        var directory: URL
+    }
+
+    /// Replaces each `- include: file` by the steps of that file (a list of steps, or a
+    /// mapping with `steps:`), recursively, refusing cycles.
+    private func expandIncludes(_ items: [YAMLNode], directory: URL, file: String, url: URL, chain: [String], sink: DiagnosticSink) -> [LocatedStep] {
+        var result: [LocatedStep] = []
+        for item in items {
+            guard let includeNode = item["include"] else {
+                result.append(LocatedStep(node: item, directory: directory))
+                continue
+            }
+            let includeReader = OptionReader(item, context: "an include", allowed: ["include"], sink: sink)
+            guard let path = includeReader.string("include") else { continue }
+            includeReader.finish()
+            let context = StepDecodingContext(directory: directory, location: item.location)
+            let target = context.url(of: path)
+            let display = context.displayName(of: path)
+            if let index = chain.firstIndex(of: target.standardizedFileURL.path) {
+                let names = (chain[index...] + [target.standardizedFileURL.path]).map { URL(fileURLWithPath: $0).lastPathComponent }
+                sink.error("include cycle: \(names.joined(separator: " → ")); an included file cannot include itself again", at: includeNode.location)
+                continue
+            }
+            guard let root = YAMLDocument.load(target, name: display, into: &sink.diagnostics, from: includeNode.location) else { continue }
+            var steps: [YAMLNode]
+            if let list = root.items {
+                steps = list
+            } else if root.entries != nil {
+                let reader = OptionReader(root, context: "the included file", allowed: ["steps"], sink: sink)
+                steps = reader.node("steps", required: true)?.items ?? []
+                reader.finish()
+            } else {
+                sink.error("an included file must be a list of steps, found \(root.kindDescription)", at: root.location)
+                continue
+            }
+            result += expandIncludes(steps, directory: target.deletingLastPathComponent(), file: display, url: target,
+                                     chain: chain + [target.standardizedFileURL.path], sink: sink)
+        }
+        return result
+    }
+
+    /// SHA-256 over the playbook's parsed content with includes expanded.
+    static func hash(_ root: YAMLNode, expanded: [String: [YAMLNode]]) -> String {
+        var text = ""
+        for entry in root.entries ?? [] {
+            let key = entry.key.scalar ?? ""
+            text += entry.key.canonical + "="
+            if let steps = expanded[key] {
+                text += "[" + steps.map(\.canonical).joined(separator: ",") + "]"
+            } else {
+                text += entry.value.canonical
+            }
+            text += ";"
+        }
+        return SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+}

@@ -1,0 +1,85 @@
+public import Foundation
+
+/// Reads every declared secret once, at the start of a run, reporting each one that cannot be
+/// read (never its value).
+public struct SecretResolver: Sendable {
+    /// Environment of the machine running rollout.
+    public var environment: [String: String]
+    /// Directory `~` expands to.
+    public var homeDirectory: String
+
+    public init(
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        homeDirectory: String = FileManager.default.homeDirectoryForCurrentUser.path
+    ) {
+        self.environment = environment
+        self.homeDirectory = homeDirectory
+    }
+
+    /// The secrets that could be read, by name. A secret that cannot be read is reported with
+    /// `severity` (warnings when only linting, where the secrets may live elsewhere).
+    public func resolve(
+        _ declarations: [SecretDeclaration],
+        into diagnostics: inout Diagnostics,
+        severity: Diagnostic.Severity = .error
+    ) -> [String: Secret] {
+        var secrets: [String: Secret] = [:]
+        for declaration in declarations {
+            switch read(declaration) {
+            case .success(let value):
+                secrets[declaration.name] = Secret(value)
+            case .failure(let problem):
+                diagnostics.append(Diagnostic(severity, "secret '\(declaration.name)': \(problem.message)", at: declaration.location))
+            }
+        }
+        return secrets
+    }
+
+    /// Every value in `secrets`, longest first, for masking output that might echo one.
+    public static func valuesToMask(_ secrets: [String: Secret]) -> [String] {
+        secrets.values.map(\.revealedForTransport).filter { !$0.isEmpty }.sorted { $0.count > $1.count }
+    }
+
+    private struct Problem: Error {
+        var message: String
+    }
+
+    private func read(_ declaration: SecretDeclaration) -> Result<String, Problem> {
+        switch declaration.source {
+        case .environment(let name):
+            guard let value = environment[name] else {
+                return .failure(Problem(message: "environment variable \(name) is not set; export it before running rollout"))
+            }
+            guard !value.isEmpty else {
+                return .failure(Problem(message: "environment variable \(name) is empty"))
+            }
+            return .success(value)
+        case .file(let path):
+            let expanded = expand(path)
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: expanded, isDirectory: &isDirectory) else {
+                return .failure(Problem(message: "file \(path) does not exist"))
+            }
+            guard !isDirectory.boolValue else {
+                return .failure(Problem(message: "\(path) is a directory, not a file"))
+            }
+            guard let data = FileManager.default.contents(atPath: expanded) else {
+                return .failure(Problem(message: "cannot read \(path) (check its permissions)"))
+            }
+            var text = String(decoding: data, as: UTF8.self)
+            // "\r\n" is one Character, so one removeLast trims either ending.
+            if text.hasSuffix("\n") || text.hasSuffix("\r\n") { text.removeLast() }
+            guard !text.isEmpty else {
+                return .failure(Problem(message: "file \(path) is empty"))
+            }
+            return .success(text)
+        }
+    }
+
+    /// `path` with a leading `~` replaced by the home directory.
+    public func expand(_ path: String) -> String {
+        if path == "~" { return homeDirectory }
+        if path.hasPrefix("~/") { return homeDirectory + path.dropFirst(1) }
+        return path
+    }
+}

@@ -1,0 +1,40 @@
+/// One step of a playbook: its typed kind plus the fields every step shares.
+public struct StepDefinition: Sendable {
+    /// Fields every step may have, besides its kind.
+    public static let commonKeys = ["name", "on", "run_once", "when", "timeout", "retries", "delay", "register", "ignore_failure"]
+
+    /// The step's name; default the kind's summary ("shell: make build").
+    public var name: String
+    /// The typed step (`ShellStep`, `GitStep`, …).
+    public var step: any Step
+    /// The step's options as written, every scalar a template (what `rollout plan` shows).
+    public var options: [TemplateEntry]
+    /// Groups or hosts the step runs on; empty means every host of the environment.
+    public var on: [String]
+    /// Run on the first matching host only (backups, migrations).
+    public var runOnce: Bool
+    public var when: Condition?
+    /// Longest the step may run; nil uses the kind's own limits.
+    public var timeout: Duration?
+    /// Extra attempts after a failure (default 0), `delay` apart (default 5s).
+    public var retries: Int
+    public var delay: Duration
+    /// Name later steps read this step's result by (`{{ name.stdout }}`).
+    public var register: String?
+    /// A failure is reported but does not stop the deploy or trigger a rollback.
+    public var ignoreFailure: Bool
+    /// Where the step starts (`deploy.yml:12:5`), for messages.
+    public var location: FileLocation
+    /// Where each name of `on:` is written, for messages about it.
+    public var onLocations: [FileLocation]
+
+    /// The kind's name: `shell`, `migrate`.
+    public var kind: String { type(of: step).kind }
+
+    /// Every template the step uses: options, `when`, and the checks of a `check` step.
+    public var templates: [Template] {
+        var all = options.flatMap(\.value.templates) + (when?.templates ?? [])
+        if let check = step as? CheckStep { all += check.suite.templates }
+        return all
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+import Yams
+
+/// Parses YAML text into a located `YAMLNode`, turning libyaml's syntax errors into diagnostics
+/// at their line and column.
+enum YAMLDocument {
+    /// The root node of `text`, or nil after recording why it could not be read.
+    /// `file` is the name used in locations and messages.
+    static func parse(_ text: String, file: String, into diagnostics: inout Diagnostics) -> YAMLNode? {
+        diagnostics.addSource(text, for: file)
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch let error as YamlError {
+            let (message, mark) = describe(error)
+            diagnostics.error(
+                "YAML syntax: \(message)",
+                at: FileLocation(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1))
+            return nil
+        } catch {
+            diagnostics.error("YAML syntax: \(error)", at: FileLocation(file: file, line: 1, column: 1))
+            return nil
+        }
+        guard let root else {
+            diagnostics.error("the file is empty", at: FileLocation(file: file, line: 1, column: 1))
+            return nil
+        }
+        return convert(root, file: file)
+    }
+
+    /// Reads and parses the file at `url`; `name` is how messages name it.
+    static func load(_ url: URL, name: String, into diagnostics: inout Diagnostics, from origin: FileLocation? = nil) -> YAMLNode? {
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            let location = origin ?? FileLocation(file: name, line: 1, column: 1)
+            let exists = FileManager.default.fileExists(atPath: url.path)
+            diagnostics.error(exists ? "cannot read '\(name)': permission denied" : "no such file: '\(name)'", at: location)
+            return nil
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            diagnostics.error("'\(name)' is not UTF-8 text", at: origin ?? FileLocation(file: name, line: 1, column: 1))
+            return nil
+        }
+        return parse(text, file: name, into: &diagnostics)
+    }
+
+    private static func convert(_ node: Node, file: String) -> YAMLNode {
+        let mark = node.mark
+        let location = FileLocation(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1)
+        switch node {
+        case .scalar(let scalar):
+            let quoted = scalar.style == .singleQuoted || scalar.style == .doubleQuoted
+                || scalar.style == .literal || scalar.style == .folded
+            return YAMLNode(.scalar(scalar.string, quoted: quoted), at: location)
+        case .mapping(let mapping):
+            let entries = mapping.map { YAMLNode.Entry(key: convert($0.key, file: file), value: convert($0.value, file: file)) }
+            return YAMLNode(.mapping(entries), at: location)
+        case .sequence(let sequence):
+            return YAMLNode(.sequence(sequence.map { convert($0, file: file) }), at: location)
+        }
+    }
+
+    private static func describe(_ error: YamlError) -> (String, Mark?) {
+        switch error {
+        case .scanner(let context, let problem, let mark, _),
+             .parser(let context, let problem, let mark, _),
+             .composer(let context, let problem, let mark, _):
+            if let context { return ("\(problem) (\(context.text))", mark) }
+            return (problem, mark)
+        case .reader(let problem, _, _, _):
+            return (problem, nil)
+        default:
+            return ("\(error)", nil)
+        }
+    }
+}

@@ -1,0 +1,23 @@
+/// How a database step reaches PostgreSQL on the host: `database`, `user`, `host`, `port`,
+/// `password` (usually `{{ secrets.… }}`; given to psql/pg_dump through PGPASSWORD, never argv).
+public struct DatabaseConnection: Sendable, Hashable {
+    public static let keys = ["database", "user", "host", "port", "password"]
+
+    public var database: Template
+    public var user: Template?
+    /// Server host as seen from the deploy host; nil uses the local socket.
+    public var host: Template?
+    public var port: Int?
+    public var password: Template?
+
+    /// Reads the connection options; nil when `database` is missing (reported if `required`).
+    static func read(from options: OptionReader, required: Bool = true) -> DatabaseConnection? {
+        let database = options.template("database", required: required)
+        let user = options.template("user")
+        let host = options.template("host")
+        let port = options.int("port", in: 1...65535)
+        let password = options.template("password")
+        guard let database else { return nil }
+        return DatabaseConnection(database: database, user: user, host: host, port: port, password: password)
+    }
+}

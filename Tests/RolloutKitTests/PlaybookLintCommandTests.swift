@@ -1,0 +1,119 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// Runs the built `rollout` binary the way a user or CI does and checks what it prints and
+/// its exit status.
+@Suite struct PlaybookLintCommandTests {
+    struct Output {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// Runs `rollout` with `arguments` in `directory`; output goes through files so a large
+    /// output cannot fill a pipe and block the child.
+    func rollout(_ arguments: [String], in directory: URL, environment: [String: String] = [:]) throws -> Output {
+        let binary = packageRoot.appendingPathComponent(".build/debug/rollout")
+        try #require(FileManager.default.isExecutableFile(atPath: binary.path), "build first: swift build --build-tests")
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
+        process.environment = ["PATH": "/usr/bin:/bin", "HOME": directory.path].merging(environment) { $1 }
+        let out = directory.appendingPathComponent(".stdout-\(UUID().uuidString)")
+        let err = directory.appendingPathComponent(".stderr-\(UUID().uuidString)")
+        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: out)
+        process.standardError = try FileHandle(forWritingTo: err)
+        try process.run()
+        process.waitUntilExit()
+        return Output(
+            status: process.terminationStatus,
+            stdout: try String(contentsOf: out, encoding: .utf8),
+            stderr: try String(contentsOf: err, encoding: .utf8))
+    }
+
+    @Test func brokenPlaybookReportsAllFourProblemsAndExits2() throws {
+        let fixture = try PlaybookFixture([
+            "deploy.yml": """
+                name: demo
+                inventory: inventory.yml
+                vars:
+                  app_dir: /opt/app
+                steps:
+                  - nmae: Update the code
+                    git: { dir: "{{ app_dir }}", ref: origin/main }
+                  - shel: make
+                  - shell: ls {{ ap_dir }}
+                  - shell: make
+                    on: dbs
+                """,
+            "inventory.yml": PlaybookFixture.inventory,
+        ])
+        let output = try rollout(["lint", "deploy.yml"], in: fixture.directory)
+        #expect(output.status == 2)
+        #expect(output.stderr == """
+            deploy.yml:6:5: error: unknown key 'nmae' in the 'git' step; did you mean 'name'?
+                  - nmae: Update the code
+                    ^
+            deploy.yml:8:5: error: unknown step kind 'shel'; did you mean 'shell'?
+                  - shel: make
+                    ^
+            deploy.yml:9:15: error: undefined variable 'ap_dir'; did you mean 'app_dir'?
+                  - shell: ls {{ ap_dir }}
+                              ^
+            deploy.yml:11:9: error: 'dbs' in 'on:' is neither a group nor a host of the inventory; did you mean 'db'?
+                    on: dbs
+                        ^
+            4 errors, 0 warnings
+
+            """)
+
+        let json = try rollout(["lint", "--format", "json", "deploy.yml"], in: fixture.directory)
+        #expect(json.status == 2)
+        let decoded = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]]
+        let positions = decoded?.map { "\($0["line"] ?? ""):\($0["column"] ?? ""):\($0["suggestion"] ?? "")" }
+        #expect(positions == ["6:5:name", "8:5:shell", "9:15:app_dir", "11:9:db"])
+    }
+
+    @Test func shippedTemplateLintsClean() throws {
+        let directory = packageRoot.appendingPathComponent("Templates/basic")
+        let output = try rollout(
+            ["lint", "-e", "staging", "playbook.yml", "inventory.yml", "checks.yml"], in: directory,
+            environment: ["MYAPP_DB_PASSWORD": "x"])
+        #expect(output.status == 0, "\(output.stderr)")
+        #expect(output.stderr.isEmpty)
+        #expect(output.stdout == "3 files: no problems found\n")
+    }
+
+    @Test func unsetSecretIsAWarningForLintAndAnErrorForAnEnvironment() throws {
+        let directory = packageRoot.appendingPathComponent("Templates/basic")
+        let lint = try rollout(["lint", "playbook.yml"], in: directory)
+        #expect(lint.status == 0)
+        #expect(lint.stderr.contains("warning: secret 'db_password': environment variable MYAPP_DB_PASSWORD is not set"))
+        let strict = try rollout(["lint", "-e", "production", "playbook.yml"], in: directory)
+        #expect(strict.status == 2)
+        #expect(strict.stderr.contains("error: secret 'db_password'"))
+    }
+
+    @Test func offlinePlanMasksSecrets() throws {
+        let directory = packageRoot.appendingPathComponent("Templates/basic")
+        let output = try rollout(
+            ["plan", "playbook.yml", "-e", "production", "--offline", "--var", "service=myapp-blue"], in: directory,
+            environment: ["MYAPP_DB_PASSWORD": "hunter2-db-password"])
+        #expect(output.status == 0, "\(output.stderr)")
+        #expect(!output.stdout.contains("hunter2-db-password"))
+        #expect(output.stdout.contains("password: ***"))
+        #expect(output.stdout.contains("systemd: myapp-blue"))
+        #expect(output.stdout.contains("   on: app1, app2\n"))
+    }
+
+    @Test func planWithoutOfflineSaysSoAndExits2() throws {
+        let directory = packageRoot.appendingPathComponent("Templates/basic")
+        let output = try rollout(["plan", "playbook.yml", "-e", "production"], in: directory)
+        #expect(output.status == 2)
+        #expect(output.stderr.contains("only --offline is available"))
+    }
+}
