@@ -311,6 +311,16 @@ public struct EnvFile: Sendable, Hashable {
         if let open = value.range(of: "${"), value[open.upperBound...].contains("}") {
             throw EnvFileError(key: key, problem: .interpolation)
         }
+        if bytes.last == UInt8(ascii: "\\") && !readsBackUnquoted(bytes) {
+            throw EnvFileError(key: key, problem: .trailingBackslash)
+        }
+    }
+
+    /// Whether python-dotenv reads `bytes`, written without quotes, as exactly `bytes`.
+    private static func readsBackUnquoted(_ bytes: [UInt8]) -> Bool {
+        guard let first = bytes.first, let last = bytes.last else { return true }
+        if first == Quote.single || first == Quote.double || isBlank(first) || isBlank(last) { return false }
+        return !zip(bytes, bytes.dropFirst()).contains { isBlank($0) && $1 == UInt8(ascii: "#") }
     }
 
     /// Bytes that need no quotes for any dotenv reader (and for `sh`, which some scripts source).
@@ -323,6 +333,9 @@ public struct EnvFile: Sendable, Hashable {
     /// "double-quoted" with `\\` and `\"` escaped.
     private static func encode(_ value: String, preferring preferred: UInt8?) -> [UInt8] {
         let bytes = Array(value.utf8)
+        // python-dotenv reads `\\"` at the end of a quoted value as an escaped quote, so a trailing
+        // backslash only survives unquoted (`checkWritable` made sure it does).
+        if bytes.last == UInt8(ascii: "\\") { return bytes }
         let singleQuotable = !bytes.contains(Quote.single) && !bytes.contains(UInt8(ascii: "\\"))
         switch preferred {
         case Quote.single? where singleQuotable:
@@ -386,6 +399,8 @@ public struct EnvFileError: Error, Sendable, Hashable, CustomStringConvertible {
         case nulCharacter
         /// The value contains `${…}`, which python-dotenv would expand.
         case interpolation
+        /// The value ends with a backslash and needs quotes, which python-dotenv cannot read back.
+        case trailingBackslash
     }
 
     /// The key being written, nil for problems with the whole file.
@@ -410,6 +425,8 @@ public struct EnvFileError: Error, Sendable, Hashable, CustomStringConvertible {
             return "cannot write the \(subject): it contains a NUL character"
         case .interpolation:
             return "cannot write the \(subject): it contains ${…}, which python-dotenv would expand instead of keeping; remove the ${…} from the value"
+        case .trailingBackslash:
+            return "cannot write the \(subject): it ends with a backslash and has spaces or quotes, which python-dotenv cannot read back from any quoting; change the value"
         }
     }
 }
