@@ -1,0 +1,183 @@
+import Foundation
+
+/// The deploy lock of one host: `<state_dir>/lock`, a directory whose atomic `mkdir` decides
+/// who runs, holding `owner.json` (who, which run, since when, lease) and `lease` (the lease
+/// as last renewed).
+///
+/// The lock is never broken automatically, even when its lease lapsed: a lapsed lease only
+/// tells a crashed holder from a live one, and `rollout unlock` clears it after a human looked.
+public struct DeployLock: Sendable, Hashable {
+    /// The host's state directory (`~/.rollout/<playbook>`).
+    public let stateDirectory: String
+
+    /// Exit status of the lock scripts when another run holds the lock.
+    public static let heldExitCode: Int32 = 75
+
+    /// Printed before the holder's `owner.json` when the lock is held.
+    static let heldMarker = "ROLLOUT_LOCK_HELD"
+
+    public init(stateDirectory: String) {
+        self.stateDirectory = stateDirectory
+    }
+
+    /// `<state_dir>/lock`.
+    public var lockDirectory: String {
+        stateDirectory.hasSuffix("/") ? stateDirectory + "lock" : stateDirectory + "/lock"
+    }
+
+    private var lock: String { ShellWord.path(lockDirectory) }
+    private var owner: String { ShellWord.path(lockDirectory + "/owner.json") }
+    private var leaseFile: String { ShellWord.path(lockDirectory + "/lease") }
+
+    /// Prints the holder (after `heldMarker`) and exits with `heldExitCode`.
+    private var reportHolder: String {
+        """
+        echo \(Self.heldMarker)
+        cat -- \(owner) 2>/dev/null
+        [ -f \(leaseFile) ] && printf 'lease=%s\\n' "$(cat -- \(leaseFile))"
+        exit \(Self.heldExitCode)
+        """
+    }
+
+    /// Takes the lock: exits 0 having printed the new `owner.json`, or exits `heldExitCode`
+    /// having printed the holder's, or another non-zero status with the reason on stderr.
+    public func acquireScript(owner ownerName: String, runID: RunID, host: String, lease: Duration) -> String {
+        """
+        umask 077
+        mkdir -p -- \(ShellWord.path(stateDirectory)) || exit 1
+        if mkdir -- \(lock) 2>/dev/null; then
+          rollout_now=$(date +%s)
+          { printf '{"owner":%s,"run_id":%s,"host":%s,"started_at":%s,"lease_expires":%s}\\n' \(ShellWord.quote(JSONText.quote(ownerName))) \(ShellWord.quote(JSONText.quote(runID.rawValue))) \(ShellWord.quote(JSONText.quote(host))) "$rollout_now" "$((rollout_now + \(lease.components.seconds)))" > \(ShellWord.path(lockDirectory + "/owner.json.tmp")) && mv -f -- \(ShellWord.path(lockDirectory + "/owner.json.tmp")) \(owner); } || { rm -rf -- \(lock); exit 1; }
+          cat -- \(owner)
+          exit 0
+        fi
+        [ -d \(lock) ] || { echo "rollout: cannot create the deploy lock \(lockDirectory)" >&2; exit 1; }
+        \(reportHolder)
+        """
+    }
+
+    /// Extends the lease to `lease` from now, if `runID` still holds the lock; otherwise says so
+    /// on stderr and exits `heldExitCode`, so a step prefixed with it does not run for a lock
+    /// it lost. Cheap enough to prefix every step's command with.
+    public func renewScript(runID: RunID, lease: Duration) -> String {
+        let marker = ShellWord.quote("\"run_id\":" + JSONText.quote(runID.rawValue))
+        let temporary = ShellWord.path(lockDirectory + "/lease.tmp")
+        return """
+            { grep -qF \(marker) \(owner) 2>/dev/null && (umask 077 && printf '%s\\n' "$(( $(date +%s) + \(lease.components.seconds) ))" > \(temporary) && mv -f -- \(temporary) \(leaseFile)); } || { echo "rollout: run \(runID.rawValue) no longer holds the deploy lock \(lockDirectory) (was it cleared with rollout unlock?); stopping" >&2; exit \(Self.heldExitCode); }
+            """
+    }
+
+    /// Prints the holder after `heldMarker` when the lock is held; prints nothing when it is
+    /// free. Exits 0 either way.
+    public var inspectScript: String {
+        """
+        [ -d \(lock) ] || exit 0
+        echo \(Self.heldMarker)
+        cat -- \(owner) 2>/dev/null
+        [ -f \(leaseFile) ] && printf 'lease=%s\\n' "$(cat -- \(leaseFile))"
+        exit 0
+        """
+    }
+
+    /// Removes the lock if run `runID` holds it (or nobody does); otherwise prints the holder
+    /// and exits `heldExitCode`.
+    public func releaseScript(runID: String) -> String {
+        let marker = ShellWord.quote("\"run_id\":" + JSONText.quote(runID))
+        return """
+            [ -d \(lock) ] || exit 0
+            if grep -qF \(marker) \(owner) 2>/dev/null; then rm -rf -- \(lock); exit $?; fi
+            \(reportHolder)
+            """
+    }
+
+    /// Removes the lock whoever holds it, for `rollout unlock` of a lock without an owner.
+    public var forceReleaseScript: String {
+        "rm -rf -- \(lock)"
+    }
+
+    /// What the lock scripts report about the lock.
+    public enum State: Sendable, Hashable {
+        case free
+        /// Held; the holder is nil when `owner.json` is missing or unreadable.
+        case held(LockHolder?)
+    }
+
+    /// Reads the output of `inspectScript` (or of a failed acquire or release).
+    public static func state(fromOutput output: String) -> State {
+        let lines = output.split(whereSeparator: \.isNewline).map(String.init)
+        guard let markerIndex = lines.firstIndex(of: heldMarker) else { return .free }
+        var holder: LockHolder?
+        for line in lines[(markerIndex + 1)...] {
+            if line.hasPrefix("{") {
+                holder = try? JSONDecoder().decode(LockHolder.self, from: Data(line.utf8))
+            } else if line.hasPrefix("lease="), let renewed = Int64(line.dropFirst(6)), var current = holder {
+                current.leaseExpires = max(current.leaseExpires, renewed)
+                holder = current
+            }
+        }
+        return .held(holder)
+    }
+
+    private static func holder(fromOutput output: String) -> LockHolder? {
+        if case .held(let holder) = state(fromOutput: output) { return holder }
+        return nil
+    }
+
+    /// Takes the lock on `transport`, retrying as `wait` allows while another run holds it.
+    ///
+    /// Throws `LockHeldError` when it stays held, `DeployLockError` when the lock cannot be
+    /// created at all, and whatever the transport throws.
+    @discardableResult
+    public func acquire(
+        on transport: some Transport, owner: String, runID: RunID, host: String, lease: Duration,
+        playbook: String, environment: String, wait: LockWaitPolicy = .noWait,
+        clock: some Clock<Duration> = ContinuousClock()
+    ) async throws -> LockHolder {
+        let script = acquireScript(owner: owner, runID: runID, host: host, lease: lease)
+        let start = clock.now
+        while true {
+            let result = try await transport.run(RemoteCommand(script), output: nil)
+            switch result.exitStatus {
+            case 0:
+                let line = result.stdoutText.split(whereSeparator: \.isNewline).last.map(String.init) ?? ""
+                guard let holder = try? JSONDecoder().decode(LockHolder.self, from: Data(line.utf8)) else {
+                    throw DeployLockError(host: host, path: lockDirectory, detail: "owner.json unreadable after taking the lock")
+                }
+                return holder
+            case Self.heldExitCode?:
+                guard let delay = wait.delay(afterWaiting: start.duration(to: clock.now)) else {
+                    throw LockHeldError(
+                        host: host, holder: Self.holder(fromOutput: result.stdoutText), playbook: playbook,
+                        environment: environment)
+                }
+                try await clock.sleep(for: delay)
+            default:
+                throw DeployLockError(
+                    host: host, path: lockDirectory,
+                    detail: result.stderrText.trimmingCharacters(in: .whitespacesAndNewlines))
+            }
+        }
+    }
+
+    /// Who holds the lock on `transport`, if anyone.
+    public func inspect(on transport: some Transport) async throws -> State {
+        let result = try await transport.run(RemoteCommand(inspectScript), output: nil)
+        return Self.state(fromOutput: result.stdoutText)
+    }
+
+    /// Releases the lock held by `runID`; throws `LockHeldError` when another run holds it.
+    public func release(
+        on transport: some Transport, runID: String, host: String, playbook: String, environment: String
+    ) async throws {
+        let result = try await transport.run(RemoteCommand(releaseScript(runID: runID)), output: nil)
+        switch result.exitStatus {
+        case 0: return
+        case Self.heldExitCode?:
+            throw LockHeldError(
+                host: host, holder: Self.holder(fromOutput: result.stdoutText), playbook: playbook,
+                environment: environment)
+        default:
+            throw DeployLockError(host: host, path: lockDirectory, detail: result.stderrText.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+    }
+}

@@ -1,0 +1,95 @@
+/// Shell text that keeps a host's run journal, `<state_dir>/runs/<run-id>.jsonl`, without a
+/// round trip of its own.
+///
+/// Each step's command is wrapped so that, in one script, it appends `step_started`, runs
+/// the step, appends `step_ended` with the exit code, and exits with the step's code. Events
+/// only the engine knows (the run header, a step's verdict, the run's end) are rendered by
+/// `append(_:)` and sent ahead of the next command. Everything written under `state_dir` is
+/// created with umask 077.
+public struct RunJournal: Sendable, Hashable {
+    /// The host's state directory (`~/.rollout/<playbook>`); a leading `~/` means the login
+    /// user's home.
+    public let stateDirectory: String
+    public let runID: RunID
+
+    /// Exit status of a wrapped command that could not write the journal; the step's own
+    /// script did not run.
+    public static let unwritableExitCode: Int32 = 125
+
+    public init(stateDirectory: String, runID: RunID) {
+        self.stateDirectory = stateDirectory
+        self.runID = runID
+    }
+
+    /// `<state_dir>/runs`.
+    public var runsDirectory: String { Self.join(stateDirectory, "runs") }
+
+    /// `<state_dir>/runs/<run-id>.jsonl`.
+    public var path: String { Self.join(runsDirectory, "\(runID.rawValue).jsonl") }
+
+    /// Shell text that appends `events` (one line each) to the journal, creating it if needed;
+    /// fails (non-zero) when it cannot. Put it ahead of the next command, joined with `&&` or
+    /// on lines before it.
+    public func append(_ events: [JournalEvent]) -> String {
+        guard !events.isEmpty else { return ":" }
+        let lines = events.map { ShellWord.quote($0.jsonLine) }.joined(separator: " ")
+        return "(umask 077 && mkdir -p -- \(ShellWord.path(runsDirectory)) && printf '%s\\n' \(lines) >> \(ShellWord.path(path)))"
+    }
+
+    /// One script that records and runs a step:
+    ///
+    /// 1. runs `prologue` (e.g. the deploy lock's lease renewal) and appends `pending` events
+    ///    (e.g. the previous step's verdict), then `step_started` with the host's time;
+    ///    if any of that fails it exits with `unwritableExitCode` and the step does not run;
+    /// 2. runs `userScript` in a subshell (through `eval`, so neither its `exit` nor a syntax
+    ///    error in it skips what follows), with its stdout, stderr and stdin untouched;
+    /// 3. appends `step_ended` with the exit code and time, and exits with the step's code.
+    ///
+    /// Inside the step, `rollout_undo KEY VALUE` appends undo data for this step to the
+    /// journal (call it before changing anything; it exits the step with `unwritableExitCode`
+    /// when the journal cannot be written), and `$rollout_journal` names the journal file.
+    public func wrap(
+        stepIndex: Int, name: String, kind: String, userScript: String,
+        pending: [JournalEvent] = [], prologue: String? = nil
+    ) -> String {
+        let started = JournalEvent.stepStartedPrefix(index: stepIndex, name: name, kind: kind)
+        let ended = JournalEvent.stepEndedPrefix(index: stepIndex)
+        let undoPrefix = "{\"event\":\"undo\",\"index\":\(stepIndex),\"key\":"
+        var script = """
+            umask 077
+            rollout_journal=\(ShellWord.path(path))
+            rollout_now() { rollout_t=$(date +%s%3N 2>/dev/null); case $rollout_t in ''|*N*) rollout_t=$(( $(date +%s) * 1000 ));; esac; printf '%s' "$rollout_t"; }
+            rollout_json() { printf '%s' "$1" | tr -d '\\000-\\037' | sed -e 's/\\\\/\\\\\\\\/g' -e 's/"/\\\\"/g'; }
+            rollout_undo() { printf '%s"%s","value":"%s"}\\n' \(ShellWord.quote(undoPrefix)) "$(rollout_json "$1")" "$(rollout_json "$2")" >> "$rollout_journal" || { echo "rollout: cannot write the run journal $rollout_journal" >&2; exit \(Self.unwritableExitCode); }; }
+
+            """
+        if let prologue, !prologue.isEmpty {
+            script += "{ \(prologue)\n} || exit $?\n"
+        }
+        script += """
+            { \(append(pending)) && printf '%s%s}\\n' \(ShellWord.quote(started)) "$(rollout_now)" >> "$rollout_journal"; } || { echo "rollout: cannot write the run journal $rollout_journal" >&2; exit \(Self.unwritableExitCode); }
+            ( eval \(ShellWord.quote(userScript))
+            )
+            rollout_status=$?
+            printf '%s%s,"at":%s}\\n' \(ShellWord.quote(ended)) "$rollout_status" "$(rollout_now)" >> "$rollout_journal"
+            exit $rollout_status
+
+            """
+        return script
+    }
+
+    /// Shell text that prints the journal of this run (for `rollout rollback`/`history`),
+    /// exiting 1 with nothing printed when it does not exist.
+    public var readScript: String {
+        "cat -- \(ShellWord.path(path)) 2>/dev/null || exit 1"
+    }
+
+    /// Shell text that lists the run IDs journalled under `stateDirectory`, oldest first.
+    public static func listScript(stateDirectory: String) -> String {
+        "cd -- \(ShellWord.path(join(stateDirectory, "runs"))) 2>/dev/null || exit 0; for f in *.jsonl; do [ -e \"$f\" ] && printf '%s\\n' \"${f%.jsonl}\"; done"
+    }
+
+    private static func join(_ directory: String, _ name: String) -> String {
+        directory.hasSuffix("/") ? directory + name : directory + "/" + name
+    }
+}

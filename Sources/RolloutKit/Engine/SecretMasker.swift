@@ -1,0 +1,206 @@
+import Foundation
+
+/// Replaces every secret value with `***` in text and in byte streams.
+///
+/// Besides each secret as written, it masks the forms a secret commonly takes on its way
+/// through a command's output: percent-encoded (URLs, form bodies, with `%20` or `+` for a
+/// space, upper- or lower-case hex) and JSON-escaped. Every secret is masked whatever its length,
+/// even a single character. Where secrets overlap, the whole covered stretch becomes one `***`.
+public struct SecretMasker: Sendable {
+    /// What a secret is replaced with.
+    public static let mask: [UInt8] = Array("***".utf8)
+
+    /// Each distinct byte pattern to mask, grouped by its first byte, longest first.
+    private let patternsByFirstByte: [UInt8: [[UInt8]]]
+
+    /// Length of the longest pattern, 0 when there are no secrets.
+    public let maxPatternLength: Int
+
+    /// A masker for `secrets`; empty strings are ignored.
+    public init(secrets: some Sequence<String>) {
+        var patterns = Set<[UInt8]>()
+        for secret in secrets where !secret.isEmpty {
+            for form in Self.encodedForms(of: secret) where !form.isEmpty {
+                patterns.insert(form)
+            }
+        }
+        var grouped: [UInt8: [[UInt8]]] = [:]
+        for pattern in patterns {
+            grouped[pattern[0], default: []].append(pattern)
+        }
+        for key in grouped.keys {
+            grouped[key]!.sort { $0.count > $1.count }
+        }
+        patternsByFirstByte = grouped
+        maxPatternLength = patterns.map(\.count).max() ?? 0
+    }
+
+    /// A masker that masks nothing.
+    public static let none = SecretMasker(secrets: [])
+
+    /// True when there is nothing to mask.
+    public var isEmpty: Bool { maxPatternLength == 0 }
+
+    /// `text` with every secret replaced by `***`.
+    public func mask(_ text: String) -> String {
+        if isEmpty { return text }
+        return String(decoding: mask(Array(text.utf8)), as: UTF8.self)
+    }
+
+    /// `bytes` with every secret replaced by `***`.
+    public func mask(_ bytes: [UInt8]) -> [UInt8] {
+        var stream = makeStream()
+        var out = stream.feed(bytes)
+        out += stream.finish()
+        return out
+    }
+
+    /// A stream that masks secrets split across chunks.
+    public func makeStream() -> Stream {
+        Stream(masker: self)
+    }
+
+    /// Masks a byte stream chunk by chunk.
+    ///
+    /// A secret may arrive split across two chunks, so the stream holds back the last
+    /// `maxPatternLength - 1` bytes of what it has seen (more only while a masked stretch is
+    /// still open) until the next chunk or `finish()`.
+    public struct Stream: Sendable {
+        private let masker: SecretMasker
+        /// Bytes seen but not yet emitted.
+        private var pending: [UInt8] = []
+        /// How many leading bytes of `pending` an already emitted match covers.
+        private var coveredPrefix = 0
+        /// Whether the last emitted byte belonged to a masked stretch, so one stretch split
+        /// across emissions still becomes a single `***`.
+        private var lastEmittedWasMasked = false
+
+        init(masker: SecretMasker) {
+            self.masker = masker
+        }
+
+        /// Bytes now safe to pass on (masked), possibly fewer than were fed.
+        public mutating func feed(_ chunk: [UInt8]) -> [UInt8] {
+            if masker.isEmpty { return chunk }
+            pending += chunk
+            return drain(final: false)
+        }
+
+        /// Everything still held back, masked. The stream is empty afterwards.
+        public mutating func finish() -> [UInt8] {
+            if masker.isEmpty { return [] }
+            return drain(final: true)
+        }
+
+        private mutating func drain(final: Bool) -> [UInt8] {
+            let count = pending.count
+            let safe = final ? count : max(0, count - (masker.maxPatternLength - 1))
+            if safe == 0 { return [] }
+            var covered = [Bool](repeating: false, count: count)
+            for i in 0..<min(coveredPrefix, count) { covered[i] = true }
+            // Matches starting before `safe` are complete; later ones are found again next time.
+            var coveredBeyondSafe = coveredPrefix
+            for start in 0..<safe {
+                guard let length = masker.longestMatch(in: pending, at: start) else { continue }
+                for i in start..<(start + length) { covered[i] = true }
+                coveredBeyondSafe = max(coveredBeyondSafe, start + length)
+            }
+            var out: [UInt8] = []
+            out.reserveCapacity(safe)
+            var previousMasked = lastEmittedWasMasked
+            for i in 0..<safe {
+                if covered[i] {
+                    if !previousMasked { out += SecretMasker.mask }
+                    previousMasked = true
+                } else {
+                    out.append(pending[i])
+                    previousMasked = false
+                }
+            }
+            lastEmittedWasMasked = previousMasked
+            coveredPrefix = max(0, coveredBeyondSafe - safe)
+            pending.removeFirst(safe)
+            if final {
+                coveredPrefix = 0
+                lastEmittedWasMasked = false
+            }
+            return out
+        }
+    }
+
+    /// Length of the longest pattern that occurs in `bytes` at `start`.
+    private func longestMatch(in bytes: [UInt8], at start: Int) -> Int? {
+        guard let candidates = patternsByFirstByte[bytes[start]] else { return nil }
+        let available = bytes.count - start
+        for pattern in candidates where pattern.count <= available {
+            var i = 1
+            while i < pattern.count && bytes[start + i] == pattern[i] { i += 1 }
+            if i == pattern.count { return pattern.count }
+        }
+        return nil
+    }
+
+    /// The secret itself and the encodings it is likely to appear in.
+    static func encodedForms(of secret: String) -> [[UInt8]] {
+        let raw = Array(secret.utf8)
+        var forms: [[UInt8]] = [raw]
+        for upper in [true, false] {
+            forms.append(percentEncoded(raw, spaceAsPlus: false, upperHex: upper))
+            forms.append(percentEncoded(raw, spaceAsPlus: true, upperHex: upper))
+        }
+        forms.append(jsonEscaped(raw, escapeSlash: false))
+        forms.append(jsonEscaped(raw, escapeSlash: true))
+        forms.append(jsonEscapedASCII(secret))
+        return forms
+    }
+
+    private static func percentEncoded(_ raw: [UInt8], spaceAsPlus: Bool, upperHex: Bool) -> [UInt8] {
+        let digits = Array((upperHex ? "0123456789ABCDEF" : "0123456789abcdef").utf8)
+        var out: [UInt8] = []
+        for b in raw {
+            switch b {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."),
+                UInt8(ascii: "_"), UInt8(ascii: "~"):
+                out.append(b)
+            case UInt8(ascii: " ") where spaceAsPlus:
+                out.append(UInt8(ascii: "+"))
+            default:
+                out += [UInt8(ascii: "%"), digits[Int(b >> 4)], digits[Int(b & 0xF)]]
+            }
+        }
+        return out
+    }
+
+    private static func jsonEscaped(_ raw: [UInt8], escapeSlash: Bool) -> [UInt8] {
+        var out: [UInt8] = []
+        for b in raw {
+            switch b {
+            case UInt8(ascii: "\""): out += Array(#"\""#.utf8)
+            case UInt8(ascii: "\\"): out += Array(#"\\"#.utf8)
+            case UInt8(ascii: "/") where escapeSlash: out += Array(#"\/"#.utf8)
+            case 0x0A: out += Array(#"\n"#.utf8)
+            case 0x0D: out += Array(#"\r"#.utf8)
+            case 0x09: out += Array(#"\t"#.utf8)
+            case 0x08: out += Array(#"\b"#.utf8)
+            case 0x0C: out += Array(#"\f"#.utf8)
+            case 0..<0x20: out += Array(String(format: "\\u%04x", b).utf8)
+            default: out.append(b)
+            }
+        }
+        return out
+    }
+
+    /// JSON with every non-ASCII character as `\uXXXX` (Python's `json.dumps` default).
+    private static func jsonEscapedASCII(_ secret: String) -> [UInt8] {
+        var out: [UInt8] = []
+        for unit in secret.utf16 {
+            if unit < 0x80 {
+                out += jsonEscaped([UInt8(unit)], escapeSlash: false)
+            } else {
+                out += Array(String(format: "\\u%04x", unit).utf8)
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,197 @@
+import Foundation
+
+/// The human view of a run: a header, one line per step and host with its result and time,
+/// the masked output of what failed, and a summary that says what changed, what was undone
+/// and which command to run next.
+///
+/// On a terminal it also keeps a live line with a spinner and the elapsed time of running
+/// steps; otherwise (pipes, CI) it writes plain lines only, never colour or cursor codes.
+public final class ConsoleReporter: Reporter, @unchecked Sendable {
+    private let sink: any TextSink
+    private let masker: SecretMasker
+    private let style: ConsoleStyle
+    /// Lines of a failed step's output shown under it.
+    private let tailLines: Int
+
+    private let lock = NSLock()
+    private var playbook = ""
+    private var environment = ""
+    private var runID: RunID?
+    private var running: [HostStep: ContinuousClock.Instant] = [:]
+    private var liveLineShown = false
+    private var spinnerFrame = 0
+    private var spinner: Task<Void, Never>?
+
+    /// Steps running longer than this get the live line.
+    static let liveAfter: Duration = .seconds(1)
+
+    public init(sink: any TextSink, masker: SecretMasker, style: ConsoleStyle, tailLines: Int = 20) {
+        self.sink = sink
+        self.masker = masker
+        self.style = style
+        self.tailLines = tailLines
+    }
+
+    deinit {
+        spinner?.cancel()
+    }
+
+    public func handle(_ event: RunEvent) {
+        lock.withLock {
+            clearLiveLine()
+            switch event {
+            case .runStarted(let playbook, let environment, let hosts, let runID):
+                self.playbook = playbook
+                self.environment = environment
+                self.runID = runID
+                emit(bold("rollout") + " playbook \(playbook) · environment \(environment) · hosts \(hosts.joined(separator: ", ")) · run \(runID)")
+            case .stepStarted(let host, let step):
+                running[HostStep(host: host, step: step)] = .now
+                startSpinnerIfNeeded()
+            case .stepFinished(let host, let step, let outcome, let duration, let tail):
+                running[HostStep(host: host, step: step)] = nil
+                emit("[\(host)] \(step.label) — \(paint(outcome)) (\(DurationText.format(duration)))")
+                if outcome == .failed || outcome == .unknown { emitTail(tail) }
+            case .undoStarted(let host, let step):
+                running[HostStep(host: host, step: step)] = .now
+                emit("[\(host)] undo \(step.label)")
+                startSpinnerIfNeeded()
+            case .undoFinished(let host, let step, let succeeded, let duration, let tail):
+                running[HostStep(host: host, step: step)] = nil
+                let result = succeeded ? colour("restored", 32) : colour("UNDO FAILED", 31)
+                emit("[\(host)] undo \(step.label) — \(result) (\(DurationText.format(duration)))")
+                if !succeeded { emitTail(tail) }
+            case .runFinished(let status, let summary):
+                running.removeAll()
+                spinner?.cancel()
+                spinner = nil
+                emitSummary(status: status, summary: summary)
+            }
+            drawLiveLine()
+        }
+    }
+
+    // MARK: - Summary
+
+    private func emitSummary(status: RunStatus, summary: RunSummary) {
+        let run = runID.map { " --run \($0)" } ?? ""
+        let rollback = "rollout rollback \(playbook) -e \(environment)\(run)"
+        let rerun = "rollout run \(playbook) -e \(environment)"
+        emit("")
+        let verdict: String
+        switch status {
+        case .succeeded: verdict = colour("succeeded", 32)
+        case .rolledBack: verdict = colour("failed, previous state restored", 33)
+        case .rollbackFailed: verdict = colour("failed, ROLLBACK INCOMPLETE — a human is needed", 31)
+        case .failed: verdict = colour("failed", 31)
+        case .interrupted: verdict = colour("interrupted", 33)
+        case .running: verdict = "stopped"
+        }
+        emit(bold("Result:") + " \(verdict) (exit \(summary.exitCode.rawValue))")
+        list("Changed", summary.changed)
+        list("Failed", summary.failed)
+        list("Undone", summary.undone)
+        list("NOT undone", summary.notUndone)
+        switch status {
+        case .succeeded:
+            if !summary.changed.isEmpty { emit("To undo this run: \(rollback)") }
+        case .rolledBack:
+            emit("The hosts are as they were before the run. Fix the failing step, then run again: \(rerun)")
+        case .rollbackFailed:
+            emit("Look at the hosts for the steps not undone, then retry the rollback: \(rollback)")
+        case .failed:
+            if !summary.changed.isEmpty { emit("Its changes are still in place; to undo them: \(rollback)") }
+        case .interrupted:
+            if summary.notUndone.isEmpty {
+                emit("Completed steps were undone. Run again when ready: \(rerun)")
+            } else {
+                emit("Some steps were not undone; finish with: \(rollback)")
+            }
+        case .running:
+            break
+        }
+        for host in summary.lockLeftHeld {
+            emit("The deploy lock on \(host) is still held; once no deploy runs there: rollout unlock \(playbook) -e \(environment)")
+        }
+    }
+
+    private func list(_ title: String, _ steps: [HostStep]) {
+        guard !steps.isEmpty else { return }
+        emit("\(title):")
+        for item in steps { emit("  [\(item.host)] \(item.step.label)") }
+    }
+
+    // MARK: - Drawing
+
+    private func emit(_ line: String) {
+        sink.write(masker.mask(line) + "\n")
+    }
+
+    private func emitTail(_ tail: String) {
+        let lines = masker.mask(tail).split(separator: "\n", omittingEmptySubsequences: false)
+        let trimmed = lines.last == "" ? lines.dropLast() : lines[...]
+        for line in trimmed.suffix(tailLines) {
+            sink.write("    │ " + Self.stripControlCharacters(String(line)) + "\n")
+        }
+    }
+
+    /// A step's own colours and cursor movements would garble the console.
+    private static func stripControlCharacters(_ text: String) -> String {
+        String(String.UnicodeScalarView(text.unicodeScalars.filter { $0 == "\t" || ($0.value >= 0x20 && $0.value != 0x7F) }))
+    }
+
+    private func paint(_ outcome: StepOutcome) -> String {
+        switch outcome {
+        case .ok: colour("ok", 32)
+        case .changed: colour("changed", 33)
+        case .failed: colour("FAILED", 31)
+        case .skipped: colour("skipped", 36)
+        case .unknown: colour("UNKNOWN (end never recorded)", 31)
+        }
+    }
+
+    private func colour(_ text: String, _ code: Int) -> String {
+        style.colour ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text
+    }
+
+    private func bold(_ text: String) -> String {
+        style.colour ? "\u{1B}[1m\(text)\u{1B}[0m" : text
+    }
+
+    private func clearLiveLine() {
+        guard liveLineShown else { return }
+        sink.write("\r\u{1B}[2K")
+        liveLineShown = false
+    }
+
+    private func drawLiveLine() {
+        guard style.liveProgress, let (item, started) = running.min(by: { $0.value < $1.value }) else { return }
+        let elapsed = started.duration(to: .now)
+        guard elapsed >= Self.liveAfter else { return }
+        let frames = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"]
+        let others = running.count > 1 ? " (+\(running.count - 1) more)" : ""
+        let line = "\(frames[spinnerFrame % frames.count]) [\(item.host)] \(item.step.label) \(DurationText.format(elapsed))\(others)"
+        sink.write(masker.mask(line))
+        liveLineShown = true
+    }
+
+    private func startSpinnerIfNeeded() {
+        guard style.liveProgress, spinner == nil else { return }
+        spinner = Task.detached { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(100))
+                guard let self else { return }
+                self.tick()
+            }
+        }
+    }
+
+    private func tick() {
+        lock.withLock {
+            guard !running.isEmpty else { return }
+            spinnerFrame += 1
+            clearLiveLine()
+            drawLiveLine()
+        }
+    }
+}

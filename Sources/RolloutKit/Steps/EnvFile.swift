@@ -1,0 +1,432 @@
+import Foundation
+
+/// A `.env` file that can be edited without disturbing anything but the values it changes.
+///
+/// Every line is kept: comments, blank lines, `export KEY=…`, the quoting of each value, the
+/// order, and the line endings, so rendering an unedited file gives back its bytes exactly.
+/// Values are read and written the way python-dotenv (which the billing apps load their
+/// settings with) reads them.
+public struct EnvFile: Sendable, Hashable {
+    private var entries: [Entry]
+    /// The line ending appended lines get: the file's own (`\r\n` when most lines use it).
+    private let newline: [UInt8]
+
+    /// Parses `bytes`; throws when they are not UTF-8 (the file is then left alone).
+    public init(bytes: [UInt8]) throws(EnvFileError) {
+        guard String(bytes: bytes, encoding: .utf8) != nil else {
+            throw EnvFileError(key: nil, problem: .notUTF8)
+        }
+        entries = Self.parse(bytes)
+        let crlf = entries.filter { $0.terminator == [0x0D, 0x0A] }.count
+        let lf = entries.filter { $0.terminator == [0x0A] }.count
+        newline = crlf > lf ? [0x0D, 0x0A] : [0x0A]
+    }
+
+    /// Parses `text`.
+    public init(text: String) {
+        // A String is always valid UTF-8.
+        try! self.init(bytes: Array(text.utf8))
+    }
+
+    /// The file as it would be written.
+    public var bytes: [UInt8] {
+        entries.flatMap { $0.rendered }
+    }
+
+    /// The file as text.
+    public var text: String { String(decoding: bytes, as: UTF8.self) }
+
+    /// The value python-dotenv would read for `key` (the last assignment wins), nil when the
+    /// file does not set it.
+    public func value(for key: String) -> String? {
+        entries.last { $0.key == key }?.value
+    }
+
+    /// Every key the file sets, in order of first appearance.
+    public var keys: [String] {
+        var seen = Set<String>()
+        return entries.compactMap(\.key).filter { seen.insert($0).inserted }
+    }
+
+    /// Every key with the value python-dotenv would read for it, in order of first appearance.
+    public var values: [(key: String, value: String)] {
+        keys.map { ($0, value(for: $0)!) }
+    }
+
+    /// Sets `key` to `value`: edits its line(s) in place, keeping the line's prefix, quoting
+    /// style where it can hold the value, and trailing comment; a new key goes at the end.
+    /// Lines already holding `value` stay byte for byte as they were.
+    public mutating func set(_ key: String, to value: String) throws(EnvFileError) {
+        guard Self.isValidKey(key) else { throw EnvFileError(key: key, problem: .invalidKey) }
+        try Self.checkWritable(value, key: key)
+        var found = false
+        for index in entries.indices where entries[index].key == key {
+            found = true
+            guard entries[index].value != value, case .assignment(var line) = entries[index] else { continue }
+            line.valueToken = Self.encode(value, preferring: line.quote)
+            entries[index] = .assignment(line)
+        }
+        guard !found else { return }
+        if let last = entries.indices.last, entries[last].terminator.isEmpty, !entries[last].rendered.isEmpty {
+            entries[last].terminator = newline
+        }
+        let token = Self.encode(value, preferring: nil)
+        entries.append(.assignment(Assignment(
+            prefix: Array("\(key)=".utf8), key: key, valueToken: token, suffix: [], terminator: newline)))
+    }
+
+    /// Removes every line that sets `key`.
+    public mutating func remove(_ key: String) {
+        entries.removeAll { $0.key == key }
+    }
+
+    /// What changed from `old` to `new`, key by key: new keys, removed keys, changed values.
+    public static func changes(from old: EnvFile, to new: EnvFile) -> [EnvFileChange] {
+        var result: [EnvFileChange] = []
+        for key in new.keys {
+            let newValue = new.value(for: key)!
+            if let oldValue = old.value(for: key) {
+                if oldValue != newValue { result.append(.changed(key: key, old: oldValue, new: newValue)) }
+            } else {
+                result.append(.added(key: key, value: newValue))
+            }
+        }
+        let newKeys = Set(new.keys)
+        for key in old.keys where !newKeys.contains(key) {
+            result.append(.removed(key: key, value: old.value(for: key)!))
+        }
+        return result
+    }
+
+    // MARK: - Model
+
+    private struct Assignment: Sendable, Hashable {
+        /// Indentation, `export `, the key and `=` with the spaces around it.
+        var prefix: [UInt8]
+        var key: String
+        /// The value as written, quotes included.
+        var valueToken: [UInt8]
+        /// Spaces and a comment after the value.
+        var suffix: [UInt8]
+        var terminator: [UInt8]
+
+        var quote: UInt8? {
+            guard let first = valueToken.first, first == Quote.single || first == Quote.double else { return nil }
+            return first
+        }
+
+        var value: String { EnvFile.decode(valueToken) }
+    }
+
+    private enum Entry: Sendable, Hashable {
+        /// A comment, blank line or anything that is not a readable assignment: kept verbatim.
+        case other(body: [UInt8], terminator: [UInt8])
+        case assignment(Assignment)
+
+        var key: String? {
+            if case .assignment(let line) = self { return line.key }
+            return nil
+        }
+
+        var value: String? {
+            if case .assignment(let line) = self { return line.value }
+            return nil
+        }
+
+        var terminator: [UInt8] {
+            get {
+                switch self {
+                case .other(_, let terminator): terminator
+                case .assignment(let line): line.terminator
+                }
+            }
+            set {
+                switch self {
+                case .other(let body, _): self = .other(body: body, terminator: newValue)
+                case .assignment(var line):
+                    line.terminator = newValue
+                    self = .assignment(line)
+                }
+            }
+        }
+
+        var rendered: [UInt8] {
+            switch self {
+            case .other(let body, let terminator): body + terminator
+            case .assignment(let line): line.prefix + line.valueToken + line.suffix + line.terminator
+            }
+        }
+    }
+
+    private enum Quote {
+        static let single = UInt8(ascii: "'")
+        static let double = UInt8(ascii: "\"")
+    }
+
+    // MARK: - Parsing
+
+    private static func isBlank(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 }
+    private static func isLineEnd(_ b: UInt8) -> Bool { b == 0x0A || b == 0x0D }
+
+    private static func parse(_ bytes: [UInt8]) -> [Entry] {
+        var entries: [Entry] = []
+        var i = 0
+        while i < bytes.count {
+            if let (assignment, next) = parseAssignment(bytes, from: i) {
+                entries.append(.assignment(assignment))
+                i = next
+            } else {
+                var end = i
+                while end < bytes.count && bytes[end] != 0x0A { end += 1 }
+                let (body, terminator, next) = splitTerminator(bytes, lineStart: i, lineEnd: end)
+                entries.append(.other(body: body, terminator: terminator))
+                i = next
+            }
+        }
+        return entries
+    }
+
+    /// The line body without its `\n` or `\r\n`, the terminator, and where the next line starts.
+    private static func splitTerminator(_ bytes: [UInt8], lineStart: Int, lineEnd: Int) -> ([UInt8], [UInt8], Int) {
+        guard lineEnd < bytes.count else { return (Array(bytes[lineStart..<lineEnd]), [], lineEnd) }
+        if lineEnd > lineStart && bytes[lineEnd - 1] == 0x0D {
+            return (Array(bytes[lineStart..<(lineEnd - 1)]), [0x0D, 0x0A], lineEnd + 1)
+        }
+        return (Array(bytes[lineStart..<lineEnd]), [0x0A], lineEnd + 1)
+    }
+
+    private static func parseAssignment(_ bytes: [UInt8], from start: Int) -> (Assignment, Int)? {
+        let n = bytes.count
+        var j = start
+        while j < n && isBlank(bytes[j]) { j += 1 }
+        let export = Array("export".utf8)
+        if j + export.count < n, Array(bytes[j..<(j + export.count)]) == export, isBlank(bytes[j + export.count]) {
+            j += export.count
+            while j < n && isBlank(bytes[j]) { j += 1 }
+        }
+        let keyStart = j
+        // python-dotenv's unquoted key: anything up to `=`, `#` or white space.
+        while j < n && bytes[j] != UInt8(ascii: "=") && bytes[j] != UInt8(ascii: "#") && !isBlank(bytes[j])
+            && !isLineEnd(bytes[j]) {
+            j += 1
+        }
+        guard j > keyStart else { return nil }
+        let key = String(decoding: bytes[keyStart..<j], as: UTF8.self)
+        while j < n && isBlank(bytes[j]) { j += 1 }
+        guard j < n, bytes[j] == UInt8(ascii: "=") else { return nil }
+        j += 1
+        while j < n && isBlank(bytes[j]) { j += 1 }
+        let valueStart = j
+        var valueEnd: Int
+        if j < n && (bytes[j] == Quote.single || bytes[j] == Quote.double) {
+            // A quoted value may run over several lines, as python-dotenv reads it.
+            let quote = bytes[j]
+            var k = j + 1
+            while k < n && bytes[k] != quote {
+                k += (bytes[k] == UInt8(ascii: "\\") && k + 1 < n && bytes[k + 1] == quote) ? 2 : 1
+            }
+            guard k < n else { return nil }
+            valueEnd = k + 1
+        } else {
+            var lineEnd = j
+            while lineEnd < n && !isLineEnd(bytes[lineEnd]) { lineEnd += 1 }
+            valueEnd = lineEnd
+            // python-dotenv drops `\s+#.*` and trailing blanks from an unquoted value.
+            var k = j
+            while k < lineEnd {
+                if isBlank(bytes[k]) {
+                    var m = k
+                    while m < lineEnd && isBlank(bytes[m]) { m += 1 }
+                    if m < lineEnd && bytes[m] == UInt8(ascii: "#") {
+                        valueEnd = k
+                        break
+                    }
+                    k = m
+                } else {
+                    k += 1
+                }
+            }
+            while valueEnd > j && isBlank(bytes[valueEnd - 1]) { valueEnd -= 1 }
+        }
+        var lineEnd = valueEnd
+        while lineEnd < n && bytes[lineEnd] != 0x0A { lineEnd += 1 }
+        let (tail, terminator, next) = splitTerminator(bytes, lineStart: valueEnd, lineEnd: lineEnd)
+        // After the value only blanks and a comment may follow, or python-dotenv rejects the line.
+        var t = 0
+        while t < tail.count && isBlank(tail[t]) { t += 1 }
+        guard t == tail.count || tail[t] == UInt8(ascii: "#") else { return nil }
+        let assignment = Assignment(
+            prefix: Array(bytes[start..<valueStart]), key: key,
+            valueToken: Array(bytes[valueStart..<valueEnd]), suffix: tail, terminator: terminator)
+        return (assignment, next)
+    }
+
+    /// The value python-dotenv reads from a value as written.
+    private static func decode(_ token: [UInt8]) -> String {
+        guard let first = token.first, first == Quote.single || first == Quote.double, token.count >= 2 else {
+            return String(decoding: token, as: UTF8.self)
+        }
+        let inner = token[1..<(token.count - 1)]
+        let escapes: [UInt8: UInt8] =
+            first == Quote.single
+            ? [UInt8(ascii: "\\"): UInt8(ascii: "\\"), Quote.single: Quote.single]
+            : [
+                UInt8(ascii: "\\"): UInt8(ascii: "\\"), Quote.single: Quote.single, Quote.double: Quote.double,
+                UInt8(ascii: "a"): 0x07, UInt8(ascii: "b"): 0x08, UInt8(ascii: "f"): 0x0C,
+                UInt8(ascii: "n"): 0x0A, UInt8(ascii: "r"): 0x0D, UInt8(ascii: "t"): 0x09, UInt8(ascii: "v"): 0x0B,
+            ]
+        var out: [UInt8] = []
+        var i = inner.startIndex
+        while i < inner.endIndex {
+            if inner[i] == UInt8(ascii: "\\"), i + 1 < inner.endIndex, let decoded = escapes[inner[i + 1]] {
+                out.append(decoded)
+                i += 2
+            } else {
+                out.append(inner[i])
+                i += 1
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    // MARK: - Writing
+
+    private static func isValidKey(_ key: String) -> Bool {
+        guard let first = key.utf8.first, first == UInt8(ascii: "_") || isLetter(first) else { return false }
+        return key.utf8.allSatisfy { $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".") || isLetter($0) || isDigit($0) }
+    }
+
+    private static func isLetter(_ b: UInt8) -> Bool {
+        (b >= UInt8(ascii: "a") && b <= UInt8(ascii: "z")) || (b >= UInt8(ascii: "A") && b <= UInt8(ascii: "Z"))
+    }
+
+    private static func isDigit(_ b: UInt8) -> Bool { b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") }
+
+    private static func checkWritable(_ value: String, key: String) throws(EnvFileError) {
+        let bytes = Array(value.utf8)
+        if bytes.contains(0x0A) || bytes.contains(0x0D) { throw EnvFileError(key: key, problem: .newline) }
+        if bytes.contains(0) { throw EnvFileError(key: key, problem: .nulCharacter) }
+        // python-dotenv expands ${NAME} (and ${NAME:-default}) in every value, quoted or not,
+        // and has no escape for it, so such a value cannot be stored literally.
+        if let open = value.range(of: "${"), value[open.upperBound...].contains("}") {
+            throw EnvFileError(key: key, problem: .interpolation)
+        }
+        if bytes.last == UInt8(ascii: "\\") && !readsBackUnquoted(bytes) {
+            throw EnvFileError(key: key, problem: .trailingBackslash)
+        }
+    }
+
+    /// Whether python-dotenv reads `bytes`, written without quotes, as exactly `bytes`.
+    private static func readsBackUnquoted(_ bytes: [UInt8]) -> Bool {
+        guard let first = bytes.first, let last = bytes.last else { return true }
+        if first == Quote.single || first == Quote.double || isBlank(first) || isBlank(last) { return false }
+        return !zip(bytes, bytes.dropFirst()).contains { isBlank($0) && $1 == UInt8(ascii: "#") }
+    }
+
+    /// Bytes that need no quotes for any dotenv reader (and for `sh`, which some scripts source).
+    private static func isPlain(_ b: UInt8) -> Bool {
+        isLetter(b) || isDigit(b) || Array("_-./:@+,%^~".utf8).contains(b)
+    }
+
+    /// The value as written, in `preferred` quotes when they can hold it, else the simplest
+    /// form that reads back exactly: bare, 'single-quoted' (nothing is special inside), or
+    /// "double-quoted" with `\\` and `\"` escaped.
+    private static func encode(_ value: String, preferring preferred: UInt8?) -> [UInt8] {
+        let bytes = Array(value.utf8)
+        // python-dotenv reads `\\"` at the end of a quoted value as an escaped quote, so a trailing
+        // backslash only survives unquoted (`checkWritable` made sure it does).
+        if bytes.last == UInt8(ascii: "\\") { return bytes }
+        let singleQuotable = !bytes.contains(Quote.single) && !bytes.contains(UInt8(ascii: "\\"))
+        switch preferred {
+        case Quote.single? where singleQuotable:
+            return [Quote.single] + bytes + [Quote.single]
+        case Quote.double?:
+            return doubleQuoted(bytes)
+        default:
+            break
+        }
+        if preferred == nil && bytes.allSatisfy(isPlain) { return bytes }
+        return singleQuotable ? [Quote.single] + bytes + [Quote.single] : doubleQuoted(bytes)
+    }
+
+    private static func doubleQuoted(_ bytes: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = [Quote.double]
+        for b in bytes {
+            if b == UInt8(ascii: "\\") || b == Quote.double { out.append(UInt8(ascii: "\\")) }
+            out.append(b)
+        }
+        out.append(Quote.double)
+        return out
+    }
+}
+
+/// One key's difference between two versions of a `.env` file.
+public enum EnvFileChange: Sendable, Hashable {
+    case added(key: String, value: String)
+    case removed(key: String, value: String)
+    case changed(key: String, old: String, new: String)
+
+    /// The key this change is about.
+    public var key: String {
+        switch self {
+        case .added(let key, _), .removed(let key, _), .changed(let key, _, _): key
+        }
+    }
+
+    /// `+ KEY=value`, `- KEY=value` or `~ KEY: old → new`; the values of `secretKeys` are shown
+    /// as `***`, and any secret `masker` knows is masked wherever it appears.
+    public func line(secretKeys: Set<String> = [], masker: SecretMasker = .none) -> String {
+        let hidden = secretKeys.contains(key)
+        func show(_ value: String) -> String { hidden ? "***" : masker.mask(value) }
+        switch self {
+        case .added(let key, let value): return "+ \(key)=\(show(value))"
+        case .removed(let key, let value): return "- \(key)=\(show(value))"
+        case .changed(let key, let old, let new): return "~ \(key): \(show(old)) → \(show(new))"
+        }
+    }
+}
+
+/// Why a `.env` file could not be read or a value could not be written to it.
+public struct EnvFileError: Error, Sendable, Hashable, CustomStringConvertible {
+    public enum Problem: Sendable, Hashable {
+        /// The file is not UTF-8 text.
+        case notUTF8
+        /// The key is not a shell-style name.
+        case invalidKey
+        /// The value contains a line break, which a one-line `KEY=VALUE` cannot hold.
+        case newline
+        /// The value contains a NUL character.
+        case nulCharacter
+        /// The value contains `${…}`, which python-dotenv would expand.
+        case interpolation
+        /// The value ends with a backslash and needs quotes, which python-dotenv cannot read back.
+        case trailingBackslash
+    }
+
+    /// The key being written, nil for problems with the whole file.
+    public var key: String?
+    public var problem: Problem
+
+    public init(key: String?, problem: Problem) {
+        self.key = key
+        self.problem = problem
+    }
+
+    public var description: String {
+        let subject = key.map { "value for \($0)" } ?? ".env file"
+        switch problem {
+        case .notUTF8:
+            return "\(subject) is not UTF-8 text; convert it to UTF-8 before rollout edits it"
+        case .invalidKey:
+            return "cannot set \(key ?? "") in a .env file: a key must be letters, digits, '_' or '.', not starting with a digit"
+        case .newline:
+            return "cannot write the \(subject): it contains a line break, which a one-line KEY=VALUE cannot hold; store it in a file and point to that file instead"
+        case .nulCharacter:
+            return "cannot write the \(subject): it contains a NUL character"
+        case .interpolation:
+            return "cannot write the \(subject): it contains ${…}, which python-dotenv would expand instead of keeping; remove the ${…} from the value"
+        case .trailingBackslash:
+            return "cannot write the \(subject): it ends with a backslash and has spaces or quotes, which python-dotenv cannot read back from any quoting; change the value"
+        }
+    }
+}

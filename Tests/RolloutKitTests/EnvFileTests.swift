@@ -1,0 +1,127 @@
+import Foundation
+import RolloutKit
+import Testing
+
+struct EnvFileTests {
+    static let original = """
+        # Billing settings
+        export FLASK_ENV=production
+
+        PAYTR_MERCHANT_ID=123456   # from the PayTR panel
+        PAYTR_MERCHANT_KEY='abc def'
+        PAYTR_TEST_MODE="1"
+          DATABASE_URL = postgresql://u:p@localhost/db
+        MULTI="line one
+        line two"
+        EMPTY=
+        not an assignment line
+        LAST=x
+        """
+
+    @Test func renderingAnUneditedFileGivesBackItsBytes() throws {
+        for text in [Self.original, Self.original + "\n", Self.original.replacingOccurrences(of: "\n", with: "\r\n"), "", "\n\n", "A=1"] {
+            let file = try EnvFile(bytes: Array(text.utf8))
+            #expect(file.bytes == Array(text.utf8))
+        }
+    }
+
+    @Test func readsValuesAsPythonDotenvDoes() {
+        let file = EnvFile(text: Self.original)
+        #expect(file.value(for: "FLASK_ENV") == "production")
+        #expect(file.value(for: "PAYTR_MERCHANT_ID") == "123456")
+        #expect(file.value(for: "PAYTR_MERCHANT_KEY") == "abc def")
+        #expect(file.value(for: "PAYTR_TEST_MODE") == "1")
+        #expect(file.value(for: "DATABASE_URL") == "postgresql://u:p@localhost/db")
+        #expect(file.value(for: "MULTI") == "line one\nline two")
+        #expect(file.value(for: "EMPTY") == "")
+        #expect(file.value(for: "LAST") == "x")
+        #expect(file.value(for: "not") == nil)
+    }
+
+    @Test func editsOnlyTheLinesWhoseValueChanges() throws {
+        var file = EnvFile(text: Self.original)
+        try file.set("PAYTR_TEST_MODE", to: "0")
+        try file.set("PAYTR_MERCHANT_ID", to: "999")
+        try file.set("FLASK_ENV", to: "production")
+        try file.set("NEW_KEY", to: "new value")
+        let expected = Self.original
+            .replacingOccurrences(of: "PAYTR_TEST_MODE=\"1\"", with: "PAYTR_TEST_MODE=\"0\"")
+            .replacingOccurrences(of: "PAYTR_MERCHANT_ID=123456   #", with: "PAYTR_MERCHANT_ID=999   #")
+            + "\nNEW_KEY='new value'\n"
+        #expect(file.text == expected)
+    }
+
+    @Test func appendsWithTheFilesOwnLineEndings() throws {
+        var file = EnvFile(text: "A=1\r\nB=2\r\n")
+        try file.set("C", to: "3")
+        #expect(file.text == "A=1\r\nB=2\r\nC=3\r\n")
+    }
+
+    @Test func refusesValuesItCannotWriteWithAReason() {
+        var file = EnvFile(text: "A=1\n")
+        #expect(throws: EnvFileError(key: "A", problem: .newline)) { try file.set("A", to: "x\ny") }
+        #expect(throws: EnvFileError(key: "A", problem: .newline)) { try file.set("A", to: "x\ry") }
+        #expect(throws: EnvFileError(key: "A", problem: .interpolation)) { try file.set("A", to: "${HOME}/x") }
+        #expect(throws: EnvFileError(key: "1A", problem: .invalidKey)) { try file.set("1A", to: "x") }
+        #expect(throws: EnvFileError(key: "A", problem: .trailingBackslash)) { try file.set("A", to: "a #b\\") }
+        #expect(file.text == "A=1\n")
+        #expect(EnvFileError(key: "A", problem: .newline).description.contains("line break"))
+    }
+
+    @Test func refusesFilesThatAreNotUTF8() {
+        #expect(throws: EnvFileError(key: nil, problem: .notUTF8)) { try EnvFile(bytes: [0x41, 0x3D, 0xFF, 0x0A]) }
+    }
+
+    @Test func diffShowsChangesWithSecretsMasked() throws {
+        let old = EnvFile(text: "A=1\nKEY=oldsecret\nGONE=x\nURL=https://u:pw123@h\n")
+        var new = old
+        try new.set("A", to: "2")
+        try new.set("KEY", to: "newsecret")
+        try new.set("ADDED", to: "y")
+        try new.set("URL", to: "https://u:pw123@h2")
+        new.remove("GONE")
+        let lines = EnvFile.changes(from: old, to: new)
+            .map { $0.line(secretKeys: ["KEY"], masker: SecretMasker(secrets: ["pw123"])) }
+        #expect(lines == [
+            "~ A: 1 → 2", "~ KEY: *** → ***", "~ URL: https://u:***@h → https://u:***@h2", "+ ADDED=y", "- GONE=x",
+        ])
+    }
+
+    static let trickyValues = [
+        "plain", "with space", "hash # inside", "#leading", "a=b=c", "single'quote", "double\"quote",
+        "both ' and \"", "dollar $HOME and $", "back\\slash", "back\\slash and 'quote'", "trailing space ",
+        " leading", "", "ünïcödé ✓", "tab\there", "a\\nb", "\\", "'", "\"", "  # not a comment", "ends\\", "C:\\dir\\", "spaced end\\", "x\\\"y",
+    ]
+
+    @Test(.enabled(if: pythonDotenvAvailable(), "python-dotenv is not installed"))
+    func pythonDotenvReadsBackEveryValueWritten() throws {
+        let dir = try ShellProcess.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var file = EnvFile(text: "# header\nEXISTING_S='old'\nEXISTING_D=\"old\"\nEXISTING_U=old # keep\n")
+        var expected: [String: String] = [:]
+        for (i, value) in Self.trickyValues.enumerated() {
+            try file.set("NEW_\(i)", to: value)
+            expected["NEW_\(i)"] = value
+        }
+        try file.set("EXISTING_S", to: "it's \"new\"")
+        try file.set("EXISTING_D", to: "a\\b \"c\" $d")
+        try file.set("EXISTING_U", to: "x # y")
+        expected["EXISTING_S"] = "it's \"new\""
+        expected["EXISTING_D"] = "a\\b \"c\" $d"
+        expected["EXISTING_U"] = "x # y"
+        let path = dir.appendingPathComponent(".env")
+        try Data(file.bytes).write(to: path)
+        let read = try ShellProcess.run(
+            "python3 -c 'import json,sys; from dotenv import dotenv_values; print(json.dumps(dotenv_values(sys.argv[1])))' \(ShellWord.quote(path.path))")
+        #expect(read.status == 0, "\(read.stderr)")
+        let values = try JSONDecoder().decode([String: String].self, from: Data(read.stdout.utf8))
+        #expect(values == expected)
+        // Our reader agrees with python-dotenv on the file we wrote.
+        let reparsed = try EnvFile(bytes: file.bytes)
+        for (key, value) in expected { #expect(reparsed.value(for: key) == value, "\(key)") }
+    }
+}
+
+func pythonDotenvAvailable() -> Bool {
+    (try? ShellProcess.run("python3 -c 'import dotenv' 2>/dev/null").status) == 0
+}
