@@ -50,7 +50,7 @@ public final class ConsoleReporter: Reporter, @unchecked Sendable {
                 startSpinnerIfNeeded()
             case .stepFinished(let host, let step, let outcome, let duration, let tail):
                 running[HostStep(host: host, step: step)] = nil
-                emit("[\(host)] \(step.label) — \(paint(outcome)) (\(DurationText.format(duration)))")
+                emit("[\(host)] \(step.label) — \(paint(outcome)) (\(ElapsedText.format(duration)))")
                 if outcome == .failed || outcome == .unknown { emitTail(tail) }
             case .undoStarted(let host, let step):
                 running[HostStep(host: host, step: step)] = .now
@@ -59,7 +59,7 @@ public final class ConsoleReporter: Reporter, @unchecked Sendable {
             case .undoFinished(let host, let step, let succeeded, let duration, let tail):
                 running[HostStep(host: host, step: step)] = nil
                 let result = succeeded ? colour("restored", 32) : colour("UNDO FAILED", 31)
-                emit("[\(host)] undo \(step.label) — \(result) (\(DurationText.format(duration)))")
+                emit("[\(host)] undo \(step.label) — \(result) (\(ElapsedText.format(duration)))")
                 if !succeeded { emitTail(tail) }
             case .runFinished(let status, let summary):
                 running.removeAll()
@@ -170,7 +170,7 @@ public final class ConsoleReporter: Reporter, @unchecked Sendable {
         guard elapsed >= Self.liveAfter else { return }
         let frames = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"]
         let others = running.count > 1 ? " (+\(running.count - 1) more)" : ""
-        let line = "\(frames[spinnerFrame % frames.count]) [\(item.host)] \(item.step.label) \(DurationText.format(elapsed))\(others)"
+        let line = "\(frames[spinnerFrame % frames.count]) [\(item.host)] \(item.step.label) \(ElapsedText.format(elapsed))\(others)"
         sink.write(masker.mask(line))
         liveLineShown = true
     }

@@ -1,5 +1,5 @@
 /// Durations as people read them in a log: `0.42s`, `12.3s`, `2m05s`, `1h02m`.
-enum DurationText {
+enum ElapsedText {
     static func format(_ duration: Duration) -> String {
         let ms = duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
         if ms < 10_000 {
