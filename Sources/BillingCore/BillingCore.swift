@@ -1,1 +1,0 @@
-// BillingCore: PayTR and Stripe signing, plans, money. Pure: no I/O.

@@ -1,0 +1,42 @@
+import Dispatch
+import Foundation
+
+/// Sends HTTP requests with libcurl, without the conveniences that hide what a deploy check
+/// needs to see: redirects are not followed unless asked, a 5xx is a response and not an error,
+/// TLS is verified, and every exchange reports its phase timings.
+///
+/// Requests may run concurrently; each one takes an idle curl handle from the client's pool (or
+/// makes one) so connections to the same host are reused. The blocking transfer runs on a
+/// dispatch worker thread, never on Swift's cooperative pool.
+public final class HTTPClient: @unchecked Sendable {
+    // Guarded by `lock`.
+    private var idleHandles: [CurlEasyHandle] = []
+    private let lock = NSLock()
+    private let queue = DispatchQueue(label: "rollout.http", qos: .userInitiated, attributes: .concurrent)
+
+    public init() {}
+
+    /// Sends `request` and returns whatever response came back, whatever its status.
+    public func send(_ request: HTTPRequest) async throws(HTTPClientError) -> HTTPResponse {
+        let result: Result<HTTPResponse, HTTPClientError> = await withCheckedContinuation { continuation in
+            queue.async {
+                guard let handle = self.checkOut() else {
+                    continuation.resume(returning: .failure(.transfer(url: request.url, detail: "libcurl could not create a handle (out of memory?)")))
+                    return
+                }
+                let result = handle.perform(request)
+                self.checkIn(handle)
+                continuation.resume(returning: result)
+            }
+        }
+        return try result.get()
+    }
+
+    private func checkOut() -> CurlEasyHandle? {
+        lock.withLock { idleHandles.popLast() } ?? CurlEasyHandle()
+    }
+
+    private func checkIn(_ handle: CurlEasyHandle) {
+        lock.withLock { idleHandles.append(handle) }
+    }
+}

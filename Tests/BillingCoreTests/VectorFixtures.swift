@@ -1,0 +1,43 @@
+import BillingCore
+import Foundation
+
+/// The third-party vectors of billing/vectors.json and the event envelopes beside them.
+enum VectorFixtures {
+    static let vectors: JSONValue = {
+        let url = Bundle.module.url(forResource: "vectors", withExtension: "json", subdirectory: "Fixtures")!
+        return try! JSONValue(parsing: String(decoding: try! Data(contentsOf: url), as: UTF8.self))
+    }()
+
+    static func group(_ name: String) -> [JSONValue] {
+        guard case let .array(items)? = vectors[name] else { return [] }
+        return items
+    }
+
+    /// The ids of a group's vectors, as readable test arguments.
+    static func ids(_ name: String, where include: (JSONValue) -> Bool = { _ in true }) -> [String] {
+        group(name).filter(include).map { $0.string("id") }
+    }
+
+    static func vector(_ id: String) -> JSONValue {
+        for name in ["paytr_callback", "paytr_iframe_token", "stripe"] {
+            if let found = group(name).first(where: { $0.string("id") == id }) { return found }
+        }
+        return .null
+    }
+
+    static func eventFile(_ type: StripeEventType) -> String {
+        let url = Bundle.module.url(forResource: type.rawValue, withExtension: "json", subdirectory: "Fixtures/stripe_events")!
+        return String(decoding: try! Data(contentsOf: url), as: UTF8.self)
+    }
+
+    static func fields(_ value: JSONValue?) -> [(name: String, value: String)] {
+        guard case let .object(members)? = value else { return [] }
+        return members.map { ($0.key, $0.value.stringValue ?? "") }
+    }
+
+    static let credentials = PayTRCredentials(merchantID: "100001", merchantKey: "K3yForSmokeTests", merchantSalt: "S4ltForSmokeTst1")
+}
+
+extension JSONValue {
+    func string(_ key: String) -> String { self[key]?.stringValue ?? "" }
+}

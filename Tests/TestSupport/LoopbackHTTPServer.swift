@@ -1,0 +1,124 @@
+import Foundation
+
+/// A real HTTP server on 127.0.0.1 (Python's stdlib `http.server`) on a free port, for tests that
+/// need something to talk to. Stopped when the value is released, and it exits by itself when
+/// the test process goes away (it watches its stdin), so no server outlives a killed test run.
+///
+/// Routes: `GET /hello` 200 "hello"; `GET /redirect` 302 to /hello; `POST|PUT /echo` 201 with the
+/// request body and its Content-Type echoed (and `X-Body-Length`); `GET /status/N` status N;
+/// `GET /slow?ms=N` answers after N ms; `GET /headers` two `Set-Cookie` and an `X-Order` header;
+/// `POST /ok` 200 "OK" (what a PayTR endpoint answers); `POST /reject` 400.
+public final class LoopbackHTTPServer: @unchecked Sendable {
+    public let port: Int
+    private let process: Process
+    private let stdin: Pipe
+
+    /// `http://127.0.0.1:<port>`.
+    public var baseURL: String { "http://127.0.0.1:\(port)" }
+
+    public init() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-u", "-c", Self.script]
+        let stdout = Pipe(), stdin = Pipe()
+        process.standardOutput = stdout
+        process.standardInput = stdin
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        self.process = process
+        self.stdin = stdin
+        // The server prints its port once it is listening.
+        var line = Data()
+        while let byte = try stdout.fileHandleForReading.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) {
+            line.append(byte)
+        }
+        guard let port = Int(String(decoding: line, as: UTF8.self)) else {
+            kill(process.processIdentifier, SIGKILL)
+            throw LoopbackHTTPServerError(output: String(decoding: line, as: UTF8.self))
+        }
+        self.port = port
+    }
+
+    deinit {
+        // Children of the test process inherit a signal mask with SIGTERM blocked, so
+        // `Process.terminate()` would never land: close stdin (the server exits on EOF) and kill.
+        try? stdin.fileHandleForWriting.close()
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    private static let script = #"""
+import http.server, os, signal, socketserver, sys, threading, time, urllib.parse
+
+signal.pthread_sigmask(signal.SIG_SETMASK, set())
+
+def exit_when_parent_goes():
+    sys.stdin.buffer.read()
+    os._exit(0)
+
+threading.Thread(target=exit_when_parent_goes, daemon=True).start()
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def log_message(self, *args): pass
+
+    def reply(self, status, body=b"", headers=()):
+        self.send_response(status)
+        for name, value in headers:
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def body(self):
+        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+
+    def do_GET(self):
+        url = urllib.parse.urlparse(self.path)
+        query = urllib.parse.parse_qs(url.query)
+        if url.path == "/hello":
+            self.reply(200, b"hello", [("Content-Type", "text/plain")])
+        elif url.path == "/redirect":
+            self.reply(302, b"", [("Location", "/hello")])
+        elif url.path.startswith("/status/"):
+            self.reply(int(url.path.split("/")[2]), b"status body")
+        elif url.path == "/slow":
+            time.sleep(int(query.get("ms", ["1000"])[0]) / 1000)
+            self.reply(200, b"late")
+        elif url.path == "/headers":
+            self.reply(200, b"", [("Set-Cookie", "a=1"), ("X-Order", "second"), ("Set-Cookie", "b=2")])
+        else:
+            self.reply(404, b"not found")
+
+    do_HEAD = do_GET
+
+    def do_POST(self):
+        data = self.body()
+        if self.path == "/echo":
+            self.reply(201, data, [("Content-Type", self.headers.get("Content-Type", "")), ("X-Body-Length", str(len(data))),
+                                   ("X-Method", self.command)])
+        elif self.path == "/ok":
+            self.reply(200, b"OK", [("Content-Type", "text/plain")])
+        elif self.path == "/reject":
+            self.reply(400, b"bad hash", [("Content-Type", "text/plain")])
+        else:
+            self.reply(404, b"not found")
+
+    do_PUT = do_POST
+    do_PATCH = do_POST
+
+class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+
+server = Server(("127.0.0.1", 0), Handler)
+print(server.server_address[1], flush=True)
+server.serve_forever()
+"""#
+}
+
+/// The test server did not start.
+public struct LoopbackHTTPServerError: Error, CustomStringConvertible {
+    public let output: String
+    public var description: String { "the loopback HTTP server did not start (printed `\(output)`); check that python3 is installed" }
+}
