@@ -14,6 +14,7 @@ public final class OptionReader {
     private var entries: [YAMLNode.Entry]
     private var allowed: [String]
     private var read: Set<String> = []
+    private var missing: [String] = []
     private var children: [OptionReader] = []
 
     /// A reader over `node`, which must be a mapping (otherwise the problem is reported and
@@ -59,12 +60,13 @@ public final class OptionReader {
     /// True when `key` is present.
     public func has(_ key: String) -> Bool { entries.contains { $0.key.scalar == key } }
 
-    /// The node at `key`, marking it read; reports a missing required key at the mapping.
+    /// The node at `key`, marking it read. A missing required key is reported by `finish()`
+    /// (unless an unknown key there is a misspelling of it: one message for one mistake).
     public func node(_ key: String, required: Bool = false) -> YAMLNode? {
         read.insert(key)
         if !allowed.contains(key) { allowed.append(key) }
         guard let entry = entries.first(where: { $0.key.scalar == key }) else {
-            if required { sink.error("\(context) needs '\(key)'", at: location) }
+            if required, !missing.contains(key) { missing.append(key) }
             return nil
         }
         return entry.value
@@ -230,12 +232,19 @@ public final class OptionReader {
     /// Reports every key that no getter asked for, with the closest allowed key; then finishes
     /// the nested readers.
     public func finish(extraCandidates: [String] = []) {
+        var suggested = Set<String>()
         for entry in entries {
             guard let key = entry.key.scalar, !read.contains(key), !allowed.contains(key) else { continue }
-            sink.error("unknown key '\(key)' in \(context)", at: entry.key.location,
-                       suggestion: NameSuggestion.closest(to: key, in: allowed + extraCandidates))
+            let suggestion = NameSuggestion.closest(to: key, in: allowed + extraCandidates)
+            if let suggestion { suggested.insert(suggestion) }
+            sink.error("unknown key '\(key)' in \(context)", at: entry.key.location, suggestion: suggestion)
         }
+        for key in missing where !suggested.contains(key) {
+            sink.error("\(context) needs '\(key)'", at: location)
+        }
+        missing = []
         for child in children { child.finish() }
+        children = []
     }
 
     // MARK: Node conversions

@@ -1,11 +1,28 @@
 /// The checks that need the whole playbook and its inventory: names in `on:`, every `{{ }}`
 /// reference on every host it will run on, the order of `register:`s, and risky steps.
-struct PlaybookChecker {
+final class PlaybookChecker {
     let loaded: LoadedPlaybook
     let environmentName: String?
     let overrides: [String: String]
     let processEnvironment: [String: String]
     let sink: DiagnosticSink
+    /// References already reported: one message per place, not one per host.
+    private var reported: Set<FileLocation> = []
+    /// Variables some environment, group or host defines, to tell "defined elsewhere" from
+    /// "defined nowhere".
+    private var inventoryVariables: Set<String> = []
+
+    init(loaded: LoadedPlaybook, environmentName: String?, overrides: [String: String], processEnvironment: [String: String], sink: DiagnosticSink) {
+        self.loaded = loaded
+        self.environmentName = environmentName
+        self.overrides = overrides
+        self.processEnvironment = processEnvironment
+        self.sink = sink
+        for environment in loaded.inventory?.environments ?? [] {
+            let entries = environment.vars + environment.groups.values.flatMap(\.vars) + environment.hosts.flatMap(\.vars)
+            inventoryVariables.formUnion(entries.map(\.key))
+        }
+    }
 
     private var playbook: Playbook { loaded.playbook }
 
@@ -89,15 +106,25 @@ struct PlaybookChecker {
             } catch {
                 guard error.kind != .notYetKnown else { continue }
                 let location = error.location ?? reference.location ?? fallback
+                guard reported.insert(location).inserted else { continue }
                 if error.kind == .undefined, reference.path.count <= 2, let later = laterRegistrations[reference.path[0]], scope.vars[reference.path[0]] == nil {
                     sink.error("'\(reference.path[0])' is registered by a later step (line \(later.line)); a step can only read results of steps before it",
                                at: location)
                     continue
                 }
                 let severity: Diagnostic.Severity = reference.path[0] == "env" ? sink.machineDependentSeverity : .error
-                sink.diagnostics.append(Diagnostic(severity, error.message, at: location, suggestion: error.suggestion))
+                var message = error.message
+                if error.kind == .undefined, let host = scope.host, let environment = environmentOf(host),
+                   inventoryVariables.contains(error.reference.split(separator: ".").first.map(String.init) ?? "") {
+                    message += " for host '\(host.name)' in environment '\(environment)' (other hosts define it)"
+                }
+                sink.diagnostics.append(Diagnostic(severity, message, at: location, suggestion: error.suggestion))
             }
         }
+    }
+
+    private func environmentOf(_ host: Host) -> String? {
+        loaded.inventory?.environments.first { $0.hosts.contains(host) }?.name
     }
 
     /// A migration with nothing to undo it is the riskiest step a deploy can take.
