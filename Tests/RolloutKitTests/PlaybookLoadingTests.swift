@@ -241,4 +241,23 @@ import Testing
         #expect(text.contains("run: echo rolled back <run.id>"))
         #expect(text.contains("   checks:\n     - GET /health → expect 200\n"))
     }
+
+    @Test func anchorsAndMergeKeysWork() throws {
+        let fixture = try PlaybookFixture([
+            "deploy.yml": """
+                name: d
+                inventory: inventory.yml
+                steps:
+                  - backup_database: &db { database: app, user: app_user }
+                  - sql: { <<: *db, query: select 1, expect: { value: "1" } }
+                  - restore_database: { <<: *db, user: postgres }
+                """,
+            "inventory.yml": PlaybookFixture.inventory,
+        ])
+        let result = fixture.load()
+        #expect(result.diagnostics.all.isEmpty, "\(result.diagnostics.rendered())")
+        let steps = try #require(result.loaded?.playbook.steps)
+        #expect((steps[1].step as? SQLStep)?.connection.database.source == "app")
+        #expect((steps[2].step as? RestoreDatabaseStep)?.connection.user?.source == "postgres")
+    }
 }
