@@ -266,7 +266,7 @@ public final class OptionReader {
 
     func parseTemplate(_ text: String, node: YAMLNode) -> Template? {
         do {
-            return try Template(parsing: text, at: node.location, fileText: sink.fileText(node.location.file))
+            return try Template(parsing: text, at: node.location, source: sink.fileText(node.location.file))
         } catch {
             sink.error(error.message, at: error.location ?? node.location)
             return nil

@@ -74,19 +74,17 @@ final class PlaybookChecker {
             let topTemplates = [playbook.stateDir] + playbook.vars.flatMap(\.value.templates)
                 + environment.vars.flatMap(\.value.templates) + host.vars.flatMap(\.value.templates)
                 + host.groups.flatMap { environment.groups[$0]?.vars.flatMap(\.value.templates) ?? [] }
-            for template in topTemplates { check(template, in: scope, fallback: host.location, laterRegistrations: [:]) }
+            for template in topTemplates { check(template, in: scope, fallback: host.location, registrations: [:]) }
         }
 
+        var registrations: [String: FileLocation] = [:]
+        for step in allSteps.reversed() { if let register = step.register { registrations[register] = step.location } }
         var upcoming: [String: [String]] = [:]
-        for (index, step) in allSteps.enumerated() {
-            var later: [String: FileLocation] = [:]
-            for laterStep in allSteps[(index + 1)...].reversed() {
-                if let register = laterStep.register, upcoming[register] == nil { later[register] = laterStep.location }
-            }
+        for step in allSteps {
             for host in environment.targets(of: step) {
                 let scope = scopeFor(host: host, in: environment, secretNames: secretNames, upcoming: upcoming)
                 for template in step.templates {
-                    check(template, in: scope, fallback: step.location, laterRegistrations: later)
+                    check(template, in: scope, fallback: step.location, registrations: registrations)
                 }
             }
             if let register = step.register { upcoming[register] = type(of: step.step).resultFields }
@@ -99,7 +97,9 @@ final class PlaybookChecker {
             environment: processEnvironment, secretNames: secretNames, host: host, upcomingRegistrations: upcoming)
     }
 
-    private func check(_ template: Template, in scope: Scope, fallback: FileLocation, laterRegistrations: [String: FileLocation]) {
+    /// `registrations` maps each registered name to the first step registering it; a name not yet
+    /// registered at this step but registered further down is an ordering mistake.
+    private func check(_ template: Template, in scope: Scope, fallback: FileLocation, registrations: [String: FileLocation]) {
         for reference in template.references {
             do {
                 _ = try scope.value(of: reference)
@@ -107,9 +107,14 @@ final class PlaybookChecker {
                 guard error.kind != .notYetKnown else { continue }
                 let location = error.location ?? reference.location ?? fallback
                 guard reported.insert(location).inserted else { continue }
-                if error.kind == .undefined, reference.path.count <= 2, let later = laterRegistrations[reference.path[0]], scope.vars[reference.path[0]] == nil {
-                    sink.error("'\(reference.path[0])' is registered by a later step (line \(later.line)); a step can only read results of steps before it",
-                               at: location)
+                let name = reference.path[0]
+                if error.kind == .undefined, let registered = registrations[name], scope.upcomingRegistrations[name] == nil, scope.vars[name] == nil {
+                    if registered == fallback {
+                        sink.error("'\(name)' is this step's own result; it exists only for the steps after it", at: location)
+                    } else {
+                        sink.error("'\(name)' is registered by a later step (line \(registered.line)); a step can only read results of steps before it",
+                                   at: location)
+                    }
                     continue
                 }
                 let severity: Diagnostic.Severity = reference.path[0] == "env" ? sink.machineDependentSeverity : .error
