@@ -44,14 +44,6 @@ public struct Condition: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    /// A condition that is always `value`.
-    init(constant value: Bool) {
-        source = value ? "true" : "false"
-        left = Template(literal: source)
-        comparison = nil
-        right = nil
-    }
-
     public var description: String { source }
 
     /// Every template in the condition.
