@@ -70,8 +70,7 @@ public enum CheckSuiteLoader {
         let isAbsolute = parts[1].hasPrefix("http://") || parts[1].hasPrefix("https://")
         if !isAbsolute, !parts[1].hasPrefix("/"), !parts[1].hasPrefix("{{") {
             sink.error("the path of 'request' must start with '/' or be a full http(s) URL, found '\(parts[1])'", at: pathNode.location)
-        }
-        if !isAbsolute, !hasBaseURL, !parts[1].hasPrefix("{{") {
+        } else if !isAbsolute, !hasBaseURL, !parts[1].hasPrefix("{{") {
             sink.error("'\(parts[1])' is relative but the suite has no 'base_url'", at: pathNode.location)
         }
 

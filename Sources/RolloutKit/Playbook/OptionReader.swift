@@ -15,6 +15,8 @@ public final class OptionReader {
     private var allowed: [String]
     private var read: Set<String> = []
     private var missing: [String] = []
+    /// False when the node was not a mapping: that was reported, and nothing more is.
+    private var isMapping = true
     private var children: [OptionReader] = []
 
     /// A reader over `node`, which must be a mapping (otherwise the problem is reported and
@@ -41,6 +43,7 @@ public final class OptionReader {
             }
         } else if !node.isNull {
             sink.error("\(context) must be a mapping of 'key: value', found \(node.kindDescription)", at: node.location)
+            isMapping = false
         }
         entries = kept
     }
@@ -201,6 +204,7 @@ public final class OptionReader {
     public func exactlyOne(of keys: [String]) -> String? {
         let present = keys.filter(has)
         if present.count == 1 { return present[0] }
+        guard isMapping else { return nil }
         let list = keys.map { "'\($0)'" }.joined(separator: ", ")
         if present.isEmpty {
             sink.error("\(context) needs one of \(list)", at: location)
@@ -239,7 +243,7 @@ public final class OptionReader {
             if let suggestion { suggested.insert(suggestion) }
             sink.error("unknown key '\(key)' in \(context)", at: entry.key.location, suggestion: suggestion)
         }
-        for key in missing where !suggested.contains(key) {
+        for key in missing where isMapping && !suggested.contains(key) {
             sink.error("\(context) needs '\(key)'", at: location)
         }
         missing = []
