@@ -65,12 +65,11 @@ final class PlaybookChecker {
 
     /// Renders every template on every host it will run on, as far as is known before the run.
     private func checkReferences(in environment: Inventory.Environment) {
-        let secretNames = Set(playbook.secrets.map(\.name))
         let allSteps = playbook.steps + playbook.rollback
 
         // Playbook-level templates, on every host.
         for host in environment.hosts {
-            let scope = scopeFor(host: host, in: environment, secretNames: secretNames, upcoming: [:])
+            let scope = scopeFor(host: host, in: environment, upcoming: [:])
             let topTemplates = [playbook.stateDir] + playbook.vars.flatMap(\.value.templates)
                 + environment.vars.flatMap(\.value.templates) + host.vars.flatMap(\.value.templates)
                 + host.groups.flatMap { environment.groups[$0]?.vars.flatMap(\.value.templates) ?? [] }
@@ -82,7 +81,7 @@ final class PlaybookChecker {
         var upcoming: [String: [String]] = [:]
         for step in allSteps {
             for host in environment.targets(of: step) {
-                let scope = scopeFor(host: host, in: environment, secretNames: secretNames, upcoming: upcoming)
+                let scope = scopeFor(host: host, in: environment, upcoming: upcoming)
                 for template in step.templates {
                     check(template, in: scope, fallback: step.location, registrations: registrations)
                 }
@@ -91,10 +90,8 @@ final class PlaybookChecker {
         }
     }
 
-    private func scopeFor(host: Host, in environment: Inventory.Environment, secretNames: Set<String>, upcoming: [String: [String]]) -> Scope {
-        Scope(
-            vars: VariablePrecedence.merged(playbook: playbook.vars, environment: environment, host: host, overrides: overrides),
-            environment: processEnvironment, secretNames: secretNames, host: host, upcomingRegistrations: upcoming)
+    private func scopeFor(host: Host, in environment: Inventory.Environment, upcoming: [String: [String]]) -> Scope {
+        playbook.scope(for: host, in: environment, overrides: overrides, processEnvironment: processEnvironment, upcoming: upcoming)
     }
 
     /// `registrations` maps each registered name to the first step registering it; a name not yet
