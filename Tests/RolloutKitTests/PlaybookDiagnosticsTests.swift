@@ -359,4 +359,10 @@ import Testing
         let diagnostic = try #require(diagnostics.first(containing: "'/health' is relative but the suite has no 'base_url'"))
         #expect(diagnostic.location == FileLocation(file: "checks.yml", line: fixture["1️⃣"].line, column: fixture["1️⃣"].column))
     }
+
+    @Test func secretFileThatIsADirectoryIsReported() throws {
+        let fixture = try playbook("  - shell: make\n", head: "secrets:\n  salt: { file: 1️⃣~/keys }\n")
+        try FileManager.default.createDirectory(at: fixture.url("keys"), withIntermediateDirectories: true)
+        expect(fixture.load().diagnostics.first(containing: "secret 'salt': ~/keys is a directory"), at: fixture["1️⃣"])
+    }
 }

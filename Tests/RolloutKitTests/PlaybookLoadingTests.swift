@@ -260,4 +260,35 @@ import Testing
         #expect((steps[1].step as? SQLStep)?.connection.database.source == "app")
         #expect((steps[2].step as? RestoreDatabaseStep)?.connection.user?.source == "postgres")
     }
+
+    @Test func planShowsOptionsPerHostWhenHostsDiffer() throws {
+        let fixture = try PlaybookFixture([
+            "deploy.yml": """
+                name: d
+                inventory: inventory.yml
+                steps:
+                  - shell: echo {{ workers }} on {{ host.name }}
+                    when: "{{ workers }} != 0"
+                """,
+            "inventory.yml": """
+                environments:
+                  production:
+                    vars: { workers: "2" }
+                    hosts:
+                      app1: { address: 203.0.113.10, vars: { workers: "8" } }
+                      app2: { address: 203.0.113.11 }
+                """,
+        ])
+        let result = fixture.load(environment: "production")
+        let loaded = try #require(result.loaded)
+        let environment = try #require(loaded.inventory?.environment("production"))
+        let text = PlanText(loaded: loaded, environment: environment, secrets: [:]).render()
+        #expect(text.contains("""
+               when: {{ workers }} != 0  (runs)
+               on app1:
+                 run: echo 8 on app1
+               on app2:
+                 run: echo 2 on app2
+            """))
+    }
 }
