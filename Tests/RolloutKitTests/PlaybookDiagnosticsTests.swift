@@ -312,4 +312,57 @@ import Testing
         #expect(diagnostics.first(containing: "unknown key 'staus'")?.suggestion == "status")
         expect(diagnostics.first(containing: "not a valid regular expression"), at: fixture["2️⃣"])
     }
+
+    @Test func misspeltRequiredOptionIsOneMessageNotTwo() throws {
+        let fixture = try playbook("  - backup_database: { 1️⃣databse: app }\n")
+        let diagnostics = fixture.load().diagnostics
+        #expect(diagnostics.all.count == 1)
+        expect(diagnostics.first(containing: "unknown key 'databse'"), at: fixture["1️⃣"], suggestion: "database")
+    }
+
+    @Test func variableDefinedOnlyForSomeHostsNamesTheHostMissingIt() throws {
+        let fixture = try PlaybookFixture([
+            "deploy.yml": """
+                name: demo
+                inventory: inventory.yml
+                steps:
+                  - shell: echo 1️⃣{{ workers }}
+                """,
+            "inventory.yml": """
+                environments:
+                  production:
+                    hosts:
+                      app1: { address: 203.0.113.10, vars: { workers: "4" } }
+                      app2: { address: 203.0.113.11 }
+                """,
+        ])
+        let diagnostics = fixture.load().diagnostics
+        #expect(diagnostics.all.count == 1)
+        let diagnostic = try #require(diagnostics.first(containing: "undefined variable 'workers' for host 'app2' in environment 'production'"))
+        expect(diagnostic, at: fixture["1️⃣"])
+    }
+
+    @Test func relativeCheckPathsNeedABaseURLFromTheSuiteOrTheStep() throws {
+        let fixture = try PlaybookFixture([
+            "deploy.yml": """
+                name: demo
+                inventory: inventory.yml
+                steps:
+                  - check: { suite: checks.yml, base_url: "{{ base_url }}" }
+                  - check: checks.yml
+                """,
+            "checks.yml": "checks:\n  - { request: GET 1️⃣/health }\n",
+            "inventory.yml": PlaybookFixture.inventory,
+        ])
+        let diagnostics = fixture.load().diagnostics
+        #expect(diagnostics.all.count == 1)
+        let diagnostic = try #require(diagnostics.first(containing: "'/health' is relative but the suite has no 'base_url'"))
+        #expect(diagnostic.location == FileLocation(file: "checks.yml", line: fixture["1️⃣"].line, column: fixture["1️⃣"].column))
+    }
+
+    @Test func secretFileThatIsADirectoryIsReported() throws {
+        let fixture = try playbook("  - shell: make\n", head: "secrets:\n  salt: { file: 1️⃣~/keys }\n")
+        try FileManager.default.createDirectory(at: fixture.url("keys"), withIntermediateDirectories: true)
+        expect(fixture.load().diagnostics.first(containing: "secret 'salt': ~/keys is a directory"), at: fixture["1️⃣"])
+    }
 }

@@ -21,8 +21,13 @@ import Testing
         process.arguments = arguments
         process.currentDirectoryURL = directory
         process.environment = ["PATH": "/usr/bin:/bin", "HOME": directory.path].merging(environment) { $1 }
-        let out = directory.appendingPathComponent(".stdout-\(UUID().uuidString)")
-        let err = directory.appendingPathComponent(".stderr-\(UUID().uuidString)")
+        // Outside `directory`: it may be the checked-in Templates/basic.
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("rollout-stdout-\(UUID().uuidString)")
+        let err = FileManager.default.temporaryDirectory.appendingPathComponent("rollout-stderr-\(UUID().uuidString)")
+        defer {
+            try? FileManager.default.removeItem(at: out)
+            try? FileManager.default.removeItem(at: err)
+        }
         _ = FileManager.default.createFile(atPath: out.path, contents: nil)
         _ = FileManager.default.createFile(atPath: err.path, contents: nil)
         process.standardOutput = try FileHandle(forWritingTo: out)

@@ -241,4 +241,54 @@ import Testing
         #expect(text.contains("run: echo rolled back <run.id>"))
         #expect(text.contains("   checks:\n     - GET /health → expect 200\n"))
     }
+
+    @Test func anchorsAndMergeKeysWork() throws {
+        let fixture = try PlaybookFixture([
+            "deploy.yml": """
+                name: d
+                inventory: inventory.yml
+                steps:
+                  - backup_database: &db { database: app, user: app_user }
+                  - sql: { <<: *db, query: select 1, expect: { value: "1" } }
+                  - restore_database: { <<: *db, user: postgres }
+                """,
+            "inventory.yml": PlaybookFixture.inventory,
+        ])
+        let result = fixture.load()
+        #expect(result.diagnostics.all.isEmpty, "\(result.diagnostics.rendered())")
+        let steps = try #require(result.loaded?.playbook.steps)
+        #expect((steps[1].step as? SQLStep)?.connection.database.source == "app")
+        #expect((steps[2].step as? RestoreDatabaseStep)?.connection.user?.source == "postgres")
+    }
+
+    @Test func planShowsOptionsPerHostWhenHostsDiffer() throws {
+        let fixture = try PlaybookFixture([
+            "deploy.yml": """
+                name: d
+                inventory: inventory.yml
+                steps:
+                  - shell: echo {{ workers }} on {{ host.name }}
+                    when: "{{ workers }} != 0"
+                """,
+            "inventory.yml": """
+                environments:
+                  production:
+                    vars: { workers: "2" }
+                    hosts:
+                      app1: { address: 203.0.113.10, vars: { workers: "8" } }
+                      app2: { address: 203.0.113.11 }
+                """,
+        ])
+        let result = fixture.load(environment: "production")
+        let loaded = try #require(result.loaded)
+        let environment = try #require(loaded.inventory?.environment("production"))
+        let text = PlanText(loaded: loaded, environment: environment, secrets: [:]).render()
+        #expect(text.contains("""
+               when: {{ workers }} != 0  (runs)
+               on app1:
+                 run: echo 8 on app1
+               on app2:
+                 run: echo 2 on app2
+            """))
+    }
 }

@@ -9,22 +9,26 @@ public enum CheckSuiteLoader {
     static let methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
     /// Loads the suite at `url`; `name` is how messages name the file.
-    public static func load(_ url: URL, name: String, sink: DiagnosticSink, from origin: FileLocation? = nil) -> CheckSuite? {
+    /// `baseURLGiven` tells that whoever runs the suite supplies a `base_url` (a check step's
+    /// override), so relative paths need none in the file.
+    public static func load(
+        _ url: URL, name: String, sink: DiagnosticSink, from origin: FileLocation? = nil, baseURLGiven: Bool = false
+    ) -> CheckSuite? {
         guard let root = YAMLDocument.load(url, name: name, into: &sink.diagnostics, from: origin) else { return nil }
-        return decode(root, file: name, sink: sink)
+        return decode(root, file: name, sink: sink, baseURLGiven: baseURLGiven)
     }
 
     /// Decodes an already parsed suite.
-    static func decode(_ root: YAMLNode, file: String, sink: DiagnosticSink) -> CheckSuite {
+    static func decode(_ root: YAMLNode, file: String, sink: DiagnosticSink, baseURLGiven: Bool = false) -> CheckSuite {
         let reader = OptionReader(root, context: "the check suite", allowed: suiteKeys, sink: sink)
         let name = reader.string("name") ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
-        let suite = decode(reader, name: name, file: file)
+        let suite = decode(reader, name: name, file: file, baseURLGiven: baseURLGiven)
         reader.finish()
         return suite
     }
 
     /// Reads `base_url`, `defaults` and `checks` from `reader` (a suite file or a check step).
-    static func decode(_ reader: OptionReader, name: String, file: String) -> CheckSuite {
+    static func decode(_ reader: OptionReader, name: String, file: String, baseURLGiven: Bool = false) -> CheckSuite {
         let baseURL = reader.template("base_url")
         var defaults = HTTPCheck.Defaults()
         if let defaultsReader = reader.mapping("defaults", allowed: defaultsKeys) {
@@ -36,7 +40,7 @@ public enum CheckSuiteLoader {
         if let node = reader.node("checks", required: true) {
             if let items = node.items {
                 if items.isEmpty { reader.sink.error("'checks' is empty; add at least one request", at: node.location) }
-                checks = items.compactMap { check($0, defaults: defaults, baseURL: baseURL, sink: reader.sink) }
+                checks = items.compactMap { check($0, defaults: defaults, hasBaseURL: baseURLGiven || baseURL != nil, sink: reader.sink) }
             } else {
                 reader.sink.error("'checks' must be a list of checks, found \(node.kindDescription)", at: node.location)
             }
@@ -44,7 +48,7 @@ public enum CheckSuiteLoader {
         return CheckSuite(name: name, baseURL: baseURL, defaults: defaults, checks: checks, file: file, location: reader.location)
     }
 
-    private static func check(_ node: YAMLNode, defaults: HTTPCheck.Defaults, baseURL: Template?, sink: DiagnosticSink) -> HTTPCheck? {
+    private static func check(_ node: YAMLNode, defaults: HTTPCheck.Defaults, hasBaseURL: Bool, sink: DiagnosticSink) -> HTTPCheck? {
         let reader = OptionReader(node, context: "a check", allowed: checkKeys, sink: sink)
         defer { reader.finish() }
         guard let requestNode = reader.node("request", required: true), let request = reader.scalarText(requestNode, key: "request") else {
@@ -66,8 +70,7 @@ public enum CheckSuiteLoader {
         let isAbsolute = parts[1].hasPrefix("http://") || parts[1].hasPrefix("https://")
         if !isAbsolute, !parts[1].hasPrefix("/"), !parts[1].hasPrefix("{{") {
             sink.error("the path of 'request' must start with '/' or be a full http(s) URL, found '\(parts[1])'", at: pathNode.location)
-        }
-        if !isAbsolute, baseURL == nil, !parts[1].hasPrefix("{{") {
+        } else if !isAbsolute, !hasBaseURL, !parts[1].hasPrefix("{{") {
             sink.error("'\(parts[1])' is relative but the suite has no 'base_url'", at: pathNode.location)
         }
 

@@ -17,15 +17,15 @@ public struct Condition: Sendable, Hashable, CustomStringConvertible {
     public var source: String
 
     /// Parses `text`; the templates keep their locations in the file.
-    init(parsing text: String, at location: FileLocation, fileText: String?) throws(TemplateSyntaxError) {
+    init(parsing text: String, at location: FileLocation, fileText: SourceText?) throws(TemplateSyntaxError) {
         source = text
         let (leftText, comparison, rightText) = Self.split(text)
         let leftStart = location.advanced(by: text.unicodeScalars.count - text.drop { $0 == " " }.unicodeScalars.count)
-        left = try Template(parsing: Self.unquote(leftText), at: leftStart, fileText: fileText)
+        left = try Template(parsing: Self.unquote(leftText), at: leftStart, source: fileText)
         self.comparison = comparison
         if let rightText {
             // References on the right come after the left's in the file, so locate by occurrence count.
-            let full = try Template(parsing: text, at: location, fileText: fileText)
+            let full = try Template(parsing: text, at: location, source: fileText)
             let leftCount = left.references.count
             let rightTemplate = try Template(parsing: Self.unquote(rightText))
             var segments: [Template.Segment] = []
@@ -42,14 +42,6 @@ public struct Condition: Sendable, Hashable, CustomStringConvertible {
         } else {
             right = nil
         }
-    }
-
-    /// A condition that is always `value`.
-    init(constant value: Bool) {
-        source = value ? "true" : "false"
-        left = Template(literal: source)
-        comparison = nil
-        right = nil
     }
 
     public var description: String { source }

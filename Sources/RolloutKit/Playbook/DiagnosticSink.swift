@@ -18,6 +18,14 @@ public final class DiagnosticSink {
         diagnostics.warning(message, at: location, suggestion: suggestion)
     }
 
-    /// The text of `file`, when it was read in this load.
-    func fileText(_ file: String) -> String? { diagnostics.sources[file] }
+    private var indexed: [String: SourceText] = [:]
+
+    /// The indexed text of `file`, when it was read in this load.
+    func fileText(_ file: String) -> SourceText? {
+        if let text = indexed[file] { return text }
+        guard let text = diagnostics.sources[file] else { return nil }
+        let source = SourceText(text)
+        indexed[file] = source
+        return source
+    }
 }

@@ -12,7 +12,7 @@ public enum FileKind: String, Sendable, Hashable {
     /// The kind of the parsed document `root`, or nil when it is none of them.
     static func detect(_ root: YAMLNode) -> FileKind? {
         if root.items != nil { return .stepList }
-        if root["steps"] != nil { return root["inventory"] != nil || root["name"] != nil ? .playbook : .stepList }
+        if root["steps"] != nil { return root.entries?.count == 1 ? .stepList : .playbook }
         if root["environments"] != nil { return .inventory }
         if root["checks"] != nil { return .checkSuite }
         return nil

@@ -14,6 +14,9 @@ public final class OptionReader {
     private var entries: [YAMLNode.Entry]
     private var allowed: [String]
     private var read: Set<String> = []
+    private var missing: [String] = []
+    /// False when the node was not a mapping: that was reported, and nothing more is.
+    private var isMapping = true
     private var children: [OptionReader] = []
 
     /// A reader over `node`, which must be a mapping (otherwise the problem is reported and
@@ -40,6 +43,7 @@ public final class OptionReader {
             }
         } else if !node.isNull {
             sink.error("\(context) must be a mapping of 'key: value', found \(node.kindDescription)", at: node.location)
+            isMapping = false
         }
         entries = kept
     }
@@ -59,12 +63,13 @@ public final class OptionReader {
     /// True when `key` is present.
     public func has(_ key: String) -> Bool { entries.contains { $0.key.scalar == key } }
 
-    /// The node at `key`, marking it read; reports a missing required key at the mapping.
+    /// The node at `key`, marking it read. A missing required key is reported by `finish()`
+    /// (unless an unknown key there is a misspelling of it: one message for one mistake).
     public func node(_ key: String, required: Bool = false) -> YAMLNode? {
         read.insert(key)
         if !allowed.contains(key) { allowed.append(key) }
         guard let entry = entries.first(where: { $0.key.scalar == key }) else {
-            if required { sink.error("\(context) needs '\(key)'", at: location) }
+            if required, !missing.contains(key) { missing.append(key) }
             return nil
         }
         return entry.value
@@ -199,6 +204,7 @@ public final class OptionReader {
     public func exactlyOne(of keys: [String]) -> String? {
         let present = keys.filter(has)
         if present.count == 1 { return present[0] }
+        guard isMapping else { return nil }
         let list = keys.map { "'\($0)'" }.joined(separator: ", ")
         if present.isEmpty {
             sink.error("\(context) needs one of \(list)", at: location)
@@ -230,12 +236,19 @@ public final class OptionReader {
     /// Reports every key that no getter asked for, with the closest allowed key; then finishes
     /// the nested readers.
     public func finish(extraCandidates: [String] = []) {
+        var suggested = Set<String>()
         for entry in entries {
             guard let key = entry.key.scalar, !read.contains(key), !allowed.contains(key) else { continue }
-            sink.error("unknown key '\(key)' in \(context)", at: entry.key.location,
-                       suggestion: NameSuggestion.closest(to: key, in: allowed + extraCandidates))
+            let suggestion = NameSuggestion.closest(to: key, in: allowed + extraCandidates)
+            if let suggestion { suggested.insert(suggestion) }
+            sink.error("unknown key '\(key)' in \(context)", at: entry.key.location, suggestion: suggestion)
         }
+        for key in missing where isMapping && !suggested.contains(key) {
+            sink.error("\(context) needs '\(key)'", at: location)
+        }
+        missing = []
         for child in children { child.finish() }
+        children = []
     }
 
     // MARK: Node conversions
@@ -257,7 +270,7 @@ public final class OptionReader {
 
     func parseTemplate(_ text: String, node: YAMLNode) -> Template? {
         do {
-            return try Template(parsing: text, at: node.location, fileText: sink.fileText(node.location.file))
+            return try Template(parsing: text, at: node.location, source: sink.fileText(node.location.file))
         } catch {
             sink.error(error.message, at: error.location ?? node.location)
             return nil

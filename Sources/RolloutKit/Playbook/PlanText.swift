@@ -95,10 +95,9 @@ public struct PlanText: Sendable {
     }
 
     private func scope(for host: Host, upcoming: [String: [String]], preview: Bool) -> Scope {
-        Scope(
-            vars: VariablePrecedence.merged(playbook: loaded.playbook.vars, environment: environment, host: host, overrides: overrides),
-            environment: processEnvironment, secrets: secrets, secretNames: Set(loaded.playbook.secrets.map(\.name)),
-            host: host, upcomingRegistrations: upcoming, preview: preview)
+        loaded.playbook.scope(
+            for: host, in: environment, secrets: secrets, overrides: overrides, processEnvironment: processEnvironment,
+            upcoming: upcoming, preview: preview)
     }
 
     private func render(_ entry: TemplateEntry, in scope: Scope, indent: String) -> [String] {

@@ -1,11 +1,28 @@
 /// The checks that need the whole playbook and its inventory: names in `on:`, every `{{ }}`
 /// reference on every host it will run on, the order of `register:`s, and risky steps.
-struct PlaybookChecker {
+final class PlaybookChecker {
     let loaded: LoadedPlaybook
     let environmentName: String?
     let overrides: [String: String]
     let processEnvironment: [String: String]
     let sink: DiagnosticSink
+    /// References already reported: one message per place, not one per host.
+    private var reported: Set<FileLocation> = []
+    /// Variables some environment, group or host defines, to tell "defined elsewhere" from
+    /// "defined nowhere".
+    private var inventoryVariables: Set<String> = []
+
+    init(loaded: LoadedPlaybook, environmentName: String?, overrides: [String: String], processEnvironment: [String: String], sink: DiagnosticSink) {
+        self.loaded = loaded
+        self.environmentName = environmentName
+        self.overrides = overrides
+        self.processEnvironment = processEnvironment
+        self.sink = sink
+        for environment in loaded.inventory?.environments ?? [] {
+            let entries = environment.vars + environment.groups.values.flatMap(\.vars) + environment.hosts.flatMap(\.vars)
+            inventoryVariables.formUnion(entries.map(\.key))
+        }
+    }
 
     private var playbook: Playbook { loaded.playbook }
 
@@ -48,56 +65,68 @@ struct PlaybookChecker {
 
     /// Renders every template on every host it will run on, as far as is known before the run.
     private func checkReferences(in environment: Inventory.Environment) {
-        let secretNames = Set(playbook.secrets.map(\.name))
         let allSteps = playbook.steps + playbook.rollback
 
         // Playbook-level templates, on every host.
         for host in environment.hosts {
-            let scope = scopeFor(host: host, in: environment, secretNames: secretNames, upcoming: [:])
+            let scope = scopeFor(host: host, in: environment, upcoming: [:])
             let topTemplates = [playbook.stateDir] + playbook.vars.flatMap(\.value.templates)
                 + environment.vars.flatMap(\.value.templates) + host.vars.flatMap(\.value.templates)
                 + host.groups.flatMap { environment.groups[$0]?.vars.flatMap(\.value.templates) ?? [] }
-            for template in topTemplates { check(template, in: scope, fallback: host.location, laterRegistrations: [:]) }
+            for template in topTemplates { check(template, in: scope, fallback: host.location, registrations: [:]) }
         }
 
+        var registrations: [String: FileLocation] = [:]
+        for step in allSteps.reversed() { if let register = step.register { registrations[register] = step.location } }
         var upcoming: [String: [String]] = [:]
-        for (index, step) in allSteps.enumerated() {
-            var later: [String: FileLocation] = [:]
-            for laterStep in allSteps[(index + 1)...].reversed() {
-                if let register = laterStep.register, upcoming[register] == nil { later[register] = laterStep.location }
-            }
+        for step in allSteps {
             for host in environment.targets(of: step) {
-                let scope = scopeFor(host: host, in: environment, secretNames: secretNames, upcoming: upcoming)
+                let scope = scopeFor(host: host, in: environment, upcoming: upcoming)
                 for template in step.templates {
-                    check(template, in: scope, fallback: step.location, laterRegistrations: later)
+                    check(template, in: scope, fallback: step.location, registrations: registrations)
                 }
             }
             if let register = step.register { upcoming[register] = type(of: step.step).resultFields }
         }
     }
 
-    private func scopeFor(host: Host, in environment: Inventory.Environment, secretNames: Set<String>, upcoming: [String: [String]]) -> Scope {
-        Scope(
-            vars: VariablePrecedence.merged(playbook: playbook.vars, environment: environment, host: host, overrides: overrides),
-            environment: processEnvironment, secretNames: secretNames, host: host, upcomingRegistrations: upcoming)
+    private func scopeFor(host: Host, in environment: Inventory.Environment, upcoming: [String: [String]]) -> Scope {
+        playbook.scope(for: host, in: environment, overrides: overrides, processEnvironment: processEnvironment, upcoming: upcoming)
     }
 
-    private func check(_ template: Template, in scope: Scope, fallback: FileLocation, laterRegistrations: [String: FileLocation]) {
+    /// `registrations` maps each registered name to the first step registering it; a name not yet
+    /// registered at this step but registered further down is an ordering mistake.
+    private func check(_ template: Template, in scope: Scope, fallback: FileLocation, registrations: [String: FileLocation]) {
         for reference in template.references {
             do {
                 _ = try scope.value(of: reference)
             } catch {
                 guard error.kind != .notYetKnown else { continue }
                 let location = error.location ?? reference.location ?? fallback
-                if error.kind == .undefined, reference.path.count <= 2, let later = laterRegistrations[reference.path[0]], scope.vars[reference.path[0]] == nil {
-                    sink.error("'\(reference.path[0])' is registered by a later step (line \(later.line)); a step can only read results of steps before it",
-                               at: location)
+                guard reported.insert(location).inserted else { continue }
+                let name = reference.path[0]
+                if error.kind == .undefined, let registered = registrations[name], scope.upcomingRegistrations[name] == nil, scope.vars[name] == nil {
+                    if registered == fallback {
+                        sink.error("'\(name)' is this step's own result; it exists only for the steps after it", at: location)
+                    } else {
+                        sink.error("'\(name)' is registered by a later step (line \(registered.line)); a step can only read results of steps before it",
+                                   at: location)
+                    }
                     continue
                 }
                 let severity: Diagnostic.Severity = reference.path[0] == "env" ? sink.machineDependentSeverity : .error
-                sink.diagnostics.append(Diagnostic(severity, error.message, at: location, suggestion: error.suggestion))
+                var message = error.message
+                if error.kind == .undefined, let host = scope.host, let environment = environmentOf(host),
+                   inventoryVariables.contains(error.reference.split(separator: ".").first.map(String.init) ?? "") {
+                    message += " for host '\(host.name)' in environment '\(environment)' (other hosts define it)"
+                }
+                sink.diagnostics.append(Diagnostic(severity, message, at: location, suggestion: error.suggestion))
             }
         }
+    }
+
+    private func environmentOf(_ host: Host) -> String? {
+        loaded.inventory?.environments.first { $0.hosts.contains(host) }?.name
     }
 
     /// A migration with nothing to undo it is the riskiest step a deploy can take.

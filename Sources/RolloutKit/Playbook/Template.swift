@@ -35,8 +35,12 @@ public struct Template: Sendable, Hashable, CustomStringConvertible {
     /// Parses `text`. `location` is where the text starts in its file, and `fileText` the whole
     /// file, so each reference gets its own line and column; both are optional.
     public init(parsing text: String, at location: FileLocation? = nil, fileText: String? = nil) throws(TemplateSyntaxError) {
-        source = text
-        segments = try TemplateParser(text: text, location: location, fileText: fileText).parse()
+        try self.init(parsing: text, at: location, source: fileText.map(SourceText.init))
+    }
+
+    init(parsing text: String, at location: FileLocation?, source: SourceText?) throws(TemplateSyntaxError) {
+        self.source = text
+        segments = try TemplateParser(text: text, location: location, fileText: source).parse()
     }
 
     init(segments: [Segment], source: String) {
@@ -80,7 +84,7 @@ public struct TemplateSyntaxError: Error, Sendable, Hashable, CustomStringConver
 private struct TemplateParser {
     let text: String
     let location: FileLocation?
-    let fileText: String?
+    let fileText: SourceText?
 
     func parse() throws(TemplateSyntaxError) -> [Template.Segment] {
         var segments: [Template.Segment] = []
@@ -129,22 +133,16 @@ private struct TemplateParser {
     private func locate(occurrence: Int, offset: Int) -> FileLocation? {
         guard let location else { return nil }
         guard let fileText else { return location.advanced(by: offset) }
-        let scalars = Array(fileText.unicodeScalars)
-        var line = 1, column = 1, index = 0
-        while index < scalars.count, (line, column) < (location.line, location.column) {
-            if scalars[index] == "\n" { line += 1; column = 1 } else { column += 1 }
-            index += 1
-        }
+        let scalars = fileText.scalars
+        var index = fileText.offset(of: location)
         var seen = 0
         while index + 1 < scalars.count {
             if scalars[index] == "{", scalars[index + 1] == "{" {
-                if seen == occurrence { return FileLocation(file: location.file, line: line, column: column) }
+                if seen == occurrence { return fileText.location(of: index, file: location.file) }
                 seen += 1
                 index += 2
-                column += 2
                 continue
             }
-            if scalars[index] == "\n" { line += 1; column = 1 } else { column += 1 }
             index += 1
         }
         return location.advanced(by: offset)

@@ -52,7 +52,24 @@ enum YAMLDocument {
                 || scalar.style == .literal || scalar.style == .folded
             return YAMLNode(.scalar(scalar.string, quoted: quoted), at: location)
         case .mapping(let mapping):
-            let entries = mapping.map { YAMLNode.Entry(key: convert($0.key, file: file), value: convert($0.value, file: file)) }
+            var entries: [YAMLNode.Entry] = []
+            var merged: [YAMLNode.Entry] = []
+            for pair in mapping {
+                let key = convert(pair.key, file: file)
+                let value = convert(pair.value, file: file)
+                // `<<: *anchor` merge keys: the anchored mapping's entries, unless given here.
+                if case .scalar("<<", quoted: false) = key.value {
+                    for source in value.items ?? [value] { merged += source.entries ?? [] }
+                    continue
+                }
+                entries.append(YAMLNode.Entry(key: key, value: value))
+            }
+            let written = Set(entries.compactMap(\.key.scalar))
+            var seenMerged = Set<String>()
+            for entry in merged {
+                guard let key = entry.key.scalar, !written.contains(key), seenMerged.insert(key).inserted else { continue }
+                entries.append(entry)
+            }
             return YAMLNode(.mapping(entries), at: location)
         case .sequence(let sequence):
             return YAMLNode(.sequence(sequence.map { convert($0, file: file) }), at: location)

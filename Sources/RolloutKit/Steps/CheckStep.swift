@@ -18,7 +18,8 @@ public struct CheckStep: Step {
             options.atMostOne(of: ["suite", "defaults"])
             let override = options.template("base_url")
             guard var loaded = CheckSuiteLoader.load(
-                context.url(of: path), name: context.displayName(of: path), sink: options.sink, from: options.keyLocation("suite"))
+                context.url(of: path), name: context.displayName(of: path), sink: options.sink, from: options.keyLocation("suite"),
+                baseURLGiven: override != nil)
             else { return nil }
             if let override { loaded.baseURL = override }
             suite = loaded
