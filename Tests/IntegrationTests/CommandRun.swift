@@ -26,8 +26,15 @@ struct CommandRun {
         try process.run()
         let group = DispatchGroup()
         nonisolated(unsafe) var outData = Data(), errData = Data()
-        DispatchQueue.global().async(group: group) { outData = out.fileHandleForReading.readDataToEndOfFile() }
-        DispatchQueue.global().async(group: group) { errData = err.fileHandleForReading.readDataToEndOfFile() }
+        // Threads of their own: blocking reads on Dispatch's small global pool starve other tests.
+        for (pipe, store) in [(out, 0), (err, 1)] {
+            group.enter()
+            Thread {
+                let data = pipe.fileHandleForReading.readDataToEndOfFile()
+                if store == 0 { outData = data } else { errData = data }
+                group.leave()
+            }.start()
+        }
         if let stdin { try input.fileHandleForWriting.write(contentsOf: stdin) }
         try input.fileHandleForWriting.close()
         group.wait()
