@@ -103,4 +103,23 @@ struct HTTPClientTests {
         }
         #expect(statuses == Array(repeating: 200, count: 40))
     }
+
+    @Test("https to a plain-HTTP server is a TLS error, not a hang or a response")
+    func tlsFailure() async throws {
+        let url = "https://127.0.0.1:\(server.port)/hello"
+        await #expect {
+            _ = try await client.send(HTTPRequest(url: url, timeout: .seconds(5)))
+        } throws: { error in
+            guard let error = error as? HTTPClientError, case .tls = error else { return false }
+            return error.description.hasPrefix("TLS with \(url) failed: ")
+        }
+    }
+
+    @Test("an empty POST body is sent as Content-Length 0; HEAD returns headers only")
+    func emptyBodyAndHead() async throws {
+        let empty = try await client.send(HTTPRequest(method: "POST", url: server.baseURL + "/echo", body: .bytes(Data())))
+        #expect(empty.status == 201 && empty.body.isEmpty && empty.headers.value(for: "X-Body-Length") == "0")
+        let head = try await client.send(HTTPRequest(method: "HEAD", url: server.baseURL + "/hello"))
+        #expect(head.status == 200 && head.body.isEmpty && head.headers.value(for: "Content-Length") == "5")
+    }
 }
