@@ -41,6 +41,12 @@ struct SignStripeCommand: AsyncParsableCommand {
     @Option(name: .customLong("secret-file"), help: ArgumentHelp("File holding the endpoint secret; a trailing newline is ignored.", valueName: "path"))
     var secretFile: String?
 
+    @Option(name: .customLong("previous-secret-env"), help: ArgumentHelp("Also sign with the secret being rolled out of service, read from this variable: the header then carries two v1 signatures, as Stripe sends during a secret rotation.", valueName: "name"))
+    var previousSecretEnvironment: String?
+
+    @Option(name: .customLong("previous-secret-file"), help: ArgumentHelp("Like --previous-secret-env, from a file.", valueName: "path"))
+    var previousSecretFile: String?
+
     @Option(name: .customLong("secret"), help: .hidden)
     var refusedSecret: String?
 
@@ -104,6 +110,11 @@ struct SignStripeCommand: AsyncParsableCommand {
         }
         let secret = try SecretSource(label: "Stripe webhook secret", option: "--secret", environmentName: secretEnvironment, filePath: secretFile,
                                       defaultEnvironmentName: "STRIPE_WEBHOOK_SECRET").resolve()
+        var secrets = [secret]
+        if previousSecretEnvironment != nil || previousSecretFile != nil {
+            secrets.insert(try SecretSource(label: "previous Stripe webhook secret", option: "--previous-secret", environmentName: previousSecretEnvironment,
+                                            filePath: previousSecretFile, defaultEnvironmentName: "").resolve(), at: 0)
+        }
         let now = Int64(Date().timeIntervalSince1970)
         let signedAt = timestamp ?? (now - (stale ?? 0))
         var stripeEvent: StripeEvent
@@ -115,8 +126,8 @@ struct SignStripeCommand: AsyncParsableCommand {
         }
         let layout: JSONValue.Layout = pretty ? .pretty : .compact
         // A secret the endpoint does not have: what a forger would produce.
-        let signingSecret = wrongSecret ? secret + "_wrong" : secret
-        let header = StripeSignatureHeader(signing: stripeEvent.body(layout), secrets: [signingSecret], timestamp: signedAt)
+        let signingSecrets = wrongSecret ? secrets.map { $0 + "_wrong" } : secrets
+        let header = StripeSignatureHeader(signing: stripeEvent.body(layout), secrets: signingSecrets, timestamp: signedAt)
         if tamper { tamperAmount(of: &stripeEvent) }
         return SignedCallback(
             url: output.send ?? output.url ?? "http://127.0.0.1:8000/webhooks/stripe",

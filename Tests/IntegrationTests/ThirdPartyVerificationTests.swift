@@ -8,13 +8,14 @@ struct ThirdPartyVerificationTests {
     static let stripeSecret = "whsec_smoketest2f9c1e7a4b6d8e0f1a3c5e7b9d1f3a5c"
     static let environment = [
         "SMOKE_WHSEC": stripeSecret,
+        "SMOKE_WHSEC_OLD": "whsec_previousSecretBeingRolled0000000000",
         "SMOKE_PAYTR_KEY": "K3yForSmokeTests",
         "SMOKE_PAYTR_SALT": "S4ltForSmokeTst1",
     ]
 
     /// Signs with the built binary (secret in an environment variable) and returns the verifier's
     /// verdict line and whether it accepted.
-    func judge(_ provider: String, _ arguments: [String]) throws -> (accepted: Bool, verdict: String) {
+    func judge(_ provider: String, _ arguments: [String], verifierSecretEnvironment: String = "SMOKE_WHSEC") throws -> (accepted: Bool, verdict: String) {
         let secretOptions = provider == "stripe"
             ? ["--secret-env", "SMOKE_WHSEC"]
             : ["--key-env", "SMOKE_PAYTR_KEY", "--salt-env", "SMOKE_PAYTR_SALT"]
@@ -22,7 +23,7 @@ struct ThirdPartyVerificationTests {
                                         environment: Self.environment)
         #expect(signed.status == 0, "rollout sign failed: \(signed.stderrText)")
         let verdict = try CommandRun.run(try BuiltTools.venvPython(), [
-            BuiltTools.verifier.path, "--stripe-secret-env", "SMOKE_WHSEC", "--paytr-key-env", "SMOKE_PAYTR_KEY", "--paytr-salt-env", "SMOKE_PAYTR_SALT",
+            BuiltTools.verifier.path, "--stripe-secret-env", verifierSecretEnvironment, "--paytr-key-env", "SMOKE_PAYTR_KEY", "--paytr-salt-env", "SMOKE_PAYTR_SALT",
         ], environment: Self.environment, stdin: signed.stdout)
         #expect(verdict.status == 0 || verdict.status == 1, "verifier error: \(verdict.stderrText)")
         return (verdict.status == 0, verdict.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines))
@@ -70,5 +71,15 @@ struct ThirdPartyVerificationTests {
     func paytrLink() throws {
         let result = try judge("paytr", ["--callback-id", "CB20260101", "--merchant-id", "100001", "--amount", "144.50"])
         #expect(result.accepted && result.verdict.hasSuffix("total_amount=14450"), "\(result.verdict)")
+    }
+
+    @Test("during a secret rotation the header carries two v1, and an endpoint with either secret accepts it")
+    func stripeRotation() throws {
+        for endpointSecret in ["SMOKE_WHSEC", "SMOKE_WHSEC_OLD"] {
+            let result = try judge("stripe", ["--previous-secret-env", "SMOKE_WHSEC_OLD"], verifierSecretEnvironment: endpointSecret)
+            #expect(result.accepted, "endpoint with \(endpointSecret): \(result.verdict)")
+        }
+        let single = try judge("stripe", [], verifierSecretEnvironment: "SMOKE_WHSEC_OLD")
+        #expect(!single.accepted)
     }
 }
