@@ -43,6 +43,18 @@ struct SignCommandTests {
         ])
     }
 
+    @Test("other bad values are invalid input with one line", arguments: [
+        (["stripe", "--set", "data.object.currency.code=usd"], "cannot set `data.object.currency.code`"),
+        (["stripe", "--set", "amount"], "expected `path=value`"),
+        (["paytr", "--status", "paid"], "unknown --status `paid`"),
+        (["paytr", "--currency", "JPY"], "unknown currency `JPY`"),
+        (["paytr", "--merchant-oid", "SMK-1"], "merchant_oid `SMK-1` may contain only ASCII letters and digits"),
+        (["paytr", "--callback-id", "CB1"], "needs --merchant-id"),
+    ])
+    func otherBadInput(arguments: [String], message: String) throws {
+        expectOneLineError(try rollout(arguments), status: 2, containing: [message])
+    }
+
     @Test("a malformed amount is invalid input", arguments: [("1.234", "more than 2 digits"), ("abc", "not a decimal"), ("-5", "negative"), ("1,5", "not a decimal")])
     func malformedAmount(amount: String, reason: String) throws {
         expectOneLineError(try rollout(["paytr", "--amount", amount]), status: 2, containing: ["amount `\(amount)`", reason])
