@@ -12,8 +12,8 @@ struct SignFailure: Error, CustomStringConvertible {
     static func cannotConnect(_ message: String) -> SignFailure { SignFailure(exitCode: 5, description: message) }
     static func expectationFailed(_ message: String) -> SignFailure { SignFailure(exitCode: 1, description: message) }
 
-    /// Prints `error: …` on stderr and exits with the code.
-    func exit() -> ExitCode {
+    /// Prints `error: …` on stderr and gives the exit code to throw.
+    func reported() -> ExitCode {
         FileHandle.standardError.write(Data("error: \(description)\n".utf8))
         return ExitCode(exitCode)
     }
@@ -25,7 +25,7 @@ extension AsyncParsableCommand {
         do {
             try await body()
         } catch let failure as SignFailure {
-            throw failure.exit()
+            throw failure.reported()
         }
     }
 }

@@ -30,8 +30,8 @@ struct SignOutputOptions: ParsableArguments {
     var timeout: Int = 10
 
     func validate() throws {
-        if send == nil, expect != nil { throw SignFailure.invalidInput("--expect needs --send URL").exit() }
-        if timeout <= 0 { throw SignFailure.invalidInput("--timeout must be a positive number of seconds").exit() }
+        if send == nil, expect != nil { throw SignFailure.invalidInput("--expect needs --send URL").reported() }
+        if timeout <= 0 { throw SignFailure.invalidInput("--timeout must be a positive number of seconds").reported() }
     }
 
     /// Prints `callback` to stdout, or sends it and checks the response.

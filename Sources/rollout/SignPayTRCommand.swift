@@ -98,12 +98,12 @@ struct SignPayTRCommand: AsyncParsableCommand {
 
     func validate() throws {
         for (option, value) in [("--key", refusedKey), ("--merchant-key", refusedMerchantKey)] where value != nil {
-            throw SignFailure.invalidInput("\(option) would put the PayTR merchant key on the command line, where `ps` and shell history show it to other users; use --key-env NAME or --key-file PATH").exit()
+            throw SignFailure.invalidInput("\(option) would put the PayTR merchant key on the command line, where `ps` and shell history show it to other users; use --key-env NAME or --key-file PATH").reported()
         }
         for (option, value) in [("--salt", refusedSalt), ("--merchant-salt", refusedMerchantSalt)] where value != nil {
-            throw SignFailure.invalidInput("\(option) would put the PayTR merchant salt on the command line, where `ps` and shell history show it to other users; use --salt-env NAME or --salt-file PATH").exit()
+            throw SignFailure.invalidInput("\(option) would put the PayTR merchant salt on the command line, where `ps` and shell history show it to other users; use --salt-env NAME or --salt-file PATH").reported()
         }
-        if expectBody != nil, output.send == nil { throw SignFailure.invalidInput("--expect-body needs --send URL").exit() }
+        if expectBody != nil, output.send == nil { throw SignFailure.invalidInput("--expect-body needs --send URL").reported() }
     }
 
     func run() async throws {

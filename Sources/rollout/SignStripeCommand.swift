@@ -87,10 +87,10 @@ struct SignStripeCommand: AsyncParsableCommand {
 
     func validate() throws {
         for (option, value) in [("--secret", refusedSecret), ("--webhook-secret", refusedWebhookSecret), ("--key", refusedKey)] where value != nil {
-            throw SignFailure.invalidInput("\(option) would put the Stripe webhook secret on the command line, where `ps` and shell history show it to other users; use --secret-env NAME or --secret-file PATH").exit()
+            throw SignFailure.invalidInput("\(option) would put the Stripe webhook secret on the command line, where `ps` and shell history show it to other users; use --secret-env NAME or --secret-file PATH").reported()
         }
-        if timestamp != nil, stale != nil { throw SignFailure.invalidInput("give --timestamp or --stale, not both").exit() }
-        if let stale, stale < 0 { throw SignFailure.invalidInput("--stale must be a number of seconds in the past (0 or more)").exit() }
+        if timestamp != nil, stale != nil { throw SignFailure.invalidInput("give --timestamp or --stale, not both").reported() }
+        if let stale, stale < 0 { throw SignFailure.invalidInput("--stale must be a number of seconds in the past (0 or more)").reported() }
     }
 
     func run() async throws {
