@@ -1,5 +1,6 @@
 /// Why a decimal amount such as `2970.00` could not be read as an exact number of minor units.
 public struct AmountParseError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// What is wrong with the text.
     public enum Reason: Sendable, Equatable {
         /// Empty, or a character that is not a digit or a single `.`.
         case notADecimal
@@ -13,7 +14,9 @@ public struct AmountParseError: Error, Sendable, Equatable, CustomStringConverti
 
     /// The text as given.
     public let text: String
+    /// The currency the amount was read for (it decides the allowed fraction digits).
     public let currency: Currency
+    /// What is wrong.
     public let reason: Reason
 
     public var description: String {

@@ -10,10 +10,15 @@ public struct Currency: Sendable, Hashable, CustomStringConvertible {
         self.minorUnitDigits = minorUnitDigits
     }
 
+    /// Turkish lira (PayTR writes it `TL`); minor unit: kuruş.
     public static let tryLira = Currency(code: "TRY")
+    /// US dollar.
     public static let usd = Currency(code: "USD")
+    /// Euro.
     public static let eur = Currency(code: "EUR")
+    /// Pound sterling.
     public static let gbp = Currency(code: "GBP")
+    /// Russian rouble.
     public static let rub = Currency(code: "RUB")
 
     public var description: String { code }

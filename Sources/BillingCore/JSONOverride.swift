@@ -7,6 +7,7 @@
 public struct JSONOverride: Sendable, Equatable, CustomStringConvertible {
     /// Dotted path: `data.object.amount`, `data.object.items.data.0.quantity`.
     public let path: String
+    /// The typed value to store there.
     public let value: JSONValue
 
     public init(path: String, value: JSONValue) {
@@ -53,7 +54,9 @@ public struct JSONOverride: Sendable, Equatable, CustomStringConvertible {
 
 /// Why a `path=value` override could not be read.
 public struct JSONOverrideError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The `path=value` text as given.
     public let assignment: String
+    /// What is wrong with it.
     public let reason: String
 
     public var description: String { "--set `\(assignment)`: \(reason)" }

@@ -5,6 +5,7 @@
 public struct Money: Sendable, Hashable, CustomStringConvertible {
     /// Minor units: 297000 for 2970.00 TRY.
     public let minorUnits: Int64
+    /// The currency the minor units are counted in.
     public let currency: Currency
 
     public init(minorUnits: Int64, currency: Currency) {

@@ -3,25 +3,31 @@
 /// Only `merchant_oid`, `status` and `total_amount` (and `callback_id` for Link API callbacks) are
 /// signed; the other fields travel unauthenticated.
 public struct PayTRCallback: Sendable, Hashable {
+    /// `status`: the payment's result.
     public enum Status: String, Sendable, Hashable, CaseIterable {
         case success
         case failed
     }
 
+    /// `payment_type`: card or Havale/EFT.
     public enum PaymentType: String, Sendable, Hashable, CaseIterable {
         case card
         case eft
     }
 
+    /// `merchant_oid`: the order id from STEP 1 (signed).
     public var merchantOID: PayTRMerchantOID
+    /// `status` (signed).
     public var status: Status
     /// Kuruş collected, as posted; PayTR sends `0` for a failed payment.
     public var totalAmount: Int64
     /// The STEP 1 `payment_amount` in kuruş (sent on success).
     public var paymentAmount: Int64?
+    /// `payment_type` (unsigned).
     public var paymentType: PaymentType
     /// Sent on success.
     public var currency: PayTRCurrency?
+    /// `test_mode`: 1 for a test transaction (unsigned).
     public var testMode: Bool
     /// `failed_reason_code` from PayTR's table (0 declined, 2 wrong SMS code, 6 abandoned…); failed only.
     public var failedReasonCode: String?

@@ -2,6 +2,7 @@
 ///
 /// Every value is written exactly as it is POSTed; the token is computed over those strings.
 public struct PayTRIFrameOrder: Sendable, Hashable {
+    /// Which iFrame: card (with basket) or Havale/EFT; each has its own token field list.
     public enum PaymentType: Sendable, Hashable {
         /// Card payment with a basket and installment options.
         case card(userBasket: String, noInstallment: Bool, maxInstallment: Int, currency: PayTRCurrency)
@@ -11,11 +12,15 @@ public struct PayTRIFrameOrder: Sendable, Hashable {
 
     /// Buyer's public IPv4 address.
     public var userIP: String
+    /// `merchant_oid`, unique per payment.
     public var merchantOID: PayTRMerchantOID
+    /// Buyer's e-mail, at most 100 characters; signed as UTF-8.
     public var email: String
     /// Kuruş (amount × 100): `297000` for 2970.00.
     public var paymentAmount: Int64
+    /// Card or EFT, with the card-only fields.
     public var paymentType: PaymentType
+    /// `test_mode`: a test transaction in a live store.
     public var testMode: Bool
 
     public init(userIP: String, merchantOID: PayTRMerchantOID, email: String, paymentAmount: Int64, paymentType: PaymentType, testMode: Bool) {

@@ -1,5 +1,6 @@
 /// A PayTR order id (`merchant_oid`): 1 to 64 ASCII letters and digits, unique per payment.
 public struct PayTRMerchantOID: Sendable, Hashable, CustomStringConvertible {
+    /// The id as sent.
     public let value: String
 
     /// The longest `merchant_oid` PayTR accepts.
@@ -29,12 +30,15 @@ public struct PayTRMerchantOID: Sendable, Hashable, CustomStringConvertible {
 
 /// Why a string cannot be a PayTR `merchant_oid`.
 public struct PayTRMerchantOIDError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// Which rule the value breaks.
     public enum Reason: Sendable, Equatable {
         case length
         case characters
     }
 
+    /// The rejected text.
     public let value: String
+    /// The rule it breaks.
     public let reason: Reason
 
     public var description: String {

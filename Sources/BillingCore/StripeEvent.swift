@@ -4,6 +4,7 @@ public struct StripeEvent: Sendable, Equatable {
     /// The API version the templates were written for, and the default.
     public static let defaultAPIVersion = "2026-10-28.endive"
 
+    /// The event's `type`.
     public let type: StripeEventType
     /// The whole envelope: `id`, `object`, `api_version`, `created`, `data`, `livemode`, …
     public private(set) var envelope: JSONValue

@@ -15,7 +15,9 @@ public struct StripeSignatureVerifier: Sendable {
 
     /// The endpoint secret, used verbatim (`whsec_…` prefix included).
     public let secret: String
+    /// Seconds `t` may differ from the receiver's clock; 0 disables the check.
     public let tolerance: Int64
+    /// Whether a post-dated `t` is also refused.
     public let clockCheck: ClockCheck
 
     public init(secret: String, tolerance: Int64 = StripeSignatureVerifier.defaultTolerance, clockCheck: ClockCheck = .pastAndFuture) {

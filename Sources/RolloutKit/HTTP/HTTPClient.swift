@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 
 /// Sends HTTP requests with libcurl, without the conveniences that hide what a deploy check
@@ -6,20 +5,20 @@ import Foundation
 /// TLS is verified, and every exchange reports its phase timings.
 ///
 /// Requests may run concurrently; each one takes an idle curl handle from the client's pool (or
-/// makes one) so connections to the same host are reused. The blocking transfer runs on a
-/// dispatch worker thread, never on Swift's cooperative pool.
+/// makes one) so connections to the same host are reused. The blocking transfer runs on a thread
+/// of its own: never on Swift's cooperative pool, and not on Dispatch's width-limited global
+/// pool either, where a few slow transfers would hold up every other request.
 public final class HTTPClient: @unchecked Sendable {
     // Guarded by `lock`.
     private var idleHandles: [CurlEasyHandle] = []
     private let lock = NSLock()
-    private let queue = DispatchQueue(label: "rollout.http", qos: .userInitiated, attributes: .concurrent)
 
     public init() {}
 
     /// Sends `request` and returns whatever response came back, whatever its status.
     public func send(_ request: HTTPRequest) async throws(HTTPClientError) -> HTTPResponse {
         let result: Result<HTTPResponse, HTTPClientError> = await withCheckedContinuation { continuation in
-            queue.async {
+            let thread = Thread {
                 guard let handle = self.checkOut() else {
                     continuation.resume(returning: .failure(.transfer(url: request.url, detail: "libcurl could not create a handle (out of memory?)")))
                     return
@@ -28,6 +27,8 @@ public final class HTTPClient: @unchecked Sendable {
                 self.checkIn(handle)
                 continuation.resume(returning: result)
             }
+            thread.name = "rollout.http"
+            thread.start()
         }
         return try result.get()
     }

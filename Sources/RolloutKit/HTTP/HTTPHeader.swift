@@ -1,6 +1,8 @@
 /// One header line, name as written and value without surrounding whitespace.
 public struct HTTPHeader: Sendable, Hashable, CustomStringConvertible {
+    /// Header name as written; compared case-insensitively by `value(for:)`.
     public var name: String
+    /// Header value.
     public var value: String
 
     public init(_ name: String, _ value: String) {

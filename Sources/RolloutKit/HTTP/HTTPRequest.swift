@@ -1,3 +1,4 @@
+import BillingCore
 public import Foundation
 
 /// An HTTP request as `HTTPClient` sends it: nothing implicit beyond what is written here.
@@ -17,6 +18,7 @@ public struct HTTPRequest: Sendable {
     public var url: String
     /// Sent in order after curl's own `Host`; a `Content-Type` here overrides the default.
     public var headers: [HTTPHeader]
+    /// The body; `.none` for GET.
     public var body: Body
     /// Limit for the whole exchange, connection included.
     public var timeout: Duration
@@ -51,14 +53,8 @@ public struct HTTPRequest: Sendable {
         case let .bytes(data):
             return (data, "application/octet-stream")
         case let .form(fields):
-            let text = fields.map { Self.formEscape($0.name) + "=" + Self.formEscape($0.value) }.joined(separator: "&")
+            let text = FormURLEncoding.encode(fields.map { ($0.name, $0.value) })
             return (Data(text.utf8), "application/x-www-form-urlencoded")
         }
-    }
-
-    private static func formEscape(_ text: String) -> String {
-        var allowed = CharacterSet.alphanumerics.intersection(CharacterSet(charactersIn: Unicode.Scalar(0)..<Unicode.Scalar(128)))
-        allowed.insert(charactersIn: "-._~ ")
-        return (text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text).replacingOccurrences(of: " ", with: "+")
     }
 }

@@ -3,10 +3,13 @@ public import Foundation
 /// What came back: status, headers in the order received, the body bytes and how long each
 /// phase took.
 public struct HTTPResponse: Sendable {
+    /// HTTP status code, 1xx to 5xx.
     public let status: Int
     /// Headers of the final response in wire order (interim `100 Continue` headers are dropped).
     public let headers: [HTTPHeader]
+    /// The body bytes as received (after any transfer decoding).
     public let body: Data
+    /// When each phase finished.
     public let timings: HTTPTimings
     /// Where a 3xx points (resolved against the request URL) when redirects are not followed.
     public let redirectURL: String?

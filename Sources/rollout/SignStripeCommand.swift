@@ -1,0 +1,150 @@
+import ArgumentParser
+import BillingCore
+import Foundation
+import RolloutKit
+
+/// `rollout sign stripe`: a Stripe webhook event with a `Stripe-Signature` header.
+struct SignStripeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stripe",
+        abstract: "Print or send a signed Stripe webhook event.",
+        discussion: """
+        A realistic event envelope of the chosen type, serialised once (compact JSON, stable key \
+        order) and signed over exactly those bytes: Stripe-Signature: t=<unix>,v1=hex(HMAC-SHA256( \
+        secret, "<t>." + body)). The endpoint secret is used verbatim, whsec_ prefix included; it \
+        comes from --secret-env (default STRIPE_WEBHOOK_SECRET) or --secret-file.
+
+        Event types: \(StripeEventType.allCases.map(\.rawValue).joined(separator: ", ")).
+
+        --set path=value changes one field by its dotted path (repeatable). Values are typed as \
+        they read: 2000 is a number, true/false booleans, null null, "42" (with quotes) or any \
+        other text a string, and {…}/[…] JSON. Values under metadata are always strings, as Stripe \
+        sends them.
+
+        Examples:
+          rollout sign stripe --event payment_intent.succeeded \\
+              --set data.object.amount=2000 \\
+              --set data.object.metadata.booking_id=42
+          rollout sign stripe --event invoice.payment_failed \\
+              --api-version 2025-03-31.basil --seed 7 --format json
+          rollout sign stripe --secret-file ~/.config/mentor/whsec \\
+              --send http://127.0.0.1:8000/webhooks/stripe --expect 200
+          export HOOK=http://127.0.0.1:8000/webhooks/stripe
+          rollout sign stripe --wrong-secret --send $HOOK --expect 400
+          rollout sign stripe --stale 600 --format curl
+        """
+    )
+
+    @Option(name: .customLong("secret-env"), help: ArgumentHelp("Environment variable holding the endpoint secret (default STRIPE_WEBHOOK_SECRET).", valueName: "name"))
+    var secretEnvironment: String?
+
+    @Option(name: .customLong("secret-file"), help: ArgumentHelp("File holding the endpoint secret; a trailing newline is ignored.", valueName: "path"))
+    var secretFile: String?
+
+    @Option(name: .customLong("previous-secret-env"), help: ArgumentHelp("Also sign with the secret being rolled out of service, read from this variable: the header then carries two v1 signatures, as Stripe sends during a secret rotation.", valueName: "name"))
+    var previousSecretEnvironment: String?
+
+    @Option(name: .customLong("previous-secret-file"), help: ArgumentHelp("Like --previous-secret-env, from a file.", valueName: "path"))
+    var previousSecretFile: String?
+
+    @Option(name: .customLong("secret"), help: .hidden)
+    var refusedSecret: String?
+
+    @Option(name: .customLong("webhook-secret"), help: .hidden)
+    var refusedWebhookSecret: String?
+
+    @Option(name: .customLong("key"), help: .hidden)
+    var refusedKey: String?
+
+    @Option(help: ArgumentHelp("Event type, e.g. payment_intent.succeeded, charge.refunded, customer.subscription.updated.", valueName: "type"))
+    var event: String = StripeEventType.paymentIntentSucceeded.rawValue
+
+    @Option(name: .customLong("set"), help: ArgumentHelp("Change a field: path=value, e.g. data.object.amount=2000 (repeatable).", valueName: "path=value"))
+    var assignments: [String] = []
+
+    @Option(help: ArgumentHelp("api_version of the event; match the endpoint's pinned version (some SDKs reject another release train).", valueName: "version"))
+    var apiVersion: String = StripeEvent.defaultAPIVersion
+
+    @Option(help: ArgumentHelp("Signature time t in unix seconds (default: now).", valueName: "unix"))
+    var timestamp: Int64?
+
+    @Option(help: ArgumentHelp("Sign as if sent this many seconds ago; beyond 300 the endpoint must reject it.", valueName: "seconds"))
+    var stale: Int64?
+
+    @Option(help: ArgumentHelp("Seed for the event's ids (evt_…, pi_…), so that runs repeat exactly.", valueName: "n"))
+    var seed: UInt64?
+
+    @Flag(help: "Sign a pretty-printed body (two-space indent) instead of compact JSON.")
+    var pretty = false
+
+    @Flag(help: "Change the body (the amount, +1) after signing: a forged event the endpoint must reject.")
+    var tamper = false
+
+    @Flag(help: "Sign with a secret other than the endpoint's: the endpoint must reject it.")
+    var wrongSecret = false
+
+    @OptionGroup var output: SignOutputOptions
+
+    func validate() throws {
+        for (option, value) in [("--secret", refusedSecret), ("--webhook-secret", refusedWebhookSecret), ("--key", refusedKey)] where value != nil {
+            throw SignFailure.invalidInput("\(option) would put the Stripe webhook secret on the command line, where `ps` and shell history show it to other users; use --secret-env NAME or --secret-file PATH").reported()
+        }
+        if timestamp != nil, stale != nil { throw SignFailure.invalidInput("give --timestamp or --stale, not both").reported() }
+        if let stale, stale < 0 { throw SignFailure.invalidInput("--stale must be a number of seconds in the past (0 or more)").reported() }
+    }
+
+    func run() async throws {
+        try await reportingFailures {
+            let callback = try makeCallback()
+            try await output.deliver(callback)
+        }
+    }
+
+    private func makeCallback() throws(SignFailure) -> SignedCallback {
+        guard let type = StripeEventType(rawValue: event) else {
+            throw .invalidInput("unknown event type `\(event)`; known types: \(StripeEventType.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        var overrides: [JSONOverride] = []
+        for assignment in assignments {
+            do { overrides.append(try JSONOverride(parsing: assignment)) } catch { throw .invalidInput(error.description) }
+        }
+        let secret = try SecretSource(label: "Stripe webhook secret", option: "--secret", environmentName: secretEnvironment, filePath: secretFile,
+                                      defaultEnvironmentName: "STRIPE_WEBHOOK_SECRET").resolve()
+        var secrets = [secret]
+        if previousSecretEnvironment != nil || previousSecretFile != nil {
+            secrets.insert(try SecretSource(label: "previous Stripe webhook secret", option: "--previous-secret", environmentName: previousSecretEnvironment,
+                                            filePath: previousSecretFile, defaultEnvironmentName: "").resolve(), at: 0)
+        }
+        let now = Int64(Date().timeIntervalSince1970)
+        let signedAt = timestamp ?? (now - (stale ?? 0))
+        var stripeEvent: StripeEvent
+        do {
+            // The event is created just before it is signed, as Stripe does.
+            stripeEvent = try StripeEvent(type: type, apiVersion: apiVersion, created: signedAt - 1, seed: seed, overrides: overrides)
+        } catch {
+            throw .invalidInput(error.description)
+        }
+        let layout: JSONValue.Layout = pretty ? .pretty : .compact
+        // A secret the endpoint does not have: what a forger would produce.
+        let signingSecrets = wrongSecret ? secrets.map { $0 + "_wrong" } : secrets
+        let header = StripeSignatureHeader(signing: stripeEvent.body(layout), secrets: signingSecrets, timestamp: signedAt)
+        if tamper { tamperAmount(of: &stripeEvent) }
+        return SignedCallback(
+            url: output.send ?? output.url ?? "http://127.0.0.1:8000/webhooks/stripe",
+            headers: [HTTPHeader("Content-Type", "application/json"), HTTPHeader(StripeSignatureHeader.name, header.description)],
+            body: stripeEvent.body(layout)
+        )
+    }
+
+    /// Raises the object's first amount field by one minor unit (or flips `livemode` when it has none).
+    private func tamperAmount(of event: inout StripeEvent) {
+        for field in ["amount", "amount_total", "amount_paid", "amount_due", "amount_refunded", "balance"] {
+            if let value = event.envelope.value(at: "data.object.\(field)")?.intValue,
+               (try? event.set(.int(value + 1), at: "data.object.\(field)")) != nil {
+                return
+            }
+        }
+        let live = event.envelope["livemode"] == .bool(true)
+        try? event.set(.bool(!live), at: "livemode")
+    }
+}
