@@ -47,8 +47,10 @@ struct DeployLockTests {
         let taken = try ShellProcess.run(lock.acquireScript(owner: "alice@laptop", runID: runA, host: "app1", lease: .seconds(5)))
         #expect(taken.status == 0)
 
-        let renewed = try ShellProcess.run(lock.renewScript(runID: runA, lease: .seconds(600)))
+        let renewed = try ShellProcess.run("umask 022\n" + lock.renewScript(runID: runA, lease: .seconds(600)))
         #expect(renewed.status == 0)
+        let leaseMode = try FileManager.default.attributesOfItem(atPath: lock.lockDirectory + "/lease")[.posixPermissions] as? NSNumber
+        #expect(leaseMode?.intValue == 0o600)
         guard case .held(let holder?) = DeployLock.state(fromOutput: try ShellProcess.run(lock.inspectScript).stdout) else {
             Issue.record("lock not reported held")
             return

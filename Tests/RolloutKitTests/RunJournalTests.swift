@@ -51,6 +51,21 @@ struct RunJournalTests {
         #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
     }
 
+    @Test func firstStepCreatesAPrivateJournalAndTheStepKeepsTheLoginUmask() throws {
+        let dir = try ShellProcess.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let journal = RunJournal(stateDirectory: dir.appendingPathComponent("state").path, runID: runID)
+        let step = journal.wrap(stepIndex: 0, name: "umask", kind: "shell", userScript: "umask")
+        let result = try ShellProcess.run("umask 022\n" + step)
+        #expect(result.status == 0)
+        #expect(result.stdout == "0022\n")
+        let attributes = try FileManager.default.attributesOfItem(atPath: journal.path)
+        #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+        let runs = try FileManager.default.attributesOfItem(atPath: journal.runsDirectory)
+        #expect((runs[.posixPermissions] as? NSNumber)?.intValue == 0o700)
+        #expect(try journalLines(journal).count == 2)
+    }
+
     @Test func replayAfterACrashMarksTheRunningStepUnknown() async throws {
         let dir = try ShellProcess.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }

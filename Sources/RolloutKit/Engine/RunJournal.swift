@@ -31,9 +31,16 @@ public struct RunJournal: Sendable, Hashable {
     /// fails (non-zero) when it cannot. Put it ahead of the next command, joined with `&&` or
     /// on lines before it.
     public func append(_ events: [JournalEvent]) -> String {
-        guard !events.isEmpty else { return ":" }
+        guard !events.isEmpty else { return ensureExists }
         let lines = events.map { ShellWord.quote($0.jsonLine) }.joined(separator: " ")
-        return "(umask 077 && mkdir -p -- \(ShellWord.path(runsDirectory)) && printf '%s\\n' \(lines) >> \(ShellWord.path(path)))"
+        return "\(ensureExists) && printf '%s\\n' \(lines) >> \(ShellWord.path(path))"
+    }
+
+    /// Creates the journal (0600, in a 0700 directory) unless it exists; only the first
+    /// command of a run pays for the subshell, and the caller's umask is left alone.
+    private var ensureExists: String {
+        let file = ShellWord.path(path)
+        return "{ [ -f \(file) ] || (umask 077 && mkdir -p -- \(ShellWord.path(runsDirectory)) && : >> \(file)); }"
     }
 
     /// One script that records and runs a step:
@@ -41,7 +48,7 @@ public struct RunJournal: Sendable, Hashable {
     /// 1. runs `prologue` (e.g. the deploy lock's lease renewal) and appends `pending` events
     ///    (e.g. the previous step's verdict), then `step_started` with the host's time;
     ///    if any of that fails it exits with `unwritableExitCode` and the step does not run;
-    /// 2. runs `userScript` in a subshell (through `eval`, so neither its `exit` nor a syntax
+    /// 2. runs `userScript` in a subshell with the login umask (through `eval`, so neither its `exit` nor a syntax
     ///    error in it skips what follows), with its stdout, stderr and stdin untouched;
     /// 3. appends `step_ended` with the exit code and time, and exits with the step's code.
     ///
@@ -56,7 +63,6 @@ public struct RunJournal: Sendable, Hashable {
         let ended = JournalEvent.stepEndedPrefix(index: stepIndex)
         let undoPrefix = "{\"event\":\"undo\",\"index\":\(stepIndex),\"key\":"
         var script = """
-            umask 077
             rollout_journal=\(ShellWord.path(path))
             rollout_now() { rollout_t=$(date +%s%3N 2>/dev/null); case $rollout_t in ''|*N*) rollout_t=$(( $(date +%s) * 1000 ));; esac; printf '%s' "$rollout_t"; }
             rollout_json() { printf '%s' "$1" | tr -d '\\000-\\037' | sed -e 's/\\\\/\\\\\\\\/g' -e 's/"/\\\\"/g'; }
