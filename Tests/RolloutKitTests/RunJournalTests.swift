@@ -141,6 +141,12 @@ struct RunJournalTests {
         #expect(try store.all().count == 1)
     }
 
+    @Test func recordsNameTheUserAndMachine() {
+        let user = RunRecord.currentUser(environment: ["USER": "alice"])
+        #expect(user.hasPrefix("alice@"))
+        #expect(user.count > "alice@".count)
+    }
+
     @Test func runIDsSortByTimeAndRejectOtherText() {
         var rng = SystemRandomNumberGenerator()
         let early = RunID.generate(at: Date(timeIntervalSince1970: 1_795_000_000), using: &rng)

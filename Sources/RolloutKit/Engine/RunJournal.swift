@@ -7,8 +7,8 @@
 /// `append(_:)` and sent ahead of the next command. Everything written under `state_dir` is
 /// created with umask 077.
 public struct RunJournal: Sendable, Hashable {
-    /// The host's state directory (`~/.rollout/<playbook>`); a leading `~/` means the login
-    /// user's home.
+    /// The host's state directory (`~/.rollout/<playbook>`): absolute, or starting with `~/`
+    /// for the login user's home (a relative path would follow the step's `cwd`).
     public let stateDirectory: String
     public let runID: RunID
 
@@ -54,7 +54,8 @@ public struct RunJournal: Sendable, Hashable {
     ///
     /// Inside the step, `rollout_undo KEY VALUE` appends undo data for this step to the
     /// journal (call it before changing anything; it exits the step with `unwritableExitCode`
-    /// when the journal cannot be written), and `$rollout_journal` names the journal file.
+    /// when the journal cannot be written; control characters in KEY and VALUE are dropped),
+    /// and `$rollout_journal` names the journal file.
     public func wrap(
         stepIndex: Int, name: String, kind: String, userScript: String,
         pending: [JournalEvent] = [], prologue: String? = nil
