@@ -47,7 +47,7 @@ public struct DeployLock: Sendable, Hashable {
         mkdir -p -- \(ShellWord.path(stateDirectory)) || exit 1
         if mkdir -- \(lock) 2>/dev/null; then
           rollout_now=$(date +%s)
-          { printf '{"owner":%s,"run_id":%s,"host":%s,"started_at":%s,"lease_expires":%s}\\n' \(ShellWord.quote(JSONText.quote(ownerName))) \(ShellWord.quote(JSONText.quote(runID.rawValue))) \(ShellWord.quote(JSONText.quote(host))) "$rollout_now" "$((rollout_now + \(lease.components.seconds)))" > \(ShellWord.path(lockDirectory + "/owner.json.tmp")) && mv -f -- \(ShellWord.path(lockDirectory + "/owner.json.tmp")) \(owner); } || { rm -rf -- \(lock); exit 1; }
+          { printf '{"owner":%s,"run_id":%s,"host":%s,"started_at":%s,"lease_expires":%s}\\n' \(ShellWord.quote(JSONText.quote(ownerName))) \(ShellWord.quote(JSONText.quote(runID.rawValue))) \(ShellWord.quote(JSONText.quote(host))) "$rollout_now" "$((rollout_now + \(lease.components.seconds)))" > \(ShellWord.path(lockDirectory + "/owner.json.tmp")) && mv -f -- \(ShellWord.path(lockDirectory + "/owner.json.tmp")) \(owner) && printf '%s\\n' "$((rollout_now + \(lease.components.seconds)))" > \(leaseFile); } || { rm -rf -- \(lock); exit 1; }
           cat -- \(owner)
           exit 0
         fi
@@ -58,12 +58,17 @@ public struct DeployLock: Sendable, Hashable {
 
     /// Extends the lease to `lease` from now, if `runID` still holds the lock; otherwise says so
     /// on stderr and exits `heldExitCode`, so a step prefixed with it does not run for a lock
-    /// it lost. Cheap enough to prefix every step's command with.
+    /// it lost. Cheap enough to prefix every step's command with: one `date`, the rest shell
+    /// builtins, rewriting the 0600 `lease` file that `acquireScript` created.
     public func renewScript(runID: RunID, lease: Duration) -> String {
         let marker = ShellWord.quote("\"run_id\":" + JSONText.quote(runID.rawValue))
-        let temporary = ShellWord.path(lockDirectory + "/lease.tmp")
+        // Builtins only but for one `date`: this runs ahead of every step.
         return """
-            { grep -qF \(marker) \(owner) 2>/dev/null && (umask 077 && printf '%s\\n' "$(( $(date +%s) + \(lease.components.seconds) ))" > \(temporary) && mv -f -- \(temporary) \(leaseFile)); } || { echo "rollout: run \(runID.rawValue) no longer holds the deploy lock \(lockDirectory) (was it cleared with rollout unlock?); stopping" >&2; exit \(Self.heldExitCode); }
+            if IFS= read -r rollout_owner 2>/dev/null < \(owner) && case $rollout_owner in *\(marker)*) true;; *) false;; esac; then
+              printf '%s\\n' "$(( $(date +%s) + \(lease.components.seconds) ))" > \(leaseFile)
+            else
+              echo "rollout: run \(runID.rawValue) no longer holds the deploy lock \(lockDirectory) (was it cleared with rollout unlock?); stopping" >&2; exit \(Self.heldExitCode)
+            fi
             """
     }
 

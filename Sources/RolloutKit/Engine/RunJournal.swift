@@ -7,8 +7,8 @@
 /// `append(_:)` and sent ahead of the next command. Everything written under `state_dir` is
 /// created with umask 077.
 public struct RunJournal: Sendable, Hashable {
-    /// The host's state directory (`~/.rollout/<playbook>`); a leading `~/` means the login
-    /// user's home.
+    /// The host's state directory (`~/.rollout/<playbook>`): absolute, or starting with `~/`
+    /// for the login user's home (a relative path would follow the step's `cwd`).
     public let stateDirectory: String
     public let runID: RunID
 
@@ -31,9 +31,16 @@ public struct RunJournal: Sendable, Hashable {
     /// fails (non-zero) when it cannot. Put it ahead of the next command, joined with `&&` or
     /// on lines before it.
     public func append(_ events: [JournalEvent]) -> String {
-        guard !events.isEmpty else { return ":" }
+        guard !events.isEmpty else { return ensureExists }
         let lines = events.map { ShellWord.quote($0.jsonLine) }.joined(separator: " ")
-        return "(umask 077 && mkdir -p -- \(ShellWord.path(runsDirectory)) && printf '%s\\n' \(lines) >> \(ShellWord.path(path)))"
+        return "\(ensureExists) && printf '%s\\n' \(lines) >> \(ShellWord.path(path))"
+    }
+
+    /// Creates the journal (0600, in a 0700 directory) unless it exists; only the first
+    /// command of a run pays for the subshell, and the caller's umask is left alone.
+    private var ensureExists: String {
+        let file = ShellWord.path(path)
+        return "{ [ -f \(file) ] || (umask 077 && mkdir -p -- \(ShellWord.path(runsDirectory)) && : >> \(file)); }"
     }
 
     /// One script that records and runs a step:
@@ -41,13 +48,14 @@ public struct RunJournal: Sendable, Hashable {
     /// 1. runs `prologue` (e.g. the deploy lock's lease renewal) and appends `pending` events
     ///    (e.g. the previous step's verdict), then `step_started` with the host's time;
     ///    if any of that fails it exits with `unwritableExitCode` and the step does not run;
-    /// 2. runs `userScript` in a subshell (through `eval`, so neither its `exit` nor a syntax
+    /// 2. runs `userScript` in a subshell with the login umask (through `eval`, so neither its `exit` nor a syntax
     ///    error in it skips what follows), with its stdout, stderr and stdin untouched;
     /// 3. appends `step_ended` with the exit code and time, and exits with the step's code.
     ///
     /// Inside the step, `rollout_undo KEY VALUE` appends undo data for this step to the
     /// journal (call it before changing anything; it exits the step with `unwritableExitCode`
-    /// when the journal cannot be written), and `$rollout_journal` names the journal file.
+    /// when the journal cannot be written; control characters in KEY and VALUE are dropped),
+    /// and `$rollout_journal` names the journal file.
     public func wrap(
         stepIndex: Int, name: String, kind: String, userScript: String,
         pending: [JournalEvent] = [], prologue: String? = nil
@@ -56,7 +64,6 @@ public struct RunJournal: Sendable, Hashable {
         let ended = JournalEvent.stepEndedPrefix(index: stepIndex)
         let undoPrefix = "{\"event\":\"undo\",\"index\":\(stepIndex),\"key\":"
         var script = """
-            umask 077
             rollout_journal=\(ShellWord.path(path))
             rollout_now() { rollout_t=$(date +%s%3N 2>/dev/null); case $rollout_t in ''|*N*) rollout_t=$(( $(date +%s) * 1000 ));; esac; printf '%s' "$rollout_t"; }
             rollout_json() { printf '%s' "$1" | tr -d '\\000-\\037' | sed -e 's/\\\\/\\\\\\\\/g' -e 's/"/\\\\"/g'; }

@@ -54,7 +54,6 @@ public final class ConsoleReporter: Reporter, @unchecked Sendable {
                 if outcome == .failed || outcome == .unknown { emitTail(tail) }
             case .undoStarted(let host, let step):
                 running[HostStep(host: host, step: step)] = .now
-                emit("[\(host)] undo \(step.label)")
                 startSpinnerIfNeeded()
             case .undoFinished(let host, let step, let succeeded, let duration, let tail):
                 running[HostStep(host: host, step: step)] = nil
@@ -135,9 +134,20 @@ public final class ConsoleReporter: Reporter, @unchecked Sendable {
         }
     }
 
-    /// A step's own colours and cursor movements would garble the console.
+    /// A step's own colours and cursor movements would garble the console: drop ANSI escape
+    /// sequences (ESC [ … final byte) and other control characters.
     private static func stripControlCharacters(_ text: String) -> String {
-        String(String.UnicodeScalarView(text.unicodeScalars.filter { $0 == "\t" || ($0.value >= 0x20 && $0.value != 0x7F) }))
+        var out = String.UnicodeScalarView()
+        var scalars = text.unicodeScalars.makeIterator()
+        while let scalar = scalars.next() {
+            if scalar == "\u{1B}" {
+                guard let next = scalars.next(), next == "[" else { continue }
+                while let c = scalars.next(), !(0x40...0x7E).contains(c.value) {}
+            } else if scalar == "\t" || (scalar.value >= 0x20 && scalar.value != 0x7F) {
+                out.append(scalar)
+            }
+        }
+        return String(out)
     }
 
     private func paint(_ outcome: StepOutcome) -> String {

@@ -61,7 +61,7 @@ public final class JUnitReporter: Reporter, @unchecked Sendable {
         out += "<testsuites name=\"\(text(suiteName))\" tests=\"\(cases.count)\" failures=\"\(failures)\" errors=\"\(errors)\" skipped=\"\(skipped)\" time=\"\(seconds(total))\">\n"
         out += "  <testsuite name=\"\(text(suiteName))\" tests=\"\(cases.count)\" failures=\"\(failures)\" errors=\"\(errors)\" skipped=\"\(skipped)\" time=\"\(seconds(total))\" timestamp=\"\(started.formatted(.iso8601))\">\n"
         for item in cases {
-            out += "    <testcase classname=\"\(text("\(playbook).\(item.host)"))\" name=\"\(text(item.step.label))\" time=\"\(seconds(item.duration))\""
+            out += "    <testcase classname=\"\(text(environment.isEmpty ? item.host : "\(environment).\(item.host)"))\" name=\"\(text(item.step.label))\" time=\"\(seconds(item.duration))\""
             switch item.outcome {
             case .ok, .changed:
                 out += "/>\n"

@@ -1,0 +1,29 @@
+public import Foundation
+
+/// Who ran what, where: the first event of every journal.
+public struct RunHeader: Sendable, Hashable, Codable {
+    public var runID: RunID
+    /// The playbook's `name:`.
+    public var playbook: String
+    /// Hash of the playbook's resolved content, so `--resume` can refuse a changed playbook.
+    public var playbookHash: String
+    public var environment: String
+    /// The host's inventory name.
+    public var host: String
+    /// `$USER@hostname` of the machine that ran the deploy.
+    public var user: String
+    public var startedAt: Date
+
+    public init(
+        runID: RunID, playbook: String, playbookHash: String, environment: String, host: String,
+        user: String, startedAt: Date
+    ) {
+        self.runID = runID
+        self.playbook = playbook
+        self.playbookHash = playbookHash
+        self.environment = environment
+        self.host = host
+        self.user = user
+        self.startedAt = startedAt
+    }
+}

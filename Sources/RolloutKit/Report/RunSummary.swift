@@ -1,0 +1,27 @@
+/// What a run did, for the closing lines of reports.
+public struct RunSummary: Sendable, Hashable {
+    /// The exit status the command ends with.
+    public var exitCode: RolloutExitCode
+    /// Steps whose changes are in place at the end.
+    public var changed: [HostStep]
+    /// Steps that failed.
+    public var failed: [HostStep]
+    /// Steps the rollback undid.
+    public var undone: [HostStep]
+    /// Steps whose undo failed or could not run: what a human must look at.
+    public var notUndone: [HostStep]
+    /// Hosts whose deploy lock could not be released.
+    public var lockLeftHeld: [String]
+
+    public init(
+        exitCode: RolloutExitCode, changed: [HostStep] = [], failed: [HostStep] = [], undone: [HostStep] = [],
+        notUndone: [HostStep] = [], lockLeftHeld: [String] = []
+    ) {
+        self.exitCode = exitCode
+        self.changed = changed
+        self.failed = failed
+        self.undone = undone
+        self.notUndone = notUndone
+        self.lockLeftHeld = lockLeftHeld
+    }
+}
