@@ -52,6 +52,11 @@ public final class SSHTestHost: Sendable {
         try Self.script(["stop", directory.path])
     }
 
+    /// Kills sshd and its sessions but leaves their commands running: a dropped connection.
+    public func crash() throws {
+        try Self.script(["crash", directory.path])
+    }
+
     public var keyFile: String { directory.appendingPathComponent("client/id_ed25519").path }
     public var knownHostsFile: String { directory.appendingPathComponent("client/known_hosts").path }
     public var authorizedKeysFile: String { directory.appendingPathComponent("sshd/authorized_keys").path }

@@ -129,10 +129,12 @@ public final class OpenSSHTransport: Transport {
 
     /// Maps what `ssh` prints when it cannot connect to the matching `TransportError`.
     func connectionError(_ stderr: String) -> TransportError {
-        let firstLine = stderr.split(separator: "\n").first { !$0.hasPrefix("@") && !$0.isEmpty }.map(String.init) ?? "ssh failed"
+        let lines = stderr.split(whereSeparator: \.isNewline).map(String.init)
+        let firstLine = lines.first { !$0.hasPrefix("@") && !$0.isEmpty } ?? "ssh failed"
         if stderr.contains("Connection refused") { return .connectionRefused(endpoint: endpoint) }
         if stderr.contains("REMOTE HOST IDENTIFICATION HAS CHANGED") {
-            let offered = stderr.split(separator: "\n").first { $0.hasPrefix("SHA256:") }.map(String.init) ?? "another key"
+            var offered = lines.first { $0.hasPrefix("SHA256:") } ?? "another key"
+            if offered.hasSuffix(".") { offered.removeLast() }
             var line = 0
             var expected = "the listed key"
             if let range = stderr.range(of: "key in \(target.knownHostsFile):") {

@@ -179,6 +179,6 @@ public actor SSHTransport: Transport {
 extension String {
     /// The first non-empty line, for one-line messages.
     var firstLine: String {
-        split(separator: "\n").first.map { String($0) } ?? ""
+        split(whereSeparator: \.isNewline).first.map { String($0) } ?? ""
     }
 }
