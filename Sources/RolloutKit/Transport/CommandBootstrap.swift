@@ -2,14 +2,15 @@ import Foundation
 
 /// How a `RemoteCommand` reaches a shell without its secrets ever appearing on a command line.
 ///
-/// The command line carries only a fixed bootstrap, `exec /bin/sh -c '… eval "$(head -c N)"'`.
-/// The first N bytes on the command's stdin are the program the bootstrap evaluates: the
-/// `export`s, the `cd`, then the script. `head -c` reads exactly N bytes, so everything after
-/// them (the caller's stdin bytes) reaches the script untouched. The shell first writes its own
-/// process group ID on stderr as one line; `CommandOutput` strips it and the transport uses it
-/// to kill the whole group on timeout (sshd and `LocalTransport` start each command in a new
-/// session, so the group holds the command and its children, nothing else).
-/// All of it travels in the same write as the stdin, so it costs no extra round trip.
+/// The command line carries only a fixed bootstrap: `exec /bin/sh -c '…'` that reads exactly
+/// N lines from stdin with the `read` builtin and `eval`s them. Those lines are the program:
+/// the `export`s, the `cd`, then the script. `read` consumes a pipe byte by byte up to each
+/// newline, never beyond, so everything after the program (the caller's stdin bytes) reaches
+/// the script untouched; and being a builtin it costs no fork (`head -c` cost a millisecond).
+/// Before that the shell writes its process group ID on stderr as one line; `CommandOutput`
+/// strips it and the transport uses it to kill the whole group on timeout (sshd and
+/// `LocalTransport` start each command in a group of its own). All of it travels in the same
+/// write as the stdin, so it costs no extra round trip.
 struct CommandBootstrap: Sendable, Equatable {
     /// What to run: argument of `sh -c` (local) or the SSH exec request (remote).
     var commandLine: String
@@ -30,8 +31,11 @@ struct CommandBootstrap: Sendable, Equatable {
             text += "cd -- \(Self.quote(cwd)) || exit 1\n"
         }
         text += command.script
+        if !text.hasSuffix("\n") { text += "\n" }
         program = Array(text.utf8)
-        commandLine = "exec /bin/sh -c '\(Self.processGroupHeader) eval \"$(head -c \(program.count))\"'"
+        let lines = program.reduce(0) { $0 + ($1 == 10 ? 1 : 0) }
+        commandLine = "exec /bin/sh -c '\(Self.processGroupHeader) n=\(lines); s=; "
+            + "while [ $n -gt 0 ] && IFS= read -r l; do s=\"$s$l\n\"; n=$((n-1)); done; eval \"$s\"'"
     }
 
     /// Writes the shell's process group ID on stderr as one line, with builtins only (no fork):
