@@ -44,4 +44,7 @@ static inline int cssh_sftp_unlink(LIBSSH2_SFTP *sftp, const char *path) {
 static inline int cssh_sftp_stat(LIBSSH2_SFTP *sftp, const char *path, LIBSSH2_SFTP_ATTRIBUTES *a) {
     return libssh2_sftp_stat_ex(sftp, path, (unsigned int)strlen(path), LIBSSH2_SFTP_STAT, a);
 }
+static inline int cssh_sftp_fstat(LIBSSH2_SFTP_HANDLE *h, LIBSSH2_SFTP_ATTRIBUTES *a) {
+    return libssh2_sftp_fstat_ex(h, a, 0);
+}
 #endif

@@ -68,6 +68,16 @@ public struct RemoteCommand: Sendable, Hashable {
     }
 }
 
+extension RemoteCommand {
+    /// The command as error messages show it: its first line, shortened; never a sensitive script.
+    public var summary: String {
+        if sensitive { return "(sensitive script)" }
+        let firstLine = script.split(separator: "\n", omittingEmptySubsequences: true).first.map(String.init) ?? ""
+        let more = firstLine.count > 80 || script.contains("\n")
+        return String(firstLine.prefix(80)) + (more ? " …" : "")
+    }
+}
+
 /// Which stream a chunk of output came from.
 public enum OutputStreamKind: String, Sendable, Hashable, Codable {
     case stdout, stderr

@@ -1,0 +1,138 @@
+public import Foundation
+public import RolloutKit
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A real sshd on 127.0.0.1 started through `scripts/sandbox-host`, with a login user, a
+/// client key and a known_hosts file. `shared` starts once per test process; every host is
+/// stopped by the script's watchdog as soon as the test process ends.
+public final class SSHTestHost: Sendable {
+    public let directory: URL
+    public let port: Int
+    public let user: String
+
+    /// The host every integration test shares.
+    public static let shared: SSHTestHost = {
+        do {
+            return try SSHTestHost.start(name: "shared")
+        } catch {
+            fatalError("cannot start the test sshd: \(error)")
+        }
+    }()
+
+    private init(directory: URL, port: Int, user: String) {
+        self.directory = directory
+        self.port = port
+        self.user = user
+    }
+
+    /// Starts a new host on a free port, under a directory of its own.
+    public static func start(name: String) throws -> SSHTestHost {
+        let directory = URL(fileURLWithPath: "/tmp/rollout-test-hosts/\(getpid())-\(name)")
+        try? FileManager.default.removeItem(at: directory)
+        let host = SSHTestHost(directory: directory, port: try freePort(), user: "rollout-test")
+        try host.startSSHD()
+        return host
+    }
+
+    /// Starts `count` hosts, each its own sshd on its own port.
+    public static func start(count: Int, name: String) throws -> [SSHTestHost] {
+        try (0..<count).map { try start(name: "\(name)-\($0)") }
+    }
+
+    /// (Re)starts this host's sshd on its port with its existing keys.
+    public func startSSHD() throws {
+        try Self.script(["start", directory.path, String(port), "--watch", String(getpid())])
+    }
+
+    /// Kills this host's sshd and every session it serves.
+    public func stop() throws {
+        try Self.script(["stop", directory.path])
+    }
+
+    /// Kills sshd and its sessions but leaves their commands running: a dropped connection.
+    public func crash() throws {
+        try Self.script(["crash", directory.path])
+    }
+
+    public var keyFile: String { directory.appendingPathComponent("client/id_ed25519").path }
+    public var knownHostsFile: String { directory.appendingPathComponent("client/known_hosts").path }
+    public var authorizedKeysFile: String { directory.appendingPathComponent("sshd/authorized_keys").path }
+
+    /// Connection settings for this host; override what a test varies.
+    public func target(
+        identityFile: String? = nil, knownHostsFile: String? = nil, hostKeyPolicy: HostKeyPolicy = .strict,
+        passphraseVariable: String? = nil
+    ) -> SSHTarget {
+        SSHTarget(
+            host: "127.0.0.1", port: port, user: user, identityFile: identityFile ?? keyFile,
+            passphraseVariable: passphraseVariable, knownHostsFile: knownHostsFile ?? self.knownHostsFile,
+            hostKeyPolicy: hostKeyPolicy, connectTimeout: .seconds(5))
+    }
+
+    /// Allows `publicKeyFile` to log in (sshd reads authorized_keys at every login).
+    public func authorize(publicKeyFile: String) throws {
+        let key = try String(contentsOfFile: publicKeyFile, encoding: .utf8)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: authorizedKeysFile))
+        defer { try? handle.close() }
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data(key.utf8))
+    }
+
+    /// A port nothing listens on right now.
+    public static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let ok = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
+            }
+        }
+        guard ok else { throw CommandFailed(command: "bind 127.0.0.1:0", output: String(cString: strerror(errno))) }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    @discardableResult
+    static func script(_ arguments: [String]) throws -> String {
+        try runLocal(packageRoot.appendingPathComponent("scripts/sandbox-host").path, arguments)
+    }
+}
+
+/// A helper command of a test fixture failed.
+public struct CommandFailed: Error, CustomStringConvertible {
+    public var command: String
+    public var output: String
+    public var description: String { "`\(command)` failed: \(output)" }
+}
+
+/// Runs a local program to completion and returns its stdout; throws with its output when it fails.
+@discardableResult
+public func runLocal(_ executable: String, _ arguments: [String]) throws -> String {
+    let output = FileManager.default.temporaryDirectory.appendingPathComponent("rollout-fixture-\(UUID().uuidString)").path
+    defer { unlink(output) }
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    posix_spawn_file_actions_adddup2(&actions, 1, 2)
+    let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+    defer { for p in argv { free(p) } }
+    var pid: pid_t = 0
+    let rc = posix_spawn(&pid, executable, &actions, nil, argv, environ)
+    guard rc == 0 else { throw CommandFailed(command: executable, output: String(cString: strerror(rc))) }
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+    guard status == 0 else {
+        throw CommandFailed(command: ([executable] + arguments).joined(separator: " "), output: text)
+    }
+    return text
+}
