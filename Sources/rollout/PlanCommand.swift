@@ -2,53 +2,45 @@ import ArgumentParser
 import Foundation
 import RolloutKit
 
-/// `rollout plan PLAYBOOK -e ENV --offline`: what a deploy will do, for a reviewer.
-struct PlanCommand: ParsableCommand {
+/// `rollout plan PLAYBOOK -e ENV`: what a deploy would do, for a reviewer; changes nothing.
+struct PlanCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plan",
-        abstract: "Show the hosts and resolved options of every step, secrets masked.",
+        abstract: "Show what a run would do: hosts, steps, a masked .env diff. Changes nothing.",
         discussion: """
+            Without --offline this is `rollout run --check`: rollout connects to every host, reads \
+            its current state (for example the .env a set_env step would edit, shown as a diff with \
+            secrets as ***) and changes nothing; it takes no lock.
+
             --offline reads only local files: the playbook, its inventory, includes, check suites \
             and secrets (which must be readable, and are shown as ***). Values known only during \
-            the run appear as <name.field>. Exit status 2 when the playbook has errors.
+            the run appear as <name.field>.
+
+            Examples:
+              rollout plan deploy.yml -e production
+              rollout plan deploy.yml -e staging --offline --var ref=v2.3.1
+
+            Exit status: 0 the plan was made · 2 the playbook has errors · 5 a host could not be reached.
             """
     )
 
-    @Argument(help: "The playbook file.")
-    var playbook: String
+    @OptionGroup var selection: PlaybookSelection
+    @OptionGroup var output: RunOutputOptions
 
-    @Option(name: .customShort("e"), help: "Environment of the inventory to plan for.")
-    var environment: String
-
-    @Flag(help: "Do not connect to the hosts.")
+    @Flag(help: "Do not connect to the hosts; show the options as the playbook resolves them.")
     var offline = false
 
-    @Option(name: .customLong("var"), help: "Override a variable: --var name=value (repeatable).")
-    var vars: [String] = []
+    @Option(help: ArgumentHelp("Only these hosts or groups (repeatable, or comma-separated).", valueName: "host"))
+    var limit: [String] = []
 
-    func run() throws {
+    func run() async throws {
         guard offline else {
-            FileHandle.standardError.write(Data("rollout plan: only --offline is available in this version; add --offline to see the plan without connecting\n".utf8))
-            throw ExitCode(2)
+            try await RunCommand.execute(selection: selection, output: output, check: true, limit: limit, lockWait: nil)
+            return
         }
-        var overrides: [String: String] = [:]
-        for pair in vars {
-            guard let equals = pair.firstIndex(of: "="), equals != pair.startIndex else {
-                throw ValidationError("--var takes name=value, found '\(pair)'")
-            }
-            overrides[String(pair[..<equals])] = String(pair[pair.index(after: equals)...])
-        }
-        let resolver = SecretResolver()
-        let result = PlaybookLoader(environmentName: environment, overrides: overrides, resolver: resolver)
-            .load(URL(fileURLWithPath: playbook), name: playbook)
-        if !result.diagnostics.all.isEmpty {
-            FileHandle.standardError.write(Data((result.diagnostics.rendered() + "\n").utf8))
-        }
-        guard !result.diagnostics.hasErrors, let loaded = result.loaded,
-              let env = loaded.inventory?.environment(environment)
-        else { throw ExitCode(2) }
-        let text = PlanText(loaded: loaded, environment: env, secrets: result.secrets, overrides: overrides,
-                            processEnvironment: resolver.environment).render()
+        let deployment = try selection.load()
+        let text = PlanText(loaded: deployment.loaded, environment: deployment.environment, secrets: deployment.secrets,
+                            overrides: deployment.overrides, processEnvironment: deployment.processEnvironment).render()
         print(text, terminator: "")
     }
 }

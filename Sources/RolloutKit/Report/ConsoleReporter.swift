@@ -60,6 +60,8 @@ public final class ConsoleReporter: Reporter, @unchecked Sendable {
                 let result = succeeded ? colour("restored", 32) : colour("UNDO FAILED", 31)
                 emit("[\(host)] undo \(step.label) — \(result) (\(ElapsedText.format(duration)))")
                 if !succeeded { emitTail(tail) }
+            case .notice(let text):
+                emit(masker.mask(text))
             case .runFinished(let status, let summary):
                 running.removeAll()
                 spinner?.cancel()

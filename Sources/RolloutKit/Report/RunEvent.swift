@@ -10,4 +10,7 @@ public enum RunEvent: Sendable, Hashable {
     case undoStarted(host: String, step: StepInfo)
     case undoFinished(host: String, step: StepInfo, succeeded: Bool, duration: Duration, outputTail: String)
     case runFinished(status: RunStatus, summary: RunSummary)
+    /// Something the person running the deploy must read that is not about one step: why the
+    /// run could not start (a host unreachable, a lock held), a warning.
+    case notice(String)
 }

@@ -31,3 +31,35 @@ public struct ShellStep: Step {
     public var mutates: Bool { !readOnly }
     public var summary: String { "shell: \(run.shortened)" }
 }
+
+extension ShellStep: RunnableStep {
+    public func plan(in context: StepContext) async throws -> StepPlan {
+        let command = try context.render(run)
+        var lines = ["run: \(command.masked)"]
+        if let cwd { lines.append("cwd: \(try context.render(cwd).masked)") }
+        return StepPlan(lines, changes: readOnly ? .none : .maybe)
+    }
+
+    public func run(in context: StepContext) async throws -> StepRun {
+        let script = try context.render(run)
+        let directory = try cwd.map { template throws(StepError) in try context.render(template) }
+        var environment: [String: String] = [:]
+        for entry in env {
+            guard case .text(let template) = entry.value else {
+                throw context.failure("env '\(entry.key)' must be text")
+            }
+            environment[entry.key] = try context.render(template).text
+        }
+        let input = try stdin.map { template throws(StepError) in Array(try context.render(template).text.utf8) } ?? []
+        let command = RemoteCommand(
+            script.text, cwd: directory?.text, environment: environment, stdin: input,
+            sensitive: script.containsSecrets || directory?.containsSecrets == true)
+        let result = try await context.runRecorded(command)
+        let expected = result.exitStatus.map { expectExit.contains(Int($0)) } ?? false
+        return StepRun(
+            outcome: expected ? (readOnly ? .ok : .changed) : .failed,
+            command: result,
+            fields: StepRun.commandFields(result),
+            failure: expected ? nil : CommandFailure.describe(result, expected: expectExit))
+    }
+}

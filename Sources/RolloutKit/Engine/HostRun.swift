@@ -1,0 +1,280 @@
+import Foundation
+
+/// One host's part of a run: its connection, the results its steps registered, the journal
+/// events not yet written to it, and the steps that changed it (what the rollback undoes).
+///
+/// An actor, so that the host's steps, undos and bookkeeping happen one at a time whatever
+/// the runner does with other hosts.
+actor HostRun {
+    /// A step that changed the host, with what its undo needs.
+    struct Change: Sendable {
+        var definition: StepDefinition
+        var info: StepInfo
+        var undo: [String: String]
+    }
+
+    let host: Host
+    let transport: any Transport
+    let runID: RunID
+    let stateDirectory: String
+    let journal: RunJournal
+    let lock: DeployLock
+    private let baseScope: Scope
+    private let masker: SecretMasker
+    private let events: RunEvents
+    private let checkMode: Bool
+    private let output: (@Sendable (OutputChunk) -> Void)?
+    private let http = HTTPClient()
+
+    private var registered: [String: RegisteredResult] = [:]
+    /// Events that ride along with the next command sent to the host.
+    private var pending: [JournalEvent] = []
+    /// Every event of this run on this host, for the local copy of the record.
+    private(set) var journalled: [JournalEvent] = []
+    private(set) var changes: [Change] = []
+    private(set) var failed = false
+    private(set) var holdsLock = false
+    /// Steps whose end was never seen because the connection dropped.
+    private(set) var unknownSteps: [StepInfo] = []
+
+    /// How long a lease lasts without renewal; every recorded command renews it.
+    static let lease: Duration = .seconds(600)
+
+    init(
+        host: Host, transport: any Transport, runID: RunID, stateDirectory: String, scope: Scope,
+        masker: SecretMasker, events: RunEvents, checkMode: Bool, output: (@Sendable (OutputChunk) -> Void)?
+    ) {
+        self.host = host
+        self.transport = transport
+        self.runID = runID
+        self.stateDirectory = stateDirectory
+        self.journal = RunJournal(stateDirectory: stateDirectory, runID: runID)
+        self.lock = DeployLock(stateDirectory: stateDirectory)
+        self.baseScope = scope
+        self.masker = masker
+        self.events = events
+        self.checkMode = checkMode
+        self.output = output
+    }
+
+    /// Takes the deploy lock; the run's header rides along with the first step.
+    func acquireLock(owner: String, header: RunHeader, playbook: String, environment: String, wait: LockWaitPolicy) async throws {
+        try await lock.acquire(
+            on: transport, owner: owner, runID: runID, host: host.name, lease: Self.lease,
+            playbook: playbook, environment: environment, wait: wait)
+        holdsLock = true
+        queue(.runStarted(header))
+    }
+
+    /// Runs one step here, with its `when`, retries and timeout, and reports it.
+    func execute(_ definition: StepDefinition, index: Int, info: StepInfo) async -> StepRun {
+        var scope = baseScope
+        scope.registered = registered
+        let started = Date()
+        let clock = ContinuousClock()
+        let start = clock.now
+        if let condition = definition.when {
+            do {
+                if try !condition.evaluate(in: scope) {
+                    let run = StepRun(outcome: .skipped)
+                    finish(definition, index: index, info: info, run: run, started: started, duration: .zero, recorded: false)
+                    return run
+                }
+            } catch {
+                let run = StepRun(outcome: .failed, failure: "when: \(error.message)")
+                finish(definition, index: index, info: info, run: run, started: started, duration: .zero, recorded: false)
+                return run
+            }
+        }
+        events.send(.stepStarted(host: host.name, step: info))
+        guard let step = definition.step as? any RunnableStep else {
+            let run = StepRun(outcome: .failed, failure: "the '\(definition.kind)' step kind cannot run in this version of rollout")
+            finish(definition, index: index, info: info, run: run, started: started, duration: .zero, recorded: false)
+            return run
+        }
+        let recorder = Recorder()
+        var run = StepRun(outcome: .failed)
+        for attempt in 0...definition.retries {
+            if attempt > 0 { try? await Task.sleep(for: definition.delay) }
+            let context = self.context(for: definition, index: index, scope: scope, recorder: recorder)
+            run = await outcome { try await checkMode ? Self.planned(step, in: context) : step.run(in: context) }
+            if run.outcome != .failed { break }
+        }
+        if run.outcome == .unknown { unknownSteps.append(info) }
+        let duration = start.duration(to: clock.now)
+        finish(definition, index: index, info: info, run: run, started: started, duration: duration, recorded: recorder.used)
+        return run
+    }
+
+    /// Undoes every change of this run on this host, newest first; returns those that could
+    /// not be undone.
+    func undoChanges() async -> (undone: [StepInfo], failed: [StepInfo]) {
+        var undone: [StepInfo] = []
+        var notUndone: [StepInfo] = []
+        for change in changes.reversed() {
+            events.send(.undoStarted(host: host.name, step: change.info))
+            let clock = ContinuousClock()
+            let start = clock.now
+            var run = StepRun(outcome: .failed, failure: "the '\(change.definition.kind)' step kind cannot be undone")
+            if let step = change.definition.step as? any RunnableStep {
+                var scope = baseScope
+                scope.registered = registered
+                let context = self.context(for: change.definition, index: change.info.index, scope: scope, recorder: Recorder())
+                run = await outcome { try await step.undo(change.undo, in: context) }
+            }
+            let succeeded = run.outcome != .failed
+            events.send(.undoFinished(
+                host: host.name, step: change.info, succeeded: succeeded, duration: start.duration(to: clock.now),
+                outputTail: tail(of: run)))
+            if succeeded { undone.append(change.info) } else { notUndone.append(change.info) }
+        }
+        changes.removeAll()
+        return (undone, notUndone)
+    }
+
+    /// Writes the run's end to the journal and releases the lock, in one command. Returns
+    /// false when the lock could not be released.
+    func finish(status: RunStatus) async -> Bool {
+        queue(.runFinished(status: status, at: Date()))
+        guard !checkMode else { return true }
+        let script = journal.append(pending) + "\n" + (holdsLock ? lock.releaseScript(runID: runID.rawValue) : "")
+        pending.removeAll()
+        do {
+            let result = try await transport.run(RemoteCommand(script), output: nil)
+            if result.succeeded { holdsLock = false }
+            return result.succeeded
+        } catch {
+            return !holdsLock
+        }
+    }
+
+    /// Releases the lock taken by `acquireLock` when the run does not go ahead.
+    func abandon() async {
+        guard holdsLock else { return }
+        if (try? await lock.release(
+            on: transport, runID: runID.rawValue, host: host.name, playbook: "", environment: "")) != nil {
+            holdsLock = false
+        }
+    }
+
+    func markFailed() { failed = true }
+
+    /// The local copy of this host's record.
+    func record() -> RunRecord? {
+        try? RunRecord.replay(journalLines: journalled.map(\.jsonLine))
+    }
+
+    // MARK: - Steps
+
+    private func context(for definition: StepDefinition, index: Int, scope: Scope, recorder: Recorder) -> StepContext {
+        StepContext(
+            host: host, transport: transport, scope: scope, stepIndex: index, stepName: definition.name, runID: runID,
+            stateDirectory: stateDirectory, timeout: definition.timeout, masker: masker, output: output, http: http,
+            recorded: { [self] command in
+                recorder.used = true
+                return try await self.runRecorded(command, index: index, definition: definition)
+            })
+    }
+
+    /// Sends `command` wrapped with the journal: pending events, the lease renewal, the step's
+    /// start and end, all in the one round trip the step costs anyway.
+    private func runRecorded(_ command: RemoteCommand, index: Int, definition: StepDefinition) async throws -> CommandResult {
+        if checkMode { return try await transport.run(command, output: output) }
+        var wrapped = command
+        wrapped.script = journal.wrap(
+            stepIndex: index, name: definition.name, kind: definition.kind, userScript: command.script,
+            pending: pending, prologue: lock.renewScript(runID: runID, lease: Self.lease))
+        let sent = pending
+        pending.removeAll()
+        let startedAt = Date()
+        let result: CommandResult
+        do {
+            result = try await transport.run(wrapped, output: output)
+        } catch {
+            pending = sent + pending
+            throw error
+        }
+        journalled += sent
+        journalled.append(.stepStarted(index: index, name: definition.name, kind: definition.kind, at: startedAt))
+        journalled.append(.stepEnded(index: index, exitCode: result.exitStatus, at: Date()))
+        if result.exitStatus == DeployLock.heldExitCode, result.stderrText.contains("no longer holds the deploy lock") {
+            throw StepError(host: host.name, step: definition.name, message: "the deploy lock was taken away while the run held it",
+                            hint: "someone ran rollout unlock; check the host before deploying again")
+        }
+        if result.exitStatus == RunJournal.unwritableExitCode, result.stderrText.contains("cannot write the run journal") {
+            throw StepError(host: host.name, step: definition.name, message: "cannot write the run journal \(journal.path)",
+                            hint: "check that the login user can write to \(stateDirectory) and that the disk is not full")
+        }
+        return result
+    }
+
+    private func finish(
+        _ definition: StepDefinition, index: Int, info: StepInfo, run: StepRun, started: Date, duration: Duration, recorded: Bool
+    ) {
+        if !recorded, !checkMode {
+            queue(.stepStarted(index: index, name: definition.name, kind: definition.kind, at: started))
+            queue(.stepEnded(index: index, exitCode: run.command?.exitStatus, at: Date()))
+        }
+        let outputTail = tail(of: run)
+        let outcome = run.outcome
+        queue(.stepResult(index: index, outcome: outcome, outputTail: outputTail, at: Date()))
+        if let undo = run.undo, !checkMode, outcome != .ok, outcome != .skipped {
+            changes.append(Change(definition: definition, info: info, undo: undo))
+        }
+        if let name = definition.register, outcome != .skipped {
+            registered[name] = RegisteredResult(fields: run.fields)
+        }
+        if outcome == .failed || outcome == .unknown, !definition.ignoreFailure { failed = true }
+        events.send(.stepFinished(host: host.name, step: info, outcome: outcome, duration: duration, outputTail: outputTail))
+    }
+
+    private func queue(_ event: JournalEvent) {
+        if !checkMode { pending.append(event) }
+        journalled.append(event)
+    }
+
+    /// The last lines of what the step printed and why it failed, masked.
+    private func tail(of run: StepRun, lines: Int = 20) -> String {
+        var text = ""
+        if let command = run.command {
+            text = command.stdoutText + (command.stderr.isEmpty ? "" : command.stderrText)
+        }
+        if let failure = run.failure { text += (text.isEmpty || text.hasSuffix("\n") ? "" : "\n") + failure }
+        let kept = text.split(separator: "\n", omittingEmptySubsequences: false).suffix(lines).joined(separator: "\n")
+        return masker.mask(kept.trimmingTrailingNewlines)
+    }
+
+    // MARK: - Errors
+
+    /// Runs one attempt of a step (or an undo), turning what it throws into a failed (or unknown) run.
+    private func outcome(of body: () async throws -> StepRun) async -> StepRun {
+        do {
+            return try await body()
+        } catch let error as StepError {
+            return StepRun(outcome: .failed, failure: error.message + (error.hint.map { " — \($0)" } ?? ""))
+        } catch let error as TransportError where error.outcomeUnknown {
+            return StepRun(outcome: .unknown, failure: "\(error)")
+        } catch {
+            return StepRun(outcome: .failed, failure: "\(error)")
+        }
+    }
+
+    /// Under `--check`, a step is planned: its lines become its output.
+    private static func planned(_ step: any RunnableStep, in context: StepContext) async throws -> StepRun {
+        let plan = try await step.plan(in: context)
+        let outcome: StepOutcome = plan.changes == .none ? .ok : .changed
+        let text = plan.lines.joined(separator: "\n")
+        return StepRun(outcome: outcome, command: CommandResult(exitStatus: 0, stdout: Array(text.utf8)), fields: ["stdout": text])
+    }
+}
+
+/// Notes whether a step used its one recorded command.
+private final class Recorder: @unchecked Sendable {
+    private let lock = NSLock()
+    private var flag = false
+
+    var used: Bool {
+        get { lock.withLock { flag } }
+        set { lock.withLock { flag = newValue } }
+    }
+}

@@ -1,0 +1,101 @@
+/// Replacing a file on a host so that it can be put back byte for byte: the shell for reading
+/// its current state, for writing new contents atomically after a backup, and for restoring.
+///
+/// `set_env` and `upload` share it. New contents travel on the command's stdin, never on a
+/// command line, so a `.env` full of secrets is not visible in the host's `ps`.
+struct RemoteFileChange: Sendable {
+    /// The file's state before the change.
+    enum Snapshot: Sendable, Hashable {
+        case absent
+        case present(mode: String, owner: String, contents: [UInt8])
+    }
+
+    var path: String
+
+    /// What `replaceScript` prints when the file already had the new contents.
+    static let unchangedMarker = "ROLLOUT_UNCHANGED"
+    /// What `replaceScript` prints when it created the file.
+    static let wasAbsentMarker = "ROLLOUT_WAS_ABSENT"
+
+    /// Prints `absent`, or `present MODE USER:GROUP` and then the file's bytes.
+    var readScript: String {
+        let file = ShellWord.path(path)
+        return """
+            if [ -e \(file) ]; then [ -f \(file) ] || { echo "rollout: \(path) is not a regular file" >&2; exit 1; }
+            printf 'present %s\\n' "$(stat -c '%a %U:%G' -- \(file))" && cat -- \(file); else echo absent; fi
+            """
+    }
+
+    /// Reads the snapshot `readScript` printed.
+    static func snapshot(from stdout: [UInt8]) -> Snapshot? {
+        guard let newline = stdout.firstIndex(of: UInt8(ascii: "\n")) else { return nil }
+        let header = String(decoding: stdout[..<newline], as: UTF8.self).split(separator: " ")
+        if header == ["absent"] { return .absent }
+        guard header.count == 3, header[0] == "present" else { return nil }
+        return .present(mode: String(header[1]), owner: String(header[2]), contents: Array(stdout[(newline + 1)...]))
+    }
+
+    /// Backs up the file (recording the undo data first), then writes stdin to a temporary file
+    /// in the same directory, fsyncs it, gives it the mode and owner asked for (or the old
+    /// file's), and renames it over the target.
+    ///
+    /// With `unlessSHA256`, a file that already has those contents (and the mode asked for) is
+    /// left alone: the script drains stdin, prints `unchangedMarker` and records nothing.
+    func replaceScript(backup: String, mode: UInt32?, defaultMode: UInt32, owner: String?, unlessSHA256: String? = nil) -> String {
+        let file = ShellWord.path(path)
+        var unchanged = ""
+        if let digest = unlessSHA256 {
+            let modeTest = mode.map { " && [ \"$(stat -c %a -- \(file))\" = \(String($0, radix: 8)) ]" } ?? ""
+            unchanged = """
+                if [ -f \(file) ] && [ "$(sha256sum < \(file) | cut -c1-64)" = \(digest) ]\(modeTest); then cat > /dev/null; echo \(Self.unchangedMarker); exit 0; fi
+
+                """
+        }
+        let saved = ShellWord.path(backup)
+        let temporary = "\"$rollout_dir\"/." + "\"$rollout_base\"" + ".rollout-$$"
+        let explicitMode = mode.map { String($0, radix: 8) }
+        return unchanged + """
+            rollout_dir=$(dirname -- \(file)); rollout_base=$(basename -- \(file))
+            [ -d "$rollout_dir" ] || { echo "rollout: directory $rollout_dir does not exist" >&2; exit 1; }
+            if [ -e \(file) ]; then
+              rollout_undo file \(ShellWord.quote(path)) && rollout_undo backup \(ShellWord.quote(backup)) || exit 1
+              mkdir -p -- "$(dirname -- \(saved))" && cp -p -- \(file) \(saved) || exit 1
+              rollout_mode=\(explicitMode ?? "$(stat -c %a -- \(file))")
+            else
+              rollout_undo file \(ShellWord.quote(path)) && rollout_undo absent 1 || exit 1
+              echo \(Self.wasAbsentMarker)
+              rollout_mode=\(explicitMode ?? String(defaultMode, radix: 8))
+            fi
+            rollout_tmp=\(temporary)
+            if cat > "$rollout_tmp" && sync -- "$rollout_tmp" && chmod "$rollout_mode" -- "$rollout_tmp" \\
+              && { [ ! -e \(file) ] || chown --reference=\(file) -- "$rollout_tmp"; } \\
+              \(owner.map { "&& chown -- \(ShellWord.quote($0)) \"$rollout_tmp\" " } ?? "")&& mv -f -- "$rollout_tmp" \(file); then :
+            else rm -f -- "$rollout_tmp"; exit 1; fi
+            """
+    }
+
+    /// Puts back what `replaceScript` recorded in `undo`: the backup copy, or no file at all.
+    static func restoreScript(undo: [String: String]) -> String? {
+        guard let path = undo["file"] else { return nil }
+        let file = ShellWord.path(path)
+        if undo["absent"] == "1" { return "rm -f -- \(file)" }
+        guard let backup = undo["backup"] else { return nil }
+        return """
+            rollout_tmp="$(dirname -- \(file))/.$(basename -- \(file)).rollout-undo-$$"
+            cp -p -- \(ShellWord.path(backup)) "$rollout_tmp" && mv -f -- "$rollout_tmp" \(file) || { rm -f -- "$rollout_tmp"; exit 1; }
+            """
+    }
+}
+
+extension RemoteFileChange {
+    /// Runs `restoreScript` for a step's undo.
+    static func restore(_ undo: [String: String], in context: StepContext) async throws -> StepRun {
+        guard let script = restoreScript(undo: undo) else {
+            return StepRun(outcome: .failed, failure: "the run record has no backup to restore for this step")
+        }
+        let result = try await context.run(RemoteCommand(script))
+        return StepRun(
+            outcome: result.succeeded ? .changed : .failed, command: result,
+            failure: result.succeeded ? nil : "could not restore \(undo["file"] ?? "the file"): \(CommandFailure.describe(result))")
+    }
+}

@@ -1,0 +1,27 @@
+/// A step kind the engine can run: how it plans, runs and undoes itself.
+///
+/// Every kind is checked by `rollout lint`; a kind conforms here, in its own file, once it can
+/// also run. `rollout run` refuses a playbook that uses a kind that cannot, before connecting.
+public protocol RunnableStep: Step {
+    /// What the step would do on the host, reading its current state but changing nothing
+    /// (`rollout plan`, `rollout run --check`).
+    func plan(in context: StepContext) async throws -> StepPlan
+
+    /// Does the step's work. A mutating step records its undo data on the host (through
+    /// `context.runRecorded`, in the same command that changes the host) before it changes
+    /// anything, and returns the same data in `StepRun.undo`.
+    func run(in context: StepContext) async throws -> StepRun
+
+    /// Restores what `run` changed, from the undo data it recorded.
+    func undo(_ undo: [String: String], in context: StepContext) async throws -> StepRun
+}
+
+extension RunnableStep {
+    public func plan(in context: StepContext) async throws -> StepPlan {
+        StepPlan([summary], changes: mutates ? .maybe : .none)
+    }
+
+    public func undo(_ undo: [String: String], in context: StepContext) async throws -> StepRun {
+        StepRun(outcome: .ok)
+    }
+}

@@ -1,0 +1,59 @@
+import ArgumentParser
+import Foundation
+import RolloutKit
+
+/// `rollout history PLAYBOOK -e ENV`: the runs recorded on the hosts.
+struct HistoryCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "history",
+        abstract: "List the runs recorded on the hosts, newest last.",
+        discussion: """
+            Reads the run journals each host keeps under the playbook's state_dir, so it shows \
+            runs started from any machine. A run whose status is 'running' either is in progress \
+            or stopped without a word (crash, lost connection): `rollout unlock` shows whether its \
+            lock lease has lapsed.
+
+            Examples:
+              rollout history deploy.yml -e production
+              rollout history deploy.yml -e production --limit app1
+            """
+    )
+
+    @OptionGroup var selection: PlaybookSelection
+
+    @Option(help: ArgumentHelp("Only these hosts or groups (repeatable).", valueName: "host"))
+    var limit: [String] = []
+
+    func run() async throws {
+        let deployment = try selection.load()
+        let hosts = deployment.environment.hosts.filter { host in
+            limit.isEmpty || limit.contains { deployment.environment.hosts(matching: $0).contains(host) }
+        }
+        var failed = false
+        for host in hosts {
+            let state = try StateDirectory.path(
+                of: deployment.loaded.playbook, environment: deployment.environment, host: host,
+                overrides: deployment.overrides, processEnvironment: deployment.processEnvironment)
+            let transport = deployment.connector.transport(for: host)
+            do {
+                let result = try await transport.run(RemoteCommand(RunHistory.readScript(stateDirectory: state)), output: nil)
+                let (records, unreadable) = RunHistory.records(fromOutput: result.stdoutText)
+                print("\(host.name) (\(state)):")
+                if records.isEmpty { print("  no runs recorded") }
+                for record in records {
+                    let changed = record.steps.filter { $0.outcome == .changed }.count
+                    let failedSteps = record.steps.filter { $0.outcome == .failed || $0.outcome == .unknown }.map { "\($0.index + 1). \($0.name)" }
+                    var line = "  \(record.runID)  \(record.status.rawValue.padding(toLength: 15, withPad: " ", startingAt: 0)) \(record.user)  \(record.steps.count) steps, \(changed) changed"
+                    if !failedSteps.isEmpty { line += ", failed: \(failedSteps.joined(separator: "; "))" }
+                    print(line)
+                }
+                for name in unreadable { print("  \(name): journal unreadable") }
+            } catch {
+                failed = true
+                FileHandle.standardError.write(Data("rollout history: \(error)\n".utf8))
+            }
+            await transport.close()
+        }
+        if failed { throw ExitCode(RolloutExitCode.connectionFailed.rawValue) }
+    }
+}

@@ -1,0 +1,93 @@
+import ArgumentParser
+import Foundation
+import RolloutKit
+
+/// `rollout run PLAYBOOK -e ENV`: deploys, and undoes the deploy when a step fails.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a playbook on the hosts of an environment; undo it if a step fails.",
+        discussion: """
+            Every host is connected and locked before the first step; each step then runs on its \
+            hosts in parallel (forks at a time). When a step fails, or on Ctrl-C, rollout undoes \
+            what the run changed on each host, newest first, runs the playbook's rollback: steps \
+            and its read-only checks again. A second Ctrl-C exits at once.
+
+            Examples:
+              rollout run playbooks/youarecoder/deploy.yml -e production
+              rollout run deploy.yml -e staging --var ref=v2.3.1 --junit out.xml
+              rollout run deploy.yml -e production --limit app1 --check
+
+            Exit status: 0 success · 1 a step failed and the previous state was restored · \
+            2 invalid input, nothing ran · 3 rollback failed or incomplete, a human is needed · \
+            4 deploy lock held · 5 could not connect or authenticate, nothing changed · \
+            130 interrupted (after rollback).
+            """
+    )
+
+    @OptionGroup var selection: PlaybookSelection
+    @OptionGroup var output: RunOutputOptions
+
+    @Flag(help: "Plan every step against the hosts' current state; change nothing, take no lock.")
+    var check = false
+
+    @Option(help: ArgumentHelp("Only these hosts or groups (repeatable, or comma-separated).", valueName: "host"))
+    var limit: [String] = []
+
+    @Option(help: ArgumentHelp("When another run holds the deploy lock, wait this long for it (e.g. 5m) instead of exiting 4.", valueName: "duration"))
+    var lockWait: String?
+
+    func run() async throws {
+        try await Self.execute(selection: selection, output: output, check: check, limit: limit, lockWait: lockWait)
+    }
+
+    /// Shared with `rollout plan`, which is `run --check`.
+    static func execute(
+        selection: PlaybookSelection, output: RunOutputOptions, check: Bool, limit: [String], lockWait: String?
+    ) async throws {
+        var wait = LockWaitPolicy.noWait
+        if let lockWait {
+            guard let policy = LockWaitPolicy(parsing: lockWait) else {
+                throw ValidationError("--lock-wait takes a duration like 30s or 5m, found '\(lockWait)'")
+            }
+            wait = policy
+        }
+        let deployment = try selection.load()
+        let unrunnable = Runner.unrunnableSteps(in: deployment.loaded.playbook)
+        guard unrunnable.isEmpty else {
+            for step in unrunnable {
+                FileHandle.standardError.write(Data("\(step.location): error: the '\(step.kind)' step kind cannot run in this version of rollout (rollout lint checks it); do its work with a 'shell' step for now\n".utf8))
+            }
+            throw ExitCode(RolloutExitCode.invalidInput.rawValue)
+        }
+        let masker = deployment.masker
+        let events = RunEvents(try output.reporters(masker: masker))
+        let runID = RunID.generate()
+        let interruption = Interruption(
+            firstNotice: "rollout: interrupted — finishing the command in flight, then rolling back. Press Ctrl-C again to exit at once.",
+            recoveryNotice: {
+                let run = " --run \(runID)"
+                return """
+                    rollout: stopped at once; the hosts may be half-deployed and still locked.
+                      see what happened:   rollout history \(selection.playbook) -e \(selection.environment)
+                      undo the run:        rollout rollback \(selection.playbook) -e \(selection.environment)\(run)
+                      clear the lock:      rollout unlock \(selection.playbook) -e \(selection.environment)
+                    """
+            })
+        interruption.install()
+        let connector = deployment.connector
+        let runner = Runner(
+            loaded: deployment.loaded, environment: deployment.environment, secrets: deployment.secrets,
+            processEnvironment: deployment.processEnvironment,
+            options: Runner.Options(
+                playbookArgument: selection.playbook, limit: limit.flatMap { $0.split(separator: ",").map(String.init) },
+                runID: runID, check: check, lockWait: wait, overrides: deployment.overrides,
+                localStore: LocalRunStore(directory: URL(fileURLWithPath: ".rollout"))),
+            events: events,
+            connect: { host in connector.transport(for: host) },
+            interruption: interruption,
+            output: output.verbose ? VerboseEcho(masker: masker).write(host:chunk:) : nil)
+        let summary = await runner.run()
+        if summary.exitCode != .success { throw ExitCode(summary.exitCode.rawValue) }
+    }
+}

@@ -1,0 +1,140 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// `rollout run` end to end against real loopback sshd hosts: what a deploying engineer sees,
+/// what the hosts look like afterwards, and the exit codes.
+@Suite(.serialized) struct EngineRunTests {
+    static let sentinel = "s3cr3t-SENTINEL-7f3a9c"
+
+    /// Five steps: a command, an upload, a .env edit with a secret, a check that fails on the
+    /// host named by `fail_on`, and a TCP wait.
+    static func playbook(in sandbox: DeploySandbox) -> String {
+        """
+        name: engine-test
+        inventory: inventory.yml
+        state_dir: "\(sandbox.root.path)/{{ host.name }}/state"
+        vars:
+          dir: "\(sandbox.root.path)/{{ host.name }}"
+          fail_on: nobody
+        secrets:
+          api_key: { env: TEST_API_KEY }
+        steps:
+          - name: Say hello
+            shell: echo "hello from {{ host.name }}"
+          - name: Upload the config
+            upload: { content: "listen {{ host.port }}\\n", dest: "{{ dir }}/app.conf", mode: "0640" }
+          - name: Point the app at the new key
+            set_env:
+              file: "{{ dir }}/.env"
+              values: { API_KEY: "{{ secrets.api_key }}", APP_REVISION: r2 }
+          - name: Smoke test
+            shell: test "{{ host.name }}" != "{{ fail_on }}"
+          - name: sshd still answers
+            wait_for: { tcp: "127.0.0.1:{{ host.port }}", within: 5s }
+        """
+    }
+
+    func seededSandbox(hosts: Int) throws -> DeploySandbox {
+        let sandbox = try DeploySandbox(hostCount: hosts)
+        try sandbox.write("deploy.yml", Self.playbook(in: sandbox))
+        for index in 0..<hosts {
+            try sandbox.seed(host: index, "app.conf", contents: "listen old\n", mode: 0o600)
+            try sandbox.seed(host: index, ".env", contents: "# app settings\nAPI_KEY=old-key\nAPP_REVISION=r1\n", mode: 0o640)
+        }
+        return sandbox
+    }
+
+    @Test func fiveStepsOnTenHostsSucceed() throws {
+        let sandbox = try seededSandbox(hosts: 10)
+        let output = try sandbox.rollout(["run", "deploy.yml", "-e", "sandbox"], environment: ["TEST_API_KEY": Self.sentinel])
+        #expect(output.status == 0, "\(output.all)")
+        for index in 0..<10 {
+            let env = String(decoding: try sandbox.snapshot(host: index, ".env").bytes, as: UTF8.self)
+            #expect(env == "# app settings\nAPI_KEY=\(Self.sentinel)\nAPP_REVISION=r2\n")
+            let config = try sandbox.snapshot(host: index, "app.conf")
+            #expect(config.mode == 0o640)
+            #expect(config.owner == sandbox.user)
+            #expect(!FileManager.default.fileExists(atPath: sandbox.hostDirectory(index).appendingPathComponent("state/lock").path))
+        }
+        #expect(output.stdout.contains("[h9] 5/5 sshd still answers"))
+    }
+
+    @Test func aStepFailingOnOneHostUndoesEveryHost() throws {
+        let sandbox = try seededSandbox(hosts: 10)
+        let before = try (0..<10).map { (try sandbox.snapshot(host: $0, ".env"), try sandbox.snapshot(host: $0, "app.conf")) }
+        let output = try sandbox.rollout(
+            ["run", "deploy.yml", "-e", "sandbox", "--var", "fail_on=h3", "--junit", "junit.xml"],
+            environment: ["TEST_API_KEY": Self.sentinel])
+        #expect(output.status == 1, "\(output.all)")
+        #expect(output.stdout.contains("[h3] 4/5 Smoke test"))
+        for index in 0..<10 {
+            #expect(try sandbox.snapshot(host: index, ".env") == before[index].0, "host h\(index) .env")
+            #expect(try sandbox.snapshot(host: index, "app.conf") == before[index].1, "host h\(index) app.conf")
+            #expect(!FileManager.default.fileExists(atPath: sandbox.hostDirectory(index).appendingPathComponent("state/lock").path))
+        }
+        let junit = try String(contentsOf: sandbox.root.appendingPathComponent("junit.xml"), encoding: .utf8)
+        #expect(junit.contains("<failure"))
+    }
+
+    @Test func twoRunsAtOnceOnOneHostOneWaitsOutWithExit4() async throws {
+        let sandbox = try DeploySandbox(hostCount: 1)
+        try sandbox.write("slow.yml", """
+            name: slow
+            inventory: inventory.yml
+            state_dir: "\(sandbox.root.path)/h0/state"
+            steps:
+              - shell: sleep 2
+            """)
+        async let first = Task.detached { try sandbox.rollout(["run", "slow.yml", "-e", "sandbox"]) }.value
+        async let second = Task.detached { try sandbox.rollout(["run", "slow.yml", "-e", "sandbox"]) }.value
+        let results = try await [first, second]
+        let statuses = results.map(\.status).sorted()
+        #expect(statuses == [0, 4], "\(results.map(\.all))")
+        let loser = try #require(results.first { $0.status == 4 })
+        #expect(loser.all.contains("tester@"), "names the holder: \(loser.all)")
+        #expect(loser.all.contains("rollout unlock"))
+    }
+
+    @Test func theSecretAppearsInNoOutputReportOrRecord() throws {
+        let sandbox = try DeploySandbox(hostCount: 2)
+        try sandbox.seed(host: 0, ".env", contents: "APP_REVISION=r1\n", mode: 0o600)
+        try sandbox.seed(host: 1, ".env", contents: "APP_REVISION=r1\n", mode: 0o600)
+        try sandbox.write("leaky.yml", """
+            name: leaky
+            inventory: inventory.yml
+            state_dir: "\(sandbox.root.path)/{{ host.name }}/state"
+            secrets:
+              token: { env: SENTINEL }
+            steps:
+              - name: Echo the secret everywhere
+                register: echoed
+                shell: |
+                  echo "stdout {{ secrets.token }}"
+                  echo "stderr {{ secrets.token }}" >&2
+                  printf '%s' "{{ secrets.token }}" | sed 's/./&%/g'
+              - name: Use what was registered
+                shell: echo "again {{ echoed.stdout }}"
+              - name: Write it to the env
+                set_env: { file: "\(sandbox.root.path)/{{ host.name }}/.env", values: { TOKEN: "{{ secrets.token }}" } }
+              - name: Fail loudly with it
+                shell: echo "boom {{ secrets.token }}" >&2; exit 7
+            """)
+        let output = try sandbox.rollout(
+            ["run", "leaky.yml", "-e", "sandbox", "--verbose", "--json", "events.jsonl", "--junit", "junit.xml"],
+            environment: ["SENTINEL": Self.sentinel])
+        #expect(output.status == 1, "\(output.all)")
+        #expect(!output.stdout.contains(Self.sentinel))
+        #expect(!output.stderr.contains(Self.sentinel))
+        #expect(output.all.contains("***"), "the masked value is shown as ***")
+        let written = sandbox.allFiles().filter { !$0.path.hasSuffix("/.env") }
+        #expect(written.contains { $0.lastPathComponent == "events.jsonl" })
+        #expect(written.contains { $0.pathExtension == "jsonl" && $0.path.contains("/state/runs/") })
+        for file in written {
+            let bytes = (try? Data(contentsOf: file)) ?? Data()
+            #expect(!String(decoding: bytes, as: UTF8.self).contains(Self.sentinel), "\(file.path) holds the secret")
+        }
+        // The run failed and was undone: the .env is back to the seeded one.
+        #expect(String(decoding: try sandbox.snapshot(host: 0, ".env").bytes, as: UTF8.self) == "APP_REVISION=r1\n")
+    }
+}

@@ -1,0 +1,92 @@
+public import Foundation
+
+/// A working directory for end-to-end runs of `rollout`: an inventory of real loopback sshd
+/// hosts reached with one client key and one known_hosts file, and a directory per host that
+/// its login user owns, where playbooks put the files they change.
+///
+/// All hosts are this machine, so each host's files and state live under `root/<host>/`.
+public final class DeploySandbox: Sendable {
+    /// Ten sshd started once per test process and shared by every sandbox.
+    public static let fleet: [SSHTestHost] = {
+        do {
+            return try SSHTestHost.start(count: 10, name: "fleet")
+        } catch {
+            fatalError("cannot start the test sshd fleet: \(error)")
+        }
+    }()
+
+    public let root: URL
+    public let hosts: [SSHTestHost]
+    public let user: String
+
+    /// A fresh directory with an inventory (`sandbox` environment) of the first `count` hosts
+    /// of the fleet, named h0, h1, ….
+    public init(hostCount count: Int) throws {
+        hosts = Array(Self.fleet.prefix(count))
+        user = hosts[0].user
+        root = URL(fileURLWithPath: "/tmp/rollout-sandboxes/\(getpid())-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        var knownHosts = ""
+        for host in hosts {
+            if host !== hosts[0] { try host.authorize(publicKeyFile: hosts[0].keyFile + ".pub") }
+            knownHosts += try String(contentsOfFile: host.knownHostsFile, encoding: .utf8)
+        }
+        try knownHosts.write(to: root.appendingPathComponent("known_hosts"), atomically: true, encoding: .utf8)
+        var inventory = "environments:\n  sandbox:\n    hosts:\n"
+        for (index, host) in hosts.enumerated() {
+            inventory += "      h\(index): { address: 127.0.0.1, port: \(host.port), user: \(host.user), groups: [app] }\n"
+            try FileManager.default.createDirectory(at: hostDirectory(index), withIntermediateDirectories: true)
+        }
+        inventory += "ssh: { identity: \(hosts[0].keyFile), known_hosts: known_hosts }\n"
+        try inventory.write(to: root.appendingPathComponent("inventory.yml"), atomically: true, encoding: .utf8)
+        try runLocal("/bin/chown", ["-R", "\(user):", root.path])
+    }
+
+    /// `root/h<index>`: the host's own files, owned by its login user.
+    public func hostDirectory(_ index: Int) -> URL {
+        root.appendingPathComponent("h\(index)")
+    }
+
+    /// Writes `text` to `name` under the sandbox (playbooks, check suites).
+    public func write(_ name: String, _ text: String) throws {
+        try text.write(to: root.appendingPathComponent(name), atomically: true, encoding: .utf8)
+    }
+
+    /// Creates a file on host `index` as its login user would have it.
+    public func seed(host index: Int, _ name: String, contents: String, mode: Int) throws {
+        let url = hostDirectory(index).appendingPathComponent(name)
+        try Data(contents.utf8).write(to: url)
+        try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: url.path)
+        try runLocal("/bin/chown", ["\(user):", url.path])
+    }
+
+    /// Bytes, permission bits and owner of a file on host `index`, for before/after comparisons.
+    public func snapshot(host index: Int, _ name: String) throws -> FileSnapshot {
+        let path = hostDirectory(index).appendingPathComponent(name).path
+        let attributes = try FileManager.default.attributesOfItem(atPath: path)
+        return FileSnapshot(
+            bytes: try Data(contentsOf: URL(fileURLWithPath: path)),
+            mode: (attributes[.posixPermissions] as? Int) ?? -1,
+            owner: (attributes[.ownerAccountName] as? String) ?? "?")
+    }
+
+    /// Every file under the sandbox (reports, local records, host state), for leak checks.
+    public func allFiles() -> [URL] {
+        let walker = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey])
+        return (walker?.allObjects as? [URL] ?? []).filter {
+            (try? $0.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true
+        }
+    }
+
+    /// Runs `rollout` in the sandbox directory.
+    public func rollout(_ arguments: [String], environment: [String: String] = [:]) throws -> RolloutCLI.Output {
+        try RolloutCLI.run(arguments, in: root, environment: environment)
+    }
+}
+
+/// A file's bytes, mode and owner.
+public struct FileSnapshot: Equatable, Sendable {
+    public var bytes: Data
+    public var mode: Int
+    public var owner: String
+}

@@ -1,0 +1,49 @@
+public import Foundation
+
+/// Runs the built `rollout` binary the way a user or CI does: no TTY, its own working directory
+/// and environment; output through files so a large output cannot fill a pipe and block it.
+public enum RolloutCLI {
+    public struct Output: Sendable {
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
+
+        /// stdout and stderr together, for assertions that do not care which one.
+        public var all: String { stdout + stderr }
+    }
+
+    /// `.build/debug/rollout` of this checkout.
+    public static var binary: URL { packageRoot.appendingPathComponent(".build/debug/rollout") }
+
+    /// Runs `rollout arguments…` in `directory` with a minimal environment plus `environment`.
+    public static func run(
+        _ arguments: [String], in directory: URL, environment: [String: String] = [:]
+    ) throws -> Output {
+        guard FileManager.default.isExecutableFile(atPath: binary.path) else {
+            throw CommandFailed(command: binary.path, output: "not built; run: swift build --build-tests")
+        }
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
+        process.environment = ["PATH": "/usr/bin:/bin", "HOME": directory.path, "USER": "tester"].merging(environment) { $1 }
+        let scratch = FileManager.default.temporaryDirectory
+        let out = scratch.appendingPathComponent("rollout-stdout-\(UUID().uuidString)")
+        let err = scratch.appendingPathComponent("rollout-stderr-\(UUID().uuidString)")
+        defer {
+            try? FileManager.default.removeItem(at: out)
+            try? FileManager.default.removeItem(at: err)
+        }
+        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: out)
+        process.standardError = try FileHandle(forWritingTo: err)
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        return Output(
+            status: process.terminationStatus,
+            stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
+            stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "")
+    }
+}
