@@ -226,6 +226,9 @@ actor HostRun {
         }
         if outcome == .failed || outcome == .unknown, !definition.ignoreFailure { failed = true }
         events.send(.stepFinished(host: host.name, step: info, outcome: outcome, duration: duration, outputTail: outputTail))
+        if checkMode, outcome != .failed, let plan = run.fields["stdout"], !plan.isEmpty {
+            events.send(.notice(plan.split(separator: "\n").map { "    " + $0 }.joined(separator: "\n")))
+        }
     }
 
     private func queue(_ event: JournalEvent) {

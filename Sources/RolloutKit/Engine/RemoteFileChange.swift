@@ -68,7 +68,9 @@ struct RemoteFileChange: Sendable {
             fi
             rollout_tmp=\(temporary)
             if cat > "$rollout_tmp" && sync -- "$rollout_tmp" && chmod "$rollout_mode" -- "$rollout_tmp" \\
-              && { [ ! -e \(file) ] || chown --reference=\(file) -- "$rollout_tmp"; } \\
+              && { [ ! -e \(file) ] || [ "$(stat -c %u:%g -- "$rollout_tmp")" = "$(stat -c %u:%g -- \(file))" ] \\
+                   || chown --reference=\(file) -- "$rollout_tmp" \\
+                   || { echo "rollout: cannot give the new file the owner of \(path) ($(stat -c %U:%G -- \(file))) as $(id -un); deploy as that user or root" >&2; false; }; } \\
               \(owner.map { "&& chown -- \(ShellWord.quote($0)) \"$rollout_tmp\" " } ?? "")&& mv -f -- "$rollout_tmp" \(file); then :
             else rm -f -- "$rollout_tmp"; exit 1; fi
             """

@@ -116,7 +116,7 @@ public struct RunRecord: Sendable, Hashable, Codable {
 
     /// `$USER@hostname` of this machine, as records and the deploy lock name their owner.
     public static func currentUser(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
-        let user = environment["USER"] ?? environment["LOGNAME"] ?? "unknown"
+        let user = environment["USER"] ?? environment["LOGNAME"] ?? getpwuid(getuid()).map { String(cString: $0.pointee.pw_name) } ?? "unknown"
         return "\(user)@\(machineName())"
     }
 

@@ -90,6 +90,9 @@ public struct Runner: Sendable {
         let runID = options.runID
         let hosts = hosts()
         events.send(.runStarted(playbook: options.playbookArgument, environment: environment.name, hosts: hosts.map(\.name), runID: runID))
+        if options.check {
+            events.send(.notice("check mode: reading the hosts' current state; nothing will be changed and no lock is taken"))
+        }
         guard !hosts.isEmpty else {
             let summary = RunSummary(exitCode: .invalidInput)
             events.send(.runFinished(status: .failed, summary: summary))

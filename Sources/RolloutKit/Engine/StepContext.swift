@@ -51,11 +51,12 @@ public struct StepContext: Sendable {
         }
     }
 
-    /// Runs a command that only reads (no journal entry, no undo).
+    /// Runs a command that only reads (no journal entry, no undo). Its output is the step's
+    /// own business (a file's contents, say) and is not echoed by `--verbose`.
     public func run(_ command: RemoteCommand) async throws -> CommandResult {
         var command = command
         if command.timeout == nil { command.timeout = timeout }
-        return try await transport.run(command, output: output)
+        return try await transport.run(command, output: nil)
     }
 
     /// Runs the command that changes the host, in one round trip with the run journal's
