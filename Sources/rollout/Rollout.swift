@@ -5,6 +5,6 @@ struct Rollout: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rollout",
         abstract: "Run deployment playbooks over SSH and HTTP, verify them, and undo them when they fail.",
-        subcommands: [RunCommand.self, PlanCommand.self, LintCommand.self, SignCommand.self, HistoryCommand.self, UnlockCommand.self]
+        subcommands: [RunCommand.self, PlanCommand.self, RollbackCommand.self, LintCommand.self, SignCommand.self, HistoryCommand.self, UnlockCommand.self]
     )
 }

@@ -157,7 +157,25 @@ actor HostRun {
         }
     }
 
-    func markFailed() { failed = true }
+    /// Takes over the changes an earlier run recorded, for `rollout rollback`.
+    func adopt(_ recorded: [Change]) {
+        changes = recorded
+    }
+
+    /// Appends `events` to the journal of another run on this host (marking it rolled back).
+    func append(_ events: [JournalEvent], toJournalOf other: RunID) async throws {
+        let script = RunJournal(stateDirectory: stateDirectory, runID: other).append(events)
+        let result = try await transport.run(RemoteCommand(script), output: nil)
+        guard result.succeeded else {
+            throw StepError(host: host.name, step: "run journal", message: "cannot write \(RunJournal(stateDirectory: stateDirectory, runID: other).path): \(CommandFailure.describe(result))")
+        }
+    }
+
+    /// The runs recorded on this host, oldest first.
+    func recordedRuns() async throws -> [RunRecord] {
+        let result = try await transport.run(RemoteCommand(RunHistory.readScript(stateDirectory: stateDirectory)), output: nil)
+        return RunHistory.records(fromOutput: result.stdoutText).records
+    }
 
     /// The local copy of this host's record.
     func record() -> RunRecord? {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Replacing a file on a host so that it can be put back byte for byte: the shell for reading
 /// its current state, for writing new contents atomically after a backup, and for restoring.
 ///
@@ -77,12 +79,18 @@ struct RemoteFileChange: Sendable {
     }
 
     /// Puts back what `replaceScript` recorded in `undo`: the backup copy, or no file at all.
-    static func restoreScript(undo: [String: String]) -> String? {
+    /// What is there now is first copied to `safety`, so an undo loses nothing either.
+    static func restoreScript(undo: [String: String], safety: String) -> String? {
         guard let path = undo["file"] else { return nil }
         let file = ShellWord.path(path)
-        if undo["absent"] == "1" { return "rm -f -- \(file)" }
+        let keep = """
+            if [ -e \(file) ]; then (umask 077 && mkdir -p -- "$(dirname -- \(ShellWord.path(safety)))") && cp -p -- \(file) \(ShellWord.path(safety)) || exit 1; fi
+
+            """
+        if undo["absent"] == "1" { return keep + "rm -f -- \(file)" }
         guard let backup = undo["backup"] else { return nil }
-        return """
+        return keep + """
+            [ -f \(ShellWord.path(backup)) ] || { echo "rollout: the backup \(backup) is gone; \(path) cannot be restored" >&2; exit 1; }
             rollout_tmp="$(dirname -- \(file))/.$(basename -- \(file)).rollout-undo-$$"
             cp -p -- \(ShellWord.path(backup)) "$rollout_tmp" && mv -f -- "$rollout_tmp" \(file) || { rm -f -- "$rollout_tmp"; exit 1; }
             """
@@ -92,7 +100,8 @@ struct RemoteFileChange: Sendable {
 extension RemoteFileChange {
     /// Runs `restoreScript` for a step's undo.
     static func restore(_ undo: [String: String], in context: StepContext) async throws -> StepRun {
-        guard let script = restoreScript(undo: undo) else {
+        let safety = context.backupPath("backups", name: "before-undo-" + ((undo["file"] ?? "file") as NSString).lastPathComponent)
+        guard let script = restoreScript(undo: undo, safety: safety) else {
             return StepRun(outcome: .failed, failure: "the run record has no backup to restore for this step")
         }
         let result = try await context.run(RemoteCommand(script))

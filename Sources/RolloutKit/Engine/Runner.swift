@@ -253,7 +253,7 @@ public struct Runner: Sendable {
         return .ready(runs)
     }
 
-    private func makeRun(host: Host, runID: RunID) throws -> HostRun {
+    func makeRun(host: Host, runID: RunID) throws -> HostRun {
         let scope = playbook.scope(
             for: host, in: environment, secrets: secrets, overrides: options.overrides,
             processEnvironment: processEnvironment, runID: runID.rawValue)
@@ -269,7 +269,7 @@ public struct Runner: Sendable {
     // MARK: - Rollback
 
     /// Runs the playbook's `rollback:` steps on every host of the run; true when one failed.
-    private func runRollbackSteps(on runs: [HostRun]) async -> Bool {
+    func runRollbackSteps(on runs: [HostRun]) async -> Bool {
         var failed = false
         let offset = playbook.steps.count
         for (position, definition) in playbook.rollback.enumerated() {

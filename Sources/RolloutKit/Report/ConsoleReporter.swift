@@ -82,6 +82,8 @@ public final class ConsoleReporter: Reporter, @unchecked Sendable {
         let verdict: String
         switch status {
         case .succeeded: verdict = colour("succeeded", 32)
+        // `rollout rollback` ends rolled back with nothing failed: it did what was asked.
+        case .rolledBack where summary.failed.isEmpty: verdict = colour("rolled back", 32)
         case .rolledBack: verdict = colour("failed, previous state restored", 33)
         case .rollbackFailed: verdict = colour("failed, ROLLBACK INCOMPLETE — a human is needed", 31)
         case .failed: verdict = colour("failed", 31)
@@ -96,6 +98,8 @@ public final class ConsoleReporter: Reporter, @unchecked Sendable {
         switch status {
         case .succeeded:
             if !summary.changed.isEmpty { emit("To undo this run: \(rollback)") }
+        case .rolledBack where summary.failed.isEmpty:
+            emit("The hosts are as they were before the run that was undone. To deploy again: \(rerun)")
         case .rolledBack:
             emit("The hosts are as they were before the run. Fix the failing step, then run again: \(rerun)")
         case .rollbackFailed:
