@@ -138,3 +138,33 @@ import Testing
         #expect(String(decoding: try sandbox.snapshot(host: 0, ".env").bytes, as: UTF8.self) == "APP_REVISION=r1\n")
     }
 }
+
+/// `rollout rollback` undoes a finished run from the journals the hosts keep.
+@Suite(.serialized) struct RollbackCommandTests {
+    @Test func rollbackRestoresTheFilesOfTheLastSuccessfulRun() throws {
+        let sandbox = try DeploySandbox(hostCount: 2)
+        try sandbox.write("deploy.yml", EngineRunTests.playbook(in: sandbox))
+        for index in 0..<2 {
+            try sandbox.seed(host: index, "app.conf", contents: "listen old\n", mode: 0o600)
+            try sandbox.seed(host: index, ".env", contents: "# app settings\nAPI_KEY=old-key\nAPP_REVISION=r1\n", mode: 0o640)
+        }
+        let before = try (0..<2).map { [try sandbox.snapshot(host: $0, ".env"), try sandbox.snapshot(host: $0, "app.conf")] }
+        let environment = ["TEST_API_KEY": EngineRunTests.sentinel]
+        let deploy = try sandbox.rollout(["run", "deploy.yml", "-e", "sandbox"], environment: environment)
+        try #require(deploy.status == 0, "\(deploy.all)")
+        #expect(try sandbox.snapshot(host: 1, ".env") != before[1][0])
+
+        let refused = try sandbox.rollout(["rollback", "deploy.yml", "-e", "sandbox"], environment: environment)
+        #expect(refused.status == 2, "without a terminal it must not restore without --yes")
+        #expect(refused.stdout.contains("Point the app at the new key"), "it shows what it would restore first")
+
+        let rollback = try sandbox.rollout(["rollback", "deploy.yml", "-e", "sandbox", "--yes"], environment: environment)
+        #expect(rollback.status == 0, "\(rollback.all)")
+        for index in 0..<2 {
+            #expect([try sandbox.snapshot(host: index, ".env"), try sandbox.snapshot(host: index, "app.conf")] == before[index])
+        }
+        let history = try sandbox.rollout(["history", "deploy.yml", "-e", "sandbox"], environment: environment)
+        #expect(history.stdout.contains("rolled_back"), "\(history.all)")
+        #expect(!rollback.all.contains(EngineRunTests.sentinel))
+    }
+}

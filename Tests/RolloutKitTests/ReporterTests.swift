@@ -82,10 +82,14 @@ struct ConsoleReporterTests {
         let reporter = ConsoleReporter(sink: buffer, masker: .none, style: ConsoleStyle(colour: false, liveProgress: true))
         let step = StepInfo(index: 0, name: "Back up the database", kind: "backup_database")
         reporter.handle(.stepStarted(host: "db1", step: step))
-        try await Task.sleep(for: .milliseconds(1_400))
+        // The live line appears after a second; on a loaded machine the spinner may draw late.
+        let deadline = ContinuousClock.now.advanced(by: .seconds(10))
+        while !buffer.text.contains("[db1] 1. Back up the database "), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+        }
         reporter.handle(.stepFinished(host: "db1", step: step, outcome: .changed, duration: .seconds(1), outputTail: ""))
         let text = buffer.text
-        #expect(text.contains("[db1] 1. Back up the database 1."))
+        #expect(text.contains(/\[db1\] 1\. Back up the database \d+\.\d+s/))
         #expect(text.contains("\r\u{1B}[2K[db1] 1. Back up the database — changed"))
     }
 }

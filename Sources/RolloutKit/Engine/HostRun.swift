@@ -36,6 +36,8 @@ actor HostRun {
     private(set) var holdsLock = false
     /// Steps whose end was never seen because the connection dropped.
     private(set) var unknownSteps: [StepInfo] = []
+    /// Set by `adopt`: undos then keep a copy of what they overwrite.
+    private var undoingEarlierRun = false
 
     /// How long a lease lasts without renewal; every recorded command renews it.
     static let lease: Duration = .seconds(600)
@@ -119,7 +121,8 @@ actor HostRun {
             if let step = change.definition.step as? any RunnableStep {
                 var scope = baseScope
                 scope.registered = registered
-                let context = self.context(for: change.definition, index: change.info.index, scope: scope, recorder: Recorder())
+                var context = self.context(for: change.definition, index: change.info.index, scope: scope, recorder: Recorder())
+                context.keepsSafetyCopies = undoingEarlierRun
                 run = await outcome { try await step.undo(change.undo, in: context) }
             }
             let succeeded = run.outcome != .failed
@@ -160,6 +163,7 @@ actor HostRun {
     /// Takes over the changes an earlier run recorded, for `rollout rollback`.
     func adopt(_ recorded: [Change]) {
         changes = recorded
+        undoingEarlierRun = true
     }
 
     /// Appends `events` to the journal of another run on this host (marking it rolled back).

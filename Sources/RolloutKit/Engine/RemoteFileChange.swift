@@ -79,14 +79,14 @@ struct RemoteFileChange: Sendable {
     }
 
     /// Puts back what `replaceScript` recorded in `undo`: the backup copy, or no file at all.
-    /// What is there now is first copied to `safety`, so an undo loses nothing either.
-    static func restoreScript(undo: [String: String], safety: String) -> String? {
+    /// With `safety`, what is there now is first copied there, so the undo loses nothing either.
+    static func restoreScript(undo: [String: String], safety: String?) -> String? {
         guard let path = undo["file"] else { return nil }
         let file = ShellWord.path(path)
-        let keep = """
+        let keep = safety.map { safety in """
             if [ -e \(file) ]; then (umask 077 && mkdir -p -- "$(dirname -- \(ShellWord.path(safety)))") && cp -p -- \(file) \(ShellWord.path(safety)) || exit 1; fi
 
-            """
+            """ } ?? ""
         if undo["absent"] == "1" { return keep + "rm -f -- \(file)" }
         guard let backup = undo["backup"] else { return nil }
         return keep + """
@@ -100,7 +100,9 @@ struct RemoteFileChange: Sendable {
 extension RemoteFileChange {
     /// Runs `restoreScript` for a step's undo.
     static func restore(_ undo: [String: String], in context: StepContext) async throws -> StepRun {
-        let safety = context.backupPath("backups", name: "before-undo-" + ((undo["file"] ?? "file") as NSString).lastPathComponent)
+        let safety = context.keepsSafetyCopies
+            ? context.backupPath("backups", name: "before-undo-" + ((undo["file"] ?? "file") as NSString).lastPathComponent)
+            : nil
         guard let script = restoreScript(undo: undo, safety: safety) else {
             return StepRun(outcome: .failed, failure: "the run record has no backup to restore for this step")
         }

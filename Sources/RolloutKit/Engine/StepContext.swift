@@ -21,6 +21,10 @@ public struct StepContext: Sendable {
     public var output: (@Sendable (OutputChunk) -> Void)?
     /// For steps that talk HTTP from this machine (`wait_for`, `check`, `callback`).
     public var http: HTTPClient
+    /// Undo keeps a copy of what it overwrites. True when undoing an earlier run
+    /// (`rollout rollback`), where the host may have changed since; an undo within the run only
+    /// overwrites what the run itself just wrote.
+    public var keepsSafetyCopies = false
     let recorded: RecordedRunner
 
     public init(
