@@ -157,6 +157,36 @@ struct TransportConnectionTests {
         }
     }
 
+    @Test("a port that accepts TCP but never speaks SSH times out as unreachable")
+    func silentPort() async throws {
+        // A listening socket nobody accepts on: the kernel completes the TCP handshake, then
+        // nothing; like a firewall that drops everything after SYN-ACK, or a hung host.
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 && listen(fd, 8) == 0
+            }
+        }
+        try #require(bound)
+        let port = Int(UInt16(bigEndian: address.sin_port))
+        let target = SSHTarget(
+            host: "127.0.0.1", port: port, user: "rollout-test", identityFile: host.keyFile,
+            knownHostsFile: host.knownHostsFile, connectTimeout: .seconds(1))
+        let started = ContinuousClock.now
+        await #expect {
+            _ = try await SSHTransport(target: target).run(RemoteCommand("true"), output: nil)
+        } throws: { error in
+            guard case .unreachable = error as? TransportError else { return false }
+            return "\(error)".contains("within 1s")
+        }
+        #expect(ContinuousClock.now - started < .seconds(5))
+    }
+
     @Test("sshd killed mid-command: outcome UNKNOWN, then the next command reconnects", arguments: ["ssh", "openssh"])
     func droppedConnection(kind: String) async throws {
         let victim = try SSHTestHost.start(name: "victim-\(kind)")
