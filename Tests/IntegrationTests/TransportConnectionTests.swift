@@ -143,6 +143,34 @@ struct TransportConnectionTests {
         }
     }
 
+    @Test("keys from an ssh-agent authenticate; an agent holding only RSA keys gets the RSA remedy")
+    func agent() async throws {
+        func startAgent(with key: String) throws -> (socket: String, pid: Int32) {
+            let socket = scratch.appendingPathComponent("agent-\(UUID().uuidString.prefix(8)).sock").path
+            let printed = try runLocal("/usr/bin/ssh-agent", ["-s", "-a", socket])
+            let pid = printed.split(whereSeparator: { $0 == ";" || $0.isWhitespace })
+                .first { $0.hasPrefix("SSH_AGENT_PID=") }.flatMap { Int32($0.dropFirst("SSH_AGENT_PID=".count)) }
+            try runLocal("/usr/bin/env", ["SSH_AUTH_SOCK=\(socket)", "/usr/bin/ssh-add", "-q", key])
+            return (socket, try #require(pid))
+        }
+        let good = try startAgent(with: host.keyFile)
+        defer { kill(good.pid, SIGTERM) }
+        for transport: any Transport in [SSHTransport(target: host.target(agentSocket: good.socket)), OpenSSHTransport(target: host.target(agentSocket: good.socket))] {
+            #expect(try await transport.run(RemoteCommand("whoami")).stdoutText == "rollout-test\n")
+        }
+
+        let rsa = try newKey("rsa")
+        try host.authorize(publicKeyFile: rsa + ".pub")
+        let rsaOnly = try startAgent(with: rsa)
+        defer { kill(rsaOnly.pid, SIGTERM) }
+        await #expect {
+            _ = try await SSHTransport(target: host.target(agentSocket: rsaOnly.socket)).run(RemoteCommand("true"))
+        } throws: { error in
+            guard case .rsaKeyRejected = error as? TransportError else { return false }
+            return "\(error)".contains("ssh-agent")
+        }
+    }
+
     @Test("a closed port is 'connection refused', not a hang")
     func refusedPort() async throws {
         let port = try SSHTestHost.freePort()

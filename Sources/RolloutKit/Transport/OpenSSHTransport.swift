@@ -68,6 +68,7 @@ public final class OpenSSHTransport: Transport {
         ]
         options += target.passphraseVariable == nil ? ["-o", "BatchMode=yes"] : ["-o", "NumberOfPasswordPrompts=1"]
         if let identity = target.identityFile { options += ["-i", identity, "-o", "IdentitiesOnly=yes"] }
+        if target.identityFile == nil, let socket = target.agentSocket { options += ["-o", "IdentityAgent=\(socket)"] }
         return options
     }
 
