@@ -151,7 +151,7 @@ public final class OpenSSHTransport: Transport {
         if stderr.contains("Host key verification failed") {
             let portFlag = target.port == 22 ? "" : "-p \(target.port) "
             return .hostKeyUnknown(
-                endpoint: endpoint, knownHostsPath: target.knownHostsFile, offered: "its key",
+                endpoint: endpoint, knownHostsPath: target.knownHostsFile, offered: "fingerprint not shown by ssh",
                 scanCommand: "ssh-keyscan \(portFlag)\(target.host) >> \(target.knownHostsFile)")
         }
         if stderr.contains("Permission denied") {
