@@ -5,13 +5,17 @@ import TestSupport
 
 /// Host keys, authentication and connection faults, against real sshd instances.
 @Suite("Transport connections", .serialized)
-struct TransportConnectionTests {
+final class TransportConnectionTests {
     let host = SSHTestHost.shared
     let scratch: URL
 
     init() throws {
         scratch = URL(fileURLWithPath: "/tmp/rollout-connection-tests/\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(at: scratch)
     }
 
     private func newKey(_ type: String, passphrase: String = "") throws -> String {
