@@ -179,6 +179,19 @@ let rssAfter = residentKilobytes()
 print("  open fds: \(fdsBefore) before, \(fdsAfter) after")
 print("  VmRSS:    \(rssBefore) kB before, \(rssAfter) kB after (\(rssAfter - rssBefore) kB difference)")
 print(String(format: "  %.1f s in all, %.2f ms per command", leakTime / 1000, leakTime / Double(leakCount)))
+
+print("\n4. 100 MB of output through one command (1 MiB tail kept per stream)")
+func peakKilobytes() -> Int {
+    let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+    let line = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") } ?? ""
+    return Int(line.split(separator: " ").dropFirst().first ?? "") ?? -1
+}
+let peakBefore = peakKilobytes()
+let bigStart = clock.now
+let big = try await libssh2.run(RemoteCommand("head -c 104857600 /dev/zero"), output: nil)
+let bigTime = milliseconds(clock.now - bigStart)
+print("  kept \(big.stdout.count) bytes, dropped \(big.stdoutTruncatedBytes); peak RSS \(peakBefore) kB before, \(peakKilobytes()) kB after")
+print(String(format: "  %.0f ms (%.0f MB/s)", bigTime, 100 / (bigTime / 1000)))
 await libssh2.close()
 
 for host in hosts { spawn(sandboxHost, ["stop", host.directory]) }

@@ -5,13 +5,17 @@ import TestSupport
 
 /// Host keys, authentication and connection faults, against real sshd instances.
 @Suite("Transport connections", .serialized)
-struct TransportConnectionTests {
+final class TransportConnectionTests {
     let host = SSHTestHost.shared
     let scratch: URL
 
     init() throws {
         scratch = URL(fileURLWithPath: "/tmp/rollout-connection-tests/\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(at: scratch)
     }
 
     private func newKey(_ type: String, passphrase: String = "") throws -> String {
@@ -143,6 +147,34 @@ struct TransportConnectionTests {
         }
     }
 
+    @Test("keys from an ssh-agent authenticate; an agent holding only RSA keys gets the RSA remedy")
+    func agent() async throws {
+        func startAgent(with key: String) throws -> (socket: String, pid: Int32) {
+            let socket = scratch.appendingPathComponent("agent-\(UUID().uuidString.prefix(8)).sock").path
+            let printed = try runLocal("/usr/bin/ssh-agent", ["-s", "-a", socket])
+            let pid = printed.split(whereSeparator: { $0 == ";" || $0.isWhitespace })
+                .first { $0.hasPrefix("SSH_AGENT_PID=") }.flatMap { Int32($0.dropFirst("SSH_AGENT_PID=".count)) }
+            try runLocal("/usr/bin/env", ["SSH_AUTH_SOCK=\(socket)", "/usr/bin/ssh-add", "-q", key])
+            return (socket, try #require(pid))
+        }
+        let good = try startAgent(with: host.keyFile)
+        defer { kill(good.pid, SIGTERM) }
+        for transport: any Transport in [SSHTransport(target: host.target(agentSocket: good.socket)), OpenSSHTransport(target: host.target(agentSocket: good.socket))] {
+            #expect(try await transport.run(RemoteCommand("whoami")).stdoutText == "rollout-test\n")
+        }
+
+        let rsa = try newKey("rsa")
+        try host.authorize(publicKeyFile: rsa + ".pub")
+        let rsaOnly = try startAgent(with: rsa)
+        defer { kill(rsaOnly.pid, SIGTERM) }
+        await #expect {
+            _ = try await SSHTransport(target: host.target(agentSocket: rsaOnly.socket)).run(RemoteCommand("true"))
+        } throws: { error in
+            guard case .rsaKeyRejected = error as? TransportError else { return false }
+            return "\(error)".contains("ssh-agent")
+        }
+    }
+
     @Test("a closed port is 'connection refused', not a hang")
     func refusedPort() async throws {
         let port = try SSHTestHost.freePort()
@@ -155,6 +187,36 @@ struct TransportConnectionTests {
                 return "\(error)".contains("127.0.0.1:\(port)")
             }
         }
+    }
+
+    @Test("a port that accepts TCP but never speaks SSH times out as unreachable")
+    func silentPort() async throws {
+        // A listening socket nobody accepts on: the kernel completes the TCP handshake, then
+        // nothing; like a firewall that drops everything after SYN-ACK, or a hung host.
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 && listen(fd, 8) == 0
+            }
+        }
+        try #require(bound)
+        let port = Int(UInt16(bigEndian: address.sin_port))
+        let target = SSHTarget(
+            host: "127.0.0.1", port: port, user: "rollout-test", identityFile: host.keyFile,
+            knownHostsFile: host.knownHostsFile, connectTimeout: .seconds(1))
+        let started = ContinuousClock.now
+        await #expect {
+            _ = try await SSHTransport(target: target).run(RemoteCommand("true"), output: nil)
+        } throws: { error in
+            guard case .unreachable = error as? TransportError else { return false }
+            return "\(error)".contains("within 1s")
+        }
+        #expect(ContinuousClock.now - started < .seconds(5))
     }
 
     @Test("sshd killed mid-command: outcome UNKNOWN, then the next command reconnects", arguments: ["ssh", "openssh"])

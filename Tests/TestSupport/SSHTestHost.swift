@@ -61,14 +61,15 @@ public final class SSHTestHost: Sendable {
     public var knownHostsFile: String { directory.appendingPathComponent("client/known_hosts").path }
     public var authorizedKeysFile: String { directory.appendingPathComponent("sshd/authorized_keys").path }
 
-    /// Connection settings for this host; override what a test varies.
+    /// Connection settings for this host; override what a test varies. With `agentSocket`,
+    /// the keys of that agent are used instead of the key file.
     public func target(
         identityFile: String? = nil, knownHostsFile: String? = nil, hostKeyPolicy: HostKeyPolicy = .strict,
-        passphraseVariable: String? = nil
+        passphraseVariable: String? = nil, agentSocket: String? = nil
     ) -> SSHTarget {
         SSHTarget(
-            host: "127.0.0.1", port: port, user: user, identityFile: identityFile ?? keyFile,
-            passphraseVariable: passphraseVariable, knownHostsFile: knownHostsFile ?? self.knownHostsFile,
+            host: "127.0.0.1", port: port, user: user, identityFile: agentSocket == nil ? identityFile ?? keyFile : nil,
+            passphraseVariable: passphraseVariable, agentSocket: agentSocket, knownHostsFile: knownHostsFile ?? self.knownHostsFile,
             hostKeyPolicy: hostKeyPolicy, connectTimeout: .seconds(5))
     }
 

@@ -8,8 +8,7 @@ struct LibSSH2Error: Error, CustomStringConvertible {
     /// True when the TCP connection (not just one request) is gone: the session is unusable.
     var isConnectionLoss: Bool {
         [LIBSSH2_ERROR_SOCKET_NONE, LIBSSH2_ERROR_SOCKET_SEND, LIBSSH2_ERROR_SOCKET_DISCONNECT,
-         LIBSSH2_ERROR_SOCKET_TIMEOUT, LIBSSH2_ERROR_SOCKET_RECV, LIBSSH2_ERROR_TIMEOUT,
-         LIBSSH2_ERROR_BAD_USE]
+         LIBSSH2_ERROR_SOCKET_TIMEOUT, LIBSSH2_ERROR_SOCKET_RECV, LIBSSH2_ERROR_TIMEOUT]
             .contains(code)
     }
 

@@ -68,6 +68,7 @@ public final class OpenSSHTransport: Transport {
         ]
         options += target.passphraseVariable == nil ? ["-o", "BatchMode=yes"] : ["-o", "NumberOfPasswordPrompts=1"]
         if let identity = target.identityFile { options += ["-i", identity, "-o", "IdentitiesOnly=yes"] }
+        if target.identityFile == nil, let socket = target.agentSocket { options += ["-o", "IdentityAgent=\(socket)"] }
         return options
     }
 
@@ -150,7 +151,7 @@ public final class OpenSSHTransport: Transport {
         if stderr.contains("Host key verification failed") {
             let portFlag = target.port == 22 ? "" : "-p \(target.port) "
             return .hostKeyUnknown(
-                endpoint: endpoint, knownHostsPath: target.knownHostsFile, offered: "its key",
+                endpoint: endpoint, knownHostsPath: target.knownHostsFile, offered: "fingerprint not shown by ssh",
                 scanCommand: "ssh-keyscan \(portFlag)\(target.host) >> \(target.knownHostsFile)")
         }
         if stderr.contains("Permission denied") {

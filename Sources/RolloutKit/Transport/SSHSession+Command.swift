@@ -120,8 +120,7 @@ extension SSHSession {
                 }
             }
             if drained && channel.receivedEOF {
-                if let killedAt { _ = killedAt; return .killed(cancelled: cancelled, exited: true) }
-                return .finished
+                return killedAt == nil ? .finished : .killed(cancelled: cancelled, exited: true)
             }
             if progressed { continue }
             let now = ContinuousClock.now

@@ -212,7 +212,7 @@ final class SSHSession {
 
     private func authenticateWithAgent() throws(TransportError) {
         let endpoint = target.endpoint
-        guard ProcessInfo.processInfo.environment["SSH_AUTH_SOCK"] != nil else {
+        guard let socketPath = target.agentSocket ?? ProcessInfo.processInfo.environment["SSH_AUTH_SOCK"] else {
             throw .invalidConfiguration(endpoint: endpoint, problem: "no identity file is configured and SSH_AUTH_SOCK is not set; set ssh.identity or start ssh-agent")
         }
         guard let agent = libssh2_agent_init(raw) else {
@@ -222,8 +222,9 @@ final class SSHSession {
             libssh2_agent_disconnect(agent)
             libssh2_agent_free(agent)
         }
+        libssh2_agent_set_identity_path(agent, socketPath)
         guard libssh2_agent_connect(agent) == 0, libssh2_agent_list_identities(agent) == 0 else {
-            throw .invalidConfiguration(endpoint: endpoint, problem: "cannot talk to the ssh-agent at $SSH_AUTH_SOCK; start it or set ssh.identity")
+            throw .invalidConfiguration(endpoint: endpoint, problem: "cannot talk to the ssh-agent at \(socketPath); start it or set ssh.identity")
         }
         var previous: UnsafeMutablePointer<libssh2_agent_publickey>?
         var tried = 0

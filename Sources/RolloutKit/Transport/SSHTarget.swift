@@ -11,6 +11,8 @@ public struct SSHTarget: Sendable, Hashable {
     public var identityFile: String?
     /// NAME of the environment variable that holds the key's passphrase (never the passphrase).
     public var passphraseVariable: String?
+    /// The ssh-agent socket to use when `identityFile` is nil; nil means `$SSH_AUTH_SOCK`.
+    public var agentSocket: String?
     /// The known_hosts file to check the host key against (and to append to with accept-new).
     public var knownHostsFile: String
     public var hostKeyPolicy: HostKeyPolicy
@@ -25,6 +27,7 @@ public struct SSHTarget: Sendable, Hashable {
         user: String,
         identityFile: String? = nil,
         passphraseVariable: String? = nil,
+        agentSocket: String? = nil,
         knownHostsFile: String? = nil,
         hostKeyPolicy: HostKeyPolicy = .strict,
         connectTimeout: Duration = .seconds(10),
@@ -35,6 +38,7 @@ public struct SSHTarget: Sendable, Hashable {
         self.user = user
         self.identityFile = identityFile.map(Self.expandTilde)
         self.passphraseVariable = passphraseVariable
+        self.agentSocket = agentSocket
         self.knownHostsFile = Self.expandTilde(knownHostsFile ?? "~/.ssh/known_hosts")
         self.hostKeyPolicy = hostKeyPolicy
         self.connectTimeout = connectTimeout

@@ -68,6 +68,13 @@ public struct RemoteCommand: Sendable, Hashable {
     }
 }
 
+extension Transport {
+    /// Runs `command` without streaming its output (see `run(_:output:)`).
+    public func run(_ command: RemoteCommand) async throws -> CommandResult {
+        try await run(command, output: nil)
+    }
+}
+
 extension RemoteCommand {
     /// The command as error messages show it: its first line, shortened; never a sensitive script.
     public var summary: String {
