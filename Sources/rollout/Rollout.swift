@@ -1,10 +1,43 @@
 import ArgumentParser
+import Foundation
+import RolloutKit
 
 @main
 struct Rollout: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rollout",
         abstract: "Run deployment playbooks over SSH and HTTP, verify them, and undo them when they fail.",
-        subcommands: [RunCommand.self, PlanCommand.self, RollbackCommand.self, LintCommand.self, SignCommand.self, HistoryCommand.self, UnlockCommand.self]
+        discussion: """
+            Start with `rollout lint` and `rollout plan`, deploy with `rollout run`, undo with \
+            `rollout rollback`. `rollout help SUBCOMMAND` explains each one with examples.
+
+            Exit status, for every subcommand: 0 success · 1 a step failed and the previous state \
+            was restored · 2 invalid input, nothing ran · 3 rollback failed or incomplete, a human \
+            is needed · 4 deploy lock held · 5 could not connect or authenticate, nothing changed · \
+            130 interrupted (after rollback).
+            """,
+        subcommands: [
+            RunCommand.self, PlanCommand.self, RollbackCommand.self, HistoryCommand.self, UnlockCommand.self,
+            LintCommand.self, SignCommand.self,
+        ]
     )
+
+    /// Runs the command line, mapping a usage mistake to exit status 2 ("invalid input, nothing
+    /// ran") rather than argument-parser's 64, so scripts see one code for bad input.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var command = command as? any AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(RolloutExitCode.invalidInput.rawValue)
+            }
+            exit(withError: error)
+        }
+    }
 }
