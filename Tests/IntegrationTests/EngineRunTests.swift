@@ -168,3 +168,34 @@ import Testing
         #expect(!rollback.all.contains(EngineRunTests.sentinel))
     }
 }
+
+/// Ctrl-C during a deploy: the command in flight finishes, then the run is undone.
+@Suite(.serialized) struct InterruptTests {
+    @Test func sigintFinishesTheCommandThenRollsBackAndExits130() throws {
+        let sandbox = try DeploySandbox(hostCount: 1)
+        try sandbox.seed(host: 0, ".env", contents: "APP_REVISION=r1\n", mode: 0o600)
+        let before = try sandbox.snapshot(host: 0, ".env")
+        try sandbox.write("slow.yml", """
+            name: slow
+            inventory: inventory.yml
+            state_dir: "\(sandbox.root.path)/h0/state"
+            steps:
+              - set_env: { file: "\(sandbox.root.path)/h0/.env", values: { APP_REVISION: r2 } }
+              - name: Long migration
+                shell: sleep 2; echo finished > "\(sandbox.root.path)/h0/migration-done"
+              - name: Never reached
+                shell: touch "\(sandbox.root.path)/h0/never"
+            """)
+        let output = try sandbox.rollout(["run", "slow.yml", "-e", "sandbox"]) { process in
+            Thread.sleep(forTimeInterval: 1.0)
+            process.interrupt()
+        }
+        #expect(output.status == 130, "\(output.all)")
+        #expect(output.all.contains("finishing the command in flight"))
+        let host = sandbox.hostDirectory(0)
+        #expect(FileManager.default.fileExists(atPath: host.appendingPathComponent("migration-done").path), "the command in flight finished")
+        #expect(!FileManager.default.fileExists(atPath: host.appendingPathComponent("never").path))
+        #expect(try sandbox.snapshot(host: 0, ".env") == before)
+        #expect(!FileManager.default.fileExists(atPath: host.appendingPathComponent("state/lock").path))
+    }
+}

@@ -78,9 +78,11 @@ public final class DeploySandbox: Sendable {
         }
     }
 
-    /// Runs `rollout` in the sandbox directory.
-    public func rollout(_ arguments: [String], environment: [String: String] = [:]) throws -> RolloutCLI.Output {
-        try RolloutCLI.run(arguments, in: root, environment: environment)
+    /// Runs `rollout` in the sandbox directory; `during` gets its process once it started.
+    public func rollout(
+        _ arguments: [String], environment: [String: String] = [:], whileRunning during: (Process) throws -> Void = { _ in }
+    ) throws -> RolloutCLI.Output {
+        try RolloutCLI.run(arguments, in: root, environment: environment, whileRunning: during)
     }
 }
 

@@ -19,6 +19,14 @@ public enum RolloutCLI {
     public static func run(
         _ arguments: [String], in directory: URL, environment: [String: String] = [:]
     ) throws -> Output {
+        try run(arguments, in: directory, environment: environment, whileRunning: { _ in })
+    }
+
+    /// Runs `rollout`, calling `during` with its process once it has started (to signal it).
+    public static func run(
+        _ arguments: [String], in directory: URL, environment: [String: String] = [:],
+        whileRunning during: (Process) throws -> Void
+    ) throws -> Output {
         guard FileManager.default.isExecutableFile(atPath: binary.path) else {
             throw CommandFailed(command: binary.path, output: "not built; run: swift build --build-tests")
         }
@@ -40,6 +48,7 @@ public enum RolloutCLI {
         process.standardError = try FileHandle(forWritingTo: err)
         process.standardInput = FileHandle.nullDevice
         try process.run()
+        try during(process)
         process.waitUntilExit()
         return Output(
             status: process.terminationStatus,
