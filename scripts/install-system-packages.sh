@@ -8,6 +8,7 @@ packages=(
   postgresql-15 postgresql-client-15   # backup/migrate/sql steps
   supervisor                           # restart_service against a real process manager
   python3-venv                         # the reference verifiers and billing app
+  curl                                 # the sandbox playbook's endpoint probes
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -192,7 +192,10 @@ public struct Runner: Sendable {
             guard let record else { continue }
             if !options.check { _ = try? options.localStore?.save(record) }
             for step in record.steps {
-                let info = StepInfo(index: step.index, name: step.name, kind: step.kind, total: total)
+                // Rollback steps are numbered after the playbook's steps; name them as the run did.
+                let isRollback = step.index >= total
+                let info = StepInfo(index: step.index, name: isRollback ? "rollback: " + step.name : step.name,
+                                    kind: step.kind, total: isRollback ? nil : total)
                 let hostStep = HostStep(host: host, step: info)
                 if step.outcome == .failed || step.outcome == .unknown { failed.append(hostStep) }
                 if step.outcome == .changed, !undone.contains(hostStep) { changed.append(hostStep) }
