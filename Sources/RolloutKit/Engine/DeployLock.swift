@@ -140,6 +140,7 @@ public struct DeployLock: Sendable, Hashable {
     ) async throws -> LockHolder {
         let script = acquireScript(owner: owner, runID: runID, host: host, lease: lease)
         let start = clock.now
+        var unnamedRetries = 10
         while true {
             let result = try await transport.run(RemoteCommand(script), output: nil)
             switch result.exitStatus {
@@ -150,6 +151,13 @@ public struct DeployLock: Sendable, Hashable {
                 }
                 return holder
             case Self.heldExitCode?:
+                // A lock taken a moment ago may not have its owner written yet (mkdir, then
+                // owner.json): look again shortly rather than report a holder without a name.
+                if Self.holder(fromOutput: result.stdoutText) == nil, unnamedRetries > 0 {
+                    unnamedRetries -= 1
+                    try await clock.sleep(for: .milliseconds(50))
+                    continue
+                }
                 guard let delay = wait.delay(afterWaiting: start.duration(to: clock.now)) else {
                     throw LockHeldError(
                         host: host, holder: Self.holder(fromOutput: result.stdoutText), playbook: playbook,

@@ -36,6 +36,9 @@ actor HostRun {
     private(set) var holdsLock = false
     /// Steps whose end was never seen because the connection dropped.
     private(set) var unknownSteps: [StepInfo] = []
+    /// When the lease was last renewed; renewals ride along with step commands once a quarter
+    /// of the lease has passed, so most steps carry none.
+    private var leaseRenewedAt = ContinuousClock.now
     /// Set by `adopt`: undos then keep a copy of what they overwrite.
     private var undoingEarlierRun = false
 
@@ -65,6 +68,7 @@ actor HostRun {
             on: transport, owner: owner, runID: runID, host: host.name, lease: Self.lease,
             playbook: playbook, environment: environment, wait: wait)
         holdsLock = true
+        leaseRenewedAt = .now
         queue(.runStarted(header))
     }
 
@@ -203,9 +207,11 @@ actor HostRun {
     private func runRecorded(_ command: RemoteCommand, index: Int, definition: StepDefinition) async throws -> CommandResult {
         if checkMode { return try await transport.run(command, output: output) }
         var wrapped = command
+        let renew = leaseRenewedAt.duration(to: .now) > Self.lease / 4
         wrapped.script = journal.wrap(
             stepIndex: index, name: definition.name, kind: definition.kind, userScript: command.script,
-            pending: pending, prologue: lock.renewScript(runID: runID, lease: Self.lease))
+            pending: pending, prologue: renew ? lock.renewScript(runID: runID, lease: Self.lease) : nil)
+        if renew { leaseRenewedAt = .now }
         let sent = pending
         pending.removeAll()
         let startedAt = Date()

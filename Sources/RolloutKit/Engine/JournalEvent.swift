@@ -12,8 +12,9 @@ public enum JournalEvent: Sendable, Hashable {
     case stepStarted(index: Int, name: String, kind: String, at: Date)
     /// What a step saved for its undo, written before it changes anything.
     case undoRecorded(index: Int, undo: [String: String])
-    /// A step's command ended with `exitCode` (nil when it had no command).
-    case stepEnded(index: Int, exitCode: Int32?, at: Date)
+    /// A step's command ended with `exitCode` (nil when it had no command). The host writes it
+    /// without a time (`date` would cost a process per step); the engine's `step_result` has one.
+    case stepEnded(index: Int, exitCode: Int32?, at: Date?)
     /// The engine's verdict on a step, with its masked output tail.
     case stepResult(index: Int, outcome: StepOutcome, outputTail: String, at: Date)
     /// The run ended on this host.
@@ -43,7 +44,7 @@ public enum JournalEvent: Sendable, Hashable {
             ])
         case .stepEnded(let index, let exitCode, let at):
             return Self.stepEndedPrefix(index: index) + (exitCode.map { String($0) } ?? "null")
-                + ",\"at\":" + Self.milliseconds(at) + "}"
+                + ",\"at\":" + (at.map(Self.milliseconds) ?? "null") + "}"
         case .stepResult(let index, let outcome, let outputTail, let at):
             return JSONText.object([
                 ("event", JSONText.quote("step_result")), ("index", String(index)),
@@ -85,7 +86,7 @@ public enum JournalEvent: Sendable, Hashable {
             if let key = wire.key { undo[key] = wire.value ?? "" }
             self = .undoRecorded(index: try need(wire.index), undo: undo)
         case "step_ended":
-            self = .stepEnded(index: try need(wire.index), exitCode: wire.exit_code, at: try need(at))
+            self = .stepEnded(index: try need(wire.index), exitCode: wire.exit_code, at: at)
         case "step_result":
             guard let outcome = StepOutcome(rawValue: try need(wire.outcome)) else {
                 throw RunJournalError(problem: .unreadableLine(jsonLine))
@@ -111,7 +112,7 @@ public enum JournalEvent: Sendable, Hashable {
         "{\"event\":\"step_ended\",\"index\":\(index),\"exit_code\":"
     }
 
-    private static func milliseconds(_ date: Date) -> String {
+    static func milliseconds(_ date: Date) -> String {
         String(Int64((date.timeIntervalSince1970 * 1000).rounded()))
     }
 

@@ -1,3 +1,5 @@
+public import Foundation
+
 /// Shell text that keeps a host's run journal, `<state_dir>/runs/<run-id>.jsonl`, without a
 /// round trip of its own.
 ///
@@ -46,11 +48,15 @@ public struct RunJournal: Sendable, Hashable {
     /// One script that records and runs a step:
     ///
     /// 1. runs `prologue` (e.g. the deploy lock's lease renewal) and appends `pending` events
-    ///    (e.g. the previous step's verdict), then `step_started` with the host's time;
+    ///    (e.g. the previous step's verdict), then `step_started` at `startedAt`;
     ///    if any of that fails it exits with `unwritableExitCode` and the step does not run;
     /// 2. runs `userScript` in a subshell with the login umask (through `eval`, so neither its `exit` nor a syntax
     ///    error in it skips what follows), with its stdout, stderr and stdin untouched;
-    /// 3. appends `step_ended` with the exit code and time, and exits with the step's code.
+    /// 3. appends `step_ended` with the exit code, and exits with the step's code.
+    ///
+    /// Nothing in the bookkeeping starts a process: the times come from the engine (asking
+    /// `date` twice cost more than the round trip itself), so the shell only runs builtins and
+    /// the step's own subshell.
     ///
     /// Inside the step, `rollout_undo KEY VALUE` appends undo data for this step to the
     /// journal (call it before changing anything; it exits the step with `unwritableExitCode`
@@ -58,14 +64,13 @@ public struct RunJournal: Sendable, Hashable {
     /// and `$rollout_journal` names the journal file.
     public func wrap(
         stepIndex: Int, name: String, kind: String, userScript: String,
-        pending: [JournalEvent] = [], prologue: String? = nil
+        pending: [JournalEvent] = [], prologue: String? = nil, startedAt: Date = Date()
     ) -> String {
         let started = JournalEvent.stepStartedPrefix(index: stepIndex, name: name, kind: kind)
         let ended = JournalEvent.stepEndedPrefix(index: stepIndex)
         let undoPrefix = "{\"event\":\"undo\",\"index\":\(stepIndex),\"key\":"
         var script = """
             rollout_journal=\(ShellWord.path(path))
-            rollout_now() { rollout_t=$(date +%s%3N 2>/dev/null); case $rollout_t in ''|*N*) rollout_t=$(( $(date +%s) * 1000 ));; esac; printf '%s' "$rollout_t"; }
             rollout_json() { printf '%s' "$1" | tr -d '\\000-\\037' | sed -e 's/\\\\/\\\\\\\\/g' -e 's/"/\\\\"/g'; }
             rollout_undo() { printf '%s"%s","value":"%s"}\\n' \(ShellWord.quote(undoPrefix)) "$(rollout_json "$1")" "$(rollout_json "$2")" >> "$rollout_journal" || { echo "rollout: cannot write the run journal $rollout_journal" >&2; exit \(Self.unwritableExitCode); }; }
 
@@ -74,11 +79,11 @@ public struct RunJournal: Sendable, Hashable {
             script += "{ \(prologue)\n} || exit $?\n"
         }
         script += """
-            { \(append(pending)) && printf '%s%s}\\n' \(ShellWord.quote(started)) "$(rollout_now)" >> "$rollout_journal"; } || { echo "rollout: cannot write the run journal $rollout_journal" >&2; exit \(Self.unwritableExitCode); }
+            { \(append(pending)) && printf '%s\\n' \(ShellWord.quote(started + JournalEvent.milliseconds(startedAt) + "}")) >> "$rollout_journal"; } || { echo "rollout: cannot write the run journal $rollout_journal" >&2; exit \(Self.unwritableExitCode); }
             ( eval \(ShellWord.quote(userScript))
             )
             rollout_status=$?
-            printf '%s%s,"at":%s}\\n' \(ShellWord.quote(ended)) "$rollout_status" "$(rollout_now)" >> "$rollout_journal"
+            printf '%s%s,"at":null}\\n' \(ShellWord.quote(ended)) "$rollout_status" >> "$rollout_journal"
             exit $rollout_status
 
             """

@@ -63,6 +63,7 @@ public struct RunRecord: Sendable, Hashable, Codable {
         var record: RunRecord?
         var steps: [Int: StepRecord] = [:]
         var order: [Int] = []
+        var ended: Set<Int> = []
         for (position, line) in lines.enumerated() {
             let event: JournalEvent
             do {
@@ -79,6 +80,7 @@ public struct RunRecord: Sendable, Hashable, Codable {
                 // A resumed run starts the step again; the undo saved by the first attempt is
                 // the one that describes the state before this run touched anything.
                 let undo = steps[index]?.undo ?? [:]
+                ended.remove(index)
                 steps[index] = StepRecord(index: index, name: name, kind: kind, startedAt: at, undo: undo)
             case .undoRecorded(let index, let undo):
                 guard var step = steps[index] else { continue }
@@ -87,7 +89,8 @@ public struct RunRecord: Sendable, Hashable, Codable {
             case .stepEnded(let index, let exitCode, let at):
                 guard var step = steps[index] else { continue }
                 step.exitCode = exitCode
-                step.endedAt = at
+                if let at { step.endedAt = at }
+                ended.insert(index)
                 steps[index] = step
             case .stepResult(let index, let outcome, let outputTail, let at):
                 guard var step = steps[index] else { continue }
@@ -104,7 +107,7 @@ public struct RunRecord: Sendable, Hashable, Codable {
         result.steps = order.map { index in
             var step = steps[index]!
             if step.outcome == nil {
-                step.outcome = (step.endedAt != nil && step.exitCode != nil && step.exitCode != 0) ? .failed : .unknown
+                step.outcome = (ended.contains(step.index) && step.exitCode != nil && step.exitCode != 0) ? .failed : .unknown
             }
             if let start = step.startedAt, let end = step.endedAt {
                 step.durationMilliseconds = Int64((end.timeIntervalSince(start) * 1000).rounded())
