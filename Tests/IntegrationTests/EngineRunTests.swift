@@ -182,12 +182,17 @@ import Testing
             steps:
               - set_env: { file: "\(sandbox.root.path)/h0/.env", values: { APP_REVISION: r2 } }
               - name: Long migration
-                shell: sleep 2; echo finished > "\(sandbox.root.path)/h0/migration-done"
+                shell: touch "\(sandbox.root.path)/h0/migration-started"; sleep 2; echo finished > "\(sandbox.root.path)/h0/migration-done"
               - name: Never reached
                 shell: touch "\(sandbox.root.path)/h0/never"
             """)
+        let started = sandbox.hostDirectory(0).appendingPathComponent("migration-started").path
         let output = try sandbox.rollout(["run", "slow.yml", "-e", "sandbox"]) { process in
-            Thread.sleep(forTimeInterval: 1.0)
+            // Interrupt while the long step runs, however slowly the run got there.
+            let deadline = Date().addingTimeInterval(20)
+            while !FileManager.default.fileExists(atPath: started), Date() < deadline {
+                Thread.sleep(forTimeInterval: 0.05)
+            }
             process.interrupt()
         }
         #expect(output.status == 130, "\(output.all)")

@@ -112,6 +112,81 @@ actor HostRun {
         return run
     }
 
+    /// Runs consecutive one-command steps in one round trip (see `StepBatch`). Returns each
+    /// step's result by position; nil for the steps after a failure, which did not run.
+    /// Falls back to one command per step when a step cannot render its command.
+    func executeBatch(_ steps: [(definition: StepDefinition, index: Int, info: StepInfo)]) async -> [StepRun?] {
+        var scope = baseScope
+        scope.registered = registered
+        var members: [StepBatch.Member] = []
+        for (definition, index, _) in steps {
+            guard let step = definition.step as? any BatchableStep,
+                  let command = try? step.command(in: context(for: definition, index: index, scope: scope, recorder: Recorder()))
+            else {
+                var results: [StepRun?] = []
+                for (definition, index, info) in steps { results.append(await execute(definition, index: index, info: info)) }
+                return results
+            }
+            members.append(StepBatch.Member(
+                index: index, name: definition.name, kind: definition.kind, command: command,
+                expectedExitCodes: step.expectedExitCodes, continueOnFailure: definition.ignoreFailure))
+        }
+        let batch = StepBatch(members: members)
+        for (_, _, info) in steps { events.send(.stepStarted(host: host.name, step: info)) }
+        let started = Date()
+        let renew = leaseRenewedAt.duration(to: .now) > Self.lease / 4
+        let script = batch.script(
+            journal: journal, pending: pending,
+            prologue: renew ? lock.renewScript(runID: runID, lease: Self.lease) : nil, startedAt: started)
+        let sent = pending
+        pending.removeAll()
+        let outcome: Result<CommandResult, any Error>
+        do {
+            outcome = .success(try await transport.run(RemoteCommand(script, sensitive: batch.sensitive), output: nil))
+            if renew { leaseRenewedAt = .now }
+            journalled += sent
+        } catch {
+            pending = sent + pending
+            outcome = .failure(error)
+        }
+        var results: [StepRun?] = []
+        var stopped = false
+        for (definition, index, info) in steps {
+            guard !stopped else { results.append(nil); continue }
+            let run: StepRun
+            switch outcome {
+            case .failure(let error as TransportError) where error.outcomeUnknown:
+                run = StepRun(outcome: .unknown, failure: "\(error)")
+                unknownSteps.append(info)
+                stopped = true
+            case .failure(let error):
+                run = StepRun(outcome: .failed, failure: "\(error)")
+                stopped = true
+            case .success(let result):
+                guard let own = batch.results(from: result)[index],
+                      let step = definition.step as? any BatchableStep
+                else {
+                    if result.exitStatus != 0 {
+                        run = StepRun(outcome: .failed, command: result, failure: CommandFailure.describe(result))
+                        stopped = true
+                        break
+                    }
+                    results.append(nil)
+                    stopped = true
+                    continue
+                }
+                run = step.result(of: own)
+                if run.outcome == .failed, !definition.ignoreFailure { stopped = true }
+            }
+            journalled.append(.stepStarted(index: index, name: definition.name, kind: definition.kind, at: started))
+            journalled.append(.stepEnded(index: index, exitCode: run.command?.exitStatus, at: Date()))
+            finish(definition, index: index, info: info, run: run, started: started,
+                   duration: run.command?.duration ?? .zero, recorded: true)
+            results.append(run)
+        }
+        return results
+    }
+
     /// Undoes every change of this run on this host, newest first; returns those that could
     /// not be undone.
     func undoChanges() async -> (undone: [StepInfo], failed: [StepInfo]) {

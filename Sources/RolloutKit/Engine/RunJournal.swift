@@ -26,6 +26,10 @@ public struct RunJournal: Sendable, Hashable {
     /// `<state_dir>/runs`.
     public var runsDirectory: String { Self.join(stateDirectory, "runs") }
 
+    /// `<state_dir>/runs/<run-id>.stop`: created by the engine when the run is interrupted, so
+    /// that a batch of steps in flight stops before its next step.
+    public var stopPath: String { Self.join(runsDirectory, "\(runID.rawValue).stop") }
+
     /// `<state_dir>/runs/<run-id>.jsonl`.
     public var path: String { Self.join(runsDirectory, "\(runID.rawValue).jsonl") }
 
@@ -54,6 +58,9 @@ public struct RunJournal: Sendable, Hashable {
     ///    error in it skips what follows), with its stdout, stderr and stdin untouched;
     /// 3. appends `step_ended` with the exit code, and exits with the step's code.
     ///
+    /// With `recordsStep` false only the bookkeeping (1. without `step_started`) is done and
+    /// `userScript` follows as is: `StepBatch` journals each of its steps itself.
+    ///
     /// Nothing in the bookkeeping starts a process: the times come from the engine (asking
     /// `date` twice cost more than the round trip itself), so the shell only runs builtins and
     /// the step's own subshell.
@@ -64,7 +71,7 @@ public struct RunJournal: Sendable, Hashable {
     /// and `$rollout_journal` names the journal file.
     public func wrap(
         stepIndex: Int, name: String, kind: String, userScript: String,
-        pending: [JournalEvent] = [], prologue: String? = nil, startedAt: Date = Date()
+        pending: [JournalEvent] = [], prologue: String? = nil, startedAt: Date = Date(), recordsStep: Bool = true
     ) -> String {
         let started = JournalEvent.stepStartedPrefix(index: stepIndex, name: name, kind: kind)
         let ended = JournalEvent.stepEndedPrefix(index: stepIndex)
@@ -79,7 +86,14 @@ public struct RunJournal: Sendable, Hashable {
             script += "{ \(prologue)\n} || exit $?\n"
         }
         script += """
-            { \(append(pending)) && printf '%s\\n' \(ShellWord.quote(started + JournalEvent.milliseconds(startedAt) + "}")) >> "$rollout_journal"; } || { echo "rollout: cannot write the run journal $rollout_journal" >&2; exit \(Self.unwritableExitCode); }
+            { \(append(pending))\(recordsStep ? " && printf '%s\\n' " + ShellWord.quote(started + JournalEvent.milliseconds(startedAt) + "}") + " >> \"$rollout_journal\"" : ""); } || { echo "rollout: cannot write the run journal $rollout_journal" >&2; exit \(Self.unwritableExitCode); }
+
+            """
+        guard recordsStep else {
+            // A `StepBatch` writes each of its steps' events itself.
+            return script + userScript
+        }
+        script += """
             ( eval \(ShellWord.quote(userScript))
             )
             rollout_status=$?

@@ -115,6 +115,24 @@ public struct Runner: Sendable {
             return RunSummary(exitCode: .connectionFailed)
         }
 
+        // On Ctrl-C, tell hosts running a batch of steps to stop before the next step; a
+        // second connection, since the first is busy with the batch.
+        let stopper = Task { [connect] in
+            guard let interruption else { return }
+            while !interruption.requested {
+                do { try await Task.sleep(for: .milliseconds(50)) } catch { return }
+            }
+            await withTaskGroup(of: Void.self) { group in
+                for run in runs {
+                    group.addTask {
+                        guard let transport = try? connect(run.host) else { return }
+                        _ = try? await transport.run(RemoteCommand("touch -- \(ShellWord.path(run.journal.stopPath))"), output: nil)
+                        await transport.close()
+                    }
+                }
+            }
+        }
+
         let total = playbook.steps.count
         var aborted = false
         var ranOnce: Set<Int> = []
@@ -122,9 +140,33 @@ public struct Runner: Sendable {
         let batchSize = playbook.serial?.batchSize(of: runs.count) ?? runs.count
         batches: for batchStart in stride(from: 0, to: runs.count, by: max(1, batchSize)) {
             let batch = Array(runs[batchStart..<min(runs.count, batchStart + batchSize)])
-            for (index, definition) in playbook.steps.enumerated() {
+            var next = 0
+            while next < playbook.steps.count {
+                let index = next
+                let definition = playbook.steps[index]
+                next += 1
                 if interruption?.requested == true { aborted = true; break batches }
                 var targets = await targetsOf(definition, among: batch)
+                let group = await batchable(from: index, targets: targets, among: batch)
+                if group.count > 1 {
+                    next = index + group.count
+                    let members = group.map { i in
+                        (definition: playbook.steps[i], index: i,
+                         info: StepInfo(index: i, name: playbook.steps[i].name, kind: playbook.steps[i].kind, total: total))
+                    }
+                    let results = await fanOut(targets) { run in await run.executeBatch(members) }
+                    for (position, member) in members.enumerated() {
+                        let failedHosts = results.filter {
+                            guard let run = $0[position] else { return false }
+                            return (run.outcome == .failed || run.outcome == .unknown) && !member.definition.ignoreFailure
+                        }.count
+                        if failedHosts * 100 > playbook.maxFailPercentage * batch.count {
+                            aborted = true
+                            break batches
+                        }
+                    }
+                    continue
+                }
                 if definition.runOnce {
                     if ranOnce.contains(index) { continue }
                     targets = Array(targets.prefix(1))
@@ -201,11 +243,32 @@ public struct Runner: Sendable {
                 if step.outcome == .changed, !undone.contains(hostStep) { changed.append(hostStep) }
             }
         }
+        stopper.cancel()
+        await stopper.value
         let summary = RunSummary(
             exitCode: exitCode, changed: options.check ? [] : changed, failed: failed, undone: undone,
             notUndone: notUndone, lockLeftHeld: lockLeftHeld)
         events.send(.runFinished(status: status, summary: summary))
         return summary
+    }
+
+    /// The steps from `start` on that can share one round trip per host: one-command steps
+    /// with no `when`, `register`, retries, timeout or `run_once`, on the same hosts. Not under
+    /// `--check` or `--verbose` (whose live output would carry the batch's markers).
+    private func batchable(from start: Int, targets: [HostRun], among batch: [HostRun]) async -> [Int] {
+        guard !options.check, output == nil else { return [start] }
+        let names = targets.map(\.host.name)
+        var group: [Int] = []
+        for index in start..<playbook.steps.count {
+            let definition = playbook.steps[index]
+            guard let step = definition.step as? any BatchableStep, step.batchable,
+                  definition.when == nil, definition.register == nil, definition.retries == 0,
+                  definition.timeout == nil, !definition.runOnce,
+                  await targetsOf(definition, among: batch).map(\.host.name) == names
+            else { break }
+            group.append(index)
+        }
+        return group.isEmpty ? [start] : group
     }
 
     // MARK: - Preparation

@@ -41,25 +41,41 @@ extension ShellStep: RunnableStep {
     }
 
     public func run(in context: StepContext) async throws -> StepRun {
+        result(of: try await context.runRecorded(try command(in: context)))
+    }
+}
+
+extension ShellStep: BatchableStep {
+    public func command(in context: StepContext) throws(StepError) -> RemoteCommand {
         let script = try context.render(run)
         let directory = try cwd.map { template throws(StepError) in try context.render(template) }
         var environment: [String: String] = [:]
+        var secretInEnvironment = false
         for entry in env {
             guard case .text(let template) = entry.value else {
                 throw context.failure("env '\(entry.key)' must be text")
             }
-            environment[entry.key] = try context.render(template).text
+            let value = try context.render(template)
+            secretInEnvironment = secretInEnvironment || value.containsSecrets
+            environment[entry.key] = value.text
         }
         let input = try stdin.map { template throws(StepError) in Array(try context.render(template).text.utf8) } ?? []
-        let command = RemoteCommand(
+        return RemoteCommand(
             script.text, cwd: directory?.text, environment: environment, stdin: input,
-            sensitive: script.containsSecrets || directory?.containsSecrets == true)
-        let result = try await context.runRecorded(command)
-        let expected = result.exitStatus.map { expectExit.contains(Int($0)) } ?? false
+            sensitive: script.containsSecrets || directory?.containsSecrets == true || secretInEnvironment)
+    }
+
+    /// Shell steps with stdin need a command of their own.
+    public var batchable: Bool { stdin == nil }
+
+    public func result(of command: CommandResult) -> StepRun {
+        let expected = command.exitStatus.map { expectExit.contains(Int($0)) } ?? false
         return StepRun(
             outcome: expected ? (readOnly ? .ok : .changed) : .failed,
-            command: result,
-            fields: StepRun.commandFields(result),
-            failure: expected ? nil : CommandFailure.describe(result, expected: expectExit))
+            command: command,
+            fields: StepRun.commandFields(command),
+            failure: expected ? nil : CommandFailure.describe(command, expected: expectExit))
     }
+
+    public var expectedExitCodes: [Int] { expectExit }
 }
