@@ -77,6 +77,34 @@ import Testing
         #expect(junit.contains("<failure"))
     }
 
+    @Test func consecutiveShellStepsShareARoundTripYetAreReportedOneByOne() throws {
+        let sandbox = try DeploySandbox(hostCount: 2)
+        try sandbox.write("batch.yml", """
+            name: batch
+            inventory: inventory.yml
+            state_dir: "\(sandbox.root.path)/{{ host.name }}/state"
+            steps:
+              - shell: echo "one on {{ host.name }}"
+              - name: Second
+                shell: echo "two on {{ host.name }}" >&2; test "{{ host.name }}" != h1
+              - shell: touch "\(sandbox.root.path)/{{ host.name }}/three"
+            """)
+        let output = try sandbox.rollout(["run", "batch.yml", "-e", "sandbox", "--json", "events.jsonl"])
+        #expect(output.status == 1, "\(output.all)")
+        #expect(output.stdout.contains("[h1] 2/3 Second — FAILED"))
+        let events = try String(contentsOf: sandbox.root.appendingPathComponent("events.jsonl"), encoding: .utf8)
+            .split(separator: "\n").filter { $0.contains("step_finished") && $0.contains("\"h1\"") }
+        let second = try #require(events.first { $0.contains("Second") })
+        #expect(second.contains("two on h1"), "the failing step's own output: \(second)")
+        #expect(!second.contains("one on h1"), "not the output of the step before it")
+        #expect(!events.contains { $0.contains("three") }, "h1 stopped at its failure")
+        #expect(!FileManager.default.fileExists(atPath: sandbox.hostDirectory(1).appendingPathComponent("three").path))
+        let journal = try #require(sandbox.allFiles().first { $0.path.contains("/h1/state/runs/") && $0.pathExtension == "jsonl" })
+        let lines = try String(contentsOf: journal, encoding: .utf8)
+        #expect(lines.contains("\"event\":\"step_ended\",\"index\":1,\"exit_code\":1"))
+        #expect(!lines.contains("\"index\":2"))
+    }
+
     @Test func twoRunsAtOnceOnOneHostOneWaitsOutWithExit4() async throws {
         let sandbox = try DeploySandbox(hostCount: 1)
         try sandbox.write("slow.yml", """
