@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The deploy lock of one host: `<state_dir>/lock`, a directory whose atomic `mkdir` decides
 /// who runs, holding `owner.json` (who, which run, since when, lease) and `lease` (the lease
@@ -41,19 +41,26 @@ public struct DeployLock: Sendable, Hashable {
 
     /// Takes the lock: exits 0 having printed the new `owner.json`, or exits `heldExitCode`
     /// having printed the holder's, or another non-zero status with the reason on stderr.
-    public func acquireScript(owner ownerName: String, runID: RunID, host: String, lease: Duration) -> String {
-        """
-        umask 077
-        mkdir -p -- \(ShellWord.path(stateDirectory)) || exit 1
-        if mkdir -- \(lock) 2>/dev/null; then
-          rollout_now=$(date +%s)
-          { printf '{"owner":%s,"run_id":%s,"host":%s,"started_at":%s,"lease_expires":%s}\\n' \(ShellWord.quote(JSONText.quote(ownerName))) \(ShellWord.quote(JSONText.quote(runID.rawValue))) \(ShellWord.quote(JSONText.quote(host))) "$rollout_now" "$((rollout_now + \(lease.components.seconds)))" > \(ShellWord.path(lockDirectory + "/owner.json.tmp")) && mv -f -- \(ShellWord.path(lockDirectory + "/owner.json.tmp")) \(owner) && printf '%s\\n' "$((rollout_now + \(lease.components.seconds)))" > \(leaseFile); } || { rm -rf -- \(lock); exit 1; }
-          cat -- \(owner)
-          exit 0
-        fi
-        [ -d \(lock) ] || { echo "rollout: cannot create the deploy lock \(lockDirectory)" >&2; exit 1; }
-        \(reportHolder)
-        """
+    public func acquireScript(owner ownerName: String, runID: RunID, host: String, lease: Duration, now: Date = Date()) -> String {
+        // Builtins only, but for the one `mkdir` that is the lock: the time comes from the
+        // engine and the owner is written straight into the new directory (a reader that
+        // catches it half-written sees no owner and looks again, see `acquire`). The runs/
+        // directory is made here too, so the first step's journal write needs no process.
+        let started = Int64(now.timeIntervalSince1970)
+        let expires = started + lease.components.seconds
+        let holder = "{\"owner\":\(JSONText.quote(ownerName)),\"run_id\":\(JSONText.quote(runID.rawValue)),\"host\":\(JSONText.quote(host)),\"started_at\":\(started),\"lease_expires\":\(expires)}"
+        let runs = ShellWord.path(stateDirectory.hasSuffix("/") ? stateDirectory + "runs" : stateDirectory + "/runs")
+        return """
+            umask 077
+            [ -d \(runs) ] || mkdir -p -- \(runs) || exit 1
+            if mkdir -- \(lock) 2>/dev/null; then
+              { printf '%s\\n' \(ShellWord.quote(holder)) > \(owner) && printf '%s\\n' \(expires) > \(leaseFile); } || { rm -rf -- \(lock); exit 1; }
+              printf '%s\\n' \(ShellWord.quote(holder))
+              exit 0
+            fi
+            [ -d \(lock) ] || { echo "rollout: cannot create the deploy lock \(lockDirectory)" >&2; exit 1; }
+            \(reportHolder)
+            """
     }
 
     /// Extends the lease to `lease` from now, if `runID` still holds the lock; otherwise says so
@@ -90,7 +97,8 @@ public struct DeployLock: Sendable, Hashable {
         let marker = ShellWord.quote("\"run_id\":" + JSONText.quote(runID))
         return """
             [ -d \(lock) ] || exit 0
-            if grep -qF \(marker) \(owner) 2>/dev/null; then rm -rf -- \(lock); exit $?; fi
+            rollout_owner=; IFS= read -r rollout_owner < \(owner) 2>/dev/null
+            case $rollout_owner in *\(marker)*) rm -rf -- \(lock); exit $? ;; esac
             \(reportHolder)
             """
     }
