@@ -5,39 +5,9 @@ import Testing
 /// Runs the built `rollout` binary the way a user or CI does and checks what it prints and
 /// its exit status.
 @Suite struct PlaybookLintCommandTests {
-    struct Output {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
-    /// Runs `rollout` with `arguments` in `directory`; output goes through files so a large
-    /// output cannot fill a pipe and block the child.
-    func rollout(_ arguments: [String], in directory: URL, environment: [String: String] = [:]) throws -> Output {
-        let binary = packageRoot.appendingPathComponent(".build/debug/rollout")
-        try #require(FileManager.default.isExecutableFile(atPath: binary.path), "build first: swift build --build-tests")
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        process.environment = ["PATH": "/usr/bin:/bin", "HOME": directory.path].merging(environment) { $1 }
-        // Outside `directory`: it may be the checked-in Templates/basic.
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("rollout-stdout-\(UUID().uuidString)")
-        let err = FileManager.default.temporaryDirectory.appendingPathComponent("rollout-stderr-\(UUID().uuidString)")
-        defer {
-            try? FileManager.default.removeItem(at: out)
-            try? FileManager.default.removeItem(at: err)
-        }
-        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
-        process.standardOutput = try FileHandle(forWritingTo: out)
-        process.standardError = try FileHandle(forWritingTo: err)
-        try process.run()
-        process.waitUntilExit()
-        return Output(
-            status: process.terminationStatus,
-            stdout: try String(contentsOf: out, encoding: .utf8),
-            stderr: try String(contentsOf: err, encoding: .utf8))
+    /// Runs the built `rollout` in `directory` (see `RolloutCLI`).
+    func rollout(_ arguments: [String], in directory: URL, environment: [String: String] = [:]) throws -> RolloutCLI.Output {
+        try RolloutCLI.run(arguments, in: directory, environment: environment)
     }
 
     @Test func brokenPlaybookReportsAllFourProblemsAndExits2() throws {

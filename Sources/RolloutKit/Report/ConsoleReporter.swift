@@ -20,7 +20,9 @@ public final class ConsoleReporter: Reporter, @unchecked Sendable {
     private var running: [HostStep: ContinuousClock.Instant] = [:]
     private var liveLineShown = false
     private var spinnerFrame = 0
-    private var spinner: Task<Void, Never>?
+    /// Redraws the live line; a timer on its own queue, so that a busy task pool never
+    /// freezes the display.
+    private var spinner: (any DispatchSourceTimer)?
 
     /// Steps running longer than this get the live line.
     static let liveAfter: Duration = .seconds(1)
@@ -193,13 +195,11 @@ public final class ConsoleReporter: Reporter, @unchecked Sendable {
 
     private func startSpinnerIfNeeded() {
         guard style.liveProgress, spinner == nil else { return }
-        spinner = Task.detached { [weak self] in
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .milliseconds(100))
-                guard let self else { return }
-                self.tick()
-            }
-        }
+        let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "rollout.console.spinner"))
+        timer.schedule(deadline: .now() + .milliseconds(100), repeating: .milliseconds(100))
+        timer.setEventHandler { [weak self] in self?.tick() }
+        timer.resume()
+        spinner = timer
     }
 
     private func tick() {
