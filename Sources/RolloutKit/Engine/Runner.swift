@@ -227,12 +227,13 @@ public struct Runner: Sendable {
             let hostFailed = await run.failed
             let hostStatus: RunStatus = status == .succeeded && hostFailed ? .rolledBack : status
             let released = await run.finish(status: hostStatus)
-            return (run.host.name, released, hostStatus, await run.record())
+            let record = await run.record()
+            if let record, !options.check { _ = try? options.localStore?.save(record) }
+            return (run.host.name, released, hostStatus, record)
         }
         for (host, released, _, record) in finished {
             if !released { lockLeftHeld.append(host) }
             guard let record else { continue }
-            if !options.check { _ = try? options.localStore?.save(record) }
             for step in record.steps {
                 // Rollback steps are numbered after the playbook's steps; name them as the run did.
                 let isRollback = step.index >= total
