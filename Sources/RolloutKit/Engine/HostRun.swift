@@ -34,7 +34,11 @@ actor HostRun {
     private(set) var changes: [Change] = []
     private(set) var failed = false
     private(set) var holdsLock = false
-    /// Steps whose end was never seen because the connection dropped.
+    /// Steps whose end was never seen because the connection dropped, until `undoChanges`
+    /// settles them from the host's journal.
+    private var unknown: [(definition: StepDefinition, info: StepInfo)] = []
+    /// Steps that may have changed the host and could not be undone: their outcome is unknown
+    /// and the journal holds no undo for them.
     private(set) var unknownSteps: [StepInfo] = []
     /// When the lease was last renewed; renewals ride along with step commands once a quarter
     /// of the lease has passed, so most steps carry none.
@@ -106,7 +110,7 @@ actor HostRun {
             run = await outcome { try await checkMode ? Self.planned(step, in: context) : step.run(in: context) }
             if run.outcome != .failed { break }
         }
-        if run.outcome == .unknown { unknownSteps.append(info) }
+        if run.outcome == .unknown { unknown.append((definition, info)) }
         let duration = start.duration(to: clock.now)
         finish(definition, index: index, info: info, run: run, started: started, duration: duration, recorded: recorder.used)
         return run
@@ -157,7 +161,7 @@ actor HostRun {
             switch outcome {
             case .failure(let error as TransportError) where error.outcomeUnknown:
                 run = StepRun(outcome: .unknown, failure: "\(error)")
-                unknownSteps.append(info)
+                unknown.append((definition, info))
                 stopped = true
             case .failure(let error):
                 run = StepRun(outcome: .failed, failure: "\(error)")
@@ -190,6 +194,7 @@ actor HostRun {
     /// Undoes every change of this run on this host, newest first; returns those that could
     /// not be undone.
     func undoChanges() async -> (undone: [StepInfo], failed: [StepInfo]) {
+        await settleUnknownSteps()
         var undone: [StepInfo] = []
         var notUndone: [StepInfo] = []
         for change in changes.reversed() {
@@ -212,6 +217,29 @@ actor HostRun {
         }
         changes.removeAll()
         return (undone, notUndone)
+    }
+
+    /// A step cut off by a dropped connection may have recorded its undo before the drop: the
+    /// journal on the host (read over a new connection) says. A step with an undo joins the
+    /// changes to undo; a mutating step of an undoable kind without one changed nothing (undo
+    /// data is written first); anything else stays unknown for a human to look at.
+    private func settleUnknownSteps() async {
+        guard !unknown.isEmpty else { return }
+        let record: RunRecord?
+        if let result = try? await transport.run(RemoteCommand(journal.readScript), output: nil), result.succeeded {
+            record = try? RunRecord.replay(journalLines: result.stdoutText.split(separator: "\n"))
+        } else {
+            record = nil
+        }
+        for (definition, info) in unknown {
+            if let undo = record?.step(info.index)?.undo, !undo.isEmpty {
+                changes.append(Change(definition: definition, info: info, undo: undo))
+            } else if record == nil || (definition.step as? any RunnableStep)?.recordsUndoFirst != true {
+                unknownSteps.append(info)
+            }
+        }
+        unknown.removeAll()
+        changes.sort { $0.info.index < $1.info.index }
     }
 
     /// Writes the run's end to the journal and releases the lock, in one command. Returns

@@ -14,9 +14,16 @@ public protocol RunnableStep: Step {
 
     /// Restores what `run` changed, from the undo data it recorded.
     func undo(_ undo: [String: String], in context: StepContext) async throws -> StepRun
+
+    /// True when the step writes its undo data to the journal before it changes anything, so
+    /// that a journal without it proves the step changed nothing (a step cut off by a dropped
+    /// connection is then settled, not left unknown).
+    var recordsUndoFirst: Bool { get }
 }
 
 extension RunnableStep {
+    public var recordsUndoFirst: Bool { false }
+
     public func plan(in context: StepContext) async throws -> StepPlan {
         StepPlan([summary], changes: mutates ? .maybe : .none)
     }

@@ -103,4 +103,6 @@ extension UploadStep: RunnableStep {
     public func undo(_ undo: [String: String], in context: StepContext) async throws -> StepRun {
         try await RemoteFileChange.restore(undo, in: context)
     }
+
+    public var recordsUndoFirst: Bool { true }
 }
