@@ -229,6 +229,21 @@ import Testing
         #expect((0..<3).allSatisfy { (try? sandbox.snapshot(host: $0, ".env")) == before[$0] }, "every host restored")
     }
 
+    @Test func aPercentageSerialMakesBatchesOfThatShareOfTheHosts() throws {
+        let sandbox = try sandbox(hosts: 4, top: "serial: 50%", steps: """
+              - name: Smoke test
+                shell: test "{{ host.name }}" != h0
+              - name: Done
+                shell: touch "{{ dir }}/done"
+            """)
+        let output = try run(sandbox)
+        #expect(output.status == 1, "\(output.all)")
+        #expect(output.stdout.contains("[h0] 1/2 Smoke test — FAILED"), "\(output.stdout)")
+        #expect((0..<4).map { exists(sandbox, host: $0, "done") } == [false, true, false, false],
+                "h1 shares h0's batch of two; h2 and h3 are in the next one")
+        #expect(!output.stdout.contains("[h2]") && !output.stdout.contains("[h3]"), "\(output.stdout)")
+    }
+
     @Test func failuresWithinMaxFailPercentageAreUndoneAndTheRunGoesOn() throws {
         let sandbox = try sandbox(hosts: 4, top: "max_fail_percentage: 50", steps: """
               - name: Configure
