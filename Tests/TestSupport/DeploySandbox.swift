@@ -32,14 +32,23 @@ public final class DeploySandbox: Sendable {
             knownHosts += try String(contentsOfFile: host.knownHostsFile, encoding: .utf8)
         }
         try knownHosts.write(to: root.appendingPathComponent("known_hosts"), atomically: true, encoding: .utf8)
-        var inventory = "environments:\n  sandbox:\n    hosts:\n"
-        for (index, host) in hosts.enumerated() {
-            inventory += "      h\(index): { address: 127.0.0.1, port: \(host.port), user: \(host.user), groups: [app] }\n"
+        for index in hosts.indices {
             try FileManager.default.createDirectory(at: hostDirectory(index), withIntermediateDirectories: true)
         }
-        inventory += "ssh: { identity: \(hosts[0].keyFile), known_hosts: known_hosts }\n"
-        try inventory.write(to: root.appendingPathComponent("inventory.yml"), atomically: true, encoding: .utf8)
+        try writeInventory(groups: hosts.map { _ in ["app"] })
         try runLocal("/bin/chown", ["-R", "\(user):", root.path])
+    }
+
+    /// Writes `inventory.yml` (environment `sandbox`) with host h`i` in the groups `groups[i]`;
+    /// the sandbox starts with every host in `app` only.
+    public func writeInventory(groups: [[String]]) throws {
+        var inventory = "environments:\n  sandbox:\n    hosts:\n"
+        for (index, host) in hosts.enumerated() {
+            let names = index < groups.count ? groups[index] : []
+            inventory += "      h\(index): { address: 127.0.0.1, port: \(host.port), user: \(host.user), groups: [\(names.joined(separator: ", "))] }\n"
+        }
+        inventory += "ssh: { identity: \(hosts[0].keyFile), known_hosts: known_hosts }\n"
+        try write("inventory.yml", inventory)
     }
 
     /// `root/h<index>`: the host's own files, owned by its login user.

@@ -300,14 +300,17 @@ actor HostRun {
             host: host, transport: transport, scope: scope, stepIndex: index, stepName: definition.name, runID: runID,
             stateDirectory: stateDirectory, timeout: definition.timeout, masker: masker, output: output, http: http,
             recorded: { [self] command in
-                recorder.used = true
-                return try await self.runRecorded(command, index: index, definition: definition)
+                try await self.runRecorded(command, index: index, definition: definition, recorder: recorder)
             })
     }
 
     /// Sends `command` wrapped with the journal: pending events, the lease renewal, the step's
-    /// start and end, all in the one round trip the step costs anyway.
-    private func runRecorded(_ command: RemoteCommand, index: Int, definition: StepDefinition) async throws -> CommandResult {
+    /// start and end, all in the one round trip the step costs anyway. `recorder` notes that the
+    /// step's start and end reached the journal; when the command throws (a timeout) they did
+    /// not, and `finish` records them instead, so that the run's record and summary list the step.
+    private func runRecorded(
+        _ command: RemoteCommand, index: Int, definition: StepDefinition, recorder: Recorder
+    ) async throws -> CommandResult {
         if checkMode { return try await transport.run(command, output: output) }
         var wrapped = command
         let renew = leaseRenewedAt.duration(to: .now) > Self.lease / 4
@@ -321,6 +324,10 @@ actor HostRun {
         let result: CommandResult
         do {
             result = try await transport.run(wrapped, output: output)
+        } catch TransportError.timedOut(let endpoint, _, let after) {
+            pending = sent + pending
+            // Name the step's own command, not the journal wrapper around it.
+            throw TransportError.timedOut(endpoint: endpoint, command: command.summary, after: after)
         } catch {
             pending = sent + pending
             throw error
@@ -328,6 +335,7 @@ actor HostRun {
         journalled += sent
         journalled.append(.stepStarted(index: index, name: definition.name, kind: definition.kind, at: startedAt))
         journalled.append(.stepEnded(index: index, exitCode: result.exitStatus, at: Date()))
+        recorder.used = true
         if result.exitStatus == DeployLock.heldExitCode, result.stderrText.contains("no longer holds the deploy lock") {
             throw StepError(host: host.name, step: definition.name, message: "the deploy lock was taken away while the run held it",
                             hint: "someone ran rollout unlock; check the host before deploying again")
@@ -402,7 +410,7 @@ actor HostRun {
     }
 }
 
-/// Notes whether a step used its one recorded command.
+/// Notes whether the journal holds the start and end of a step's recorded command.
 private final class Recorder: @unchecked Sendable {
     private let lock = NSLock()
     private var flag = false
