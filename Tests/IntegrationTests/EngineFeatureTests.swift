@@ -302,7 +302,7 @@ import Testing
         #expect(try text(sandbox, host: 0, "log") == "start\nend\nstart\nend\n", "the second run's step began after the first run's ended")
     }
 
-    func run(_ sandbox: DeploySandbox, _ extra: [String] = [], whileRunning during: (Process) throws -> Void) throws -> RolloutCLI.Output {
+    func run(_ sandbox: DeploySandbox, _ extra: [String] = [], whileRunning during: (ChildProcess) throws -> Void) throws -> RolloutCLI.Output {
         try sandbox.rollout(["run", "deploy.yml", "-e", "sandbox"] + extra, whileRunning: during)
     }
 }

@@ -89,7 +89,7 @@ public final class DeploySandbox: Sendable {
 
     /// Runs `rollout` in the sandbox directory; `during` gets its process once it started.
     public func rollout(
-        _ arguments: [String], environment: [String: String] = [:], whileRunning during: (Process) throws -> Void = { _ in }
+        _ arguments: [String], environment: [String: String] = [:], whileRunning during: (ChildProcess) throws -> Void = { _ in }
     ) throws -> RolloutCLI.Output {
         try RolloutCLI.run(arguments, in: root, environment: environment, whileRunning: during)
     }

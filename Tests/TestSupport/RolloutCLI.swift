@@ -25,16 +25,11 @@ public enum RolloutCLI {
     /// Runs `rollout`, calling `during` with its process once it has started (to signal it).
     public static func run(
         _ arguments: [String], in directory: URL, environment: [String: String] = [:],
-        whileRunning during: (Process) throws -> Void
+        whileRunning during: (ChildProcess) throws -> Void
     ) throws -> Output {
         guard FileManager.default.isExecutableFile(atPath: binary.path) else {
             throw CommandFailed(command: binary.path, output: "not built; run: swift build --build-tests")
         }
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        process.environment = ["PATH": "/usr/bin:/bin", "HOME": directory.path, "USER": "tester"].merging(environment) { $1 }
         let scratch = FileManager.default.temporaryDirectory
         let out = scratch.appendingPathComponent("rollout-stdout-\(UUID().uuidString)")
         let err = scratch.appendingPathComponent("rollout-stderr-\(UUID().uuidString)")
@@ -42,16 +37,19 @@ public enum RolloutCLI {
             try? FileManager.default.removeItem(at: out)
             try? FileManager.default.removeItem(at: err)
         }
-        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
-        process.standardOutput = try FileHandle(forWritingTo: out)
-        process.standardError = try FileHandle(forWritingTo: err)
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        try during(process)
-        process.waitUntilExit()
+        let child = try ChildProcess(
+            binary.path, arguments,
+            environment: ["PATH": "/usr/bin:/bin", "HOME": directory.path, "USER": "tester"].merging(environment) { $1 },
+            directory: directory.path, stdout: out.path, stderr: err.path)
+        do {
+            try during(child)
+        } catch {
+            _ = child.wait()
+            throw error
+        }
+        let status = child.wait()
         return Output(
-            status: process.terminationStatus,
+            status: status,
             stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
             stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "")
     }
