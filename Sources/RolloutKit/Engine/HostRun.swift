@@ -151,7 +151,16 @@ actor HostRun {
             journalled += sent
         } catch {
             pending = sent + pending
-            outcome = .failure(error)
+            // Name the steps, not the batch script around them.
+            let what = "the \(members.count) steps from '\(members[0].command.summary)' sent as one batch"
+            switch error {
+            case TransportError.connectionLost(let endpoint, _, let reason):
+                outcome = .failure(TransportError.connectionLost(endpoint: endpoint, command: what, reason: reason))
+            case TransportError.timedOut(let endpoint, _, let after):
+                outcome = .failure(TransportError.timedOut(endpoint: endpoint, command: what, after: after))
+            default:
+                outcome = .failure(error)
+            }
         }
         var results: [StepRun?] = []
         var stopped = false
@@ -328,6 +337,9 @@ actor HostRun {
             pending = sent + pending
             // Name the step's own command, not the journal wrapper around it.
             throw TransportError.timedOut(endpoint: endpoint, command: command.summary, after: after)
+        } catch TransportError.connectionLost(let endpoint, _, let reason) {
+            pending = sent + pending
+            throw TransportError.connectionLost(endpoint: endpoint, command: command.summary, reason: reason)
         } catch {
             pending = sent + pending
             throw error
