@@ -28,6 +28,13 @@ public final class ChildProcess: @unchecked Sendable {
         } else {
             posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         }
+        // The child gets stdin, stdout and stderr and nothing else: an inherited pipe or socket
+        // of another test (the watchdog of `scripts/sandbox-host` lives as long as the test
+        // process) would keep that test's peer from ever seeing end-of-file. Glibc ignores
+        // closing a descriptor that is gone by then.
+        for descriptor in Self.openDescriptors() where descriptor > 2 {
+            posix_spawn_file_actions_addclose(&actions, descriptor)
+        }
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -51,6 +58,10 @@ public final class ChildProcess: @unchecked Sendable {
             ?? posix_spawn(&pid, command[0], &actions, &attributes, argv, environ)
         guard rc == 0 else { throw CommandFailed(command: executable, output: String(cString: strerror(rc))) }
         self.pid = pid
+    }
+
+    private static func openDescriptors() -> [Int32] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []).compactMap { Int32($0) }
     }
 
     /// Sends SIGINT, as Ctrl-C would.

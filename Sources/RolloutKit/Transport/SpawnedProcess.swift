@@ -43,6 +43,12 @@ final class SpawnedProcess {
         posix_spawn_file_actions_adddup2(&actions, fds[0], 0)
         posix_spawn_file_actions_adddup2(&actions, fds[3], 1)
         posix_spawn_file_actions_adddup2(&actions, fds[5], 2)
+        // Nothing else crosses: an SSH socket or another command's pipe held open by a
+        // long-lived child (an ssh ControlMaster) would keep its peer from seeing the end.
+        // Glibc ignores closing a descriptor that is gone by then.
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? [] {
+            if let fd = Int32(name), fd > 2 { posix_spawn_file_actions_addclose(&actions, fd) }
+        }
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
