@@ -6,7 +6,7 @@ import Testing
 
 /// A secret's value must not come out of any printing, logging or encoding path.
 @Suite struct PlaybookSecretTests {
-    let secret = Secret("sk_live_TOPSECRET")
+    let secret = Secret("rk_test_TOPSECRET")
 
     @Test func descriptionsShowOnlyTheMask() {
         #expect(secret.description == "***")
@@ -49,14 +49,14 @@ import Testing
     }
 
     @Test func onlyTheNamedAccessorRevealsTheValue() {
-        #expect(secret.revealedForTransport == "sk_live_TOPSECRET")
+        #expect(secret.revealedForTransport == "rk_test_TOPSECRET")
     }
 
     @Test func renderedTextMasksSecretsButCarriesTheValueForTransport() throws {
         let template = try Template(parsing: "curl -H 'Authorization: Bearer {{ secrets.token }}' {{ url }}")
         let scope = Scope(vars: ["url": .text(Template(literal: "http://127.0.0.1"))], secrets: ["token": secret])
         let rendered = try template.render(in: scope)
-        #expect(rendered.text == "curl -H 'Authorization: Bearer sk_live_TOPSECRET' http://127.0.0.1")
+        #expect(rendered.text == "curl -H 'Authorization: Bearer rk_test_TOPSECRET' http://127.0.0.1")
         #expect(rendered.masked == "curl -H 'Authorization: Bearer ***' http://127.0.0.1")
         #expect(rendered.containsSecrets)
         #expect(rendered.secretNames == ["token"])
