@@ -1,0 +1,74 @@
+import Foundation
+import RolloutKit
+import Testing
+
+/// A batch script run by a real `/bin/sh`: each step's output and status come back as its own,
+/// the journal gets every step, and the batch stops at a failure.
+struct StepBatchTests {
+    let runID = RunID("20261123T134501Z-3f9a")!
+
+    func member(_ index: Int, _ script: String, cwd: String? = nil, env: [String: String] = [:], continueOnFailure: Bool = false) -> StepBatch.Member {
+        StepBatch.Member(
+            index: index, name: "step \(index)", kind: "shell", command: RemoteCommand(script, cwd: cwd, environment: env),
+            expectedExitCodes: [0], continueOnFailure: continueOnFailure)
+    }
+
+    func run(_ batch: StepBatch, in directory: URL) throws -> (results: [Int: CommandResult], journal: String, status: Int32) {
+        let journal = RunJournal(stateDirectory: directory.appendingPathComponent("state").path, runID: runID)
+        let header = RunHeader(
+            runID: runID, playbook: "batch", playbookHash: "sha256:abc", environment: "test", host: "local",
+            user: "tester@machine", startedAt: Date())
+        let outcome = try ShellProcess.run(batch.script(journal: journal, pending: [.runStarted(header)], prologue: nil))
+        let result = CommandResult(exitStatus: outcome.status, stdout: Array(outcome.stdout.utf8), stderr: Array(outcome.stderr.utf8), duration: .milliseconds(30))
+        let lines = (try? String(contentsOfFile: journal.path, encoding: .utf8)) ?? ""
+        return (batch.results(from: result), lines, outcome.status)
+    }
+
+    @Test func eachStepGetsItsOwnOutputStatusAndSettings() throws {
+        let dir = try ShellProcess.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let batch = StepBatch(members: [
+            member(0, "echo one; echo warn >&2"),
+            member(1, "printf 'no newline'"),
+            member(2, "pwd; echo \"$GREETING\"", cwd: dir.path, env: ["GREETING": "hello there"]),
+            member(3, "exit 0"),
+        ])
+        let (results, journal, status) = try run(batch, in: dir)
+        #expect(status == 0)
+        #expect(results[0]?.stdoutText == "one\n")
+        #expect(results[0]?.stderrText == "warn\n")
+        #expect(results[1]?.stdoutText == "no newline")
+        #expect(results[2]?.stdoutText == "\(dir.path)\nhello there\n")
+        #expect(results[3]?.exitStatus == 0, "an `exit` ends its own step, not the batch")
+        #expect(results.values.allSatisfy { $0.duration == .microseconds(7_500) })
+        let record = try RunRecord.replay(journalLines: journal.split(separator: "\n"))
+        #expect(record.steps.map(\.index) == [0, 1, 2, 3])
+    }
+
+    @Test func aFailingStepStopsTheBatchUnlessItsFailureIsIgnored() throws {
+        let dir = try ShellProcess.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let batch = StepBatch(members: [
+            member(0, "echo first; exit 3", continueOnFailure: true),
+            member(1, "echo second; exit 5"),
+            member(2, "touch '\(dir.path)/never'"),
+        ])
+        let (results, journal, _) = try run(batch, in: dir)
+        #expect(results[0]?.exitStatus == 3)
+        #expect(results[1]?.exitStatus == 5)
+        #expect(results[1]?.stdoutText == "second\n")
+        #expect(results[2] == nil)
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("never").path))
+        #expect(journal.contains("\"index\":1,\"exit_code\":5"))
+        #expect(!journal.contains("\"index\":2"))
+    }
+
+    @Test func outputThatLooksLikeAMarkerWithoutTheRandomPartIsKept() throws {
+        let dir = try ShellProcess.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let batch = StepBatch(members: [member(0, "echo; echo 'rollout-step-end- 0 1'"), member(1, "true")])
+        let (results, _, _) = try run(batch, in: dir)
+        #expect(results[0]?.stdoutText == "\nrollout-step-end- 0 1\n")
+        #expect(results[0]?.exitStatus == 0)
+    }
+}
