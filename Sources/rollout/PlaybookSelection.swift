@@ -49,6 +49,17 @@ struct PlaybookSelection: ParsableArguments {
     }
 }
 
+extension LoadedDeployment {
+    /// The hosts `--limit` keeps; an unknown name is invalid input (exit 2), with a suggestion.
+    func hosts(limitedTo limit: [String]) throws -> [RolloutKit.Host] {
+        do {
+            return try environment.hosts(limitedTo: limit)
+        } catch {
+            throw ValidationError(error.description)
+        }
+    }
+}
+
 /// A playbook ready to run against one environment.
 struct LoadedDeployment {
     var loaded: LoadedPlaybook

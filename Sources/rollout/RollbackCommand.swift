@@ -30,7 +30,7 @@ struct RollbackCommand: AsyncParsableCommand {
     @Option(name: .customLong("run"), help: ArgumentHelp("The run to undo (see rollout history); default: each host's last successful run.", valueName: "id"))
     var runID: String?
 
-    @Option(help: ArgumentHelp("Only these hosts or groups (repeatable).", valueName: "host"))
+    @Option(help: ArgumentHelp("Only these hosts or groups (repeatable, or comma-separated).", valueName: "host"))
     var limit: [String] = []
 
     @Flag(help: "Do not ask before restoring.")
@@ -43,6 +43,7 @@ struct RollbackCommand: AsyncParsableCommand {
             target = id
         }
         let deployment = try selection.load()
+        _ = try deployment.hosts(limitedTo: limit)
         let events = RunEvents(try output.reporters(masker: deployment.masker))
         let connector = deployment.connector
         let runner = Runner(

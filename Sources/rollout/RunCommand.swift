@@ -53,6 +53,7 @@ struct RunCommand: AsyncParsableCommand {
             wait = policy
         }
         let deployment = try selection.load()
+        _ = try deployment.hosts(limitedTo: limit)
         let unrunnable = Runner.unrunnableSteps(in: deployment.loaded.playbook)
         guard unrunnable.isEmpty else {
             for step in unrunnable {
@@ -80,7 +81,7 @@ struct RunCommand: AsyncParsableCommand {
             loaded: deployment.loaded, environment: deployment.environment, secrets: deployment.secrets,
             processEnvironment: deployment.processEnvironment,
             options: Runner.Options(
-                playbookArgument: selection.playbook, limit: limit.flatMap { $0.split(separator: ",").map(String.init) },
+                playbookArgument: selection.playbook, limit: limit,
                 runID: runID, check: check, lockWait: wait, overrides: deployment.overrides,
                 localStore: LocalRunStore(directory: URL(fileURLWithPath: ".rollout"))),
             events: events,

@@ -21,7 +21,7 @@ struct UnlockCommand: AsyncParsableCommand {
 
     @OptionGroup var selection: PlaybookSelection
 
-    @Option(help: ArgumentHelp("Only these hosts or groups (repeatable).", valueName: "host"))
+    @Option(help: ArgumentHelp("Only these hosts or groups (repeatable, or comma-separated).", valueName: "host"))
     var limit: [String] = []
 
     @Flag(help: "Remove the locks without asking.")
@@ -29,9 +29,7 @@ struct UnlockCommand: AsyncParsableCommand {
 
     func run() async throws {
         let deployment = try selection.load()
-        let hosts = deployment.environment.hosts.filter { host in
-            limit.isEmpty || limit.contains { deployment.environment.hosts(matching: $0).contains(host) }
-        }
+        let hosts = try deployment.hosts(limitedTo: limit)
         var held: [(RolloutKit.Host, DeployLock, any Transport)] = []
         for host in hosts {
             let state = try StateDirectory.path(

@@ -77,6 +77,15 @@ import Testing
         #expect(junit.contains("<failure"))
     }
 
+    @Test func aLimitThatNamesNoHostIsRefusedBeforeConnecting() throws {
+        let sandbox = try seededSandbox(hosts: 2)
+        let output = try sandbox.rollout(["run", "deploy.yml", "-e", "sandbox", "--limit", "h1,hO"],
+                                         environment: ["TEST_API_KEY": Self.sentinel])
+        #expect(output.status == 2, "\(output.all)")
+        #expect(output.stderr.contains("--limit hO: no host or group of that name in environment 'sandbox'; did you mean 'h0'?"))
+        #expect(try sandbox.snapshot(host: 1, ".env").bytes == Data("# app settings\nAPI_KEY=old-key\nAPP_REVISION=r1\n".utf8))
+    }
+
     @Test func consecutiveShellStepsShareARoundTripYetAreReportedOneByOne() throws {
         let sandbox = try DeploySandbox(hostCount: 2)
         try sandbox.write("batch.yml", """

@@ -29,7 +29,7 @@ public struct RollbackRun: Sendable {
     public func plan() async throws -> [HostPlan] {
         let owner = runner.options.runID
         var plans: [HostPlan] = []
-        for host in runner.hosts() {
+        for host in try runner.hosts() {
             let run = try runner.makeRun(host: host, runID: owner)
             let records = try await run.recordedRuns()
             let target = runID.map { id in records.first { $0.runID == id } }

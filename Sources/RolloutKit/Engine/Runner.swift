@@ -78,17 +78,23 @@ public struct Runner: Sendable {
     }
 
     /// The hosts the run covers, after `--limit`.
-    public func hosts() -> [Host] {
-        guard !options.limit.isEmpty else { return environment.hosts }
-        let names = Set(options.limit.flatMap { environment.hosts(matching: $0) }.map(\.name))
-        return environment.hosts.filter { names.contains($0.name) }
+    public func hosts() throws(HostLimitError) -> [Host] {
+        try environment.hosts(limitedTo: options.limit)
     }
 
     /// Runs the playbook and returns what happened; never throws: every failure is in the
     /// summary and its exit code.
     public func run() async -> RunSummary {
         let runID = options.runID
-        let hosts = hosts()
+        let hosts: [Host]
+        do {
+            hosts = try self.hosts()
+        } catch {
+            events.send(.notice("\(error)"))
+            let summary = RunSummary(exitCode: .invalidInput)
+            events.send(.runFinished(status: .failed, summary: summary))
+            return summary
+        }
         events.send(.runStarted(playbook: options.playbookArgument, environment: environment.name, hosts: hosts.map(\.name), runID: runID))
         if options.check {
             events.send(.notice("check mode: reading the hosts' current state; nothing will be changed and no lock is taken"))
@@ -101,18 +107,18 @@ public struct Runner: Sendable {
 
         // Connect and lock every host before any step runs, so a host that cannot be reached
         // or is being deployed by someone else stops the run while nothing has changed.
-        let prepared = await prepare(hosts: hosts, runID: runID)
-        guard case .ready(let runs) = prepared else {
-            if case .refused(let runs, let code, let messages) = prepared {
-                await withTaskGroup(of: Void.self) { group in
-                    for run in runs { group.addTask { await run.abandon() } }
-                }
-                for message in messages { events.send(.notice(masker.mask(message))) }
-                let summary = RunSummary(exitCode: code)
-                events.send(.runFinished(status: .failed, summary: summary))
-                return summary
+        let runs: [HostRun]
+        switch await prepare(hosts: hosts, runID: runID) {
+        case .ready(let prepared):
+            runs = prepared
+        case .refused(let prepared, let code, let messages):
+            await withTaskGroup(of: Void.self) { group in
+                for run in prepared { group.addTask { await run.abandon() } }
             }
-            return RunSummary(exitCode: .connectionFailed)
+            for message in messages { events.send(.notice(masker.mask(message))) }
+            let summary = RunSummary(exitCode: code)
+            events.send(.runFinished(status: .failed, summary: summary))
+            return summary
         }
 
         // On Ctrl-C, tell hosts running a batch of steps to stop before the next step; a
@@ -155,15 +161,10 @@ public struct Runner: Sendable {
                          info: StepInfo(index: i, name: playbook.steps[i].name, kind: playbook.steps[i].kind, total: total))
                     }
                     let results = await fanOut(targets) { run in await run.executeBatch(members) }
-                    for (position, member) in members.enumerated() {
-                        let failedHosts = results.filter {
-                            guard let run = $0[position] else { return false }
-                            return (run.outcome == .failed || run.outcome == .unknown) && !member.definition.ignoreFailure
-                        }.count
-                        if failedHosts * 100 > playbook.maxFailPercentage * batch.count {
-                            aborted = true
-                            break batches
-                        }
+                    for (position, member) in members.enumerated()
+                    where exceedsTolerance(results.map { $0[position] }, of: member.definition, batchSize: batch.count) {
+                        aborted = true
+                        break batches
                     }
                     continue
                 }
@@ -178,8 +179,7 @@ public struct Runner: Sendable {
                 if !definition.step.mutates, !(definition.step is ShellStep), !ranVerifications.contains(index) {
                     ranVerifications.append(index)
                 }
-                let failedHosts = results.filter { ($0.outcome == .failed || $0.outcome == .unknown) && !definition.ignoreFailure }.count
-                if failedHosts * 100 > playbook.maxFailPercentage * batch.count {
+                if exceedsTolerance(results, of: definition, batchSize: batch.count) {
                     aborted = true
                     break batches
                 }
@@ -251,6 +251,14 @@ public struct Runner: Sendable {
             notUndone: notUndone, lockLeftHeld: lockLeftHeld)
         events.send(.runFinished(status: status, summary: summary))
         return summary
+    }
+
+    /// True when more of a serial batch's hosts failed `definition` (`nil`: did not run it) than
+    /// `max_fail_percentage` allows: the run then stops and rolls back.
+    private func exceedsTolerance(_ results: [StepRun?], of definition: StepDefinition, batchSize: Int) -> Bool {
+        guard !definition.ignoreFailure else { return false }
+        let failed = results.filter { $0?.outcome == .failed || $0?.outcome == .unknown }.count
+        return failed * 100 > playbook.maxFailPercentage * batchSize
     }
 
     /// The steps from `start` on that can share one round trip per host: one-command steps
