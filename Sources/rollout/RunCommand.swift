@@ -83,7 +83,7 @@ struct RunCommand: AsyncParsableCommand {
             options: Runner.Options(
                 playbookArgument: selection.playbook, limit: limit,
                 runID: runID, check: check, lockWait: wait, overrides: deployment.overrides,
-                localStore: LocalRunStore(directory: URL(fileURLWithPath: ".rollout"))),
+                localStore: LocalRunStore(directory: URL(fileURLWithPath: "."))),
             events: events,
             connect: { host in connector.transport(for: host) },
             interruption: interruption,

@@ -58,6 +58,11 @@ import Testing
             #expect(!FileManager.default.fileExists(atPath: sandbox.hostDirectory(index).appendingPathComponent("state/lock").path))
         }
         #expect(output.stdout.contains("[h9] 5/5 sshd still answers"))
+        // The local copy of every host's record, where `rollout rollback` on this machine looks.
+        let runs = sandbox.root.appendingPathComponent(".rollout/runs")
+        let copies = try FileManager.default.contentsOfDirectory(atPath: runs.path).filter { $0.hasSuffix(".json") }
+        #expect(copies.count == 10, "\(copies)")
+        #expect(copies.allSatisfy { $0.contains("-h") })
     }
 
     @Test func aStepFailingOnOneHostUndoesEveryHost() throws {
