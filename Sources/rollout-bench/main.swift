@@ -124,7 +124,11 @@ let connectTime = milliseconds(clock.now - connectStart)
 let firstCommand = try await timeEach(1) { _ = try await libssh2.run(trueCommand, output: nil) }[0]
 let libssh2Times = try await timeEach(sequentialCount) { _ = try await libssh2.run(trueCommand, output: nil) }
 print(String(format: "  libssh2 connect + host key + auth: %.1f ms; first command on the session: %.2f ms", connectTime, firstCommand))
-report("SSHTransport (libssh2, one session)", libssh2Times)
+report("SSHTransport (libssh2, persistent shell)", libssh2Times)
+// A timeout keeps a command out of the shared shell: an exec channel of its own.
+let ownChannel = RemoteCommand("true", timeout: .seconds(60))
+let channelTimes = try await timeEach(sequentialCount) { _ = try await libssh2.run(ownChannel, output: nil) }
+report("SSHTransport (libssh2, a channel each)", channelTimes)
 
 let openssh = OpenSSHTransport(target: first.target)
 let masterSetup = try await timeEach(1) { _ = try await openssh.run(trueCommand, output: nil) }[0]

@@ -16,6 +16,8 @@ struct CommandBootstrap: Sendable, Equatable {
     var commandLine: String
     /// Bytes to send on stdin, before anything else.
     var program: [UInt8]
+    /// Lines in `program`.
+    var lineCount: Int
 
     init(_ command: RemoteCommand, endpoint: String) throws(TransportError) {
         var text = ""
@@ -33,8 +35,8 @@ struct CommandBootstrap: Sendable, Equatable {
         text += command.script
         if !text.hasSuffix("\n") { text += "\n" }
         program = Array(text.utf8)
-        let lines = program.reduce(0) { $0 + ($1 == 10 ? 1 : 0) }
-        commandLine = "exec /bin/sh -c '\(Self.processGroupHeader) n=\(lines); s=; "
+        lineCount = program.reduce(0) { $0 + ($1 == 10 ? 1 : 0) }
+        commandLine = "exec /bin/sh -c '\(Self.processGroupHeader) n=\(lineCount); s=; "
             + "while [ $n -gt 0 ] && IFS= read -r l; do s=\"$s$l\n\"; n=$((n-1)); done; eval \"$s\"'"
     }
 

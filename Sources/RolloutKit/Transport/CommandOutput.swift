@@ -7,12 +7,15 @@ struct CommandOutput {
     private var header: [UInt8] = []
     /// PID of the remote shell, once its first stderr line has arrived.
     private(set) var processID: Int32?
-    private var headerDone = false
+    private var headerDone: Bool
 
-    init(limit: Int, callback: (@Sendable (OutputChunk) -> Void)?) {
+    /// `processGroupHeader` false: stderr does not start with the bootstrap's PID line (a
+    /// `PersistentShell` writes it once, before its first command only).
+    init(limit: Int, callback: (@Sendable (OutputChunk) -> Void)?, processGroupHeader: Bool = true) {
         stdoutTail = OutputTail(limit: limit)
         stderrTail = OutputTail(limit: limit)
         self.callback = callback
+        headerDone = !processGroupHeader
     }
 
     mutating func receive(_ bytes: UnsafeRawBufferPointer, from stream: OutputStreamKind) {

@@ -143,7 +143,7 @@ extension SSHSession {
     }
 
     /// Ends the process group of the remote shell over a second channel of this session.
-    private func killProcessGroup(_ processID: Int32?) throws(LibSSH2Error) {
+    func killProcessGroup(_ processID: Int32?) throws(LibSSH2Error) {
         guard let processID else { return }
         let killer = try SSHChannel(session: self)
         try killer.exec("/bin/sh -c " + CommandBootstrap.quote(CommandBootstrap.killScript(processGroup: processID)))

@@ -1,8 +1,9 @@
 import CLibSSH2
 public import Foundation
 
-/// `Transport` over libssh2: one authenticated session per host, reused by every command
-/// (each command gets its own channel), reconnected after the connection drops.
+/// `Transport` over libssh2: one authenticated session per host, reused by every command,
+/// reconnected after the connection drops. Commands run in one `PersistentShell` on that
+/// session, except those with stdin or a timeout, which get an exec channel of their own.
 ///
 /// The actor owns the session and runs on its own serial queue, so a command blocking in
 /// poll(2) never holds up the shared cooperative threads (see `SerialQueueExecutor`).
@@ -15,6 +16,7 @@ public actor SSHTransport: Transport {
     private nonisolated let executor: SerialQueueExecutor
     private var session: SSHSession?
     private var sftp: SFTPSession?
+    private var shell: PersistentShell?
 
     public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
     public nonisolated var endpoint: String { target.endpoint }
@@ -31,20 +33,20 @@ public actor SSHTransport: Transport {
     }
 
     public func close() {
-        sftp = nil
-        session = nil
+        dropSession()
     }
 
     private func connectedSession() throws(TransportError) -> SSHSession {
         if let session, !session.isBroken { return session }
-        sftp = nil
-        session = nil
+        dropSession()
         let fresh = try SSHSession(target: target)
         session = fresh
         return fresh
     }
 
     private func dropSession() {
+        // Channels before the session they belong to.
+        shell = nil
         sftp = nil
         session = nil
     }
@@ -55,19 +57,27 @@ public actor SSHTransport: Transport {
 
     private func execute(_ command: RemoteCommand, output: (@Sendable (OutputChunk) -> Void)?) throws -> CommandResult {
         let bootstrap = try CommandBootstrap(command, endpoint: endpoint)
+        // Killing a command in the shared shell would reach what earlier commands left running,
+        // and the shell's stdin is its command stream.
+        let ownChannel = command.timeout != nil || !command.stdin.isEmpty
         var retried = false
         while true {
             let current = try connectedSession()
             do {
-                return try current.execute(bootstrap, stdin: command.stdin, timeout: command.timeout,
-                                           outputLimit: outputLimit, output: output)
+                if ownChannel {
+                    return try current.execute(bootstrap, stdin: command.stdin, timeout: command.timeout,
+                                               outputLimit: outputLimit, output: output)
+                }
+                let shell = try persistentShell(on: current)
+                defer { if !shell.isAlive { self.shell = nil } }
+                return try shell.execute(bootstrap, outputLimit: outputLimit, output: output)
             } catch {
                 switch error {
                 case .notStarted(let cause):
-                    // A session that died while idle (server restarted) fails here, before
-                    // anything ran: reconnect once and try again.
-                    if current.isBroken && !retried {
-                        dropSession()
+                    // A session that died while idle (server restarted), or a shell that exited
+                    // after its last command, fails here, before anything ran: start again once.
+                    if (current.isBroken || !ownChannel) && !retried {
+                        if current.isBroken { dropSession() }
                         retried = true
                         continue
                     }
@@ -82,6 +92,17 @@ public actor SSHTransport: Transport {
                     throw CancellationError()
                 }
             }
+        }
+    }
+
+    private func persistentShell(on session: SSHSession) throws(SSHCommandFailure) -> PersistentShell {
+        if let shell, shell.isAlive, shell.session === session { return shell }
+        do {
+            let fresh = try PersistentShell(session: session)
+            shell = fresh
+            return fresh
+        } catch {
+            throw .notStarted(error)
         }
     }
 

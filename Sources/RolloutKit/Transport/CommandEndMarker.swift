@@ -1,0 +1,76 @@
+/// Finds, in one output stream of a `PersistentShell`, the line `\n<marker> <status>\n` the
+/// shell writes after each command, and hands on every byte before it untouched.
+///
+/// Bytes that might be the start of the marker are held back until the next chunk settles it,
+/// so a marker split across reads is still found and a near miss is still delivered whole.
+/// Bytes after the marker line (a background process of an earlier command still writing)
+/// are kept for the next command rather than lost.
+struct CommandEndMarker {
+    private let tag: [UInt8]
+    private var held: [UInt8] = []
+    private var leftover: [UInt8] = []
+    /// The status the marker line carried, once it was seen.
+    private(set) var status: Int32?
+
+    init(marker: String) {
+        tag = Array(("\n" + marker + " ").utf8)
+    }
+
+    /// Takes the next chunk of the stream; returns the bytes that belong to the command.
+    mutating func scan(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
+        guard status == nil else {
+            leftover.append(contentsOf: bytes)
+            return []
+        }
+        held.append(contentsOf: bytes)
+        if let start = firstTag() {
+            let statusStart = start + tag.count
+            guard let end = held[statusStart...].firstIndex(of: UInt8(ascii: "\n")) else {
+                let output = Array(held[..<start])
+                held.removeFirst(start)
+                return output
+            }
+            status = Int32(String(decoding: held[statusStart..<end], as: UTF8.self)) ?? -1
+            let output = Array(held[..<start])
+            leftover = Array(held[(end + 1)...])
+            held = []
+            return output
+        }
+        let keep = partialTagLength()
+        let output = Array(held.dropLast(keep))
+        held.removeFirst(held.count - keep)
+        return output
+    }
+
+    /// The bytes held back, for when the stream ended without a marker (the shell died).
+    mutating func flush() -> [UInt8] {
+        defer { held = [] }
+        return held
+    }
+
+    /// Gets ready for the next command.
+    mutating func next() {
+        status = nil
+        held = leftover
+        leftover = []
+    }
+
+    private func firstTag() -> Int? {
+        var index = held.startIndex
+        while index + tag.count <= held.endIndex {
+            if held[index] == tag[0] && held[index..<(index + tag.count)].elementsEqual(tag) { return index }
+            index += 1
+        }
+        return nil
+    }
+
+    /// Length of the longest end of `held` that is a start of the tag.
+    private func partialTagLength() -> Int {
+        var length = min(tag.count - 1, held.count)
+        while length > 0 {
+            if held.suffix(length).elementsEqual(tag.prefix(length)) { return length }
+            length -= 1
+        }
+        return 0
+    }
+}

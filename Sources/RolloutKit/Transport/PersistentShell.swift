@@ -1,0 +1,157 @@
+import CLibSSH2
+import Foundation
+
+/// A shell kept running on one channel of an `SSHSession`, running commands one after another.
+///
+/// An exec channel costs the host a fork of sshd and two execs of the shell for every command,
+/// which on a busy host is more than the round trip itself; a run's commands (its lock, each
+/// step with its journal lines, its unlock) cost only a write, a subshell and a read here.
+///
+/// For each command the shell reads a line with the program's line count and then the program
+/// (the exports, `cd` and script as `CommandBootstrap` renders them) with the `read` builtin,
+/// runs it in a subshell with stdin from /dev/null, and writes `\n<marker> <status>\n` on
+/// stdout and on stderr (`CommandEndMarker` finds and removes them). The command is done when
+/// both have arrived. The marker is random per shell, so no command prints it by chance.
+///
+/// Commands share the shell's process group, so killing one would also reach what earlier
+/// commands left running in the background: commands that may need killing (a timeout) and
+/// commands with stdin keep their own exec channel (`SSHTransport` chooses). When a command
+/// ends the shell itself (`kill $$`), its result is the channel's exit and the shell is done.
+final class PersistentShell {
+    let session: SSHSession
+    private let channel: SSHChannel
+    private var stdoutEnd: CommandEndMarker
+    private var stderrEnd: CommandEndMarker
+    /// The shell's process group, known from the first command's output on.
+    private var processGroup: Int32?
+    private var ranCommand = false
+    /// False once the shell has exited; the owner then starts a new one.
+    private(set) var isAlive = true
+
+    init(session: SSHSession) throws(LibSSH2Error) {
+        self.session = session
+        let marker = "rollout-end-" + UUID().uuidString
+        stdoutEnd = CommandEndMarker(marker: marker)
+        stderrEnd = CommandEndMarker(marker: marker)
+        channel = try SSHChannel(session: session)
+        try channel.exec(Self.commandLine(marker: marker))
+    }
+
+    /// The loop, with builtins only; its first stderr line is the process group header.
+    static func commandLine(marker: String) -> String {
+        "exec /bin/sh -c '\(CommandBootstrap.processGroupHeader) "
+            + "while IFS= read -r n; do s=; while [ $n -gt 0 ] && IFS= read -r l; do s=\"$s$l\n\"; n=$((n-1)); done; "
+            + "(eval \"$s\") </dev/null; r=$?; printf \"\\n%s %s\\n\" \(marker) $r; printf \"\\n%s %s\\n\" \(marker) $r >&2; done'"
+    }
+
+    /// Runs one command and waits for its markers. `.notStarted` means the shell had already
+    /// exited and nothing was sent: the caller may start a new shell and try again.
+    func execute(
+        _ bootstrap: CommandBootstrap, outputLimit: Int, output: (@Sendable (OutputChunk) -> Void)?
+    ) throws(SSHCommandFailure) -> CommandResult {
+        if channel.receivedEOF {
+            isAlive = false
+            throw .notStarted(LibSSH2Error(code: LIBSSH2_ERROR_CHANNEL_CLOSED, message: "the persistent shell has exited"))
+        }
+        let start = ContinuousClock.now
+        var collected = CommandOutput(limit: outputLimit, callback: output, processGroupHeader: !ranCommand)
+        ranCommand = true
+        let input = Array("\(bootstrap.lineCount)\n".utf8) + bootstrap.program
+        let end: End
+        do {
+            end = try pump(input: input, collecting: &collected)
+        } catch let error as LibSSH2Error {
+            isAlive = false
+            if error.isConnectionLoss { session.isBroken = true }
+            throw .lost(error)
+        } catch {
+            isAlive = false
+            throw .lost(LibSSH2Error(code: -1, message: "\(error)"))
+        }
+        if processGroup == nil { processGroup = collected.processID }
+        let duration = ContinuousClock.now - start
+        switch end {
+        case .markers(let status):
+            stdoutEnd.next()
+            stderrEnd.next()
+            return collected.result(exitStatus: status, exitSignal: nil, duration: duration)
+        case .shellExited:
+            isAlive = false
+            try? channel.close()
+            let signal = channel.exitSignal
+            return collected.result(exitStatus: signal == nil ? channel.exitStatus : nil, exitSignal: signal, duration: duration)
+        case .cancelled:
+            isAlive = false
+            throw .cancelled
+        }
+    }
+
+    private enum End {
+        case markers(status: Int32)
+        case shellExited
+        case cancelled
+    }
+
+    private func pump(input: [UInt8], collecting collected: inout CommandOutput) throws -> End {
+        var written = 0
+        var killedAt: ContinuousClock.Instant?
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
+        defer { buffer.deallocate() }
+        while true {
+            var progressed = false
+            if written < input.count {
+                let n = input.withUnsafeBytes { bytes in
+                    cssh_channel_write(channel.raw, bytes.baseAddress!.advanced(by: written).assumingMemoryBound(to: CChar.self),
+                                       min(input.count - written, 64 * 1024))
+                }
+                if n > 0 {
+                    written += n
+                    progressed = true
+                } else if n != Int(LIBSSH2_ERROR_EAGAIN) {
+                    let error = session.lastError(Int32(clamping: n))
+                    if error.isConnectionLoss { throw error }
+                    // The shell is gone; its exit is read below.
+                    written = input.count
+                }
+            }
+            var drained = true
+            for stream in [OutputStreamKind.stdout, .stderr] {
+                while true {
+                    let n = channel.read(stream, into: buffer)
+                    if n > 0 {
+                        let chunk = UnsafeRawBufferPointer(rebasing: buffer[0..<n])
+                        let bytes = stream == .stdout ? stdoutEnd.scan(chunk) : stderrEnd.scan(chunk)
+                        bytes.withUnsafeBytes { collected.receive($0, from: stream) }
+                        progressed = true
+                    } else if n == Int(LIBSSH2_ERROR_EAGAIN) {
+                        drained = false
+                        break
+                    } else if n == 0 {
+                        break
+                    } else {
+                        throw session.failure(Int32(clamping: n))
+                    }
+                }
+            }
+            if killedAt == nil, let status = stdoutEnd.status, stderrEnd.status != nil {
+                return .markers(status: status)
+            }
+            if drained && channel.receivedEOF {
+                stdoutEnd.flush().withUnsafeBytes { collected.receive($0, from: .stdout) }
+                stderrEnd.flush().withUnsafeBytes { collected.receive($0, from: .stderr) }
+                return killedAt == nil ? .shellExited : .cancelled
+            }
+            if progressed { continue }
+            if killedAt == nil {
+                if Task.isCancelled {
+                    try session.killProcessGroup(collected.processID ?? processGroup)
+                    killedAt = ContinuousClock.now
+                    continue
+                }
+            } else if let killedAt, ContinuousClock.now - killedAt > .seconds(5) {
+                return .cancelled
+            }
+            try session.waitForSocket(milliseconds: 1000)
+        }
+    }
+}

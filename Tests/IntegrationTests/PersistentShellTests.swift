@@ -1,0 +1,69 @@
+import Foundation
+import RolloutKit
+import Testing
+import TestSupport
+
+/// `SSHTransport` runs commands in one long-lived shell per connection: it must look to every
+/// command exactly as if it had a shell of its own.
+@Suite("Persistent shell", .serialized)
+struct PersistentShellTests {
+    func transport() -> SSHTransport { SSHTransport(target: SSHTestHost.shared.target()) }
+
+    @Test("commands share one shell process, yet start from a clean directory and environment")
+    func sharedButIsolated() async throws {
+        let ssh = transport()
+        let first = try await ssh.run(RemoteCommand("cd /tmp && export LEFT_OVER=1 && echo $$"))
+        let second = try await ssh.run(RemoteCommand("echo $$; pwd; echo ${LEFT_OVER-unset}"))
+        let lines = second.stdoutText.split(separator: "\n").map(String.init)
+        #expect(first.stdoutText == lines[0] + "\n", "the same shell ran both")
+        #expect(lines[1] != "/tmp")
+        #expect(lines[2] == "unset")
+        let explicit = try await ssh.run(RemoteCommand("pwd; echo $V", cwd: "/usr", environment: ["V": "it's"]))
+        #expect(explicit.stdoutText == "/usr\nit's\n")
+    }
+
+    @Test("a command that ends the shell itself reports how, and the next command gets a new shell")
+    func shellKilled() async throws {
+        let ssh = transport()
+        let before = try await ssh.run(RemoteCommand("echo $$")).stdoutText
+        let killed = try await ssh.run(RemoteCommand("echo bye; kill -TERM $$"))
+        #expect(killed.exitSignal == "TERM")
+        #expect(killed.stdoutText == "bye\n")
+        let after = try await ssh.run(RemoteCommand("echo $$; exit 4"))
+        #expect(after.exitStatus == 4)
+        #expect(after.stdoutText != before)
+    }
+
+    @Test("exit, syntax errors and unread stdin end only their own command")
+    func failuresStayInTheirCommand() async throws {
+        let ssh = transport()
+        #expect(try await ssh.run(RemoteCommand("exit 7")).exitStatus == 7)
+        let syntax = try await ssh.run(RemoteCommand("if then fi"))
+        #expect(syntax.exitStatus == 2)
+        #expect(!syntax.stderr.isEmpty)
+        let reader = try await ssh.run(RemoteCommand("cat; echo after-cat"))
+        #expect(reader.stdoutText == "after-cat\n", "stdin is /dev/null, not the shell's command stream")
+        #expect(try await ssh.run(RemoteCommand("echo still here")).stdoutText == "still here\n")
+    }
+
+    @Test("what a background process prints after its command ended reaches the next command")
+    func lateOutputIsKept() async throws {
+        let ssh = transport()
+        let quick = try await ssh.run(RemoteCommand("(sleep 0.3; echo late) & echo quick"))
+        #expect(quick.stdoutText == "quick\n")
+        try await Task.sleep(for: .milliseconds(600))
+        let next = try await ssh.run(RemoteCommand("echo next"))
+        #expect(next.stdoutText == "late\nnext\n")
+    }
+
+    @Test("300 commands in a row on one connection: each output and status its own")
+    func manyCommands() async throws {
+        let ssh = transport()
+        for index in 0..<300 {
+            let result = try await ssh.run(RemoteCommand("printf %s \(index); printf e%s \(index) >&2; exit \(index % 5)"))
+            #expect(result.stdoutText == "\(index)")
+            #expect(result.stderrText == "e\(index)")
+            #expect(result.exitStatus == Int32(index % 5))
+        }
+    }
+}

@@ -1,0 +1,79 @@
+import Testing
+
+@testable import RolloutKit
+
+@Suite("Command end marker")
+struct CommandEndMarkerTests {
+    static let marker = "rollout-end-TEST"
+
+    /// Feeds `stream` in pieces cut at `cuts` and returns what was handed on and the status.
+    func scan(_ stream: String, cuttingAt cuts: [Int], into end: inout CommandEndMarker) -> (String, Int32?) {
+        let bytes = Array(stream.utf8)
+        var output: [UInt8] = []
+        var start = 0
+        for cut in cuts + [bytes.count] where cut >= start {
+            output += bytes[start..<cut].withUnsafeBytes { end.scan($0) }
+            start = cut
+        }
+        return (String(decoding: output, as: UTF8.self), end.status)
+    }
+
+    @Test("the marker line is found and removed wherever the reads split it")
+    func everySplit() {
+        let stream = "line one\nline two\n\n\(Self.marker) 3\n"
+        for cut in 0...stream.utf8.count {
+            var end = CommandEndMarker(marker: Self.marker)
+            let (output, status) = scan(stream, cuttingAt: [cut], into: &end)
+            #expect(output == "line one\nline two\n", "cut at \(cut)")
+            #expect(status == 3, "cut at \(cut)")
+        }
+    }
+
+    @Test("output without a final newline keeps its last line whole")
+    func noTrailingNewline() {
+        var end = CommandEndMarker(marker: Self.marker)
+        let (output, status) = scan("partial\n\(Self.marker) 0\n", cuttingAt: [3], into: &end)
+        #expect(output == "partial")
+        #expect(status == 0)
+    }
+
+    @Test("something that only starts like the marker is output")
+    func nearMiss() {
+        var end = CommandEndMarker(marker: Self.marker)
+        let near = "\nrollout-end-TES\n\(Self.marker)X 1\n"
+        let (output, status) = scan(near + "\n\(Self.marker) 1\n", cuttingAt: [5, 14], into: &end)
+        #expect(output == near)
+        #expect(status == 1)
+    }
+
+    @Test("bytes after the marker line go to the next command, not lost")
+    func leftover() {
+        var end = CommandEndMarker(marker: Self.marker)
+        let (first, status) = scan("a\n\n\(Self.marker) 0\nlate\n", cuttingAt: [], into: &end)
+        #expect(first == "a\n")
+        #expect(status == 0)
+        end.next()
+        #expect(end.status == nil)
+        let (second, next) = scan("b\n\n\(Self.marker) 2\n", cuttingAt: [], into: &end)
+        #expect(second == "late\nb\n")
+        #expect(next == 2)
+    }
+
+    @Test("a stream that ends without a marker gives back what was held")
+    func flushAtTheEnd() {
+        var end = CommandEndMarker(marker: Self.marker)
+        let (output, status) = scan("bye\n", cuttingAt: [], into: &end)
+        #expect(output == "bye")
+        #expect(status == nil)
+        #expect(end.flush() == Array("\n".utf8))
+    }
+
+    @Test("the loop's command line carries no program text and reads it with builtins")
+    func loopCommandLine() {
+        let line = PersistentShell.commandLine(marker: Self.marker)
+        #expect(line.hasPrefix("exec /bin/sh -c '"))
+        #expect(line.contains("IFS= read -r n"))
+        #expect(line.contains("(eval \"$s\") </dev/null"))
+        #expect(line.components(separatedBy: Self.marker).count == 3, "once for stdout, once for stderr")
+    }
+}
