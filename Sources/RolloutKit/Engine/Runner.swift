@@ -227,6 +227,8 @@ public struct Runner: Sendable {
             let hostFailed = await run.failed
             let hostStatus: RunStatus = status == .succeeded && hostFailed ? .rolledBack : status
             let released = await run.finish(status: hostStatus)
+            // Closed here, all hosts at once: each close waits for its host to end the shell.
+            await run.transport.close()
             let record = await run.record()
             if let record, !options.check { _ = try? options.localStore?.save(record) }
             return (run.host.name, released, hostStatus, record)
