@@ -19,8 +19,11 @@ public final class HTTPClient: @unchecked Sendable {
     public func send(_ request: HTTPRequest) async throws(HTTPClientError) -> HTTPResponse {
         let result: Result<HTTPResponse, HTTPClientError> = await withCheckedContinuation { continuation in
             let thread = Thread {
-                guard let handle = self.checkOut() else {
-                    continuation.resume(returning: .failure(.transfer(url: request.url, detail: "libcurl could not create a handle (out of memory?)")))
+                let handle: CurlEasyHandle
+                do throws(HTTPClientError) {
+                    handle = try self.checkOut(for: request.url)
+                } catch {
+                    continuation.resume(returning: .failure(error))
                     return
                 }
                 let result = handle.perform(request)
@@ -33,8 +36,9 @@ public final class HTTPClient: @unchecked Sendable {
         return try result.get()
     }
 
-    private func checkOut() -> CurlEasyHandle? {
-        lock.withLock { idleHandles.popLast() } ?? CurlEasyHandle()
+    private func checkOut(for url: String) throws(HTTPClientError) -> CurlEasyHandle {
+        if let idle = lock.withLock({ idleHandles.popLast() }) { return idle }
+        return try CurlEasyHandle(for: url)
     }
 
     private func checkIn(_ handle: CurlEasyHandle) {

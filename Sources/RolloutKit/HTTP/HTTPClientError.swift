@@ -13,6 +13,8 @@ public enum HTTPClientError: Error, Sendable, Equatable, CustomStringConvertible
     case invalidURL(url: String, detail: String)
     /// The connection broke during the exchange, or another transfer error.
     case transfer(url: String, detail: String)
+    /// libcurl could not be loaded on this machine.
+    case libraryMissing(detail: String)
 
     public var description: String {
         switch self {
@@ -28,6 +30,8 @@ public enum HTTPClientError: Error, Sendable, Equatable, CustomStringConvertible
             "cannot use URL `\(url)`: \(detail); give an absolute http:// or https:// URL"
         case let .transfer(url, detail):
             "request to \(url) failed: \(detail); check the service's logs"
+        case let .libraryMissing(detail):
+            "cannot send HTTP requests: libcurl did not load (\(detail)); install it (apt-get install libcurl4)"
         }
     }
 }
