@@ -69,10 +69,10 @@ struct RunCommand: AsyncParsableCommand {
             recoveryNotice: {
                 let run = " --run \(runID)"
                 return """
-                    rollout: stopped at once; the hosts may be half-deployed and still locked.
-                      see what happened:   rollout history \(selection.playbook) -e \(selection.environment)
-                      undo the run:        rollout rollback \(selection.playbook) -e \(selection.environment)\(run)
-                      clear the lock:      rollout unlock \(selection.playbook) -e \(selection.environment)
+                    rollout: stopped at once; the hosts may be half-deployed and are still locked by this run.
+                      1. see what happened:  rollout history \(selection.playbook) -e \(selection.environment)
+                      2. clear the lock:     rollout unlock \(selection.playbook) -e \(selection.environment)
+                      3. undo the run:       rollout rollback \(selection.playbook) -e \(selection.environment)\(run)
                     """
             })
         interruption.install()

@@ -253,4 +253,51 @@ import Testing
         #expect(try sandbox.snapshot(host: 0, ".env") == before)
         #expect(!FileManager.default.fileExists(atPath: host.appendingPathComponent("state/lock").path))
     }
+
+    /// The second Ctrl-C exits at once; the printed recovery, followed as printed, restores the host.
+    @Test func aSecondSigintExitsAtOnceAndItsRecoveryStepsWork() throws {
+        let sandbox = try DeploySandbox(hostCount: 1)
+        try sandbox.seed(host: 0, ".env", contents: "APP_REVISION=r1\n", mode: 0o600)
+        let before = try sandbox.snapshot(host: 0, ".env")
+        try sandbox.write("slow.yml", """
+            name: slow
+            inventory: inventory.yml
+            state_dir: "\(sandbox.root.path)/h0/state"
+            steps:
+              - set_env: { file: "\(sandbox.root.path)/h0/.env", values: { APP_REVISION: r2 } }
+              - name: Long migration
+                shell: touch "\(sandbox.root.path)/h0/migration-started"; sleep 3
+              - name: Never reached
+                shell: touch "\(sandbox.root.path)/h0/never"
+            """)
+        let started = sandbox.hostDirectory(0).appendingPathComponent("migration-started").path
+        let clock = ContinuousClock()
+        var interruptedAt = clock.now
+        let output = try sandbox.rollout(["run", "slow.yml", "-e", "sandbox"]) { process in
+            let deadline = Date().addingTimeInterval(20)
+            while !FileManager.default.fileExists(atPath: started), Date() < deadline {
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+            interruptedAt = clock.now
+            process.interrupt()
+            Thread.sleep(forTimeInterval: 0.3)
+            process.interrupt()
+        }
+        #expect(output.status == 130, "\(output.all)")
+        #expect(clock.now - interruptedAt < .seconds(2), "did not wait for the 3 s step")
+        #expect(output.all.contains("stopped at once"))
+        #expect(try sandbox.snapshot(host: 0, ".env") != before, "nothing was undone yet")
+
+        // The notice's steps, in its order.
+        let lines = output.all.split(separator: "\n").map(String.init)
+        let unlock = try #require(lines.first { $0.contains("2. clear the lock:") }?.components(separatedBy: "rollout ").last)
+        let rollback = try #require(lines.first { $0.contains("3. undo the run:") }?.components(separatedBy: "rollout ").last)
+        let unlocked = try sandbox.rollout(unlock.split(separator: " ").map(String.init) + ["--yes"])
+        #expect(unlocked.status == 0, "\(unlocked.all)")
+        let rolledBack = try sandbox.rollout(rollback.split(separator: " ").map(String.init) + ["--yes"])
+        #expect(rolledBack.status == 0, "\(rolledBack.all)")
+        #expect(try sandbox.snapshot(host: 0, ".env") == before)
+        #expect(!FileManager.default.fileExists(atPath: sandbox.hostDirectory(0).appendingPathComponent("never").path))
+        #expect(!FileManager.default.fileExists(atPath: sandbox.hostDirectory(0).appendingPathComponent("state/lock").path))
+    }
 }
