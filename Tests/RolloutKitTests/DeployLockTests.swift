@@ -46,6 +46,10 @@ struct DeployLockTests {
         #expect(DeployLock.state(fromOutput: try ShellProcess.run(lock.inspectScript).stdout) == .free)
         let taken = try ShellProcess.run(lock.acquireScript(owner: "alice@laptop", runID: runA, host: "app1", lease: .seconds(5)))
         #expect(taken.status == 0)
+        // The run's journal exists, private, so the first step's write starts no process.
+        let journalPath = RunJournal(stateDirectory: dir.path, runID: runA).path
+        let journalMode = try FileManager.default.attributesOfItem(atPath: journalPath)[.posixPermissions] as? NSNumber
+        #expect(journalMode?.intValue == 0o600)
 
         let renewed = try ShellProcess.run("umask 022\n" + lock.renewScript(runID: runA, lease: .seconds(600)))
         #expect(renewed.status == 0)

@@ -45,16 +45,18 @@ public struct DeployLock: Sendable, Hashable {
         // Builtins only, but for the one `mkdir` that is the lock: the time comes from the
         // engine and the owner is written straight into the new directory (a reader that
         // catches it half-written sees no owner and looks again, see `acquire`). The runs/
-        // directory is made here too, so the first step's journal write needs no process.
+        // directory and the run's journal are made here too (umask 077 is already set), so
+        // the first step's journal write finds them and starts no process.
         let started = Int64(now.timeIntervalSince1970)
         let expires = started + lease.components.seconds
         let holder = "{\"owner\":\(JSONText.quote(ownerName)),\"run_id\":\(JSONText.quote(runID.rawValue)),\"host\":\(JSONText.quote(host)),\"started_at\":\(started),\"lease_expires\":\(expires)}"
-        let runs = ShellWord.path(stateDirectory.hasSuffix("/") ? stateDirectory + "runs" : stateDirectory + "/runs")
+        let journal = RunJournal(stateDirectory: stateDirectory, runID: runID)
+        let runs = ShellWord.path(journal.runsDirectory)
         return """
             umask 077
             [ -d \(runs) ] || mkdir -p -- \(runs) || exit 1
             if mkdir -- \(lock) 2>/dev/null; then
-              { printf '%s\\n' \(ShellWord.quote(holder)) > \(owner) && printf '%s\\n' \(expires) > \(leaseFile); } || { rm -rf -- \(lock); exit 1; }
+              { printf '%s\\n' \(ShellWord.quote(holder)) > \(owner) && printf '%s\\n' \(expires) > \(leaseFile) && : >> \(ShellWord.path(journal.path)); } || { rm -rf -- \(lock); exit 1; }
               printf '%s\\n' \(ShellWord.quote(holder))
               exit 0
             fi
