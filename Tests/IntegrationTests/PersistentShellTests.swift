@@ -66,4 +66,18 @@ struct PersistentShellTests {
             #expect(result.exitStatus == Int32(index % 5))
         }
     }
+
+    @Test("cancelling the waiting task kills the command; the next command gets a new shell")
+    func cancellation() async throws {
+        let ssh = transport()
+        let marker = "\(Int.random(in: 100_000...999_999)).25"
+        let running = Task { try await ssh.run(RemoteCommand("sleep \(marker)")) }
+        try await Task.sleep(for: .milliseconds(400))
+        running.cancel()
+        await #expect(throws: CancellationError.self) { _ = try await running.value }
+        // The "host" is this machine, so its process table is ours to check.
+        let left = try runLocal("/bin/sh", ["-c", "pgrep -f 'slee[p] \(marker)' || true"])
+        #expect(left.isEmpty, "still running: \(left)")
+        #expect(try await ssh.run(RemoteCommand("echo ok")).stdoutText == "ok\n")
+    }
 }

@@ -22,9 +22,11 @@ final class PersistentShell {
     private let channel: SSHChannel
     private var stdoutEnd: CommandEndMarker
     private var stderrEnd: CommandEndMarker
-    /// The shell's process group, known from the first command's output on.
+    /// The shell's process group, from the first line it writes on stderr.
     private var processGroup: Int32?
-    private var ranCommand = false
+    /// That line, until its newline arrives.
+    private var header: [UInt8] = []
+    private var headerRead = false
     /// False once the shell has exited; the owner then starts a new one.
     private(set) var isAlive = true
 
@@ -54,8 +56,7 @@ final class PersistentShell {
             throw .notStarted(LibSSH2Error(code: LIBSSH2_ERROR_CHANNEL_CLOSED, message: "the persistent shell has exited"))
         }
         let start = ContinuousClock.now
-        var collected = CommandOutput(limit: outputLimit, callback: output, processGroupHeader: !ranCommand)
-        ranCommand = true
+        var collected = CommandOutput(limit: outputLimit, callback: output, processGroupHeader: false)
         let input = Array("\(bootstrap.lineCount)\n".utf8) + bootstrap.program
         let end: End
         do {
@@ -68,7 +69,6 @@ final class PersistentShell {
             isAlive = false
             throw .lost(LibSSH2Error(code: -1, message: "\(error)"))
         }
-        if processGroup == nil { processGroup = collected.processID }
         let duration = ContinuousClock.now - start
         switch end {
         case .markers(let status):
@@ -120,7 +120,14 @@ final class PersistentShell {
                     let n = channel.read(stream, into: buffer)
                     if n > 0 {
                         let chunk = UnsafeRawBufferPointer(rebasing: buffer[0..<n])
-                        let bytes = stream == .stdout ? stdoutEnd.scan(chunk) : stderrEnd.scan(chunk)
+                        let bytes: [UInt8]
+                        if stream == .stdout {
+                            bytes = stdoutEnd.scan(chunk)
+                        } else if headerRead {
+                            bytes = stderrEnd.scan(chunk)
+                        } else {
+                            bytes = readHeader(from: chunk).withUnsafeBytes { stderrEnd.scan($0) }
+                        }
                         bytes.withUnsafeBytes { collected.receive($0, from: stream) }
                         progressed = true
                     } else if n == Int(LIBSSH2_ERROR_EAGAIN) {
@@ -144,7 +151,7 @@ final class PersistentShell {
             if progressed { continue }
             if killedAt == nil {
                 if Task.isCancelled {
-                    try session.killProcessGroup(collected.processID ?? processGroup)
+                    try session.killProcessGroup(processGroup)
                     killedAt = ContinuousClock.now
                     continue
                 }
@@ -153,5 +160,25 @@ final class PersistentShell {
             }
             try session.waitForSocket(milliseconds: 1000)
         }
+    }
+
+    /// Takes the process group line off the front of the shell's stderr; returns the rest.
+    /// A shell that failed before writing it (no such /bin/sh) has its message passed on whole.
+    private func readHeader(from chunk: UnsafeRawBufferPointer) -> [UInt8] {
+        for (offset, byte) in chunk.enumerated() {
+            if byte == UInt8(ascii: "\n") {
+                processGroup = Int32(String(decoding: header, as: UTF8.self))
+                headerRead = true
+                header = []
+                return Array(chunk[(offset + 1)...])
+            }
+            guard (48...57).contains(byte), header.count < 12 else {
+                headerRead = true
+                defer { header = [] }
+                return header + Array(chunk[offset...])
+            }
+            header.append(byte)
+        }
+        return []
     }
 }

@@ -144,7 +144,8 @@ extension SSHSession {
 
     /// Ends the process group of the remote shell over a second channel of this session.
     func killProcessGroup(_ processID: Int32?) throws(LibSSH2Error) {
-        guard let processID else { return }
+        // `kill -1` would reach every process of the login user.
+        guard let processID, processID > 1 else { return }
         let killer = try SSHChannel(session: self)
         try killer.exec("/bin/sh -c " + CommandBootstrap.quote(CommandBootstrap.killScript(processGroup: processID)))
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1024, alignment: 16)
