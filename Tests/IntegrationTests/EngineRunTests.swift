@@ -221,10 +221,10 @@ import Testing
 
 /// Ctrl-C during a deploy: the command in flight finishes, then the run is undone.
 @Suite(.serialized) struct InterruptTests {
-    @Test func sigintFinishesTheCommandThenRollsBackAndExits130() throws {
+    /// One host with an `.env` at r1 and `slow.yml`: set it to r2, a long step, one more step.
+    func slowDeploy(longStepSeconds: Int) throws -> DeploySandbox {
         let sandbox = try DeploySandbox(hostCount: 1)
         try sandbox.seed(host: 0, ".env", contents: "APP_REVISION=r1\n", mode: 0o600)
-        let before = try sandbox.snapshot(host: 0, ".env")
         try sandbox.write("slow.yml", """
             name: slow
             inventory: inventory.yml
@@ -232,17 +232,27 @@ import Testing
             steps:
               - set_env: { file: "\(sandbox.root.path)/h0/.env", values: { APP_REVISION: r2 } }
               - name: Long migration
-                shell: touch "\(sandbox.root.path)/h0/migration-started"; sleep 2; echo finished > "\(sandbox.root.path)/h0/migration-done"
+                shell: touch "\(sandbox.root.path)/h0/migration-started"; sleep \(longStepSeconds); echo finished > "\(sandbox.root.path)/h0/migration-done"
               - name: Never reached
                 shell: touch "\(sandbox.root.path)/h0/never"
             """)
+        return sandbox
+    }
+
+    /// Returns once the long step has started, however slowly the run got there.
+    func waitForTheLongStep(in sandbox: DeploySandbox) {
         let started = sandbox.hostDirectory(0).appendingPathComponent("migration-started").path
+        let deadline = Date().addingTimeInterval(20)
+        while !FileManager.default.fileExists(atPath: started), Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+    }
+
+    @Test func sigintFinishesTheCommandThenRollsBackAndExits130() throws {
+        let sandbox = try slowDeploy(longStepSeconds: 2)
+        let before = try sandbox.snapshot(host: 0, ".env")
         let output = try sandbox.rollout(["run", "slow.yml", "-e", "sandbox"]) { process in
-            // Interrupt while the long step runs, however slowly the run got there.
-            let deadline = Date().addingTimeInterval(20)
-            while !FileManager.default.fileExists(atPath: started), Date() < deadline {
-                Thread.sleep(forTimeInterval: 0.05)
-            }
+            waitForTheLongStep(in: sandbox)
             process.interrupt()
         }
         #expect(output.status == 130, "\(output.all)")
@@ -256,28 +266,12 @@ import Testing
 
     /// The second Ctrl-C exits at once; the printed recovery, followed as printed, restores the host.
     @Test func aSecondSigintExitsAtOnceAndItsRecoveryStepsWork() throws {
-        let sandbox = try DeploySandbox(hostCount: 1)
-        try sandbox.seed(host: 0, ".env", contents: "APP_REVISION=r1\n", mode: 0o600)
+        let sandbox = try slowDeploy(longStepSeconds: 3)
         let before = try sandbox.snapshot(host: 0, ".env")
-        try sandbox.write("slow.yml", """
-            name: slow
-            inventory: inventory.yml
-            state_dir: "\(sandbox.root.path)/h0/state"
-            steps:
-              - set_env: { file: "\(sandbox.root.path)/h0/.env", values: { APP_REVISION: r2 } }
-              - name: Long migration
-                shell: touch "\(sandbox.root.path)/h0/migration-started"; sleep 3
-              - name: Never reached
-                shell: touch "\(sandbox.root.path)/h0/never"
-            """)
-        let started = sandbox.hostDirectory(0).appendingPathComponent("migration-started").path
         let clock = ContinuousClock()
         var interruptedAt = clock.now
         let output = try sandbox.rollout(["run", "slow.yml", "-e", "sandbox"]) { process in
-            let deadline = Date().addingTimeInterval(20)
-            while !FileManager.default.fileExists(atPath: started), Date() < deadline {
-                Thread.sleep(forTimeInterval: 0.05)
-            }
+            waitForTheLongStep(in: sandbox)
             interruptedAt = clock.now
             process.interrupt()
             Thread.sleep(forTimeInterval: 0.3)

@@ -100,46 +100,23 @@ final class PersistentShell {
         while true {
             var progressed = false
             if written < input.count {
-                let n = input.withUnsafeBytes { bytes in
-                    cssh_channel_write(channel.raw, bytes.baseAddress!.advanced(by: written).assumingMemoryBound(to: CChar.self),
-                                       min(input.count - written, 64 * 1024))
-                }
-                if n > 0 {
-                    written += n
-                    progressed = true
-                } else if n != Int(LIBSSH2_ERROR_EAGAIN) {
-                    let error = session.lastError(Int32(clamping: n))
-                    if error.isConnectionLoss { throw error }
-                    // The shell is gone; its exit is read below.
-                    written = input.count
-                }
+                // nil: the shell is gone; its exit is read below.
+                let n = try channel.write(input, from: written) ?? (input.count - written)
+                written += n
+                progressed = n > 0
             }
-            var drained = true
-            for stream in [OutputStreamKind.stdout, .stderr] {
-                while true {
-                    let n = channel.read(stream, into: buffer)
-                    if n > 0 {
-                        let chunk = UnsafeRawBufferPointer(rebasing: buffer[0..<n])
-                        let bytes: [UInt8]
-                        if stream == .stdout {
-                            bytes = stdoutEnd.scan(chunk)
-                        } else if headerRead {
-                            bytes = stderrEnd.scan(chunk)
-                        } else {
-                            bytes = readHeader(from: chunk).withUnsafeBytes { stderrEnd.scan($0) }
-                        }
-                        bytes.withUnsafeBytes { collected.receive($0, from: stream) }
-                        progressed = true
-                    } else if n == Int(LIBSSH2_ERROR_EAGAIN) {
-                        drained = false
-                        break
-                    } else if n == 0 {
-                        break
-                    } else {
-                        throw session.failure(Int32(clamping: n))
-                    }
+            let (arrived, drained) = try channel.drain(using: buffer) { stream, chunk in
+                let bytes: [UInt8]
+                if stream == .stdout {
+                    bytes = stdoutEnd.scan(chunk)
+                } else if headerRead {
+                    bytes = stderrEnd.scan(chunk)
+                } else {
+                    bytes = readHeader(from: chunk).withUnsafeBytes { stderrEnd.scan($0) }
                 }
+                bytes.withUnsafeBytes { collected.receive($0, from: stream) }
             }
+            progressed = progressed || arrived
             if killedAt == nil, let status = stdoutEnd.status, stderrEnd.status != nil {
                 return .markers(status: status)
             }

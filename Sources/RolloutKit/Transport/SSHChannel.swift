@@ -39,6 +39,47 @@ final class SSHChannel {
 
     var receivedEOF: Bool { libssh2_channel_eof(raw) != 0 }
 
+    /// Writes as much of `bytes[offset...]` as the channel takes now (up to 64 KiB): the count
+    /// written, 0 when it would block, or nil when the remote side no longer reads its input.
+    /// Throws only when the connection is gone.
+    func write(_ bytes: [UInt8], from offset: Int) throws(LibSSH2Error) -> Int? {
+        let n = bytes.withUnsafeBytes { buffer in
+            cssh_channel_write(raw, buffer.baseAddress!.advanced(by: offset).assumingMemoryBound(to: CChar.self),
+                               min(bytes.count - offset, 64 * 1024))
+        }
+        if n >= 0 { return n }
+        if n == Int(LIBSSH2_ERROR_EAGAIN) { return 0 }
+        let error = session.lastError(Int32(clamping: n))
+        if error.isConnectionLoss { throw error }
+        return nil
+    }
+
+    /// Hands everything buffered on stdout and stderr to `receive`. `progressed`: something
+    /// arrived; `drained`: neither stream would block (both are empty or at their end).
+    func drain(
+        using buffer: UnsafeMutableRawBufferPointer, _ receive: (OutputStreamKind, UnsafeRawBufferPointer) -> Void
+    ) throws(LibSSH2Error) -> (progressed: Bool, drained: Bool) {
+        var progressed = false
+        var drained = true
+        for stream in [OutputStreamKind.stdout, .stderr] {
+            while true {
+                let n = read(stream, into: buffer)
+                if n > 0 {
+                    receive(stream, UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+                    progressed = true
+                } else if n == Int(LIBSSH2_ERROR_EAGAIN) {
+                    drained = false
+                    break
+                } else if n == 0 {
+                    break
+                } else {
+                    throw session.failure(Int32(clamping: n))
+                }
+            }
+        }
+        return (progressed, drained)
+    }
+
     /// Closes our side and waits for the server's close, after which the exit status is known.
     func close() throws(LibSSH2Error) {
         try session.call { libssh2_channel_close(raw) }

@@ -79,17 +79,11 @@ extension SSHSession {
             var progressed = false
             if !inputDone {
                 if written < input.count {
-                    let n = input.withUnsafeBytes { bytes in
-                        cssh_channel_write(channel.raw, bytes.baseAddress!.advanced(by: written).assumingMemoryBound(to: CChar.self),
-                                           min(input.count - written, 64 * 1024))
-                    }
-                    if n > 0 {
+                    if let n = try channel.write(input, from: written) {
                         written += n
-                        progressed = true
-                    } else if n != Int(LIBSSH2_ERROR_EAGAIN) {
+                        progressed = n > 0
+                    } else {
                         // The command closed its stdin or exited: the rest is not wanted.
-                        let error = lastError(Int32(clamping: n))
-                        if error.isConnectionLoss { throw error }
                         inputDone = true
                     }
                 } else {
@@ -102,23 +96,8 @@ extension SSHSession {
                     }
                 }
             }
-            var drained = true
-            for stream in [OutputStreamKind.stdout, .stderr] {
-                while true {
-                    let n = channel.read(stream, into: buffer)
-                    if n > 0 {
-                        collected.receive(UnsafeRawBufferPointer(rebasing: buffer[0..<n]), from: stream)
-                        progressed = true
-                    } else if n == Int(LIBSSH2_ERROR_EAGAIN) {
-                        drained = false
-                        break
-                    } else if n == 0 {
-                        break
-                    } else {
-                        throw failure(Int32(clamping: n))
-                    }
-                }
-            }
+            let (arrived, drained) = try channel.drain(using: buffer) { stream, bytes in collected.receive(bytes, from: stream) }
+            progressed = progressed || arrived
             if drained && channel.receivedEOF {
                 return killedAt == nil ? .finished : .killed(cancelled: cancelled, exited: true)
             }
