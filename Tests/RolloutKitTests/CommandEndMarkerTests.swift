@@ -20,7 +20,7 @@ struct CommandEndMarkerTests {
 
     @Test("the marker line is found and removed wherever the reads split it")
     func everySplit() {
-        let stream = "line one\nline two\n\n\(Self.marker) 3\n"
+        let stream = "line one\nline two\n\(Self.marker) 3\n"
         for cut in 0...stream.utf8.count {
             var end = CommandEndMarker(marker: Self.marker)
             let (output, status) = scan(stream, cuttingAt: [cut], into: &end)
@@ -32,7 +32,7 @@ struct CommandEndMarkerTests {
     @Test("output without a final newline keeps its last line whole")
     func noTrailingNewline() {
         var end = CommandEndMarker(marker: Self.marker)
-        let (output, status) = scan("partial\n\(Self.marker) 0\n", cuttingAt: [3], into: &end)
+        let (output, status) = scan("partial\(Self.marker) 0\n", cuttingAt: [3], into: &end)
         #expect(output == "partial")
         #expect(status == 0)
     }
@@ -41,7 +41,7 @@ struct CommandEndMarkerTests {
     func nearMiss() {
         var end = CommandEndMarker(marker: Self.marker)
         let near = "\nrollout-end-TES\n\(Self.marker)X 1\n"
-        let (output, status) = scan(near + "\n\(Self.marker) 1\n", cuttingAt: [5, 14], into: &end)
+        let (output, status) = scan(near + "\(Self.marker) 1\n", cuttingAt: [5, 14], into: &end)
         #expect(output == near)
         #expect(status == 1)
     }
@@ -49,31 +49,33 @@ struct CommandEndMarkerTests {
     @Test("bytes after the marker line go to the next command, not lost")
     func leftover() {
         var end = CommandEndMarker(marker: Self.marker)
-        let (first, status) = scan("a\n\n\(Self.marker) 0\nlate\n", cuttingAt: [], into: &end)
+        let (first, status) = scan("a\n\(Self.marker) 0\nlate\n", cuttingAt: [], into: &end)
         #expect(first == "a\n")
         #expect(status == 0)
         end.next()
         #expect(end.status == nil)
-        let (second, next) = scan("b\n\n\(Self.marker) 2\n", cuttingAt: [], into: &end)
+        let (second, next) = scan("b\n\(Self.marker) 2\n", cuttingAt: [], into: &end)
         #expect(second == "late\nb\n")
         #expect(next == 2)
     }
 
-    @Test("a stream that ends without a marker gives back what was held")
-    func flushAtTheEnd() {
+    @Test("a complete line is handed on at once; only what may start the marker waits")
+    func onlyMarkerPrefixesWait() {
         var end = CommandEndMarker(marker: Self.marker)
-        let (output, status) = scan("bye\n", cuttingAt: [], into: &end)
-        #expect(output == "bye")
+        let (line, _) = scan("Migrating...\n", cuttingAt: [], into: &end)
+        #expect(line == "Migrating...\n")
+        let (partial, status) = scan("done rollout-end", cuttingAt: [], into: &end)
+        #expect(partial == "done ")
         #expect(status == nil)
-        #expect(end.flush() == Array("\n".utf8))
+        #expect(end.flush() == Array("rollout-end".utf8), "a stream that ends without a marker gives it back")
     }
 
-    @Test("the loop's command line carries no program text and reads it with builtins")
+    @Test("the loop's command line carries neither the marker nor program text, and reads with builtins")
     func loopCommandLine() {
-        let line = PersistentShell.commandLine(marker: Self.marker)
+        let line = PersistentShell.commandLine
         #expect(line.hasPrefix("exec /bin/sh -c '"))
-        #expect(line.contains("IFS= read -r n"))
-        #expect(line.contains("(eval \"$s\") </dev/null"))
-        #expect(line.components(separatedBy: Self.marker).count == 3, "once for stdout, once for stderr")
+        #expect(line.contains("IFS= read -r m;"), "the marker comes on stdin")
+        #expect(line.contains("(m=; eval \"$s\") </dev/null"))
+        #expect(!line.contains("rollout-end-"))
     }
 }

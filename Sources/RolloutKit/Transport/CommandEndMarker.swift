@@ -1,8 +1,11 @@
-/// Finds, in one output stream of a `PersistentShell`, the line `\n<marker> <status>\n` the
-/// shell writes after each command, and hands on every byte before it untouched.
+/// Finds, in one output stream of a `PersistentShell`, the text `<marker> <status>\n` the shell
+/// writes after each command, and hands on every byte before it untouched.
 ///
-/// Bytes that might be the start of the marker are held back until the next chunk settles it,
-/// so a marker split across reads is still found and a near miss is still delivered whole.
+/// The marker is random, so it is looked for anywhere, not only at the start of a line: output
+/// that does not end in a newline stays as it was, and a newline is never held back (a
+/// `--verbose` line shows as soon as it is complete). Only bytes that might be the start of the
+/// marker wait for the next chunk, so a marker split across reads is still found and a near
+/// miss is still delivered whole.
 /// Bytes after the marker line (a background process of an earlier command still writing)
 /// are kept for the next command rather than lost.
 struct CommandEndMarker {
@@ -13,7 +16,7 @@ struct CommandEndMarker {
     private(set) var status: Int32?
 
     init(marker: String) {
-        tag = Array(("\n" + marker + " ").utf8)
+        tag = Array((marker + " ").utf8)
     }
 
     /// Takes the next chunk of the stream; returns the bytes that belong to the command.

@@ -9,7 +9,7 @@ import Foundation
 ///
 /// For each command the shell reads a line with the program's line count and then the program
 /// (the exports, `cd` and script as `CommandBootstrap` renders them) with the `read` builtin,
-/// runs it in a subshell with stdin from /dev/null, and writes `\n<marker> <status>\n` on
+/// runs it in a subshell with stdin from /dev/null, and writes `<marker> <status>\n` on
 /// stdout and on stderr (`CommandEndMarker` finds and removes them). The command is done when
 /// both have arrived. The marker is random per shell, so no command prints it by chance.
 ///
@@ -27,24 +27,26 @@ final class PersistentShell {
     /// That line, until its newline arrives.
     private var header: [UInt8] = []
     private var headerRead = false
+    private let marker: String
+    private var markerSent = false
     /// False once the shell has exited; the owner then starts a new one.
     private(set) var isAlive = true
 
     init(session: SSHSession) throws(LibSSH2Error) {
         self.session = session
-        let marker = "rollout-end-" + UUID().uuidString
+        marker = "rollout-end-" + UUID().uuidString
         stdoutEnd = CommandEndMarker(marker: marker)
         stderrEnd = CommandEndMarker(marker: marker)
         channel = try SSHChannel(session: session)
-        try channel.exec(Self.commandLine(marker: marker))
+        try channel.exec(Self.commandLine)
     }
 
-    /// The loop, with builtins only; its first stderr line is the process group header.
-    static func commandLine(marker: String) -> String {
-        "exec /bin/sh -c '\(CommandBootstrap.processGroupHeader) "
-            + "while IFS= read -r n; do s=; while [ $n -gt 0 ] && IFS= read -r l; do s=\"$s$l\n\"; n=$((n-1)); done; "
-            + "(eval \"$s\") </dev/null; r=$?; printf \"\\n%s %s\\n\" \(marker) $r; printf \"\\n%s %s\\n\" \(marker) $r >&2; done'"
-    }
+    /// The loop, with builtins only; its first stderr line is the process group header. It
+    /// reads the marker as its first line of input, so the marker is not on its command line
+    /// (where `ps` would print it), and clears it in each command's subshell.
+    static let commandLine = "exec /bin/sh -c '\(CommandBootstrap.processGroupHeader) IFS= read -r m; "
+        + "while IFS= read -r n; do s=; while [ $n -gt 0 ] && IFS= read -r l; do s=\"$s$l\n\"; n=$((n-1)); done; "
+        + "(m=; eval \"$s\") </dev/null; r=$?; printf \"%s %s\\n\" \"$m\" $r; printf \"%s %s\\n\" \"$m\" $r >&2; done'"
 
     /// Runs one command and waits for its markers. `.notStarted` means the shell had already
     /// exited and nothing was sent: the caller may start a new shell and try again.
@@ -57,7 +59,8 @@ final class PersistentShell {
         }
         let start = ContinuousClock.now
         var collected = CommandOutput(limit: outputLimit, callback: output, processGroupHeader: false)
-        let input = Array("\(bootstrap.lineCount)\n".utf8) + bootstrap.program
+        let input = Array(((markerSent ? "" : marker + "\n") + "\(bootstrap.lineCount)\n").utf8) + bootstrap.program
+        markerSent = true
         let end: End
         do {
             end = try pump(input: input, collecting: &collected)
