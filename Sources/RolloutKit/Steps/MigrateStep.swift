@@ -1,7 +1,9 @@
 /// Runs a schema migration, then checks that `expect_tables` exist.
 /// `migrate: { run: venv/bin/flask db upgrade, cwd: /opt/app, expect_tables: [payments] }`.
 /// Undo: `undo:` when given (e.g. `alembic downgrade -1`), otherwise the database is restored
-/// from this run's earlier `backup_database`.
+/// from the dump of this run's newest earlier `backup_database` on the same host (of the same
+/// database, when the step names one). With neither, the undo fails and says why, so a run that
+/// has to roll back past the migration ends with exit 3 instead of leaving it in place unnoticed.
 public struct MigrateStep: Step {
     public static let kind = "migrate"
     public static let mainOption: String? = "run"

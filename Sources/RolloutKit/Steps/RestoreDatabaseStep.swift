@@ -8,7 +8,8 @@ public struct RestoreDatabaseStep: Step {
 
     public var engine: String
     public var connection: DatabaseConnection
-    /// Path of the dump on the host; nil takes the newest backup recorded for this playbook.
+    /// Path of the dump on the host; nil takes the newest `backup_database` dump of this
+    /// database in `<state_dir>/backups` (not a safety copy).
     public var backup: Template?
 
     public init?(options: OptionReader, context: StepDecodingContext) {

@@ -80,7 +80,7 @@ extension SQLStep: RunnableStep {
 
 extension String {
     /// The text on one line (newlines and tabs become spaces), shortened to `limit` characters.
-    func oneLine(limit: Int) -> String {
+    fileprivate func oneLine(limit: Int) -> String {
         let flat = split(whereSeparator: { $0.isNewline || $0 == "\t" }).joined(separator: " ")
             .trimmingCharacters(in: .whitespaces)
         return flat.count > limit ? String(flat.prefix(limit - 1)) + "…" : flat
