@@ -263,6 +263,19 @@ import Testing
         expect(warning, at: fixture["1️⃣"].advanced(by: 2), severity: .warning)
     }
 
+    @Test func expectTablesWithNoDatabaseToLookInIsAnError() throws {
+        let fixture = try playbook("""
+              1️⃣- migrate: { run: flask db upgrade, undo: flask db downgrade, expect_tables: [payments] }
+              - migrate: { run: flask db upgrade, undo: flask db downgrade, expect_tables: [payments], database: app }
+              - backup_database: { database: app }
+              - migrate: { run: flask db upgrade, expect_tables: [payments] }
+            """)
+        let diagnostics = fixture.load().diagnostics
+        #expect(diagnostics.errors.count == 1)
+        let error = try #require(diagnostics.first(containing: "'expect_tables' needs a database to look in"))
+        expect(error, at: fixture["1️⃣"].advanced(by: 2))
+    }
+
     @Test func fourDifferentMistakesAreAllReportedInOneRun() throws {
         let fixture = try playbook("""
               - 1️⃣nmae: Update the code

@@ -27,6 +27,8 @@ actor HostRun {
     private let http = HTTPClient()
 
     private var registered: [String: RegisteredResult] = [:]
+    /// Steps that ended ok or changed here, oldest first (what `StepContext.finishedSteps` shows).
+    private var finished: [FinishedStep] = []
     /// Events that ride along with the next command sent to the host.
     private var pending: [JournalEvent] = []
     /// Every event of this run on this host, for the local copy of the record.
@@ -277,8 +279,9 @@ actor HostRun {
     }
 
     /// Takes over the changes an earlier run recorded, for `rollout rollback`.
-    func adopt(_ recorded: [Change]) {
+    func adopt(_ recorded: [Change], finished: [FinishedStep]) {
         changes = recorded
+        self.finished = finished
         undoingEarlierRun = true
     }
 
@@ -305,12 +308,14 @@ actor HostRun {
     // MARK: - Steps
 
     private func context(for definition: StepDefinition, index: Int, scope: Scope, recorder: Recorder) -> StepContext {
-        StepContext(
+        var context = StepContext(
             host: host, transport: transport, scope: scope, stepIndex: index, stepName: definition.name, runID: runID,
             stateDirectory: stateDirectory, timeout: definition.timeout, masker: masker, output: output, http: http,
             recorded: { [self] command in
                 try await self.runRecorded(command, index: index, definition: definition, recorder: recorder)
             })
+        context.finishedSteps = finished.filter { $0.index < index }
+        return context
     }
 
     /// Sends `command` wrapped with the journal: pending events, the lease renewal, the step's
@@ -371,6 +376,9 @@ actor HostRun {
         queue(.stepResult(index: index, outcome: outcome, outputTail: outputTail, at: Date()))
         if let undo = run.undo, !checkMode, outcome != .ok, outcome != .skipped {
             changes.append(Change(definition: definition, info: info, undo: undo))
+        }
+        if outcome == .ok || outcome == .changed {
+            finished.append(FinishedStep(index: index, name: definition.name, step: definition.step, outcome: outcome, fields: run.fields))
         }
         if let name = definition.register, outcome != .skipped {
             registered[name] = RegisteredResult(fields: run.fields)

@@ -101,7 +101,11 @@ public struct RollbackRun: Sendable {
                 definition: definition, info: StepInfo(index: step.index, name: step.name, kind: step.kind, total: total),
                 undo: step.undo)
         }
-        await run.adopt(changes)
+        let finished = target.steps.compactMap { step -> FinishedStep? in
+            guard step.outcome == .ok || step.outcome == .changed, let definition = definition(for: step) else { return nil }
+            return FinishedStep(index: step.index, name: step.name, step: definition.step, outcome: step.outcome ?? .ok, fields: [:])
+        }
+        await run.adopt(changes, finished: finished)
         let (done, failed) = await run.undoChanges()
         var problem: String?
         if failed.isEmpty {

@@ -19,10 +19,17 @@ public protocol RunnableStep: Step {
     /// that a journal without it proves the step changed nothing (a step cut off by a dropped
     /// connection is then settled, not left unknown).
     var recordsUndoFirst: Bool { get }
+
+    /// True for a read-only step that shows the deployment works (`wait_for`, `check`): after
+    /// a rollback the runner runs it again on the restored state. Default: when it does not
+    /// mutate. A backup or an assertion about the deploy's own data says nothing about that.
+    var runsAgainAfterRollback: Bool { get }
 }
 
 extension RunnableStep {
     public var recordsUndoFirst: Bool { false }
+
+    public var runsAgainAfterRollback: Bool { !mutates }
 
     public func plan(in context: StepContext) async throws -> StepPlan {
         StepPlan([summary], changes: mutates ? .maybe : .none)

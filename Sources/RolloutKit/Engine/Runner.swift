@@ -176,7 +176,8 @@ public struct Runner: Sendable {
                 guard !targets.isEmpty else { continue }
                 let info = StepInfo(index: index, name: definition.name, kind: definition.kind, total: total)
                 let results = await fanOut(targets) { run in await run.execute(definition, index: index, info: info) }
-                if !definition.step.mutates, !(definition.step is ShellStep), !ranVerifications.contains(index) {
+                if (definition.step as? any RunnableStep)?.runsAgainAfterRollback == true, !(definition.step is ShellStep),
+                   !ranVerifications.contains(index) {
                     ranVerifications.append(index)
                 }
                 if exceedsTolerance(results, of: definition, batchSize: batch.count) {

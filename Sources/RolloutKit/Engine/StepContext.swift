@@ -25,6 +25,9 @@ public struct StepContext: Sendable {
     /// (`rollout rollback`), where the host may have changed since; an undo within the run only
     /// overwrites what the run itself just wrote.
     public var keepsSafetyCopies = false
+    /// The steps this run finished on this host before this one (ok or changed), oldest first;
+    /// under `rollout rollback`, those the run's record lists.
+    public var finishedSteps: [FinishedStep] = []
     let recorded: RecordedRunner
 
     public init(

@@ -137,6 +137,9 @@ final class PlaybookChecker {
             if let migrate = step.step as? MigrateStep, migrate.undo == nil, !backedUp {
                 sink.warning("this migration cannot be undone: add a 'backup_database' step before it, or an 'undo:' command", at: step.location)
             }
+            if let migrate = step.step as? MigrateStep, !migrate.expectTables.isEmpty, migrate.connection == nil, !backedUp {
+                sink.error("'expect_tables' needs a database to look in: add 'database:' to this step, or a 'backup_database' step before it", at: step.location)
+            }
         }
     }
 }

@@ -28,3 +28,50 @@ public struct BackupDatabaseStep: Step {
     public var mutates: Bool { false }
     public var summary: String { "backup_database \(connection.database.shortened)" }
 }
+
+extension BackupDatabaseStep: RunnableStep {
+    /// Where the dump goes on this host: `dir`, or `<state_dir>/backups`.
+    func directory(in context: StepContext) throws(StepError) -> String {
+        guard let dir else { return Self.defaultDirectory(stateDirectory: context.stateDirectory) }
+        let rendered = try context.render(dir)
+        guard !rendered.containsSecrets else { throw context.failure("'dir' must not contain a secret") }
+        return rendered.text
+    }
+
+    /// `<state_dir>/backups`, where backups go and where `restore_database` looks by default.
+    static func defaultDirectory(stateDirectory: String) -> String {
+        (stateDirectory.hasSuffix("/") ? stateDirectory : stateDirectory + "/") + "backups"
+    }
+
+    public func plan(in context: StepContext) async throws -> StepPlan {
+        let client = try PostgresClient(connection, in: context)
+        let directory = try directory(in: context)
+        var lines = [
+            "pg_dump -Fc \(client.description) to \(directory)/\(client.dumpName(runID: context.runID, step: context.stepIndex)), checked with pg_restore --list",
+        ]
+        if let keep { lines.append("then keep the newest \(keep) dumps of \(client.database) in \(directory)") }
+        return StepPlan(lines, changes: .none)
+    }
+
+    public func run(in context: StepContext) async throws -> StepRun {
+        let client = try PostgresClient(connection, in: context)
+        let directory = try directory(in: context)
+        let script = client.dumpScript(
+            directory: directory, name: client.dumpName(runID: context.runID, step: context.stepIndex), keep: keep)
+        let result = try await context.runRecorded(RemoteCommand(script, environment: client.environment))
+        var fields = StepRun.commandFields(result)
+        guard result.succeeded, let dump = PostgresClient.dump(from: result.stdoutText) else {
+            return StepRun(outcome: .failed, command: result, fields: fields,
+                           failure: "could not back up \(client.description): \(PostgresClient.errorMessage(of: result))")
+        }
+        fields["path"] = dump.path
+        fields["size"] = dump.size
+        fields["sha256"] = dump.sha256
+        fields["stdout"] = "\(dump.path): \(dump.size) bytes, sha256 \(dump.sha256)"
+        return StepRun(outcome: .ok, command: result, fields: fields)
+    }
+
+    /// A new dump after a rollback says nothing about the restored deployment, and `keep` would
+    /// push out an older one.
+    public var runsAgainAfterRollback: Bool { false }
+}

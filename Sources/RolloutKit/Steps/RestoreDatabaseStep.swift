@@ -8,7 +8,8 @@ public struct RestoreDatabaseStep: Step {
 
     public var engine: String
     public var connection: DatabaseConnection
-    /// Path of the dump on the host; nil takes the newest backup recorded for this playbook.
+    /// Path of the dump on the host; nil takes the newest `backup_database` dump of this
+    /// database in `<state_dir>/backups` (not a safety copy).
     public var backup: Template?
 
     public init?(options: OptionReader, context: StepDecodingContext) {
@@ -21,4 +22,62 @@ public struct RestoreDatabaseStep: Step {
 
     public var mutates: Bool { true }
     public var summary: String { "restore_database \(connection.database.shortened)" }
+}
+
+extension RestoreDatabaseStep: RunnableStep {
+    /// The dump to restore, when `backup` names one.
+    private func source(in context: StepContext) throws(StepError) -> String? {
+        guard let backup else { return nil }
+        let rendered = try context.render(backup)
+        guard !rendered.containsSecrets else { throw context.failure("'backup' must not contain a secret") }
+        guard !rendered.text.isEmpty else { throw context.failure("'backup' is empty") }
+        return rendered.text
+    }
+
+    public func plan(in context: StepContext) async throws -> StepPlan {
+        let client = try PostgresClient(connection, in: context)
+        let directory = BackupDatabaseStep.defaultDirectory(stateDirectory: context.stateDirectory)
+        let from = try source(in: context) ?? "the newest dump of \(client.database) in \(directory)"
+        return StepPlan([
+            "pg_dump -Fc \(client.description) to \(directory)/\(client.safetyDumpName(runID: context.runID, step: context.stepIndex)) (safety copy, the undo)",
+            "then restore \(client.database) from \(from): pg_restore --clean --if-exists --no-owner, in one transaction",
+        ], changes: .yes)
+    }
+
+    public func run(in context: StepContext) async throws -> StepRun {
+        let client = try PostgresClient(connection, in: context)
+        let directory = BackupDatabaseStep.defaultDirectory(stateDirectory: context.stateDirectory)
+        var script = try source(in: context).map { "rollout_source=\(ShellWord.path($0))\n" } ?? client.newestDumpScript(directory: directory)
+        script += """
+            [ -f "$rollout_source" ] || { echo "rollout: no dump at $rollout_source" >&2; exit 1; }
+            printf 'rollout-source %s\\n' "$rollout_source"
+
+            """
+        script += client.dumpScript(directory: directory, name: client.safetyDumpName(runID: context.runID, step: context.stepIndex))
+        script += "rollout_undo safety_backup \"$rollout_dump\" || exit 1\n"
+        script += client.restoreScript
+        let result = try await context.runRecorded(RemoteCommand(script, environment: client.environment))
+        var fields = StepRun.commandFields(result)
+        let restored = result.stdoutText.split(separator: "\n").first { $0.hasPrefix("rollout-source ") }
+            .map { String($0.dropFirst("rollout-source ".count)) }
+        let safety = PostgresClient.dump(from: result.stdoutText)
+        fields["path"] = restored ?? ""
+        fields["safety_backup"] = safety?.path ?? ""
+        let undo = safety.map { ["safety_backup": $0.path] }
+        guard result.succeeded else {
+            return StepRun(outcome: .failed, command: result, fields: fields,
+                           failure: "could not restore \(client.description)\(restored.map { " from \($0)" } ?? ""): \(PostgresClient.errorMessage(of: result))",
+                           undo: undo)
+        }
+        return StepRun(outcome: .changed, command: result, fields: fields, undo: undo)
+    }
+
+    public func undo(_ undo: [String: String], in context: StepContext) async throws -> StepRun {
+        guard let safety = undo["safety_backup"] else {
+            return StepRun(outcome: .failed, failure: "the run record has no safety backup to restore for this step")
+        }
+        return try await PostgresClient(connection, in: context).restore(from: safety, in: context)
+    }
+
+    public var recordsUndoFirst: Bool { true }
 }
