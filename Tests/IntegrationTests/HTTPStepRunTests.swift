@@ -79,13 +79,15 @@ import Testing
                 form: { merchant_oid: TEST, status: success }
                 expect: { status: 201, body_contains: "merchant_oid=TEST&status=success" }
               - { request: POST /echo, json: { amount: 100 }, expect: { status: 201, body_contains: '{"amount":100}', header: { Content-Type: application/json } } }
+              - { name: warming up, request: GET /flaky?key=passing-suite, expect: { body_contains: ready } }
             """)
         let output = try sandbox.rollout(["run", "deploy.yml", "-e", "sandbox", "--json", "report.jsonl"], environment: Self.environment)
         #expect(output.status == 0, "\(output.all)")
         #expect(output.stdout.contains("[h0] 1/2 Endpoints — ok"), "\(output.stdout)")
-        #expect(try text(sandbox, "counts") == "5 0\n")
+        #expect(try text(sandbox, "counts") == "6 0\n")
         let report = try String(contentsOf: sandbox.root.appendingPathComponent("report.jsonl"), encoding: .utf8)
         #expect(report.contains("GET /billing/: 302, ") && report.contains("form echoed: 201, "), "\(report)")
+        #expect(report.contains("warming up: 200, ") && report.contains("pass after 2 attempts"), "only the failing check is sent again: \(report)")
         expectNoSecretLeaked(sandbox, output)
     }
 

@@ -167,6 +167,21 @@ struct ScopeRenderer: StepRendering {
         #expect(report.failures == ["replay (1 of 10): expected status 200, got 500 'no'"])
     }
 
+    @Test func lintRefusesAStalePayTRCallbackAndAnUnknownStripeEvent() throws {
+        let fixture = try PlaybookFixture(["inventory.yml": PlaybookFixture.inventory, "deploy.yml": """
+            name: http
+            inventory: inventory.yml
+            steps:
+              - callback: { paytr: { key: k, salt: s }, url: "http://127.0.0.1:9/cb", 1️⃣scenario: stale }
+              - callback: { stripe: { secret: w }, url: "http://127.0.0.1:9/hook", 2️⃣event: payment_intent.succeded }
+            """])
+        let messages = fixture.load().diagnostics.all.map { "\($0.location.line):\($0.location.column) \($0.message)" }
+        #expect(messages.contains("\(fixture["1️⃣"].line):\(fixture["1️⃣"].column) PayTR callbacks carry no timestamp, so 'stale' applies only to stripe callbacks"),
+                "\(messages)")
+        #expect(messages.contains { $0.hasPrefix("\(fixture["2️⃣"].line):\(fixture["2️⃣"].column) unknown Stripe event type 'payment_intent.succeded' (did you mean 'payment_intent.succeeded'?)") },
+                "\(messages)")
+    }
+
     static func form(_ callback: SignedTestCallback) -> [String: String] {
         var fields: [String: String] = [:]
         for pair in String(decoding: callback.body, as: UTF8.self).split(separator: "&") {

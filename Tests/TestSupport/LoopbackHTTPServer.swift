@@ -9,7 +9,7 @@ import Foundation
 /// `GET /slow?ms=N` answers after N ms; `GET /headers` two `Set-Cookie` and an `X-Order` header;
 /// `POST /ok` 200 "OK" (what a PayTR endpoint answers); `POST /reject` 400; `GET /billing/` 302 to
 /// /auth/login?next=/billing/ (a page behind a login); `GET /json` 200 with a JSON body and
-/// `Content-Type: application/json`.
+/// `Content-Type: application/json`; `GET /flaky?key=K` 503 the first time for each K, then 200.
 public final class LoopbackHTTPServer: @unchecked Sendable {
     public let port: Int
     private let process: Process
@@ -60,6 +60,8 @@ def exit_when_parent_goes():
 
 threading.Thread(target=exit_when_parent_goes, daemon=True).start()
 
+flaky_seen = set()
+
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     def log_message(self, *args): pass
@@ -87,6 +89,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.reply(302, b"", [("Location", "/auth/login?next=/billing/")])
         elif url.path == "/json":
             self.reply(200, b'{"status": "ok", "revision": "r42"}', [("Content-Type", "application/json")])
+        elif url.path == "/flaky":
+            key = query.get("key", [""])[0]
+            first = key not in flaky_seen
+            flaky_seen.add(key)
+            self.reply(503 if first else 200, b"warming up" if first else b"ready")
         elif url.path.startswith("/status/"):
             self.reply(int(url.path.split("/")[2]), b"status body")
         elif url.path == "/slow":

@@ -108,19 +108,21 @@ extension CallbackStep: RunnableStep {
     public func run(in context: StepContext) async throws -> StepRun {
         let url = try context.render(self.url).text
         let signer = try CallbackSigner(self, using: context)
+        // The step's `timeout:` bounds each request; without one, 10 s as for `rollout sign --send`.
+        let timeout = context.timeout ?? .seconds(10)
         var expectedBody: [String] = []
         for template in expectBodyContains { expectedBody.append(try context.render(template).text) }
 
         var exchanges: [CallbackExchange]
         if scenario == "replay" {
             let callback = try signer.callback(number: 0)
-            exchanges = await Self.send([("first", callback)], to: url, concurrency: 1, http: context.http)
+            exchanges = await Self.send([("first", callback)], to: url, concurrency: 1, timeout: timeout, http: context.http)
             let copies = Array(repeating: ("replay", callback), count: sends - 1)
-            exchanges += await Self.send(copies, to: url, concurrency: concurrency, http: context.http)
+            exchanges += await Self.send(copies, to: url, concurrency: concurrency, timeout: timeout, http: context.http)
         } else {
             var callbacks: [(kind: String, callback: SignedTestCallback)] = []
             for number in 0..<sends { callbacks.append((scenario, try signer.callback(number: number))) }
-            exchanges = await Self.send(callbacks, to: url, concurrency: concurrency, http: context.http)
+            exchanges = await Self.send(callbacks, to: url, concurrency: concurrency, timeout: timeout, http: context.http)
         }
         for index in exchanges.indices { exchanges[index].judge(status: expectStatus, bodyContains: expectedBody) }
 
@@ -144,7 +146,7 @@ extension CallbackStep: RunnableStep {
 
     /// Sends `callbacks`, at most `concurrency` at once, and returns the exchanges in the same order.
     private static func send(
-        _ callbacks: [(kind: String, callback: SignedTestCallback)], to url: String, concurrency: Int, http: HTTPClient
+        _ callbacks: [(kind: String, callback: SignedTestCallback)], to url: String, concurrency: Int, timeout: Duration, http: HTTPClient
     ) async -> [CallbackExchange] {
         var exchanges = [CallbackExchange?](repeating: nil, count: callbacks.count)
         await withTaskGroup(of: (Int, CallbackExchange).self) { group in
@@ -155,7 +157,7 @@ extension CallbackStep: RunnableStep {
                 group.addTask {
                     let request = HTTPRequest(
                         method: "POST", url: url, headers: callback.headers.map { HTTPHeader($0.name, $0.value) },
-                        body: .bytes(Data(callback.body)), timeout: .seconds(30))
+                        body: .bytes(Data(callback.body)), timeout: timeout)
                     do {
                         return (index, CallbackExchange(kind: kind, response: try await http.send(request), error: nil))
                     } catch {

@@ -67,7 +67,8 @@ extension CheckStep: RunnableStep {
         var failures: [String] = []
         for check in suite.checks {
             let result = try await run(check, baseURL: baseURL, in: context)
-            let line = context.masker.mask("\(check.name): \(result.statusText), \(result.millisecondsText), \(result.passed ? "pass" : "FAIL")")
+            let attempts = result.attempts > 1 ? " after \(result.attempts) attempts" : ""
+            let line = context.masker.mask("\(check.name): \(result.statusText), \(result.millisecondsText), \(result.passed ? "pass" : "FAIL")\(attempts)")
             context.output?(OutputChunk(stream: .stdout, bytes: Array((line + "\n").utf8)))
             lines.append(line)
             if !result.passed { failures.append("\(check.name): \(result.problems.joined(separator: "; "))") }
@@ -96,6 +97,7 @@ extension CheckStep: RunnableStep {
             } catch let error as HTTPClientError {
                 result = HTTPCheckResult(error: context.masker.mask("\(error)"))
             }
+            result.attempts = attempt
             if result.passed || attempt > check.retries { return result }
             try await Task.sleep(for: suite.defaults.delay)
         }
@@ -106,6 +108,8 @@ extension CheckStep: RunnableStep {
 struct HTTPCheckResult: Sendable {
     var status: Int?
     var elapsed: Duration?
+    /// Requests sent for the check, retries included.
+    var attempts = 1
     /// Each expectation the response did not meet, as `expected …, got …`.
     var problems: [String]
 
