@@ -126,7 +126,7 @@ extension CallbackStep: RunnableStep {
         }
         for index in exchanges.indices { exchanges[index].judge(status: expectStatus, bodyContains: expectedBody) }
 
-        let report = CallbackReport(exchanges: exchanges, expectStatus: expectStatus, masker: context.masker)
+        let report = CallbackReport(exchanges: exchanges, masker: context.masker)
         let output = report.lines.joined(separator: "\n")
         context.output?(OutputChunk(stream: .stdout, bytes: Array((output + "\n").utf8)))
         let shown = exchanges.first { !$0.passed } ?? exchanges.last
@@ -318,7 +318,7 @@ struct CallbackReport {
     var lines: [String] = []
     var failures: [String] = []
 
-    init(exchanges: [CallbackExchange], expectStatus: [Int], masker: SecretMasker) {
+    init(exchanges: [CallbackExchange], masker: SecretMasker) {
         var kinds: [String] = []
         for exchange in exchanges where !kinds.contains(exchange.kind) { kinds.append(exchange.kind) }
         for kind in kinds {
