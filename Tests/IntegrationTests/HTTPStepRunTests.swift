@@ -102,15 +102,18 @@ import Testing
                     - { request: GET /hello }
                     - { name: login redirect, request: GET /billing/, expect: { status: 302, header: { Location: "~ /admin" } } }
                     - { name: token page, request: GET /hello, expect: { status: 201, body_contains: "{{ secrets.token }}" } }
+                    - { name: nothing listening, request: GET http://127.0.0.1:\(try closedLoopbackPort())/health, retries: 0 }
             """)
         let output = try run(sandbox)
         // Nothing the run could undo makes the server answer differently, so the check fails
         // again when it is verified after the rollback: a human is needed.
         #expect(output.status == 3, "\(output.all)")
-        #expect(output.stdout.contains("2 of 3 checks of 'inline checks' failed"), "\(output.stdout)")
+        #expect(output.stdout.contains("3 of 4 checks of 'inline checks' failed"), "\(output.stdout)")
         #expect(output.stdout.contains("login redirect: header Location: expected ~ /admin, got '/auth/login?next=/billing/'"), "\(output.stdout)")
         #expect(output.stdout.contains("token page: status: expected 201, got 200; body: expected to contain '***', got 'hello'"), "\(output.stdout)")
         #expect(output.stdout.contains("GET /hello: 200, ") && output.stdout.contains("login redirect: 302, "), "\(output.stdout)")
+        #expect(output.stdout.contains("nothing listening: no response, -, FAIL"), "\(output.stdout)")
+        #expect(output.stdout.contains("| nothing listening: cannot connect to http://127.0.0.1:"), "\(output.stdout)")
         expectNoSecretLeaked(sandbox, output)
     }
 
