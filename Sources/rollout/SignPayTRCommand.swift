@@ -154,14 +154,10 @@ struct SignPayTRCommand: AsyncParsableCommand {
                                  paymentType: paymentType, testMode: testMode == 1)
         }
         callback.callbackID = callbackId
-        // A key no store has: what a forger without the secret would produce.
-        let signingKey = wrongSecret ? "wrong-" + key : key
-        var form = callback.form(credentials: PayTRCredentials(merchantID: merchantId ?? "", merchantKey: signingKey, merchantSalt: salt))
-        if tamper { form = form.replacing("total_amount", with: String(callback.totalAmount + 1)) }
-        return SignedCallback(
-            url: output.send ?? output.url ?? "http://127.0.0.1:8080/billing/callback",
-            headers: [HTTPHeader("Content-Type", PayTRCallbackForm.contentType)],
-            body: Array(form.urlencodedBody.utf8)
-        )
+        let signed = PayTRTestCallback(
+            callback: callback, credentials: PayTRCredentials(merchantID: merchantId ?? "", merchantKey: key, merchantSalt: salt),
+            tampered: tamper, wrongSecret: wrongSecret
+        ).signed()
+        return SignedCallback(url: output.send ?? output.url ?? "http://127.0.0.1:8080/billing/callback", signed: signed)
     }
 }

@@ -117,34 +117,17 @@ struct SignStripeCommand: AsyncParsableCommand {
         }
         let now = Int64(Date().timeIntervalSince1970)
         let signedAt = timestamp ?? (now - (stale ?? 0))
-        var stripeEvent: StripeEvent
+        let stripeEvent: StripeEvent
         do {
             // The event is created just before it is signed, as Stripe does.
             stripeEvent = try StripeEvent(type: type, apiVersion: apiVersion, created: signedAt - 1, seed: seed, overrides: overrides)
         } catch {
             throw .invalidInput(error.description)
         }
-        let layout: JSONValue.Layout = pretty ? .pretty : .compact
-        // A secret the endpoint does not have: what a forger would produce.
-        let signingSecrets = wrongSecret ? secrets.map { $0 + "_wrong" } : secrets
-        let header = StripeSignatureHeader(signing: stripeEvent.body(layout), secrets: signingSecrets, timestamp: signedAt)
-        if tamper { tamperAmount(of: &stripeEvent) }
-        return SignedCallback(
-            url: output.send ?? output.url ?? "http://127.0.0.1:8000/webhooks/stripe",
-            headers: [HTTPHeader("Content-Type", "application/json"), HTTPHeader(StripeSignatureHeader.name, header.description)],
-            body: stripeEvent.body(layout)
-        )
-    }
-
-    /// Raises the object's first amount field by one minor unit (or flips `livemode` when it has none).
-    private func tamperAmount(of event: inout StripeEvent) {
-        for field in ["amount", "amount_total", "amount_paid", "amount_due", "amount_refunded", "balance"] {
-            if let value = event.envelope.value(at: "data.object.\(field)")?.intValue,
-               (try? event.set(.int(value + 1), at: "data.object.\(field)")) != nil {
-                return
-            }
-        }
-        let live = event.envelope["livemode"] == .bool(true)
-        try? event.set(.bool(!live), at: "livemode")
+        let signed = StripeTestCallback(
+            event: stripeEvent, secrets: secrets, timestamp: signedAt, layout: pretty ? .pretty : .compact,
+            tampered: tamper, wrongSecret: wrongSecret
+        ).signed()
+        return SignedCallback(url: output.send ?? output.url ?? "http://127.0.0.1:8000/webhooks/stripe", signed: signed)
     }
 }

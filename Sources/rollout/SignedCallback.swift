@@ -10,6 +10,12 @@ struct SignedCallback {
     /// Exactly the bytes that were signed (or, with `--tamper`, changed after signing).
     let body: [UInt8]
 
+    init(url: String, signed: SignedTestCallback) {
+        self.url = url
+        headers = signed.headers.map { HTTPHeader($0.name, $0.value) }
+        body = signed.body
+    }
+
     /// The request as text in the chosen format, ending with a newline for json and curl.
     func rendered(_ format: SignOutputFormat) -> [UInt8] {
         switch format {

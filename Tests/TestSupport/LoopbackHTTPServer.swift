@@ -7,7 +7,9 @@ import Foundation
 /// Routes: `GET /hello` 200 "hello"; `GET /redirect` 302 to /hello; `POST|PUT /echo` 201 with the
 /// request body and its Content-Type echoed (and `X-Body-Length`); `GET /status/N` status N;
 /// `GET /slow?ms=N` answers after N ms; `GET /headers` two `Set-Cookie` and an `X-Order` header;
-/// `POST /ok` 200 "OK" (what a PayTR endpoint answers); `POST /reject` 400.
+/// `POST /ok` 200 "OK" (what a PayTR endpoint answers); `POST /reject` 400; `GET /billing/` 302 to
+/// /auth/login?next=/billing/ (a page behind a login); `GET /json` 200 with a JSON body and
+/// `Content-Type: application/json`; `GET /flaky?key=K` 503 the first time for each K, then 200.
 public final class LoopbackHTTPServer: @unchecked Sendable {
     public let port: Int
     private let process: Process
@@ -58,8 +60,13 @@ def exit_when_parent_goes():
 
 threading.Thread(target=exit_when_parent_goes, daemon=True).start()
 
+flaky_seen = set()
+
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # One write per response: headers and body written apart meet Nagle and the client's 40 ms
+    # delayed ACK on a reused connection.
+    wbufsize = 65536
     def log_message(self, *args): pass
 
     def reply(self, status, body=b"", headers=()):
@@ -81,6 +88,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.reply(200, b"hello", [("Content-Type", "text/plain")])
         elif url.path == "/redirect":
             self.reply(302, b"", [("Location", "/hello")])
+        elif url.path == "/billing/":
+            self.reply(302, b"", [("Location", "/auth/login?next=/billing/")])
+        elif url.path == "/json":
+            self.reply(200, b'{"status": "ok", "revision": "r42"}', [("Content-Type", "application/json")])
+        elif url.path == "/flaky":
+            key = query.get("key", [""])[0]
+            first = key not in flaky_seen
+            flaky_seen.add(key)
+            self.reply(503 if first else 200, b"warming up" if first else b"ready")
         elif url.path.startswith("/status/"):
             self.reply(int(url.path.split("/")[2]), b"status body")
         elif url.path == "/slow":

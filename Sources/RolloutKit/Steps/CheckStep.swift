@@ -34,3 +34,60 @@ public struct CheckStep: Step {
     public var mutates: Bool { false }
     public var summary: String { "check \(suitePath ?? "\(suite.checks.count) requests")" }
 }
+
+extension CheckStep: RunnableStep {
+    /// The requests the suite would send, with what each expects; sends nothing.
+    public func plan(in context: StepContext) async throws -> StepPlan {
+        let baseURL = try suite.baseURL.map { template throws(StepError) in try context.render(template) }
+        var lines = ["\(suite.name): \(suite.checks.count) \(suite.checks.count == 1 ? "check" : "checks")"]
+        for check in suite.checks {
+            let url = try check.url(baseURL: baseURL, using: context)
+            lines.append("\(check.method) \(url.masked) — expect \(check.expect.summary)")
+        }
+        return StepPlan(lines, changes: .none)
+    }
+
+    /// Sends every check in order from the machine running rollout; a failing check is sent
+    /// again up to its `retries`, after `delay`. Passes only when every check passes.
+    public func run(in context: StepContext) async throws -> StepRun {
+        let baseURL = try suite.baseURL.map { template throws(StepError) in try context.render(template) }
+        var lines: [String] = []
+        var failures: [String] = []
+        for check in suite.checks {
+            let result = try await run(check, baseURL: baseURL, in: context)
+            let attempts = result.attempts > 1 ? " after \(result.attempts) attempts" : ""
+            let line = context.masker.mask("\(check.name): \(result.statusText), \(result.millisecondsText), \(result.passed ? "pass" : "FAIL")\(attempts)")
+            context.output?(OutputChunk(stream: .stdout, bytes: Array((line + "\n").utf8)))
+            lines.append(line)
+            if !result.passed { failures.append("\(check.name): \(result.problems.joined(separator: "; "))") }
+        }
+        let output = lines.joined(separator: "\n")
+        let fields = [
+            "stdout": output, "passed": String(suite.checks.count - failures.count), "failed": String(failures.count),
+        ]
+        let command = CommandResult(exitStatus: failures.isEmpty ? 0 : 1, stdout: Array((output + "\n").utf8))
+        guard failures.isEmpty else {
+            let failure = "\(failures.count) of \(suite.checks.count) checks of '\(suite.name)' failed — " + failures.joined(separator: " | ")
+            return StepRun(outcome: .failed, command: command, fields: fields, failure: context.masker.mask(failure))
+        }
+        return StepRun(outcome: .ok, command: command, fields: fields)
+    }
+
+    private func run(_ check: HTTPCheck, baseURL: RenderedText?, in context: StepContext) async throws -> HTTPCheckResult {
+        let request = try check.request(baseURL: baseURL, using: context)
+        var attempt = 0
+        while true {
+            attempt += 1
+            var result: HTTPCheckResult
+            do {
+                let response = try await context.http.send(request)
+                result = HTTPCheckResult(response: response, problems: try check.expect.problems(with: response, using: context))
+            } catch let error as HTTPClientError {
+                result = HTTPCheckResult(error: context.masker.mask("\(error)"))
+            }
+            result.attempts = attempt
+            if result.passed || attempt > check.retries { return result }
+            try await Task.sleep(for: suite.defaults.delay)
+        }
+    }
+}

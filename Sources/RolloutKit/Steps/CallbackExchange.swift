@@ -1,0 +1,25 @@
+/// One callback sent and what came back.
+struct CallbackExchange: Sendable {
+    /// `valid`, `first`, `replay`, …: how the report groups it.
+    var kind: String
+    var response: HTTPResponse?
+    /// Why no response came, when none did.
+    var error: String?
+    /// What did not match `expect`; empty when it passed.
+    var problem: String?
+
+    var passed: Bool { problem == nil }
+
+    mutating func judge(status: [Int], bodyContains: [String]) {
+        guard let response else {
+            problem = error ?? "no response"
+            return
+        }
+        let expected = status.map(String.init).joined(separator: " or ")
+        if !status.contains(response.status) {
+            problem = "expected status \(expected), got \(response.status) '\(HTTPCheck.Expectation.excerpt(response.bodyText))'"
+        } else if let missing = bodyContains.first(where: { !response.bodyText.contains($0) }) {
+            problem = "expected the body to contain '\(missing)', got '\(HTTPCheck.Expectation.excerpt(response.bodyText))'"
+        }
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+import RolloutKit
+
+/// A callback endpoint on 127.0.0.1 that judges signatures with the providers' official
+/// libraries (stripe 16.1.0 `Webhook.construct_event`, paytr-python 0.3.0 `parse_callback`, from
+/// `.venv/`), never with Rollout's code: `POST /stripe` and `POST /paytr` answer 200 "OK" for a
+/// valid signature and 400 otherwise, and `seen()` tells what it accepted.
+///
+/// The secrets reach the server in its environment, never its arguments. Stopped when released;
+/// it also exits when the test process goes away (it watches its stdin).
+public final class CallbackVerifierServer: @unchecked Sendable {
+    /// What the server has judged so far.
+    public struct Seen: Decodable, Sendable {
+        public var accepted: Int
+        public var rejected: Int
+        /// Accepted event id (Stripe) or merchant_oid (PayTR) → how many times it arrived.
+        public var ids: [String: Int]
+    }
+
+    public let port: Int
+    private let process: Process
+    private let stdin: Pipe
+
+    /// `http://127.0.0.1:<port>`.
+    public var baseURL: String { "http://127.0.0.1:\(port)" }
+
+    /// Starts the server with the Stripe endpoint secret and the PayTR key and salt it verifies with.
+    public init(stripeSecret: String, paytrKey: String, paytrSalt: String) throws {
+        let python = packageRoot.appendingPathComponent(".venv/bin/python")
+        guard FileManager.default.isExecutableFile(atPath: python.path) else {
+            throw LoopbackHTTPServerError(output: "\(python.path) is missing: run scripts/python-env.sh")
+        }
+        let process = Process()
+        process.executableURL = python
+        process.arguments = ["-u", packageRoot.appendingPathComponent("Tests/Verifiers/callback_server.py").path]
+        var environment = ProcessInfo.processInfo.environment
+        environment["STRIPE_WEBHOOK_SECRET"] = stripeSecret
+        environment["PAYTR_MERCHANT_KEY"] = paytrKey
+        environment["PAYTR_MERCHANT_SALT"] = paytrSalt
+        process.environment = environment
+        let stdout = Pipe(), stdin = Pipe()
+        process.standardOutput = stdout
+        process.standardInput = stdin
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        self.process = process
+        self.stdin = stdin
+        var line = Data()
+        while let byte = try stdout.fileHandleForReading.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) {
+            line.append(byte)
+        }
+        guard let port = Int(String(decoding: line, as: UTF8.self)) else {
+            kill(process.processIdentifier, SIGKILL)
+            throw LoopbackHTTPServerError(output: String(decoding: line, as: UTF8.self))
+        }
+        self.port = port
+    }
+
+    deinit {
+        try? stdin.fileHandleForWriting.close()
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    /// What the server accepted and rejected so far.
+    public func seen() async throws -> Seen {
+        let response = try await HTTPClient().send(HTTPRequest(url: baseURL + "/seen"))
+        return try JSONDecoder().decode(Seen.self, from: response.body)
+    }
+}

@@ -1,0 +1,111 @@
+#!/usr/bin/env python3
+"""An HTTP endpoint on 127.0.0.1 that judges signed callbacks with the providers' own libraries.
+
+POST /stripe: stripe's `Webhook.construct_event` (default 300 s tolerance) with the secret in
+STRIPE_WEBHOOK_SECRET. POST /paytr: paytr-python's `PayTRClient.parse_callback` with the key and
+salt in PAYTR_MERCHANT_KEY / PAYTR_MERCHANT_SALT. Each answers 200 "OK" for a valid signature and
+400 with the library's reason otherwise. GET /seen returns JSON: how many were accepted and
+rejected, and how often each accepted event id / merchant_oid arrived.
+
+Prints its port once listening; exits when its stdin closes (the test process went away).
+Run it with the interpreter of .venv/ (scripts/python-env.sh creates it).
+"""
+import http.server
+import json
+import os
+import signal
+import socketserver
+import sys
+import threading
+from urllib.parse import parse_qsl
+
+import stripe
+from paytr import PayTRClient
+from paytr.exceptions import PayTRSignatureError
+
+signal.pthread_sigmask(signal.SIG_SETMASK, set())
+lock = threading.Lock()
+seen = {"accepted": 0, "rejected": 0, "ids": {}}
+
+
+def exit_when_parent_goes():
+    sys.stdin.buffer.read()
+    os._exit(0)
+
+
+def verify_stripe(body, header):
+    try:
+        event = stripe.Webhook.construct_event(body, header, os.environ["STRIPE_WEBHOOK_SECRET"])
+    except (stripe.SignatureVerificationError, ValueError) as error:
+        return None, str(error).splitlines()[0]
+    return event["id"], None
+
+
+def verify_paytr(body):
+    form = dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+    client = PayTRClient(
+        merchant_id=form.get("merchant_id", "100001"),
+        merchant_key=os.environ["PAYTR_MERCHANT_KEY"],
+        merchant_salt=os.environ["PAYTR_MERCHANT_SALT"],
+    )
+    try:
+        callback = client.parse_callback(form)
+    except (PayTRSignatureError, KeyError, ValueError) as error:
+        return None, str(error) or type(error).__name__
+    return callback.merchant_oid, None
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    # One write per response: headers and body written apart meet Nagle and the client's 40 ms
+    # delayed ACK on a reused connection.
+    wbufsize = 65536
+
+    def log_message(self, *args):
+        pass
+
+    def reply(self, status, body):
+        data = body.encode("utf-8")
+        self.send_response(status)
+        self.send_header("Content-Type", "text/plain" if status != 200 or self.command == "POST" else "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self):
+        if self.path == "/seen":
+            with lock:
+                self.reply(200, json.dumps(seen))
+        else:
+            self.reply(404, "not found")
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if self.path == "/stripe":
+            event_id, reason = verify_stripe(body, self.headers.get("Stripe-Signature", ""))
+        elif self.path == "/paytr":
+            event_id, reason = verify_paytr(body)
+        else:
+            self.reply(404, "not found")
+            return
+        with lock:
+            if event_id is None:
+                seen["rejected"] += 1
+            else:
+                seen["accepted"] += 1
+                seen["ids"][event_id] = seen["ids"].get(event_id, 0) + 1
+        if event_id is None:
+            self.reply(400, "rejected: " + reason)
+        else:
+            self.reply(200, "OK")
+
+
+class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+    request_queue_size = 64
+
+
+threading.Thread(target=exit_when_parent_goes, daemon=True).start()
+server = Server(("127.0.0.1", 0), Handler)
+print(server.server_address[1], flush=True)
+server.serve_forever()
