@@ -19,10 +19,16 @@ public protocol RunnableStep: Step {
     /// that a journal without it proves the step changed nothing (a step cut off by a dropped
     /// connection is then settled, not left unknown).
     var recordsUndoFirst: Bool { get }
+
+    /// True when the step's undo must run after every other undo on its host: a restart must
+    /// start the process on the files and code the other undos put back.
+    var undoesLast: Bool { get }
 }
 
 extension RunnableStep {
     public var recordsUndoFirst: Bool { false }
+
+    public var undoesLast: Bool { false }
 
     public func plan(in context: StepContext) async throws -> StepPlan {
         StepPlan([summary], changes: mutates ? .maybe : .none)
