@@ -53,6 +53,8 @@ extension GitStep: RunnableStep {
     public func plan(in context: StepContext) async throws -> StepPlan {
         let options = try rendered(in: context)
         let source = options.repo.map(ShellWord.quote) ?? ShellWord.quote(options.remote)
+        // A pattern matches the end of a ref name; the peeled line of an annotated tag ends in ^{}.
+        let name = Self.remoteName(of: options.ref, remote: options.remote)
         let script = """
             rollout_git_dir=\(ShellWord.path(options.dir))
             if [ -e "$rollout_git_dir" ]; then
@@ -67,7 +69,7 @@ extension GitStep: RunnableStep {
               rollout_git_source=\(source)
             fi
             echo "local=$rollout_git_local"
-            if rollout_git_out=$(git ls-remote "$rollout_git_source" \(ShellWord.quote(Self.remoteName(of: options.ref, remote: options.remote))) 2>&1); then
+            if rollout_git_out=$(git ls-remote "$rollout_git_source" \(ShellWord.quote(name)) \(ShellWord.quote(name + "^{}")) 2>&1); then
               printf '%s\\n' "$rollout_git_out" | sed 's/^/advertised=/'
             else
               echo "unreachable=$(printf '%s' "$rollout_git_out" | tail -n 1)"
@@ -137,6 +139,7 @@ extension GitStep: RunnableStep {
             \(whenMissing)
             fi
             echo "previous_commit=$rollout_git_previous"
+            echo "previous_branch=$rollout_git_branch"
             rollout_git_commit=$(git rev-parse --verify -q \(ShellWord.quote("refs/remotes/\(options.remote)/\(options.ref)^{commit}")) || git rev-parse --verify -q \(ShellWord.quote(options.ref + "^{commit}"))) || { echo '\(Self.errorMarker)ref'; exit 1; }
             echo "commit=$rollout_git_commit"
             [ "$rollout_git_commit" = "$rollout_git_previous" ] && exit 0
@@ -148,7 +151,9 @@ extension GitStep: RunnableStep {
             lines.last { $0.hasPrefix(name + "=") }.map { String($0.dropFirst(name.count + 1)) }
         }
         let previous = value("previous_commit")
-        let undo: [String: String]? = previous == nil ? nil : ["dir": options.dir, "previous_commit": previous ?? "none"]
+        let undo: [String: String]? = previous.map {
+            ["dir": options.dir, "previous_commit": $0, "previous_branch": value("previous_branch") ?? ""]
+        }
         var fields = StepRun.commandFields(result)
         guard result.succeeded, let commit = value("commit"), let previous else {
             let failure = failure(of: result, lines: lines, options: options)

@@ -47,9 +47,10 @@ struct ServiceControl: Sendable, Hashable {
             return manager("journalctl -u \(ShellWord.quote(name)) -n \(lines) --no-pager")
         case .supervisor(let name, _):
             // `supervisorctl tail -N` counts bytes, not lines; a stream without its own log file
-            // (redirect_stderr) answers "ERROR (no log file)", which is not the service's output.
+            // (redirect_stderr) answers "ERROR (no log file)", which is not the service's output;
+            // each stream's tail ends with an empty line.
             let tail = { (stream: String) in self.supervisorctl("tail -65536 \(ShellWord.quote(name)) \(stream)") }
-            return "{ \(tail("stdout")); \(tail("stderr")); } 2>&1 | grep -v ': ERROR (no log file)$' | tail -n \(lines)"
+            return "{ \(tail("stdout")); \(tail("stderr")); } 2>&1 | grep -v -e ': ERROR (no log file)$' -e '^$' | tail -n \(lines)"
         case .pm2(let name):
             return manager("pm2 logs \(ShellWord.quote(name)) --lines \(lines) --nostream --raw") + " 2>&1 | tail -n \(lines)"
         case .dockerCompose(let service, _):
