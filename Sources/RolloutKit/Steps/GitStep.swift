@@ -34,12 +34,14 @@ extension GitStep: RunnableStep {
     /// What the step's scripts print before they stop, so that the step can say what happened.
     private static let errorMarker = "rollout-git-error: "
 
-    /// The rendered options; paths and refs are no place for secrets.
+    /// The rendered options; paths and refs are no place for secrets, a repository URL may
+    /// hold a token.
     private struct Rendered {
         var dir: String
         var ref: String
         var repo: String?
         var remote: String
+        var repoHasSecret: Bool
     }
 
     private func rendered(in context: StepContext) throws(StepError) -> Rendered {
@@ -47,7 +49,7 @@ extension GitStep: RunnableStep {
         let ref = try context.render(ref)
         let repo = try repo.map { template throws(StepError) in try context.render(template) }
         guard !dir.containsSecrets, !ref.containsSecrets else { throw context.failure("'dir' and 'ref' must not contain a secret") }
-        return Rendered(dir: dir.text, ref: ref.text, repo: repo?.text, remote: remote)
+        return Rendered(dir: dir.text, ref: ref.text, repo: repo?.text, remote: remote, repoHasSecret: repo?.containsSecrets == true)
     }
 
     public func plan(in context: StepContext) async throws -> StepPlan {
@@ -75,7 +77,7 @@ extension GitStep: RunnableStep {
               echo "unreachable=$(printf '%s' "$rollout_git_out" | tail -n 1)"
             fi
             """
-        let result = try await context.run(RemoteCommand(script))
+        let result = try await context.run(RemoteCommand(script, sensitive: options.repoHasSecret))
         guard result.succeeded else { throw context.failure("cannot read \(options.dir): \(CommandFailure.describe(result))") }
         var values: [String: [String]] = [:]
         for line in result.stdoutText.split(separator: "\n") {
@@ -100,7 +102,7 @@ extension GitStep: RunnableStep {
             return StepPlan(["\(options.dir) has uncommitted changes (\(Self.files(changed))): the run would refuse"], changes: .none)
         }
         guard let target else {
-            let reason = values["unreachable"]?.first.map { " (\($0))" } ?? ""
+            let reason = values["unreachable"]?.first.map { " (\(context.masker.mask($0)))" } ?? ""
             return StepPlan([
                 "\(options.dir) at \(Self.short(current)); would fetch \(options.remote) and check out \(options.ref)",
                 "cannot tell which commit \(options.ref) is without fetching\(reason)",
@@ -145,7 +147,7 @@ extension GitStep: RunnableStep {
             [ "$rollout_git_commit" = "$rollout_git_previous" ] && exit 0
             git -c advice.detachedHead=false checkout --quiet --detach "$rollout_git_commit" || { echo '\(Self.errorMarker)checkout'; exit 1; }
             """
-        let result = try await context.runRecorded(RemoteCommand(script))
+        let result = try await context.runRecorded(RemoteCommand(script, sensitive: options.repoHasSecret))
         let lines = result.stdoutText.split(separator: "\n").map(String.init)
         func value(_ name: String) -> String? {
             lines.last { $0.hasPrefix(name + "=") }.map { String($0.dropFirst(name.count + 1)) }

@@ -122,25 +122,27 @@ extension RestartServiceStep: RunnableStep {
     }
 
     public func run(in context: StepContext) async throws -> StepRun {
-        try await restart(in: context, checkingRevision: true)
+        try await restart(in: context, undoing: false)
     }
 
     /// Restarts again, so that the process reads the files the other undos put back (the
     /// engine runs this undo after them). The deployed revision is not expected any more.
     public func undo(_ undo: [String: String], in context: StepContext) async throws -> StepRun {
-        try await restart(in: context, checkingRevision: false)
+        try await restart(in: context, undoing: true)
     }
 
     public var recordsUndoFirst: Bool { true }
 
     public var undoesLast: Bool { true }
 
-    private func restart(in context: StepContext, checkingRevision: Bool) async throws -> StepRun {
+    /// Restarts and waits; a run records its undo (restart again) before restarting.
+    private func restart(in context: StepContext, undoing: Bool) async throws -> StepRun {
         let (control, sensitive) = try control(in: context)
-        let undo = ["restarted": "1"]
-        let script = "rollout_undo restarted 1 || exit 1\n" + control.restartScript
-        let result = try await context.runRecorded(RemoteCommand(script, sensitive: sensitive))
-        var fields = StepRun.commandFields(result)
+        let undo = undoing ? nil : ["restarted": "1"]
+        let result = undoing
+            ? try await context.run(RemoteCommand(control.restartScript, sensitive: sensitive))
+            : try await context.runRecorded(RemoteCommand("rollout_undo restarted 1 || exit 1\n" + control.restartScript, sensitive: sensitive))
+        let fields = StepRun.commandFields(result)
         guard result.succeeded else {
             let failure = "\(context.masker.mask(control.restartScript)) \(CommandFailure.describe(result))"
             return await failed(failure, control: control, restart: result, fields: fields, undo: undo, in: context)
@@ -151,13 +153,12 @@ extension RestartServiceStep: RunnableStep {
             return await failed(failure, control: control, restart: result, fields: fields, undo: undo, in: context)
         }
         if let healthURL {
-            let revision = checkingRevision ? try expectRevision.map { template throws(StepError) in try context.render(template) } : nil
+            let revision = !undoing ? try expectRevision.map { template throws(StepError) in try context.render(template) } : nil
             let url = try context.render(healthURL)
-            if let failure = await waitUntilHealthy(url, revision: revision, until: deadline, in: context) {
+            if let failure = try await waitUntilHealthy(url, revision: revision, until: deadline, in: context) {
                 return await failed(failure, control: control, restart: result, fields: fields, undo: undo, in: context)
             }
         }
-        fields["healthy_after_ms"] = String(Int((healthyWithin - clock.now.duration(to: deadline)) / .milliseconds(1)))
         return StepRun(outcome: .changed, command: result, fields: fields, undo: undo)
     }
 
@@ -192,7 +193,7 @@ extension RestartServiceStep: RunnableStep {
     /// otherwise why it did not in time.
     private func waitUntilHealthy(
         _ url: RenderedText, revision: RenderedText?, until deadline: ContinuousClock.Instant, in context: StepContext
-    ) async -> String? {
+    ) async throws -> String? {
         let clock = ContinuousClock()
         let statuses = healthStatus.map(String.init).joined(separator: " or ")
         var last = ""
@@ -214,17 +215,16 @@ extension RestartServiceStep: RunnableStep {
                 let what = revision.map { "\(statuses) with '\($0.masked)'" } ?? statuses
                 return "\(url.masked) did not answer \(what) within \(DurationText.format(healthyWithin)) of the restart (last: \(last))"
             }
-            try? await Task.sleep(for: Self.pollInterval)
+            try await Task.sleep(for: Self.pollInterval)
         }
     }
 
     /// A failed run whose output is the end of the service's log, so that the reason the
     /// service did not come up is shown with the failure.
     private func failed(
-        _ failure: String, control: ServiceControl, restart: CommandResult, fields: [String: String], undo: [String: String],
+        _ failure: String, control: ServiceControl, restart: CommandResult, fields: [String: String], undo: [String: String]?,
         in context: StepContext
     ) async -> StepRun {
-        var fields = fields
         var shown = restart
         if logLines > 0, let logScript = control.logScript(lines: logLines) {
             let log: String
@@ -234,7 +234,6 @@ extension RestartServiceStep: RunnableStep {
             } catch {
                 log = "(could not read the log: \(error))"
             }
-            fields["log"] = log
             shown = CommandResult(exitStatus: restart.exitStatus, exitSignal: restart.exitSignal,
                                   stdout: Array((log.isEmpty ? "(the log is empty)" : log).utf8), duration: restart.duration)
         }
