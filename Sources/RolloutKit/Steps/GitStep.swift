@@ -33,6 +33,8 @@ public struct GitStep: Step {
 extension GitStep: RunnableStep {
     /// What the step's scripts print before they stop, so that the step can say what happened.
     private static let errorMarker = "rollout-git-error: "
+    /// Git must fail rather than wait for a password nobody can type.
+    private static let environment = ["GIT_TERMINAL_PROMPT": "0"]
 
     /// The rendered options; paths and refs are no place for secrets, a repository URL may
     /// hold a token.
@@ -77,7 +79,7 @@ extension GitStep: RunnableStep {
               echo "unreachable=$(printf '%s' "$rollout_git_out" | tail -n 1)"
             fi
             """
-        let result = try await context.run(RemoteCommand(script, sensitive: options.repoHasSecret))
+        let result = try await context.run(RemoteCommand(script, environment: Self.environment, sensitive: options.repoHasSecret))
         guard result.succeeded else { throw context.failure("cannot read \(options.dir): \(CommandFailure.describe(result))") }
         var values: [String: [String]] = [:]
         for line in result.stdoutText.split(separator: "\n") {
@@ -147,7 +149,7 @@ extension GitStep: RunnableStep {
             [ "$rollout_git_commit" = "$rollout_git_previous" ] && exit 0
             git -c advice.detachedHead=false checkout --quiet --detach "$rollout_git_commit" || { echo '\(Self.errorMarker)checkout'; exit 1; }
             """
-        let result = try await context.runRecorded(RemoteCommand(script, sensitive: options.repoHasSecret))
+        let result = try await context.runRecorded(RemoteCommand(script, environment: Self.environment, sensitive: options.repoHasSecret))
         let lines = result.stdoutText.split(separator: "\n").map(String.init)
         func value(_ name: String) -> String? {
             lines.last { $0.hasPrefix(name + "=") }.map { String($0.dropFirst(name.count + 1)) }
