@@ -9,6 +9,7 @@ packages=(
   supervisor                           # restart_service against a real process manager
   python3-venv                         # the reference verifiers and billing app
   curl                                 # the sandbox playbook's endpoint probes
+  git                                  # the git step and its tests
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -208,7 +208,10 @@ actor HostRun {
         await settleUnknownSteps()
         var undone: [StepInfo] = []
         var notUndone: [StepInfo] = []
-        for change in changes.reversed() {
+        // Newest first, except undos that must see every other undo done (restarts) go last.
+        let newestFirst = Array(changes.reversed())
+        let undoesLast = { (change: Change) in (change.definition.step as? any RunnableStep)?.undoesLast == true }
+        for change in newestFirst.filter({ !undoesLast($0) }) + newestFirst.filter(undoesLast) {
             events.send(.undoStarted(host: host.name, step: change.info))
             let clock = ContinuousClock()
             let start = clock.now

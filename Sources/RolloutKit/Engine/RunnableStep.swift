@@ -24,12 +24,17 @@ public protocol RunnableStep: Step {
     /// a rollback the runner runs it again on the restored state. Default: when it does not
     /// mutate. A backup or an assertion about the deploy's own data says nothing about that.
     var runsAgainAfterRollback: Bool { get }
+
+    /// True when the step's undo must run after every other undo on its host: a restart must
+    /// start the process on the files and code the other undos put back.
+    var undoesLast: Bool { get }
 }
 
 extension RunnableStep {
     public var recordsUndoFirst: Bool { false }
 
     public var runsAgainAfterRollback: Bool { !mutates }
+    public var undoesLast: Bool { false }
 
     public func plan(in context: StepContext) async throws -> StepPlan {
         StepPlan([summary], changes: mutates ? .maybe : .none)

@@ -6,7 +6,7 @@ public struct RestartServiceStep: Step {
     public static let kind = "restart_service"
     public static let managers = ["systemd", "supervisor", "pm2", "docker_compose", "command"]
     public static let optionKeys = managers + [
-        "compose_file", "status_command", "sudo", "healthy_within", "health_url", "health_status", "expect_revision", "log_lines",
+        "compose_file", "supervisor_conf", "status_command", "sudo", "healthy_within", "health_url", "health_status", "expect_revision", "log_lines",
     ]
 
     /// Which service manager, and the name it knows the service by.
@@ -21,6 +21,9 @@ public struct RestartServiceStep: Step {
     }
 
     public var manager: Manager
+    /// The supervisord config `supervisorctl` reads (`-c`), for a supervisord that does not use
+    /// the system's own config.
+    public var supervisorConfig: Template?
     /// Run the manager's commands through `sudo -n`.
     public var sudo: Bool
     /// How long the service may take to become healthy (default 30s).
@@ -39,6 +42,7 @@ public struct RestartServiceStep: Step {
         var manager: Manager?
         let composeFile = options.template("compose_file")
         let statusCommand = options.template("status_command")
+        supervisorConfig = options.template("supervisor_conf")
         switch chosen {
         case "systemd": manager = options.template("systemd").map(Manager.systemd)
         case "supervisor": manager = options.template("supervisor").map(Manager.supervisor)
@@ -48,6 +52,9 @@ public struct RestartServiceStep: Step {
         default: for key in Self.managers { _ = options.node(key) }
         }
         if composeFile != nil, chosen != "docker_compose" { options.error("'compose_file' applies only to docker_compose", at: "compose_file") }
+        if supervisorConfig != nil, chosen != "supervisor" {
+            options.error("'supervisor_conf' applies only to supervisor", at: "supervisor_conf")
+        }
         if statusCommand != nil, chosen != "command" { options.error("'status_command' applies only to command", at: "status_command") }
         sudo = options.bool("sudo") ?? false
         healthyWithin = options.duration("healthy_within") ?? .seconds(30)
@@ -68,6 +75,176 @@ public struct RestartServiceStep: Step {
         switch manager {
         case .systemd(let name), .supervisor(let name), .pm2(let name), .dockerCompose(let name, _): "restart \(name.shortened)"
         case .command(let command, _): "restart: \(command.shortened)"
+        }
+    }
+}
+
+extension RestartServiceStep: RunnableStep {
+    /// Pause between two looks at the service.
+    static let pollInterval: Duration = .milliseconds(500)
+
+    /// The manager's commands for this host, and whether any of them carries a secret.
+    func control(in context: StepContext) throws(StepError) -> (control: ServiceControl, sensitive: Bool) {
+        var sensitive = false
+        func text(_ template: Template) throws(StepError) -> String {
+            let rendered = try context.render(template)
+            sensitive = sensitive || rendered.containsSecrets
+            return rendered.text
+        }
+        func optionalText(_ template: Template?) throws(StepError) -> String? {
+            guard let template else { return nil }
+            return try text(template)
+        }
+        let target: ServiceControl.Target = switch manager {
+        case .systemd(let name): .systemd(try text(name))
+        case .supervisor(let name): .supervisor(try text(name), config: try optionalText(supervisorConfig))
+        case .pm2(let name): .pm2(try text(name))
+        case .dockerCompose(let service, let file): .dockerCompose(service: try text(service), file: try optionalText(file))
+        case .command(let command, let status): .command(try text(command), status: try optionalText(status))
+        }
+        return (ServiceControl(target: target, sudo: sudo), sensitive)
+    }
+
+    public func plan(in context: StepContext) async throws -> StepPlan {
+        let (control, _) = try control(in: context)
+        var lines = ["run: \(context.masker.mask(control.restartScript))"]
+        let within = DurationText.format(healthyWithin)
+        if let status = control.statusScript {
+            let until = if case .command = control.target { "succeeds" } else { "says \(control.runningWord)" }
+            lines.append("wait up to \(within) until \(context.masker.mask(status)) \(until)")
+        }
+        if let healthURL {
+            var health = "then until \(try context.render(healthURL).masked) answers \(healthStatus.map(String.init).joined(separator: " or "))"
+            if let expectRevision { health += " with '\(try context.render(expectRevision).masked)' in the body" }
+            lines.append(health)
+        }
+        return StepPlan(lines, changes: .yes)
+    }
+
+    public func run(in context: StepContext) async throws -> StepRun {
+        try await restart(in: context, undoing: false)
+    }
+
+    /// Restarts again, so that the process reads the files the other undos put back (the
+    /// engine runs this undo after them). The deployed revision is not expected any more.
+    public func undo(_ undo: [String: String], in context: StepContext) async throws -> StepRun {
+        try await restart(in: context, undoing: true)
+    }
+
+    public var recordsUndoFirst: Bool { true }
+
+    public var undoesLast: Bool { true }
+
+    /// Restarts and waits; a run records its undo (restart again) before restarting.
+    private func restart(in context: StepContext, undoing: Bool) async throws -> StepRun {
+        let (control, sensitive) = try control(in: context)
+        let undo = undoing ? nil : ["restarted": "1"]
+        let result = undoing
+            ? try await context.run(RemoteCommand(control.restartScript, sensitive: sensitive))
+            : try await context.runRecorded(RemoteCommand("rollout_undo restarted 1 || exit 1\n" + control.restartScript, sensitive: sensitive))
+        let fields = StepRun.commandFields(result)
+        guard result.succeeded else {
+            let failure = "\(context.masker.mask(control.restartScript)) \(CommandFailure.describe(result))"
+            return await failed(failure, control: control, restart: result, fields: fields, undo: undo, in: context)
+        }
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: healthyWithin)
+        if let failure = try await waitUntilRunning(control, sensitive: sensitive, until: deadline, in: context) {
+            return await failed(failure, control: control, restart: result, fields: fields, undo: undo, in: context)
+        }
+        if let healthURL {
+            let revision = !undoing ? try expectRevision.map { template throws(StepError) in try context.render(template) } : nil
+            let url = try context.render(healthURL)
+            if let failure = try await waitUntilHealthy(url, revision: revision, until: deadline, in: context) {
+                return await failed(failure, control: control, restart: result, fields: fields, undo: undo, in: context)
+            }
+        }
+        return StepRun(outcome: .changed, command: result, fields: fields, undo: undo)
+    }
+
+    /// Nil once the manager reports the service running; otherwise why it did not in time.
+    private func waitUntilRunning(
+        _ control: ServiceControl, sensitive: Bool, until deadline: ContinuousClock.Instant, in context: StepContext
+    ) async throws -> String? {
+        guard let statusScript = control.statusScript else { return nil }
+        let clock = ContinuousClock()
+        var last = ""
+        while true {
+            let remaining = clock.now.duration(to: deadline)
+            var command = RemoteCommand(statusScript, sensitive: sensitive)
+            command.timeout = min(max(remaining, .seconds(1)), .seconds(10))
+            let result = try await context.run(command)
+            let status = control.status(from: result)
+            if status.running { return nil }
+            last = status.state
+            if clock.now.advanced(by: Self.pollInterval) >= deadline {
+                let what = if case .command = control.target {
+                    "\(context.masker.mask(statusScript)) did not succeed"
+                } else {
+                    "\(serviceName(context)) was not \(control.runningWord)"
+                }
+                return "\(what) within \(DurationText.format(healthyWithin)) of the restart (last: \(last))"
+            }
+            try await Task.sleep(for: Self.pollInterval)
+        }
+    }
+
+    /// Nil once `url` answers an expected status (with `revision` in its body when given);
+    /// otherwise why it did not in time.
+    private func waitUntilHealthy(
+        _ url: RenderedText, revision: RenderedText?, until deadline: ContinuousClock.Instant, in context: StepContext
+    ) async throws -> String? {
+        let clock = ContinuousClock()
+        let statuses = healthStatus.map(String.init).joined(separator: " or ")
+        var last = ""
+        while true {
+            let remaining = clock.now.duration(to: deadline)
+            do {
+                let response = try await context.http.send(HTTPRequest(url: url.text, timeout: min(max(remaining, .milliseconds(200)), .seconds(5))))
+                if !healthStatus.contains(response.status) {
+                    last = "answered \(response.status)"
+                } else if let revision, !response.bodyText.contains(revision.text) {
+                    last = "answered \(response.status) without '\(revision.masked)' in the body; the old process may still be answering"
+                } else {
+                    return nil
+                }
+            } catch {
+                last = context.masker.mask("\(error)")
+            }
+            if clock.now.advanced(by: Self.pollInterval) >= deadline {
+                let what = revision.map { "\(statuses) with '\($0.masked)'" } ?? statuses
+                return "\(url.masked) did not answer \(what) within \(DurationText.format(healthyWithin)) of the restart (last: \(last))"
+            }
+            try await Task.sleep(for: Self.pollInterval)
+        }
+    }
+
+    /// A failed run whose output is the end of the service's log, so that the reason the
+    /// service did not come up is shown with the failure.
+    private func failed(
+        _ failure: String, control: ServiceControl, restart: CommandResult, fields: [String: String], undo: [String: String]?,
+        in context: StepContext
+    ) async -> StepRun {
+        var shown = restart
+        if logLines > 0, let logScript = control.logScript(lines: logLines) {
+            let log: String
+            do {
+                let result = try await context.run(RemoteCommand(logScript))
+                log = result.stdoutText.trimmingTrailingNewlines
+            } catch {
+                log = "(could not read the log: \(error))"
+            }
+            shown = CommandResult(exitStatus: restart.exitStatus, exitSignal: restart.exitSignal,
+                                  stdout: Array((log.isEmpty ? "(the log is empty)" : log).utf8), duration: restart.duration)
+        }
+        return StepRun(outcome: .failed, command: shown, fields: fields, failure: failure, undo: undo)
+    }
+
+    private func serviceName(_ context: StepContext) -> String {
+        switch manager {
+        case .systemd(let name), .supervisor(let name), .pm2(let name), .dockerCompose(let name, _):
+            (try? context.render(name).masked) ?? name.source
+        case .command: "the service"
         }
     }
 }

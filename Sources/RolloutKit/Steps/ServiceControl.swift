@@ -1,0 +1,146 @@
+import Foundation
+
+/// The shell commands that restart one service under its manager, ask whether it is running,
+/// and read the end of its log; and how to read the manager's answer.
+struct ServiceControl: Sendable, Hashable {
+    /// A manager with every template rendered.
+    enum Target: Sendable, Hashable {
+        case systemd(String)
+        /// A supervisord program, with the supervisord config to talk to (`supervisorctl -c`).
+        case supervisor(String, config: String?)
+        case pm2(String)
+        case dockerCompose(service: String, file: String?)
+        /// A custom restart command, with the command whose success means "running".
+        case command(String, status: String?)
+    }
+
+    var target: Target
+    var sudo: Bool
+
+    /// Runs the restart.
+    var restartScript: String {
+        switch target {
+        case .systemd(let name): manager("systemctl restart " + ShellWord.quote(name))
+        case .supervisor(let name, _): supervisorctl("restart " + ShellWord.quote(name))
+        case .pm2(let name): manager("pm2 restart " + ShellWord.quote(name))
+        case .dockerCompose(let service, _): compose("restart " + ShellWord.quote(service))
+        case .command(let command, _): sudo ? "sudo -n /bin/sh -c " + ShellWord.quote(command) : command
+        }
+    }
+
+    /// Asks the manager about the service; `isRunning` reads the answer. Nil when the manager
+    /// has no way to say (a custom command without `status_command`).
+    var statusScript: String? {
+        switch target {
+        case .systemd(let name): manager("systemctl is-active " + ShellWord.quote(name))
+        case .supervisor(let name, _): supervisorctl("status " + ShellWord.quote(name))
+        case .pm2: manager("pm2 jlist")
+        case .dockerCompose(let service, _): compose("ps --all --format json " + ShellWord.quote(service))
+        case .command(_, let status): status.map { sudo ? "sudo -n /bin/sh -c " + ShellWord.quote($0) : $0 }
+        }
+    }
+
+    /// Prints the last `lines` lines of the service's log. Nil for a custom command.
+    func logScript(lines: Int) -> String? {
+        switch target {
+        case .systemd(let name):
+            return manager("journalctl -u \(ShellWord.quote(name)) -n \(lines) --no-pager")
+        case .supervisor(let name, _):
+            // `supervisorctl tail -N` counts bytes, not lines; a stream without its own log file
+            // (redirect_stderr) answers "ERROR (no log file)", which is not the service's output;
+            // each stream's tail ends with an empty line.
+            let tail = { (stream: String) in self.supervisorctl("tail -65536 \(ShellWord.quote(name)) \(stream)") }
+            return "{ \(tail("stdout")); \(tail("stderr")); } 2>&1 | grep -v -e ': ERROR (no log file)$' -e '^$' | tail -n \(lines)"
+        case .pm2(let name):
+            return manager("pm2 logs \(ShellWord.quote(name)) --lines \(lines) --nostream --raw") + " 2>&1 | tail -n \(lines)"
+        case .dockerCompose(let service, _):
+            return compose("logs --no-color --tail \(lines) " + ShellWord.quote(service)) + " 2>&1"
+        case .command:
+            return nil
+        }
+    }
+
+    /// What the manager calls a running service, for messages ("RUNNING", "active", …).
+    var runningWord: String {
+        switch target {
+        case .systemd: "active"
+        case .supervisor: "RUNNING"
+        case .pm2: "online"
+        case .dockerCompose: "running"
+        case .command: "running"
+        }
+    }
+
+    /// Whether the status command's result says the service runs, and the state it reported
+    /// (for the message when it never does).
+    func status(from result: CommandResult) -> (running: Bool, state: String) {
+        let output = result.stdoutText
+        switch target {
+        case .systemd:
+            let state = output.trimmingCharacters(in: .whitespacesAndNewlines)
+            return (state == "active", state.isEmpty ? CommandFailure.describe(result) : state)
+        case .supervisor(let name, _):
+            // `name   RUNNING   pid 123, uptime 0:00:05`; exit status 3 when not running.
+            let line = output.split(whereSeparator: \.isNewline).first { $0.split(separator: " ").first.map(String.init) == name }
+            guard let fields = line?.split(separator: " ", omittingEmptySubsequences: true), fields.count > 1 else {
+                return (false, CommandFailure.describe(result))
+            }
+            return (fields[1] == "RUNNING", fields.dropFirst().joined(separator: " "))
+        case .pm2(let name):
+            return Self.pm2Status(output, name: name) ?? (false, CommandFailure.describe(result))
+        case .dockerCompose:
+            return Self.composeStatus(output) ?? (false, CommandFailure.describe(result))
+        case .command:
+            return (result.succeeded, result.succeeded ? "running" : CommandFailure.describe(result))
+        }
+    }
+
+    /// Reads `pm2 jlist`: the process named (or numbered) `name` is `online`.
+    static func pm2Status(_ output: String, name: String) -> (running: Bool, state: String)? {
+        // pm2 may print notices before the JSON array.
+        guard let start = output.firstIndex(of: "["),
+              let list = try? JSONSerialization.jsonObject(with: Data(output[start...].utf8)) as? [[String: Any]] else { return nil }
+        let matching = list.filter { entry in
+            (entry["name"] as? String) == name || (entry["pm_id"] as? Int).map(String.init) == name
+        }
+        guard !matching.isEmpty else { return (false, "no pm2 process named \(name)") }
+        let states = matching.map { (($0["pm2_env"] as? [String: Any])?["status"] as? String) ?? "unknown" }
+        return (states.allSatisfy { $0 == "online" }, states.joined(separator: ", "))
+    }
+
+    /// Reads `docker compose ps --format json`: one JSON object per line (Compose 2.21 and
+    /// later) or one array (earlier). Running means every container is `running` and none is
+    /// `starting` or `unhealthy` by its own health check.
+    static func composeStatus(_ output: String) -> (running: Bool, state: String)? {
+        var containers: [[String: Any]] = []
+        for line in output.split(whereSeparator: \.isNewline) {
+            guard let value = try? JSONSerialization.jsonObject(with: Data(line.utf8)) else { continue }
+            if let object = value as? [String: Any] { containers.append(object) }
+            if let array = value as? [[String: Any]] { containers += array }
+        }
+        guard !containers.isEmpty else { return output.isEmpty ? (false, "no container") : nil }
+        var running = true
+        var states: [String] = []
+        for container in containers {
+            let state = (container["State"] as? String) ?? "unknown"
+            let health = (container["Health"] as? String) ?? ""
+            running = running && state == "running" && (health.isEmpty || health == "healthy")
+            states.append(health.isEmpty ? state : "\(state) (\(health))")
+        }
+        return (running, states.joined(separator: ", "))
+    }
+
+    private func manager(_ command: String) -> String {
+        (sudo ? "sudo -n " : "") + command
+    }
+
+    private func supervisorctl(_ arguments: String) -> String {
+        guard case .supervisor(_, let config) = target else { return manager("supervisorctl " + arguments) }
+        return manager("supervisorctl " + (config.map { "-c \(ShellWord.path($0)) " } ?? "") + arguments)
+    }
+
+    private func compose(_ arguments: String) -> String {
+        guard case .dockerCompose(_, let file) = target else { return manager("docker compose " + arguments) }
+        return manager("docker compose " + (file.map { "-f \(ShellWord.path($0)) " } ?? "") + arguments)
+    }
+}

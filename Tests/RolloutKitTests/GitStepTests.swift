@@ -1,0 +1,30 @@
+@testable import RolloutKit
+import Testing
+
+/// How `rollout plan` tells the commit a ref names from what `git ls-remote` advertises.
+struct GitStepTests {
+    let advertised = [
+        "1111111111111111111111111111111111111111\trefs/heads/main",
+        "2222222222222222222222222222222222222222\trefs/tags/v1",
+        "3333333333333333333333333333333333333333\trefs/tags/v1^{}",
+        "4444444444444444444444444444444444444444\trefs/heads/v1",
+    ]
+
+    @Test func branchesComeBeforeTagsAndAnnotatedTagsArePeeled() {
+        #expect(GitStep.commit(for: "main", remote: "origin", advertised: advertised) == "1111111111111111111111111111111111111111")
+        #expect(GitStep.commit(for: "v1", remote: "origin", advertised: Array(advertised.prefix(3))) == "3333333333333333333333333333333333333333")
+        #expect(GitStep.commit(for: "v1", remote: "origin", advertised: advertised) == "4444444444444444444444444444444444444444")
+    }
+
+    @Test func aRemoteBranchRefNamesTheRemotesBranch() {
+        #expect(GitStep.remoteName(of: "origin/main", remote: "origin") == "main")
+        #expect(GitStep.remoteName(of: "upstream/main", remote: "origin") == "upstream/main")
+        #expect(GitStep.commit(for: "origin/main", remote: "origin", advertised: advertised) == "1111111111111111111111111111111111111111")
+        #expect(GitStep.commit(for: "origin/v1", remote: "origin", advertised: Array(advertised.prefix(3))) == nil)
+    }
+
+    @Test func aCommitIdOrUnknownRefIsNotAdvertised() {
+        #expect(GitStep.commit(for: "1111111", remote: "origin", advertised: advertised) == nil)
+        #expect(GitStep.commit(for: "release", remote: "origin", advertised: advertised) == nil)
+    }
+}

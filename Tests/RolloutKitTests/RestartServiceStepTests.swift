@@ -1,0 +1,120 @@
+import Foundation
+@testable import RolloutKit
+import Testing
+
+/// The commands `restart_service` sends for each manager and how it reads their answers. Only
+/// supervisor and custom commands can run on this machine (no systemd, pm2 or Docker engine),
+/// so for the other managers these tests are all there is.
+struct RestartServiceStepTests {
+    func control(_ target: ServiceControl.Target, sudo: Bool = false) -> ServiceControl {
+        ServiceControl(target: target, sudo: sudo)
+    }
+
+    func status(exit: Int32, _ stdout: String) -> CommandResult {
+        CommandResult(exitStatus: exit, stdout: Array(stdout.utf8))
+    }
+
+    @Test func systemdCommands() {
+        let systemd = control(.systemd("billing app"), sudo: true)
+        #expect(systemd.restartScript == "sudo -n systemctl restart 'billing app'")
+        #expect(systemd.statusScript == "sudo -n systemctl is-active 'billing app'")
+        #expect(systemd.logScript(lines: 30) == "sudo -n journalctl -u 'billing app' -n 30 --no-pager")
+        #expect(systemd.status(from: status(exit: 0, "active\n")).running)
+        let activating = systemd.status(from: status(exit: 3, "activating\n"))
+        #expect(!activating.running)
+        #expect(activating.state == "activating")
+        #expect(!systemd.status(from: status(exit: 3, "failed\n")).running)
+    }
+
+    @Test func supervisorCommandsNameTheConfig() {
+        let supervisor = control(.supervisor("web", config: "~/sv/supervisord.conf"))
+        #expect(supervisor.restartScript == #"supervisorctl -c "$HOME"/'sv/supervisord.conf' restart 'web'"#)
+        #expect(supervisor.statusScript == #"supervisorctl -c "$HOME"/'sv/supervisord.conf' status 'web'"#)
+        #expect(control(.supervisor("web", config: nil), sudo: true).restartScript == "sudo -n supervisorctl restart 'web'")
+        let logs = control(.supervisor("web", config: "/etc/sv.conf")).logScript(lines: 5)
+        #expect(logs == "{ supervisorctl -c '/etc/sv.conf' tail -65536 'web' stdout; supervisorctl -c '/etc/sv.conf' tail -65536 'web' stderr; } 2>&1 | grep -v -e ': ERROR (no log file)$' -e '^$' | tail -n 5")
+    }
+
+    @Test func supervisorStatusIsReadFromTheProgramsLine() {
+        let supervisor = control(.supervisor("web", config: nil))
+        #expect(supervisor.status(from: status(exit: 0, "web                              RUNNING   pid 21894, uptime 0:00:02\n")).running)
+        let fatal = supervisor.status(from: status(exit: 3, "web                              FATAL     Exited too quickly (process log may have details)\n"))
+        #expect(!fatal.running)
+        #expect(fatal.state == "FATAL Exited too quickly (process log may have details)")
+        // Another program's line does not count, nor does a prefix of the name.
+        #expect(!supervisor.status(from: status(exit: 0, "web2                             RUNNING   pid 1, uptime 0:00:02\n")).running)
+        let missing = supervisor.status(from: status(exit: 4, "web: ERROR (no such process)\n"))
+        #expect(!missing.running)
+        #expect(missing.state.contains("no such process"))
+    }
+
+    @Test func pm2CommandsAndJList() {
+        let pm2 = control(.pm2("api"))
+        #expect(pm2.restartScript == "pm2 restart 'api'")
+        #expect(pm2.statusScript == "pm2 jlist")
+        #expect(pm2.logScript(lines: 20) == "pm2 logs 'api' --lines 20 --nostream --raw 2>&1 | tail -n 20")
+        let list = #"[{"pm_id":0,"name":"api","pm2_env":{"status":"online"}},{"pm_id":1,"name":"worker","pm2_env":{"status":"errored"}}]"#
+        #expect(pm2.status(from: status(exit: 0, ">>>> In-memory PM2 is out-of-date\n" + list)).running)
+        let worker = control(.pm2("worker")).status(from: status(exit: 0, list))
+        #expect(!worker.running)
+        #expect(worker.state == "errored")
+        #expect(control(.pm2("0")).status(from: status(exit: 0, list)).running)
+        #expect(control(.pm2("nope")).status(from: status(exit: 0, list)).state == "no pm2 process named nope")
+        #expect(!pm2.status(from: status(exit: 1, "[PM2] Spawning PM2 daemon\n")).running)
+    }
+
+    @Test func dockerComposeCommandsAndBothPsFormats() {
+        let compose = control(.dockerCompose(service: "web", file: "/srv/app/compose.yml"), sudo: true)
+        #expect(compose.restartScript == "sudo -n docker compose -f '/srv/app/compose.yml' restart 'web'")
+        #expect(compose.statusScript == "sudo -n docker compose -f '/srv/app/compose.yml' ps --all --format json 'web'")
+        #expect(compose.logScript(lines: 7) == "sudo -n docker compose -f '/srv/app/compose.yml' logs --no-color --tail 7 'web' 2>&1")
+        #expect(control(.dockerCompose(service: "web", file: nil)).restartScript == "docker compose restart 'web'")
+        // Compose 2.21+: one object per line.
+        let lines = #"{"Service":"web","State":"running","Health":""}"# + "\n" + #"{"Service":"web","State":"running","Health":"starting"}"#
+        let starting = compose.status(from: status(exit: 0, lines))
+        #expect(!starting.running)
+        #expect(starting.state == "running, running (starting)")
+        // Earlier versions: one array.
+        #expect(compose.status(from: status(exit: 0, #"[{"Service":"web","State":"running","Health":"healthy"}]"#)).running)
+        #expect(!compose.status(from: status(exit: 0, #"[{"Service":"web","State":"exited","Health":""}]"#)).running)
+        #expect(compose.status(from: status(exit: 0, "")).state == "no container")
+    }
+
+    @Test func customCommandRunsAsWrittenAndItsStatusIsItsExitCode() {
+        let custom = control(.command("cd /srv && ./restart.sh", status: "test -f /srv/ready"))
+        #expect(custom.restartScript == "cd /srv && ./restart.sh")
+        #expect(custom.statusScript == "test -f /srv/ready")
+        #expect(custom.logScript(lines: 20) == nil)
+        #expect(custom.status(from: status(exit: 0, "")).running)
+        #expect(!custom.status(from: status(exit: 1, "")).running)
+        let withSudo = control(.command("./restart.sh", status: nil), sudo: true)
+        #expect(withSudo.restartScript == "sudo -n /bin/sh -c './restart.sh'")
+        #expect(withSudo.statusScript == nil)
+    }
+
+    @Test func supervisorConfIsDecodedAndRefusedForOtherManagers() throws {
+        let fixture = try PlaybookFixture([
+            "deploy.yml": """
+                name: demo
+                inventory: inventory.yml
+                steps:
+                  - restart_service: { supervisor: web, supervisor_conf: /srv/sv/supervisord.conf }
+                  - restart_service: { systemd: web, 1️⃣supervisor_conf: /srv/sv/supervisord.conf }
+                """,
+            "inventory.yml": PlaybookFixture.inventory,
+        ])
+        let result = fixture.load()
+        let diagnostics = result.diagnostics.all
+        #expect(diagnostics.count == 1, "\(diagnostics)")
+        let diagnostic = try #require(result.diagnostics.first(containing: "'supervisor_conf' applies only to supervisor"))
+        #expect(diagnostic.location == fixture["1️⃣"])
+
+        let valid = try PlaybookFixture([
+            "deploy.yml": "name: demo\ninventory: inventory.yml\nsteps:\n  - restart_service: { supervisor: web, supervisor_conf: /srv/sv.conf }\n",
+            "inventory.yml": PlaybookFixture.inventory,
+        ])
+        let playbook = try #require(valid.load().loaded?.playbook)
+        let step = try #require(playbook.steps.first?.step as? RestartServiceStep)
+        #expect(step.supervisorConfig?.source == "/srv/sv.conf")
+    }
+}
