@@ -79,6 +79,10 @@ public struct CallbackStep: Step {
 }
 
 extension CallbackStep: RunnableStep {
+    /// Sending payment callbacks to the restored app would book payments in it; `check` and
+    /// `wait_for` are what show the restored state works.
+    public var runsAgainAfterRollback: Bool { false }
+
     /// The event type a Stripe callback carries: `event`, else a failed or succeeded payment.
     var stripeEventType: StripeEventType {
         event.flatMap(StripeEventType.init(rawValue:)) ?? (scenario == "failed" ? .paymentIntentPaymentFailed : .paymentIntentSucceeded)
