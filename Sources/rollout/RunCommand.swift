@@ -54,13 +54,6 @@ struct RunCommand: AsyncParsableCommand {
         }
         let deployment = try selection.load()
         _ = try deployment.hosts(limitedTo: limit)
-        let unrunnable = Runner.unrunnableSteps(in: deployment.loaded.playbook)
-        guard unrunnable.isEmpty else {
-            for step in unrunnable {
-                FileHandle.standardError.write(Data("\(step.location): error: the '\(step.kind)' step kind cannot run in this version of rollout (rollout lint checks it); do its work with a 'shell' step for now\n".utf8))
-            }
-            throw ExitCode(RolloutExitCode.invalidInput.rawValue)
-        }
         let masker = deployment.masker
         let events = RunEvents(try output.reporters(masker: masker))
         let runID = RunID.generate()

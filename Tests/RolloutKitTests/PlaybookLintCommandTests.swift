@@ -84,13 +84,4 @@ import Testing
         #expect(output.stdout.contains("systemd: myapp-blue"))
         #expect(output.stdout.contains("   on: app1, app2\n"))
     }
-
-    @Test func planThatWouldConnectRefusesStepKindsThatCannotRunYetBeforeConnecting() throws {
-        let directory = packageRoot.appendingPathComponent("Templates/basic")
-        let output = try rollout(["plan", "playbook.yml", "-e", "production"], in: directory,
-                                 environment: ["MYAPP_DB_PASSWORD": "hunter2-db-password"])
-        #expect(output.status == 2)
-        #expect(output.stderr.contains("playbook.yml:"))
-        #expect(output.stderr.contains("cannot run in this version of rollout"))
-    }
 }

@@ -99,11 +99,7 @@ actor HostRun {
             }
         }
         events.send(.stepStarted(host: host.name, step: info))
-        guard let step = definition.step as? any RunnableStep else {
-            let run = StepRun(outcome: .failed, failure: "the '\(definition.kind)' step kind cannot run in this version of rollout")
-            finish(definition, index: index, info: info, run: run, started: started, duration: .zero, recorded: false)
-            return run
-        }
+        let step = definition.step
         let recorder = Recorder()
         var run = StepRun(outcome: .failed)
         for attempt in 0...definition.retries {
@@ -210,19 +206,17 @@ actor HostRun {
         var notUndone: [StepInfo] = []
         // Newest first, except undos that must see every other undo done (restarts) go last.
         let newestFirst = Array(changes.reversed())
-        let undoesLast = { (change: Change) in (change.definition.step as? any RunnableStep)?.undoesLast == true }
+        let undoesLast = { (change: Change) in change.definition.step.undoesLast }
         for change in newestFirst.filter({ !undoesLast($0) }) + newestFirst.filter(undoesLast) {
             events.send(.undoStarted(host: host.name, step: change.info))
             let clock = ContinuousClock()
             let start = clock.now
-            var run = StepRun(outcome: .failed, failure: "the '\(change.definition.kind)' step kind cannot be undone")
-            if let step = change.definition.step as? any RunnableStep {
-                var scope = baseScope
-                scope.registered = registered
-                var context = self.context(for: change.definition, index: change.info.index, scope: scope, recorder: Recorder())
-                context.keepsSafetyCopies = undoingEarlierRun
-                run = await outcome { try await step.undo(change.undo, in: context) }
-            }
+            var scope = baseScope
+            scope.registered = registered
+            var context = self.context(for: change.definition, index: change.info.index, scope: scope, recorder: Recorder())
+            context.keepsSafetyCopies = undoingEarlierRun
+            let step = change.definition.step
+            let run = await outcome { try await step.undo(change.undo, in: context) }
             let succeeded = run.outcome != .failed
             events.send(.undoFinished(
                 host: host.name, step: change.info, succeeded: succeeded, duration: start.duration(to: clock.now),
@@ -248,7 +242,7 @@ actor HostRun {
         for (definition, info) in unknown {
             if let undo = record?.step(info.index)?.undo, !undo.isEmpty {
                 changes.append(Change(definition: definition, info: info, undo: undo))
-            } else if record == nil || (definition.step as? any RunnableStep)?.recordsUndoFirst != true {
+            } else if record == nil || !definition.step.recordsUndoFirst {
                 unknownSteps.append(info)
             }
         }

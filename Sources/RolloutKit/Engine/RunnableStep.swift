@@ -1,7 +1,7 @@
-/// A step kind the engine can run: how it plans, runs and undoes itself.
+/// A step kind as the engine runs it: how it plans, runs and undoes itself.
 ///
-/// Every kind is checked by `rollout lint`; a kind conforms here, in its own file, once it can
-/// also run. `rollout run` refuses a playbook that uses a kind that cannot, before connecting.
+/// `Step` is what `rollout lint` reads; every kind also conforms here, in its own file, and
+/// `StepRegistry` only takes kinds that do, so a playbook that lints can run.
 public protocol RunnableStep: Step {
     /// What the step would do on the host, reading its current state but changing nothing
     /// (`rollout plan`, `rollout run --check`).

@@ -71,12 +71,6 @@ public struct Runner: Sendable {
 
     private var playbook: Playbook { loaded.playbook }
 
-    /// Step kinds of the playbook that `rollout lint` knows but this version cannot run, with
-    /// where they are used. A run refuses to start while there are any.
-    public static func unrunnableSteps(in playbook: Playbook) -> [StepDefinition] {
-        (playbook.steps + playbook.rollback).filter { !($0.step is any RunnableStep) }
-    }
-
     /// The hosts the run covers, after `--limit`.
     public func hosts() throws(HostLimitError) -> [Host] {
         try environment.hosts(limitedTo: options.limit)
@@ -176,7 +170,7 @@ public struct Runner: Sendable {
                 guard !targets.isEmpty else { continue }
                 let info = StepInfo(index: index, name: definition.name, kind: definition.kind, total: total)
                 let results = await fanOut(targets) { run in await run.execute(definition, index: index, info: info) }
-                if (definition.step as? any RunnableStep)?.runsAgainAfterRollback == true, !(definition.step is ShellStep),
+                if definition.step.runsAgainAfterRollback, !(definition.step is ShellStep),
                    !ranVerifications.contains(index) {
                     ranVerifications.append(index)
                 }

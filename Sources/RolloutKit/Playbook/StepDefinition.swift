@@ -6,7 +6,7 @@ public struct StepDefinition: Sendable {
     /// The step's name; default the kind's summary ("shell: make build").
     public var name: String
     /// The typed step (`ShellStep`, `GitStep`, …).
-    public var step: any Step
+    public var step: any RunnableStep
     /// The step's options as written, every scalar a template (what `rollout plan` shows).
     public var options: [TemplateEntry]
     /// Groups or hosts the step runs on; empty means every host of the environment.

@@ -1,7 +1,7 @@
 /// Every step kind a playbook may use. Adding a kind is one file and one line here.
 public enum StepRegistry {
     /// The kinds, in the order the reference lists them.
-    public static let kinds: [any Step.Type] = [
+    public static let kinds: [any RunnableStep.Type] = [
         ShellStep.self,
         UploadStep.self,
         SetEnvStep.self,
@@ -17,7 +17,7 @@ public enum StepRegistry {
     ]
 
     /// The kind named `name`.
-    public static func kind(named name: String) -> (any Step.Type)? {
+    public static func kind(named name: String) -> (any RunnableStep.Type)? {
         kinds.first { $0.kind == name }
     }
 
