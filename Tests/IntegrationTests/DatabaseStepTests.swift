@@ -126,7 +126,7 @@ import Testing
 
         let rollback = try sandbox.rollout(["rollback", "restore.yml", "-e", "sandbox", "--yes"])
         #expect(rollback.status == 0, "\(rollback.all)")
-        #expect(try contents(of: database) == current, "rollout rollback restored what was there before the restore")
+        #expect(try contents(of: database) == current, "rollout rollback restored what was there before the restore: \(rollback.all)")
     }
 
     @Test func sqlExpectationFailuresSayWhatWasExpectedAndWhatCameBack() throws {

@@ -118,6 +118,20 @@ struct RunJournalTests {
         #expect(record.endedAt == at)
     }
 
+    @Test func historyOrdersRunsOfOneSecondByTheirStartNotTheirRandomSuffix() {
+        let second = 1_795_000_000.0
+        func journal(_ id: String, startedAt offset: Double) -> String {
+            let header = RunHeader(
+                runID: RunID(id)!, playbook: "p", playbookHash: "sha256:abc", environment: "e", host: "h", user: "u",
+                startedAt: Date(timeIntervalSince1970: second + offset))
+            return "==> \(id)\n" + JournalEvent.runStarted(header).jsonLine + "\n"
+        }
+        // The later run has the smaller suffix.
+        let output = journal("20261123T134501Z-ffff", startedAt: 0.100) + journal("20261123T134501Z-0001", startedAt: 0.900)
+        let ids = RunHistory.records(fromOutput: output).records.map(\.runID.rawValue)
+        #expect(ids == ["20261123T134501Z-ffff", "20261123T134501Z-0001"])
+    }
+
     @Test func replayRefusesAJournalWithoutItsStart() {
         #expect(throws: RunJournalError(problem: .missingStart)) {
             try RunRecord.replay(journalLines: [JournalEvent.runFinished(status: .succeeded, at: Date()).jsonLine])

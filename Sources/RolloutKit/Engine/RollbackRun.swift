@@ -17,7 +17,7 @@ public struct RollbackRun: Sendable {
     }
 
     public var runner: Runner
-    /// `--run ID`; nil picks each host's last successful run.
+    /// `--run ID`; nil picks each host's last successful run of this playbook.
     public var runID: RunID?
 
     public init(runner: Runner, runID: RunID?) {
@@ -32,8 +32,9 @@ public struct RollbackRun: Sendable {
         for host in try runner.hosts() {
             let run = try runner.makeRun(host: host, runID: owner)
             let records = try await run.recordedRuns()
+            // Another playbook may share the state directory; its runs are not this one's to undo.
             let target = runID.map { id in records.first { $0.runID == id } }
-                ?? records.last { $0.status == .succeeded }
+                ?? records.last { $0.status == .succeeded && $0.playbook == runner.loaded.playbook.name }
             var problems: [String] = []
             let steps = (target?.undoableSteps ?? []).sorted { $0.index > $1.index }
             for step in steps where definition(for: step) == nil {

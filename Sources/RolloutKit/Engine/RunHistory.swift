@@ -27,6 +27,8 @@ public enum RunHistory {
             }
         }
         flush()
-        return (records.sorted { $0.runID < $1.runID }, unreadable)
+        // By start time (milliseconds), then ID: IDs of two runs started in the same second
+        // differ only in their random suffix.
+        return (records.sorted { ($0.startedAt, $0.runID) < ($1.startedAt, $1.runID) }, unreadable)
     }
 }
