@@ -71,6 +71,7 @@ import Testing
         // The one-line reason, and the service's own last words from its log.
         #expect(output.all.contains("supervisorctl -c '\(app.config)' restart 'web' exited with status 7: web: ERROR (spawn error)"), "\(output.all)")
         #expect(output.all.contains("fatal: CRASH_ON_START=yes, the app refuses to start"), "\(output.all)")
+        #expect(output.all.contains("ERROR boot failed"), "colour codes stripped: \(output.all)")
         #expect(!output.stdout.contains("3/3 Smoke test"))
         // The .env is back and the restart that undoes the step started the app on it.
         #expect(try sandbox.snapshot(host: 0, "app/.env") == before)

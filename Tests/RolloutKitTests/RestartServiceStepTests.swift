@@ -32,7 +32,11 @@ struct RestartServiceStepTests {
         #expect(supervisor.statusScript == #"supervisorctl -c "$HOME"/'sv/supervisord.conf' status 'web'"#)
         #expect(control(.supervisor("web", config: nil), sudo: true).restartScript == "sudo -n supervisorctl restart 'web'")
         let logs = control(.supervisor("web", config: "/etc/sv.conf")).logScript(lines: 5)
-        #expect(logs == "{ supervisorctl -c '/etc/sv.conf' tail -65536 'web' stdout; supervisorctl -c '/etc/sv.conf' tail -65536 'web' stderr; } 2>&1 | grep -v -e ': ERROR (no log file)$' -e '^$' | tail -n 5")
+        // The log files as supervisord names them, read directly; `supervisorctl tail` only where that fails.
+        #expect(logs?.contains("getProcessInfo") == true)
+        #expect(logs?.contains("-c '/etc/sv.conf' 'web'") == true)
+        #expect(logs?.contains("supervisorctl -c '/etc/sv.conf' tail -65536 'web' stderr") == true)
+        #expect(logs?.hasSuffix("| tail -n 5") == true)
     }
 
     @Test func supervisorStatusIsReadFromTheProgramsLine() {

@@ -29,6 +29,8 @@ public final class SupervisedHTTPApp: Sendable {
                     env[key.strip()] = value.strip().strip("'\"")
         print("web: read .env", flush=True)
         if env.get("CRASH_ON_START") == "yes":
+            # Coloured, as many loggers write: supervisorctl's XML-RPC tail cannot carry it.
+            print("\x1b[31mERROR\x1b[0m boot failed", file=sys.stderr, flush=True)
             print("fatal: CRASH_ON_START=yes, the app refuses to start", file=sys.stderr, flush=True)
             sys.exit(3)
         body = ("revision=%s\n" % env.get("APP_REVISION", "none")).encode()

@@ -45,12 +45,25 @@ struct ServiceControl: Sendable, Hashable {
         switch target {
         case .systemd(let name):
             return manager("journalctl -u \(ShellWord.quote(name)) -n \(lines) --no-pager")
-        case .supervisor(let name, _):
-            // `supervisorctl tail -N` counts bytes, not lines; a stream without its own log file
-            // (redirect_stderr) answers "ERROR (no log file)", which is not the service's output;
-            // each stream's tail ends with an empty line.
+        case .supervisor(let name, let config):
+            // `supervisorctl tail` sends the log over XML-RPC, which fails outright ("ExpatError")
+            // once the log holds a control character such as a colour escape. So ask supervisord
+            // where the logs are (getProcessInfo, through supervisorctl's own Python and client
+            // options) and read the files; fall back to `tail` where that does not work.
+            // `tail -N` counts bytes; a stream without its own file (redirect_stderr) answers
+            // "ERROR (no log file)"; each stream's tail ends with an empty line.
+            let arguments = (config.map { "-c " + ShellWord.path($0) + " " } ?? "") + ShellWord.quote(name)
+            let files = manager("$rollout_py -c " + ShellWord.quote(Self.supervisorLogFiles) + " " + arguments)
             let tail = { (stream: String) in self.supervisorctl("tail -65536 \(ShellWord.quote(name)) \(stream)") }
-            return "{ \(tail("stdout")); \(tail("stderr")); } 2>&1 | grep -v -e ': ERROR (no log file)$' -e '^$' | tail -n \(lines)"
+            return """
+                rollout_py=$(sed -n '1s/^#! *//p' "$(command -v supervisorctl)")
+                rollout_logs=$(\(files) 2>/dev/null)
+                if [ -n "$rollout_py" ] && [ -n "$rollout_logs" ]; then
+                  printf '%s\\n' "$rollout_logs" | while IFS= read -r f; do [ -n "$f" ] && \(manager("tail -n \(lines) -- \"$f\"")); done
+                else
+                  { \(tail("stdout")); \(tail("stderr")); } 2>&1 | grep -v -e ': ERROR (no log file)$' -e '^$'
+                fi | sed 's/\\x1b\\[[0-9;]*[A-Za-z]//g' | tr -d '\\000-\\010\\013-\\037' | tail -n \(lines)
+                """
         case .pm2(let name):
             return manager("pm2 logs \(ShellWord.quote(name)) --lines \(lines) --nostream --raw") + " 2>&1 | tail -n \(lines)"
         case .dockerCompose(let service, _):
@@ -129,6 +142,17 @@ struct ServiceControl: Sendable, Hashable {
         }
         return (running, states.joined(separator: ", "))
     }
+
+    /// Python for supervisorctl's interpreter: prints the program's stdout and stderr log files.
+    static let supervisorLogFiles = """
+        import sys
+        from supervisor.options import ClientOptions
+        options = ClientOptions()
+        options.realize(args=sys.argv[1:-1])
+        info = options.getServerProxy().supervisor.getProcessInfo(sys.argv[-1])
+        print(info["stdout_logfile"])
+        print(info["stderr_logfile"])
+        """
 
     private func manager(_ command: String) -> String {
         (sudo ? "sudo -n " : "") + command
