@@ -7,7 +7,8 @@ public struct DatabaseConnection: Sendable, Hashable {
     public var user: Template?
     /// Server host as seen from the deploy host; nil uses the local socket.
     public var host: Template?
-    public var port: Int?
+    /// A number, or a reference to one (`"{{ db_port }}"`), checked when rendered.
+    public var port: Template?
     public var password: Template?
 
     /// Reads the connection options; nil when `database` is missing (reported if `required`).
@@ -15,7 +16,10 @@ public struct DatabaseConnection: Sendable, Hashable {
         let database = options.template("database", required: required)
         let user = options.template("user")
         let host = options.template("host")
-        let port = options.int("port", in: 1...65535)
+        let port = options.template("port")
+        if let port, port.isLiteral, !(Int(port.source).map { (1...65535).contains($0) } ?? false) {
+            options.error("'port' must be a port number from 1 to 65535, found '\(port.source)'", at: "port")
+        }
         let password = options.template("password")
         guard let database else { return nil }
         return DatabaseConnection(database: database, user: user, host: host, port: port, password: password)

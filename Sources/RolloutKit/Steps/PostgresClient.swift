@@ -34,9 +34,16 @@ struct PostgresClient: Sendable, Hashable {
         }
         let database = try plain(connection.database, "database") ?? ""
         guard !database.isEmpty else { throw context.failure("'database' is empty") }
+        var port: Int?
+        if let text = try plain(connection.port, "port") {
+            guard let number = Int(text), (1...65535).contains(number) else {
+                throw context.failure("'port' must be a port number from 1 to 65535, got '\(text)'")
+            }
+            port = number
+        }
         self.init(
             database: database, user: try plain(connection.user, "user"), host: try plain(connection.host, "host"),
-            port: connection.port, password: try connection.password.map { template throws(StepError) in try context.render(template).text })
+            port: port, password: try connection.password.map { template throws(StepError) in try context.render(template).text })
     }
 
     /// The variables psql, pg_dump and pg_restore read the connection from. PGCONNECT_TIMEOUT
