@@ -47,6 +47,13 @@ extension CheckStep: RunnableStep {
         return StepPlan(lines, changes: .none)
     }
 
+    /// The check's name as this host sees it: an unnamed check is called after its request
+    /// ("GET {{ success_path }}"), which reads better with its references filled in.
+    func displayName(of check: HTTPCheck, in context: StepContext) -> String {
+        guard let template = try? Template(parsing: check.name), let rendered = try? context.render(template) else { return check.name }
+        return rendered.text
+    }
+
     /// Sends every check in order from the machine running rollout; a failing check is sent
     /// again up to its `retries`, after `delay`. Passes only when every check passes.
     public func run(in context: StepContext) async throws -> StepRun {
@@ -56,10 +63,11 @@ extension CheckStep: RunnableStep {
         for check in suite.checks {
             let result = try await run(check, baseURL: baseURL, in: context)
             let attempts = result.attempts > 1 ? " after \(result.attempts) attempts" : ""
-            let line = context.masker.mask("\(check.name): \(result.statusText), \(result.millisecondsText), \(result.passed ? "pass" : "FAIL")\(attempts)")
+            let name = displayName(of: check, in: context)
+            let line = context.masker.mask("\(name): \(result.statusText), \(result.millisecondsText), \(result.passed ? "pass" : "FAIL")\(attempts)")
             context.output?(OutputChunk(stream: .stdout, bytes: Array((line + "\n").utf8)))
             lines.append(line)
-            if !result.passed { failures.append("\(check.name): \(result.problems.joined(separator: "; "))") }
+            if !result.passed { failures.append("\(name): \(result.problems.joined(separator: "; "))") }
         }
         let output = lines.joined(separator: "\n")
         let fields = [
