@@ -43,10 +43,10 @@ import Testing
         var head: String { get throws { try git(app, ["rev-parse", "HEAD"]) } }
         var deployed: String { get throws { try String(contentsOfFile: app + "/app.txt", encoding: .utf8) } }
 
-        /// Checks out `ref` into h0's app directory, records the step's fields (not under
-        /// `plan`: a plan registers only `stdout`), then a smoke test that fails when `fail` is "yes".
+        /// Checks out `ref` into h0's app directory, records the step's fields (a plan shows
+        /// where they go), then a smoke test that fails when `fail` is "yes".
         func run(ref: String, fail: Bool = false, command: String = "run") throws -> RolloutCLI.Output {
-            let note = command == "plan" ? "true" : #"echo "{{ code.previous_commit }} {{ code.commit }}" > "\#(sandbox.hostDirectory(0).path)/commits""#
+            let note = #"echo "{{ code.previous_commit }} {{ code.commit }}" > "\#(sandbox.hostDirectory(0).path)/commits""#
             try sandbox.write("deploy.yml", """
                 name: git-test
                 inventory: inventory.yml
@@ -71,6 +71,7 @@ import Testing
         let first = try repository.git(repository.seed, ["rev-parse", "HEAD"])
         let plan = try repository.run(ref: "main", command: "plan")
         #expect(plan.status == 0, "\(plan.all)")
+        #expect(plan.stdout.contains("<code.previous_commit> <code.commit>"), "a later step's use of the fields plans: \(plan.stdout)")
         #expect(plan.stdout.contains("clone file://\(repository.origin) into \(repository.app), check out main (\(first.prefix(12)))"), "\(plan.stdout)")
         #expect(!FileManager.default.fileExists(atPath: repository.app))
 

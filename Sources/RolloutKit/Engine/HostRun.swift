@@ -105,7 +105,9 @@ actor HostRun {
         for attempt in 0...definition.retries {
             if attempt > 0 { try? await Task.sleep(for: definition.delay) }
             let context = self.context(for: definition, index: index, scope: scope, recorder: recorder)
-            run = await outcome { try await checkMode ? Self.planned(step, in: context) : step.run(in: context) }
+            run = await outcome {
+                try await checkMode ? Self.planned(step, registeredAs: definition.register, in: context) : step.run(in: context)
+            }
             if run.outcome != .failed { break }
         }
         if run.outcome == .unknown { unknown.append((definition, info)) }
@@ -419,11 +421,18 @@ actor HostRun {
     }
 
     /// Under `--check`, a step is planned: its lines become its output.
-    private static func planned(_ step: any RunnableStep, in context: StepContext) async throws -> StepRun {
+    /// What a step would do, as a result. Its registered fields are the plan's text for
+    /// `stdout` and `<name.field>` for the rest (a commit, a dump's path), which only the run
+    /// knows: later steps that use them still plan, and show where they go.
+    private static func planned(_ step: any RunnableStep, registeredAs name: String?, in context: StepContext) async throws -> StepRun {
         let plan = try await step.plan(in: context)
         let outcome: StepOutcome = plan.changes == .none ? .ok : .changed
         let text = plan.lines.joined(separator: "\n")
-        return StepRun(outcome: outcome, command: CommandResult(exitStatus: 0, stdout: Array(text.utf8)), fields: ["stdout": text])
+        var fields = ["stdout": text]
+        if let name {
+            for field in type(of: step).resultFields where field != "stdout" { fields[field] = "<\(name).\(field)>" }
+        }
+        return StepRun(outcome: outcome, command: CommandResult(exitStatus: 0, stdout: Array(text.utf8)), fields: fields)
     }
 }
 
