@@ -18,7 +18,7 @@ struct Rollout: AsyncParsableCommand {
             """,
         subcommands: [
             RunCommand.self, PlanCommand.self, RollbackCommand.self, HistoryCommand.self, UnlockCommand.self,
-            LintCommand.self, SignCommand.self,
+            LintCommand.self, SignCommand.self, InitCommand.self,
         ]
     )
 

@@ -1,9 +1,9 @@
 /// Finds the name a user probably meant when they wrote one that does not exist, by edit
 /// distance, for "did you mean 'x'?" hints.
-enum NameSuggestion {
+public enum NameSuggestion {
     /// The candidate closest to `name`, when it is close enough to be a typo: at most a third of
     /// the longer name's length away (and at most 3 edits).
-    static func closest<S: Sequence<String>>(to name: String, in candidates: S) -> String? {
+    public static func closest<S: Sequence<String>>(to name: String, in candidates: S) -> String? {
         let lowered = name.lowercased()
         var best: (name: String, distance: Int)?
         for candidate in candidates where candidate != name {

@@ -1,0 +1,52 @@
+import Foundation
+
+/// A starting point for a new deployment project, as `rollout init` writes it: the files of one
+/// directory under Templates/. Its playbook (`playbook.yml`) names the project (`name: myapp`);
+/// scaffolding replaces that name everywhere, and its upper-case form (in environment variable
+/// names such as `MYAPP_DB_PASSWORD`), with the new project's name.
+struct ProjectTemplate: Sendable {
+    struct File: Sendable {
+        /// Relative to the project directory.
+        var path: String
+        var text: String
+    }
+
+    var name: String
+    var files: [File]
+
+    /// The file `rollout plan` and `rollout run` are given.
+    static let playbookPath = "playbook.yml"
+
+    /// The first sentence of the playbook's leading comment, for `rollout init --list`.
+    var summary: String {
+        let comment = playbookText.split(separator: "\n", omittingEmptySubsequences: false)
+            .prefix { $0.hasPrefix("#") }
+            .map { $0.dropFirst().trimmingCharacters(in: .whitespaces) }
+            .joined(separator: " ")
+        guard let end = comment.firstIndex(of: ".") else { return comment }
+        return String(comment[...end])
+    }
+
+    /// The name the template's files give the project: the value of the playbook's `name:`.
+    var projectName: String {
+        for line in playbookText.split(separator: "\n") where line.hasPrefix("name:") {
+            return line.dropFirst("name:".count).trimmingCharacters(in: .whitespaces)
+        }
+        return name
+    }
+
+    /// The files with the project named `project` instead of the template's own name.
+    func files(forProject project: String) -> [File] {
+        let replacements = [
+            (projectName, project),
+            (ProjectName.environmentForm(of: projectName), ProjectName.environmentForm(of: project)),
+        ]
+        return files.map { file in
+            var text = file.text
+            for (old, new) in replacements where old != new { text = text.replacingOccurrences(of: old, with: new) }
+            return File(path: file.path, text: text)
+        }
+    }
+
+    private var playbookText: String { files.first { $0.path == Self.playbookPath }?.text ?? "" }
+}

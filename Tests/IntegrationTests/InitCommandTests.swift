@@ -1,0 +1,140 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// What a user sees from the built `rollout init`: the scaffolded project lints and plans as
+/// written, nothing is ever overwritten, and the templates compiled into the binary are the
+/// ones under Templates/.
+@Suite("rollout init: scaffolding a project from a template")
+struct InitCommandTests {
+    /// A fresh, empty working directory, removed afterwards.
+    func withScratchDirectory(_ body: (URL) throws -> Void) throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rollout-init-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try body(directory)
+    }
+
+    func contents(of directory: URL) throws -> [String: String] {
+        var files: [String: String] = [:]
+        for name in try FileManager.default.contentsOfDirectory(atPath: directory.path) {
+            files[name] = try String(contentsOf: directory.appendingPathComponent(name), encoding: .utf8)
+        }
+        return files
+    }
+
+    @Test("a new project lints clean and plans offline as created")
+    func scaffoldLintsAndPlans() throws {
+        try withScratchDirectory { scratch in
+            let created = try RolloutCLI.run(["init", "basic", "./deploy"], in: scratch)
+            #expect(created.status == 0, "\(created.all)")
+            #expect(created.stderr.isEmpty)
+            let project = scratch.appendingPathComponent("deploy")
+            #expect(Set(try contents(of: project).keys) == ["playbook.yml", "inventory.yml", "checks.yml"])
+            for line in [
+                "Created project 'deploy' from the basic template:", "  ./deploy/playbook.yml",
+                "Edit ./deploy/inventory.yml first", "export DEPLOY_DB_PASSWORD=…",
+                "rollout lint ./deploy/checks.yml ./deploy/inventory.yml ./deploy/playbook.yml",
+                "rollout plan ./deploy/playbook.yml -e staging --offline",
+            ] {
+                #expect(created.stdout.contains(line), "missing `\(line)` in:\n\(created.stdout)")
+            }
+
+            let secret = ["DEPLOY_DB_PASSWORD": "s3cret-db-password"]
+            let lint = try RolloutCLI.run(
+                ["lint", "-e", "staging", "deploy/playbook.yml", "deploy/inventory.yml", "deploy/checks.yml"],
+                in: scratch, environment: secret)
+            #expect(lint.status == 0, "\(lint.all)")
+            #expect(lint.stdout == "3 files: no problems found\n", "\(lint.all)")
+
+            let plan = try RolloutCLI.run(["plan", "deploy/playbook.yml", "-e", "staging", "--offline"], in: scratch, environment: secret)
+            #expect(plan.status == 0, "\(plan.all)")
+            #expect(plan.stdout.contains("deploy"))
+            #expect(!plan.stdout.contains("s3cret-db-password"))
+        }
+    }
+
+    @Test("a second init into the same directory changes nothing and names the files")
+    func neverOverwrites() throws {
+        try withScratchDirectory { scratch in
+            #expect(try RolloutCLI.run(["init", "basic", "app"], in: scratch).status == 0)
+            let playbook = scratch.appendingPathComponent("app/playbook.yml")
+            try Data("name: edited by hand\n".utf8).write(to: playbook)
+            try FileManager.default.removeItem(at: scratch.appendingPathComponent("app/checks.yml"))
+            let before = try contents(of: scratch.appendingPathComponent("app"))
+
+            let again = try RolloutCLI.run(["init", "basic", "app", "--name", "other"], in: scratch)
+            #expect(again.status == 2)
+            #expect(again.stdout.isEmpty)
+            #expect(again.stderr.contains("app/inventory.yml, app/playbook.yml already exist"), "\(again.stderr)")
+            #expect(try contents(of: scratch.appendingPathComponent("app")) == before)
+        }
+    }
+
+    @Test("an existing empty directory is used; a file in the way is refused")
+    func existingDirectory() throws {
+        try withScratchDirectory { scratch in
+            let empty = try RolloutCLI.run(["init", "basic", "."], in: scratch)
+            #expect(empty.status == 0, "\(empty.all)")
+            #expect(empty.stdout.contains("Created project '\(scratch.lastPathComponent)'"))
+
+            try Data().write(to: scratch.appendingPathComponent("file"))
+            let blocked = try RolloutCLI.run(["init", "basic", "file"], in: scratch)
+            #expect(blocked.status == 2)
+            #expect(blocked.stderr == "error: file exists and is not a directory; give a new or existing directory\n")
+        }
+    }
+
+    @Test("an unknown template exits 2 with a suggestion and the available ones")
+    func unknownTemplate() throws {
+        try withScratchDirectory { scratch in
+            let run = try RolloutCLI.run(["init", "basci", "deploy"], in: scratch)
+            #expect(run.status == 2)
+            #expect(run.stderr == "error: unknown template 'basci' (did you mean 'basic'?); available: basic (rollout init --list)\n")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.path).isEmpty)
+        }
+    }
+
+    @Test("--name names the project everywhere the template names its own; a bad name is refused")
+    func nameIsSubstituted() throws {
+        try withScratchDirectory { scratch in
+            let run = try RolloutCLI.run(["init", "basic", "deploy", "--name", "billing-api"], in: scratch)
+            #expect(run.status == 0, "\(run.all)")
+            let files = try contents(of: scratch.appendingPathComponent("deploy"))
+            let playbook = try #require(files["playbook.yml"])
+            #expect(playbook.contains("\nname: billing-api\n"))
+            #expect(playbook.contains("app_dir: /opt/billing-api\n"))
+            #expect(playbook.contains("{ env: BILLING_API_DB_PASSWORD }"))
+            #expect(files["checks.yml"]?.contains("name: billing-api endpoints") == true)
+            #expect(!files.values.joined().lowercased().contains("myapp"))
+
+            let bad = try RolloutCLI.run(["init", "basic", "my app"], in: scratch)
+            #expect(bad.status == 2)
+            #expect(bad.stderr == "error: the project name 'my app' may contain only letters, digits, '-' and '_'; pass --name NAME\n")
+            #expect(!FileManager.default.fileExists(atPath: scratch.appendingPathComponent("my app").path))
+        }
+    }
+
+    @Test("the templates compiled into rollout are exactly Templates/ (else run scripts/embed-templates)")
+    func embeddedTemplatesMatchTheSource() throws {
+        let sources = packageRoot.appendingPathComponent("Templates")
+        let names = try FileManager.default.contentsOfDirectory(atPath: sources.path).sorted()
+        try withScratchDirectory { scratch in
+            let list = try RolloutCLI.run(["init", "--list"], in: scratch)
+            #expect(list.status == 0)
+            let listed = list.stdout.split(separator: "\n").dropFirst().map { $0.split(separator: " ").first.map(String.init) ?? "" }
+            #expect(listed == names, "run scripts/embed-templates")
+            #expect(list.stdout.contains("  basic  A small deploy: back up the database"), "\(list.stdout)")
+            #expect(try RolloutCLI.run(["init"], in: scratch).stdout == list.stdout)
+
+            for name in names {
+                let source = try contents(of: sources.appendingPathComponent(name))
+                let projectName = try #require(source["playbook.yml"]?.split(separator: "\n").first { $0.hasPrefix("name: ") })
+                    .dropFirst("name: ".count)
+                let run = try RolloutCLI.run(["init", name, name, "--name", String(projectName)], in: scratch)
+                #expect(run.status == 0, "\(run.all)")
+                #expect(try contents(of: scratch.appendingPathComponent(name)) == source, "run scripts/embed-templates")
+            }
+        }
+    }
+}
