@@ -18,7 +18,7 @@ struct Rollout: AsyncParsableCommand {
             """,
         subcommands: [
             RunCommand.self, PlanCommand.self, RollbackCommand.self, HistoryCommand.self, UnlockCommand.self,
-            LintCommand.self, SignCommand.self,
+            VerifyCommand.self, LintCommand.self, SignCommand.self,
         ]
     )
 

@@ -5,6 +5,9 @@ public struct CheckSuite: Sendable {
     public var baseURL: Template?
     public var defaults: HTTPCheck.Defaults
     public var checks: [HTTPCheck]
+    /// The suite file's own `secrets:`, read by `rollout verify`; a playbook running the suite
+    /// uses its own `secrets:` instead.
+    public var secrets: [SecretDeclaration] = []
     /// The suite file as messages name it (or the playbook's, when inline).
     public var file: String
     public var location: FileLocation

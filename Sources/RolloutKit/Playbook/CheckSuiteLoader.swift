@@ -2,7 +2,7 @@ public import Foundation
 
 /// Reads check suites (a file, or the inline `checks:` of a step), reporting every problem.
 public enum CheckSuiteLoader {
-    static let suiteKeys = ["name", "base_url", "defaults", "checks"]
+    static let suiteKeys = ["name", "base_url", "defaults", "checks", "secrets"]
     static let defaultsKeys = ["timeout", "retries", "delay"]
     static let checkKeys = ["name", "request", "headers", "form", "json", "body", "expect", "timeout", "retries", "follow_redirects"]
     static let expectKeys = ["status", "header", "body_contains", "max_ms"]
@@ -22,7 +22,8 @@ public enum CheckSuiteLoader {
     static func decode(_ root: YAMLNode, file: String, sink: DiagnosticSink, baseURLGiven: Bool = false) -> CheckSuite {
         let reader = OptionReader(root, context: "the check suite", allowed: suiteKeys, sink: sink)
         let name = reader.string("name") ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
-        let suite = decode(reader, name: name, file: file, baseURLGiven: baseURLGiven)
+        var suite = decode(reader, name: name, file: file, baseURLGiven: baseURLGiven)
+        suite.secrets = PlaybookLoader.secretDeclarations(reader)
         reader.finish()
         return suite
     }
@@ -45,7 +46,7 @@ public enum CheckSuiteLoader {
                 reader.sink.error("'checks' must be a list of checks, found \(node.kindDescription)", at: node.location)
             }
         }
-        return CheckSuite(name: name, baseURL: baseURL, defaults: defaults, checks: checks, file: file, location: reader.location)
+        return CheckSuite(name: name, baseURL: baseURL, defaults: defaults, checks: checks, secrets: [], file: file, location: reader.location)
     }
 
     private static func check(_ node: YAMLNode, defaults: HTTPCheck.Defaults, hasBaseURL: Bool, sink: DiagnosticSink) -> HTTPCheck? {
