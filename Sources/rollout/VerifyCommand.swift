@@ -7,7 +7,7 @@ import RolloutKit
 struct VerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract: "Run check suites against an environment from this machine (CI after a deploy).",
+        abstract: "Run check suites and their signed callbacks against an environment from this machine (CI after a deploy).",
         discussion: """
             Each check suite (docs/checks.md) is sent from this machine, in the order given; no \
             host is connected over SSH and nothing is changed. The suites' {{ }} references take \
@@ -17,13 +17,17 @@ struct VerifyCommand: AsyncParsableCommand {
             FAIL), then a summary; a failing check also shows what was expected and what came \
             back. Output is plain text whatever the terminal.
 
+            A suite may also list signed payment callbacks under callbacks: (each the options \
+            of a callback step: paytr or stripe, url, scenario valid, tampered, replay, stale or \
+            failed, expect); they are sent after the suite's checks and count as checks.
+
             The inventory is --inventory FILE, else inventory.yml next to the first suite, else \
-            inventory.yml in the current directory. Signed payment callbacks are not part of a \
-            suite: they run from a playbook's callback steps, or by hand with rollout sign --send.
+            inventory.yml in the current directory.
 
             Examples:
               rollout verify checks/billing.yml -e staging --inventory deploy/inventory.yml
               rollout verify checks/*.yml -e staging --junit out.xml --json verify.jsonl
+              PAYTR_MERCHANT_KEY=… PAYTR_MERCHANT_SALT=… rollout verify checks/callbacks.yml -e staging
               rollout verify checks/billing.yml -e ci --var base_url=http://127.0.0.1:8080
 
             Exit status: 0 every check passed · 1 a check failed · 2 invalid input (a mistake in \
@@ -32,7 +36,7 @@ struct VerifyCommand: AsyncParsableCommand {
             """
     )
 
-    @Argument(help: ArgumentHelp("Check suite files, e.g. checks/billing.yml.", valueName: "checks"))
+    @Argument(help: ArgumentHelp("Check suite files (checks:, callbacks:), e.g. checks/billing.yml.", valueName: "checks"))
     var suites: [String]
 
     @Option(name: .customShort("e"), help: ArgumentHelp("Environment of the inventory, e.g. -e staging.", valueName: "environment"))

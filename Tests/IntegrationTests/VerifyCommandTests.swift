@@ -173,3 +173,83 @@ struct VerifyCommandTests {
         #expect(unset.stderr.contains("checks/endpoints.yml:4:") && unset.stderr.contains("VERIFY_TOKEN is not set"), "\(unset.stderr)")
     }
 }
+
+/// Signed callbacks listed in a suite, judged by the providers' own libraries
+/// (`CallbackVerifierServer`), never by Rollout's code.
+@Suite("rollout verify: a suite's signed callbacks")
+struct VerifyCallbackTests {
+    static let whsec = "whsec_verify3b7d1f5a9c2e4b6d8f0a1c3e5b7d9f"
+    static let paytrKey = "VerifyKey7Hq2"
+    static let paytrSalt = "VerifySalt9Zx4"
+    static let environment = ["VERIFY_WHSEC": whsec, "VERIFY_PAYTR_KEY": paytrKey, "VERIFY_PAYTR_SALT": paytrSalt]
+
+    func project(_ suite: String) throws -> URL {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rollout-verify-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try """
+            environments:
+              ci:
+                vars: { base_url: "http://127.0.0.1:1" }
+                hosts: { web1: { address: 192.0.2.10 } }
+            """.write(to: directory.appendingPathComponent("inventory.yml"), atomically: true, encoding: .utf8)
+        try suite.write(to: directory.appendingPathComponent("callbacks.yml"), atomically: true, encoding: .utf8)
+        return directory
+    }
+
+    @Test("valid callbacks are accepted and forged ones refused by the official libraries; exit 0 and no key in any output")
+    func callbacksPass() async throws {
+        let server = try CallbackVerifierServer(stripeSecret: Self.whsec, paytrKey: Self.paytrKey, paytrSalt: Self.paytrSalt)
+        let directory = try project("""
+            name: payment callbacks
+            secrets:
+              whsec: { env: VERIFY_WHSEC }
+              paytr_key: { env: VERIFY_PAYTR_KEY }
+              paytr_salt: { env: VERIFY_PAYTR_SALT }
+            callbacks:
+              - name: a PayTR notification is booked once
+                paytr: { key: "{{ secrets.paytr_key }}", salt: "{{ secrets.paytr_salt }}" }
+                url: "\(server.baseURL)/paytr"
+                scenario: replay
+                fields: { merchant_oid: VERIFY1 }
+              - name: a forged PayTR hash is refused
+                paytr: { key: "{{ secrets.paytr_key }}", salt: "{{ secrets.paytr_salt }}" }
+                url: "\(server.baseURL)/paytr"
+                scenario: tampered
+                expect: { status: 400 }
+              - stripe: { secret: "{{ secrets.whsec }}" }
+                url: "\(server.baseURL)/stripe"
+            """)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let output = try RolloutCLI.run(["verify", "callbacks.yml", "-e", "ci", "--junit", "out.xml"], in: directory, environment: Self.environment)
+        #expect(output.status == 0, "\(output.all)")
+        #expect(output.stdout.contains("payment callbacks › a forged PayTR hash is refused — tampered: 400, "), "\(output.stdout)")
+        #expect(output.stdout.contains("payment callbacks › callback stripe payment_intent.succeeded valid — valid: 200, "), "\(output.stdout)")
+        #expect(output.stdout.contains("verify ci: 3 of 3 checks passed"), "\(output.stdout)")
+        let seen = try await server.seen()
+        #expect(seen.ids["VERIFY1"] == 2 && seen.rejected == 1, "\(seen)")
+        let junit = (try? String(contentsOf: directory.appendingPathComponent("out.xml"), encoding: .utf8)) ?? ""
+        #expect(junit.components(separatedBy: "<testcase ").count - 1 == 3, "\(junit)")
+        for text in [output.stdout, output.stderr, junit] {
+            for secret in [Self.whsec, Self.paytrKey, Self.paytrSalt] { #expect(!text.contains(secret)) }
+        }
+    }
+
+    @Test("a callback answered otherwise exits 1 with what was expected and what came back")
+    func callbackFails() throws {
+        let server = try CallbackVerifierServer(stripeSecret: Self.whsec, paytrKey: Self.paytrKey, paytrSalt: Self.paytrSalt)
+        let directory = try project("""
+            secrets: { whsec: { env: VERIFY_WHSEC } }
+            callbacks:
+              - name: a forged signature is refused
+                stripe: { secret: "{{ secrets.whsec }}" }
+                url: "\(server.baseURL)/stripe"
+                expect: { status: 400 }
+            """)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let output = try RolloutCLI.run(["verify", "callbacks.yml", "-e", "ci"], in: directory, environment: Self.environment)
+        #expect(output.status == 1, "\(output.all)")
+        #expect(output.stdout.contains("a forged signature is refused — valid: 200, "), "\(output.stdout)")
+        #expect(output.stdout.contains("expected status 400, got 200"), "\(output.stdout)")
+        #expect(!output.all.contains(Self.whsec))
+    }
+}

@@ -22,6 +22,11 @@ public struct CheckStep: Step {
                 baseURLGiven: override != nil)
             else { return nil }
             if let override { loaded.baseURL = override }
+            if !loaded.callbacks.isEmpty {
+                let only = loaded.checks.isEmpty ? "it has no checks, and its " : "its "
+                let message = "\(context.displayName(of: path)): \(only)callbacks: are sent only by rollout verify; in a playbook, write them as callback steps"
+                if loaded.checks.isEmpty { options.error(message, at: "suite") } else { options.warning(message, at: "suite") }
+            }
             suite = loaded
         } else if options.has("checks") {
             suitePath = nil

@@ -67,15 +67,13 @@ public struct VerificationLoader: Sendable {
 
     /// Every reference of the suite must have a value in this environment, now.
     private func checkReferences(of suite: CheckSuite, in scope: Scope, sink: DiagnosticSink) {
-        for template in suite.templates {
+        for template in suite.templates + suite.callbacks.flatMap(\.templates) {
             do {
                 _ = try template.render(in: scope)
             } catch {
                 // A declared secret that could not be read is reported once, where it is declared.
                 if error.kind == .notYetKnown, error.reference.hasPrefix("secrets.") { continue }
-                let hint = error.kind == .undefined && error.reference.hasPrefix("secrets.")
-                    ? "; declare it under the suite's 'secrets:' as { env: NAME } or { file: PATH }" : ""
-                sink.error(error.message + hint, at: error.location ?? suite.location, suggestion: error.suggestion)
+                sink.error(error.message, at: error.location ?? suite.location, suggestion: error.suggestion)
             }
         }
     }
