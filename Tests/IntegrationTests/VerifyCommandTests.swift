@@ -252,4 +252,28 @@ struct VerifyCallbackTests {
         #expect(output.stdout.contains("expected status 400, got 200"), "\(output.stdout)")
         #expect(!output.all.contains(Self.whsec))
     }
+
+    @Test("a playbook's check step leaves a suite's callbacks out with a warning, and refuses a suite of callbacks only")
+    func checkStepLeavesCallbacksOut() throws {
+        let callbacks = """
+            secrets: { whsec: { env: VERIFY_WHSEC } }
+            callbacks:
+              - { stripe: { secret: "{{ secrets.whsec }}" }, url: "http://127.0.0.1:1/stripe" }
+            """
+        let directory = try project(callbacks)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try (callbacks + "\nbase_url: http://127.0.0.1:1\nchecks: [ { request: GET /health } ]\n")
+            .write(to: directory.appendingPathComponent("both.yml"), atomically: true, encoding: .utf8)
+        try """
+            name: demo
+            inventory: inventory.yml
+            steps:
+              - check: both.yml
+              - check: callbacks.yml
+            """.write(to: directory.appendingPathComponent("deploy.yml"), atomically: true, encoding: .utf8)
+        let output = try RolloutCLI.run(["lint", "deploy.yml"], in: directory)
+        #expect(output.status == 2, "\(output.all)")
+        #expect(output.stderr.contains("deploy.yml:4:5: warning: both.yml: its callbacks: are sent only by rollout verify"), "\(output.stderr)")
+        #expect(output.stderr.contains("deploy.yml:5:5: error: callbacks.yml: it has no checks"), "\(output.stderr)")
+    }
 }
