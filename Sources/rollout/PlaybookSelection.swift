@@ -16,8 +16,13 @@ struct PlaybookSelection: ParsableArguments {
 
     /// `--var` pairs as a dictionary.
     func overrides() throws -> [String: String] {
+        try Self.overrides(vars)
+    }
+
+    /// `name=value` pairs (as `--var` takes them) as a dictionary; shared with `rollout verify`.
+    static func overrides(_ pairs: [String]) throws -> [String: String] {
         var overrides: [String: String] = [:]
-        for pair in vars {
+        for pair in pairs {
             guard let equals = pair.firstIndex(of: "="), equals != pair.startIndex else {
                 throw ValidationError("--var takes name=value, found '\(pair)'")
             }

@@ -9,16 +9,17 @@ struct Rollout: AsyncParsableCommand {
         abstract: "Run deployment playbooks over SSH and HTTP, verify them, and undo them when they fail.",
         discussion: """
             Start with `rollout lint` and `rollout plan`, deploy with `rollout run`, undo with \
-            `rollout rollback`. `rollout help SUBCOMMAND` explains each one with examples.
+            `rollout rollback`, check a deployed environment from CI with `rollout verify`. \
+            `rollout help SUBCOMMAND` explains each one with examples.
 
-            Exit status, for every subcommand: 0 success · 1 a step failed and the previous state \
+            Exit status, for every subcommand (for verify, 1 is a check that failed): 0 success · 1 a step failed and the previous state \
             was restored · 2 invalid input, nothing ran · 3 rollback failed or incomplete, a human \
             is needed · 4 deploy lock held · 5 could not connect or authenticate, nothing changed · \
             130 interrupted (after rollback).
             """,
         subcommands: [
             RunCommand.self, PlanCommand.self, RollbackCommand.self, HistoryCommand.self, UnlockCommand.self,
-            LintCommand.self, SignCommand.self, InitCommand.self,
+            VerifyCommand.self, LintCommand.self, SignCommand.self, InitCommand.self,
         ]
     )
 

@@ -5,6 +5,12 @@ public struct CheckSuite: Sendable {
     public var baseURL: Template?
     public var defaults: HTTPCheck.Defaults
     public var checks: [HTTPCheck]
+    /// The suite file's own `secrets:`, read by `rollout verify`; a playbook running the suite
+    /// uses its own `secrets:` instead.
+    public var secrets: [SecretDeclaration] = []
+    /// Signed test callbacks the suite file lists under `callbacks:`, sent by `rollout verify`
+    /// after the checks; a playbook's check step leaves them out.
+    public var callbacks: [SuiteCallback] = []
     /// The suite file as messages name it (or the playbook's, when inline).
     public var file: String
     public var location: FileLocation

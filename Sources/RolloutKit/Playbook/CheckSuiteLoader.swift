@@ -2,7 +2,7 @@ public import Foundation
 
 /// Reads check suites (a file, or the inline `checks:` of a step), reporting every problem.
 public enum CheckSuiteLoader {
-    static let suiteKeys = ["name", "base_url", "defaults", "checks"]
+    static let suiteKeys = ["name", "base_url", "defaults", "checks", "secrets", "callbacks"]
     static let defaultsKeys = ["timeout", "retries", "delay"]
     static let checkKeys = ["name", "request", "headers", "form", "json", "body", "expect", "timeout", "retries", "follow_redirects"]
     static let expectKeys = ["status", "header", "body_contains", "max_ms"]
@@ -22,13 +22,15 @@ public enum CheckSuiteLoader {
     static func decode(_ root: YAMLNode, file: String, sink: DiagnosticSink, baseURLGiven: Bool = false) -> CheckSuite {
         let reader = OptionReader(root, context: "the check suite", allowed: suiteKeys, sink: sink)
         let name = reader.string("name") ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
-        let suite = decode(reader, name: name, file: file, baseURLGiven: baseURLGiven)
+        var suite = decode(reader, name: name, file: file, baseURLGiven: baseURLGiven, checksRequired: root["callbacks"] == nil)
+        suite.secrets = PlaybookLoader.secretDeclarations(reader)
+        suite.callbacks = callbacks(reader, file: file)
         reader.finish()
         return suite
     }
 
     /// Reads `base_url`, `defaults` and `checks` from `reader` (a suite file or a check step).
-    static func decode(_ reader: OptionReader, name: String, file: String, baseURLGiven: Bool = false) -> CheckSuite {
+    static func decode(_ reader: OptionReader, name: String, file: String, baseURLGiven: Bool = false, checksRequired: Bool = true) -> CheckSuite {
         let baseURL = reader.template("base_url")
         var defaults = HTTPCheck.Defaults()
         if let defaultsReader = reader.mapping("defaults", allowed: defaultsKeys) {
@@ -37,7 +39,7 @@ public enum CheckSuiteLoader {
             if let delay = defaultsReader.duration("delay") { defaults.delay = delay }
         }
         var checks: [HTTPCheck] = []
-        if let node = reader.node("checks", required: true) {
+        if let node = reader.node("checks", required: checksRequired) {
             if let items = node.items {
                 if items.isEmpty { reader.sink.error("'checks' is empty; add at least one request", at: node.location) }
                 checks = items.compactMap { check($0, defaults: defaults, hasBaseURL: baseURLGiven || baseURL != nil, sink: reader.sink) }
@@ -45,7 +47,27 @@ public enum CheckSuiteLoader {
                 reader.sink.error("'checks' must be a list of checks, found \(node.kindDescription)", at: node.location)
             }
         }
-        return CheckSuite(name: name, baseURL: baseURL, defaults: defaults, checks: checks, file: file, location: reader.location)
+        return CheckSuite(name: name, baseURL: baseURL, defaults: defaults, checks: checks, secrets: [], file: file, location: reader.location)
+    }
+
+    /// `callbacks:`: each a callback step's options, with an optional `name`.
+    private static func callbacks(_ reader: OptionReader, file: String) -> [SuiteCallback] {
+        guard let node = reader.node("callbacks") else { return [] }
+        guard let items = node.items else {
+            reader.sink.error("'callbacks' must be a list of callbacks (the options of a callback step), found \(node.kindDescription)", at: node.location)
+            return []
+        }
+        if items.isEmpty { reader.sink.error("'callbacks' is empty; add a callback or remove the key", at: node.location) }
+        let directory = URL(fileURLWithPath: file).deletingLastPathComponent()
+        return items.compactMap { item in
+            let options = OptionReader(item, context: "a callback", allowed: CallbackStep.optionKeys + ["name"], sink: reader.sink)
+            defer { options.finish() }
+            let name = options.string("name")
+            guard let step = CallbackStep(options: options, context: StepDecodingContext(directory: directory, location: item.location)) else {
+                return nil
+            }
+            return SuiteCallback(name: name ?? step.summary, step: step, location: item.location)
+        }
     }
 
     private static func check(_ node: YAMLNode, defaults: HTTPCheck.Defaults, hasBaseURL: Bool, sink: DiagnosticSink) -> HTTPCheck? {

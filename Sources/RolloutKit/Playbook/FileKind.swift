@@ -4,7 +4,7 @@ public enum FileKind: String, Sendable, Hashable {
     case playbook
     /// Has `environments:`.
     case inventory
-    /// Has `checks:`.
+    /// Has `checks:` or `callbacks:`.
     case checkSuite = "check suite"
     /// A bare list of steps, for `include:`.
     case stepList = "step list"
@@ -14,7 +14,7 @@ public enum FileKind: String, Sendable, Hashable {
         if root.items != nil { return .stepList }
         if root["steps"] != nil { return root.entries?.count == 1 ? .stepList : .playbook }
         if root["environments"] != nil { return .inventory }
-        if root["checks"] != nil { return .checkSuite }
+        if root["checks"] != nil || root["callbacks"] != nil { return .checkSuite }
         return nil
     }
 }

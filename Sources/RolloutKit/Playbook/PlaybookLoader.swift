@@ -75,7 +75,7 @@ public struct PlaybookLoader: Sendable {
         }
 
         let vars = InventoryLoader.variables(reader, "vars")
-        let secrets = secretDeclarations(reader)
+        let secrets = Self.secretDeclarations(reader)
 
         var expanded: [String: [YAMLNode]] = [:]
         var definitions: [String: [StepDefinition]] = [:]
@@ -114,7 +114,8 @@ public struct PlaybookLoader: Sendable {
         return LoadedPlaybook(playbook: playbook, inventory: inventory)
     }
 
-    private func secretDeclarations(_ reader: OptionReader) -> [SecretDeclaration] {
+    /// The `secrets:` of a playbook or check suite: name → `{ env: NAME }` or `{ file: PATH }`.
+    static func secretDeclarations(_ reader: OptionReader) -> [SecretDeclaration] {
         guard let node = reader.node("secrets") else { return [] }
         guard let entries = node.entries else {
             if !node.isNull { reader.sink.error("'secrets' must map names to { env: NAME } or { file: PATH }, found \(node.kindDescription)", at: node.location) }

@@ -22,6 +22,11 @@ public struct CheckStep: Step {
                 baseURLGiven: override != nil)
             else { return nil }
             if let override { loaded.baseURL = override }
+            if !loaded.callbacks.isEmpty {
+                let only = loaded.checks.isEmpty ? "it has no checks, and its " : "its "
+                let message = "\(context.displayName(of: path)): \(only)callbacks: are sent only by rollout verify; in a playbook, write them as callback steps"
+                if loaded.checks.isEmpty { options.error(message, at: "suite") } else { options.warning(message, at: "suite") }
+            }
             suite = loaded
         } else if options.has("checks") {
             suitePath = nil
@@ -29,6 +34,12 @@ public struct CheckStep: Step {
         } else {
             return nil
         }
+    }
+
+    /// A step running `suite`, loaded from `path` (what `rollout verify` runs).
+    init(suite: CheckSuite, path: String?) {
+        self.suite = suite
+        suitePath = path
     }
 
     public var mutates: Bool { false }
@@ -57,14 +68,10 @@ extension CheckStep: RunnableStep {
     /// Sends every check in order from the machine running rollout; a failing check is sent
     /// again up to its `retries`, after `delay`. Passes only when every check passes.
     public func run(in context: StepContext) async throws -> StepRun {
-        let baseURL = try suite.baseURL.map { template throws(StepError) in try context.render(template) }
         var lines: [String] = []
         var failures: [String] = []
-        for check in suite.checks {
-            let result = try await run(check, baseURL: baseURL, in: context)
-            let attempts = result.attempts > 1 ? " after \(result.attempts) attempts" : ""
-            let name = displayName(of: check, in: context)
-            let line = context.masker.mask("\(name): \(result.statusText), \(result.millisecondsText), \(result.passed ? "pass" : "FAIL")\(attempts)")
+        try await sendChecks(in: context) { _, name, result in
+            let line = context.masker.mask("\(name): \(result.summaryText)")
             context.output?(OutputChunk(stream: .stdout, bytes: Array((line + "\n").utf8)))
             lines.append(line)
             if !result.passed { failures.append("\(name): \(result.problems.joined(separator: "; "))") }
@@ -79,6 +86,18 @@ extension CheckStep: RunnableStep {
             return StepRun(outcome: .failed, command: command, fields: fields, failure: context.masker.mask(failure))
         }
         return StepRun(outcome: .ok, command: command, fields: fields)
+    }
+
+    /// Sends every check of the suite in order, calling `finished` with each check, its name
+    /// as this host sees it and its result as soon as it is known. `rollout verify` shares it.
+    func sendChecks(
+        in context: StepContext, finished: (_ check: HTTPCheck, _ name: String, _ result: HTTPCheckResult) -> Void
+    ) async throws {
+        let baseURL = try suite.baseURL.map { template throws(StepError) in try context.render(template) }
+        for check in suite.checks {
+            let result = try await run(check, baseURL: baseURL, in: context)
+            finished(check, displayName(of: check, in: context), result)
+        }
     }
 
     private func run(_ check: HTTPCheck, baseURL: RenderedText?, in context: StepContext) async throws -> HTTPCheckResult {

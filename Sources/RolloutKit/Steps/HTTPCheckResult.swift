@@ -22,4 +22,8 @@ struct HTTPCheckResult: Sendable {
     var passed: Bool { problems.isEmpty }
     var statusText: String { status.map(String.init) ?? "no response" }
     var millisecondsText: String { elapsed.map { String(format: "%.1f ms", $0.milliseconds) } ?? "-" }
+    /// `200, 12.3 ms, pass`, with `after N attempts` when a retry was needed.
+    var summaryText: String {
+        "\(statusText), \(millisecondsText), \(passed ? "pass" : "FAIL")" + (attempts > 1 ? " after \(attempts) attempts" : "")
+    }
 }
