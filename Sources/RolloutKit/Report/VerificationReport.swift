@@ -23,9 +23,9 @@ public struct VerificationReport: Sendable {
     /// Nothing answered any check: the endpoints are unreachable, not wrong.
     public var nothingAnswered: Bool { !checks.isEmpty && !checks.contains(where: \.answered) }
 
-    /// `verify staging: 4 of 5 checks passed, 1 failed in 0.3 s`.
+    /// `verify staging: 4 of 5 checks passed, 1 failed in 0.31s` (times as the run's reports write them).
     public var summary: String {
-        let seconds = String(format: "%.1f s", duration.milliseconds / 1000)
+        let seconds = ElapsedText.format(duration)
         let passed = checks.count - failed.count
         var text = "verify \(environment): \(passed) of \(checks.count) \(checks.count == 1 ? "check" : "checks") passed"
         if !failed.isEmpty { text += ", \(failed.count) failed" }
