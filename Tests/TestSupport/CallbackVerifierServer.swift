@@ -18,8 +18,7 @@ public final class CallbackVerifierServer: @unchecked Sendable {
     }
 
     public let port: Int
-    private let process: Process
-    private let stdin: Pipe
+    private let server: LoopbackServerProcess
 
     /// `http://127.0.0.1:<port>`.
     public var baseURL: String { "http://127.0.0.1:\(port)" }
@@ -30,36 +29,14 @@ public final class CallbackVerifierServer: @unchecked Sendable {
         guard FileManager.default.isExecutableFile(atPath: python.path) else {
             throw LoopbackHTTPServerError(output: "\(python.path) is missing: run scripts/python-env.sh")
         }
-        let process = Process()
-        process.executableURL = python
-        process.arguments = ["-u", packageRoot.appendingPathComponent("Tests/Verifiers/callback_server.py").path]
         var environment = ProcessInfo.processInfo.environment
         environment["STRIPE_WEBHOOK_SECRET"] = stripeSecret
         environment["PAYTR_MERCHANT_KEY"] = paytrKey
         environment["PAYTR_MERCHANT_SALT"] = paytrSalt
-        process.environment = environment
-        let stdout = Pipe(), stdin = Pipe()
-        process.standardOutput = stdout
-        process.standardInput = stdin
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        self.process = process
-        self.stdin = stdin
-        var line = Data()
-        while let byte = try stdout.fileHandleForReading.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) {
-            line.append(byte)
-        }
-        guard let port = Int(String(decoding: line, as: UTF8.self)) else {
-            kill(process.processIdentifier, SIGKILL)
-            throw LoopbackHTTPServerError(output: String(decoding: line, as: UTF8.self))
-        }
-        self.port = port
-    }
-
-    deinit {
-        try? stdin.fileHandleForWriting.close()
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        server = try LoopbackServerProcess(
+            executable: python, arguments: ["-u", packageRoot.appendingPathComponent("Tests/Verifiers/callback_server.py").path],
+            environment: environment)
+        port = server.port
     }
 
     /// What the server accepted and rejected so far.

@@ -12,41 +12,15 @@ import Foundation
 /// `Content-Type: application/json`; `GET /flaky?key=K` 503 the first time for each K, then 200.
 public final class LoopbackHTTPServer: @unchecked Sendable {
     public let port: Int
-    private let process: Process
-    private let stdin: Pipe
+    private let server: LoopbackServerProcess
 
     /// `http://127.0.0.1:<port>`.
     public var baseURL: String { "http://127.0.0.1:\(port)" }
 
     public init() throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-u", "-c", Self.script]
-        let stdout = Pipe(), stdin = Pipe()
-        process.standardOutput = stdout
-        process.standardInput = stdin
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        self.process = process
-        self.stdin = stdin
-        // The server prints its port once it is listening.
-        var line = Data()
-        while let byte = try stdout.fileHandleForReading.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) {
-            line.append(byte)
-        }
-        guard let port = Int(String(decoding: line, as: UTF8.self)) else {
-            kill(process.processIdentifier, SIGKILL)
-            throw LoopbackHTTPServerError(output: String(decoding: line, as: UTF8.self))
-        }
-        self.port = port
-    }
-
-    deinit {
-        // Children of the test process inherit a signal mask with SIGTERM blocked, so
-        // `Process.terminate()` would never land: close stdin (the server exits on EOF) and kill.
-        try? stdin.fileHandleForWriting.close()
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        server = try LoopbackServerProcess(
+            executable: URL(fileURLWithPath: "/usr/bin/env"), arguments: ["python3", "-u", "-c", Self.script])
+        port = server.port
     }
 
     private static let script = #"""
