@@ -17,6 +17,20 @@ final class SpawnedProcess {
     let stderrFD: Int32
     private var reaped = false
 
+    /// pipe2(2) with O_CLOEXEC: the pipe is close-on-exec from its first instant, since another
+    /// thread may spawn a process at any moment, and one that inherited a write end would hold
+    /// this command's output open until it exits. Glibc's module does not export pipe2 (it needs
+    /// _GNU_SOURCE), hence the lookup; pipe and fcntl where it is missing.
+    private static func closeOnExecPipe(_ pair: inout [Int32]) -> Int32 {
+        if let pipe2 = pipe2 { return pipe2(&pair, O_CLOEXEC) }
+        guard pipe(&pair) == 0 else { return -1 }
+        for fd in pair { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        return 0
+    }
+
+    private typealias Pipe2 = @convention(c) (UnsafeMutablePointer<Int32>, Int32) -> Int32
+    private static let pipe2: Pipe2? = dlsym(nil, "pipe2").map { unsafeBitCast($0, to: Pipe2.self) }
+
     /// How a reaped child ended.
     enum Termination: Equatable {
         case exited(Int32)
@@ -27,14 +41,12 @@ final class SpawnedProcess {
         var fds: [Int32] = Array(repeating: -1, count: 6)
         for i in 0..<3 {
             var pair: [Int32] = [0, 0]
-            guard pipe(&pair) == 0 else {
+            guard Self.closeOnExecPipe(&pair) == 0 else {
                 for fd in fds where fd >= 0 { close(fd) }
                 throw .sessionFailed(endpoint: "local", operation: "pipe", reason: String(cString: strerror(errno)))
             }
             fds[2 * i] = pair[0]
             fds[2 * i + 1] = pair[1]
-            // Other threads may spawn meanwhile; none of them must inherit these.
-            for fd in pair { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
         }
         // Child ends: stdin reads fds[0]; stdout writes fds[3]; stderr writes fds[5].
         var actions = posix_spawn_file_actions_t()
