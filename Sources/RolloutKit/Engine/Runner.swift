@@ -170,7 +170,7 @@ public struct Runner: Sendable {
                 guard !targets.isEmpty else { continue }
                 let info = StepInfo(index: index, name: definition.name, kind: definition.kind, total: total)
                 let results = await fanOut(targets) { run in await run.execute(definition, index: index, info: info) }
-                if definition.step.runsAgainAfterRollback, !(definition.step is ShellStep),
+                if definition.step.runsAgainAfterRollback,
                    !ranVerifications.contains(index) {
                     ranVerifications.append(index)
                 }

@@ -33,6 +33,11 @@ public struct ShellStep: Step {
 }
 
 extension ShellStep: RunnableStep {
+    /// A read-only shell step asserts whatever its author wrote, often something only the new
+    /// deploy makes true (its revision): after a rollback it is not run again. `check` and
+    /// `wait_for` are the steps that show the restored state works.
+    public var runsAgainAfterRollback: Bool { false }
+
     public func plan(in context: StepContext) async throws -> StepPlan {
         let command = try context.render(run)
         var lines = ["run: \(command.masked)"]
