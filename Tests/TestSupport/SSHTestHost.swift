@@ -32,9 +32,19 @@ public final class SSHTestHost: Sendable {
     public static func start(name: String) throws -> SSHTestHost {
         let directory = URL(fileURLWithPath: "/tmp/rollout-test-hosts/\(getpid())-\(name)")
         try? FileManager.default.removeItem(at: directory)
-        let host = SSHTestHost(directory: directory, port: try freePort(), user: "rollout-test")
-        try host.startSSHD()
-        return host
+        // A free port is only free when asked: a connection another test opens meanwhile may
+        // take it as its local port before sshd binds it. Then sshd exits at once; try another.
+        var attempts = 0
+        while true {
+            let host = SSHTestHost(directory: directory, port: try freePort(), user: "rollout-test")
+            do {
+                try host.startSSHD()
+                return host
+            } catch {
+                attempts += 1
+                if attempts == 3 { throw error }
+            }
+        }
     }
 
     /// Starts `count` hosts, each its own sshd on its own port.
