@@ -55,7 +55,7 @@ final class PersistentShell {
     ) throws(SSHCommandFailure) -> CommandResult {
         if channel.receivedEOF {
             isAlive = false
-            throw .notStarted(LibSSH2Error(code: LIBSSH2_ERROR_CHANNEL_CLOSED, message: "the persistent shell has exited"))
+            throw .notStarted(LibSSH2Error(code: LIBSSH2_ERROR_CHANNEL_CLOSED, message: "the shell rollout keeps open on this connection had exited and a new one could not be started"))
         }
         let start = ContinuousClock.now
         var collected = CommandOutput(limit: outputLimit, callback: output, processGroupHeader: false)
