@@ -38,7 +38,7 @@ public struct Linter: Sendable {
         case .stepList:
             let steps = root.items ?? root["steps"]?.items ?? []
             for step in steps where step["include"] == nil {
-                _ = StepDecoder(sink: sink, directory: url.deletingLastPathComponent()).decode(step)
+                _ = StepDecoder(sink: sink, directory: url.deletingLastPathComponent(), kinds: StepRegistry.kinds).decode(step)
             }
         case nil:
             sink.error(

@@ -70,8 +70,9 @@ public struct PlanText: Sendable {
             if let register = step.register { extras.append("register \(register)") }
             if !extras.isEmpty { lines.append("   " + extras.joined(separator: ", ")) }
 
-            // A check step's requests are listed one per line below instead.
-            let options = step.step is CheckStep ? step.options.filter { $0.key != "checks" } : step.options
+            // Options the kind shows better in its own lines (below) are left out here.
+            let hidden = type(of: step.step).optionsShownByPlanDetails
+            let options = step.options.filter { !hidden.contains($0.key) }
             let perHost = hosts.map { host in
                 (host.name, options.flatMap { render($0, in: scope(for: host, upcoming: upcoming, preview: true), indent: "   ") })
             }
@@ -83,12 +84,7 @@ public struct PlanText: Sendable {
                     lines += rendered.map { "  " + $0 }
                 }
             }
-            if let check = step.step as? CheckStep {
-                lines.append("   checks:")
-                for httpCheck in check.suite.checks {
-                    lines.append("     - \(httpCheck.name) → expect \(httpCheck.expect.status.map(String.init).joined(separator: " or "))")
-                }
-            }
+            lines += step.step.planDetails.map { "   " + $0 }
             if let register = step.register { upcoming[register] = type(of: step.step).resultFields }
         }
         return lines

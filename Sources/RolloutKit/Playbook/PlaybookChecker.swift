@@ -27,7 +27,7 @@ final class PlaybookChecker {
     private var playbook: Playbook { loaded.playbook }
 
     func check() {
-        checkMigrations()
+        checkAgainstEarlierSteps()
         guard let inventory = loaded.inventory else { return }
         var environments = inventory.environments
         if let environmentName {
@@ -129,17 +129,12 @@ final class PlaybookChecker {
         loaded.inventory?.environments.first { $0.hosts.contains(host) }?.name
     }
 
-    /// A migration with nothing to undo it is the riskiest step a deploy can take.
-    private func checkMigrations() {
-        var backedUp = false
-        for step in playbook.steps {
-            if step.step is BackupDatabaseStep { backedUp = true }
-            if let migrate = step.step as? MigrateStep, migrate.undo == nil, !backedUp {
-                sink.warning("this migration cannot be undone: add a 'backup_database' step before it, or an 'undo:' command", at: step.location)
-            }
-            if let migrate = step.step as? MigrateStep, !migrate.expectTables.isEmpty, migrate.connection == nil, !backedUp {
-                sink.error("'expect_tables' needs a database to look in: add 'database:' to this step, or a 'backup_database' step before it", at: step.location)
-            }
+    /// Problems a step can only see with the steps before it (a migration with no backup before
+    /// it cannot be undone), asked of each step's kind.
+    private func checkAgainstEarlierSteps() {
+        for (position, definition) in playbook.steps.enumerated() {
+            let earlier = playbook.steps[..<position].map(\.step)
+            definition.step.lint(after: earlier, reportingTo: sink, at: definition.location)
         }
     }
 }

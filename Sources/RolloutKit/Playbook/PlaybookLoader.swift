@@ -18,11 +18,15 @@ public struct PlaybookLoader: Sendable {
     public var lenientAboutMachine: Bool
     /// Environment and home directory of the machine running rollout.
     public var resolver: SecretResolver
+    /// The step kinds a playbook may use.
+    public var kinds: [any RunnableStep.Type]
 
     public init(
         environmentName: String? = nil, overrides: [String: String] = [:], resolveSecrets: Bool = true,
-        lenientAboutMachine: Bool = false, resolver: SecretResolver = SecretResolver()
+        lenientAboutMachine: Bool = false, resolver: SecretResolver = SecretResolver(),
+        kinds: [any RunnableStep.Type] = StepRegistry.kinds
     ) {
+        self.kinds = kinds
         self.environmentName = environmentName
         self.overrides = overrides
         self.resolveSecrets = resolveSecrets
@@ -88,7 +92,7 @@ public struct PlaybookLoader: Sendable {
             if key == "steps", items.isEmpty { sink.error("'steps' is empty; add at least one step", at: node.location) }
             let nodes = expandIncludes(items, directory: directory, file: file, url: url, chain: [url.standardizedFileURL.path], sink: sink)
             expanded[key] = nodes.map(\.node)
-            definitions[key] = nodes.compactMap { StepDecoder(sink: sink, directory: $0.directory).decode($0.node) }
+            definitions[key] = nodes.compactMap { StepDecoder(sink: sink, directory: $0.directory, kinds: kinds).decode($0.node) }
         }
 
         let stateDir = reader.template("state_dir") ?? Template(literal: "~/.rollout/\(name)")

@@ -8,15 +8,19 @@ import Foundation
 struct StepDecoder {
     let sink: DiagnosticSink
     let directory: URL
+    /// The kinds a step may be (`StepRegistry.kinds`, plus any a test adds).
+    let kinds: [any RunnableStep.Type]
 
     func decode(_ node: YAMLNode) -> StepDefinition? {
         guard let entries = node.entries else {
             sink.error("a step must be a mapping like '- shell: make', found \(node.kindDescription)", at: node.location)
             return nil
         }
-        let names = StepRegistry.names
+        let names = kinds.map { $0.kind }
         let kindEntries = entries.filter { $0.key.scalar.map(names.contains) ?? false }
-        guard let kindEntry = kindEntries.first, let kindName = kindEntry.key.scalar, let kind = StepRegistry.kind(named: kindName) else {
+        guard let kindEntry = kindEntries.first, let kindName = kindEntry.key.scalar,
+              let kind = kinds.first(where: { $0.kind == kindName })
+        else {
             reportMissingKind(entries, at: node.location)
             return nil
         }
@@ -103,9 +107,9 @@ struct StepDecoder {
         let others = entries.filter { $0.key.scalar.map { !StepDefinition.commonKeys.contains($0) } ?? false }
         if let guess = others.first, let key = guess.key.scalar {
             sink.error("unknown step kind '\(key)'", at: guess.key.location,
-                       suggestion: NameSuggestion.closest(to: key, in: StepRegistry.names + StepDefinition.commonKeys))
+                       suggestion: NameSuggestion.closest(to: key, in: kinds.map { $0.kind } + StepDefinition.commonKeys))
         } else {
-            sink.error("this step has no kind; give one of \(StepRegistry.names.joined(separator: ", "))", at: location)
+            sink.error("this step has no kind; give one of \(kinds.map { $0.kind }.joined(separator: ", "))", at: location)
         }
     }
 

@@ -5,7 +5,7 @@ public struct StepDefinition: Sendable {
 
     /// The step's name; default the kind's summary ("shell: make build").
     public var name: String
-    /// The typed step (`ShellStep`, `GitStep`, …).
+    /// The typed step, of one of the kinds the playbook was loaded with.
     public var step: any RunnableStep
     /// The step's options as written, every scalar a template (what `rollout plan` shows).
     public var options: [TemplateEntry]
@@ -31,10 +31,9 @@ public struct StepDefinition: Sendable {
     /// The kind's name: `shell`, `migrate`.
     public var kind: String { type(of: step).kind }
 
-    /// Every template the step uses: options, `when`, and the checks of a `check` step.
+    /// Every template the step uses: options, `when`, and those the kind keeps elsewhere (the
+    /// checks of a `check` step's suite file).
     public var templates: [Template] {
-        var all = options.flatMap(\.value.templates) + (when?.templates ?? [])
-        if let check = step as? CheckStep { all += check.suite.templates }
-        return all
+        options.flatMap(\.value.templates) + (when?.templates ?? []) + step.nestedTemplates
     }
 }

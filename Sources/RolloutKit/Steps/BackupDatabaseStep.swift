@@ -6,7 +6,6 @@ public struct BackupDatabaseStep: Step {
     public static let kind = "backup_database"
     public static let optionKeys = ["engine", "dir", "keep"] + DatabaseConnection.keys
     public static let resultFields = RegisteredResult.commonFields + ["path", "size", "sha256"]
-    public static let engines = ["postgres"]
 
     public var engine: String
     public var connection: DatabaseConnection
@@ -16,7 +15,7 @@ public struct BackupDatabaseStep: Step {
     public var keep: Int?
 
     public init?(options: OptionReader, context: StepDecodingContext) {
-        engine = options.choice("engine", Self.engines) ?? "postgres"
+        engine = options.choice("engine", DatabaseConnection.engines) ?? "postgres"
         let connection = DatabaseConnection.read(from: options)
         dir = options.template("dir")
         keep = options.int("keep", in: 1...1000)
@@ -29,18 +28,13 @@ public struct BackupDatabaseStep: Step {
     public var summary: String { "backup_database \(connection.database.shortened)" }
 }
 
-extension BackupDatabaseStep: RunnableStep {
+extension BackupDatabaseStep: DatabaseDumpStep {
     /// Where the dump goes on this host: `dir`, or `<state_dir>/backups`.
     func directory(in context: StepContext) throws(StepError) -> String {
-        guard let dir else { return Self.defaultDirectory(stateDirectory: context.stateDirectory) }
+        guard let dir else { return DatabaseConnection.defaultDumpDirectory(stateDirectory: context.stateDirectory) }
         let rendered = try context.render(dir)
         guard !rendered.containsSecrets else { throw context.failure("'dir' must not contain a secret") }
         return rendered.text
-    }
-
-    /// `<state_dir>/backups`, where backups go and where `restore_database` looks by default.
-    static func defaultDirectory(stateDirectory: String) -> String {
-        (stateDirectory.hasSuffix("/") ? stateDirectory : stateDirectory + "/") + "backups"
     }
 
     public func plan(in context: StepContext) async throws -> StepPlan {

@@ -44,6 +44,14 @@ public struct CheckStep: Step {
 
     public var mutates: Bool { false }
     public var summary: String { "check \(suitePath ?? "\(suite.checks.count) requests")" }
+
+    public var nestedTemplates: [Template] { suite.templates }
+
+    /// Inline checks are listed one per line, with what each expects, instead of as written.
+    public static let optionsShownByPlanDetails: Set<String> = ["checks"]
+    public var planDetails: [String] {
+        ["checks:"] + suite.checks.map { "  - \($0.name) → expect \($0.expect.status.map(String.init).joined(separator: " or "))" }
+    }
 }
 
 extension CheckStep: RunnableStep {

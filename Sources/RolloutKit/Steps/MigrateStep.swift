@@ -35,6 +35,17 @@ public struct MigrateStep: Step {
 
     public var mutates: Bool { true }
     public var summary: String { "migrate: \(run.shortened)" }
+
+    /// A migration with nothing to undo it is the riskiest step a deploy can take.
+    public func lint(after earlier: [any Step], reportingTo sink: DiagnosticSink, at location: FileLocation) {
+        let backedUp = earlier.contains { $0 is any DatabaseDumpStep }
+        if undo == nil, !backedUp {
+            sink.warning("this migration cannot be undone: add a 'backup_database' step before it, or an 'undo:' command", at: location)
+        }
+        if !expectTables.isEmpty, connection == nil, !backedUp {
+            sink.error("'expect_tables' needs a database to look in: add 'database:' to this step, or a 'backup_database' step before it", at: location)
+        }
+    }
 }
 
 extension MigrateStep: RunnableStep {
@@ -53,7 +64,7 @@ extension MigrateStep: RunnableStep {
     func undoSource(in context: StepContext, ownDatabase: PostgresClient?) throws(StepError) -> UndoSource {
         if undo != nil { return .command }
         for finished in context.finishedSteps.reversed() {
-            guard let backup = finished.step as? BackupDatabaseStep else { continue }
+            guard let backup = finished.step as? any DatabaseDumpStep else { continue }
             let client = try PostgresClient(backup.connection, in: context)
             if let ownDatabase, !ownDatabase.sameDatabase(as: client) { continue }
             return .backup(finished, client)
@@ -165,7 +176,7 @@ extension MigrateStep: RunnableStep {
             // The migration's own connection, else the backup step's (with its password), else
             // what the record kept (no password).
             let backupStep = undo["backup_step"].flatMap(Int.init)
-            let backup = context.finishedSteps.first { $0.index == backupStep }?.step as? BackupDatabaseStep
+            let backup = context.finishedSteps.first { $0.index == backupStep }?.step as? any DatabaseDumpStep
             let client = try connection.map { connection throws(StepError) in try PostgresClient(connection, in: context) }
                 ?? backup.map { backup throws(StepError) in try PostgresClient(backup.connection, in: context) }
                 ?? PostgresClient(recordFields: undo)

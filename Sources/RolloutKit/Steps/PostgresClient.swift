@@ -282,7 +282,7 @@ extension PostgresClient {
             """
         if context.keepsSafetyCopies {
             script += dumpScript(
-                directory: BackupDatabaseStep.defaultDirectory(stateDirectory: context.stateDirectory),
+                directory: DatabaseConnection.defaultDumpDirectory(stateDirectory: context.stateDirectory),
                 name: safetyDumpName(runID: context.runID, step: context.stepIndex))
         }
         script += restoreScript

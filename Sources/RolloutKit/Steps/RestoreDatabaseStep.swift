@@ -13,7 +13,7 @@ public struct RestoreDatabaseStep: Step {
     public var backup: Template?
 
     public init?(options: OptionReader, context: StepDecodingContext) {
-        engine = options.choice("engine", BackupDatabaseStep.engines) ?? "postgres"
+        engine = options.choice("engine", DatabaseConnection.engines) ?? "postgres"
         let connection = DatabaseConnection.read(from: options)
         backup = options.template("backup")
         guard let connection else { return nil }
@@ -36,7 +36,7 @@ extension RestoreDatabaseStep: RunnableStep {
 
     public func plan(in context: StepContext) async throws -> StepPlan {
         let client = try PostgresClient(connection, in: context)
-        let directory = BackupDatabaseStep.defaultDirectory(stateDirectory: context.stateDirectory)
+        let directory = DatabaseConnection.defaultDumpDirectory(stateDirectory: context.stateDirectory)
         let from = try source(in: context) ?? "the newest dump of \(client.database) in \(directory)"
         return StepPlan([
             "pg_dump -Fc \(client.description) to \(directory)/\(client.safetyDumpName(runID: context.runID, step: context.stepIndex)) (safety copy, the undo)",
@@ -46,7 +46,7 @@ extension RestoreDatabaseStep: RunnableStep {
 
     public func run(in context: StepContext) async throws -> StepRun {
         let client = try PostgresClient(connection, in: context)
-        let directory = BackupDatabaseStep.defaultDirectory(stateDirectory: context.stateDirectory)
+        let directory = DatabaseConnection.defaultDumpDirectory(stateDirectory: context.stateDirectory)
         var script = try source(in: context).map { "rollout_source=\(ShellWord.path($0))\n" } ?? client.newestDumpScript(directory: directory)
         script += """
             [ -f "$rollout_source" ] || { echo "rollout: no dump at $rollout_source" >&2; exit 1; }

@@ -25,11 +25,30 @@ public protocol Step: Sendable {
 
     /// A short default name for the step: "shell: make build", "git origin/main".
     var summary: String { get }
+
+    /// Templates the step uses besides its options (a `check` step's suite file), so that the
+    /// loader checks the names they use with the rest. Default none.
+    var nestedTemplates: [Template] { get }
+
+    /// Options that `rollout plan --offline` leaves out of the step's options as written,
+    /// because `planDetails` shows them better. Default none.
+    static var optionsShownByPlanDetails: Set<String> { get }
+    /// Lines `rollout plan --offline` shows under the step's options (a check suite's requests
+    /// with what each expects). Default none.
+    var planDetails: [String] { get }
+
+    /// Reports problems that depend on the playbook's earlier steps (`earlier`, in order): a
+    /// migration with no backup before it and no `undo:` cannot be undone. Default none.
+    func lint(after earlier: [any Step], reportingTo sink: DiagnosticSink, at location: FileLocation)
 }
 
 extension Step {
     public static var mainOption: String? { nil }
     public static var resultFields: [String] { RegisteredResult.commonFields }
+    public static var optionsShownByPlanDetails: Set<String> { [] }
+    public var nestedTemplates: [Template] { [] }
+    public var planDetails: [String] { [] }
+    public func lint(after earlier: [any Step], reportingTo sink: DiagnosticSink, at location: FileLocation) {}
 }
 
 /// What a step kind may need while decoding, besides its options.
