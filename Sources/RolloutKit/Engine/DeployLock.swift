@@ -146,7 +146,7 @@ public struct DeployLock: Sendable, Hashable {
     public func acquire(
         on transport: some Transport, owner: String, runID: RunID, host: String, lease: Duration,
         playbook: String, environment: String, wait: LockWaitPolicy = .noWait,
-        clock: some Clock<Duration> = ContinuousClock()
+        clock: any RunClock = SystemClock()
     ) async throws -> LockHolder {
         let script = acquireScript(owner: owner, runID: runID, host: host, lease: lease)
         let start = clock.now

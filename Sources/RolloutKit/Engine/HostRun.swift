@@ -25,6 +25,7 @@ actor HostRun {
     private let checkMode: Bool
     private let output: (@Sendable (OutputChunk) -> Void)?
     private let http = HTTPClient()
+    private let clock: any RunClock
 
     private var registered: [String: RegisteredResult] = [:]
     /// Steps that ended ok or changed here, oldest first (what `StepContext.finishedSteps` shows).
@@ -44,7 +45,7 @@ actor HostRun {
     private(set) var unknownSteps: [StepInfo] = []
     /// When the lease was last renewed; renewals ride along with step commands once a quarter
     /// of the lease has passed, so most steps carry none.
-    private var leaseRenewedAt = ContinuousClock.now
+    private var leaseRenewedAt: ContinuousClock.Instant
     /// Set by `adopt`: undos then keep a copy of what they overwrite.
     private var undoingEarlierRun = false
 
@@ -53,8 +54,11 @@ actor HostRun {
 
     init(
         host: Host, transport: any Transport, runID: RunID, stateDirectory: String, scope: Scope,
-        masker: SecretMasker, events: RunEvents, checkMode: Bool, output: (@Sendable (OutputChunk) -> Void)?
+        masker: SecretMasker, events: RunEvents, checkMode: Bool, output: (@Sendable (OutputChunk) -> Void)?,
+        clock: any RunClock = SystemClock()
     ) {
+        self.clock = clock
+        self.leaseRenewedAt = clock.now
         self.host = host
         self.transport = transport
         self.runID = runID
@@ -72,9 +76,9 @@ actor HostRun {
     func acquireLock(owner: String, header: RunHeader, playbook: String, environment: String, wait: LockWaitPolicy) async throws {
         try await lock.acquire(
             on: transport, owner: owner, runID: runID, host: host.name, lease: Self.lease,
-            playbook: playbook, environment: environment, wait: wait)
+            playbook: playbook, environment: environment, wait: wait, clock: clock)
         holdsLock = true
-        leaseRenewedAt = .now
+        leaseRenewedAt = clock.now
         queue(.runStarted(header))
     }
 
@@ -83,7 +87,6 @@ actor HostRun {
         var scope = baseScope
         scope.registered = registered
         let started = Date()
-        let clock = ContinuousClock()
         let start = clock.now
         if let condition = definition.when {
             do {
@@ -103,7 +106,7 @@ actor HostRun {
         let recorder = Recorder()
         var run = StepRun(outcome: .failed)
         for attempt in 0...definition.retries {
-            if attempt > 0 { try? await Task.sleep(for: definition.delay) }
+            if attempt > 0 { try? await clock.sleep(for: definition.delay) }
             let context = self.context(for: definition, index: index, scope: scope, recorder: recorder)
             run = await outcome {
                 try await checkMode ? Self.planned(step, registeredAs: definition.register, in: context) : step.run(in: context)
@@ -138,7 +141,7 @@ actor HostRun {
         let batch = StepBatch(members: members)
         for (_, _, info) in steps { events.send(.stepStarted(host: host.name, step: info)) }
         let started = Date()
-        let renew = leaseRenewedAt.duration(to: .now) > Self.lease / 4
+        let renew = leaseRenewedAt.duration(to: clock.now) > Self.lease / 4
         let script = batch.script(
             journal: journal, pending: pending,
             prologue: renew ? lock.renewScript(runID: runID, lease: Self.lease) : nil, startedAt: started)
@@ -147,7 +150,7 @@ actor HostRun {
         let outcome: Result<CommandResult, any Error>
         do {
             outcome = .success(try await transport.run(RemoteCommand(script, sensitive: batch.sensitive), output: nil))
-            if renew { leaseRenewedAt = .now }
+            if renew { leaseRenewedAt = clock.now }
             journalled += sent
         } catch {
             pending = sent + pending
@@ -211,7 +214,6 @@ actor HostRun {
         let undoesLast = { (change: Change) in change.definition.step.undoesLast }
         for change in newestFirst.filter({ !undoesLast($0) }) + newestFirst.filter(undoesLast) {
             events.send(.undoStarted(host: host.name, step: change.info))
-            let clock = ContinuousClock()
             let start = clock.now
             var scope = baseScope
             scope.registered = registered
@@ -314,6 +316,7 @@ actor HostRun {
                 try await self.runRecorded(command, index: index, definition: definition, recorder: recorder)
             })
         context.finishedSteps = finished.filter { $0.index < index }
+        context.clock = clock
         return context
     }
 
@@ -326,11 +329,11 @@ actor HostRun {
     ) async throws -> CommandResult {
         if checkMode { return try await transport.run(command, output: output) }
         var wrapped = command
-        let renew = leaseRenewedAt.duration(to: .now) > Self.lease / 4
+        let renew = leaseRenewedAt.duration(to: clock.now) > Self.lease / 4
         wrapped.script = journal.wrap(
             stepIndex: index, name: definition.name, kind: definition.kind, userScript: command.script,
             pending: pending, prologue: renew ? lock.renewScript(runID: runID, lease: Self.lease) : nil)
-        if renew { leaseRenewedAt = .now }
+        if renew { leaseRenewedAt = clock.now }
         let sent = pending
         pending.removeAll()
         let startedAt = Date()

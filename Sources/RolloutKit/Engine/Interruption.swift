@@ -37,6 +37,11 @@ public final class Interruption: @unchecked Sendable {
         }
     }
 
+    /// What the first signal does, for a stop that does not come from a signal.
+    public func request() {
+        received()
+    }
+
     private func received() {
         let seen = lock.withLock { () -> Int in
             count += 1

@@ -51,12 +51,16 @@ public struct Runner: Sendable {
     public var interruption: Interruption?
     /// Receives the output of every command as it arrives (`--verbose`).
     public var output: (@Sendable (String, OutputChunk) -> Void)?
+    /// Where leases, retry delays and the steps' polling read the time.
+    public var clock: any RunClock
 
     public init(
         loaded: LoadedPlaybook, environment: Inventory.Environment, secrets: [String: Secret],
         processEnvironment: [String: String], options: Options, events: RunEvents, connect: @escaping Connector,
-        interruption: Interruption? = nil, output: (@Sendable (String, OutputChunk) -> Void)? = nil
+        interruption: Interruption? = nil, output: (@Sendable (String, OutputChunk) -> Void)? = nil,
+        clock: any RunClock = SystemClock()
     ) {
+        self.clock = clock
         self.loaded = loaded
         self.environment = environment
         self.secrets = secrets
@@ -335,7 +339,7 @@ public struct Runner: Sendable {
         let hostOutput = output.map { sink in { @Sendable (chunk: OutputChunk) in sink(host.name, chunk) } }
         return HostRun(
             host: host, transport: try connect(host), runID: runID, stateDirectory: stateDirectory, scope: scope,
-            masker: masker, events: events, checkMode: options.check, output: hostOutput)
+            masker: masker, events: events, checkMode: options.check, output: hostOutput, clock: clock)
     }
 
     // MARK: - Rollback

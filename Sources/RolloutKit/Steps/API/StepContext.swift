@@ -28,6 +28,8 @@ public struct StepContext: Sendable {
     /// The steps this run finished on this host before this one (ok or changed), oldest first;
     /// under `rollout rollback`, those the run's record lists.
     public var finishedSteps: [FinishedStep] = []
+    /// What the step reads the time from and waits on (polling, retry delays).
+    public var clock: any RunClock = SystemClock()
     let recorded: RecordedRunner
 
     public init(

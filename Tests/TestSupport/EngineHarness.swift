@@ -1,0 +1,141 @@
+public import Foundation
+public import RolloutKit
+import Synchronization
+
+/// Runs a playbook through the real `Runner`, in process, on hosts that are `ScriptedTransport`s
+/// over a temporary directory, with a `ManualClock`: the engine's decisions (undo order, what a
+/// dropped connection means, leases, retries, serial batches) tested without sshd or real time.
+///
+/// The playbook text may use `{{ root }}` (the temporary directory) and `{{ log }}` (the file
+/// `probe` steps append to). Each host keeps its state under `{{ root }}/<host>/state`.
+public final class EngineHarness: Sendable {
+    public let root: URL
+    public let hostNames: [String]
+    public let clock = ManualClock()
+    public let interruption = Interruption(firstNotice: "", recoveryNotice: { "" })
+    private let transports: [String: ScriptedTransport]
+    private let recorded = EventLog()
+
+    /// `hosts` hosts named h1, h2, …; `groups` gives host name → its groups.
+    public init(hosts: Int = 1, groups: [String: [String]] = [:]) throws {
+        root = FileManager.default.temporaryDirectory.appendingPathComponent("engine-\(UUID().uuidString)")
+        hostNames = (1...hosts).map { "h\($0)" }
+        var transports: [String: ScriptedTransport] = [:]
+        for name in hostNames {
+            try FileManager.default.createDirectory(at: root.appendingPathComponent(name), withIntermediateDirectories: true)
+            transports[name] = ScriptedTransport(endpoint: name)
+        }
+        self.transports = transports
+        let hostLines = hostNames.map { name in
+            let memberOf = groups[name].map { ", groups: [\($0.joined(separator: ", "))]" } ?? ""
+            return "      \(name): { address: local\(memberOf) }"
+        }
+        try Data("environments:\n  test:\n    hosts:\n\(hostLines.joined(separator: "\n"))\n".utf8)
+            .write(to: root.appendingPathComponent("inventory.yml"))
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(at: root)
+    }
+
+    /// The file `probe` steps append `run|undo|check <id> <host>` lines to.
+    public var log: URL { root.appendingPathComponent("probe.log") }
+
+    /// The lines of the probe log, in order.
+    public var logLines: [String] {
+        ((try? String(contentsOf: log, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+    }
+
+    /// The transport of host `name`, to script its faults and read its commands.
+    public func host(_ name: String) -> ScriptedTransport { transports[name]! }
+
+    /// Every event the run reported, in order.
+    public var events: [RunEvent] { recorded.events }
+
+    /// Loads `body` (the playbook after its `name`, `inventory` and `state_dir` lines) and runs
+    /// it; `configure` may change the options (check mode, limit) before the run.
+    public func run(
+        _ body: String, overrides: [String: String] = [:], interruptAfter: Int? = nil,
+        configure: (inout Runner.Options) -> Void = { _ in }
+    ) async throws -> RunSummary {
+        let text = """
+            name: engine-test
+            inventory: inventory.yml
+            state_dir: "{{ root }}/{{ host.name }}/state"
+            vars:
+              root: "\(root.path)"
+              log: "\(log.path)"
+            \(body)
+            """
+        let url = root.appendingPathComponent("deploy.yml")
+        try Data(text.utf8).write(to: url)
+        let loader = PlaybookLoader(environmentName: "test", overrides: overrides, kinds: StepRegistry.kinds + [ProbeStep.self])
+        let result = loader.load(url, name: "deploy.yml")
+        guard let loaded = result.loaded, !result.diagnostics.hasErrors, let inventory = loaded.inventory,
+              let environment = inventory.environments.first(where: { $0.name == "test" })
+        else {
+            throw HarnessError(message: result.diagnostics.all.map { "\($0.location.line):\($0.location.column): \($0.message)" }.joined(separator: "\n"))
+        }
+        var options = Runner.Options(playbookArgument: "deploy.yml", overrides: overrides)
+        configure(&options)
+        let transports = self.transports
+        let interruption = self.interruption
+        let events = RunEvents([recorded, InterruptingReporter(after: interruptAfter, interruption: interruption)])
+        let runner = Runner(
+            loaded: loaded, environment: environment, secrets: result.secrets, processEnvironment: [:], options: options,
+            events: events, connect: { host in transports[host.name]! }, interruption: interruption, clock: clock)
+        return await runner.run()
+    }
+
+    /// The outcome each host reported for each step, as "h1 2/3 name: changed" lines.
+    public var stepLines: [String] {
+        events.compactMap { event in
+            guard case .stepFinished(let host, let step, let outcome, _, _) = event else { return nil }
+            return "\(host) \(step.name): \(outcome.rawValue)"
+        }
+    }
+
+    /// The notices the run printed.
+    public var notices: [String] {
+        events.compactMap { if case .notice(let text) = $0 { text } else { nil } }
+    }
+
+    /// Whether `path` (relative to the root) exists.
+    public func exists(_ path: String) -> Bool {
+        FileManager.default.fileExists(atPath: root.appendingPathComponent(path).path)
+    }
+}
+
+/// A playbook the harness could not load.
+public struct HarnessError: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+}
+
+final class EventLog: Reporter {
+    private let state = Mutex<[RunEvent]>([])
+    var events: [RunEvent] { state.withLock { $0 } }
+    func handle(_ event: RunEvent) { state.withLock { $0.append(event) } }
+}
+
+/// Stops the run as one Ctrl-C would, once `after` steps have finished on some host.
+final class InterruptingReporter: Reporter {
+    private let after: Int?
+    private let interruption: Interruption
+    private let finished = Mutex(0)
+
+    init(after: Int?, interruption: Interruption) {
+        self.after = after
+        self.interruption = interruption
+    }
+
+    func handle(_ event: RunEvent) {
+        guard let after, case .stepFinished = event else { return }
+        let count = finished.withLock { count -> Int in
+            count += 1
+            return count
+        }
+        if count == after { interruption.request() }
+    }
+}

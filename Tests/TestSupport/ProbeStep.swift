@@ -1,0 +1,80 @@
+public import RolloutKit
+
+/// A step kind for the engine's in-process tests. It appends what it does to a log file on the
+/// host (`run a h1`, `undo a h1`, `check a h1`), so a test reads the order of runs and undos
+/// across hosts; its options choose how it ends.
+///
+/// `probe: { id: a, log: /tmp/…/log, fail_on: h2, undo_fails: true, undo_last: true }`
+public struct ProbeStep: Step {
+    public static let kind = "probe"
+    public static let mainOption: String? = "id"
+    public static let optionKeys = ["id", "log", "fail_on", "undo_fails", "undo_last", "read_only", "undo_recorded_late", "fail_if"]
+
+    public var id: String
+    public var log: Template
+    /// Hosts on which the step fails (a host name, or several separated by spaces).
+    public var failOn: Template?
+    public var undoFails: Bool
+    public var undoLast: Bool
+    public var readOnly: Bool
+    /// The step records its undo after its change instead of before: a step cut off between
+    /// the two may have changed the host without the journal saying so.
+    public var undoRecordedLate: Bool
+    /// The step fails on a host where this file exists (checked when it runs).
+    public var failIf: Template?
+
+    public init?(options: OptionReader, context: StepDecodingContext) {
+        let id = options.string("id", required: true)
+        let log = options.template("log", required: true)
+        failOn = options.template("fail_on")
+        undoFails = options.bool("undo_fails") ?? false
+        undoLast = options.bool("undo_last") ?? false
+        readOnly = options.bool("read_only") ?? false
+        undoRecordedLate = options.bool("undo_recorded_late") ?? false
+        failIf = options.template("fail_if")
+        guard let id, let log else { return nil }
+        self.id = id
+        self.log = log
+    }
+
+    public var mutates: Bool { !readOnly }
+    public var summary: String { "probe \(id)" }
+}
+
+extension ProbeStep: RunnableStep {
+    public var recordsUndoFirst: Bool { !undoRecordedLate }
+    public var undoesLast: Bool { undoLast }
+    public var runsAgainAfterRollback: Bool { readOnly }
+
+    private func fails(in context: StepContext) throws(StepError) -> Bool {
+        guard let failOn else { return false }
+        return try context.render(failOn).text.split(separator: " ").contains { $0 == context.host.name }
+    }
+
+    private func append(_ word: String, in context: StepContext) throws(StepError) -> String {
+        let path = try context.render(log).text
+        let line = "printf '%s %s %s\\n' \(word) \(id) \(context.host.name) >> '\(path)'"
+        guard let failIf else { return line }
+        return line + "\n[ -e '\(try context.render(failIf).text)' ] && exit 1\ntrue"
+    }
+
+    public func run(in context: StepContext) async throws -> StepRun {
+        let failing = try fails(in: context)
+        if readOnly {
+            let result = try await context.run(RemoteCommand(try append("check", in: context) + (failing ? "\nexit 1" : "")))
+            return StepRun(outcome: result.succeeded ? .ok : .failed, command: result, failure: result.succeeded ? nil : "probe \(id) failed")
+        }
+        let record = "rollout_undo probe \(id) || exit 1"
+        let change = try append("run", in: context)
+        let script = (undoRecordedLate ? [change, record] : [record, change]).joined(separator: "\n") + (failing ? "\nexit 1" : "")
+        let result = try await context.runRecorded(RemoteCommand(script))
+        return StepRun(
+            outcome: result.succeeded ? .changed : .failed, command: result,
+            failure: result.succeeded ? nil : "probe \(id) failed", undo: ["probe": id])
+    }
+
+    public func undo(_ undo: [String: String], in context: StepContext) async throws -> StepRun {
+        let result = try await context.run(RemoteCommand(try append("undo", in: context) + (undoFails ? "\nexit 1" : "")))
+        return StepRun(outcome: result.succeeded ? .changed : .failed, command: result, failure: result.succeeded ? nil : "undo of probe \(id) failed")
+    }
+}
