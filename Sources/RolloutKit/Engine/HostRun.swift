@@ -4,7 +4,9 @@ import Foundation
 /// events not yet written to it, and the steps that changed it (what the rollback undoes).
 ///
 /// An actor, so that the host's steps, undos and bookkeeping happen one at a time whatever
-/// the runner does with other hosts.
+/// the runner does with other hosts. Its jobs live in extensions: running steps (here), sending
+/// commands with the journal around them (`HostRun+Journal`), batches (`HostRun+Batch`), and
+/// undo (`HostRun+Undo`).
 actor HostRun {
     /// A step that changed the host, with what its undo needs.
     struct Change: Sendable {
@@ -13,52 +15,53 @@ actor HostRun {
         var undo: [String: String]
     }
 
+    /// A step as the runner hands it to a host: where it stands in the playbook and how it is
+    /// reported.
+    struct Member: Sendable {
+        var definition: StepDefinition
+        var index: Int
+        var info: StepInfo
+    }
+
     let host: Host
     let transport: any Transport
     let runID: RunID
     let stateDirectory: String
     let journal: RunJournal
     let lock: DeployLock
-    private let baseScope: Scope
-    private let masker: SecretMasker
-    private let events: RunEvents
-    private let checkMode: Bool
-    private let output: (@Sendable (OutputChunk) -> Void)?
-    private let http = HTTPClient()
-    private let clock: any RunClock
+    let baseScope: Scope
+    let masker: SecretMasker
+    let events: RunEvents
+    let checkMode: Bool
+    let output: (@Sendable (OutputChunk) -> Void)?
+    let http = HTTPClient()
+    let clock: any RunClock
 
-    private var registered: [String: RegisteredResult] = [:]
+    var registered: [String: RegisteredResult] = [:]
     /// Steps that ended ok or changed here, oldest first (what `StepContext.finishedSteps` shows).
-    private var finished: [FinishedStep] = []
+    var finished: [FinishedStep] = []
     /// Events that ride along with the next command sent to the host.
-    private var pending: [JournalEvent] = []
+    var pending: [JournalEvent] = []
     /// Every event of this run on this host, for the local copy of the record.
-    private(set) var journalled: [JournalEvent] = []
-    private(set) var changes: [Change] = []
+    var journalled: [JournalEvent] = []
+    var changes: [Change] = []
     private(set) var failed = false
-    private(set) var holdsLock = false
+    var holdsLock = false
     /// Steps whose end was never seen because the connection dropped, until `undoChanges`
     /// settles them from the host's journal.
-    private var unknown: [(definition: StepDefinition, info: StepInfo)] = []
+    var unknown: [Member] = []
     /// Steps that may have changed the host and could not be undone: their outcome is unknown
     /// and the journal holds no undo for them.
-    private(set) var unknownSteps: [StepInfo] = []
-    /// When the lease was last renewed; renewals ride along with step commands once a quarter
-    /// of the lease has passed, so most steps carry none.
-    private var leaseRenewedAt: ContinuousClock.Instant
+    var unknownSteps: [StepInfo] = []
+    var lease: LeaseKeeper
     /// Set by `adopt`: undos then keep a copy of what they overwrite.
-    private var undoingEarlierRun = false
-
-    /// How long a lease lasts without renewal; every recorded command renews it.
-    static let lease: Duration = .seconds(600)
+    var undoingEarlierRun = false
 
     init(
         host: Host, transport: any Transport, runID: RunID, stateDirectory: String, scope: Scope,
         masker: SecretMasker, events: RunEvents, checkMode: Bool, output: (@Sendable (OutputChunk) -> Void)?,
         clock: any RunClock = SystemClock()
     ) {
-        self.clock = clock
-        self.leaseRenewedAt = clock.now
         self.host = host
         self.transport = transport
         self.runID = runID
@@ -70,188 +73,62 @@ actor HostRun {
         self.events = events
         self.checkMode = checkMode
         self.output = output
+        self.clock = clock
+        self.lease = LeaseKeeper(clock: clock)
     }
 
     /// Takes the deploy lock; the run's header rides along with the first step.
     func acquireLock(owner: String, header: RunHeader, playbook: String, environment: String, wait: LockWaitPolicy) async throws {
         try await lock.acquire(
-            on: transport, owner: owner, runID: runID, host: host.name, lease: Self.lease,
+            on: transport, owner: owner, runID: runID, host: host.name, lease: LeaseKeeper.lease,
             playbook: playbook, environment: environment, wait: wait, clock: clock)
         holdsLock = true
-        leaseRenewedAt = clock.now
+        lease = LeaseKeeper(clock: clock)
         queue(.runStarted(header))
     }
 
+    /// Runs consecutive steps here: one step on its own (with its `when`, retries and timeout),
+    /// several as one batch. Returns each step's result by position; nil for the steps of a
+    /// batch that did not run after a failure.
+    func execute(_ members: [Member]) async -> [StepRun?] {
+        guard members.count > 1 else { return [await execute(members[0])] }
+        return await executeBatch(members)
+    }
+
     /// Runs one step here, with its `when`, retries and timeout, and reports it.
-    func execute(_ definition: StepDefinition, index: Int, info: StepInfo) async -> StepRun {
-        var scope = baseScope
-        scope.registered = registered
+    func execute(_ member: Member) async -> StepRun {
+        let definition = member.definition
+        let scope = currentScope
         let started = Date()
         let start = clock.now
         if let condition = definition.when {
             do {
                 if try !condition.evaluate(in: scope) {
                     let run = StepRun(outcome: .skipped)
-                    finish(definition, index: index, info: info, run: run, started: started, duration: .zero, recorded: false)
+                    finish(member, run: run, started: started, duration: .zero, recorded: false)
                     return run
                 }
             } catch {
                 let run = StepRun(outcome: .failed, failure: "when: \(error.message)")
-                finish(definition, index: index, info: info, run: run, started: started, duration: .zero, recorded: false)
+                finish(member, run: run, started: started, duration: .zero, recorded: false)
                 return run
             }
         }
-        events.send(.stepStarted(host: host.name, step: info))
+        events.send(.stepStarted(host: host.name, step: member.info))
         let step = definition.step
         let recorder = Recorder()
         var run = StepRun(outcome: .failed)
         for attempt in 0...definition.retries {
             if attempt > 0 { try? await clock.sleep(for: definition.delay) }
-            let context = self.context(for: definition, index: index, scope: scope, recorder: recorder)
+            let context = self.context(for: member, scope: scope, recorder: recorder)
             run = await outcome {
                 try await checkMode ? Self.planned(step, registeredAs: definition.register, in: context) : step.run(in: context)
             }
             if run.outcome != .failed { break }
         }
-        if run.outcome == .unknown { unknown.append((definition, info)) }
-        let duration = start.duration(to: clock.now)
-        finish(definition, index: index, info: info, run: run, started: started, duration: duration, recorded: recorder.used)
+        if run.outcome == .unknown { unknown.append(member) }
+        finish(member, run: run, started: started, duration: start.duration(to: clock.now), recorded: recorder.used)
         return run
-    }
-
-    /// Runs consecutive one-command steps in one round trip (see `StepBatch`). Returns each
-    /// step's result by position; nil for the steps after a failure, which did not run.
-    /// Falls back to one command per step when a step cannot render its command.
-    func executeBatch(_ steps: [(definition: StepDefinition, index: Int, info: StepInfo)]) async -> [StepRun?] {
-        var scope = baseScope
-        scope.registered = registered
-        var members: [StepBatch.Member] = []
-        for (definition, index, _) in steps {
-            guard let step = definition.step as? any BatchableStep,
-                  let command = try? step.command(in: context(for: definition, index: index, scope: scope, recorder: Recorder()))
-            else {
-                var results: [StepRun?] = []
-                for (definition, index, info) in steps { results.append(await execute(definition, index: index, info: info)) }
-                return results
-            }
-            members.append(StepBatch.Member(
-                index: index, name: definition.name, kind: definition.kind, command: command,
-                expectedExitCodes: step.expectedExitCodes, continueOnFailure: definition.ignoreFailure))
-        }
-        let batch = StepBatch(members: members)
-        for (_, _, info) in steps { events.send(.stepStarted(host: host.name, step: info)) }
-        let started = Date()
-        let renew = leaseRenewedAt.duration(to: clock.now) > Self.lease / 4
-        let script = batch.script(
-            journal: journal, pending: pending,
-            prologue: renew ? lock.renewScript(runID: runID, lease: Self.lease) : nil, startedAt: started)
-        let sent = pending
-        pending.removeAll()
-        let outcome: Result<CommandResult, any Error>
-        do {
-            outcome = .success(try await transport.run(RemoteCommand(script, sensitive: batch.sensitive), output: nil))
-            if renew { leaseRenewedAt = clock.now }
-            journalled += sent
-        } catch {
-            pending = sent + pending
-            // Name the steps, not the batch script around them.
-            let what = "the \(members.count) steps from '\(members[0].command.summary)' sent as one batch"
-            switch error {
-            case TransportError.connectionLost(let endpoint, _, let reason):
-                outcome = .failure(TransportError.connectionLost(endpoint: endpoint, command: what, reason: reason))
-            case TransportError.timedOut(let endpoint, _, let after):
-                outcome = .failure(TransportError.timedOut(endpoint: endpoint, command: what, after: after))
-            default:
-                outcome = .failure(error)
-            }
-        }
-        var results: [StepRun?] = []
-        var stopped = false
-        for (definition, index, info) in steps {
-            guard !stopped else { results.append(nil); continue }
-            let run: StepRun
-            switch outcome {
-            case .failure(let error as TransportError) where error.outcomeUnknown:
-                run = StepRun(outcome: .unknown, failure: "\(error)")
-                unknown.append((definition, info))
-                stopped = true
-            case .failure(let error):
-                run = StepRun(outcome: .failed, failure: "\(error)")
-                stopped = true
-            case .success(let result):
-                guard let own = batch.results(from: result)[index],
-                      let step = definition.step as? any BatchableStep
-                else {
-                    if result.exitStatus != 0 {
-                        run = StepRun(outcome: .failed, command: result, failure: CommandFailure.describe(result))
-                        stopped = true
-                        break
-                    }
-                    results.append(nil)
-                    stopped = true
-                    continue
-                }
-                run = step.result(of: own)
-                if run.outcome == .failed, !definition.ignoreFailure { stopped = true }
-            }
-            journalled.append(.stepStarted(index: index, name: definition.name, kind: definition.kind, at: started))
-            journalled.append(.stepEnded(index: index, exitCode: run.command?.exitStatus, at: Date()))
-            finish(definition, index: index, info: info, run: run, started: started,
-                   duration: run.command?.duration ?? .zero, recorded: true)
-            results.append(run)
-        }
-        return results
-    }
-
-    /// Undoes every change of this run on this host, newest first; returns those that could
-    /// not be undone.
-    func undoChanges() async -> (undone: [StepInfo], failed: [StepInfo]) {
-        await settleUnknownSteps()
-        var undone: [StepInfo] = []
-        var notUndone: [StepInfo] = []
-        // Newest first, except undos that must see every other undo done (restarts) go last.
-        let newestFirst = Array(changes.reversed())
-        let undoesLast = { (change: Change) in change.definition.step.undoesLast }
-        for change in newestFirst.filter({ !undoesLast($0) }) + newestFirst.filter(undoesLast) {
-            events.send(.undoStarted(host: host.name, step: change.info))
-            let start = clock.now
-            var scope = baseScope
-            scope.registered = registered
-            var context = self.context(for: change.definition, index: change.info.index, scope: scope, recorder: Recorder())
-            context.keepsSafetyCopies = undoingEarlierRun
-            let step = change.definition.step
-            let run = await outcome { try await step.undo(change.undo, in: context) }
-            let succeeded = run.outcome != .failed
-            events.send(.undoFinished(
-                host: host.name, step: change.info, succeeded: succeeded, duration: start.duration(to: clock.now),
-                outputTail: tail(of: run)))
-            if succeeded { undone.append(change.info) } else { notUndone.append(change.info) }
-        }
-        changes.removeAll()
-        return (undone, notUndone)
-    }
-
-    /// A step cut off by a dropped connection may have recorded its undo before the drop: the
-    /// journal on the host (read over a new connection) says. A step with an undo joins the
-    /// changes to undo; a mutating step of an undoable kind without one changed nothing (undo
-    /// data is written first); anything else stays unknown for a human to look at.
-    private func settleUnknownSteps() async {
-        guard !unknown.isEmpty else { return }
-        let record: RunRecord?
-        if let result = try? await transport.run(RemoteCommand(journal.readScript), output: nil), result.succeeded {
-            record = try? RunRecord.replay(journalLines: result.stdoutText.split(separator: "\n"))
-        } else {
-            record = nil
-        }
-        for (definition, info) in unknown {
-            if let undo = record?.step(info.index)?.undo, !undo.isEmpty {
-                changes.append(Change(definition: definition, info: info, undo: undo))
-            } else if record == nil || !definition.step.recordsUndoFirst {
-                unknownSteps.append(info)
-            }
-        }
-        unknown.removeAll()
-        changes.sort { $0.info.index < $1.info.index }
     }
 
     /// Writes the run's end to the journal and releases the lock, in one command. Returns
@@ -279,22 +156,6 @@ actor HostRun {
         }
     }
 
-    /// Takes over the changes an earlier run recorded, for `rollout rollback`.
-    func adopt(_ recorded: [Change], finished: [FinishedStep]) {
-        changes = recorded
-        self.finished = finished
-        undoingEarlierRun = true
-    }
-
-    /// Appends `events` to the journal of another run on this host (marking it rolled back).
-    func append(_ events: [JournalEvent], toJournalOf other: RunID) async throws {
-        let script = RunJournal(stateDirectory: stateDirectory, runID: other).append(events)
-        let result = try await transport.run(RemoteCommand(script), output: nil)
-        guard result.succeeded else {
-            throw StepError(host: host.name, step: "run journal", message: "cannot write \(RunJournal(stateDirectory: stateDirectory, runID: other).path): \(CommandFailure.describe(result))")
-        }
-    }
-
     /// The runs recorded on this host, oldest first.
     func recordedRuns() async throws -> [RunRecord] {
         let result = try await transport.run(RemoteCommand(RunHistory.readScript(stateDirectory: stateDirectory)), output: nil)
@@ -308,67 +169,33 @@ actor HostRun {
 
     // MARK: - Steps
 
-    private func context(for definition: StepDefinition, index: Int, scope: Scope, recorder: Recorder) -> StepContext {
+    /// The names templates can use now: the run's, plus the results registered so far.
+    var currentScope: Scope {
+        var scope = baseScope
+        scope.registered = registered
+        return scope
+    }
+
+    func context(for member: Member, scope: Scope, recorder: Recorder) -> StepContext {
+        let definition = member.definition
+        let index = member.index
         var context = StepContext(
             host: host, transport: transport, scope: scope, stepIndex: index, stepName: definition.name, runID: runID,
             stateDirectory: stateDirectory, timeout: definition.timeout, masker: masker, output: output, http: http,
             recorded: { [self] command in
-                try await self.runRecorded(command, index: index, definition: definition, recorder: recorder)
+                try await self.runRecorded(command, member: member, recorder: recorder)
             })
         context.finishedSteps = finished.filter { $0.index < index }
         context.clock = clock
         return context
     }
 
-    /// Sends `command` wrapped with the journal: pending events, the lease renewal, the step's
-    /// start and end, all in the one round trip the step costs anyway. `recorder` notes that the
-    /// step's start and end reached the journal; when the command throws (a timeout) they did
-    /// not, and `finish` records them instead, so that the run's record and summary list the step.
-    private func runRecorded(
-        _ command: RemoteCommand, index: Int, definition: StepDefinition, recorder: Recorder
-    ) async throws -> CommandResult {
-        if checkMode { return try await transport.run(command, output: output) }
-        var wrapped = command
-        let renew = leaseRenewedAt.duration(to: clock.now) > Self.lease / 4
-        wrapped.script = journal.wrap(
-            stepIndex: index, name: definition.name, kind: definition.kind, userScript: command.script,
-            pending: pending, prologue: renew ? lock.renewScript(runID: runID, lease: Self.lease) : nil)
-        if renew { leaseRenewedAt = clock.now }
-        let sent = pending
-        pending.removeAll()
-        let startedAt = Date()
-        let result: CommandResult
-        do {
-            result = try await transport.run(wrapped, output: output)
-        } catch TransportError.timedOut(let endpoint, _, let after) {
-            pending = sent + pending
-            // Name the step's own command, not the journal wrapper around it.
-            throw TransportError.timedOut(endpoint: endpoint, command: command.summary, after: after)
-        } catch TransportError.connectionLost(let endpoint, _, let reason) {
-            pending = sent + pending
-            throw TransportError.connectionLost(endpoint: endpoint, command: command.summary, reason: reason)
-        } catch {
-            pending = sent + pending
-            throw error
-        }
-        journalled += sent
-        journalled.append(.stepStarted(index: index, name: definition.name, kind: definition.kind, at: startedAt))
-        journalled.append(.stepEnded(index: index, exitCode: result.exitStatus, at: Date()))
-        recorder.used = true
-        if result.exitStatus == DeployLock.heldExitCode, result.stderrText.contains("no longer holds the deploy lock") {
-            throw StepError(host: host.name, step: definition.name, message: "the deploy lock was taken away while the run held it",
-                            hint: "someone ran rollout unlock; check the host before deploying again")
-        }
-        if result.exitStatus == RunJournal.unwritableExitCode, result.stderrText.contains("cannot write the run journal") {
-            throw StepError(host: host.name, step: definition.name, message: "cannot write the run journal \(journal.path)",
-                            hint: "check that the login user can write to \(stateDirectory) and that the disk is not full")
-        }
-        return result
-    }
-
-    private func finish(
-        _ definition: StepDefinition, index: Int, info: StepInfo, run: StepRun, started: Date, duration: Duration, recorded: Bool
-    ) {
+    /// Records how a step ended: in the journal (when its own command did not already carry
+    /// its start and end), in the changes to undo, in the registered results, and to the
+    /// reporters.
+    func finish(_ member: Member, run: StepRun, started: Date, duration: Duration, recorded: Bool) {
+        let definition = member.definition
+        let index = member.index
         if !recorded, !checkMode {
             queue(.stepStarted(index: index, name: definition.name, kind: definition.kind, at: started))
             queue(.stepEnded(index: index, exitCode: run.command?.exitStatus, at: Date()))
@@ -377,7 +204,7 @@ actor HostRun {
         let outcome = run.outcome
         queue(.stepResult(index: index, outcome: outcome, outputTail: outputTail, at: Date()))
         if let undo = run.undo, !checkMode, outcome != .ok, outcome != .skipped {
-            changes.append(Change(definition: definition, info: info, undo: undo))
+            changes.append(Change(definition: definition, info: member.info, undo: undo))
         }
         if outcome == .ok || outcome == .changed {
             finished.append(FinishedStep(index: index, name: definition.name, step: definition.step, outcome: outcome, fields: run.fields))
@@ -386,19 +213,19 @@ actor HostRun {
             registered[name] = RegisteredResult(fields: run.fields)
         }
         if outcome == .failed || outcome == .unknown, !definition.ignoreFailure { failed = true }
-        events.send(.stepFinished(host: host.name, step: info, outcome: outcome, duration: duration, outputTail: outputTail))
+        events.send(.stepFinished(host: host.name, step: member.info, outcome: outcome, duration: duration, outputTail: outputTail))
         if checkMode, outcome != .failed, let plan = run.fields["stdout"], !plan.isEmpty {
             events.send(.notice(plan.split(separator: "\n").map { "    " + $0 }.joined(separator: "\n")))
         }
     }
 
-    private func queue(_ event: JournalEvent) {
+    func queue(_ event: JournalEvent) {
         if !checkMode { pending.append(event) }
         journalled.append(event)
     }
 
     /// The last lines of what the step printed and why it failed, masked.
-    private func tail(of run: StepRun, lines: Int = 20) -> String {
+    func tail(of run: StepRun, lines: Int = 20) -> String {
         var text = ""
         if let command = run.command {
             text = command.stdoutText + (command.stderr.isEmpty ? "" : command.stderrText)
@@ -408,10 +235,8 @@ actor HostRun {
         return masker.mask(kept.trimmingTrailingNewlines)
     }
 
-    // MARK: - Errors
-
     /// Runs one attempt of a step (or an undo), turning what it throws into a failed (or unknown) run.
-    private func outcome(of body: () async throws -> StepRun) async -> StepRun {
+    func outcome(of body: () async throws -> StepRun) async -> StepRun {
         do {
             return try await body()
         } catch let error as StepError {
@@ -423,10 +248,9 @@ actor HostRun {
         }
     }
 
-    /// Under `--check`, a step is planned: its lines become its output.
-    /// What a step would do, as a result. Its registered fields are the plan's text for
-    /// `stdout` and `<name.field>` for the rest (a commit, a dump's path), which only the run
-    /// knows: later steps that use them still plan, and show where they go.
+    /// What a step would do, as a result (`--check`). Its registered fields are the plan's
+    /// text for `stdout` and `<name.field>` for the rest (a commit, a dump's path), which only
+    /// the run knows: later steps that use them still plan, and show where they go.
     private static func planned(_ step: any RunnableStep, registeredAs name: String?, in context: StepContext) async throws -> StepRun {
         let plan = try await step.plan(in: context)
         let outcome: StepOutcome = plan.changes == .none ? .ok : .changed
@@ -440,12 +264,13 @@ actor HostRun {
 }
 
 /// Notes whether the journal holds the start and end of a step's recorded command.
-private final class Recorder: @unchecked Sendable {
-    private let lock = NSLock()
-    private var flag = false
+final class Recorder: Sendable {
+    private let flag = Mutex(false)
 
     var used: Bool {
-        get { lock.withLock { flag } }
-        set { lock.withLock { flag = newValue } }
+        get { flag.withLock { $0 } }
+        set { flag.withLock { $0 = newValue } }
     }
 }
+
+import Synchronization

@@ -1,6 +1,6 @@
 /// The exit status of every `rollout` command, as DESIGN.md promises it to scripts and CI.
 ///
-/// Chosen once, at the CLI boundary, from what the run did; the library never calls `exit`.
+/// The engine decides it (`RunVerdict`); the CLI exits with it. The library never calls `exit`.
 public enum RolloutExitCode: Int32, Sendable, Hashable, CaseIterable, CustomStringConvertible {
     /// Everything ran and every check passed.
     case success = 0

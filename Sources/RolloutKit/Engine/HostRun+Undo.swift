@@ -1,0 +1,75 @@
+import Foundation
+
+/// Undoing what a run changed on the host: this run's changes after a failure, or an earlier
+/// run's under `rollout rollback`.
+extension HostRun {
+    /// Undoes every change of this run on this host, newest first (an undo that must see every
+    /// other undo done, a restart, goes last); returns those undone and those that could not be.
+    func undoChanges() async -> (undone: [StepInfo], failed: [StepInfo]) {
+        await settleUnknownSteps()
+        var undone: [StepInfo] = []
+        var notUndone: [StepInfo] = []
+        for change in Self.undoOrder(changes) {
+            events.send(.undoStarted(host: host.name, step: change.info))
+            let start = clock.now
+            let member = Member(definition: change.definition, index: change.info.index, info: change.info)
+            var context = self.context(for: member, scope: currentScope, recorder: Recorder())
+            context.keepsSafetyCopies = undoingEarlierRun
+            let step = change.definition.step
+            let run = await outcome { try await step.undo(change.undo, in: context) }
+            let succeeded = run.outcome != .failed
+            events.send(.undoFinished(
+                host: host.name, step: change.info, succeeded: succeeded, duration: start.duration(to: clock.now),
+                outputTail: tail(of: run)))
+            if succeeded { undone.append(change.info) } else { notUndone.append(change.info) }
+        }
+        changes.removeAll()
+        return (undone, notUndone)
+    }
+
+    /// Newest first, except the undos that must see every other undo done (restarts), which
+    /// go last, newest first among themselves.
+    static func undoOrder(_ changes: [Change]) -> [Change] {
+        let newestFirst = Array(changes.reversed())
+        return newestFirst.filter { !$0.definition.step.undoesLast } + newestFirst.filter { $0.definition.step.undoesLast }
+    }
+
+    /// A step cut off by a dropped connection may have recorded its undo before the drop: the
+    /// journal on the host (read over a new connection) says. A step with an undo joins the
+    /// changes to undo; a step whose kind records its undo before changing anything, and left
+    /// none, changed nothing; anything else stays unknown for a human to look at.
+    func settleUnknownSteps() async {
+        guard !unknown.isEmpty else { return }
+        let record: RunRecord?
+        if let result = try? await transport.run(RemoteCommand(journal.readScript), output: nil), result.succeeded {
+            record = try? RunRecord.replay(journalLines: result.stdoutText.split(separator: "\n"))
+        } else {
+            record = nil
+        }
+        for member in unknown {
+            if let undo = record?.step(member.index)?.undo, !undo.isEmpty {
+                changes.append(Change(definition: member.definition, info: member.info, undo: undo))
+            } else if record == nil || !member.definition.step.recordsUndoFirst {
+                unknownSteps.append(member.info)
+            }
+        }
+        unknown.removeAll()
+        changes.sort { $0.info.index < $1.info.index }
+    }
+
+    /// Takes over the changes an earlier run recorded, for `rollout rollback`.
+    func adopt(_ recorded: [Change], finished: [FinishedStep]) {
+        changes = recorded
+        self.finished = finished
+        undoingEarlierRun = true
+    }
+
+    /// Appends `events` to the journal of another run on this host (marking it rolled back).
+    func append(_ events: [JournalEvent], toJournalOf other: RunID) async throws {
+        let journal = RunJournal(stateDirectory: stateDirectory, runID: other)
+        let result = try await transport.run(RemoteCommand(journal.append(events)), output: nil)
+        guard result.succeeded else {
+            throw StepError(host: host.name, step: "run journal", message: "cannot write \(journal.path): \(CommandFailure.describe(result))")
+        }
+    }
+}

@@ -1,0 +1,45 @@
+/// The end of a run: the verdict, each host's record closed and its lock released in one
+/// command, the connections closed, and the summary reported.
+extension Runner {
+    func finish(_ runs: [HostRun], restoration: Restoration) async -> RunSummary {
+        var notUndone = restoration.notUndone
+        for run in runs {
+            for step in await run.unknownSteps { notUndone.append(HostStep(host: run.host.name, step: step)) }
+        }
+        let verdict = RunVerdict(
+            interrupted: restoration.interrupted, aborted: restoration.aborted,
+            restoredCleanly: notUndone.isEmpty && !restoration.rollbackFailed)
+
+        let total = playbook.steps.count
+        let finished = await fanOut(runs) { run -> (String, Bool, RunRecord?) in
+            let hostStatus = verdict.status(ofHostThatFailed: await run.failed)
+            let released = await run.finish(status: hostStatus)
+            // Closed here, all hosts at once: each close waits for its host to end the shell.
+            await run.transport.close()
+            let record = await run.record()
+            if let record, !options.check { _ = try? options.localStore?.save(record) }
+            return (run.host.name, released, record)
+        }
+        var lockLeftHeld: [String] = []
+        var changed: [HostStep] = []
+        var failed: [HostStep] = []
+        for (host, released, record) in finished {
+            if !released { lockLeftHeld.append(host) }
+            guard let record else { continue }
+            for step in record.steps {
+                // Rollback steps are numbered after the playbook's steps; name them as the run did.
+                let isRollback = step.index >= total
+                let info = StepInfo(index: step.index, name: isRollback ? "rollback: " + step.name : step.name,
+                                    kind: step.kind, total: isRollback ? nil : total)
+                let hostStep = HostStep(host: host, step: info)
+                if step.outcome == .failed || step.outcome == .unknown { failed.append(hostStep) }
+                if step.outcome == .changed, !restoration.undone.contains(hostStep) { changed.append(hostStep) }
+            }
+        }
+        let summary = RunSummary(
+            exitCode: verdict.exitCode, changed: options.check ? [] : changed, failed: failed,
+            undone: restoration.undone, notUndone: notUndone, lockLeftHeld: lockLeftHeld)
+        events.send(.runFinished(status: verdict.status, summary: summary))
+        return summary
+    }
+}

@@ -1,0 +1,65 @@
+import Foundation
+
+/// Before any step: every host connected and locked, or the run does not start.
+extension Runner {
+    enum Preparation {
+        case ready([HostRun])
+        /// The run cannot start; the hosts prepared so far are listed so their locks are released.
+        case refused([HostRun], RolloutExitCode, [String])
+    }
+
+    func prepare(hosts: [Host]) async -> Preparation {
+        let owner = RunRecord.currentUser(environment: processEnvironment)
+        let runID = options.runID
+        let outcomes = await fanOut(hosts) { host -> Result<HostRun, any Error> in
+            do {
+                let run = try makeRun(host: host, runID: runID)
+                if options.check {
+                    _ = try await run.transport.run(RemoteCommand("true"), output: nil)
+                } else {
+                    let header = RunHeader(
+                        runID: runID, playbook: playbook.name, playbookHash: playbook.contentHash,
+                        environment: environment.name, host: host.name, user: owner, startedAt: Date())
+                    try await run.acquireLock(
+                        owner: owner, header: header, playbook: options.playbookArgument,
+                        environment: environment.name, wait: options.lockWait)
+                }
+                return .success(run)
+            } catch {
+                return .failure(error)
+            }
+        }
+        var runs: [HostRun] = []
+        var lockMessages: [String] = []
+        var connectMessages: [String] = []
+        for (host, outcome) in zip(hosts, outcomes) {
+            switch outcome {
+            case .success(let run): runs.append(run)
+            case .failure(let error as LockHeldError): lockMessages.append("\(error)")
+            case .failure(let error as TransportError): connectMessages.append("\(error)")
+            case .failure(let error): connectMessages.append("[\(host.name)] \(error)")
+            }
+        }
+        if !connectMessages.isEmpty {
+            return .refused(runs, .connectionFailed, connectMessages + lockMessages + ["nothing was changed on any host"])
+        }
+        if !lockMessages.isEmpty {
+            return .refused(runs, .lockHeld, lockMessages + ["nothing was changed on any host"])
+        }
+        return .ready(runs)
+    }
+
+    /// The host's part of a run (not yet connected: its first command connects).
+    func makeRun(host: Host, runID: RunID) throws -> HostRun {
+        let scope = playbook.scope(
+            for: host, in: environment, secrets: secrets, overrides: options.overrides,
+            processEnvironment: processEnvironment, runID: runID.rawValue)
+        let stateDirectory = try StateDirectory.path(
+            of: playbook, environment: environment, host: host, overrides: options.overrides,
+            processEnvironment: processEnvironment)
+        let hostOutput = output.map { sink in { @Sendable (chunk: OutputChunk) in sink(host.name, chunk) } }
+        return HostRun(
+            host: host, transport: try connect(host), runID: runID, stateDirectory: stateDirectory, scope: scope,
+            masker: masker, events: events, checkMode: options.check, output: hostOutput, clock: clock)
+    }
+}

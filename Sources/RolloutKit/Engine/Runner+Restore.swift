@@ -1,0 +1,77 @@
+/// After a failure or an interruption: every change undone on the hosts that need it, then the
+/// playbook's `rollback:` steps, then the read-only checks again on the restored state.
+extension Runner {
+    /// What the restore did.
+    struct Restoration: Sendable {
+        var interrupted = false
+        var aborted = false
+        var undone: [HostStep] = []
+        var notUndone: [HostStep] = []
+        var rollbackFailed = false
+    }
+
+    /// Restores what needs it; under `--check`, where nothing changed, only says how the run
+    /// ended.
+    func restore(_ runs: [HostRun], after progress: Progress) async -> Restoration {
+        var restoration = Restoration(interrupted: interruption?.requested == true, aborted: progress.aborted)
+        guard !options.check else { return restoration }
+        let rollingBack = restoration.aborted || restoration.interrupted
+        // Hosts that failed within `max_fail_percentage` are restored even when the run goes on.
+        var toUndo: [HostRun] = []
+        for run in runs {
+            if rollingBack {
+                toUndo.append(run)
+            } else if await run.failed {
+                toUndo.append(run)
+            }
+        }
+        let outcomes = await fanOut(toUndo) { run in (run.host.name, await run.undoChanges()) }
+        for (host, outcome) in outcomes {
+            restoration.undone += outcome.undone.map { HostStep(host: host, step: $0) }
+            restoration.notUndone += outcome.failed.map { HostStep(host: host, step: $0) }
+        }
+        if rollingBack {
+            restoration.rollbackFailed = await runRollbackSteps(on: runs)
+            restoration.rollbackFailed = await verifyAgain(progress.verifications, on: runs) || restoration.rollbackFailed
+        }
+        return restoration
+    }
+
+    /// Runs the playbook's `rollback:` steps on every host of the run; true when one failed.
+    func runRollbackSteps(on runs: [HostRun]) async -> Bool {
+        var failed = false
+        let offset = playbook.steps.count
+        for (position, definition) in playbook.rollback.enumerated() {
+            let index = offset + position
+            let targets = await targetsOf(definition, among: runs, includeFailed: true)
+            let member = HostRun.Member(
+                definition: definition, index: index,
+                info: StepInfo(index: index, name: "rollback: " + definition.name, kind: definition.kind))
+            let results = await fanOut(definition.runOnce ? Array(targets.prefix(1)) : targets) { run in
+                await run.execute(member)
+            }
+            if results.contains(where: { $0.outcome == .failed || $0.outcome == .unknown }) && !definition.ignoreFailure {
+                failed = true
+            }
+        }
+        return failed
+    }
+
+    /// Runs the read-only checks (`wait_for`, `check`, …) that ran before the failure again,
+    /// to show the restored deployment works; true when one fails.
+    private func verifyAgain(_ indices: [Int], on runs: [HostRun]) async -> Bool {
+        var failed = false
+        for index in indices {
+            let definition = playbook.steps[index]
+            let targets = await targetsOf(definition, among: runs, includeFailed: true)
+            let member = HostRun.Member(
+                definition: definition, index: index,
+                info: StepInfo(index: index, name: "verify again: " + definition.name, kind: definition.kind))
+            let results = await fanOut(definition.runOnce ? Array(targets.prefix(1)) : targets) { run in
+                await run.execute(member)
+            }
+            if results.contains(where: { $0.outcome == .failed || $0.outcome == .unknown }) { failed = true }
+        }
+        return failed
+    }
+}
