@@ -6,9 +6,10 @@ let strict: [SwiftSetting] = [
     .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
+// Linux only (Debian 12 and its kin): the transports use Glibc and Linux socket options
+// (SOCK_CLOEXEC, TCP_USER_TIMEOUT), and libssh2 and libcurl come from Debian's -dev packages.
 let package = Package(
     name: "Rollout",
-    platforms: [.macOS(.v14)],
     products: [
         .executable(name: "rollout", targets: ["rollout"]),
         .library(name: "RolloutKit", targets: ["RolloutKit"]),
@@ -74,6 +75,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["RolloutKit", "BillingCore", "TestSupport"],
+            exclude: ["Fixtures"],
             swiftSettings: strict
         ),
     ],

@@ -32,7 +32,7 @@ public final class EngineHarness: Sendable {
         }
         try Data("environments:\n  test:\n    hosts:\n\(hostLines.joined(separator: "\n"))\n".utf8)
             .write(to: root.appendingPathComponent("inventory.yml"))
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
     }
 
     deinit {

@@ -1,16 +1,12 @@
 import Foundation
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import Synchronization
 
 /// SIGINT and SIGTERM during a run: the first lets the command in flight finish and then rolls
 /// back; the second exits at once, after saying how to recover.
-public final class Interruption: @unchecked Sendable {
-    private let lock = NSLock()
-    private var count = 0
-    private var sources: [any DispatchSourceSignal] = []
+public final class Interruption: Sendable {
+    private let count = Mutex(0)
+    private let sources = Mutex<[any DispatchSourceSignal]>([])
     private let queue = DispatchQueue(label: "rollout.signals")
 
     /// Text printed on the first signal.
@@ -24,16 +20,18 @@ public final class Interruption: @unchecked Sendable {
     }
 
     /// True once a signal arrived.
-    public var requested: Bool { lock.withLock { count > 0 } }
+    public var requested: Bool { count.withLock { $0 > 0 } }
 
     /// Starts listening for SIGINT and SIGTERM instead of dying on them.
     public func install() {
         for signalNumber in [SIGINT, SIGTERM] {
             signal(signalNumber, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: queue)
-            source.setEventHandler { [weak self] in self?.received() }
-            source.resume()
-            sources.append(source)
+            sources.withLock { sources in
+                let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: queue)
+                source.setEventHandler { [weak self] in self?.received() }
+                source.resume()
+                sources.append(source)
+            }
         }
     }
 
@@ -43,7 +41,7 @@ public final class Interruption: @unchecked Sendable {
     }
 
     private func received() {
-        let seen = lock.withLock { () -> Int in
+        let seen = count.withLock { count -> Int in
             count += 1
             return count
         }

@@ -5,7 +5,8 @@ public struct RunHeader: Sendable, Hashable, Codable {
     public var runID: RunID
     /// The playbook's `name:`.
     public var playbook: String
-    /// Hash of the playbook's resolved content, so `--resume` can refuse a changed playbook.
+    /// Hash of the playbook's resolved content, so a later run can tell it changed (the planned
+    /// `--resume` refuses a changed playbook).
     public var playbookHash: String
     public var environment: String
     /// The host's inventory name.

@@ -77,8 +77,8 @@ public struct RunRecord: Sendable, Hashable, Codable {
                 record = RunRecord(header: header)
             case .stepStarted(let index, let name, let kind, let at):
                 if steps[index] == nil { order.append(index) }
-                // A resumed run starts the step again; the undo saved by the first attempt is
-                // the one that describes the state before this run touched anything.
+                // A step started again (a retry) keeps the undo its first attempt saved: that is
+                // the one describing the state before this run touched anything.
                 let undo = steps[index]?.undo ?? [:]
                 ended.remove(index)
                 steps[index] = StepRecord(index: index, name: name, kind: kind, startedAt: at, undo: undo)

@@ -45,7 +45,8 @@ public struct Playbook: Sendable {
     /// Stop when more than this share of a batch's hosts failed (default 0: any failure stops).
     public var maxFailPercentage: Int
     /// SHA-256 (hex) of the playbook's content with includes expanded, ignoring comments and
-    /// layout; `--resume` refuses to continue a run when it changed.
+    /// layout. Kept in every run record, so that a later run can tell the playbook changed
+    /// (what the planned `--resume` checks).
     public var contentHash: String
 }
 

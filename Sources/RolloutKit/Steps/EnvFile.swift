@@ -291,9 +291,12 @@ public struct EnvFile: Sendable, Hashable {
 
     // MARK: - Writing
 
-    private static func isValidKey(_ key: String) -> Bool {
+    /// A key rollout writes: a POSIX shell name (letters, digits and `_`, not starting with a
+    /// digit), the one form that `sh`, systemd's `EnvironmentFile=`, docker compose and
+    /// python-dotenv all read. `set_env` checks its keys with this same rule at load time.
+    static func isValidKey(_ key: String) -> Bool {
         guard let first = key.utf8.first, first == UInt8(ascii: "_") || isLetter(first) else { return false }
-        return key.utf8.allSatisfy { $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".") || isLetter($0) || isDigit($0) }
+        return key.utf8.allSatisfy { $0 == UInt8(ascii: "_") || isLetter($0) || isDigit($0) }
     }
 
     private static func isLetter(_ b: UInt8) -> Bool {

@@ -21,7 +21,7 @@ public struct SetEnvStep: Step {
         values = options.templateMap("values") ?? []
         remove = options.strings("remove") ?? []
         create = options.bool("create") ?? false
-        for entry in values where !Self.isKey(entry.key) {
+        for entry in values where !EnvFile.isValidKey(entry.key) {
             options.error("'\(entry.key)' is not a valid .env key (letters, digits and _, not starting with a digit)", at: "values")
         }
         if values.isEmpty, remove.isEmpty {
@@ -32,11 +32,6 @@ public struct SetEnvStep: Step {
         }
         guard let file else { return nil }
         self.file = file
-    }
-
-    static func isKey(_ key: String) -> Bool {
-        guard let first = key.unicodeScalars.first, !("0"..."9").contains(first) else { return false }
-        return key.unicodeScalars.allSatisfy { $0 == "_" || ("A"..."Z").contains($0) || ("a"..."z").contains($0) || ("0"..."9").contains($0) }
     }
 
     public var mutates: Bool { true }

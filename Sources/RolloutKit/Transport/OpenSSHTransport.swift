@@ -1,4 +1,5 @@
 public import Foundation
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -203,8 +204,7 @@ public final class OpenSSHTransport: Transport {
     }
 
     public func download(_ path: String, to destination: URL) async throws {
-        let sink = try LocalFileSink(destination: destination)
-        let box = SinkBox(sink)
+        let box = SinkBox(try LocalFileSink(destination: destination))
         let result = try await run(RemoteCommand("exec cat -- \(CommandBootstrap.quote(path))")) { chunk in
             if chunk.stream == .stdout { box.write(chunk.bytes) }
         }
@@ -212,7 +212,7 @@ public final class OpenSSHTransport: Transport {
         guard result.succeeded else {
             throw TransportError.fileOperationFailed(endpoint: endpoint, operation: "download of", path: path, reason: result.stderrText.firstLine)
         }
-        try sink.commit()
+        try box.commit()
     }
 
     public func readFile(_ path: String, limit: Int) async throws -> [UInt8] {
@@ -243,20 +243,32 @@ public final class OpenSSHTransport: Transport {
 
 /// Hands streamed chunks to a `LocalFileSink` from the output callback, remembering the first
 /// write failure.
-private final class SinkBox: @unchecked Sendable {
-    // Only the one thread running the command calls `write`; `failure` is read after it ended.
-    private let sink: LocalFileSink
-    private(set) var failure: TransportError?
+private final class SinkBox: Sendable {
+    private struct State {
+        let sink: LocalFileSink
+        var failure: TransportError?
+    }
 
-    init(_ sink: LocalFileSink) { self.sink = sink }
+    private let state: Mutex<State>
+
+    init(_ sink: sending LocalFileSink) { state = Mutex(State(sink: sink)) }
+
+    var failure: TransportError? { state.withLock { $0.failure } }
+
+    /// Puts the downloaded file in place (see `LocalFileSink.commit`).
+    func commit() throws {
+        try state.withLock { try $0.sink.commit() }
+    }
 
     func write(_ bytes: [UInt8]) {
-        guard failure == nil else { return }
-        do {
-            try bytes.withUnsafeBytes { try sink.write($0) }
-        } catch {
-            failure = error as? TransportError
-                ?? .fileOperationFailed(endpoint: "local", operation: "writing", path: sink.destination.path, reason: "\(error)")
+        state.withLock { state in
+            guard state.failure == nil else { return }
+            do {
+                try bytes.withUnsafeBytes { try state.sink.write($0) }
+            } catch {
+                state.failure = error as? TransportError
+                    ?? .fileOperationFailed(endpoint: "local", operation: "writing", path: state.sink.destination.path, reason: "\(error)")
+            }
         }
     }
 }

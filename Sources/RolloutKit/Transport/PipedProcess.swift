@@ -48,7 +48,7 @@ struct PipedProcess {
             var fds = streams.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
             if child.stdinFD >= 0 { fds.append(pollfd(fd: child.stdinFD, events: Int16(POLLOUT), revents: 0)) }
             var wait: Int32 = 1000
-            if let deadline, stoppedAt == nil { wait = max(0, min(wait, SSHSession.milliseconds(until: deadline))) }
+            if let deadline, stoppedAt == nil { wait = max(0, min(wait, TCPConnector.milliseconds(until: deadline))) }
             if stoppedAt != nil { wait = 100 }
             _ = poll(&fds, nfds_t(fds.count), wait)
             for (index, pfd) in fds.enumerated() where pfd.revents != 0 {

@@ -116,7 +116,7 @@ extension SSHSession {
                 return .killed(cancelled: cancelled, exited: false)
             }
             var wait: Int32 = 1000
-            if let deadline, killedAt == nil { wait = max(1, min(wait, Self.milliseconds(until: deadline))) }
+            if let deadline, killedAt == nil { wait = max(1, min(wait, TCPConnector.milliseconds(until: deadline))) }
             try waitForSocket(milliseconds: wait)
         }
     }

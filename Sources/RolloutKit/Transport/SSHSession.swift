@@ -53,48 +53,19 @@ final class SSHSession {
 
     private static func connectSocket(_ target: SSHTarget) throws(TransportError) -> Int32 {
         let endpoint = target.endpoint
-        var hints = addrinfo()
-        hints.ai_family = AF_UNSPEC
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        var list: UnsafeMutablePointer<addrinfo>?
-        let rc = getaddrinfo(target.host, String(target.port), &hints, &list)
-        guard rc == 0, let first = list else {
-            throw .unreachable(endpoint: endpoint, reason: "cannot resolve \(target.host): \(String(cString: gai_strerror(rc)))")
+        switch TCPConnector.connect(host: target.host, port: target.port, timeout: target.connectTimeout) {
+        case .success(let fd):
+            Self.tune(fd, keepaliveSeconds: target.keepaliveSeconds)
+            return fd
+        case .failure(.unresolvable(let reason)):
+            throw .unreachable(endpoint: endpoint, reason: reason)
+        case .failure(.refused):
+            throw .connectionRefused(endpoint: endpoint)
+        case .failure(.timedOut):
+            throw .unreachable(endpoint: endpoint, reason: "no answer within \(TransportError.seconds(target.connectTimeout))")
+        case .failure(.other(let reason)):
+            throw .unreachable(endpoint: endpoint, reason: reason)
         }
-        defer { freeaddrinfo(list) }
-        let deadline = ContinuousClock.now + target.connectTimeout
-        var failure = TransportError.unreachable(endpoint: endpoint, reason: "no address to connect to")
-        var next: UnsafeMutablePointer<addrinfo>? = first
-        while let info = next {
-            next = info.pointee.ai_next
-            // Close-on-exec, so no local command started meanwhile keeps the connection open.
-            let fd = Glibc.socket(info.pointee.ai_family, info.pointee.ai_socktype | Int32(SOCK_CLOEXEC.rawValue), info.pointee.ai_protocol)
-            guard fd >= 0 else { continue }
-            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
-            var status = Glibc.connect(fd, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0 ? 0 : errno
-            if status == EINPROGRESS {
-                var p = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
-                let left = Self.milliseconds(until: deadline)
-                if left > 0, poll(&p, 1, left) == 1 {
-                    var length = socklen_t(MemoryLayout<Int32>.size)
-                    getsockopt(fd, SOL_SOCKET, SO_ERROR, &status, &length)
-                } else {
-                    status = ETIMEDOUT
-                }
-            }
-            if status == 0 {
-                Self.tune(fd, keepaliveSeconds: target.keepaliveSeconds)
-                return fd
-            }
-            close(fd)
-            switch status {
-            case ECONNREFUSED: failure = .connectionRefused(endpoint: endpoint)
-            case ETIMEDOUT:
-                failure = .unreachable(endpoint: endpoint, reason: "no answer within \(TransportError.seconds(target.connectTimeout))")
-            default: failure = .unreachable(endpoint: endpoint, reason: String(cString: strerror(status)))
-            }
-        }
-        throw failure
     }
 
     /// No Nagle delay on our small requests, and a peer that stops acknowledging for three
@@ -105,12 +76,6 @@ final class SSHSession {
         setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, socklen_t(MemoryLayout<Int32>.size))
         var userTimeout = UInt32(keepaliveSeconds * 3 * 1000)
         setsockopt(fd, Int32(IPPROTO_TCP), TCP_USER_TIMEOUT, &userTimeout, socklen_t(MemoryLayout<UInt32>.size))
-    }
-
-    static func milliseconds(until deadline: ContinuousClock.Instant) -> Int32 {
-        let (s, atto) = (deadline - ContinuousClock.now).components
-        let ms = s * 1000 + atto / 1_000_000_000_000_000
-        return Int32(clamping: max(0, ms))
     }
 
     private func loadKnownHosts() throws(TransportError) -> KnownHosts {
