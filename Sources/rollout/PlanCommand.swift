@@ -35,7 +35,7 @@ struct PlanCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard offline else {
-            try await RunCommand.execute(selection: selection, output: output, check: true, limit: limit, lockWait: nil)
+            try await RunCommand.execute(selection: selection, output: output, check: true, limit: limit, lockWait: .noWait)
             return
         }
         let deployment = try selection.load()

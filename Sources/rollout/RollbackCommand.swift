@@ -2,11 +2,12 @@ import ArgumentParser
 import Foundation
 import RolloutKit
 
-/// `rollout rollback PLAYBOOK -e ENV`: undoes the last successful run, from the hosts' records.
+/// `rollout rollback PLAYBOOK -e ENV`: undoes the last run with changes still in place, from
+/// the hosts' records.
 struct RollbackCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rollback",
-        abstract: "Undo the last successful run (or --run ID), from the record each host keeps.",
+        abstract: "Undo the last run with changes in place (or --run ID), from the record each host keeps.",
         discussion: """
             Works from any machine: each host's run journal says what the run changed and where \
             the previous versions were kept. Rollout takes the deploy lock, copies what is there \
@@ -27,7 +28,7 @@ struct RollbackCommand: AsyncParsableCommand {
     @OptionGroup var selection: PlaybookSelection
     @OptionGroup var output: RunOutputOptions
 
-    @Option(name: .customLong("run"), help: ArgumentHelp("The run to undo (see rollout history); default: each host's last successful run.", valueName: "id"))
+    @Option(name: .customLong("run"), help: ArgumentHelp("The run to undo (see rollout history); default: each host's last run with changes still in place.", valueName: "id"))
     var runID: String?
 
     @Option(help: ArgumentHelp("Only these hosts or groups (repeatable, or comma-separated).", valueName: "host"))
@@ -35,6 +36,8 @@ struct RollbackCommand: AsyncParsableCommand {
 
     @Flag(help: "Do not ask before restoring.")
     var yes = false
+
+    @OptionGroup var lockWait: LockWaitOption
 
     func run() async throws {
         var target: RunID?
@@ -49,7 +52,8 @@ struct RollbackCommand: AsyncParsableCommand {
         let runner = Runner(
             loaded: deployment.loaded, environment: deployment.environment, secrets: deployment.secrets,
             processEnvironment: deployment.processEnvironment,
-            options: Runner.Options(playbookArgument: selection.playbook, limit: limit, overrides: deployment.overrides),
+            options: Runner.Options(
+                playbookArgument: selection.playbook, limit: limit, lockWait: try lockWait.policy(), overrides: deployment.overrides),
             events: events, connect: { host in connector.transport(for: host) })
         let rollback = RollbackRun(runner: runner, runID: target)
         let plans: [RollbackRun.HostPlan]
@@ -62,7 +66,7 @@ struct RollbackCommand: AsyncParsableCommand {
         var anything = false
         for plan in plans {
             guard let record = plan.target, !plan.steps.isEmpty else {
-                print("\(plan.host.name): nothing to undo" + (target.map { " (no run \($0) with changes)" } ?? " (no successful run with changes)"))
+                print("\(plan.host.name): nothing to undo" + (target.map { " (no run \($0) with changes)" } ?? " (no run with changes still in place)"))
                 continue
             }
             anything = true

@@ -34,24 +34,16 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Only these hosts or groups (repeatable, or comma-separated).", valueName: "host"))
     var limit: [String] = []
 
-    @Option(help: ArgumentHelp("When another run holds the deploy lock, wait this long for it (e.g. 5m) instead of exiting 4.", valueName: "duration"))
-    var lockWait: String?
+    @OptionGroup var lockWait: LockWaitOption
 
     func run() async throws {
-        try await Self.execute(selection: selection, output: output, check: check, limit: limit, lockWait: lockWait)
+        try await Self.execute(selection: selection, output: output, check: check, limit: limit, lockWait: try lockWait.policy())
     }
 
     /// Shared with `rollout plan`, which is `run --check`.
     static func execute(
-        selection: PlaybookSelection, output: RunOutputOptions, check: Bool, limit: [String], lockWait: String?
+        selection: PlaybookSelection, output: RunOutputOptions, check: Bool, limit: [String], lockWait wait: LockWaitPolicy
     ) async throws {
-        var wait = LockWaitPolicy.noWait
-        if let lockWait {
-            guard let policy = LockWaitPolicy(parsing: lockWait) else {
-                throw ValidationError("--lock-wait takes a duration like 30s or 5m, found '\(lockWait)'")
-            }
-            wait = policy
-        }
         let deployment = try selection.load()
         _ = try deployment.hosts(limitedTo: limit)
         let masker = deployment.masker

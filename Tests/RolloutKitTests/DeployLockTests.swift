@@ -47,7 +47,7 @@ struct DeployLockTests {
         let taken = try ShellProcess.run(lock.acquireScript(owner: "alice@laptop", runID: runA, host: "app1", lease: .seconds(5)))
         #expect(taken.status == 0)
         // The run's journal exists, private, so the first step's write starts no process.
-        let journalPath = RunJournal(stateDirectory: dir.path, runID: runA).path
+        let journalPath = RunJournal(stateDirectory: dir.path, runID: runA, host: "app1").path
         let journalMode = try FileManager.default.attributesOfItem(atPath: journalPath)[.posixPermissions] as? NSNumber
         #expect(journalMode?.intValue == 0o600)
 
@@ -70,7 +70,7 @@ struct DeployLockTests {
         #expect(stolen.stderr.contains("no longer holds the deploy lock"))
 
         // A step whose prologue finds the lock lost does not run.
-        let journal = RunJournal(stateDirectory: dir.path, runID: runB)
+        let journal = RunJournal(stateDirectory: dir.path, runID: runB, host: "app1")
         let marker = dir.appendingPathComponent("ran").path
         let step = try ShellProcess.run(journal.wrap(
             stepIndex: 0, name: "s", kind: "shell", userScript: "touch \(ShellWord.quote(marker))",
@@ -78,12 +78,12 @@ struct DeployLockTests {
         #expect(step.status == DeployLock.heldExitCode)
         #expect(!FileManager.default.fileExists(atPath: marker))
 
-        let wrongRelease = try ShellProcess.run(lock.releaseScript(runID: runB.rawValue))
+        let wrongRelease = try ShellProcess.run(lock.releaseScript(runID: runB.rawValue, host: "app1"))
         #expect(wrongRelease.status == DeployLock.heldExitCode)
         #expect(FileManager.default.fileExists(atPath: lock.lockDirectory))
-        #expect(try ShellProcess.run(lock.releaseScript(runID: runA.rawValue)).status == 0)
+        #expect(try ShellProcess.run(lock.releaseScript(runID: runA.rawValue, host: "app1")).status == 0)
         #expect(!FileManager.default.fileExists(atPath: lock.lockDirectory))
-        #expect(try ShellProcess.run(lock.releaseScript(runID: runA.rawValue)).status == 0)
+        #expect(try ShellProcess.run(lock.releaseScript(runID: runA.rawValue, host: "app1")).status == 0)
     }
 
     @Test func waitingAcquisitionGetsTheLockOnceReleased() async throws {
@@ -94,7 +94,7 @@ struct DeployLockTests {
         try await lock.acquire(
             on: transport, owner: "alice@laptop", runID: runA, host: "app1", lease: .seconds(60),
             playbook: "deploy.yml", environment: "sandbox")
-        let releaseScript = lock.releaseScript(runID: runA.rawValue)
+        let releaseScript = lock.releaseScript(runID: runA.rawValue, host: "app1")
         let releaser = Task.detached {
             try await Task.sleep(for: .milliseconds(300))
             return try ShellProcess.run(releaseScript).status

@@ -18,7 +18,7 @@ struct RunJournalTests {
     @Test func wrappedStepKeepsItsOutputAndExitCodeAndIsRecorded() throws {
         let dir = try ShellProcess.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let journal = RunJournal(stateDirectory: dir.appendingPathComponent("state").path, runID: runID)
+        let journal = RunJournal(stateDirectory: dir.appendingPathComponent("state").path, runID: runID, host: "h1")
         let first = try ShellProcess.run(journal.append([.runStarted(header())]))
         #expect(first.status == 0)
         let script = journal.wrap(
@@ -54,7 +54,7 @@ struct RunJournalTests {
     @Test func firstStepCreatesAPrivateJournalAndTheStepKeepsTheLoginUmask() throws {
         let dir = try ShellProcess.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let journal = RunJournal(stateDirectory: dir.appendingPathComponent("state").path, runID: runID)
+        let journal = RunJournal(stateDirectory: dir.appendingPathComponent("state").path, runID: runID, host: "h1")
         let step = journal.wrap(stepIndex: 0, name: "umask", kind: "shell", userScript: "umask")
         let result = try ShellProcess.run("umask 022\n" + step)
         #expect(result.status == 0)
@@ -69,7 +69,7 @@ struct RunJournalTests {
     @Test func replayAfterACrashMarksTheRunningStepUnknown() async throws {
         let dir = try ShellProcess.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let journal = RunJournal(stateDirectory: dir.path, runID: runID)
+        let journal = RunJournal(stateDirectory: dir.path, runID: runID, host: "h1")
         let childPid = dir.appendingPathComponent("child.pid").path
         let ok = try ShellProcess.run(
             journal.append([.runStarted(header())])

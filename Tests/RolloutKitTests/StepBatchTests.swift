@@ -14,7 +14,7 @@ struct StepBatchTests {
     }
 
     func run(_ batch: StepBatch, in directory: URL) throws -> (results: [Int: CommandResult], journal: String, status: Int32) {
-        let journal = RunJournal(stateDirectory: directory.appendingPathComponent("state").path, runID: runID)
+        let journal = RunJournal(stateDirectory: directory.appendingPathComponent("state").path, runID: runID, host: "h1")
         let header = RunHeader(
             runID: runID, playbook: "batch", playbookHash: "sha256:abc", environment: "test", host: "local",
             user: "tester@machine", startedAt: Date())

@@ -13,11 +13,15 @@ public final class EngineHarness: Sendable {
     public let hostNames: [String]
     public let clock = ManualClock()
     public let interruption = Interruption(firstNotice: "", recoveryNotice: { "" })
+    private let sharedStateDirectory: Bool
     private let transports: [String: ScriptedTransport]
     private let recorded = EventLog()
 
-    /// `hosts` hosts named h1, h2, …; `groups` gives host name → its groups.
-    public init(hosts: Int = 1, groups: [String: [String]] = [:]) throws {
+    /// `hosts` hosts named h1, h2, …; `groups` gives host name → its groups. With
+    /// `sharedStateDirectory` every host keeps its state in `{{ root }}/state`, as hosts that
+    /// are one machine and login user do with the default `~/.rollout/<name>`.
+    public init(hosts: Int = 1, groups: [String: [String]] = [:], sharedStateDirectory: Bool = false) throws {
+        self.sharedStateDirectory = sharedStateDirectory
         root = FileManager.default.temporaryDirectory.appendingPathComponent("engine-\(UUID().uuidString)")
         hostNames = (1...hosts).map { "h\($0)" }
         var transports: [String: ScriptedTransport] = [:]
@@ -59,10 +63,32 @@ public final class EngineHarness: Sendable {
         _ body: String, overrides: [String: String] = [:], interruptAfter: Int? = nil,
         configure: (inout Runner.Options) -> Void = { _ in }
     ) async throws -> RunSummary {
+        let runner = try makeRunner(body, overrides: overrides, interruptAfter: interruptAfter, configure: configure)
+        return await runner.run()
+    }
+
+    /// `rollout rollback` of the playbook `body` (of run `runID`, or the one it picks), as the
+    /// CLI does it after the user said yes.
+    public func rollback(_ body: String, runID: RunID? = nil, overrides: [String: String] = [:]) async throws -> RunSummary {
+        let rollback = RollbackRun(runner: try makeRunner(body, overrides: overrides), runID: runID)
+        return await rollback.run(try await rollback.plan())
+    }
+
+    /// The IDs of the runs recorded under `path` (relative to the root), oldest first.
+    public func runIDs(in path: String) throws -> [RunID] {
+        let runs = root.appendingPathComponent(path)
+        let names = try FileManager.default.contentsOfDirectory(atPath: runs.path).filter { $0.hasSuffix(".jsonl") }
+        return Set(names.compactMap { RunID(String($0.prefix { $0 != "." })) }).sorted()
+    }
+
+    private func makeRunner(
+        _ body: String, overrides: [String: String], interruptAfter: Int? = nil,
+        configure: (inout Runner.Options) -> Void = { _ in }
+    ) throws -> Runner {
         let text = """
             name: engine-test
             inventory: inventory.yml
-            state_dir: "{{ root }}/{{ host.name }}/state"
+            state_dir: "{{ root }}/\(sharedStateDirectory ? "" : "{{ host.name }}/")state"
             vars:
               root: "\(root.path)"
               log: "\(log.path)"
@@ -82,10 +108,9 @@ public final class EngineHarness: Sendable {
         let transports = self.transports
         let interruption = self.interruption
         let events = RunEvents([recorded, InterruptingReporter(after: interruptAfter, interruption: interruption)])
-        let runner = Runner(
+        return Runner(
             loaded: loaded, environment: environment, secrets: result.secrets, processEnvironment: [:], options: options,
             events: events, connect: { host in transports[host.name]! }, interruption: interruption, clock: clock)
-        return await runner.run()
     }
 
     /// The outcome each host reported for each step, as "h1 2/3 name: changed" lines.

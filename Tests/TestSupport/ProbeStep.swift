@@ -10,7 +10,7 @@ public struct ProbeStep: Step {
     public static let mainOption: String? = "id"
     public static let optionKeys = ["id", "log", "fail_on", "undo_fails", "undo_last", "read_only", "undo_recorded_late", "fail_if"]
 
-    public var id: String
+    public var id: Template
     public var log: Template
     /// Hosts on which the step fails (a host name, or several separated by spaces).
     public var failOn: Template?
@@ -24,7 +24,7 @@ public struct ProbeStep: Step {
     public var failIf: Template?
 
     public init?(options: OptionReader, context: StepDecodingContext) {
-        let id = options.string("id", required: true)
+        let id = options.template("id", required: true)
         let log = options.template("log", required: true)
         failOn = options.template("fail_on")
         undoFails = options.bool("undo_fails") ?? false
@@ -38,7 +38,7 @@ public struct ProbeStep: Step {
     }
 
     public var mutates: Bool { !readOnly }
-    public var summary: String { "probe \(id)" }
+    public var summary: String { "probe \(id.source)" }
 }
 
 extension ProbeStep: RunnableStep {
@@ -51,7 +51,8 @@ extension ProbeStep: RunnableStep {
         return try context.render(failOn).text.split(separator: " ").contains { $0 == context.host.name }
     }
 
-    private func append(_ word: String, in context: StepContext) throws(StepError) -> String {
+    /// A line appended to the log: what happened, to which probe, on which host.
+    private func append(_ word: String, id: String, in context: StepContext) throws(StepError) -> String {
         let path = try context.render(log).text
         let line = "printf '%s %s %s\\n' \(word) \(id) \(context.host.name) >> '\(path)'"
         guard let failIf else { return line }
@@ -60,12 +61,13 @@ extension ProbeStep: RunnableStep {
 
     public func run(in context: StepContext) async throws -> StepRun {
         let failing = try fails(in: context)
+        let id = try context.render(self.id).text
         if readOnly {
-            let result = try await context.run(RemoteCommand(try append("check", in: context) + (failing ? "\nexit 1" : "")))
+            let result = try await context.run(RemoteCommand(try append("check", id: id, in: context) + (failing ? "\nexit 1" : "")))
             return StepRun(outcome: result.succeeded ? .ok : .failed, command: result, failure: result.succeeded ? nil : "probe \(id) failed")
         }
-        let record = "rollout_undo probe \(id) || exit 1"
-        let change = try append("run", in: context)
+        let record = "rollout_undo probe '\(id)' || exit 1"
+        let change = try append("run", id: id, in: context)
         let script = (undoRecordedLate ? [change, record] : [record, change]).joined(separator: "\n") + (failing ? "\nexit 1" : "")
         let result = try await context.runRecorded(RemoteCommand(script))
         return StepRun(
@@ -74,7 +76,9 @@ extension ProbeStep: RunnableStep {
     }
 
     public func undo(_ undo: [String: String], in context: StepContext) async throws -> StepRun {
-        let result = try await context.run(RemoteCommand(try append("undo", in: context) + (undoFails ? "\nexit 1" : "")))
+        // The id the run recorded, not the playbook's now: an undo works from the record.
+        let id = undo["probe"] ?? "?"
+        let result = try await context.run(RemoteCommand(try append("undo", id: id, in: context) + (undoFails ? "\nexit 1" : "")))
         return StepRun(outcome: result.succeeded ? .changed : .failed, command: result, failure: result.succeeded ? nil : "undo of probe \(id) failed")
     }
 }

@@ -1,8 +1,12 @@
 public import Foundation
 
 /// The deploy lock of one host: `<state_dir>/lock`, a directory whose atomic `mkdir` decides
-/// who runs, holding `owner.json` (who, which run, since when, lease) and `lease` (the lease
-/// as last renewed).
+/// who runs, holding `owner.json` (who, which run, since when, lease), `lease` (the lease as
+/// last renewed) and `holders/` (one empty file per inventory host of the run holding it).
+///
+/// Inventory hosts that are one machine and login user (containers or services on one server,
+/// a shared home) share a state directory and so one lock: the run that took it lets its own
+/// other hosts join, and the last of them to finish removes it.
 ///
 /// The lock is never broken automatically, even when its lease lapsed: a lapsed lease only
 /// tells a crashed holder from a live one, and `rollout unlock` clears it after a human looked.
@@ -28,6 +32,15 @@ public struct DeployLock: Sendable, Hashable {
     private var lock: String { ShellWord.path(lockDirectory) }
     private var owner: String { ShellWord.path(lockDirectory + "/owner.json") }
     private var leaseFile: String { ShellWord.path(lockDirectory + "/lease") }
+    private var holders: String { ShellWord.path(lockDirectory + "/holders") }
+    private func holderFile(_ host: String) -> String {
+        ShellWord.path(lockDirectory + "/holders/" + RunJournal.fileSafe(host))
+    }
+
+    /// Shell pattern matching an `owner.json` line of run `runID`.
+    private func ownerPattern(_ runID: String) -> String {
+        ShellWord.quote("\"run_id\":" + JSONText.quote(runID))
+    }
 
     /// Prints the holder (after `heldMarker`) and exits with `heldExitCode`.
     private var reportHolder: String {
@@ -50,17 +63,22 @@ public struct DeployLock: Sendable, Hashable {
         let started = Int64(now.timeIntervalSince1970)
         let expires = started + lease.components.seconds
         let holder = "{\"owner\":\(JSONText.quote(ownerName)),\"run_id\":\(JSONText.quote(runID.rawValue)),\"host\":\(JSONText.quote(host)),\"started_at\":\(started),\"lease_expires\":\(expires)}"
-        let journal = RunJournal(stateDirectory: stateDirectory, runID: runID)
+        let journal = RunJournal(stateDirectory: stateDirectory, runID: runID, host: host)
         let runs = ShellWord.path(journal.runsDirectory)
         return """
             umask 077
             [ -d \(runs) ] || mkdir -p -- \(runs) || exit 1
             if mkdir -- \(lock) 2>/dev/null; then
-              { printf '%s\\n' \(ShellWord.quote(holder)) > \(owner) && printf '%s\\n' \(expires) > \(leaseFile) && : >> \(ShellWord.path(journal.path)); } || { rm -rf -- \(lock); exit 1; }
+              { mkdir -- \(holders) && : > \(holderFile(host)) && printf '%s\\n' \(ShellWord.quote(holder)) > \(owner) && printf '%s\\n' \(expires) > \(leaseFile) && : >> \(ShellWord.path(journal.path)); } || { rm -rf -- \(lock); exit 1; }
               printf '%s\\n' \(ShellWord.quote(holder))
               exit 0
             fi
             [ -d \(lock) ] || { echo "rollout: cannot create the deploy lock \(lockDirectory)" >&2; exit 1; }
+            rollout_owner=; IFS= read -r rollout_owner < \(owner) 2>/dev/null
+            case $rollout_owner in *\(ownerPattern(runID.rawValue))*)
+              # Another host of this run shares the machine and state directory: join its lock.
+              [ -d \(holders) ] && : > \(holderFile(host)) && : >> \(ShellWord.path(journal.path)) && { printf '%s\\n' "$rollout_owner"; exit 0; } ;;
+            esac
             \(reportHolder)
             """
     }
@@ -70,15 +88,19 @@ public struct DeployLock: Sendable, Hashable {
     /// it lost. Cheap enough to prefix every step's command with: one `date`, the rest shell
     /// builtins, rewriting the 0600 `lease` file that `acquireScript` created.
     public func renewScript(runID: RunID, lease: Duration) -> String {
-        let marker = ShellWord.quote("\"run_id\":" + JSONText.quote(runID.rawValue))
-        // Builtins only but for one `date`: this runs ahead of every step.
-        return """
-            if IFS= read -r rollout_owner 2>/dev/null < \(owner) && case $rollout_owner in *\(marker)*) true;; *) false;; esac; then
-              printf '%s\\n' "$(( $(date +%s) + \(lease.components.seconds) ))" > \(leaseFile)
-            else
-              echo "rollout: run \(runID.rawValue) no longer holds the deploy lock \(lockDirectory) (was it cleared with rollout unlock?); stopping" >&2; exit \(Self.heldExitCode)
-            fi
-            """
+        // Builtins only but for one `date`: this runs ahead of a step once a quarter lease passed.
+        """
+        \(checkScript(runID: runID)) && printf '%s\\n' "$(( $(date +%s) + \(lease.components.seconds) ))" > \(leaseFile)
+        """
+    }
+
+    /// Exits `heldExitCode` with the reason on stderr unless run `runID` still holds the lock;
+    /// builtins only, so every step that changes a host starts with it: a lock cleared with
+    /// `rollout unlock` stops the run before its next change, not at the next renewal.
+    public func checkScript(runID: RunID) -> String {
+        """
+        { IFS= read -r rollout_owner 2>/dev/null < \(owner) && case $rollout_owner in *\(ownerPattern(runID.rawValue))*) true;; *) false;; esac; } || { echo "rollout: run \(runID.rawValue) no longer holds the deploy lock \(lockDirectory) (was it cleared with rollout unlock?); stopping" >&2; exit \(Self.heldExitCode); }
+        """
     }
 
     /// Prints the holder after `heldMarker` when the lock is held; prints nothing when it is
@@ -93,16 +115,19 @@ public struct DeployLock: Sendable, Hashable {
         """
     }
 
-    /// Removes the lock if run `runID` holds it (or nobody does); otherwise prints the holder
-    /// and exits `heldExitCode`.
-    public func releaseScript(runID: String) -> String {
-        let marker = ShellWord.quote("\"run_id\":" + JSONText.quote(runID))
-        return """
-            [ -d \(lock) ] || exit 0
-            rollout_owner=; IFS= read -r rollout_owner < \(owner) 2>/dev/null
-            case $rollout_owner in *\(marker)*) rm -rf -- \(lock); exit $? ;; esac
-            \(reportHolder)
-            """
+    /// Lets go of the lock for `host` if run `runID` holds it (or nobody does), removing it
+    /// when no other host of the run still holds it; otherwise prints the holder and exits
+    /// `heldExitCode`. A lock taken before locks had holders is removed at once.
+    public func releaseScript(runID: String, host: String) -> String {
+        """
+        [ -d \(lock) ] || exit 0
+        rollout_owner=; IFS= read -r rollout_owner < \(owner) 2>/dev/null
+        case $rollout_owner in *\(ownerPattern(runID))*)
+          if [ -d \(holders) ]; then rm -f -- \(holderFile(host)); rmdir -- \(holders) 2>/dev/null || exit 0; fi
+          rm -rf -- \(lock); exit $? ;;
+        esac
+        \(reportHolder)
+        """
     }
 
     /// Removes the lock whoever holds it, for `rollout unlock` of a lock without an owner.
@@ -162,10 +187,14 @@ public struct DeployLock: Sendable, Hashable {
                 return holder
             case Self.heldExitCode?:
                 // A lock taken a moment ago may not have its owner written yet (mkdir, then
-                // owner.json): look again shortly rather than report a holder without a name.
-                if Self.holder(fromOutput: result.stdoutText) == nil, unnamedRetries > 0 {
+                // owner.json), and another host of this same run may be halfway through taking
+                // it: look again shortly rather than report a holder without a name, or this
+                // run as its own obstacle.
+                let seen = Self.holder(fromOutput: result.stdoutText)
+                if seen == nil || seen?.runID == runID.rawValue, unnamedRetries > 0 {
                     unnamedRetries -= 1
-                    try await clock.sleep(for: .milliseconds(50))
+                    // Real time, whatever the clock: this waits for another process's write.
+                    try await Task.sleep(for: .milliseconds(50))
                     continue
                 }
                 guard let delay = wait.delay(afterWaiting: start.duration(to: clock.now)) else {
@@ -192,7 +221,7 @@ public struct DeployLock: Sendable, Hashable {
     public func release(
         on transport: some Transport, runID: String, host: String, playbook: String, environment: String
     ) async throws {
-        let result = try await transport.run(RemoteCommand(releaseScript(runID: runID)), output: nil)
+        let result = try await transport.run(RemoteCommand(releaseScript(runID: runID, host: host)), output: nil)
         switch result.exitStatus {
         case 0: return
         case Self.heldExitCode?:

@@ -26,8 +26,8 @@ extension HostRun {
         let what = "the \(members.count) steps from '\(batchMembers[0].command.summary)' sent as one batch"
         let outcome: Result<CommandResult, any Error>
         do {
-            outcome = .success(try await sendJournalled(naming: what, output: nil) { pending, renewal in
-                RemoteCommand(batch.script(journal: journal, pending: pending, prologue: renewal, startedAt: started), sensitive: batch.sensitive)
+            outcome = .success(try await sendJournalled(naming: what, output: nil) { pending, prologue in
+                RemoteCommand(batch.script(journal: journal, pending: pending, prologue: prologue, startedAt: started), sensitive: batch.sensitive)
             })
         } catch {
             outcome = .failure(error)

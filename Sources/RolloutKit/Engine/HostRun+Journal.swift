@@ -5,24 +5,26 @@ import Foundation
 /// written, the lease renewal when due, and the step's own start and end ride in the same round
 /// trip, so the bookkeeping costs no extra one.
 extension HostRun {
-    /// Sends the command `build` makes from the pending journal events and the lease renewal
-    /// (nil when not due). When the send fails the events stay pending, and the error names
-    /// `what` instead of the wrapper script around it.
+    /// Sends the command `build` makes from the pending journal events and the lock's
+    /// prologue: the lease renewal when due, otherwise the check that the run still holds the
+    /// lock. When the send fails the events stay pending, and the error names `what` instead
+    /// of the wrapper script around it.
     func sendJournalled(
         naming what: String, output: (@Sendable (OutputChunk) -> Void)?,
-        _ build: (_ pending: [JournalEvent], _ renewal: String?) -> RemoteCommand
+        _ build: (_ pending: [JournalEvent], _ prologue: String) -> RemoteCommand
     ) async throws -> CommandResult {
-        let renewal = lease.isDue ? lock.renewScript(runID: runID, lease: LeaseKeeper.lease) : nil
+        let renewing = lease.isDue
+        let prologue = renewing ? lock.renewScript(runID: runID, lease: LeaseKeeper.lease) : lock.checkScript(runID: runID)
         let sent = pending
         pending.removeAll()
         let result: CommandResult
         do {
-            result = try await transport.run(build(sent, renewal), output: output)
+            result = try await transport.run(build(sent, prologue), output: output)
         } catch {
             pending = sent + pending
             throw Self.naming(error, what)
         }
-        if renewal != nil { lease.renewed() }
+        if renewing { lease.renewed() }
         journalled += sent
         try checkBookkeeping(of: result, step: what)
         return result
@@ -35,11 +37,11 @@ extension HostRun {
         if checkMode { return try await transport.run(command, output: output) }
         let definition = member.definition
         let startedAt = Date()
-        let result = try await sendJournalled(naming: command.summary, output: output) { pending, renewal in
+        let result = try await sendJournalled(naming: command.summary, output: output) { pending, prologue in
             var wrapped = command
             wrapped.script = journal.wrap(
                 stepIndex: member.index, name: definition.name, kind: definition.kind, userScript: command.script,
-                pending: pending, prologue: renewal)
+                pending: pending, prologue: prologue)
             return wrapped
         }
         journalled.append(.stepStarted(index: member.index, name: definition.name, kind: definition.kind, at: startedAt))
@@ -49,7 +51,7 @@ extension HostRun {
     }
 
     /// The wrapper's own failures, told apart from the step's by their exit code and message:
-    /// the lock was taken away (the lease renewal found another owner), or the journal cannot
+    /// the lock was taken away (its owner is another run, or it is gone), or the journal cannot
     /// be written (before the step changed anything).
     private func checkBookkeeping(of result: CommandResult, step: String) throws {
         if result.exitStatus == DeployLock.heldExitCode, result.stderrText.contains("no longer holds the deploy lock") {

@@ -66,8 +66,8 @@ extension HostRun {
 
     /// Appends `events` to the journal of another run on this host (marking it rolled back).
     func append(_ events: [JournalEvent], toJournalOf other: RunID) async throws {
-        let journal = RunJournal(stateDirectory: stateDirectory, runID: other)
-        let result = try await transport.run(RemoteCommand(journal.append(events)), output: nil)
+        let journal = RunJournal(stateDirectory: stateDirectory, runID: other, host: host.name)
+        let result = try await transport.run(RemoteCommand(journal.appendToRecorded(events)), output: nil)
         guard result.succeeded else {
             throw StepError(host: host.name, step: "run journal", message: "cannot write \(journal.path): \(CommandFailure.describe(result))")
         }

@@ -66,7 +66,7 @@ actor HostRun {
         self.transport = transport
         self.runID = runID
         self.stateDirectory = stateDirectory
-        self.journal = RunJournal(stateDirectory: stateDirectory, runID: runID)
+        self.journal = RunJournal(stateDirectory: stateDirectory, runID: runID, host: host.name)
         self.lock = DeployLock(stateDirectory: stateDirectory)
         self.baseScope = scope
         self.masker = masker
@@ -136,7 +136,7 @@ actor HostRun {
     func finish(status: RunStatus) async -> Bool {
         queue(.runFinished(status: status, at: Date()))
         guard !checkMode else { return true }
-        let script = journal.append(pending) + "\n" + (holdsLock ? lock.releaseScript(runID: runID.rawValue) : "")
+        let script = journal.append(pending) + "\n" + (holdsLock ? lock.releaseScript(runID: runID.rawValue, host: host.name) : "")
         pending.removeAll()
         do {
             let result = try await transport.run(RemoteCommand(script), output: nil)

@@ -33,7 +33,7 @@ public enum JournalEvent: Sendable, Hashable {
                 ("host", JSONText.quote(header.host)),
                 ("user", JSONText.quote(header.user)),
                 ("at", Self.milliseconds(header.startedAt)),
-            ])
+            ] + (header.undoes.map { [("undoes", JSONText.quote($0.rawValue))] } ?? []))
         case .stepStarted(let index, let name, let kind, let at):
             return Self.stepStartedPrefix(index: index, name: name, kind: kind) + Self.milliseconds(at) + "}"
         case .undoRecorded(let index, let undo):
@@ -78,7 +78,7 @@ public enum JournalEvent: Sendable, Hashable {
             self = .runStarted(RunHeader(
                 runID: runID, playbook: try need(wire.playbook), playbookHash: try need(wire.playbook_hash),
                 environment: try need(wire.environment), host: try need(wire.host), user: try need(wire.user),
-                startedAt: try need(at)))
+                startedAt: try need(at), undoes: wire.undoes.flatMap(RunID.init)))
         case "step_started":
             self = .stepStarted(index: try need(wire.index), name: try need(wire.name), kind: try need(wire.kind), at: try need(at))
         case "undo":
@@ -120,6 +120,7 @@ public enum JournalEvent: Sendable, Hashable {
         var event: String
         var at: Int64?
         var run_id: String?
+        var undoes: String?
         var playbook: String?
         var playbook_hash: String?
         var environment: String?

@@ -17,7 +17,8 @@ public struct RollbackRun: Sendable {
     }
 
     public var runner: Runner
-    /// `--run ID`; nil picks each host's last successful run of this playbook.
+    /// `--run ID`; nil picks each host's last run of this playbook that still has changes in
+    /// place (see `target(among:on:)`).
     public var runID: RunID?
 
     public init(runner: Runner, runID: RunID?) {
@@ -31,10 +32,9 @@ public struct RollbackRun: Sendable {
         var plans: [HostPlan] = []
         for host in try runner.hosts() {
             let run = try runner.makeRun(host: host, runID: owner)
-            let records = try await run.recordedRuns()
-            // Another playbook may share the state directory; its runs are not this one's to undo.
-            let target = runID.map { id in records.first { $0.runID == id } }
-                ?? records.last { $0.status == .succeeded && $0.playbook == runner.loaded.playbook.name }
+            // Hosts that are one machine share the state directory: each undoes its own record.
+            let records = try await run.recordedRuns().filter { $0.host == host.name }
+            let target = runID.map { id in records.first { $0.runID == id } } ?? Self.target(among: records, playbook: runner.loaded.playbook.name)
             var problems: [String] = []
             let steps = (target?.undoableSteps ?? []).sorted { $0.index > $1.index }
             for step in steps where definition(for: step) == nil {
@@ -52,7 +52,7 @@ public struct RollbackRun: Sendable {
         let targets = plans.filter { $0.target != nil && !$0.steps.isEmpty }
         events.send(.runStarted(playbook: runner.options.playbookArgument, environment: runner.environment.name,
                                 hosts: targets.map(\.host.name), runID: rollbackID))
-        let results = await withTaskGroup(of: (String, [StepInfo], [StepInfo], Bool, String?).self) { group in
+        let results = await withTaskGroup(of: HostOutcome.self) { group in
             for plan in targets {
                 group.addTask { await undo(plan) }
             }
@@ -61,16 +61,35 @@ public struct RollbackRun: Sendable {
         var undone: [HostStep] = []
         var notUndone: [HostStep] = []
         var lockLeftHeld: [String] = []
-        for (host, done, failed, released, problem) in results {
-            undone += done.map { HostStep(host: host, step: $0) }
-            notUndone += failed.map { HostStep(host: host, step: $0) }
-            if !released { lockLeftHeld.append(host) }
-            if let problem { events.send(.notice(problem)) }
+        var lockHeld = false
+        for result in results {
+            undone += result.undone.map { HostStep(host: result.host, step: $0) }
+            notUndone += result.notUndone.map { HostStep(host: result.host, step: $0) }
+            if !result.released { lockLeftHeld.append(result.host) }
+            if let problem = result.problem { events.send(.notice(problem)) }
+            lockHeld = lockHeld || result.lockHeld
         }
-        let complete = notUndone.isEmpty && !plans.contains { !$0.problems.isEmpty } && results.allSatisfy { $0.4 == nil }
-        let summary = RunSummary(exitCode: complete ? .success : .rollbackIncomplete, undone: undone, notUndone: notUndone, lockLeftHeld: lockLeftHeld)
+        let complete = notUndone.isEmpty && results.allSatisfy { $0.problem == nil }
+        let undoneRuns = Set(plans.compactMap { $0.target?.runID })
+        let exitCode: RolloutExitCode = complete ? .success : lockHeld && undone.isEmpty ? .lockHeld : .rollbackIncomplete
+        var summary = RunSummary(exitCode: exitCode, undone: undone, notUndone: notUndone, lockLeftHeld: lockLeftHeld)
+        summary.rolledBackRun = undoneRuns.count == 1 ? undoneRuns.first : nil
         events.send(.runFinished(status: complete ? .rolledBack : .rollbackFailed, summary: summary))
         return summary
+    }
+
+    /// The run a rollback undoes when none is named: the newest run of this playbook that may
+    /// still have changes in place. Not a rollback's own record, not a run a rollback already
+    /// undid, not one whose own rollback completed (`rolled_back`, `interrupted`); a run that
+    /// never finished (its runner was killed, or lost its connection) is one.
+    static func target(among records: [RunRecord], playbook: String) -> RunRecord? {
+        // A rollback that did not finish leaves its run offered, to be undone again.
+        let undone = Set(records.filter { $0.status == .succeeded }.compactMap(\.undoes))
+        let inPlace: Set<RunStatus> = [.succeeded, .running, .rollbackFailed]
+        return records.last { record in
+            record.playbook == playbook && record.undoes == nil && !undone.contains(record.runID)
+                && inPlace.contains(record.status) && !record.undoableSteps.isEmpty
+        }
     }
 
     private func definition(for step: StepRecord) -> StepDefinition? {
@@ -79,28 +98,48 @@ public struct RollbackRun: Sendable {
         return steps[step.index]
     }
 
-    private func undo(_ plan: HostPlan) async -> (String, [StepInfo], [StepInfo], Bool, String?) {
+    /// How the rollback went on one host.
+    private struct HostOutcome: Sendable {
+        var host: String
+        var undone: [StepInfo] = []
+        /// Undos that failed, and recorded changes this playbook cannot undo any more.
+        var notUndone: [StepInfo] = []
+        var released = true
+        var problem: String?
+        /// Another run holds the host's deploy lock: nothing was done there.
+        var lockHeld = false
+    }
+
+    private func undo(_ plan: HostPlan) async -> HostOutcome {
         let host = plan.host.name
-        guard let target = plan.target else { return (host, [], [], true, nil) }
+        var outcome = HostOutcome(host: host)
+        guard let target = plan.target else { return outcome }
         let run: HostRun
         do {
             run = try runner.makeRun(host: plan.host, runID: runner.options.runID)
             let header = RunHeader(
                 runID: runner.options.runID, playbook: runner.loaded.playbook.name,
                 playbookHash: runner.loaded.playbook.contentHash, environment: runner.environment.name,
-                host: host, user: RunRecord.currentUser(environment: runner.processEnvironment), startedAt: Date())
+                host: host, user: RunRecord.currentUser(environment: runner.processEnvironment), startedAt: Date(),
+                undoes: target.runID)
             try await run.acquireLock(
                 owner: header.user, header: header, playbook: runner.options.playbookArgument,
                 environment: runner.environment.name, wait: runner.options.lockWait)
         } catch {
-            return (host, [], [], true, "[\(host)] \(error)")
+            outcome.lockHeld = error is LockHeldError
+            outcome.problem = error is LockHeldError || error is TransportError ? "\(error)" : "[\(host)] \(error)"
+            return outcome
         }
         let total = runner.loaded.playbook.steps.count
-        let changes = plan.steps.reversed().compactMap { step -> HostRun.Change? in
-            guard let definition = definition(for: step) else { return nil }
-            return HostRun.Change(
-                definition: definition, info: StepInfo(index: step.index, name: step.name, kind: step.kind, total: total),
-                undo: step.undo)
+        let info = { (step: StepRecord) in StepInfo(index: step.index, name: step.name, kind: step.kind, total: total) }
+        var changes: [HostRun.Change] = []
+        for step in plan.steps.reversed() {
+            if let definition = definition(for: step) {
+                changes.append(HostRun.Change(definition: definition, info: info(step), undo: step.undo))
+            } else {
+                // Listed in the plan's problems: left for a human, so the run is not marked undone.
+                outcome.notUndone.append(info(step))
+            }
         }
         let finished = target.steps.compactMap { step -> FinishedStep? in
             guard step.outcome == .ok || step.outcome == .changed, let definition = definition(for: step) else { return nil }
@@ -108,17 +147,17 @@ public struct RollbackRun: Sendable {
         }
         await run.adopt(changes, finished: finished)
         let (done, failed) = await run.undoChanges()
-        var problem: String?
-        if failed.isEmpty {
-            let rollbackFailed = await runner.runRollbackSteps(on: [run])
-            if rollbackFailed { problem = "[\(host)] a rollback: step failed" }
+        outcome.undone = done
+        outcome.notUndone += failed
+        if outcome.notUndone.isEmpty {
+            if await runner.runRollbackSteps(on: [run]) { outcome.problem = "[\(host)] a rollback: step failed" }
             do {
                 try await run.append([.runFinished(status: .rolledBack, at: Date())], toJournalOf: target.runID)
             } catch {
-                problem = "\(error)"
+                outcome.problem = "\(error)"
             }
         }
-        let released = await run.finish(status: failed.isEmpty && problem == nil ? .succeeded : .rollbackFailed)
-        return (host, done, failed, released, problem)
+        outcome.released = await run.finish(status: outcome.notUndone.isEmpty && outcome.problem == nil ? .succeeded : .rollbackFailed)
+        return outcome
     }
 }

@@ -14,11 +14,14 @@ public struct RunHeader: Sendable, Hashable, Codable {
     /// `$USER@hostname` of the machine that ran the deploy.
     public var user: String
     public var startedAt: Date
+    /// The run this one undoes, when it is a `rollout rollback`; nil for a deploy.
+    public var undoes: RunID?
 
     public init(
         runID: RunID, playbook: String, playbookHash: String, environment: String, host: String,
-        user: String, startedAt: Date
+        user: String, startedAt: Date, undoes: RunID? = nil
     ) {
+        self.undoes = undoes
         self.runID = runID
         self.playbook = playbook
         self.playbookHash = playbookHash

@@ -1,7 +1,7 @@
 public import Foundation
 
-/// Shell text that keeps a host's run journal, `<state_dir>/runs/<run-id>.jsonl`, without a
-/// round trip of its own.
+/// Shell text that keeps a host's run journal, `<state_dir>/runs/<run-id>.<host>.jsonl`,
+/// without a round trip of its own.
 ///
 /// Each step's command is wrapped so that, in one script, it appends `step_started`, runs
 /// the step, appends `step_ended` with the exit code, and exits with the step's code. Events
@@ -13,14 +13,19 @@ public struct RunJournal: Sendable, Hashable {
     /// for the login user's home (a relative path would follow the step's `cwd`).
     public let stateDirectory: String
     public let runID: RunID
+    /// The inventory host the journal is of. Hosts that are one machine and login user share a
+    /// state directory, so each keeps its own file. Nil names the file records had before
+    /// (`<run-id>.jsonl`), one per state directory.
+    public let host: String?
 
     /// Exit status of a wrapped command that could not write the journal; the step's own
     /// script did not run.
     public static let unwritableExitCode: Int32 = 125
 
-    public init(stateDirectory: String, runID: RunID) {
+    public init(stateDirectory: String, runID: RunID, host: String?) {
         self.stateDirectory = stateDirectory
         self.runID = runID
+        self.host = host
     }
 
     /// `<state_dir>/runs`.
@@ -30,8 +35,31 @@ public struct RunJournal: Sendable, Hashable {
     /// that a batch of steps in flight stops before its next step.
     public var stopPath: String { Self.join(runsDirectory, "\(runID.rawValue).stop") }
 
-    /// `<state_dir>/runs/<run-id>.jsonl`.
-    public var path: String { Self.join(runsDirectory, "\(runID.rawValue).jsonl") }
+    /// `<state_dir>/runs/<run-id>.<host>.jsonl` (`<run-id>.jsonl` without a host).
+    public var path: String { Self.join(runsDirectory, Self.fileName(runID: runID, host: host)) }
+
+    /// The journal's file name; characters of a host name that do not belong in one become `_`.
+    static func fileName(runID: RunID, host: String?) -> String {
+        guard let host else { return runID.rawValue + ".jsonl" }
+        return runID.rawValue + "." + fileSafe(host) + ".jsonl"
+    }
+
+    /// `name` as part of a file name: characters other than letters, digits, `-`, `_` and `.`
+    /// become `_`.
+    static func fileSafe(_ name: String) -> String {
+        String(name.unicodeScalars.map { scalar -> Character in
+            ("0"..."9").contains(scalar) || ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar)
+                || scalar == "-" || scalar == "_" || scalar == "." ? Character(scalar) : "_"
+        })
+    }
+
+    /// Shell text that appends `events` to this run's journal on this host as it was written:
+    /// the host's own file, or the one file of a record written before journals were per host.
+    public func appendToRecorded(_ events: [JournalEvent]) -> String {
+        let legacy = RunJournal(stateDirectory: stateDirectory, runID: runID, host: nil)
+        let lines = events.map { ShellWord.quote($0.jsonLine) }.joined(separator: " ")
+        return "f=\(ShellWord.path(path)); [ -f \"$f\" ] || f=\(ShellWord.path(legacy.path)); printf '%s\\n' \(lines) >> \"$f\""
+    }
 
     /// Shell text that appends `events` (one line each) to the journal, creating it if needed;
     /// fails (non-zero) when it cannot. Put it ahead of the next command, joined with `&&` or

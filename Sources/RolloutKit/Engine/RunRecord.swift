@@ -16,6 +16,8 @@ public struct RunRecord: Sendable, Hashable, Codable {
     /// `$USER@hostname` of the machine that ran the deploy.
     public var user: String
     public var startedAt: Date
+    /// The run this one undid, when it was a `rollout rollback`.
+    public var undoes: RunID?
     public var endedAt: Date?
     public var status: RunStatus
     /// Steps in the order they started.
@@ -34,6 +36,7 @@ public struct RunRecord: Sendable, Hashable, Codable {
         host = header.host
         user = header.user
         startedAt = header.startedAt
+        undoes = header.undoes
         self.endedAt = endedAt
         self.status = status
         self.steps = steps

@@ -77,7 +77,7 @@ public final class ConsoleReporter: Reporter, @unchecked Sendable {
     // MARK: - Summary
 
     private func emitSummary(status: RunStatus, summary: RunSummary) {
-        let run = runID.map { " --run \($0)" } ?? ""
+        let run = (summary.rolledBackRun ?? runID).map { " --run \($0)" } ?? ""
         let rollback = "rollout rollback \(playbook) -e \(environment)\(run)"
         let rerun = "rollout run \(playbook) -e \(environment)"
         emit("")

@@ -12,6 +12,9 @@ public struct RunSummary: Sendable, Hashable {
     public var notUndone: [HostStep]
     /// Hosts whose deploy lock could not be released.
     public var lockLeftHeld: [String]
+    /// The run a `rollout rollback` undid (when every host undid the same one), so that a
+    /// retry names it rather than the rollback's own run.
+    public var rolledBackRun: RunID?
 
     public init(
         exitCode: RolloutExitCode, changed: [HostStep] = [], failed: [HostStep] = [], undone: [HostStep] = [],

@@ -3,9 +3,10 @@ import TestSupport
 import Testing
 
 /// The deploy lock's lease: renewed inside step commands (no extra round trip) once a quarter
-/// of it has passed, and a lost lock stops the run.
+/// of it has passed, and a lost lock stops the run before its next change.
 @Suite struct LeaseTests {
-    static let renewal = "no longer holds the deploy lock"
+    /// What only a renewal runs: it writes the new expiry.
+    static let renewal = "$(date +%s)"
 
     static func steps(_ count: Int) -> String {
         "steps:\n" + (1...count).map { "  - probe: { id: s\($0), log: \"{{ log }}\" }" }.joined(separator: "\n")
@@ -46,11 +47,23 @@ import Testing
         #expect(renewing.host("h1").commands.count == quiet.host("h1").commands.count)
     }
 
+    @Test func aLockTakenAwayStopsTheRunBeforeItsNextChangeWithoutWaitingForARenewal() async throws {
+        let harness = try EngineHarness()
+        let lock = harness.root.appendingPathComponent("h1/state/lock")
+        harness.host("h1").on("run s2 h1", .before { try? FileManager.default.removeItem(at: lock) })
+        let summary = try await harness.run(Self.steps(3))
+        #expect(summary.exitCode == .restored)
+        #expect(harness.logLines == ["run s1 h1", "undo s1 h1"])
+        #expect(harness.events.contains {
+            if case .stepFinished(_, _, .failed, _, let tail) = $0 { tail.contains("deploy lock was taken away") } else { false }
+        })
+    }
+
     @Test func aLockTakenAwayStopsTheRunAtTheNextRenewalAndUndoes() async throws {
         let harness = try EngineHarness()
         let clock = harness.clock
         let lock = harness.root.appendingPathComponent("h1/state/lock")
-        harness.host("h1").on("run s1 h1", .before {
+        harness.host("h1").on("run s2 h1", .before {
             clock.advance(by: .seconds(200))
             try? FileManager.default.removeItem(at: lock)
         })
