@@ -35,6 +35,7 @@ public struct StepDefinition: Sendable {
     public var templates: [Template] {
         var all = options.flatMap(\.value.templates) + (when?.templates ?? [])
         if let check = step as? CheckStep { all += check.suite.templates }
+        if let callback = step as? CallbackStep { all += callback.defaults?.templates ?? [] }
         return all
     }
 }
