@@ -73,7 +73,7 @@ struct SignStripeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("api_version of the event, and the shape of its object; match the endpoint's pinned version (some SDKs reject another release train).", valueName: "version"))
     var apiVersion: String = StripeEvent.defaultAPIVersion.description
 
-    @Option(help: ArgumentHelp("Amount in minor units (4900 for 49.00), everywhere the object carries the charged amount.", valueName: "n"))
+    @Option(help: ArgumentHelp("Amount in minor units as Stripe writes amounts (4900 for 49.00; unlike sign paytr), everywhere the object carries the charged amount.", valueName: "n"))
     var amount: Int64?
 
     @Option(help: ArgumentHelp("Currency code, e.g. usd, everywhere the object carries it.", valueName: "code"))
