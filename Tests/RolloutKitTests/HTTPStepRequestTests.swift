@@ -220,6 +220,36 @@ struct ScopeRenderer: StepRendering {
         #expect(suggestion == "currency")
     }
 
+    @Test func lintWarnsAtAStripeFieldTheEventsObjectDoesNotHaveInItsAPIVersion() throws {
+        let fixture = try PlaybookFixture(["inventory.yml": PlaybookFixture.inventory, "deploy.yml": """
+            name: http
+            inventory: inventory.yml
+            steps:
+              - callback:
+                  stripe: { secret: w, api_version: 2025-03-31.basil }
+                  url: "http://127.0.0.1:9/hook"
+                  event: invoice.paid
+                  fields:
+                    1️⃣ammount_paid: "1"
+                    2️⃣api_version: x
+                    3️⃣subscription: sub_X
+                    parent.subscription_details.subscription: sub_Y
+                    $.livemode: "true"
+              - callback:
+                  stripe: { secret: w, api_version: 2024-06-20 }
+                  url: "http://127.0.0.1:9/hook"
+                  event: invoice.paid
+                  fields: { subscription: sub_X, data.object.total: "5" }
+            """])
+        let diagnostics = fixture.load().diagnostics.all
+        let messages = diagnostics.map { "\($0.location.line):\($0.location.column) \($0.message)" }
+        #expect(diagnostics.allSatisfy { $0.severity == .warning } && diagnostics.count == 3, "\(messages)")
+        #expect(messages.contains("\(fixture["1️⃣"].line):\(fixture["1️⃣"].column) the invoice of invoice.paid in API version 2025-03-31.basil has no 'ammount_paid'; 'fields.ammount_paid' adds it as a new field"), "\(messages)")
+        #expect(diagnostics.first { $0.message.contains("ammount_paid") }?.suggestion == "amount_paid")
+        #expect(messages.contains("\(fixture["2️⃣"].line):\(fixture["2️⃣"].column) 'fields.api_version' would add 'api_version' to the invoice; to set the event's own, write '$.api_version'"), "\(messages)")
+        #expect(messages.contains { $0.hasPrefix("\(fixture["3️⃣"].line):\(fixture["3️⃣"].column) the invoice of invoice.paid in API version 2025-03-31.basil has no 'subscription'") }, "\(messages)")
+    }
+
     @Test func manyAnswersAreSummarisedWithStatusCountsAndPercentiles() {
         func exchange(_ kind: String, _ status: Int, ms: Int) -> CallbackExchange {
             var exchange = CallbackExchange(kind: kind, response: response(status, body: status == 200 ? "OK" : "no", ms: ms), error: nil)

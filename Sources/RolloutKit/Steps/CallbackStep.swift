@@ -61,6 +61,9 @@ public struct CallbackStep: Step {
         }
         fields = options.templateMap("fields") ?? []
         defaults = chosen == "stripe" ? context.callbackDefaults : nil
+        if case let .stripe(_, apiVersion)? = provider {
+            StripeFieldCheck.check(options, type: Self.stripeEventType(event: event, scenario: scenario), apiVersion: apiVersion ?? defaults?.apiVersion)
+        }
         count = options.int("count", in: 1...100_000) ?? 1
         concurrency = options.int("concurrency", in: 1...1000) ?? 1
         expectStatus = [200]
@@ -90,7 +93,9 @@ extension CallbackStep: RunnableStep {
     public var runsAgainAfterRollback: Bool { false }
 
     /// The event type a Stripe callback carries: `event`, else a failed or succeeded payment.
-    var stripeEventType: StripeEventType {
+    var stripeEventType: StripeEventType { Self.stripeEventType(event: event, scenario: scenario) }
+
+    static func stripeEventType(event: String?, scenario: String) -> StripeEventType {
         event.flatMap(StripeEventType.init(rawValue:)) ?? (scenario == "failed" ? .paymentIntentPaymentFailed : .paymentIntentSucceeded)
     }
 
