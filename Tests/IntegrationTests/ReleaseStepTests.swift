@@ -37,7 +37,8 @@ import Testing
     }
 
     func releases(_ sandbox: DeploySandbox) throws -> [String] {
-        try FileManager.default.contentsOfDirectory(atPath: sandbox.hostDirectory(0).appendingPathComponent("app/releases").path).sorted()
+        try FileManager.default.contentsOfDirectory(atPath: sandbox.hostDirectory(0).appendingPathComponent("app/releases").path)
+            .filter { !$0.hasPrefix(".") }.sorted()
     }
 
     func current(_ sandbox: DeploySandbox) throws -> String {

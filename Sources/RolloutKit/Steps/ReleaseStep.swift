@@ -85,7 +85,12 @@ extension ReleaseStep: RunnableStep {
             else
               rollout_previous=none
             fi
+            # Run again by --resume after it switched: what current pointed to before the run.
+            if [ "$rollout_previous" = "releases/$rollout_release" ] && [ -f "releases/.$rollout_release.previous" ]; then
+              rollout_previous=$(cat "releases/.$rollout_release.previous") || exit 1
+            fi
             rollout_undo dir "$rollout_base" && rollout_undo previous "$rollout_previous" && rollout_undo release "$rollout_release" || exit 1
+            printf '%s\n' "$rollout_previous" > "releases/.$rollout_release.previous" || exit 1
             echo "previous=$rollout_previous"
             rm -rf "releases/.$rollout_release.partial" && mkdir "releases/.$rollout_release.partial" || exit 1
             tar -x --no-same-owner -f - -C "releases/.$rollout_release.partial" || { echo '\(Self.errorMarker)extract'; exit 1; }
@@ -135,7 +140,7 @@ extension ReleaseStep: RunnableStep {
         for rollout_name in $(ls -1 | grep -E '\(releaseNamePattern)' | sort -r); do
           case "$rollout_kept" in *" $rollout_name "*) continue;; esac
           if [ "$rollout_count" -lt \(keep) ]; then rollout_count=$((rollout_count + 1)); continue; fi
-          rm -rf -- "$rollout_name" && echo "pruned=$rollout_name"
+          rm -rf -- "$rollout_name" ".$rollout_name.previous" && echo "pruned=$rollout_name"
         done
         """
     }
@@ -156,7 +161,7 @@ extension ReleaseStep: RunnableStep {
         let script = """
             cd \(ShellWord.path(base)) || exit 1
             \(switchBack)
-            rm -rf "releases/.\(release).partial"\(keepRelease ? "" : " \"releases/\(release)\"")
+            rm -rf "releases/.\(release).partial"\(keepRelease ? "" : " \"releases/\(release)\" \"releases/.\(release).previous\"")
             """
         let result = try await context.run(RemoteCommand(script))
         guard result.succeeded else {
