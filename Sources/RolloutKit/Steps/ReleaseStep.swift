@@ -85,7 +85,7 @@ extension ReleaseStep: RunnableStep {
             else
               rollout_previous=none
             fi
-            # Run again by --resume after it switched: what current pointed to before the run.
+            # Run again in the same run (retries:) after it switched: what current pointed to before.
             if [ "$rollout_previous" = "releases/$rollout_release" ] && [ -f "releases/.$rollout_release.previous" ]; then
               rollout_previous=$(cat "releases/.$rollout_release.previous") || exit 1
             fi
