@@ -5,7 +5,8 @@
 /// and anything else is a string. Values under a `metadata` object are always strings, because
 /// Stripe only ever sends metadata values as strings.
 public struct JSONOverride: Sendable, Equatable, CustomStringConvertible {
-    /// Dotted path: `data.object.amount`, `data.object.items.data.0.quantity`.
+    /// Dotted path as written: `amount`, `items.data.0.quantity`, `$.livemode` (for a Stripe
+    /// event, `StripeFieldPath` says where it points).
     public let path: String
     /// The typed value to store there.
     public let value: JSONValue
@@ -18,7 +19,7 @@ public struct JSONOverride: Sendable, Equatable, CustomStringConvertible {
     /// Reads `path=value`.
     public init(parsing assignment: String) throws(JSONOverrideError) {
         guard let equals = assignment.firstIndex(of: "="), equals != assignment.startIndex else {
-            throw JSONOverrideError(assignment: assignment, reason: "expected `path=value`, e.g. `data.object.amount=2000`")
+            throw JSONOverrideError(assignment: assignment, reason: "expected `path=value`, e.g. `amount=2000`")
         }
         let path = String(assignment[..<equals])
         let text = String(assignment[assignment.index(after: equals)...])

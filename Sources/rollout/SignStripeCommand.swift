@@ -16,17 +16,25 @@ struct SignStripeCommand: AsyncParsableCommand {
 
         Event types: \(StripeEventType.allCases.map(\.rawValue).joined(separator: ", ")).
 
-        --set path=value changes one field by its dotted path (repeatable). Values are typed as \
-        they read: 2000 is a number, true/false booleans, null null, "42" (with quotes) or any \
-        other text a string, and {…}/[…] JSON. Values under metadata are always strings, as Stripe \
-        sends them.
+        --set path=value changes one field (repeatable). Paths are relative to the event's \
+        object, data.object: amount, metadata.booking_id, items.data.0.quantity; $. starts at the \
+        envelope: $.livemode, $.request.id (a path written from the envelope, data.object.amount, \
+        works too). A callback step's fields: read paths the same way. Values are typed as they \
+        read: 2000 is a number, true/false booleans, null null, "42" (with quotes) or any other \
+        text a string, and {…}/[…] JSON. Values under metadata are always strings, as Stripe \
+        sends them. Replacing an id (id, customer, parent.subscription_details.subscription) \
+        replaces it wherever the event refers to it.
+
+        --api-version shapes the object as an endpoint pinned to that version receives it: \
+        before 2025-03-31.basil an invoice names its subscription in invoice.subscription, from \
+        basil on in invoice.parent.subscription_details.subscription (docs/signing.md lists \
+        every field that moved). Default: \(StripeEvent.defaultAPIVersion), the newest modelled.
 
         Examples:
           rollout sign stripe --event payment_intent.succeeded \\
-              --set data.object.amount=2000 \\
-              --set data.object.metadata.booking_id=42
-          rollout sign stripe --event invoice.payment_failed \\
-              --api-version 2025-03-31.basil --seed 7 --format json
+              --amount 2000 --currency usd --set metadata.booking_id=42
+          rollout sign stripe --event invoice.payment_succeeded \\
+              --api-version 2024-06-20 --seed 7 --format json
           rollout sign stripe --secret-file ~/.config/mentor/whsec \\
               --send http://127.0.0.1:8000/webhooks/stripe --expect 200
           export HOOK=http://127.0.0.1:8000/webhooks/stripe
@@ -59,11 +67,17 @@ struct SignStripeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Event type, e.g. payment_intent.succeeded, charge.refunded, customer.subscription.updated.", valueName: "type"))
     var event: String = StripeEventType.paymentIntentSucceeded.rawValue
 
-    @Option(name: .customLong("set"), help: ArgumentHelp("Change a field: path=value, e.g. data.object.amount=2000 (repeatable).", valueName: "path=value"))
+    @Option(name: .customLong("set"), help: ArgumentHelp("Change a field of data.object: path=value, e.g. metadata.booking_id=42; $.path for the envelope (repeatable).", valueName: "path=value"))
     var assignments: [String] = []
 
-    @Option(help: ArgumentHelp("api_version of the event; match the endpoint's pinned version (some SDKs reject another release train).", valueName: "version"))
-    var apiVersion: String = StripeEvent.defaultAPIVersion
+    @Option(help: ArgumentHelp("api_version of the event, and the shape of its object; match the endpoint's pinned version (some SDKs reject another release train).", valueName: "version"))
+    var apiVersion: String = StripeEvent.defaultAPIVersion.description
+
+    @Option(help: ArgumentHelp("Amount in minor units as Stripe writes amounts (4900 for 49.00; unlike sign paytr), everywhere the object carries the charged amount.", valueName: "n"))
+    var amount: Int64?
+
+    @Option(help: ArgumentHelp("Currency code, e.g. usd, everywhere the object carries it.", valueName: "code"))
+    var currency: String?
 
     @Option(help: ArgumentHelp("Signature time t in unix seconds (default: now).", valueName: "unix"))
     var timestamp: Int64?
@@ -91,6 +105,10 @@ struct SignStripeCommand: AsyncParsableCommand {
         }
         if timestamp != nil, stale != nil { throw SignFailure.invalidInput("give --timestamp or --stale, not both").reported() }
         if let stale, stale < 0 { throw SignFailure.invalidInput("--stale must be a number of seconds in the past (0 or more)").reported() }
+        if let amount, amount < 0 { throw SignFailure.invalidInput("--amount must be 0 or more minor units (4900 for 49.00)").reported() }
+        if let currency, !StripeEvent.isCurrencyCode(currency) {
+            throw SignFailure.invalidInput("--currency must be a three-letter code such as usd or try, found `\(currency)`").reported()
+        }
     }
 
     func run() async throws {
@@ -104,6 +122,8 @@ struct SignStripeCommand: AsyncParsableCommand {
         guard let type = StripeEventType(rawValue: event) else {
             throw .invalidInput("unknown event type `\(event)`; known types: \(StripeEventType.allCases.map(\.rawValue).joined(separator: ", "))")
         }
+        let version: StripeAPIVersion
+        do { version = try StripeAPIVersion(parsing: apiVersion) } catch { throw .invalidInput("--api-version \(error.description)") }
         var overrides: [JSONOverride] = []
         for assignment in assignments {
             do { overrides.append(try JSONOverride(parsing: assignment)) } catch { throw .invalidInput(error.description) }
@@ -120,7 +140,8 @@ struct SignStripeCommand: AsyncParsableCommand {
         let stripeEvent: StripeEvent
         do {
             // The event is created just before it is signed, as Stripe does.
-            stripeEvent = try StripeEvent(type: type, apiVersion: apiVersion, created: signedAt - 1, seed: seed, overrides: overrides)
+            stripeEvent = try StripeEvent(type: type, apiVersion: version, created: signedAt - 1, seed: seed, amount: amount,
+                                          currency: currency, overrides: overrides)
         } catch {
             throw .invalidInput(error.description)
         }

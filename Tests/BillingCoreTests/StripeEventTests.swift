@@ -3,16 +3,22 @@ import Testing
 
 @Suite("Stripe events and signatures")
 struct StripeEventTests {
-    @Test("every embedded template equals its fixture file, in key order", arguments: StripeEventType.allCases)
+    @Test("every embedded template is its StripeEvents/ file, in key order (else run scripts/embed-stripe-events)",
+          arguments: StripeEventType.allCases)
     func templates(type: StripeEventType) throws {
         let file = VectorFixtures.eventFile(type)
         let event = StripeEvent(template: type)
         #expect(event.envelope == (try JSONValue(parsing: file)))
-        #expect(event.body(.pretty) + [0x0A] == Array(file.utf8) || event.body(.pretty) == Array(file.utf8))
+        #expect(event.body(.pretty) + [0x0A] == Array(file.utf8))
         #expect(event.envelope["type"]?.stringValue == type.rawValue)
     }
 
-    @Test("the same seed gives the same ids and bytes; another seed or none gives others")
+    @Test("StripeEvents/ has one file per event type and no other (else run scripts/embed-stripe-events)")
+    func templateFilesAreTheEventTypes() throws {
+        #expect(try VectorFixtures.stripeEventFileTypes() == StripeEventType.allCases.map(\.rawValue).sorted())
+    }
+
+    @Test("the same seed gives the same ids and bytes; another seed, none, or another event type gives others")
     func deterministicIDs() throws {
         let a = try StripeEvent(type: .paymentIntentSucceeded, created: 1_767_225_600, seed: 7)
         let b = try StripeEvent(type: .paymentIntentSucceeded, created: 1_767_225_600, seed: 7)
@@ -23,30 +29,38 @@ struct StripeEventTests {
         let id = try #require(a.id)
         #expect(id.hasPrefix("evt_") && id.count == 28)
         let objectID = try #require(a.envelope.value(at: "data.object.id")?.stringValue)
-        #expect(objectID.hasPrefix("pi_"))
+        #expect(objectID.hasPrefix("pi_") && objectID != StripeEvent(template: .paymentIntentSucceeded).envelope.value(at: "data.object.id")?.stringValue)
         #expect(a.envelope.value(at: "data.object.client_secret")?.stringValue?.hasPrefix(objectID + "_secret_") == true)
         #expect(a.envelope["created"] == .int(1_767_225_600))
+
+        let ids = try StripeEventType.allCases.map { try StripeEvent(type: $0, seed: 7).id }
+        #expect(Set(ids).count == StripeEventType.allCases.count, "one seed, \(ids.count) types: \(ids)")
+        let paid = try StripeEvent(type: .invoicePaid, seed: 7), succeeded = try StripeEvent(type: .invoicePaymentSucceeded, seed: 7)
+        #expect(paid.envelope.value(at: "data.object.id") != succeeded.envelope.value(at: "data.object.id"))
     }
 
-    @Test("overrides replace in place, add missing keys at the end, and are typed")
+    @Test("paths are relative to data.object, $. reaches the envelope, data.object.… still works; overrides are typed")
     func overrides() throws {
-        let event = try StripeEvent(type: .paymentIntentSucceeded, apiVersion: "2025-03-31.basil", seed: 1, overrides: [
-            try JSONOverride(parsing: "data.object.amount=2000"),
-            try JSONOverride(parsing: "data.object.metadata.booking_id=42"),
+        let event = try StripeEvent(type: .paymentIntentSucceeded, apiVersion: .basil, seed: 1, overrides: [
+            try JSONOverride(parsing: "amount=2000"),
+            try JSONOverride(parsing: "metadata.booking_id=42"),
+            try JSONOverride(parsing: "$.livemode=true"),
             try JSONOverride(parsing: "livemode=true"),
             try JSONOverride(parsing: "data.object.customer=null"),
-            try JSONOverride(parsing: "data.object.description=Deploy check 7"),
-            try JSONOverride(parsing: #"data.object.receipt_email="42""#),
-            try JSONOverride(parsing: "data.object.payment_method_types.0=link"),
+            try JSONOverride(parsing: "description=Deploy check 7"),
+            try JSONOverride(parsing: #"receipt_email="42""#),
+            try JSONOverride(parsing: "payment_method_types.0=link"),
+            try JSONOverride(parsing: "$.request.id=req_custom"),
         ])
         let object = try #require(event.envelope.value(at: "data.object"))
         #expect(object["amount"] == .int(2000))
         #expect(object["metadata"]?["booking_id"] == .string("42"))
-        #expect(event.envelope["livemode"] == .bool(true))
+        #expect(event.envelope["livemode"] == .bool(true) && object["livemode"] == .bool(true))
         #expect(object["customer"] == .null)
         #expect(object["description"] == .string("Deploy check 7"))
         #expect(object["receipt_email"] == .string("42"))
         #expect(object.value(at: "payment_method_types.0") == .string("link"))
+        #expect(event.envelope.value(at: "request.id") == .string("req_custom"))
         #expect(event.envelope["api_version"] == .string("2025-03-31.basil"))
         guard case let .object(members) = object else { Issue.record("not an object"); return }
         #expect(members.firstIndex { $0.key == "amount" } == 2)
@@ -56,8 +70,9 @@ struct StripeEventTests {
 
     @Test("an override through a string or past an array's end is a clear error")
     func badPaths() throws {
-        #expect(throws: JSONPathError.self) { try StripeEvent(type: .chargeRefunded, overrides: [try JSONOverride(parsing: "data.object.currency.code=usd")]) }
-        #expect(throws: JSONPathError.self) { try StripeEvent(type: .paymentIntentSucceeded, overrides: [try JSONOverride(parsing: "data.object.payment_method_types.9=x")]) }
+        #expect(throws: JSONPathError.self) { try StripeEvent(type: .chargeRefunded, overrides: [try JSONOverride(parsing: "currency.code=usd")]) }
+        #expect(throws: JSONPathError.self) { try StripeEvent(type: .paymentIntentSucceeded, overrides: [try JSONOverride(parsing: "payment_method_types.9=x")]) }
+        #expect(throws: JSONPathError.self) { try StripeEvent(type: .paymentIntentSucceeded, overrides: [try JSONOverride(parsing: "$=1")]) }
         #expect(throws: JSONOverrideError.self) { try JSONOverride(parsing: "amount") }
         #expect(throws: JSONOverrideError.self) { try JSONOverride(parsing: "=5") }
         #expect(throws: JSONOverrideError.self) { try JSONOverride(parsing: "a..b=5") }

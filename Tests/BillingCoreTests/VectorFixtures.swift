@@ -1,7 +1,7 @@
 import BillingCore
 import Foundation
 
-/// The third-party vectors of billing/vectors.json and the event envelopes beside them.
+/// The third-party vectors of billing/vectors.json, and the event templates' JSON source.
 enum VectorFixtures {
     static let vectors: JSONValue = {
         let url = Bundle.module.url(forResource: "vectors", withExtension: "json", subdirectory: "Fixtures")!
@@ -25,9 +25,20 @@ enum VectorFixtures {
         return .null
     }
 
+    /// StripeEvents/ at the package root: the one source of the event templates, which
+    /// scripts/embed-stripe-events compiles into BillingCore.
+    static let stripeEventsDirectory = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("StripeEvents")
+
+    /// The event types StripeEvents/ has a file for.
+    static func stripeEventFileTypes() throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: stripeEventsDirectory.path)
+            .filter { $0.hasSuffix(".json") }.map { String($0.dropLast(".json".count)) }.sorted()
+    }
+
     static func eventFile(_ type: StripeEventType) -> String {
-        let url = Bundle.module.url(forResource: type.rawValue, withExtension: "json", subdirectory: "Fixtures/stripe_events")!
-        return String(decoding: try! Data(contentsOf: url), as: UTF8.self)
+        let url = stripeEventsDirectory.appendingPathComponent(type.rawValue + ".json")
+        return String(decoding: (try? Data(contentsOf: url)) ?? Data(), as: UTF8.self)
     }
 
     static func fields(_ value: JSONValue?) -> [(name: String, value: String)] {

@@ -158,6 +158,53 @@ import Testing
         expectNoSecretLeaked(sandbox, output)
     }
 
+    @Test func callbackDefaultsPinTheAPIVersionAndFieldsOfEveryStripeStepAsTheOfficialLibraryParsesThem() async throws {
+        let server = try CallbackVerifierServer(stripeSecret: Self.whsec, paytrKey: Self.paytrKey, paytrSalt: Self.paytrSalt)
+        let show = ["data.object.subscription", "data.object.parent.subscription_details.subscription", "data.object.amount_paid",
+                    "data.object.currency", "data.object.metadata.booking_id"]
+        let url = "\(server.baseURL)/stripe?" + show.map { "show=" + $0 }.joined(separator: "&")
+        // The verifier answers each path as stripe parsed it; body_contains judges those lines.
+        let sandbox = try sandbox("""
+              - name: Pinned by the defaults
+                callback:
+                  stripe: { secret: "{{ secrets.whsec }}" }
+                  url: "\(url)"
+                  event: invoice.paid
+                  expect:
+                    body_contains:
+                      - 'data.object.subscription="sub_'
+                      - 'data.object.parent.subscription_details.subscription=<absent>'
+                      - 'data.object.amount_paid=4900'
+                      - 'data.object.currency="eur"'
+                      - 'data.object.metadata.booking_id="B-42"'
+              - name: Pinned by the step
+                callback:
+                  stripe: { secret: "{{ secrets.whsec }}", api_version: 2026-10-28.endive }
+                  url: "\(url)"
+                  event: invoice.paid
+                  fields: { amount_paid: "100" }
+                  expect:
+                    body_contains:
+                      - 'data.object.subscription=<absent>'
+                      - 'data.object.parent.subscription_details.subscription="sub_'
+                      - 'data.object.amount_paid=100'
+                      - 'data.object.metadata.booking_id="B-42"'
+            """, vars: """
+              booking_id: B-42
+            callback_defaults:
+              stripe:
+                api_version: 2024-06-20
+                currency: EUR
+                amount: 4900
+                metadata: { booking_id: "{{ booking_id }}" }
+            """)
+        let output = try run(sandbox)
+        #expect(output.status == 0, "\(output.all)")
+        let seen = try await server.seen()
+        #expect(seen.accepted == 2 && seen.rejected == 0, "\(seen)")
+        expectNoSecretLeaked(sandbox, output)
+    }
+
     @Test func paytrCallbacksAreJudgedByTheOfficialLibraryIncludingTwentyAtFiveAtATime() async throws {
         let server = try CallbackVerifierServer(stripeSecret: Self.whsec, paytrKey: Self.paytrKey, paytrSalt: Self.paytrSalt)
         let paytr = "paytr: { key: \"{{ secrets.paytr_key }}\", salt: \"{{ secrets.paytr_salt }}\" }\n      url: \"\(server.baseURL)/paytr\""

@@ -38,14 +38,19 @@ struct SignCommandTests {
 
     @Test("an unknown event type lists the known ones")
     func unknownEvent() throws {
-        expectOneLineError(try rollout(["stripe", "--event", "payment_intent.created"]), status: 2, containing: [
-            "unknown event type `payment_intent.created`", "payment_intent.succeeded", "charge.refunded", "customer.updated",
+        expectOneLineError(try rollout(["stripe", "--event", "payment_intent.canceled"]), status: 2, containing: [
+            "unknown event type `payment_intent.canceled`", "payment_intent.succeeded", "charge.refunded", "customer.updated",
         ])
     }
 
     @Test("other bad values are invalid input with one line", arguments: [
         (["stripe", "--set", "data.object.currency.code=usd"], "cannot set `data.object.currency.code`"),
         (["stripe", "--set", "amount"], "expected `path=value`"),
+        (["stripe", "--set", "currency.code=usd"], "cannot set `data.object.currency.code`"),
+        (["stripe", "--set", "$=1"], "`$` alone is the whole event"),
+        (["stripe", "--api-version", "basil"], "--api-version `basil` is not a Stripe API version"),
+        (["stripe", "--currency", "dollars"], "--currency must be a three-letter code"),
+        (["stripe", "--amount=-5"], "--amount must be 0 or more minor units"),
         (["paytr", "--status", "paid"], "unknown --status `paid`"),
         (["paytr", "--currency", "JPY"], "unknown currency `JPY`"),
         (["paytr", "--merchant-oid", "SMK-1"], "merchant_oid `SMK-1` may contain only ASCII letters and digits"),

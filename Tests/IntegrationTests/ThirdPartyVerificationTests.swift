@@ -15,7 +15,8 @@ struct ThirdPartyVerificationTests {
 
     /// Signs with the built binary (secret in an environment variable) and returns the verifier's
     /// verdict line and whether it accepted.
-    func judge(_ provider: String, _ arguments: [String], verifierSecretEnvironment: String = "SMOKE_WHSEC") throws -> (accepted: Bool, verdict: String) {
+    func judge(_ provider: String, _ arguments: [String], verifierSecretEnvironment: String = "SMOKE_WHSEC",
+               show paths: [String] = []) throws -> (accepted: Bool, verdict: String) {
         let secretOptions = provider == "stripe"
             ? ["--secret-env", "SMOKE_WHSEC"]
             : ["--key-env", "SMOKE_PAYTR_KEY", "--salt-env", "SMOKE_PAYTR_SALT"]
@@ -24,7 +25,7 @@ struct ThirdPartyVerificationTests {
         #expect(signed.status == 0, "rollout sign failed: \(signed.stderrText)")
         let verdict = try CommandRun.run(try BuiltTools.venvPython(), [
             BuiltTools.verifier.path, "--stripe-secret-env", verifierSecretEnvironment, "--paytr-key-env", "SMOKE_PAYTR_KEY", "--paytr-salt-env", "SMOKE_PAYTR_SALT",
-        ], environment: Self.environment, stdin: signed.stdout)
+        ] + paths.flatMap { ["--show", $0] }, environment: Self.environment, stdin: signed.stdout)
         #expect(verdict.status == 0 || verdict.status == 1, "verifier error: \(verdict.stderrText)")
         return (verdict.status == 0, verdict.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines))
     }
@@ -42,11 +43,12 @@ struct ThirdPartyVerificationTests {
     }
 
     @Test("every Stripe event type, with overrides, a chosen api_version and a pretty body, is accepted",
-          arguments: ["payment_intent.succeeded", "payment_intent.payment_failed", "charge.refunded", "checkout.session.completed",
-                      "customer.subscription.updated", "customer.subscription.deleted", "invoice.payment_succeeded",
+          arguments: ["payment_intent.created", "payment_intent.succeeded", "payment_intent.payment_failed", "charge.succeeded", "charge.refunded",
+                      "checkout.session.completed", "checkout.session.expired", "customer.subscription.created",
+                      "customer.subscription.updated", "customer.subscription.deleted", "invoice.paid", "invoice.payment_succeeded",
                       "invoice.payment_failed", "customer.updated"])
     func stripeEventTypes(type: String) throws {
-        let result = try judge("stripe", ["--event", type, "--api-version", "2025-03-31.basil", "--set", "data.object.metadata.booking_id=42",
+        let result = try judge("stripe", ["--event", type, "--api-version", "2025-03-31.basil", "--set", "metadata.booking_id=42",
                                           "--set", "data.object.description=Müşteri – €"] + (type.hasPrefix("invoice") ? ["--pretty"] : []))
         #expect(result.accepted && result.verdict.hasPrefix("accept \(type) evt_") && result.verdict.hasSuffix("api_version=2025-03-31.basil"),
                 "\(result.verdict)")
@@ -71,6 +73,34 @@ struct ThirdPartyVerificationTests {
     func paytrLink() throws {
         let result = try judge("paytr", ["--callback-id", "CB20260101", "--merchant-id", "100001", "--amount", "144.50"])
         #expect(result.accepted && result.verdict.hasSuffix("total_amount=14450"), "\(result.verdict)")
+    }
+
+    @Test("invoice.payment_succeeded --api-version 2024-06-20: stripe parses invoice.subscription (and lines naming it); the default version parent.subscription_details.subscription instead")
+    func stripeInvoiceShapePerAPIVersion() throws {
+        let paths = ["data.object.subscription", "data.object.parent.subscription_details.subscription", "data.object.lines.data.0.subscription",
+                     "data.object.id", "data.object.lines.data.0.invoice"]
+        func fields(_ verdict: String) -> [String: String] {
+            Dictionary(verdict.split(separator: "\n").dropFirst().map { line in
+                let parts = line.split(separator: "=", maxSplits: 1).map(String.init)
+                return (parts[0], parts.count > 1 ? parts[1] : "")
+            }, uniquingKeysWith: { $1 })
+        }
+        let pinned = try judge("stripe", ["--event", "invoice.payment_succeeded", "--api-version", "2024-06-20"], show: paths)
+        #expect(pinned.accepted && pinned.verdict.hasPrefix("accept invoice.payment_succeeded evt_"), "\(pinned.verdict)")
+        #expect(pinned.verdict.split(separator: "\n").first?.hasSuffix("api_version=2024-06-20") == true, "\(pinned.verdict)")
+        let old = fields(pinned.verdict)
+        let subscription = try #require(old["data.object.subscription"])
+        #expect(subscription.hasPrefix("\"sub_"), "\(pinned.verdict)")
+        #expect(old["data.object.parent.subscription_details.subscription"] == "<absent>")
+        #expect(old["data.object.lines.data.0.subscription"] == subscription)
+        #expect(old["data.object.lines.data.0.invoice"] == old["data.object.id"])
+
+        let current = try judge("stripe", ["--event", "invoice.payment_succeeded"], show: paths)
+        #expect(current.accepted, "\(current.verdict)")
+        let new = fields(current.verdict)
+        #expect(new["data.object.parent.subscription_details.subscription"]?.hasPrefix("\"sub_") == true, "\(current.verdict)")
+        #expect(new["data.object.subscription"] == "<absent>" && new["data.object.lines.data.0.subscription"] == "<absent>")
+        #expect(new["data.object.lines.data.0.invoice"] == new["data.object.id"])
     }
 
     @Test("during a secret rotation the header carries two v1, and an endpoint with either secret accepts it")

@@ -21,12 +21,13 @@ struct ScopeRenderer: StepRendering {
     static let token = "tok-Sekr3t/+="
 
     /// The steps of a playbook written inline, and a renderer with its secrets resolved.
-    func steps(_ yaml: String) throws -> ([any Step], ScopeRenderer) {
+    func steps(_ yaml: String, playbookKeys: String = "") throws -> ([any Step], ScopeRenderer) {
         let fixture = try PlaybookFixture(["inventory.yml": PlaybookFixture.inventory, "deploy.yml": """
             name: http
             inventory: inventory.yml
             vars: { base_url: "http://127.0.0.1:9/app/" }
             secrets: { token: { env: TEST_TOKEN }, whsec: { env: TEST_TOKEN } }
+            \(playbookKeys)
             steps:
             \(yaml)
             """])
@@ -141,7 +142,7 @@ struct ScopeRenderer: StepRendering {
                   stripe: { secret: "{{ secrets.whsec }}" }
                   url: "{{ base_url }}hook"
                   scenario: stale
-                  fields: { amount: "2000", metadata.booking_id: "42", livemode: "true" }
+                  fields: { amount: "2000", metadata.booking_id: "42", $.livemode: "true" }
             """)
         let callback = try CallbackSigner(try #require(steps[0] as? CallbackStep), using: renderer).callback(number: 0)
         let event = try JSONValue(parsing: String(decoding: callback.body, as: UTF8.self))
@@ -153,6 +154,100 @@ struct ScopeRenderer: StepRendering {
         let age = Int64(Date().timeIntervalSince1970) - header.timestamp
         #expect((599...610).contains(age))
         #expect(header.v1Signatures == [StripeSignatureHeader.signature(body: callback.body, secret: Self.token, timestamp: header.timestamp)])
+    }
+
+    @Test func callbackDefaultsApplyToEveryStripeStepAndTheStepsOwnFieldsAndVersionWin() throws {
+        let (steps, renderer) = try steps("""
+              - callback:
+                  stripe: { secret: "{{ secrets.whsec }}" }
+                  url: "{{ base_url }}hook"
+                  event: invoice.payment_succeeded
+              - callback:
+                  stripe: { secret: "{{ secrets.whsec }}", api_version: 2025-03-31.basil }
+                  url: "{{ base_url }}hook"
+                  event: invoice.paid
+                  fields: { amount_paid: "100", metadata.booking_id: "7", $.livemode: "true" }
+            """, playbookKeys: """
+            callback_defaults:
+              stripe:
+                api_version: 2024-06-20
+                currency: USD
+                amount: 4900
+                metadata: { booking_id: "{{ base_url }}" }
+                fields: { description: Deploy check }
+            """)
+        func event(_ index: Int) throws -> JSONValue {
+            let callback = try CallbackSigner(try #require(steps[index] as? CallbackStep), using: renderer).callback(number: 0)
+            return try JSONValue(parsing: String(decoding: callback.body, as: UTF8.self))
+        }
+        let first = try event(0)
+        #expect(first["api_version"] == .string("2024-06-20"))
+        #expect(first.value(at: "data.object.subscription")?.stringValue?.hasPrefix("sub_") == true && first.value(at: "data.object.parent") == nil)
+        #expect(first.value(at: "data.object.amount_paid") == .int(4900) && first.value(at: "data.object.currency") == .string("usd"))
+        #expect(first.value(at: "data.object.metadata.booking_id") == .string("http://127.0.0.1:9/app/"))
+        #expect(first.value(at: "data.object.description") == .string("Deploy check"))
+
+        let second = try event(1)
+        #expect(second["api_version"] == .string("2025-03-31.basil") && second["livemode"] == .bool(true))
+        #expect(second.value(at: "data.object.parent.subscription_details.subscription") != nil)
+        #expect(second.value(at: "data.object.amount_paid") == .int(100) && second.value(at: "data.object.total") == .int(4900))
+        #expect(second.value(at: "data.object.metadata.booking_id") == .string("7"))
+    }
+
+    @Test func lintNamesTheLineOfAnUnknownCallbackDefaultsKeyAndOfValuesThatCanNeverWork() throws {
+        let fixture = try PlaybookFixture(["inventory.yml": PlaybookFixture.inventory, "deploy.yml": """
+            name: http
+            inventory: inventory.yml
+            callback_defaults:
+              stripe:
+                1️⃣curency: usd
+                2️⃣amount: 49.00
+                3️⃣api_version: basil
+              4️⃣paytr: {}
+            steps:
+              - callback: { stripe: { secret: w, 5️⃣api_version: "2025-03-31 basil" }, url: "http://127.0.0.1:9/hook" }
+            """])
+        let messages = fixture.load().diagnostics.all.map { "\($0.location.line):\($0.location.column) \($0.message)" }
+        func expectMessage(_ marker: String, _ prefix: String) {
+            #expect(messages.contains { $0.hasPrefix("\(fixture[marker].line):\(fixture[marker].column) \(prefix)") }, "\(marker) \(prefix): \(messages)")
+        }
+        expectMessage("1️⃣", "unknown key 'curency' in 'callback_defaults.stripe'")
+        expectMessage("2️⃣", "'amount' must be a whole number of minor units")
+        expectMessage("3️⃣", "'api_version': `basil` is not a Stripe API version")
+        expectMessage("4️⃣", "unknown key 'paytr' in 'callback_defaults'")
+        expectMessage("5️⃣", "'api_version': `2025-03-31 basil` is not a Stripe API version")
+        let suggestion = fixture.load().diagnostics.all.first { $0.message.contains("curency") }?.suggestion
+        #expect(suggestion == "currency")
+    }
+
+    @Test func lintWarnsAtAStripeFieldTheEventsObjectDoesNotHaveInItsAPIVersion() throws {
+        let fixture = try PlaybookFixture(["inventory.yml": PlaybookFixture.inventory, "deploy.yml": """
+            name: http
+            inventory: inventory.yml
+            steps:
+              - callback:
+                  stripe: { secret: w, api_version: 2025-03-31.basil }
+                  url: "http://127.0.0.1:9/hook"
+                  event: invoice.paid
+                  fields:
+                    1️⃣ammount_paid: "1"
+                    2️⃣api_version: x
+                    3️⃣subscription: sub_X
+                    parent.subscription_details.subscription: sub_Y
+                    $.livemode: "true"
+              - callback:
+                  stripe: { secret: w, api_version: 2024-06-20 }
+                  url: "http://127.0.0.1:9/hook"
+                  event: invoice.paid
+                  fields: { subscription: sub_X, data.object.total: "5" }
+            """])
+        let diagnostics = fixture.load().diagnostics.all
+        let messages = diagnostics.map { "\($0.location.line):\($0.location.column) \($0.message)" }
+        #expect(diagnostics.allSatisfy { $0.severity == .warning } && diagnostics.count == 3, "\(messages)")
+        #expect(messages.contains("\(fixture["1️⃣"].line):\(fixture["1️⃣"].column) the invoice of invoice.paid in API version 2025-03-31.basil has no 'ammount_paid'; 'fields.ammount_paid' adds it as a new field"), "\(messages)")
+        #expect(diagnostics.first { $0.message.contains("ammount_paid") }?.suggestion == "amount_paid")
+        #expect(messages.contains("\(fixture["2️⃣"].line):\(fixture["2️⃣"].column) 'fields.api_version' would add 'api_version' to the invoice; to set the event's own, write '$.api_version'"), "\(messages)")
+        #expect(messages.contains { $0.hasPrefix("\(fixture["3️⃣"].line):\(fixture["3️⃣"].column) the invoice of invoice.paid in API version 2025-03-31.basil has no 'subscription'") }, "\(messages)")
     }
 
     @Test func manyAnswersAreSummarisedWithStatusCountsAndPercentiles() {

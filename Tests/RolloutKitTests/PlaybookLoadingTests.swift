@@ -164,7 +164,7 @@ import Testing
 
     @Test func everyStepKindIsRegisteredOnceWithItsOwnOptions() {
         let names = StepRegistry.names
-        #expect(names == ["shell", "upload", "set_env", "git", "backup_database", "migrate", "restart_service", "check",
+        #expect(names == ["shell", "upload", "release", "set_env", "git", "backup_database", "migrate", "restart_service", "check",
                           "callback", "sql", "wait_for", "restore_database"])
         #expect(Set(names).count == names.count)
         for kind in StepRegistry.kinds {
@@ -184,6 +184,7 @@ import Testing
                 steps:
                   - shell: { run: "make", cwd: /srv, env: { A: "1" }, expect_exit: [0, 2], stdin: "y", read_only: true }
                   - upload: { content: "hello", dest: /srv/hello.txt, mode: "0640", owner: deploy }
+                  - release: { src: build, dir: /srv/app, keep_releases: 3 }
                   - set_env: { file: /srv/.env, values: { A: "1" }, remove: [B], create: true }
                   - git: { dir: /srv, ref: main, repo: "https://example.com/app.git", remote: upstream }
                   - backup_database: { engine: postgres, database: app, user: app, host: 127.0.0.1, port: 5432, dir: /srv/backups, keep: 5 }
@@ -200,14 +201,16 @@ import Testing
                   - restore_database: { database: app, backup: "{{ backup.path }}" }
                 """,
             "inventory.yml": PlaybookFixture.inventory,
+            "build/app/main.py": "print('hi')\n",
         ])
         let result = fixture.load(env: ["K": "k", "S": "s", "W": "w"])
         #expect(result.diagnostics.all.isEmpty, "\(result.diagnostics.rendered())")
         let steps = try #require(result.loaded?.playbook.steps)
         #expect(Set(steps.map(\.kind)) == Set(StepRegistry.names))
         #expect((steps[1].step as? UploadStep)?.mode == 0o640)
-        #expect((steps[10].step as? CallbackStep)?.count == 100)
-        #expect((steps[12].step as? WaitForStep)?.interval == .milliseconds(500))
+        #expect((steps[2].step as? ReleaseStep)?.keepReleases == 3)
+        #expect((steps[11].step as? CallbackStep)?.count == 100)
+        #expect((steps[13].step as? WaitForStep)?.interval == .milliseconds(500))
     }
 
     @Test func optionsBesideTheKindAndUnderItAreTheSame() throws {

@@ -5,7 +5,10 @@ POST /stripe: stripe's `Webhook.construct_event` (default 300 s tolerance) with 
 STRIPE_WEBHOOK_SECRET. POST /paytr: paytr-python's `PayTRClient.parse_callback` with the key and
 salt in PAYTR_MERCHANT_KEY / PAYTR_MERCHANT_SALT. Each answers 200 "OK" for a valid signature and
 400 with the library's reason otherwise. GET /seen returns JSON: how many were accepted and
-rejected, and how often each accepted event id / merchant_oid arrived.
+rejected, and how often each accepted event id / merchant_oid arrived. POST /stripe?show=PATH
+(repeatable; dotted from the event, e.g. data.object.subscription) adds one `PATH=<JSON value>`
+line per path after the "OK", read from the object stripe parsed (`<absent>` when it has no such
+field), so a test can judge the payload's shape by the library, not only its signature.
 
 Prints its port once listening; exits when its stdin closes (the test process went away).
 Run it with the interpreter of .venv/ (scripts/python-env.sh creates it).
@@ -17,11 +20,12 @@ import signal
 import socketserver
 import sys
 import threading
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qs, parse_qsl, urlsplit
 
 import stripe
 from paytr import PayTRClient
 from paytr.exceptions import PayTRSignatureError
+from verify_callback import shown
 
 signal.pthread_sigmask(signal.SIG_SETMASK, set())
 lock = threading.Lock()
@@ -38,7 +42,7 @@ def verify_stripe(body, header):
         event = stripe.Webhook.construct_event(body, header, os.environ["STRIPE_WEBHOOK_SECRET"])
     except (stripe.SignatureVerificationError, ValueError) as error:
         return None, str(error).splitlines()[0]
-    return event["id"], None
+    return event, None
 
 
 def verify_paytr(body):
@@ -81,9 +85,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        if self.path == "/stripe":
-            event_id, reason = verify_stripe(body, self.headers.get("Stripe-Signature", ""))
-        elif self.path == "/paytr":
+        url = urlsplit(self.path)
+        answer = "OK"
+        if url.path == "/stripe":
+            event, reason = verify_stripe(body, self.headers.get("Stripe-Signature", ""))
+            event_id = event["id"] if event is not None else None
+            if event is not None:
+                answer += "".join(f"\n{path}={shown(event, path)}" for path in parse_qs(url.query).get("show", []))
+        elif url.path == "/paytr":
             event_id, reason = verify_paytr(body)
         else:
             self.reply(404, "not found")
@@ -97,7 +106,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if event_id is None:
             self.reply(400, "rejected: " + reason)
         else:
-            self.reply(200, "OK")
+            self.reply(200, answer)
 
 
 class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):

@@ -6,6 +6,11 @@ stdin. A request with a Stripe-Signature header goes to stripe's `Webhook.constr
 (default 300 s tolerance); any other goes to paytr-python's `PayTRClient.parse_callback` with the
 urlencoded body decoded as a form. Prints `accept …` and exits 0, or `reject: <reason>` and exits 1.
 
+With --show PATH (repeatable; dotted, from the event, e.g. data.object.subscription) an accepted
+Stripe event also prints one `PATH=<JSON value>` line per path, read from the object stripe parsed
+(`<absent>` when the parsed object has no such field), so a test judges the payload's shape by
+the library too, not only its signature.
+
 Secrets come from the environment: STRIPE_WEBHOOK_SECRET, PAYTR_MERCHANT_KEY, PAYTR_MERCHANT_SALT
 (names can be changed with --stripe-secret-env, --paytr-key-env, --paytr-salt-env).
 Run it with the interpreter of .venv/ (scripts/python-env.sh creates it).
@@ -32,7 +37,21 @@ def verify_stripe(body, header, args):
         event = stripe.Webhook.construct_event(body, header, secret(args.stripe_secret_env))
     except (stripe.SignatureVerificationError, ValueError) as error:
         return False, str(error).splitlines()[0]
-    return True, f"{event['type']} {event['id']} api_version={event['api_version']}"
+    lines = [f"{event['type']} {event['id']} api_version={event['api_version']}"]
+    for path in args.show:
+        lines.append(f"{path}={shown(event, path)}")
+    return True, "\n".join(lines)
+
+
+def shown(event, path):
+    # stripe's objects (StripeObject, not dict since stripe 8) index by key and raise KeyError.
+    value = event
+    for key in path.split("."):
+        try:
+            value = value[int(key)] if isinstance(value, list) else value[key]
+        except (KeyError, IndexError, TypeError, ValueError):
+            return "<absent>"
+    return json.dumps(value, sort_keys=True, default=lambda o: o.to_dict() if hasattr(o, "to_dict") else str(o))
 
 
 def verify_paytr(body, args):
@@ -57,6 +76,7 @@ def main():
     parser.add_argument("--stripe-secret-env", default="STRIPE_WEBHOOK_SECRET")
     parser.add_argument("--paytr-key-env", default="PAYTR_MERCHANT_KEY")
     parser.add_argument("--paytr-salt-env", default="PAYTR_MERCHANT_SALT")
+    parser.add_argument("--show", action="append", default=[], metavar="PATH")
     args = parser.parse_args()
 
     request = json.load(sys.stdin)

@@ -4,7 +4,8 @@ import Crypto
 /// Loads a playbook, its includes, its inventory and its check suites, and checks everything
 /// that can be checked without connecting: every problem ends up in one `Diagnostics`.
 public struct PlaybookLoader: Sendable {
-    static let topKeys = ["name", "inventory", "vars", "secrets", "steps", "rollback", "state_dir", "forks", "serial", "max_fail_percentage"]
+    static let topKeys = ["name", "inventory", "vars", "secrets", "steps", "rollback", "state_dir", "forks", "serial", "max_fail_percentage",
+                          "callback_defaults"]
 
     /// The environment (`-e`) to check the playbook against; nil checks every environment of
     /// the inventory.
@@ -80,6 +81,7 @@ public struct PlaybookLoader: Sendable {
 
         let vars = InventoryLoader.variables(reader, "vars")
         let secrets = Self.secretDeclarations(reader)
+        let callbackDefaults = CallbackDefaults.read(reader)
 
         var expanded: [String: [YAMLNode]] = [:]
         var definitions: [String: [StepDefinition]] = [:]
@@ -92,7 +94,9 @@ public struct PlaybookLoader: Sendable {
             if key == "steps", items.isEmpty { sink.error("'steps' is empty; add at least one step", at: node.location) }
             let nodes = expandIncludes(items, directory: directory, file: file, url: url, chain: [url.standardizedFileURL.path], sink: sink)
             expanded[key] = nodes.map(\.node)
-            definitions[key] = nodes.compactMap { StepDecoder(sink: sink, directory: $0.directory, kinds: kinds).decode($0.node) }
+            definitions[key] = nodes.compactMap {
+                StepDecoder(sink: sink, directory: $0.directory, kinds: kinds, callbackDefaults: callbackDefaults).decode($0.node)
+            }
         }
 
         let stateDir = reader.template("state_dir") ?? Template(literal: "~/.rollout/\(name)")

@@ -10,6 +10,8 @@ struct StepDecoder {
     let directory: URL
     /// The kinds a step may be (`StepRegistry.kinds`, plus any a test adds).
     let kinds: [any RunnableStep.Type]
+    /// The playbook's `callback_defaults:`, handed to `callback` steps.
+    var callbackDefaults: CallbackDefaults?
 
     func decode(_ node: YAMLNode) -> StepDefinition? {
         guard let entries = node.entries else {
@@ -60,7 +62,7 @@ struct StepDecoder {
             optionEntries.append(entry)
         }
         let options = OptionReader(entries: optionEntries, context: context, location: kindEntry.key.location, allowed: kind.optionKeys, sink: sink)
-        let step = kind.init(options: options, context: StepDecodingContext(directory: directory, location: node.location))
+        let step = kind.init(options: options, context: StepDecodingContext(directory: directory, location: node.location, callbackDefaults: callbackDefaults))
         options.finish(extraCandidates: StepDefinition.commonKeys)
         let rawOptions = optionEntries.map { TemplateEntry(key: $0.key.scalar ?? "", value: options.templateTree($0.value)) }
 

@@ -6,13 +6,13 @@ struct CallbackSigner {
     /// PayTR form fields the notification model holds; the others are set after signing.
     static let paytrModelFields = ["merchant_oid", "status", "total_amount", "payment_amount", "payment_type", "currency", "test_mode",
                                    "failed_reason_code", "failed_reason_msg", "callback_id"]
-    /// Top-level keys of a Stripe event; a `fields` path starting elsewhere is under `data.object`.
-    static let stripeEnvelopeKeys: Set<String> = ["id", "object", "api_version", "created", "data", "livemode", "pending_webhooks", "request", "type"]
-
     let step: CallbackStep
     let fields: [(key: String, value: String)]
     let failure: (String) -> StepError
     private let secrets: [String: String]
+    /// The playbook's `callback_defaults.stripe`, rendered: fields first (metadata as
+    /// `metadata.<name>`), then `api_version`, `amount`, `currency` by name.
+    private let stripeDefaults: (fields: [(key: String, value: String)], values: [String: String])
 
     init(_ step: CallbackStep, using renderer: some StepRendering) throws(StepError) {
         self.step = step
@@ -35,6 +35,22 @@ struct CallbackSigner {
             if let apiVersion { secrets["api_version"] = try renderer.render(apiVersion).text }
         }
         self.secrets = secrets
+        var defaultFields: [(key: String, value: String)] = []
+        var defaultValues: [String: String] = [:]
+        if let defaults = step.defaults {
+            for (prefix, entries) in [("metadata.", defaults.metadata), ("", defaults.fields)] {
+                for entry in entries {
+                    guard case .text(let template) = entry.value else {
+                        throw renderer.failure("callback_defaults.stripe: \(prefix)\(entry.key) must be a single value, not a list or mapping", hint: nil)
+                    }
+                    defaultFields.append((prefix + entry.key, try renderer.render(template).text))
+                }
+            }
+            for (name, template) in [("api_version", defaults.apiVersion), ("amount", defaults.amount), ("currency", defaults.currency)] {
+                if let template { defaultValues[name] = try renderer.render(template).text }
+            }
+        }
+        stripeDefaults = (defaultFields, defaultValues)
         failure = { renderer.failure($0, hint: nil) }
     }
 
@@ -92,19 +108,35 @@ struct CallbackSigner {
         return PayTRTestCallback(callback: callback, credentials: credentials, tampered: step.scenario == "tampered", unsignedFields: unsigned).signed()
     }
 
+    /// A Stripe event: `fields` paths mean what `rollout sign stripe --set` paths mean
+    /// (`StripeFieldPath`), after the playbook's `callback_defaults`.
     private func stripe() throws(StepError) -> SignedTestCallback {
         var overrides: [JSONOverride] = []
-        for (key, text) in fields {
-            let root = key.split(separator: ".").first.map(String.init) ?? key
-            let path = Self.stripeEnvelopeKeys.contains(root) ? key : "data.object." + key
-            do { overrides.append(try JSONOverride(parsing: path + "=" + text)) } catch { throw failure("fields.\(key): \(error.reason)") }
+        for (origin, entries) in [("callback_defaults.stripe", stripeDefaults.fields), ("fields", fields)] {
+            for (key, text) in entries {
+                do { overrides.append(try JSONOverride(parsing: key + "=" + text)) } catch { throw failure("\(origin).\(key): \(error.reason)") }
+            }
+        }
+        let versionText = secrets["api_version"] ?? stripeDefaults.values["api_version"]
+        let version: StripeAPIVersion
+        do { version = try versionText.map(StripeAPIVersion.init(parsing:)) ?? StripeEvent.defaultAPIVersion } catch { throw failure("api_version: \(error.description)") }
+        var amount: Int64?
+        if let text = stripeDefaults.values["amount"] {
+            guard let value = CallbackDefaults.amount(text) else {
+                throw failure("callback_defaults.stripe.amount must be a whole number of minor units (4900 for 49.00), found '\(text)'")
+            }
+            amount = value
+        }
+        let currency = stripeDefaults.values["currency"]
+        if let currency, !StripeEvent.isCurrencyCode(currency) {
+            throw failure("callback_defaults.stripe.currency must be a three-letter code such as usd or try, found '\(currency)'")
         }
         // Well past the 300 s every Stripe library accepts by default.
         let signedAt = Int64(Date().timeIntervalSince1970) - (step.scenario == "stale" ? 600 : 0)
         let event: StripeEvent
         do {
-            event = try StripeEvent(type: step.stripeEventType, apiVersion: secrets["api_version"] ?? StripeEvent.defaultAPIVersion,
-                                    created: signedAt - 1, overrides: overrides)
+            event = try StripeEvent(type: step.stripeEventType, apiVersion: version, created: signedAt - 1, amount: amount, currency: currency,
+                                    overrides: overrides)
         } catch {
             throw failure("fields: \(error.description)")
         }

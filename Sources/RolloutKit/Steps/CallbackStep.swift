@@ -22,8 +22,11 @@ public struct CallbackStep: Step {
     public var scenario: String
     /// Stripe event type (default `payment_intent.succeeded`); ignored for PayTR.
     public var event: String?
-    /// Payload fields to set (`merchant_oid`, `total_amount`, `amount`, …).
+    /// Payload fields to set (`merchant_oid`, `total_amount`; for Stripe, field paths relative
+    /// to `data.object`, `$.` for the envelope: `amount`, `metadata.booking_id`, `$.livemode`).
     public var fields: [TemplateEntry]
+    /// The playbook's `callback_defaults:` for Stripe, applied before `fields`.
+    public var defaults: CallbackDefaults?
     public var count: Int
     public var concurrency: Int
     /// Acceptable statuses (default 200).
@@ -40,7 +43,9 @@ public struct CallbackStep: Step {
         }
         if let stripe = options.mapping("stripe", allowed: ["secret", "api_version"]) {
             let secret = stripe.template("secret", required: true)
-            if let secret { provider = .stripe(secret: secret, apiVersion: stripe.template("api_version")) }
+            let apiVersion = stripe.template("api_version")
+            if let problem = apiVersion.flatMap(CallbackDefaults.apiVersionProblem) { stripe.error(problem, at: "api_version") }
+            if let secret { provider = .stripe(secret: secret, apiVersion: apiVersion) }
         }
         let url = options.template("url", required: true)
         scenario = options.choice("scenario", Self.scenarios) ?? "valid"
@@ -55,6 +60,10 @@ public struct CallbackStep: Step {
             options.error("PayTR callbacks carry no timestamp, so 'stale' applies only to stripe callbacks", at: "scenario")
         }
         fields = options.templateMap("fields") ?? []
+        defaults = chosen == "stripe" ? context.callbackDefaults : nil
+        if case let .stripe(_, apiVersion)? = provider {
+            StripeFieldCheck.check(options, type: Self.stripeEventType(event: event, scenario: scenario), apiVersion: apiVersion ?? defaults?.apiVersion)
+        }
         count = options.int("count", in: 1...100_000) ?? 1
         concurrency = options.int("concurrency", in: 1...1000) ?? 1
         expectStatus = [200]
@@ -70,6 +79,9 @@ public struct CallbackStep: Step {
 
     public var mutates: Bool { false }
 
+    /// The playbook's `callback_defaults:` it signs with, checked with the step's own names.
+    public var nestedTemplates: [Template] { defaults?.templates ?? [] }
+
     public var summary: String {
         switch provider {
         case .paytr: "callback paytr \(scenario)"
@@ -84,7 +96,9 @@ extension CallbackStep: RunnableStep {
     public var runsAgainAfterRollback: Bool { false }
 
     /// The event type a Stripe callback carries: `event`, else a failed or succeeded payment.
-    var stripeEventType: StripeEventType {
+    var stripeEventType: StripeEventType { Self.stripeEventType(event: event, scenario: scenario) }
+
+    static func stripeEventType(event: String?, scenario: String) -> StripeEventType {
         event.flatMap(StripeEventType.init(rawValue:)) ?? (scenario == "failed" ? .paymentIntentPaymentFailed : .paymentIntentSucceeded)
     }
 

@@ -4,6 +4,7 @@ public enum StepRegistry {
     public static let kinds: [any RunnableStep.Type] = [
         ShellStep.self,
         UploadStep.self,
+        ReleaseStep.self,
         SetEnvStep.self,
         GitStep.self,
         BackupDatabaseStep.self,

@@ -57,10 +57,13 @@ public struct StepDecodingContext: Sendable {
     public var directory: URL
     /// Where the step starts.
     public var location: FileLocation
+    /// The playbook's `callback_defaults:`, for `callback` steps.
+    public var callbackDefaults: CallbackDefaults?
 
-    public init(directory: URL, location: FileLocation) {
+    public init(directory: URL, location: FileLocation, callbackDefaults: CallbackDefaults? = nil) {
         self.directory = directory
         self.location = location
+        self.callbackDefaults = callbackDefaults
     }
 
     /// How messages name a file at `path`, relative to the step's file: the path as written when
