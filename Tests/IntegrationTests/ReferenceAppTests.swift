@@ -153,6 +153,7 @@ struct ReferenceAppTests {
         let database = try Self.postgres.createDatabase()
         let app = try mentorPayments(database: database)
         try app.start()
+        #expect(try app.request("GET", "/health").body.contains(#""revision":"good""#))
         let hook = app.baseURL + "/payments/webhook"
         var payouts = 0
         for (index, amount) in [2999, 1, 5, 15, 123_457].enumerated() {
@@ -254,6 +255,7 @@ struct ReferenceAppTests {
         try app.start()
         let path = "/api/v1/billing/subscription", hook = app.baseURL + "/api/v1/billing/webhooks/stripe"
         let cacheKey = "entitlements:\(userID)"
+        #expect(try app.request("GET", "/health").body.contains(#""schema":"0001_initial""#))
         func subscription() throws -> [String: Any] {
             let answer = try app.request("GET", path, headers: ["Authorization: Bearer \(token)"])
             #expect(answer.status == 200, "\(answer.body)")

@@ -80,14 +80,14 @@ public final class ReferenceApp: @unchecked Sendable {
     }
 
     /// Starts the server and returns once `/health` answers 200; throws with the log when it
-    /// exits or stays unhealthy for 30 s.
+    /// exits or stays unhealthy for 60 s (generous: CI machines run many builds at once).
     public func start() throws {
         let (executable, arguments) = serverCommand
         let process = try ChildProcess(executable, arguments, directory: directory.path, stdout: logPath, stderr: logPath)
         server = process
         _ = try ChildProcess("/bin/sh", ["-c", "while kill -0 \(getpid()) 2>/dev/null && kill -0 \(process.pid) 2>/dev/null; do sleep 0.5; done; kill \(process.pid) 2>/dev/null"],
                              stdout: "/dev/null", stderr: "/dev/null")
-        let deadline = Date().addingTimeInterval(30)
+        let deadline = Date().addingTimeInterval(60)
         while Date() < deadline {
             if let health = try? request("GET", "/health"), health.status == 200 { return }
             if exited(process) { break }
@@ -100,7 +100,7 @@ public final class ReferenceApp: @unchecked Sendable {
 
     /// Starts the server expecting it to die: its exit status and log once it has exited, or
     /// nil when it is still running after `timeout` seconds (it is stopped then).
-    public func startExpectingFailure(timeout: TimeInterval = 30) throws -> (status: Int32, log: String)? {
+    public func startExpectingFailure(timeout: TimeInterval = 60) throws -> (status: Int32, log: String)? {
         let (executable, arguments) = serverCommand
         let process = try ChildProcess(executable, arguments, directory: directory.path, stdout: logPath, stderr: logPath)
         let deadline = Date().addingTimeInterval(timeout)
