@@ -6,7 +6,10 @@ import Testing
 /// installed offline from the wheelhouse, migrated the way its runbook migrates it, and is driven
 /// over plain HTTP and by the built `rollout sign … --send`, whose callbacks the apps verify with
 /// the providers' own libraries.
-@Suite("reference apps")
+///
+/// Serialized: each test starts a multi-process web server, and seven at once on a small CI
+/// machine starve the timing-sensitive tests of other suites (a 60 s deploy-lock lease lapsed).
+@Suite("reference apps", .serialized)
 struct ReferenceAppTests {
     static let paytr = ["PAYTR_MERCHANT_ID": "100001", "PAYTR_MERCHANT_KEY": "K3yForSmokeTests", "PAYTR_MERCHANT_SALT": "S4ltForSmokeTst1"]
     static let stripeSecret = "whsec_refapp4d1c9e7a2b6f8e0d1a3c5e7b9d1f3a5c"

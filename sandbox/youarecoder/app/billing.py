@@ -86,7 +86,7 @@ def subscribe(plan_key):
     client = paytr_client()
     user_ip = request.headers.get("X-Forwarded-For", request.remote_addr or "127.0.0.1").split(",")[0].strip()
     basket = encode_basket([(f"youarecoder {plan['name']}", f"{plan['price_usd']:.2f}", 1)])
-    test_mode = "0" if required_default("PAYTR_TEST_MODE", "1") == "0" else "1"
+    test_mode = "0" if setting("PAYTR_TEST_MODE", "1") == "0" else "1"
     no_installment, max_installment, currency = "1", "0", CURRENCY
     # STEP 1 token, by the library's own signer: merchant_id + user_ip + merchant_oid + email +
     # payment_amount + user_basket + no_installment + max_installment + currency + test_mode.
@@ -98,7 +98,7 @@ def subscribe(plan_key):
         "no_installment": no_installment, "max_installment": max_installment, "user_name": user.company.name,
         "user_address": "-", "user_phone": "-", "currency": currency, "test_mode": test_mode, "lang": "en",
         "merchant_ok_url": base_url() + "/billing/payment/success", "merchant_fail_url": base_url() + "/billing/payment/fail",
-        "timeout_limit": required_default("PAYTR_TIMEOUT_LIMIT", "30"),
+        "timeout_limit": setting("PAYTR_TIMEOUT_LIMIT", "30"),
     }
     token = get_iframe_token(fields)
     log.info("payment started oid=%s plan=%s company=%s", merchant_oid, plan_key, user.company_id)
@@ -107,18 +107,18 @@ def subscribe(plan_key):
     return render_template_string(CHECKOUT, plan=plan, merchant_oid=merchant_oid, src=iframe_url(token))
 
 
-def required_default(name, default):
+def setting(name, default):
     return os.environ.get(name) or default
 
 
 def base_url():
-    return required_default("BASE_URL", request.host_url.rstrip("/")).rstrip("/")
+    return setting("BASE_URL", request.host_url.rstrip("/")).rstrip("/")
 
 
 def get_iframe_token(fields):
     """PayTR's get-token answer, or, without PAYTR_GET_TOKEN_URL (a sandbox with no route to
     PayTR), the signed paytr_token itself so the page still renders."""
-    url = required_default("PAYTR_GET_TOKEN_URL", "")
+    url = setting("PAYTR_GET_TOKEN_URL", "")
     if not url:
         return fields["paytr_token"]
     body = urllib.parse.urlencode(fields).encode()
