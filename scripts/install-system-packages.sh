@@ -7,6 +7,7 @@ packages=(
   openssh-server openssh-client        # the test hosts and `transport: openssh`
   postgresql-15 postgresql-client-15   # backup/migrate/sql steps
   supervisor                           # restart_service against a real process manager
+  redis-server                         # the strategy-subscriptions reference app's entitlements cache
   python3-venv                         # the reference verifiers and billing app
   curl                                 # the sandbox playbook's endpoint probes
   git                                  # the git step and its tests
