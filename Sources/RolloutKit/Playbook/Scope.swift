@@ -1,8 +1,8 @@
 /// The names a template can use on one host, and their values.
 ///
 /// Lookup order for `{{ a.b }}`: `env.*` (the deploying machine's environment), `secrets.*`,
-/// `run.*`, `host.*`, then a registered step result, then variables (already merged by
-/// precedence; see `VariablePrecedence`).
+/// `run.*`, `host.*`, `captured.*` (values a check suite took from earlier responses), then a
+/// registered step result, then variables (already merged by precedence; see `VariablePrecedence`).
 public struct Scope: Sendable {
     /// Variables after precedence was applied.
     public var vars: [String: TemplateValue]
@@ -21,6 +21,9 @@ public struct Scope: Sendable {
     /// Results that earlier steps will register, with their fields: at load time these names
     /// are valid but have no value yet.
     public var upcomingRegistrations: [String: [String]]
+    /// Values the running check suite captured from earlier responses (`{{ captured.token }}`);
+    /// outside a suite run, every `captured.*` is only known later.
+    public var captured: [String: CapturedValue] = [:]
     /// When true, values known only at run time render as `<name.field>` instead of failing
     /// (for `rollout plan`).
     public var preview: Bool
@@ -48,7 +51,7 @@ public struct Scope: Sendable {
     }
 
     /// Names reserved for built-in scopes; a variable cannot use them.
-    public static let reservedNames: Set<String> = ["env", "secrets", "run", "host"]
+    public static let reservedNames: Set<String> = ["env", "secrets", "run", "host", "captured"]
 
     /// The rendered value of `reference`.
     public func value(of reference: Template.Reference) throws(TemplateError) -> RenderedText {
@@ -106,6 +109,13 @@ public struct Scope: Sendable {
             case "user": return RenderedText(host.user ?? "")
             default: return RenderedText(String(host.port))
             }
+        case "captured":
+            let name = try needsField(Array(captured.keys).sorted(), "the capture's name")
+            guard let value = captured[name] else {
+                if preview { return RenderedText("<\(dotted)>") }
+                throw fail(.notYetKnown, "'\(dotted)' has no value: the request that captures it has not got it (see its own result above)")
+            }
+            return value.secret ? .secret(named: dotted, Secret(value.value)) : RenderedText(value.value)
         default:
             break
         }

@@ -73,6 +73,9 @@ public struct VerificationLoader: Sendable {
             } catch {
                 // A declared secret that could not be read is reported once, where it is declared.
                 if error.kind == .notYetKnown, error.reference.hasPrefix("secrets.") { continue }
+                // Captured values exist only while the suite runs; the suite's loader checked
+                // that an earlier request captures each one.
+                if error.kind == .notYetKnown, error.reference.hasPrefix("captured.") { continue }
                 sink.error(error.message, at: error.location ?? suite.location, suggestion: error.suggestion)
             }
         }
