@@ -57,7 +57,7 @@ import Testing
         let directory = packageRoot.appendingPathComponent("Templates/basic")
         let output = try rollout(
             ["lint", "-e", "staging", "playbook.yml", "inventory.yml", "checks.yml"], in: directory,
-            environment: ["MYAPP_DB_PASSWORD": "x"])
+            environment: ["MYAPP_DB_PASSWORD": "x-db-password"])
         #expect(output.status == 0, "\(output.stderr)")
         #expect(output.stderr.isEmpty)
         #expect(output.stdout == "3 files: no problems found\n")

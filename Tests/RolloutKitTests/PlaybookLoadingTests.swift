@@ -52,7 +52,7 @@ import Testing
     }
 
     @Test func loadsEverySettingAndStep() throws {
-        let result = try fixture().load(environment: "production", env: ["PAYTR_KEY": "k"])
+        let result = try fixture().load(environment: "production", env: ["PAYTR_KEY": "paytr-key"])
         #expect(result.diagnostics.all.isEmpty, "\(result.diagnostics.rendered())")
         let playbook = try #require(result.loaded?.playbook)
         #expect(playbook.name == "billing")
@@ -78,7 +78,7 @@ import Testing
         let environment = try #require(result.loaded?.inventory?.environment("production"))
         #expect(environment.targets(of: playbook.steps[0]).map(\.name) == ["app1"])
         #expect(environment.targets(of: playbook.steps[1]).map(\.name) == ["app1", "app2"])
-        #expect(result.secrets["key"]?.revealedForTransport == "k")
+        #expect(result.secrets["key"]?.revealedForTransport == "paytr-key")
     }
 
     @Test func contentHashIgnoresCommentsAndLayoutButNotContent() throws {
@@ -201,7 +201,7 @@ import Testing
                 """,
             "inventory.yml": PlaybookFixture.inventory,
         ])
-        let result = fixture.load(env: ["K": "k", "S": "s", "W": "w"])
+        let result = fixture.load(env: ["K": "key-value", "S": "salt-value", "W": "whsec-value"])
         #expect(result.diagnostics.all.isEmpty, "\(result.diagnostics.rendered())")
         let steps = try #require(result.loaded?.playbook.steps)
         #expect(Set(steps.map(\.kind)) == Set(StepRegistry.names))

@@ -114,11 +114,12 @@ public struct PlaybookLoader: Sendable {
         return LoadedPlaybook(playbook: playbook, inventory: inventory)
     }
 
-    /// The `secrets:` of a playbook or check suite: name → `{ env: NAME }` or `{ file: PATH }`.
+    /// The `secrets:` of a playbook or check suite: name → `{ env: NAME }`, `{ file: PATH }` or
+    /// `{ command: "…" }`.
     static func secretDeclarations(_ reader: OptionReader) -> [SecretDeclaration] {
         guard let node = reader.node("secrets") else { return [] }
         guard let entries = node.entries else {
-            if !node.isNull { reader.sink.error("'secrets' must map names to { env: NAME } or { file: PATH }, found \(node.kindDescription)", at: node.location) }
+            if !node.isNull { reader.sink.error("'secrets' must map names to { env: NAME }, { file: PATH } or { command: \"…\" }, found \(node.kindDescription)", at: node.location) }
             return []
         }
         var declarations: [SecretDeclaration] = []
@@ -128,11 +129,19 @@ public struct PlaybookLoader: Sendable {
                 reader.sink.error("secret '\(name)' is given twice", at: entry.key.location)
                 continue
             }
-            let source = OptionReader(entry.value, context: "secret '\(name)'", allowed: ["env", "file"], sink: reader.sink)
-            let chosen = source.exactlyOne(of: ["env", "file"])
+            let source = OptionReader(entry.value, context: "secret '\(name)'", allowed: ["env", "file", "command"], sink: reader.sink)
+            let chosen = source.exactlyOne(of: ["env", "file", "command"])
             let env = source.string("env")
             let file = source.string("file")
+            let command = source.string("command")
             source.finish()
+            if chosen == "command", let command {
+                if command.trimmingCharacters(in: .whitespaces).isEmpty {
+                    reader.sink.error("secret '\(name)': 'command' is empty; write the command that prints the secret, like op read op://vault/item/field", at: entry.value["command"]?.location ?? entry.key.location)
+                } else {
+                    declarations.append(SecretDeclaration(name: name, source: .command(command), location: entry.value["command"]?.location ?? entry.key.location))
+                }
+            }
             if chosen == "env", let env {
                 declarations.append(SecretDeclaration(name: name, source: .environment(env), location: entry.value["env"]?.location ?? entry.key.location))
             } else if chosen == "file", let file {
