@@ -110,6 +110,15 @@ public enum CheckSuiteLoader {
     private static func check(_ node: YAMLNode, defaults: HTTPCheck.Defaults, hasBaseURL: Bool, sink: DiagnosticSink) -> HTTPCheck? {
         let reader = OptionReader(node, context: "a check", allowed: checkKeys, sink: sink)
         defer { reader.finish() }
+        return check(reader, location: node.location, defaults: defaults, hasBaseURL: hasBaseURL)
+    }
+
+    /// One request and its expectations from `reader`, as a check or an `http` step writes it
+    /// (`capture:` only in a check suite). The caller finishes the reader.
+    static func check(
+        _ reader: OptionReader, location: FileLocation, defaults: HTTPCheck.Defaults, hasBaseURL: Bool, captures capturesAllowed: Bool = true
+    ) -> HTTPCheck? {
+        let sink = reader.sink
         guard let requestNode = reader.node("request", required: true), let request = reader.scalarText(requestNode, key: "request") else {
             return nil
         }
@@ -150,11 +159,11 @@ public enum CheckSuiteLoader {
             if let jsonNode = expectReader.node("json") { expect.json = jsonExpectations(jsonNode, reader: expectReader) }
             expect.body = expectReader.template("body")
             if let patterns = expectReader.strings("body_matches") {
-                let bodyLocation = expectReader.node("body_matches")?.location ?? node.location
+                let bodyLocation = expectReader.node("body_matches")?.location ?? location
                 expect.bodyMatches = patterns.filter { isRegex($0, at: bodyLocation, sink: sink) }
             }
         }
-        let captures = reader.node("capture").map { captureList($0, sink: sink) } ?? []
+        let captures = capturesAllowed ? reader.node("capture").map { captureList($0, sink: sink) } ?? [] : []
         return HTTPCheck(
             name: reader.string("name") ?? "\(method) \(parts[1])",
             method: method, path: path,
@@ -163,7 +172,7 @@ public enum CheckSuiteLoader {
             timeout: reader.duration("timeout") ?? defaults.timeout,
             retries: reader.int("retries", in: 0...100) ?? defaults.retries,
             followRedirects: reader.bool("follow_redirects") ?? false,
-            location: node.location)
+            location: location)
     }
 
     private static func isRegex(_ pattern: String, at location: FileLocation, sink: DiagnosticSink) -> Bool {
