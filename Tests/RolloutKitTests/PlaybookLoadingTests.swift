@@ -165,7 +165,7 @@ import Testing
     @Test func everyStepKindIsRegisteredOnceWithItsOwnOptions() {
         let names = StepRegistry.names
         #expect(names == ["shell", "upload", "set_env", "git", "backup_database", "migrate", "restart_service", "check",
-                          "callback", "sql", "wait_for", "restore_database"])
+                          "callback", "sql", "wait_for", "http", "restore_database"])
         #expect(Set(names).count == names.count)
         for kind in StepRegistry.kinds {
             #expect(Set(kind.optionKeys).isDisjoint(with: StepDefinition.commonKeys), "\(kind.kind)")
@@ -197,6 +197,7 @@ import Testing
                   - sql: { query: "select count(*) from payments", database: app, expect: { value: "1" } }
                   - wait_for: { tcp: "127.0.0.1:5432", within: 30s, interval: 500ms }
                   - wait_for: { url: "{{ base_url }}/health", status: [200, 204] }
+                  - http: { request: "POST {{ base_url }}/hooks/1", headers: { Authorization: "Bearer {{ secrets.key }}" }, form: { disabled: "true" }, expect: { json: { "$.status": disabled } }, undo: { request: "POST {{ base_url }}/hooks/1", form: { disabled: "false" } } }
                   - restore_database: { database: app, backup: "{{ backup.path }}" }
                 """,
             "inventory.yml": PlaybookFixture.inventory,

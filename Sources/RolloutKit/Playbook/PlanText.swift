@@ -1,6 +1,6 @@
-/// The text `rollout plan --offline` prints: for each step, the hosts it runs on and its
-/// options rendered for them, secrets shown as `***`, values known only during the run shown
-/// as `<name.field>`.
+/// The text `rollout plan --offline` prints: for each step, the hosts it runs on, its options
+/// rendered for them and its undo; secrets shown as `***` (or `<secret NAME>` when they were
+/// not read), values known only during the run shown as `<name.field>`.
 public struct PlanText: Sendable {
     public var loaded: LoadedPlaybook
     public var environment: Inventory.Environment
@@ -51,7 +51,7 @@ public struct PlanText: Sendable {
     private func section(_ steps: [StepDefinition], numberedFrom start: Int, upcoming: inout [String: [String]]) -> [String] {
         var lines: [String] = []
         for (offset, step) in steps.enumerated() {
-            var flags = [step.kind, step.step.mutates ? "changes the host" : "read only"]
+            var flags = [step.kind, Self.effect(of: step.step)]
             if step.runOnce { flags.append("run once") }
             if step.ignoreFailure { flags.append("failure ignored") }
             lines.append("\(start + offset). \(step.name)  [\(flags.joined(separator: ", "))]")
@@ -89,9 +89,49 @@ public struct PlanText: Sendable {
                     lines.append("     - \(httpCheck.name) → expect \(httpCheck.expect.status.map(String.init).joined(separator: " or "))")
                 }
             }
+            if let http = step.step as? HTTPStep, let request = http.undoRequest, let host = hosts.first {
+                // Shown in full with the options above; here, the request line as it will go out.
+                let path = text(request.path, in: scope(for: host, upcoming: upcoming, preview: true))
+                lines.append("   undo: \(request.method) \(path)")
+            } else {
+                lines.append("   undo: \(Self.undo(of: step.step))")
+            }
             if let register = step.register { upcoming[register] = type(of: step.step).resultFields }
         }
         return lines
+    }
+
+    /// What the step does to the world, for the step's heading.
+    static func effect(of step: any Step) -> String {
+        if let callback = step as? CallbackStep {
+            // A forged or stale notification is refused, so it books nothing; any other one is
+            // a payment the app records.
+            let books = !["tampered", "stale"].contains(callback.scenario)
+            let what = callback.sends > 1 ? "sends \(callback.sends) payment notifications" : "sends a payment notification"
+            return books ? "\(what): books a test payment in the app" : "\(what) that must be refused: books nothing"
+        }
+        if let http = step as? HTTPStep { return http.mutates ? "changes the provider's side" : "read only" }
+        return step.mutates ? "changes the host" : "read only"
+    }
+
+    /// How the step is undone when the run rolls back, in a few words.
+    static func undo(of step: any Step) -> String {
+        switch step {
+        case let http as HTTPStep:
+            guard let request = http.undoRequest else { return http.mutates ? "none (it has no 'undo:' request)" : "none needed (it changes nothing)" }
+            return "\(request.method) \(request.path.source)"
+        case let migrate as MigrateStep:
+            return migrate.undo.map { "runs \($0.shortened)" } ?? "restores the database from this run's backup_database"
+        case is ShellStep: return "none (a shell command cannot be undone; add rollback: steps if it must be)"
+        case is UploadStep: return "puts the previous file back"
+        case is SetEnvStep: return "puts the previous file back, byte for byte"
+        case is GitStep: return "checks out the previous commit"
+        case is BackupDatabaseStep: return "none (this backup is what later undos restore from)"
+        case is RestartServiceStep: return "restarts the service again, after every other undo"
+        case is RestoreDatabaseStep: return "restores the safety backup taken before it"
+        case is CallbackStep: return "none (a booked payment stays booked)"
+        default: return step.mutates ? "none" : "none needed (it changes nothing)"
+        }
     }
 
     private func scope(for host: Host, upcoming: [String: [String]], preview: Bool) -> Scope {

@@ -85,7 +85,11 @@ public struct Scope: Sendable {
         case "secrets":
             let name = try needsField(Array(secretNames).sorted(), "the secret's name")
             if let secret = secrets[name] { return .secret(named: name, secret) }
-            if secretNames.contains(name) { return try later() }
+            if secretNames.contains(name) {
+                // `rollout plan --offline` reads no secret.
+                if preview { return RenderedText("<secret \(name)>") }
+                return try later()
+            }
             throw fail(.undefined, "undefined secret '\(name)' (declare it under 'secrets:')",
                        suggestion: NameSuggestion.closest(to: name, in: secretNames))
         case "run":

@@ -13,13 +13,13 @@
 ///       form: { disabled: "false" }
 /// ```
 ///
-/// The request takes the keys of a check (`headers`, `form`/`json`/`body`, `expect`, `timeout`,
-/// `retries`, `follow_redirects`) plus `base_url`; `undo:` is another request, sent when the run
-/// rolls back. A request other than GET, HEAD or OPTIONS counts as a change: `--check` and
+/// The request takes the keys of a check (`headers`, `form`/`json`/`body`, `expect`,
+/// `follow_redirects`) plus `base_url`; the step's own `timeout` (default 10s) and `retries`
+/// apply to it. `undo:` is another request, sent when the run rolls back. A request other than GET, HEAD or OPTIONS counts as a change: `--check` and
 /// `plan` do not send it.
 public struct HTTPStep: Step {
     public static let kind = "http"
-    public static let optionKeys = ["request", "base_url", "headers", "form", "json", "body", "expect", "timeout", "retries", "follow_redirects", "undo"]
+    public static let optionKeys = ["request", "base_url", "headers", "form", "json", "body", "expect", "follow_redirects", "undo"]
     public static let resultFields = RegisteredResult.commonFields + ["status"]
     static let readOnlyMethods: Set<String> = ["GET", "HEAD", "OPTIONS"]
 
@@ -82,7 +82,8 @@ extension HTTPStep: RunnableStep {
     /// judges the answer; every text it returns is masked.
     private func send(_ check: HTTPCheck, in context: StepContext) async throws -> StepRun {
         let base = try baseURL.map { template throws(StepError) in try context.render(template) }
-        let request = try check.request(baseURL: base, using: context)
+        var request = try check.request(baseURL: base, using: context)
+        if let timeout = context.timeout { request.timeout = timeout }
         let url = try check.url(baseURL: base, using: context).masked
         var attempt = 0
         while true {
