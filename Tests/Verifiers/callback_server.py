@@ -2,7 +2,9 @@
 """An HTTP endpoint on 127.0.0.1 that judges signed callbacks with the providers' own libraries.
 
 POST /stripe: stripe's `Webhook.construct_event` (default 300 s tolerance) with the secret in
-STRIPE_WEBHOOK_SECRET. POST /paytr: paytr-python's `PayTRClient.parse_callback` with the key and
+STRIPE_WEBHOOK_SECRET. POST /stripe-idempotent verifies the same way and answers JSON
+{"status": "processed"} for an event id's first delivery, "already_processed" for a repeat.
+`?delay_ms=N` on any POST answers N ms later (for latency expectations). POST /paytr: paytr-python's `PayTRClient.parse_callback` with the key and
 salt in PAYTR_MERCHANT_KEY / PAYTR_MERCHANT_SALT. Each answers 200 "OK" for a valid signature and
 400 with the library's reason otherwise. GET /seen returns JSON: how many were accepted and
 rejected, and how often each accepted event id / merchant_oid arrived.
@@ -17,6 +19,7 @@ import signal
 import socketserver
 import sys
 import threading
+import time
 from urllib.parse import parse_qsl
 
 import stripe
@@ -81,9 +84,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        if self.path == "/stripe":
+        path, _, query = self.path.partition("?")
+        delay = dict(parse_qsl(query)).get("delay_ms")
+        if delay:
+            time.sleep(int(delay) / 1000)
+        if path in ("/stripe", "/stripe-idempotent"):
             event_id, reason = verify_stripe(body, self.headers.get("Stripe-Signature", ""))
-        elif self.path == "/paytr":
+        elif path == "/paytr":
             event_id, reason = verify_paytr(body)
         else:
             self.reply(404, "not found")
@@ -94,8 +101,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
             else:
                 seen["accepted"] += 1
                 seen["ids"][event_id] = seen["ids"].get(event_id, 0) + 1
+            times = seen["ids"].get(event_id, 0)
         if event_id is None:
             self.reply(400, "rejected: " + reason)
+        elif path == "/stripe-idempotent":
+            # As an idempotent webhook handler answers: the first delivery is processed, a
+            # repeat of the same event id is acknowledged without booking it again.
+            self.reply(200, json.dumps({"status": "processed" if times == 1 else "already_processed"}))
         else:
             self.reply(200, "OK")
 

@@ -9,6 +9,7 @@ public struct SuiteCallback: Sendable {
     /// Every template the callback uses, for load-time checks of the names it uses.
     public var templates: [Template] {
         var all = [step.url] + step.fields.flatMap(\.value.templates) + step.expectBodyContains
+            + step.laterExpectations.flatMap(\.bodyContains)
         switch step.provider {
         case .paytr(let merchantID, let key, let salt): all += [key, salt] + (merchantID.map { [$0] } ?? [])
         case .stripe(let secret, let apiVersion): all += [secret] + (apiVersion.map { [$0] } ?? [])

@@ -29,6 +29,12 @@ public struct CallbackStep: Step {
     /// Acceptable statuses (default 200).
     public var expectStatus: [Int]
     public var expectBodyContains: [Template]
+    /// For `replay`, what the second, third… answer must show when it differs from the first
+    /// (`expect: [ { body_contains: processed }, { body_contains: already_processed } ]`); the
+    /// last entry holds for every later attempt. Empty: every answer as the first.
+    public var laterExpectations: [(status: [Int], bodyContains: [Template])] = []
+    /// Slowest acceptable 90th percentile of the answers' times (`max_p90_ms`).
+    public var maxP90: Duration?
 
     public init?(options: OptionReader, context: StepDecodingContext) {
         let chosen = options.exactlyOne(of: ["paytr", "stripe"])
@@ -59,9 +65,28 @@ public struct CallbackStep: Step {
         concurrency = options.int("concurrency", in: 1...1000) ?? 1
         expectStatus = [200]
         expectBodyContains = []
-        if let expect = options.mapping("expect", allowed: ["status", "body_contains"]) {
+        if let items = options.node("expect")?.items {
+            // One expectation per attempt: a replay's first answer differs from the repeats.
+            if scenario != "replay" {
+                options.error("a list under 'expect' (one per attempt) applies only to scenario: replay; write one mapping", at: "expect")
+            }
+            if items.isEmpty { options.error("'expect' is an empty list; give one expectation per attempt", at: "expect") }
+            for (index, item) in items.enumerated() {
+                let expect = OptionReader(item, context: "expectation \(index + 1) of 'expect'", allowed: ["status", "body_contains"], sink: options.sink)
+                defer { expect.finish() }
+                let status = expect.ints("status", in: 100...599) ?? [200]
+                let contains = expect.templates("body_contains") ?? []
+                if index == 0 {
+                    expectStatus = status
+                    expectBodyContains = contains
+                } else {
+                    laterExpectations.append((status, contains))
+                }
+            }
+        } else if let expect = options.mapping("expect", allowed: ["status", "body_contains", "max_p90_ms"]) {
             if let status = expect.ints("status", in: 100...599) { expectStatus = status }
             expectBodyContains = expect.templates("body_contains") ?? []
+            maxP90 = expect.int("max_p90_ms", in: 1...3_600_000).map { .milliseconds($0) }
         }
         guard let provider, let url else { return nil }
         self.provider = provider
@@ -104,7 +129,14 @@ extension CallbackStep: RunnableStep {
             lines.append("\(copies), \(concurrency) at a time")
         }
         lines.append("expect status \(expectStatus.map(String.init).joined(separator: " or "))"
-            + expectBodyContains.map { ", body contains '\(context.masker.mask($0.source))'" }.joined())
+            + expectBodyContains.map { ", body contains '\(context.masker.mask($0.source))'" }.joined()
+            + (laterExpectations.isEmpty ? "" : " (first answer)"))
+        for (index, later) in laterExpectations.enumerated() {
+            let which = index == laterExpectations.count - 1 ? "answer \(index + 2) and after" : "answer \(index + 2)"
+            lines.append("expect status \(later.status.map(String.init).joined(separator: " or "))"
+                + later.bodyContains.map { ", body contains '\(context.masker.mask($0.source))'" }.joined() + " (\(which))")
+        }
+        if let maxP90 { lines.append("expect p90 at most \(Int(maxP90.milliseconds)) ms") }
         return StepPlan(lines, changes: .none)
     }
 
@@ -128,9 +160,29 @@ extension CallbackStep: RunnableStep {
             for number in 0..<sends { callbacks.append((scenario, try signer.callback(number: number))) }
             exchanges = await Self.send(callbacks, to: url, concurrency: concurrency, timeout: timeout, http: context.http)
         }
-        for index in exchanges.indices { exchanges[index].judge(status: expectStatus, bodyContains: expectedBody) }
+        var laterBodies: [[String]] = []
+        for later in laterExpectations {
+            var bodies: [String] = []
+            for template in later.bodyContains { bodies.append(try context.render(template).text) }
+            laterBodies.append(bodies)
+        }
+        for index in exchanges.indices {
+            guard index > 0, !laterExpectations.isEmpty else {
+                exchanges[index].judge(status: expectStatus, bodyContains: expectedBody)
+                continue
+            }
+            let later = min(index, laterExpectations.count) - 1
+            exchanges[index].judge(status: laterExpectations[later].status, bodyContains: laterBodies[later])
+        }
 
-        let report = CallbackReport(exchanges: exchanges, masker: context.masker)
+        var report = CallbackReport(exchanges: exchanges, masker: context.masker)
+        if let maxP90 {
+            let times = exchanges.compactMap { $0.response?.timings.total.milliseconds }.sorted()
+            if !times.isEmpty, CallbackReport.percentile(90, of: times) > maxP90.milliseconds {
+                let p90 = CallbackReport.percentile(90, of: times)
+                report.failures.append(String(format: "time: expected p90 at most %d ms, got %.1f ms (over %d answers)", Int(maxP90.milliseconds), p90, times.count))
+            }
+        }
         let output = report.lines.joined(separator: "\n")
         context.output?(OutputChunk(stream: .stdout, bytes: Array((output + "\n").utf8)))
         let shown = exchanges.first { !$0.passed } ?? exchanges.last
