@@ -1,4 +1,5 @@
 import Foundation
+import RolloutKit
 import TestSupport
 import Testing
 
@@ -76,5 +77,24 @@ import Testing
         #expect(output.status == 1, "\(output.all)")
         #expect(output.stdout.contains(#"replay: expected the body to contain '"processed"', got '{"status": "already_processed"}'"#), "\(output.stdout)")
         #expect(output.stdout.contains("time: expected p90 at most 20 ms, got "), "\(output.stdout)")
+    }
+
+    @Test("{{ i }} and {{ uuid }} in fields make 20 concurrent payments 20 distinct orders")
+    func numberedFieldsMakeDistinctOrders() async throws {
+        let server = try CallbackVerifierServer(stripeSecret: Self.whsec, paytrKey: "unused-key", paytrSalt: "unused-salt")
+        let output = try verify("""
+              - name: 20 payments, 20 orders
+                stripe: { secret: "{{ secrets.whsec }}" }
+                url: "{{ base_url }}/stripe"
+                count: 20
+                concurrency: 5
+                fields: { metadata.order_id: "{{ uuid }}", metadata.booking_id: "bk_{{ i }}", amount: "{{ i }}00" }
+            """, server: server)
+        #expect(output.status == 0, "\(output.all)")
+        let response = try await HTTPClient().send(HTTPRequest(url: server.baseURL + "/seen"))
+        let seen = try JSONSerialization.jsonObject(with: response.body) as? [String: Any]
+        let orders = seen?["orders"] as? [String: Int] ?? [:]
+        #expect(orders.count == 20 && orders.values.allSatisfy { $0 == 1 }, "\(orders)")
+        #expect(orders.keys.allSatisfy { UUID(uuidString: $0) != nil }, "\(orders)")
     }
 }

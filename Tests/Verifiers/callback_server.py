@@ -7,7 +7,8 @@ STRIPE_WEBHOOK_SECRET. POST /stripe-idempotent verifies the same way and answers
 `?delay_ms=N` on any POST answers N ms later (for latency expectations). POST /paytr: paytr-python's `PayTRClient.parse_callback` with the key and
 salt in PAYTR_MERCHANT_KEY / PAYTR_MERCHANT_SALT. Each answers 200 "OK" for a valid signature and
 400 with the library's reason otherwise. GET /seen returns JSON: how many were accepted and
-rejected, and how often each accepted event id / merchant_oid arrived.
+rejected, how often each accepted event id / merchant_oid arrived, and how often each Stripe
+`metadata.order_id` did (under "orders").
 
 Prints its port once listening; exits when its stdin closes (the test process went away).
 Run it with the interpreter of .venv/ (scripts/python-env.sh creates it).
@@ -28,7 +29,7 @@ from paytr.exceptions import PayTRSignatureError
 
 signal.pthread_sigmask(signal.SIG_SETMASK, set())
 lock = threading.Lock()
-seen = {"accepted": 0, "rejected": 0, "ids": {}}
+seen = {"accepted": 0, "rejected": 0, "ids": {}, "orders": {}}
 
 
 def exit_when_parent_goes():
@@ -41,6 +42,11 @@ def verify_stripe(body, header):
         event = stripe.Webhook.construct_event(body, header, os.environ["STRIPE_WEBHOOK_SECRET"])
     except (stripe.SignatureVerificationError, ValueError) as error:
         return None, str(error).splitlines()[0]
+    # Read from the body the library just verified: a StripeObject is not a dict.
+    order = (json.loads(body).get("data", {}).get("object", {}).get("metadata") or {}).get("order_id")
+    if order is not None:
+        with lock:
+            seen["orders"][order] = seen["orders"].get(order, 0) + 1
     return event["id"], None
 
 

@@ -24,6 +24,9 @@ public struct Scope: Sendable {
     /// Values the running check suite captured from earlier responses (`{{ captured.token }}`);
     /// outside a suite run, every `captured.*` is only known later.
     public var captured: [String: CapturedValue] = [:]
+    /// The number (from 1) and id of the callback being built, while a `callback` step with
+    /// `count` renders each callback's `fields` (`{{ i }}`, `{{ uuid }}`).
+    public var callback: (number: Int, uuid: String)?
     /// When true, values known only at run time render as `<name.field>` instead of failing
     /// (for `rollout plan`).
     public var preview: Bool
@@ -139,6 +142,12 @@ public struct Scope: Sendable {
         }
 
         guard var value = vars[path[0]] else {
+            // A variable of that name wins; otherwise these number a callback step's callbacks.
+            if path.count == 1, path[0] == "i" || path[0] == "uuid" {
+                if let callback { return RenderedText(path[0] == "i" ? String(callback.number) : callback.uuid) }
+                if preview { return RenderedText("<\(dotted)>") }
+                throw fail(.notYetKnown, "'\(dotted)' has a value only in the fields of a callback step: each callback's number from 1 (i) or a fresh id (uuid)")
+            }
             let candidates = Array(vars.keys) + Array(upcomingRegistrations.keys) + Array(registered.keys)
             throw fail(.undefined, "undefined variable '\(path[0])'", suggestion: NameSuggestion.closest(to: path[0], in: candidates))
         }

@@ -143,7 +143,9 @@ extension CallbackStep: RunnableStep {
     /// Signs and sends the callbacks from the machine running rollout, then judges every answer.
     public func run(in context: StepContext) async throws -> StepRun {
         let url = try context.render(self.url).text
-        let signer = try CallbackSigner(self, using: context)
+        var first = context
+        if numbersFields { first.scope.callback = (1, UUID().uuidString.lowercased()) }
+        let signer = try CallbackSigner(self, using: first)
         // The step's `timeout:` bounds each request; without one, 10 s as for `rollout sign --send`.
         let timeout = context.timeout ?? .seconds(10)
         var expectedBody: [String] = []
@@ -157,7 +159,16 @@ extension CallbackStep: RunnableStep {
             exchanges += await Self.send(copies, to: url, concurrency: concurrency, timeout: timeout, http: context.http)
         } else {
             var callbacks: [(kind: String, callback: SignedTestCallback)] = []
-            for number in 0..<sends { callbacks.append((scenario, try signer.callback(number: number))) }
+            for number in 0..<sends {
+                // `{{ i }}` and `{{ uuid }}` make each callback's fields its own: 100 payments, 100 orders.
+                guard numbersFields, number > 0 else {
+                    callbacks.append((scenario, try signer.callback(number: number)))
+                    continue
+                }
+                var numbered = context
+                numbered.scope.callback = (number + 1, UUID().uuidString.lowercased())
+                callbacks.append((scenario, try CallbackSigner(self, using: numbered).callback(number: number)))
+            }
             exchanges = await Self.send(callbacks, to: url, concurrency: concurrency, timeout: timeout, http: context.http)
         }
         var laterBodies: [[String]] = []
@@ -198,6 +209,11 @@ extension CallbackStep: RunnableStep {
                                + report.failures.joined(separator: " | ")))
         }
         return StepRun(outcome: .ok, command: command, fields: fields)
+    }
+
+    /// True when a field uses `{{ i }}` or `{{ uuid }}`, so each callback renders its fields anew.
+    var numbersFields: Bool {
+        fields.flatMap(\.value.templates).flatMap(\.references).contains { $0.path == ["i"] || $0.path == ["uuid"] }
     }
 
     /// Sends `callbacks`, at most `concurrency` at once, and returns the exchanges in the same order.
