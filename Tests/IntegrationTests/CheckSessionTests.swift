@@ -210,4 +210,25 @@ import Testing
             #expect(!contents.contains(Self.password), "the password is in \(file.path)")
         }
     }
+
+    @Test("the shipped suites (checks/youarecoder-signed-in.yml, checks/subscriptions-api.yml) pass against the app, one login each")
+    func theShippedSuitesPass() async throws {
+        let app = try SignInApp(email: Self.email, password: Self.password, jwtSecret: Self.jwtSecret)
+        let shipped = packageRoot.appendingPathComponent("checks")
+        let directory = try project(app, files: [
+            "checks/youarecoder-signed-in.yml": try String(contentsOf: shipped.appendingPathComponent("youarecoder-signed-in.yml"), encoding: .utf8),
+            "checks/subscriptions-api.yml": try String(contentsOf: shipped.appendingPathComponent("subscriptions-api.yml"), encoding: .utf8),
+        ])
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let output = try RolloutCLI.run(
+            ["verify", "checks/youarecoder-signed-in.yml", "checks/subscriptions-api.yml", "-e", "staging", "--var", "ops_email=\(Self.email)"],
+            in: directory, environment: ["YOUARECODER_OPS_PASSWORD": Self.password, "SUBSCRIPTIONS_OPS_PASSWORD": Self.password])
+        #expect(output.status == 0, "\(output.all)")
+        #expect(output.stdout.contains("youarecoder signed in › an unknown plan is refused while signed in: 400, "), "\(output.stdout)")
+        #expect(output.stdout.contains("subscriptions API › the subscription is active: 200, "), "\(output.stdout)")
+        #expect(output.stdout.contains("verify staging: 9 of 9 checks passed"), "\(output.stdout)")
+        let stats = try await app.stats()
+        #expect(stats.formLogins == 1 && stats.jsonLogins == 1)
+        #expect(!output.all.contains(Self.password) && !output.all.contains(Self.tokenStart))
+    }
 }
