@@ -24,8 +24,8 @@ public final class ProviderAPIServer: @unchecked Sendable {
         var environment = ProcessInfo.processInfo.environment
         environment["PROVIDER_API_KEY"] = apiKey
         server = try LoopbackServerProcess(
-            executable: URL(fileURLWithPath: "/usr/bin/python3"),
-            arguments: ["-u", packageRoot.appendingPathComponent("Tests/Verifiers/provider_api.py").path], environment: environment)
+            executable: URL(fileURLWithPath: "/usr/bin/env"),
+            arguments: ["python3", "-u", packageRoot.appendingPathComponent("Tests/Verifiers/provider_api.py").path], environment: environment)
         port = server.port
     }
 

@@ -31,8 +31,8 @@ public final class SignInApp: @unchecked Sendable {
         environment["JWT_SECRET"] = jwtSecret
         environment["TOKEN_TTL"] = String(tokenLifetime)
         server = try LoopbackServerProcess(
-            executable: URL(fileURLWithPath: "/usr/bin/python3"),
-            arguments: ["-u", packageRoot.appendingPathComponent("Tests/Verifiers/signin_app.py").path], environment: environment)
+            executable: URL(fileURLWithPath: "/usr/bin/env"),
+            arguments: ["python3", "-u", packageRoot.appendingPathComponent("Tests/Verifiers/signin_app.py").path], environment: environment)
         port = server.port
     }
 
