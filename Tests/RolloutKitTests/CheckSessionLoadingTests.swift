@@ -117,6 +117,30 @@ import Testing
         #expect(diagnostic.location == fixture["1️⃣"])
     }
 
+    @Test func aLoginThatIsNotAListIsReported() throws {
+        let (_, diagnostics, fixture) = try load("""
+            base_url: http://127.0.0.1:1
+            login: 1️⃣{ request: POST /login }
+            checks:
+              - request: GET /
+            """)
+        let diagnostic = try #require(diagnostics.first(containing: "'login' must be a list of requests that sign in"))
+        #expect(diagnostic.location == fixture["1️⃣"])
+    }
+
+    @Test func aCapturedReferenceWithTwoFieldsIsReported() throws {
+        let (_, diagnostics, fixture) = try load("""
+            base_url: http://127.0.0.1:1
+            checks:
+              - request: POST /login
+                capture: { token: { json: $.token } }
+              - request: GET /me
+                headers: { Authorization: "Bearer 1️⃣{{ captured.token.value }}" }
+            """)
+        let diagnostic = try #require(diagnostics.first(containing: "'captured.token.value' needs one field: the capture's name"))
+        #expect(diagnostic.location == fixture["1️⃣"])
+    }
+
     @Test func jsonPathsFindValuesAndLengths() throws {
         let document = try JSONValue(parsing: #"{"status":"active","items":[{"id":"sub_1"},{"id":"sub_2"}],"odd key":true}"#)
         #expect(try JSONPath(parsing: "$.status").value(in: document) == .string("active"))

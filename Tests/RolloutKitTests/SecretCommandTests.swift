@@ -77,4 +77,13 @@ import Testing
         let long = fixture.load(environment: "production", env: ["SHORT_KEY": "long-enough"])
         #expect(long.diagnostics.first(containing: "characters long") == nil)
     }
+
+    @Test func anEmptyCommandIsReportedAtIt() throws {
+        let fixture = try fixture("""
+              api_key: { command: 1️⃣"  " }
+            """)
+        let result = fixture.load(environment: "production")
+        let diagnostic = try #require(result.diagnostics.first(containing: "secret 'api_key': 'command' is empty"))
+        #expect(diagnostic.location == fixture["1️⃣"])
+    }
 }
