@@ -64,7 +64,7 @@ import Testing
               - http: { request: POST 1️⃣/v1/flags }
             """)
         let result = fixture.load(environment: "production", env: ["STRIPE_KEY": "sk_test_long_enough"])
-        let diagnostic = try #require(result.diagnostics.first(containing: "'/v1/flags' is relative but the suite has no 'base_url'"))
+        let diagnostic = try #require(result.diagnostics.first(containing: "'/v1/flags' is relative but the http step has no 'base_url'"))
         #expect(diagnostic.location == fixture["1️⃣"])
     }
 }

@@ -116,7 +116,8 @@ public enum CheckSuiteLoader {
     /// One request and its expectations from `reader`, as a check or an `http` step writes it
     /// (`capture:` only in a check suite). The caller finishes the reader.
     static func check(
-        _ reader: OptionReader, location: FileLocation, defaults: HTTPCheck.Defaults, hasBaseURL: Bool, captures capturesAllowed: Bool = true
+        _ reader: OptionReader, location: FileLocation, defaults: HTTPCheck.Defaults, hasBaseURL: Bool, captures capturesAllowed: Bool = true,
+        owner: String = "the suite"
     ) -> HTTPCheck? {
         let sink = reader.sink
         guard let requestNode = reader.node("request", required: true), let request = reader.scalarText(requestNode, key: "request") else {
@@ -139,7 +140,7 @@ public enum CheckSuiteLoader {
         if !isAbsolute, !parts[1].hasPrefix("/"), !parts[1].hasPrefix("{{") {
             sink.error("the path of 'request' must start with '/' or be a full http(s) URL, found '\(parts[1])'", at: pathNode.location)
         } else if !isAbsolute, !hasBaseURL, !parts[1].hasPrefix("{{") {
-            sink.error("'\(parts[1])' is relative but the suite has no 'base_url'", at: pathNode.location)
+            sink.error("'\(parts[1])' is relative but \(owner) has no 'base_url'", at: pathNode.location)
         }
 
         reader.atMostOne(of: ["form", "json", "body"])

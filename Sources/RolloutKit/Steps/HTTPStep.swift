@@ -32,14 +32,15 @@ public struct HTTPStep: Step {
         baseURL = options.template("base_url")
         let undoNode = options.node("undo")
         guard let request = CheckSuiteLoader.check(
-            options, location: context.location, defaults: HTTPCheck.Defaults(), hasBaseURL: baseURL != nil, captures: false)
+            options, location: context.location, defaults: HTTPCheck.Defaults(), hasBaseURL: baseURL != nil, captures: false, owner: "the http step")
         else { return nil }
         self.request = request
         if let undoNode {
             let reader = OptionReader(undoNode, context: "'undo'", allowed: CheckSuiteLoader.checkKeys.filter { $0 != "capture" }, sink: options.sink)
             defer { reader.finish() }
             guard let undo = CheckSuiteLoader.check(
-                reader, location: undoNode.location, defaults: HTTPCheck.Defaults(), hasBaseURL: baseURL != nil, captures: false)
+                reader, location: undoNode.location, defaults: HTTPCheck.Defaults(), hasBaseURL: baseURL != nil, captures: false,
+                owner: "the http step")
             else { return nil }
             undoRequest = undo
         }

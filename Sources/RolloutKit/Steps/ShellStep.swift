@@ -75,6 +75,12 @@ extension ShellStep: RunnableStep {
         let command = try context.render(run)
         var lines = ["run: \(command.masked)"]
         if let cwd { lines.append("cwd: \(try context.render(cwd).masked)") }
+        var expected: [String] = []
+        for template in expectOutput.stdoutContains { expected.append("stdout contains '\(try context.render(template).masked)'") }
+        expected += expectOutput.stdoutMatches.map { "stdout ~ \($0)" }
+        for template in expectOutput.stderrContains { expected.append("stderr contains '\(try context.render(template).masked)'") }
+        expected += expectOutput.stderrMatches.map { "stderr ~ \($0)" }
+        if !expected.isEmpty { lines.append("expect: " + expected.joined(separator: ", ")) }
         return StepPlan(lines, changes: readOnly ? .none : .maybe)
     }
 
