@@ -123,7 +123,10 @@ extension CallbackStep: RunnableStep {
         case .paytr: "PayTR \(scenario == "failed" ? "failed" : "success") notification"
         case .stripe: "Stripe \(stripeEventType.rawValue) event"
         }
-        var lines = ["POST \(url.masked): \(what), scenario \(scenario)"]
+        // Sending it books a payment in the app unless the app must refuse it: say so, since
+        // nothing else in the plan would.
+        let effect = ["tampered", "stale"].contains(scenario) ? "must be refused, books nothing" : "books a test payment in the app"
+        var lines = ["POST \(url.masked): \(what), scenario \(scenario) (\(effect))"]
         if sends > 1 {
             let copies = scenario == "replay" ? "the same callback \(sends) times" : "\(sends) callbacks with distinct ids"
             lines.append("\(copies), \(concurrency) at a time")
