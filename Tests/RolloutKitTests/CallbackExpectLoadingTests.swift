@@ -61,4 +61,25 @@ import Testing
         #expect(diagnostic.location == fixture["1️⃣"])
         #expect(diagnostic.suggestion == "max_p90_ms")
     }
+
+    @Test func numberingReferencesAreValidOnlyInCallbackFields() throws {
+        let (good, _) = try load("""
+              - callback:
+                  stripe: { secret: "{{ secrets.whsec }}" }
+                  url: "{{ base_url }}/webhooks/stripe"
+                  count: 10
+                  fields: { metadata.order_id: "{{ uuid }}", metadata.n: "{{ i }}" }
+            """)
+        #expect(!good.diagnostics.hasErrors, "\(good.diagnostics.rendered())")
+        let (bad, fixture) = try load("""
+              - shell: echo 1️⃣{{ i }}
+              - callback:
+                  stripe: { secret: "{{ secrets.whsec }}" }
+                  url: "{{ base_url }}/webhooks/2️⃣{{ uuid }}"
+            """)
+        let shell = try #require(bad.diagnostics.first(containing: "'i' has a value only in the fields of a callback step"))
+        #expect(shell.location == fixture["1️⃣"])
+        let url = try #require(bad.diagnostics.first(containing: "'uuid' has a value only in the fields of a callback step"))
+        #expect(url.location == fixture["2️⃣"])
+    }
 }
