@@ -174,8 +174,6 @@ extension CheckStep: RunnableStep {
                 result = HTTPCheckResult(error: "\(error)")
             } catch let error as StepError {
                 result = HTTPCheckResult(error: error.message)
-            } catch {
-                result = HTTPCheckResult(error: "\(error)")
             }
             result.attempts = attempt
             result.problems = result.problems.map { context.masker.mask($0) }
