@@ -182,11 +182,11 @@ extension CallbackStep: RunnableStep {
         }
         for index in exchanges.indices {
             guard index > 0, !laterExpectations.isEmpty else {
-                exchanges[index].judge(status: expectStatus, bodyContains: expectedBody)
+                exchanges[index].judge(status: expectStatus, bodyContains: expectedBody, masker: context.masker)
                 continue
             }
             let later = min(index, laterExpectations.count) - 1
-            exchanges[index].judge(status: laterExpectations[later].status, bodyContains: laterBodies[later])
+            exchanges[index].judge(status: laterExpectations[later].status, bodyContains: laterBodies[later], masker: context.masker)
         }
 
         var report = CallbackReport(exchanges: exchanges, masker: context.masker)
