@@ -112,9 +112,11 @@ struct InitCommand: ParsableCommand {
             steps.append("Edit \(inventory) first: the hosts, users and SSH settings\(named).")
         }
         steps.append("Edit \(playbook): its vars, commands and service to match your application.")
-        if !exports.isEmpty { steps.append("export \(exports)    (the secrets the playbook reads)") }
         steps.append("rollout lint \(shown.joined(separator: " "))")
-        steps.append("rollout plan \(playbook) -e \(environment) --offline")
+        steps.append("rollout plan \(playbook) -e \(environment) --offline    (reads no secret: each shows as <secret NAME>)")
+        if !exports.isEmpty {
+            steps.append("export \(exports)    (the secrets the playbook reads; or read them with { command: \"op read …\" })")
+        }
         steps.append("rollout plan \(playbook) -e \(environment)    (connects, changes nothing)")
         lines += steps.enumerated().map { "  \($0.offset + 1). \($0.element)" }
         return lines.joined(separator: "\n") + "\n"

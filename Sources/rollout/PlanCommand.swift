@@ -12,9 +12,11 @@ struct PlanCommand: AsyncParsableCommand {
             its current state (for example the .env a set_env step would edit, shown as a diff with \
             secrets as ***) and changes nothing; it takes no lock.
 
-            --offline reads only local files: the playbook, its inventory, includes, check suites \
-            and secrets (which must be readable, and are shown as ***). Values known only during \
-            the run appear as <name.field>.
+            --offline reads only local files: the playbook, its inventory, includes and check \
+            suites. It reads no secret (nothing needs to be exported, no password manager is \
+            asked): each appears as <secret NAME>. Values known only during the run appear as \
+            <name.field>. Each step shows what it affects (the host, a provider's API, or a \
+            payment notification that books a test payment) and how it is undone on rollback.
 
             Examples:
               rollout plan deploy.yml -e production
@@ -38,7 +40,7 @@ struct PlanCommand: AsyncParsableCommand {
             try await RunCommand.execute(selection: selection, output: output, check: true, limit: limit, lockWait: .noWait)
             return
         }
-        let deployment = try selection.load()
+        let deployment = try selection.load(readSecrets: false)
         let text = PlanText(loaded: deployment.loaded, environment: deployment.environment, secrets: deployment.secrets,
                             overrides: deployment.overrides, processEnvironment: deployment.processEnvironment).render()
         print(text, terminator: "")

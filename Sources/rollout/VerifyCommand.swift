@@ -17,6 +17,11 @@ struct VerifyCommand: AsyncParsableCommand {
             FAIL), then a summary; a failing check also shows what was expected and what came \
             back. Output is plain text whatever the terminal.
 
+            A suite can sign in first (login:, a form or JSON login): its cookies are kept for \
+            the suite, values taken from responses (capture:, by JSON path, header, cookie or \
+            regex) are used as {{ captured.NAME }}, a capture marked secret: true is masked like \
+            a secret, and a login shared by several suites is sent once while its token lasts.
+
             A suite may also list signed payment callbacks under callbacks: (each the options \
             of a callback step: paytr or stripe, url, scenario valid, tampered, replay, stale or \
             failed, expect); they are sent after the suite's checks and count as checks.

@@ -52,7 +52,7 @@ import Testing
     }
 
     @Test func loadsEverySettingAndStep() throws {
-        let result = try fixture().load(environment: "production", env: ["PAYTR_KEY": "k"])
+        let result = try fixture().load(environment: "production", env: ["PAYTR_KEY": "paytr-key"])
         #expect(result.diagnostics.all.isEmpty, "\(result.diagnostics.rendered())")
         let playbook = try #require(result.loaded?.playbook)
         #expect(playbook.name == "billing")
@@ -78,7 +78,7 @@ import Testing
         let environment = try #require(result.loaded?.inventory?.environment("production"))
         #expect(environment.targets(of: playbook.steps[0]).map(\.name) == ["app1"])
         #expect(environment.targets(of: playbook.steps[1]).map(\.name) == ["app1", "app2"])
-        #expect(result.secrets["key"]?.revealedForTransport == "k")
+        #expect(result.secrets["key"]?.revealedForTransport == "paytr-key")
     }
 
     @Test func contentHashIgnoresCommentsAndLayoutButNotContent() throws {
@@ -165,7 +165,7 @@ import Testing
     @Test func everyStepKindIsRegisteredOnceWithItsOwnOptions() {
         let names = StepRegistry.names
         #expect(names == ["shell", "upload", "release", "set_env", "git", "backup_database", "migrate", "restart_service", "check",
-                          "callback", "sql", "wait_for", "restore_database"])
+                          "callback", "sql", "wait_for", "http", "restore_database"])
         #expect(Set(names).count == names.count)
         for kind in StepRegistry.kinds {
             #expect(Set(kind.optionKeys).isDisjoint(with: StepDefinition.commonKeys), "\(kind.kind)")
@@ -198,12 +198,13 @@ import Testing
                   - sql: { query: "select count(*) from payments", database: app, expect: { value: "1" } }
                   - wait_for: { tcp: "127.0.0.1:5432", within: 30s, interval: 500ms }
                   - wait_for: { url: "{{ base_url }}/health", status: [200, 204] }
+                  - http: { request: "POST {{ base_url }}/hooks/1", headers: { Authorization: "Bearer {{ secrets.key }}" }, form: { disabled: "true" }, expect: { json: { "$.status": disabled } }, undo: { request: "POST {{ base_url }}/hooks/1", form: { disabled: "false" } } }
                   - restore_database: { database: app, backup: "{{ backup.path }}" }
                 """,
             "inventory.yml": PlaybookFixture.inventory,
             "build/app/main.py": "print('hi')\n",
         ])
-        let result = fixture.load(env: ["K": "k", "S": "s", "W": "w"])
+        let result = fixture.load(env: ["K": "key-value", "S": "salt-value", "W": "whsec-value"])
         #expect(result.diagnostics.all.isEmpty, "\(result.diagnostics.rendered())")
         let steps = try #require(result.loaded?.playbook.steps)
         #expect(Set(steps.map(\.kind)) == Set(StepRegistry.names))

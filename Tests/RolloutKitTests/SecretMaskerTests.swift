@@ -61,4 +61,11 @@ struct SecretMaskerTests {
         #expect(stream.feed([1, 2, 3]) == [1, 2, 3])
         #expect(stream.finish().isEmpty)
     }
+
+    @Test func aValueLearnedDuringTheRunIsMaskedWithTheOthersInEveryForm() {
+        let masker = SecretMasker(secrets: ["declared-key"]).adding(secrets: ["captured token/1"])
+        #expect(masker.mask("declared-key and captured token/1") == "*** and ***")
+        #expect(masker.mask("q=captured%20token%2F1") == "q=***")
+        #expect(masker.adding(secrets: ["declared-key"]).mask("declared-key") == "***")
+    }
 }

@@ -2,13 +2,16 @@
 """An HTTP endpoint on 127.0.0.1 that judges signed callbacks with the providers' own libraries.
 
 POST /stripe: stripe's `Webhook.construct_event` (default 300 s tolerance) with the secret in
-STRIPE_WEBHOOK_SECRET. POST /paytr: paytr-python's `PayTRClient.parse_callback` with the key and
+STRIPE_WEBHOOK_SECRET. POST /stripe-idempotent verifies the same way and answers JSON
+{"status": "processed"} for an event id's first delivery, "already_processed" for a repeat.
+`?delay_ms=N` on any POST answers N ms later (for latency expectations). POST /paytr: paytr-python's `PayTRClient.parse_callback` with the key and
 salt in PAYTR_MERCHANT_KEY / PAYTR_MERCHANT_SALT. Each answers 200 "OK" for a valid signature and
 400 with the library's reason otherwise. GET /seen returns JSON: how many were accepted and
-rejected, and how often each accepted event id / merchant_oid arrived. POST /stripe?show=PATH
-(repeatable; dotted from the event, e.g. data.object.subscription) adds one `PATH=<JSON value>`
-line per path after the "OK", read from the object stripe parsed (`<absent>` when it has no such
-field), so a test can judge the payload's shape by the library, not only its signature.
+rejected, how often each accepted event id / merchant_oid arrived, and how often each Stripe
+`metadata.order_id` did (under "orders"). POST /stripe?show=PATH (repeatable; dotted from the
+event, e.g. data.object.subscription) adds one `PATH=<JSON value>` line per path after the "OK",
+read from the object stripe parsed (`<absent>` when it has no such field), so a test can judge
+the payload's shape by the library, not only its signature.
 
 Prints its port once listening; exits when its stdin closes (the test process went away).
 Run it with the interpreter of .venv/ (scripts/python-env.sh creates it).
@@ -20,6 +23,7 @@ import signal
 import socketserver
 import sys
 import threading
+import time
 from urllib.parse import parse_qs, parse_qsl, urlsplit
 
 import stripe
@@ -29,7 +33,7 @@ from verify_callback import shown
 
 signal.pthread_sigmask(signal.SIG_SETMASK, set())
 lock = threading.Lock()
-seen = {"accepted": 0, "rejected": 0, "ids": {}}
+seen = {"accepted": 0, "rejected": 0, "ids": {}, "orders": {}}
 
 
 def exit_when_parent_goes():
@@ -42,6 +46,11 @@ def verify_stripe(body, header):
         event = stripe.Webhook.construct_event(body, header, os.environ["STRIPE_WEBHOOK_SECRET"])
     except (stripe.SignatureVerificationError, ValueError) as error:
         return None, str(error).splitlines()[0]
+    # Read from the body the library just verified: a StripeObject is not a dict.
+    order = (json.loads(body).get("data", {}).get("object", {}).get("metadata") or {}).get("order_id")
+    if order is not None:
+        with lock:
+            seen["orders"][order] = seen["orders"].get(order, 0) + 1
     return event, None
 
 
@@ -86,13 +95,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         url = urlsplit(self.path)
+        path = url.path
+        delay = dict(parse_qsl(url.query)).get("delay_ms")
+        if delay:
+            time.sleep(int(delay) / 1000)
         answer = "OK"
-        if url.path == "/stripe":
+        if path in ("/stripe", "/stripe-idempotent"):
             event, reason = verify_stripe(body, self.headers.get("Stripe-Signature", ""))
             event_id = event["id"] if event is not None else None
             if event is not None:
-                answer += "".join(f"\n{path}={shown(event, path)}" for path in parse_qs(url.query).get("show", []))
-        elif url.path == "/paytr":
+                answer += "".join(f"\n{shown_path}={shown(event, shown_path)}" for shown_path in parse_qs(url.query).get("show", []))
+        elif path == "/paytr":
             event_id, reason = verify_paytr(body)
         else:
             self.reply(404, "not found")
@@ -103,8 +116,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
             else:
                 seen["accepted"] += 1
                 seen["ids"][event_id] = seen["ids"].get(event_id, 0) + 1
+            times = seen["ids"].get(event_id, 0)
         if event_id is None:
             self.reply(400, "rejected: " + reason)
+        elif path == "/stripe-idempotent":
+            # As an idempotent webhook handler answers: the first delivery is processed, a
+            # repeat of the same event id is acknowledged without booking it again.
+            self.reply(200, json.dumps({"status": "processed" if times == 1 else "already_processed"}))
         else:
             self.reply(200, answer)
 

@@ -1,8 +1,8 @@
 /// The names a template can use on one host, and their values.
 ///
 /// Lookup order for `{{ a.b }}`: `env.*` (the deploying machine's environment), `secrets.*`,
-/// `run.*`, `host.*`, then a registered step result, then variables (already merged by
-/// precedence; see `VariablePrecedence`).
+/// `run.*`, `host.*`, `captured.*` (values a check suite took from earlier responses), then a
+/// registered step result, then variables (already merged by precedence; see `VariablePrecedence`).
 public struct Scope: Sendable {
     /// Variables after precedence was applied.
     public var vars: [String: TemplateValue]
@@ -21,6 +21,12 @@ public struct Scope: Sendable {
     /// Results that earlier steps will register, with their fields: at load time these names
     /// are valid but have no value yet.
     public var upcomingRegistrations: [String: [String]]
+    /// Values the running check suite captured from earlier responses (`{{ captured.token }}`);
+    /// outside a suite run, every `captured.*` is only known later.
+    public var captured: [String: CapturedValue] = [:]
+    /// The number (from 1) and id of the callback being built, while a `callback` step with
+    /// `count` renders each callback's `fields` (`{{ i }}`, `{{ uuid }}`).
+    public var callback: (number: Int, uuid: String)?
     /// When true, values known only at run time render as `<name.field>` instead of failing
     /// (for `rollout plan`).
     public var preview: Bool
@@ -48,7 +54,7 @@ public struct Scope: Sendable {
     }
 
     /// Names reserved for built-in scopes; a variable cannot use them.
-    public static let reservedNames: Set<String> = ["env", "secrets", "run", "host"]
+    public static let reservedNames: Set<String> = ["env", "secrets", "run", "host", "captured"]
 
     /// The rendered value of `reference`.
     public func value(of reference: Template.Reference) throws(TemplateError) -> RenderedText {
@@ -82,7 +88,11 @@ public struct Scope: Sendable {
         case "secrets":
             let name = try needsField(Array(secretNames).sorted(), "the secret's name")
             if let secret = secrets[name] { return .secret(named: name, secret) }
-            if secretNames.contains(name) { return try later() }
+            if secretNames.contains(name) {
+                // `rollout plan --offline` reads no secret.
+                if preview { return RenderedText("<secret \(name)>") }
+                return try later()
+            }
             throw fail(.undefined, "undefined secret '\(name)' (declare it under 'secrets:')",
                        suggestion: NameSuggestion.closest(to: name, in: secretNames))
         case "run":
@@ -106,6 +116,13 @@ public struct Scope: Sendable {
             case "user": return RenderedText(host.user ?? "")
             default: return RenderedText(String(host.port))
             }
+        case "captured":
+            let name = try needsField(Array(captured.keys).sorted(), "the capture's name")
+            guard let value = captured[name] else {
+                if preview { return RenderedText("<\(dotted)>") }
+                throw fail(.notYetKnown, "'\(dotted)' has no value: the request that captures it has not got it (see its own result above)")
+            }
+            return value.secret ? .secret(named: dotted, Secret(value.value)) : RenderedText(value.value)
         default:
             break
         }
@@ -125,6 +142,12 @@ public struct Scope: Sendable {
         }
 
         guard var value = vars[path[0]] else {
+            // A variable of that name wins; otherwise these number a callback step's callbacks.
+            if path.count == 1, path[0] == "i" || path[0] == "uuid" {
+                if let callback { return RenderedText(path[0] == "i" ? String(callback.number) : callback.uuid) }
+                if preview { return RenderedText("<\(dotted)>") }
+                throw fail(.notYetKnown, "'\(dotted)' has a value only in the fields of a callback step: each callback's number from 1 (i) or a fresh id (uuid)")
+            }
             let candidates = Array(vars.keys) + Array(upcomingRegistrations.keys) + Array(registered.keys)
             throw fail(.undefined, "undefined variable '\(path[0])'", suggestion: NameSuggestion.closest(to: path[0], in: candidates))
         }

@@ -18,12 +18,29 @@ public struct SecretMasker: Sendable {
 
     /// A masker for `secrets`; empty strings are ignored.
     public init(secrets: some Sequence<String>) {
+        self.init(patterns: Self.patterns(of: secrets))
+    }
+
+    /// This masker that also masks `secrets` (values that became known during the run, like a
+    /// token a check captured).
+    public func adding(secrets: some Sequence<String>) -> SecretMasker {
+        let added = Self.patterns(of: secrets)
+        // A suite run calls this after every response; most add nothing new.
+        if added.allSatisfy({ patternsByFirstByte[$0[0]]?.contains($0) == true }) { return self }
+        return SecretMasker(patterns: added.union(patternsByFirstByte.values.joined()))
+    }
+
+    private static func patterns(of secrets: some Sequence<String>) -> Set<[UInt8]> {
         var patterns = Set<[UInt8]>()
         for secret in secrets where !secret.isEmpty {
             for form in Self.encodedForms(of: secret) where !form.isEmpty {
                 patterns.insert(form)
             }
         }
+        return patterns
+    }
+
+    private init(patterns: Set<[UInt8]>) {
         var grouped: [UInt8: [[UInt8]]] = [:]
         for pattern in patterns {
             grouped[pattern[0], default: []].append(pattern)

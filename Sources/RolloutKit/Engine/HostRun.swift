@@ -198,6 +198,9 @@ actor HostRun {
         let index = member.index
         if !recorded, !checkMode {
             queue(.stepStarted(index: index, name: definition.name, kind: definition.kind, at: started))
+            // A step that changes something elsewhere (an `http` step's provider API) records
+            // its undo here, so `rollout rollback` finds it later too.
+            if let undo = run.undo, run.outcome != .ok, run.outcome != .skipped { queue(.undoRecorded(index: index, undo: undo)) }
             queue(.stepEnded(index: index, exitCode: run.command?.exitStatus, at: Date()))
         }
         let outputTail = tail(of: run)

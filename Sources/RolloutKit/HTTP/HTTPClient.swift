@@ -12,6 +12,8 @@ public final class HTTPClient: @unchecked Sendable {
     // Guarded by `lock`.
     private var idleHandles: [CurlEasyHandle] = []
     private let lock = NSLock()
+    /// Sessions the check suites of this run signed in with (`login:`), reused until they expire.
+    public let sessions = LoginSessionStore()
 
     public init() {}
 

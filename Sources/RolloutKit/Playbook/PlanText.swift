@@ -1,6 +1,6 @@
-/// The text `rollout plan --offline` prints: for each step, the hosts it runs on and its
-/// options rendered for them, secrets shown as `***`, values known only during the run shown
-/// as `<name.field>`.
+/// The text `rollout plan --offline` prints: for each step, the hosts it runs on, its options
+/// rendered for them and its undo; secrets shown as `***` (or `<secret NAME>` when they were
+/// not read), values known only during the run shown as `<name.field>`.
 public struct PlanText: Sendable {
     public var loaded: LoadedPlaybook
     public var environment: Inventory.Environment
@@ -51,7 +51,7 @@ public struct PlanText: Sendable {
     private func section(_ steps: [StepDefinition], numberedFrom start: Int, upcoming: inout [String: [String]]) -> [String] {
         var lines: [String] = []
         for (offset, step) in steps.enumerated() {
-            var flags = [step.kind, step.step.mutates ? "changes the host" : "read only"]
+            var flags = [step.kind, step.step.planEffect]
             if step.runOnce { flags.append("run once") }
             if step.ignoreFailure { flags.append("failure ignored") }
             lines.append("\(start + offset). \(step.name)  [\(flags.joined(separator: ", "))]")
@@ -85,6 +85,7 @@ public struct PlanText: Sendable {
                 }
             }
             lines += step.step.planDetails.map { "   " + $0 }
+            lines.append("   undo: \(step.step.undoDescription)")
             if let register = step.register { upcoming[register] = type(of: step.step).resultFields }
         }
         return lines

@@ -82,7 +82,9 @@ final class PlaybookChecker {
         for step in allSteps {
             for host in environment.targets(of: step) {
                 let scope = scopeFor(host: host, in: environment, upcoming: upcoming)
+                let numbered = Set(step.step.templatesNumberedPerSend)
                 for template in step.templates {
+                    if !numbered.contains(template) { checkCallbackNumbering(template, in: scope) }
                     check(template, in: scope, fallback: step.location, registrations: registrations)
                 }
             }
@@ -122,6 +124,16 @@ final class PlaybookChecker {
                 }
                 sink.diagnostics.append(Diagnostic(severity, message, at: location, suggestion: error.suggestion))
             }
+        }
+    }
+
+    /// `{{ i }}` and `{{ uuid }}` have values only in a callback step's `fields` (unless a
+    /// variable has that name): anywhere else they would fail in the middle of the run.
+    private func checkCallbackNumbering(_ template: Template, in scope: Scope) {
+        for reference in template.references where reference.path == ["i"] || reference.path == ["uuid"] {
+            guard scope.vars[reference.path[0]] == nil, let location = reference.location, reported.insert(location).inserted else { continue }
+            sink.error("'\(reference)' has a value only in the fields of a callback step (each callback's number or id); define a variable '\(reference)' to use it here",
+                       at: location)
         }
     }
 

@@ -80,7 +80,7 @@ public struct PlaybookLoader: Sendable {
         }
 
         let vars = InventoryLoader.variables(reader, "vars")
-        let secrets = Self.secretDeclarations(reader)
+        let secrets = SecretDeclaration.read(from: reader)
         let callbackDefaults = CallbackDefaults.read(reader)
 
         var expanded: [String: [YAMLNode]] = [:]
@@ -122,33 +122,8 @@ public struct PlaybookLoader: Sendable {
         return LoadedPlaybook(playbook: playbook, inventory: inventory)
     }
 
-    /// The `secrets:` of a playbook or check suite: name → `{ env: NAME }` or `{ file: PATH }`.
-    static func secretDeclarations(_ reader: OptionReader) -> [SecretDeclaration] {
-        guard let node = reader.node("secrets") else { return [] }
-        guard let entries = node.entries else {
-            if !node.isNull { reader.sink.error("'secrets' must map names to { env: NAME } or { file: PATH }, found \(node.kindDescription)", at: node.location) }
-            return []
-        }
-        var declarations: [SecretDeclaration] = []
-        for entry in entries {
-            guard let name = reader.scalarText(entry.key, key: "secrets") else { continue }
-            if declarations.contains(where: { $0.name == name }) {
-                reader.sink.error("secret '\(name)' is given twice", at: entry.key.location)
-                continue
-            }
-            let source = OptionReader(entry.value, context: "secret '\(name)'", allowed: ["env", "file"], sink: reader.sink)
-            let chosen = source.exactlyOne(of: ["env", "file"])
-            let env = source.string("env")
-            let file = source.string("file")
-            source.finish()
-            if chosen == "env", let env {
-                declarations.append(SecretDeclaration(name: name, source: .environment(env), location: entry.value["env"]?.location ?? entry.key.location))
-            } else if chosen == "file", let file {
-                declarations.append(SecretDeclaration(name: name, source: .file(file), location: entry.value["file"]?.location ?? entry.key.location))
-            }
-        }
-        return declarations
-    }
+    /// The `secrets:` of a playbook or check suite: name → `{ env: NAME }`, `{ file: PATH }` or
+    /// `{ command: "…" }`.
 
     /// A step node and the directory its relative paths start from.
     private struct LocatedStep {

@@ -7,6 +7,10 @@ public struct SecretResolver: Sendable {
     public var environment: [String: String]
     /// Directory `~` expands to.
     public var homeDirectory: String
+    /// Values of `{ command: … }` secrets, so each command runs once per run.
+    private let commands = SecretCommandCache()
+    /// Masking a value this short also masks it inside ordinary words of every output.
+    public static let shortestUnambiguous = 6
 
     public init(
         environment: [String: String] = ProcessInfo.processInfo.environment,
@@ -28,6 +32,12 @@ public struct SecretResolver: Sendable {
             switch read(declaration) {
             case .success(let value):
                 secrets[declaration.name] = Secret(value)
+                if value.count < Self.shortestUnambiguous {
+                    diagnostics.append(Diagnostic(
+                        .warning,
+                        "secret '\(declaration.name)' is only \(value.count) \(value.count == 1 ? "character" : "characters") long: every occurrence of it in the output is masked as ***, which scrambles ordinary words that contain it; use a real secret of \(Self.shortestUnambiguous) characters or more",
+                        at: declaration.location))
+                }
             case .failure(let problem):
                 diagnostics.append(Diagnostic(severity, "secret '\(declaration.name)': \(problem.message)", at: declaration.location))
             }
@@ -73,6 +83,8 @@ public struct SecretResolver: Sendable {
                 return .failure(Problem(message: "file \(path) is empty"))
             }
             return .success(text)
+        case .command(let command):
+            return commands.value(of: command, environment: environment).mapError { Problem(message: $0.message) }
         }
     }
 

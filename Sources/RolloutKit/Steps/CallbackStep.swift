@@ -32,6 +32,12 @@ public struct CallbackStep: Step {
     /// Acceptable statuses (default 200).
     public var expectStatus: [Int]
     public var expectBodyContains: [Template]
+    /// For `replay`, what the second, third… answer must show when it differs from the first
+    /// (`expect: [ { body_contains: processed }, { body_contains: already_processed } ]`); the
+    /// last entry holds for every later attempt. Empty: every answer as the first.
+    public var laterExpectations: [(status: [Int], bodyContains: [Template])] = []
+    /// Slowest acceptable 90th percentile of the answers' times (`max_p90_ms`).
+    public var maxP90: Duration?
 
     public init?(options: OptionReader, context: StepDecodingContext) {
         let chosen = options.exactlyOne(of: ["paytr", "stripe"])
@@ -68,9 +74,28 @@ public struct CallbackStep: Step {
         concurrency = options.int("concurrency", in: 1...1000) ?? 1
         expectStatus = [200]
         expectBodyContains = []
-        if let expect = options.mapping("expect", allowed: ["status", "body_contains"]) {
+        if let items = options.node("expect")?.items {
+            // One expectation per attempt: a replay's first answer differs from the repeats.
+            if scenario != "replay" {
+                options.error("a list under 'expect' (one per attempt) applies only to scenario: replay; write one mapping", at: "expect")
+            }
+            if items.isEmpty { options.error("'expect' is an empty list; give one expectation per attempt", at: "expect") }
+            for (index, item) in items.enumerated() {
+                let expect = OptionReader(item, context: "expectation \(index + 1) of 'expect'", allowed: ["status", "body_contains"], sink: options.sink)
+                defer { expect.finish() }
+                let status = expect.ints("status", in: 100...599) ?? [200]
+                let contains = expect.templates("body_contains") ?? []
+                if index == 0 {
+                    expectStatus = status
+                    expectBodyContains = contains
+                } else {
+                    laterExpectations.append((status, contains))
+                }
+            }
+        } else if let expect = options.mapping("expect", allowed: ["status", "body_contains", "max_p90_ms"]) {
             if let status = expect.ints("status", in: 100...599) { expectStatus = status }
             expectBodyContains = expect.templates("body_contains") ?? []
+            maxP90 = expect.int("max_p90_ms", in: 1...3_600_000).map { .milliseconds($0) }
         }
         guard let provider, let url else { return nil }
         self.provider = provider
@@ -88,6 +113,18 @@ public struct CallbackStep: Step {
         case .stripe: "callback stripe \(event ?? "payment_intent.succeeded") \(scenario)"
         }
     }
+
+    public var undoDescription: String { "none (a booked payment stays booked)" }
+
+    /// A forged or stale notification is refused, so it books nothing; any other one is a
+    /// payment the app records.
+    public var planEffect: String {
+        let books = !["tampered", "stale"].contains(scenario)
+        let what = sends > 1 ? "sends \(sends) payment notifications" : "sends a payment notification"
+        return books ? "\(what): books a test payment in the app" : "\(what) that must be refused: books nothing"
+    }
+
+    public var templatesNumberedPerSend: [Template] { fields.flatMap(\.value.templates) }
 }
 
 extension CallbackStep: RunnableStep {
@@ -112,20 +149,32 @@ extension CallbackStep: RunnableStep {
         case .paytr: "PayTR \(scenario == "failed" ? "failed" : "success") notification"
         case .stripe: "Stripe \(stripeEventType.rawValue) event"
         }
-        var lines = ["POST \(url.masked): \(what), scenario \(scenario)"]
+        // Sending it books a payment in the app unless the app must refuse it: say so, since
+        // nothing else in the plan would.
+        let effect = ["tampered", "stale"].contains(scenario) ? "must be refused, books nothing" : "books a test payment in the app"
+        var lines = ["POST \(url.masked): \(what), scenario \(scenario) (\(effect))"]
         if sends > 1 {
             let copies = scenario == "replay" ? "the same callback \(sends) times" : "\(sends) callbacks with distinct ids"
             lines.append("\(copies), \(concurrency) at a time")
         }
         lines.append("expect status \(expectStatus.map(String.init).joined(separator: " or "))"
-            + expectBodyContains.map { ", body contains '\(context.masker.mask($0.source))'" }.joined())
+            + expectBodyContains.map { ", body contains '\(context.masker.mask($0.source))'" }.joined()
+            + (laterExpectations.isEmpty ? "" : " (first answer)"))
+        for (index, later) in laterExpectations.enumerated() {
+            let which = index == laterExpectations.count - 1 ? "answer \(index + 2) and after" : "answer \(index + 2)"
+            lines.append("expect status \(later.status.map(String.init).joined(separator: " or "))"
+                + later.bodyContains.map { ", body contains '\(context.masker.mask($0.source))'" }.joined() + " (\(which))")
+        }
+        if let maxP90 { lines.append("expect p90 at most \(Int(maxP90.milliseconds)) ms") }
         return StepPlan(lines, changes: .none)
     }
 
     /// Signs and sends the callbacks from the machine running rollout, then judges every answer.
     public func run(in context: StepContext) async throws -> StepRun {
         let url = try context.render(self.url).text
-        let signer = try CallbackSigner(self, using: context)
+        var first = context
+        if numbersFields { first.scope.callback = (1, UUID().uuidString.lowercased()) }
+        let signer = try CallbackSigner(self, using: first)
         // The step's `timeout:` bounds each request; without one, 10 s as for `rollout sign --send`.
         let timeout = context.timeout ?? .seconds(10)
         var expectedBody: [String] = []
@@ -139,12 +188,41 @@ extension CallbackStep: RunnableStep {
             exchanges += await Self.send(copies, to: url, concurrency: concurrency, timeout: timeout, http: context.http)
         } else {
             var callbacks: [(kind: String, callback: SignedTestCallback)] = []
-            for number in 0..<sends { callbacks.append((scenario, try signer.callback(number: number))) }
+            for number in 0..<sends {
+                // `{{ i }}` and `{{ uuid }}` make each callback's fields its own: 100 payments, 100 orders.
+                guard numbersFields, number > 0 else {
+                    callbacks.append((scenario, try signer.callback(number: number)))
+                    continue
+                }
+                var numbered = context
+                numbered.scope.callback = (number + 1, UUID().uuidString.lowercased())
+                callbacks.append((scenario, try CallbackSigner(self, using: numbered).callback(number: number)))
+            }
             exchanges = await Self.send(callbacks, to: url, concurrency: concurrency, timeout: timeout, http: context.http)
         }
-        for index in exchanges.indices { exchanges[index].judge(status: expectStatus, bodyContains: expectedBody) }
+        var laterBodies: [[String]] = []
+        for later in laterExpectations {
+            var bodies: [String] = []
+            for template in later.bodyContains { bodies.append(try context.render(template).text) }
+            laterBodies.append(bodies)
+        }
+        for index in exchanges.indices {
+            guard index > 0, !laterExpectations.isEmpty else {
+                exchanges[index].judge(status: expectStatus, bodyContains: expectedBody, masker: context.masker)
+                continue
+            }
+            let later = min(index, laterExpectations.count) - 1
+            exchanges[index].judge(status: laterExpectations[later].status, bodyContains: laterBodies[later], masker: context.masker)
+        }
 
-        let report = CallbackReport(exchanges: exchanges, masker: context.masker)
+        var report = CallbackReport(exchanges: exchanges, masker: context.masker)
+        if let maxP90 {
+            let times = exchanges.compactMap { $0.response?.timings.total.milliseconds }.sorted()
+            if !times.isEmpty, CallbackReport.percentile(90, of: times) > maxP90.milliseconds {
+                let p90 = CallbackReport.percentile(90, of: times)
+                report.failures.append(String(format: "time: expected p90 at most %d ms, got %.1f ms (over %d answers)", Int(maxP90.milliseconds), p90, times.count))
+            }
+        }
         let output = report.lines.joined(separator: "\n")
         context.output?(OutputChunk(stream: .stdout, bytes: Array((output + "\n").utf8)))
         let shown = exchanges.first { !$0.passed } ?? exchanges.last
@@ -160,6 +238,11 @@ extension CallbackStep: RunnableStep {
                                + report.failures.joined(separator: " | ")))
         }
         return StepRun(outcome: .ok, command: command, fields: fields)
+    }
+
+    /// True when a field uses `{{ i }}` or `{{ uuid }}`, so each callback renders its fields anew.
+    var numbersFields: Bool {
+        fields.flatMap(\.value.templates).flatMap(\.references).contains { $0.path == ["i"] || $0.path == ["uuid"] }
     }
 
     /// Sends `callbacks`, at most `concurrency` at once, and returns the exchanges in the same order.

@@ -1,9 +1,11 @@
+import Foundation
+
 /// Runs an HTTP check suite: `check: checks/billing.yml` (a file, relative to the playbook) or
 /// inline `check: { base_url: …, checks: [ … ] }`. `base_url` overrides the file's. No undo.
 public struct CheckStep: Step {
     public static let kind = "check"
     public static let mainOption: String? = "suite"
-    public static let optionKeys = ["suite", "base_url", "defaults", "checks"]
+    public static let optionKeys = ["suite", "base_url", "defaults", "login", "checks"]
     public static let resultFields = RegisteredResult.commonFields + ["passed", "failed"]
 
     /// The suite file as written, when the checks come from a file.
@@ -36,12 +38,6 @@ public struct CheckStep: Step {
         }
     }
 
-    /// A step running `suite`, loaded from `path` (what `rollout verify` runs).
-    init(suite: CheckSuite, path: String?) {
-        self.suite = suite
-        suitePath = path
-    }
-
     public var mutates: Bool { false }
     public var summary: String { "check \(suitePath ?? "\(suite.checks.count) requests")" }
 
@@ -59,18 +55,21 @@ extension CheckStep: RunnableStep {
     public func plan(in context: StepContext) async throws -> StepPlan {
         let baseURL = try suite.baseURL.map { template throws(StepError) in try context.render(template) }
         var lines = ["\(suite.name): \(suite.checks.count) \(suite.checks.count == 1 ? "check" : "checks")"]
+        for check in suite.login {
+            let url = try check.url(baseURL: baseURL, using: context)
+            lines.append("login: \(check.method) \(url.masked) — expect \(check.expect.summary)\(Self.captureSummary(check))")
+        }
         for check in suite.checks {
             let url = try check.url(baseURL: baseURL, using: context)
-            lines.append("\(check.method) \(url.masked) — expect \(check.expect.summary)")
+            lines.append("\(check.method) \(url.masked) — expect \(check.expect.summary)\(Self.captureSummary(check))")
         }
         return StepPlan(lines, changes: .none)
     }
 
-    /// The check's name as this host sees it: an unnamed check is called after its request
-    /// ("GET {{ success_path }}"), which reads better with its references filled in.
-    func displayName(of check: HTTPCheck, in context: StepContext) -> String {
-        guard let template = try? Template(parsing: check.name), let rendered = try? context.render(template) else { return check.name }
-        return rendered.text
+    private static func captureSummary(_ check: HTTPCheck) -> String {
+        guard !check.captures.isEmpty else { return "" }
+        let parts = check.captures.map { "\($0.name) from \($0.sourceText)\($0.secret ? " (secret)" : "")" }
+        return "; captures " + parts.joined(separator: ", ")
     }
 
     /// Sends every check in order from the machine running rollout; a failing check is sent
@@ -78,7 +77,9 @@ extension CheckStep: RunnableStep {
     public func run(in context: StepContext) async throws -> StepRun {
         var lines: [String] = []
         var failures: [String] = []
-        try await sendChecks(in: context) { _, name, result in
+        var sent = 0
+        try await CheckSuiteRun(suite: suite).send(in: context) { _, name, result in
+            sent += 1
             let line = context.masker.mask("\(name): \(result.summaryText)")
             context.output?(OutputChunk(stream: .stdout, bytes: Array((line + "\n").utf8)))
             lines.append(line)
@@ -86,43 +87,13 @@ extension CheckStep: RunnableStep {
         }
         let output = lines.joined(separator: "\n")
         let fields = [
-            "stdout": output, "passed": String(suite.checks.count - failures.count), "failed": String(failures.count),
+            "stdout": output, "passed": String(sent - failures.count), "failed": String(failures.count),
         ]
         let command = CommandResult(exitStatus: failures.isEmpty ? 0 : 1, stdout: Array((output + "\n").utf8))
         guard failures.isEmpty else {
-            let failure = "\(failures.count) of \(suite.checks.count) checks of '\(suite.name)' failed — " + failures.joined(separator: " | ")
+            let failure = "\(failures.count) of \(sent) checks of '\(suite.name)' failed — " + failures.joined(separator: " | ")
             return StepRun(outcome: .failed, command: command, fields: fields, failure: context.masker.mask(failure))
         }
         return StepRun(outcome: .ok, command: command, fields: fields)
-    }
-
-    /// Sends every check of the suite in order, calling `finished` with each check, its name
-    /// as this host sees it and its result as soon as it is known. `rollout verify` shares it.
-    func sendChecks(
-        in context: StepContext, finished: (_ check: HTTPCheck, _ name: String, _ result: HTTPCheckResult) -> Void
-    ) async throws {
-        let baseURL = try suite.baseURL.map { template throws(StepError) in try context.render(template) }
-        for check in suite.checks {
-            let result = try await run(check, baseURL: baseURL, in: context)
-            finished(check, displayName(of: check, in: context), result)
-        }
-    }
-
-    private func run(_ check: HTTPCheck, baseURL: RenderedText?, in context: StepContext) async throws -> HTTPCheckResult {
-        let request = try check.request(baseURL: baseURL, using: context)
-        var attempt = 0
-        while true {
-            attempt += 1
-            var result: HTTPCheckResult
-            do {
-                let response = try await context.http.send(request)
-                result = HTTPCheckResult(response: response, problems: try check.expect.problems(with: response, using: context))
-            } catch let error as HTTPClientError {
-                result = HTTPCheckResult(error: context.masker.mask("\(error)"))
-            }
-            result.attempts = attempt
-            if result.passed || attempt > check.retries { return result }
-            try await Task.sleep(for: suite.defaults.delay)
-        }
     }
 }

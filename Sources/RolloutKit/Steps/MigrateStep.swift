@@ -35,6 +35,9 @@ public struct MigrateStep: Step {
 
     public var mutates: Bool { true }
     public var summary: String { "migrate: \(run.shortened)" }
+    public var undoDescription: String {
+        undo.map { "runs \($0.shortened)" } ?? "restores the database from this run's backup_database"
+    }
 
     /// A migration with nothing to undo it is the riskiest step a deploy can take.
     public func lint(after earlier: [any Step], reportingTo sink: DiagnosticSink, at location: FileLocation) {

@@ -77,6 +77,8 @@ public struct RestartServiceStep: Step {
         case .command(let command, _): "restart: \(command.shortened)"
         }
     }
+
+    public var undoDescription: String { "restarts the service again, after every other undo" }
 }
 
 extension RestartServiceStep: RunnableStep {

@@ -1,10 +1,24 @@
+import Foundation
+
 /// Runs a shell command on the host. `shell: make build`, or with options:
-/// `shell: { run: …, cwd: …, env: {…}, expect_exit: [0, 1], stdin: …, read_only: true }`.
-/// No undo: the plan says so.
+/// `shell: { run: …, cwd: …, env: {…}, expect_exit: [0, 1], stdin: …, read_only: true }`, and
+/// `expect: { exit: [0, 1], stdout_contains: ok, stdout_matches: 'r\d+', stderr_contains: …,
+/// stderr_matches: … }` to assert what it printed. No undo: the plan says so.
 public struct ShellStep: Step {
     public static let kind = "shell"
     public static let mainOption: String? = "run"
-    public static let optionKeys = ["run", "cwd", "env", "expect_exit", "stdin", "read_only"]
+    public static let optionKeys = ["run", "cwd", "env", "expect_exit", "expect", "stdin", "read_only"]
+    static let expectKeys = ["exit", "stdout_contains", "stdout_matches", "stderr_contains", "stderr_matches"]
+
+    /// What the command's output must show, besides its exit code.
+    public struct OutputExpectation: Sendable, Hashable {
+        public var stdoutContains: [Template] = []
+        public var stdoutMatches: [String] = []
+        public var stderrContains: [Template] = []
+        public var stderrMatches: [String] = []
+
+        public var isEmpty: Bool { stdoutContains.isEmpty && stdoutMatches.isEmpty && stderrContains.isEmpty && stderrMatches.isEmpty }
+    }
 
     /// The command, run by `/bin/sh`.
     public var run: Template
@@ -12,6 +26,8 @@ public struct ShellStep: Step {
     public var env: [TemplateEntry]
     /// Exit codes that count as success (default `[0]`).
     public var expectExit: [Int]
+    /// What stdout and stderr must show.
+    public var expectOutput = OutputExpectation()
     /// Text given on stdin.
     public var stdin: Template?
     /// The command only reads (it then also runs under `--check`).
@@ -21,15 +37,35 @@ public struct ShellStep: Step {
         let run = options.template("run", required: true)
         cwd = options.template("cwd")
         env = options.templateMap("env") ?? []
+        options.atMostOne(of: ["expect_exit", "expect"])
         expectExit = options.ints("expect_exit", in: 0...255) ?? [0]
+        if let expect = options.mapping("expect", context: "'expect'", allowed: Self.expectKeys) {
+            if let exit = expect.ints("exit", in: 0...255) { expectExit = exit }
+            expectOutput.stdoutContains = expect.templates("stdout_contains") ?? []
+            expectOutput.stderrContains = expect.templates("stderr_contains") ?? []
+            expectOutput.stdoutMatches = Self.patterns("stdout_matches", in: expect)
+            expectOutput.stderrMatches = Self.patterns("stderr_matches", in: expect)
+        }
         stdin = options.template("stdin")
         readOnly = options.bool("read_only") ?? false
         guard let run else { return nil }
         self.run = run
     }
 
+    private static func patterns(_ key: String, in reader: OptionReader) -> [String] {
+        guard let patterns = reader.strings(key) else { return [] }
+        return patterns.filter { pattern in
+            if (try? NSRegularExpression(pattern: pattern)) != nil { return true }
+            reader.error("'\(pattern)' is not a valid regular expression", at: key)
+            return false
+        }
+    }
+
     public var mutates: Bool { !readOnly }
     public var summary: String { "shell: \(run.shortened)" }
+    public var undoDescription: String {
+        readOnly ? "none needed (it changes nothing)" : "none (a shell command cannot be undone; add rollback: steps if it must be)"
+    }
 }
 
 extension ShellStep: RunnableStep {
@@ -42,11 +78,46 @@ extension ShellStep: RunnableStep {
         let command = try context.render(run)
         var lines = ["run: \(command.masked)"]
         if let cwd { lines.append("cwd: \(try context.render(cwd).masked)") }
+        var expected: [String] = []
+        for template in expectOutput.stdoutContains { expected.append("stdout contains '\(try context.render(template).masked)'") }
+        expected += expectOutput.stdoutMatches.map { "stdout ~ \($0)" }
+        for template in expectOutput.stderrContains { expected.append("stderr contains '\(try context.render(template).masked)'") }
+        expected += expectOutput.stderrMatches.map { "stderr ~ \($0)" }
+        if !expected.isEmpty { lines.append("expect: " + expected.joined(separator: ", ")) }
         return StepPlan(lines, changes: readOnly ? .none : .maybe)
     }
 
     public func run(in context: StepContext) async throws -> StepRun {
-        result(of: try await context.runRecorded(try command(in: context)))
+        var run = result(of: try await context.runRecorded(try command(in: context)))
+        guard run.outcome != .failed, let command = run.command else { return run }
+        let problems = try outputProblems(command, in: context)
+        if !problems.isEmpty {
+            run.outcome = .failed
+            run.failure = context.masker.mask(problems.joined(separator: "; "))
+        }
+        return run
+    }
+
+    /// Each way the output falls short of `expect`, as `stdout: expected …, got …`.
+    private func outputProblems(_ command: CommandResult, in context: StepContext) throws(StepError) -> [String] {
+        var problems: [String] = []
+        for (stream, text, contains, matches) in [
+            ("stdout", command.stdoutText, expectOutput.stdoutContains, expectOutput.stdoutMatches),
+            ("stderr", command.stderrText, expectOutput.stderrContains, expectOutput.stderrMatches),
+        ] {
+            let shown = "'\(HTTPCheck.Expectation.excerpt(context.masker.mask(text.trimmingTrailingNewlines), limit: 200))'"
+            for template in contains {
+                let expected = try context.render(template)
+                if !text.contains(expected.text) { problems.append("\(stream): expected to contain '\(expected.masked)', got \(shown)") }
+            }
+            for pattern in matches {
+                let regex = try? NSRegularExpression(pattern: pattern)
+                if regex?.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) == nil {
+                    problems.append("\(stream): expected ~ \(pattern), got \(shown)")
+                }
+            }
+        }
+        return problems
     }
 }
 
@@ -70,8 +141,9 @@ extension ShellStep: BatchableStep {
             sensitive: script.containsSecrets || directory?.containsSecrets == true || secretInEnvironment)
     }
 
-    /// Shell steps with stdin need a command of their own.
-    public var batchable: Bool { stdin == nil }
+    /// Shell steps with stdin need a command of their own, and so do those whose output is
+    /// judged (with the step's context, which a batch does not give).
+    public var batchable: Bool { stdin == nil && expectOutput.isEmpty }
 
     public func result(of command: CommandResult) -> StepRun {
         let expected = command.exitStatus.map { expectExit.contains(Int($0)) } ?? false

@@ -14,6 +14,7 @@ public enum StepRegistry {
         CallbackStep.self,
         SQLStep.self,
         WaitForStep.self,
+        HTTPStep.self,
         RestoreDatabaseStep.self,
     ]
 

@@ -44,6 +44,7 @@ public struct UploadStep: Step {
 
     public var mutates: Bool { true }
     public var summary: String { "upload \(dest.shortened)" }
+    public var undoDescription: String { "puts the previous file back" }
 }
 
 extension UploadStep: RunnableStep {

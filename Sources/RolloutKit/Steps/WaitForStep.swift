@@ -2,10 +2,13 @@ import Foundation
 
 /// Waits until an HTTP URL answers with an expected status, or a TCP port accepts connections.
 /// `wait_for: { url: "{{ base_url }}/health", within: 60s }` or `wait_for: { tcp: "127.0.0.1:5432" }`.
-/// No undo.
+/// Probes from the machine running rollout by default, or from the host itself with
+/// `from: host` (a port bound to the host's loopback, an app behind its firewall). No undo.
 public struct WaitForStep: Step {
     public static let kind = "wait_for"
-    public static let optionKeys = ["url", "tcp", "status", "within", "interval"]
+    public static let optionKeys = ["url", "tcp", "status", "within", "interval", "from"]
+    /// Where the probes start: `local` (the machine running rollout, the default) or `host`.
+    static let origins = ["local", "host"]
 
     /// What to wait for.
     public enum Target: Sendable, Hashable {
@@ -21,6 +24,8 @@ public struct WaitForStep: Step {
     public var within: Duration
     /// Pause between attempts (default 1s).
     public var interval: Duration
+    /// True with `from: host`: the host probes, in one command for all attempts.
+    public var fromHost: Bool
 
     public init?(options: OptionReader, context: StepDecodingContext) {
         options.exactlyOne(of: ["url", "tcp"])
@@ -29,6 +34,7 @@ public struct WaitForStep: Step {
         status = options.ints("status", in: 100...599) ?? [200]
         within = options.duration("within") ?? .seconds(60)
         interval = options.duration("interval") ?? .seconds(1)
+        fromHost = options.choice("from", Self.origins) == "host"
         if let tcp, tcp.isLiteral, tcp.source.split(separator: ":").last.flatMap({ Int($0) }) == nil {
             options.error("'tcp' must be 'host:port', found '\(tcp.source)'", at: "tcp")
         }
@@ -40,15 +46,16 @@ public struct WaitForStep: Step {
 
     public var summary: String {
         switch target {
-        case .http(let url): "wait for \(url.shortened)"
-        case .tcp(let address): "wait for \(address.shortened)"
+        case .http(let url): "wait for \(url.shortened)" + (fromHost ? " from the host" : "")
+        case .tcp(let address): "wait for \(address.shortened)" + (fromHost ? " from the host" : "")
         }
     }
 }
 
 extension WaitForStep: RunnableStep {
     public func plan(in context: StepContext) async throws -> StepPlan {
-        StepPlan(["\(try describe(in: context)) within \(DurationText.format(within))"], changes: .none)
+        let origin = fromHost ? "probed from \(context.host.name)" : "probed from this machine"
+        return StepPlan(["\(try describe(in: context)) within \(DurationText.format(within)), \(origin)"], changes: .none)
     }
 
     private func describe(in context: StepContext) throws(StepError) -> String {
@@ -60,6 +67,7 @@ extension WaitForStep: RunnableStep {
 
     /// Probes from the machine running rollout until the target answers or `within` passes.
     public func run(in context: StepContext) async throws -> StepRun {
+        if fromHost { return try await runOnHost(in: context) }
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: within)
         var attempts = 0
@@ -95,6 +103,62 @@ extension WaitForStep: RunnableStep {
                 return StepRun(outcome: .failed, failure: "\(try describe(in: context)) not ready after \(DurationText.format(within)) (\(attempts) attempts; last: \(last))")
             }
             try await Task.sleep(for: interval)
+        }
+    }
+
+    /// Probes from the host in one command that loops until ready or `within` passes: one round
+    /// trip however many attempts. The target travels in the environment, never on a command
+    /// line (a URL may carry a token).
+    private func runOnHost(in context: StepContext) async throws -> StepRun {
+        let seconds = Int(within.components.seconds) + (within.components.attoseconds > 0 ? 1 : 0)
+        let pause = String(format: "%.3f", interval.milliseconds / 1000)
+        var environment: [String: String] = [:]
+        let probe: String
+        switch target {
+        case .http(let template):
+            environment["ROLLOUT_WAIT_URL"] = try context.render(template).text
+            environment["ROLLOUT_WAIT_STATUS"] = status.map(String.init).joined(separator: " ")
+            probe = """
+                command -v curl >/dev/null 2>&1 || { echo "missing curl"; exit 2; }
+                probe() { last=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 "$ROLLOUT_WAIT_URL" 2>/dev/null); \
+                  case " $ROLLOUT_WAIT_STATUS " in *" $last "*) return 0;; esac; [ "$last" = 000 ] && last="no answer" || last="answered $last"; return 1; }
+                """
+        case .tcp(let template):
+            let address = try context.render(template).text
+            guard let colon = address.lastIndex(of: ":"), Int(address[address.index(after: colon)...]) != nil else {
+                throw context.failure("'tcp' must be host:port, found '\(address)'")
+            }
+            environment["ROLLOUT_WAIT_HOST"] = String(address[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+            environment["ROLLOUT_WAIT_PORT"] = String(address[address.index(after: colon)...])
+            probe = """
+                command -v bash >/dev/null 2>&1 || { echo "missing bash"; exit 2; }
+                probe() { timeout 10 bash -c 'exec 3<>"/dev/tcp/$ROLLOUT_WAIT_HOST/$ROLLOUT_WAIT_PORT"' 2>/dev/null && return 0; last="connection refused or timed out"; return 1; }
+                """
+        }
+        let script = probe + """
+
+            end=$(( $(date +%s) + \(seconds) )); n=0; last=""
+            while :; do
+              n=$((n + 1))
+              if probe; then echo "ready $n"; exit 0; fi
+              if [ "$(date +%s)" -ge "$end" ]; then echo "$n $last"; exit 1; fi
+              sleep \(pause)
+            done
+            """
+        let result = try await context.run(RemoteCommand(script, environment: environment, timeout: within + .seconds(30)))
+        let said = result.stdoutText.trimmingTrailingNewlines
+        switch result.exitStatus {
+        case 0:
+            return StepRun(outcome: .ok, fields: ["attempts": String(said.split(separator: " ").last ?? "1")])
+        case 2:
+            let tool = said.replacingOccurrences(of: "missing ", with: "")
+            throw context.failure("\(tool) is not installed on \(context.host.name), which wait_for from: host needs", hint: "install \(tool) on the host, or probe from this machine (leave out from: host)")
+        default:
+            let parts = said.split(separator: " ", maxSplits: 1)
+            let attempts = parts.first.map(String.init) ?? "?"
+            let last = parts.count > 1 ? String(parts[1]) : said
+            return StepRun(outcome: .failed, failure: context.masker.mask(
+                "\(try describe(in: context)) not ready from \(context.host.name) after \(DurationText.format(within)) (\(attempts) attempts; last: \(last))"))
         }
     }
 }

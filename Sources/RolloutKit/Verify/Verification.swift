@@ -13,9 +13,8 @@ public struct Verification: Sendable {
         var all: [VerifiedCheck] = []
         for (suite, scope) in suites {
             let context = Self.context(for: suite, scope: scope, masker: masker, http: http)
-            let step = CheckStep(suite: suite, path: suite.file)
             do {
-                try await step.sendChecks(in: context) { check, name, result in
+                try await CheckSuiteRun(suite: suite).send(in: context) { check, name, result in
                     let masked = masker.mask(name)
                     let verified = VerifiedCheck(
                         suite: masker.mask(suite.name), file: suite.file, name: masked, location: check.location,

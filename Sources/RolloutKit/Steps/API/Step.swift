@@ -36,6 +36,15 @@ public protocol Step: Sendable {
     /// Lines `rollout plan --offline` shows under the step's options (a check suite's requests
     /// with what each expects). Default none.
     var planDetails: [String] { get }
+    /// What undoing the step does, in a few words, for `rollout plan --offline` ("puts the
+    /// previous file back"). Default: nothing to undo.
+    var undoDescription: String { get }
+    /// What the step does to the world, for its heading in `rollout plan --offline`.
+    /// Default: "changes the host" or "read only".
+    var planEffect: String { get }
+    /// Templates rendered once per request the step sends, where `{{ i }}` and `{{ uuid }}`
+    /// mean that request's number and id (a callback's `fields`). Default none.
+    var templatesNumberedPerSend: [Template] { get }
 
     /// Reports problems that depend on the playbook's earlier steps (`earlier`, in order): a
     /// migration with no backup before it and no `undo:` cannot be undone. Default none.
@@ -48,6 +57,9 @@ extension Step {
     public static var optionsShownByPlanDetails: Set<String> { [] }
     public var nestedTemplates: [Template] { [] }
     public var planDetails: [String] { [] }
+    public var undoDescription: String { mutates ? "none" : "none needed (it changes nothing)" }
+    public var planEffect: String { mutates ? "changes the host" : "read only" }
+    public var templatesNumberedPerSend: [Template] { [] }
     public func lint(after earlier: [any Step], reportingTo sink: DiagnosticSink, at location: FileLocation) {}
 }
 

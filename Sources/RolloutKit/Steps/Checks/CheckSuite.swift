@@ -5,6 +5,11 @@ public struct CheckSuite: Sendable {
     public var baseURL: Template?
     public var defaults: HTTPCheck.Defaults
     public var checks: [HTTPCheck]
+    /// Requests that sign in before the checks (`login:`): a form login or a JSON login that
+    /// returns a token. Their cookies and captured values serve every check of the suite, and
+    /// the session is reused by later runs of an identical login in the same rollout run until
+    /// it expires (a JWT's `exp`, a cookie's expiry).
+    public var login: [HTTPCheck] = []
     /// The suite file's own `secrets:`, read by `rollout verify`; a playbook running the suite
     /// uses its own `secrets:` instead.
     public var secrets: [SecretDeclaration] = []
@@ -17,7 +22,7 @@ public struct CheckSuite: Sendable {
 
     /// Every template in the suite, for load-time checks of the names it uses.
     public var templates: [Template] {
-        (baseURL.map { [$0] } ?? []) + checks.flatMap(\.templates)
+        (baseURL.map { [$0] } ?? []) + (login + checks).flatMap(\.templates)
     }
 }
 
@@ -50,6 +55,14 @@ public struct HTTPCheck: Sendable {
         case matches(String)
     }
 
+    /// What a value in a JSON body must be.
+    public enum ValueExpectation: Sendable, Hashable {
+        /// Exactly this text (a string without quotes; a number, `true`, `false`, `null` as written).
+        case equals(Template)
+        /// A regular expression it must match somewhere (written `~ regex`).
+        case matches(String)
+    }
+
     /// What the response must show.
     public struct Expectation: Sendable {
         /// Acceptable status codes (default 200).
@@ -58,6 +71,12 @@ public struct HTTPCheck: Sendable {
         public var headers: [(name: String, expectation: HeaderExpectation)] = []
         /// Texts the body must contain.
         public var bodyContains: [Template] = []
+        /// JSON path → what the value there must be (`json: { "$.status": active }`).
+        public var json: [(path: JSONPath, expectation: ValueExpectation)] = []
+        /// The whole body, exactly.
+        public var body: Template?
+        /// Regular expressions the body must match (`body_matches`).
+        public var bodyMatches: [String] = []
         /// Slowest acceptable total time.
         public var maxTime: Duration?
 
@@ -72,6 +91,8 @@ public struct HTTPCheck: Sendable {
     public var headers: [TemplateEntry]
     public var body: Body?
     public var expect: Expectation
+    /// Values taken from the response for the later checks (`{{ captured.NAME }}`).
+    public var captures: [CheckCapture] = []
     public var timeout: Duration
     public var retries: Int
     /// Redirects are never followed unless asked.
@@ -88,6 +109,8 @@ public struct HTTPCheck: Sendable {
         case nil: break
         }
         for header in expect.headers { if case .equals(let template) = header.expectation { all.append(template) } }
+        for entry in expect.json { if case .equals(let template) = entry.expectation { all.append(template) } }
+        if let body = expect.body { all.append(body) }
         return all
     }
 }

@@ -2,10 +2,11 @@ public import Foundation
 
 /// Reads check suites (a file, or the inline `checks:` of a step), reporting every problem.
 public enum CheckSuiteLoader {
-    static let suiteKeys = ["name", "base_url", "defaults", "checks", "secrets", "callbacks"]
+    static let suiteKeys = ["name", "base_url", "defaults", "login", "checks", "secrets", "callbacks"]
     static let defaultsKeys = ["timeout", "retries", "delay"]
-    static let checkKeys = ["name", "request", "headers", "form", "json", "body", "expect", "timeout", "retries", "follow_redirects"]
-    static let expectKeys = ["status", "header", "body_contains", "max_ms"]
+    static let checkKeys = ["name", "request", "headers", "form", "json", "body", "expect", "capture", "timeout", "retries", "follow_redirects"]
+    static let expectKeys = ["status", "header", "json", "body", "body_contains", "body_matches", "max_ms"]
+    static let captureKeys = ["json", "header", "cookie", "regex", "secret"]
     static let methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
     /// Loads the suite at `url`; `name` is how messages name the file.
@@ -23,7 +24,7 @@ public enum CheckSuiteLoader {
         let reader = OptionReader(root, context: "the check suite", allowed: suiteKeys, sink: sink)
         let name = reader.string("name") ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
         var suite = decode(reader, name: name, file: file, baseURLGiven: baseURLGiven, checksRequired: root["callbacks"] == nil)
-        suite.secrets = PlaybookLoader.secretDeclarations(reader)
+        suite.secrets = SecretDeclaration.read(from: reader)
         suite.callbacks = callbacks(reader, file: file)
         reader.finish()
         return suite
@@ -38,16 +39,52 @@ public enum CheckSuiteLoader {
             if let retries = defaultsReader.int("retries", in: 0...100) { defaults.retries = retries }
             if let delay = defaultsReader.duration("delay") { defaults.delay = delay }
         }
+        let hasBaseURL = baseURLGiven || baseURL != nil
+        var login: [HTTPCheck] = []
+        if let node = reader.node("login") {
+            if let items = node.items, !items.isEmpty {
+                login = items.compactMap { check($0, defaults: defaults, hasBaseURL: hasBaseURL, sink: reader.sink) }
+            } else {
+                reader.sink.error("'login' must be a list of requests that sign in (like the checks), found \(node.kindDescription)", at: node.location)
+            }
+        }
         var checks: [HTTPCheck] = []
         if let node = reader.node("checks", required: checksRequired) {
             if let items = node.items {
                 if items.isEmpty { reader.sink.error("'checks' is empty; add at least one request", at: node.location) }
-                checks = items.compactMap { check($0, defaults: defaults, hasBaseURL: baseURLGiven || baseURL != nil, sink: reader.sink) }
+                checks = items.compactMap { check($0, defaults: defaults, hasBaseURL: hasBaseURL, sink: reader.sink) }
             } else {
                 reader.sink.error("'checks' must be a list of checks, found \(node.kindDescription)", at: node.location)
             }
         }
-        return CheckSuite(name: name, baseURL: baseURL, defaults: defaults, checks: checks, secrets: [], file: file, location: reader.location)
+        checkCapturedReferences(login + checks, sink: reader.sink)
+        return CheckSuite(name: name, baseURL: baseURL, defaults: defaults, checks: checks, login: login, secrets: [], file: file, location: reader.location)
+    }
+
+    /// Every `{{ captured.NAME }}` must be captured by an earlier request of the suite (the
+    /// login's requests come first).
+    private static func checkCapturedReferences(_ checks: [HTTPCheck], sink: DiagnosticSink) {
+        var known: [String] = []
+        for (position, check) in checks.enumerated() {
+            for reference in check.templates.flatMap(\.references) where reference.path[0] == "captured" {
+                let location = reference.location ?? check.location
+                guard reference.path.count == 2 else {
+                    sink.error("'\(reference)' needs one field: the capture's name, like {{ captured.token }}", at: location)
+                    continue
+                }
+                let name = reference.path[1]
+                if known.contains(name) { continue }
+                if let later = checks[position...].first(where: { $0.captures.contains { $0.name == name } }) {
+                    let whose = later.location == check.location ? "this request's own response" : "a later request (line \(later.location.line))"
+                    sink.error("'captured.\(name)' comes from \(whose); a request can only use values captured before it", at: location)
+                } else {
+                    let all = checks.flatMap(\.captures).map(\.name)
+                    sink.error("no request of the suite captures '\(name)'; add it under 'capture:' of an earlier request", at: location,
+                               suggestion: NameSuggestion.closest(to: name, in: all))
+                }
+            }
+            known += check.captures.map(\.name)
+        }
     }
 
     /// `callbacks:`: each a callback step's options, with an optional `name`.
@@ -59,20 +96,34 @@ public enum CheckSuiteLoader {
         }
         if items.isEmpty { reader.sink.error("'callbacks' is empty; add a callback or remove the key", at: node.location) }
         let directory = URL(fileURLWithPath: file).deletingLastPathComponent()
+        // A suite's callbacks are callback steps: the registry's kind reads and sends them.
+        guard let kind = StepRegistry.kind(named: "callback") else { return [] }
         return items.compactMap { item in
-            let options = OptionReader(item, context: "a callback", allowed: CallbackStep.optionKeys + ["name"], sink: reader.sink)
+            let options = OptionReader(item, context: "a callback", allowed: kind.optionKeys + ["name"], sink: reader.sink)
             defer { options.finish() }
             let name = options.string("name")
-            guard let step = CallbackStep(options: options, context: StepDecodingContext(directory: directory, location: item.location)) else {
+            guard let step = kind.init(options: options, context: StepDecodingContext(directory: directory, location: item.location)) else {
                 return nil
             }
-            return SuiteCallback(name: name ?? step.summary, step: step, location: item.location)
+            let written = (item.entries ?? []).filter { $0.key.scalar != "name" }
+                .map { TemplateEntry(key: $0.key.scalar ?? "", value: options.templateTree($0.value)) }
+            return SuiteCallback(name: name ?? step.summary, step: step, options: written, location: item.location)
         }
     }
 
     private static func check(_ node: YAMLNode, defaults: HTTPCheck.Defaults, hasBaseURL: Bool, sink: DiagnosticSink) -> HTTPCheck? {
         let reader = OptionReader(node, context: "a check", allowed: checkKeys, sink: sink)
         defer { reader.finish() }
+        return check(reader, location: node.location, defaults: defaults, hasBaseURL: hasBaseURL)
+    }
+
+    /// One request and its expectations from `reader`, as a check or an `http` step writes it
+    /// (`capture:` only in a check suite). The caller finishes the reader.
+    static func check(
+        _ reader: OptionReader, location: FileLocation, defaults: HTTPCheck.Defaults, hasBaseURL: Bool, captures capturesAllowed: Bool = true,
+        owner: String = "the suite"
+    ) -> HTTPCheck? {
+        let sink = reader.sink
         guard let requestNode = reader.node("request", required: true), let request = reader.scalarText(requestNode, key: "request") else {
             return nil
         }
@@ -93,7 +144,7 @@ public enum CheckSuiteLoader {
         if !isAbsolute, !parts[1].hasPrefix("/"), !parts[1].hasPrefix("{{") {
             sink.error("the path of 'request' must start with '/' or be a full http(s) URL, found '\(parts[1])'", at: pathNode.location)
         } else if !isAbsolute, !hasBaseURL, !parts[1].hasPrefix("{{") {
-            sink.error("'\(parts[1])' is relative but the suite has no 'base_url'", at: pathNode.location)
+            sink.error("'\(parts[1])' is relative but \(owner) has no 'base_url'", at: pathNode.location)
         }
 
         reader.atMostOne(of: ["form", "json", "body"])
@@ -110,16 +161,99 @@ public enum CheckSuiteLoader {
             }
             if let contains = expectReader.templates("body_contains") { expect.bodyContains = contains }
             if let maxMs = expectReader.int("max_ms", in: 1...3_600_000) { expect.maxTime = .milliseconds(maxMs) }
+            if let jsonNode = expectReader.node("json") { expect.json = jsonExpectations(jsonNode, reader: expectReader) }
+            expect.body = expectReader.template("body")
+            if let patterns = expectReader.strings("body_matches") {
+                let bodyLocation = expectReader.node("body_matches")?.location ?? location
+                expect.bodyMatches = patterns.filter { isRegex($0, at: bodyLocation, sink: sink) }
+            }
         }
+        let captures = capturesAllowed ? reader.node("capture").map { captureList($0, sink: sink) } ?? [] : []
         return HTTPCheck(
             name: reader.string("name") ?? "\(method) \(parts[1])",
             method: method, path: path,
             headers: reader.templateMap("headers") ?? [],
-            body: body, expect: expect,
+            body: body, expect: expect, captures: captures,
             timeout: reader.duration("timeout") ?? defaults.timeout,
             retries: reader.int("retries", in: 0...100) ?? defaults.retries,
             followRedirects: reader.bool("follow_redirects") ?? false,
-            location: node.location)
+            location: location)
+    }
+
+    private static func isRegex(_ pattern: String, at location: FileLocation, sink: DiagnosticSink) -> Bool {
+        if (try? NSRegularExpression(pattern: pattern)) != nil { return true }
+        sink.error("'\(pattern)' is not a valid regular expression", at: location)
+        return false
+    }
+
+    /// `json: { "$.status": active, "$.items.length()": 3, "$.id": "~ ^sub_" }`.
+    private static func jsonExpectations(_ node: YAMLNode, reader: OptionReader) -> [(path: JSONPath, expectation: HTTPCheck.ValueExpectation)] {
+        guard let entries = node.entries else {
+            reader.sink.error("'json' must map JSON paths to expected values, like { \"$.status\": active }, found \(node.kindDescription)", at: node.location)
+            return []
+        }
+        var result: [(path: JSONPath, expectation: HTTPCheck.ValueExpectation)] = []
+        for entry in entries {
+            guard let pathText = reader.scalarText(entry.key, key: "json") else { continue }
+            let path: JSONPath
+            do {
+                path = try JSONPath(parsing: pathText)
+            } catch {
+                reader.sink.error(error.message, at: entry.key.location)
+                continue
+            }
+            guard entry.value.items == nil, entry.value.entries == nil else {
+                reader.sink.error("the expected value of '\(pathText)' must be one value (text, a number, true, false, null or ~ regex), found \(entry.value.kindDescription); check its parts with their own paths, like $.items[0]",
+                                  at: entry.value.location)
+                continue
+            }
+            let text = entry.value.isNull ? "null" : (reader.scalarText(entry.value, key: pathText) ?? "")
+            if text.hasPrefix("~") {
+                let pattern = text.dropFirst().trimmingCharacters(in: .whitespaces)
+                if isRegex(pattern, at: entry.value.location, sink: reader.sink) { result.append((path, .matches(pattern))) }
+            } else if entry.value.isNull {
+                result.append((path, .equals(Template(literal: "null"))))
+            } else if let template = reader.templateValue(entry.value, key: pathText) {
+                result.append((path, .equals(template)))
+            }
+        }
+        return result
+    }
+
+    /// `capture: { token: { json: $.access_token, secret: true }, csrf: { regex: 'name="csrf_token" value="([^"]+)"' } }`.
+    private static func captureList(_ node: YAMLNode, sink: DiagnosticSink) -> [CheckCapture] {
+        guard let entries = node.entries else {
+            sink.error("'capture' must map names to where the value is, like { token: { json: $.access_token } }, found \(node.kindDescription)", at: node.location)
+            return []
+        }
+        var result: [CheckCapture] = []
+        for entry in entries {
+            guard let name = entry.key.scalar, !name.isEmpty,
+                  name.unicodeScalars.allSatisfy({ $0 == "_" || $0.properties.isAlphabetic || ("0"..."9").contains($0) })
+            else {
+                sink.error("a capture's name must be letters, digits and '_', like csrf_token, found '\(entry.key.scalar ?? entry.key.kindDescription)'", at: entry.key.location)
+                continue
+            }
+            let options = OptionReader(entry.value, context: "capture '\(name)'", allowed: captureKeys, sink: sink)
+            defer { options.finish() }
+            let secret = options.bool("secret") ?? false
+            var source: CheckCapture.Source?
+            switch options.exactlyOne(of: ["json", "header", "cookie", "regex"]) {
+            case "json":
+                if let text = options.string("json") {
+                    do { source = .json(try JSONPath(parsing: text)) } catch { sink.error(error.message, at: options.node("json")?.location ?? entry.value.location) }
+                }
+            case "header": source = options.string("header").map { .header($0) }
+            case "cookie": source = options.string("cookie").map { .cookie($0) }
+            case "regex":
+                if let pattern = options.string("regex"), isRegex(pattern, at: options.node("regex")?.location ?? entry.value.location, sink: sink) {
+                    source = .regex(pattern)
+                }
+            default: break
+            }
+            if let source { result.append(CheckCapture(name: name, source: source, secret: secret, location: entry.key.location)) }
+        }
+        return result
     }
 
     private static func headerExpectations(_ node: YAMLNode, reader: OptionReader) -> [(name: String, expectation: HTTPCheck.HeaderExpectation)] {

@@ -3,16 +3,16 @@
 public struct SuiteCallback: Sendable {
     /// Shown in reports; default the callback step's summary ("callback paytr tampered").
     public var name: String
-    public var step: CallbackStep
+    /// A step of the registry's `callback` kind.
+    public var step: any RunnableStep
+    /// Its options as written, every scalar a template.
+    public var options: [TemplateEntry]
     public var location: FileLocation
 
-    /// Every template the callback uses, for load-time checks of the names it uses.
+    /// Every template the callback uses, for load-time checks of the names it uses; those
+    /// numbered per request (`{{ i }}`, `{{ uuid }}` in `fields`) are filled in as it sends.
     public var templates: [Template] {
-        var all = [step.url] + step.fields.flatMap(\.value.templates) + step.expectBodyContains
-        switch step.provider {
-        case .paytr(let merchantID, let key, let salt): all += [key, salt] + (merchantID.map { [$0] } ?? [])
-        case .stripe(let secret, let apiVersion): all += [secret] + (apiVersion.map { [$0] } ?? [])
-        }
-        return all
+        let numbered = Set(step.templatesNumberedPerSend)
+        return (options.flatMap(\.value.templates) + step.nestedTemplates).filter { !numbered.contains($0) }
     }
 }
