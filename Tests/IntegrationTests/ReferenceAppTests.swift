@@ -146,7 +146,7 @@ struct ReferenceAppTests {
     }
 
     func paymentEvent(_ type: String = "payment_intent.succeeded", event: String, intent: String, booking: Int, amount: Int) -> [String] {
-        ["stripe", "--event", type, "--set", "id=\(event)", "--set", "data.object.id=\(intent)", "--set", "data.object.amount=\(amount)",
+        ["stripe", "--event", type, "--set", "$.id=\(event)", "--set", "data.object.id=\(intent)", "--set", "data.object.amount=\(amount)",
          "--set", "data.object.amount_received=\(type == "payment_intent.succeeded" ? amount : 0)", "--set", "data.object.currency=usd",
          "--set", "data.object.metadata.booking_id=\(booking)"]
     }
@@ -173,7 +173,7 @@ struct ReferenceAppTests {
         expectSent(try sign(["stripe", "--wrong-secret", "--send", hook, "--expect", "400"]))
 
         // A full refund takes the mentor's 90 % back, once.
-        let refund = ["stripe", "--event", "charge.refunded", "--set", "id=evt_refapp_refund", "--set", "data.object.payment_intent=pi_refapp_0",
+        let refund = ["stripe", "--event", "charge.refunded", "--set", "$.id=evt_refapp_refund", "--set", "data.object.payment_intent=pi_refapp_0",
                       "--set", "data.object.amount=2999", "--set", "data.object.amount_refunded=2999", "--send", hook, "--expect", "200"]
         expectSent(try sign(refund), #""status":"processed""#)
         expectSent(try sign(refund), #""status":"already_processed""#)
@@ -271,7 +271,7 @@ struct ReferenceAppTests {
         #expect(try subscription()["cached"] as? Bool == true)
         #expect(try redis.command(["-n", "1", "EXISTS", cacheKey]) == "1")
 
-        let checkout = ["stripe", "--event", "checkout.session.completed", "--set", "id=evt_refapp_checkout",
+        let checkout = ["stripe", "--event", "checkout.session.completed", "--set", "$.id=evt_refapp_checkout",
                         "--set", "data.object.client_reference_id=user_\(userID)", "--set", "data.object.customer=cus_refapp1",
                         "--set", "data.object.mode=subscription", "--set", "data.object.subscription=sub_refapp1",
                         "--set", "data.object.metadata.plan_name=starter", "--send", hook, "--expect", "200"]
@@ -281,7 +281,7 @@ struct ReferenceAppTests {
         #expect(starter["plan"] as? String == "starter" && starter["cached"] as? Bool == false && starter["status"] as? String == "active")
 
         _ = try subscription()
-        let upgrade = ["stripe", "--event", "customer.subscription.updated", "--set", "id=evt_refapp_upgrade", "--set", "data.object.id=sub_refapp1",
+        let upgrade = ["stripe", "--event", "customer.subscription.updated", "--set", "$.id=evt_refapp_upgrade", "--set", "data.object.id=sub_refapp1",
                        "--set", "data.object.customer=cus_refapp1", "--set", "data.object.items.data.0.price.id=price_pro_yearly",
                        "--send", hook, "--expect", "200"]
         expectSent(try sign(upgrade), #""status":"processed""#)
@@ -296,12 +296,12 @@ struct ReferenceAppTests {
         #expect(try redis.command(["-n", "1", "EXISTS", cacheKey]) == "1")
         expectSent(try sign(["stripe", "--event", "customer.subscription.updated", "--wrong-secret", "--send", hook, "--expect", "400"]))
 
-        let failedInvoice = ["stripe", "--event", "invoice.payment_failed", "--set", "id=evt_refapp_inv_failed",
+        let failedInvoice = ["stripe", "--event", "invoice.payment_failed", "--set", "$.id=evt_refapp_inv_failed",
                              "--set", "data.object.customer=cus_refapp1", "--set", "data.object.parent.subscription_details.subscription=sub_refapp1",
                              "--send", hook, "--expect", "200"]
         expectSent(try sign(failedInvoice), #""status":"processed""#)
         #expect(try subscription()["status"] as? String == "past_due")
-        expectSent(try sign(["stripe", "--event", "customer.subscription.deleted", "--set", "id=evt_refapp_deleted", "--set", "data.object.id=sub_refapp1",
+        expectSent(try sign(["stripe", "--event", "customer.subscription.deleted", "--set", "$.id=evt_refapp_deleted", "--set", "data.object.id=sub_refapp1",
                              "--set", "data.object.customer=cus_refapp1", "--send", hook, "--expect", "200"]), #""status":"processed""#)
         let canceled = try subscription()
         #expect(canceled["plan"] as? String == "free" && canceled["status"] as? String == "canceled")
