@@ -19,7 +19,7 @@ struct Rollout: AsyncParsableCommand {
             """,
         subcommands: [
             RunCommand.self, PlanCommand.self, RollbackCommand.self, HistoryCommand.self, UnlockCommand.self,
-            VerifyCommand.self, LintCommand.self, SignCommand.self, InitCommand.self,
+            VerifyCommand.self, LintCommand.self, SignCommand.self, InitCommand.self, ImportCommand.self,
         ]
     )
 
