@@ -62,12 +62,14 @@ struct ImportCommand: ParsableCommand {
             for file in files {
                 try Data(file.text.utf8).write(to: target.appendingPathComponent(file.name), options: .withoutOverwriting)
             }
+            try FileSchema.write(into: target)
         } catch {
             throw InitFailure("cannot write into \(directory): \(error.localizedDescription)")
         }
         let todos = draft.todos.count + draft.steps.reduce(0) { $0 + $1.notes.filter { $0.hasPrefix("TODO") }.count }
         print("\(draft.steps.count) steps, \(draft.checks.count) checks, \(draft.secrets.count) secrets from the environment, \(todos) TODOs")
         for file in files { print("  wrote \(directory)/\(file.name)") }
+        print("  wrote \(directory)/\(FileSchema.projectDirectory)/ (the JSON Schemas your editor checks them with)")
         print("next: read each step against the runbook, then  rollout lint \(directory)/deploy.yml")
     }
 }

@@ -11,9 +11,9 @@ public enum DraftWriter {
         return files
     }
 
-    static func header(_ draft: Draft, _ what: String) -> String {
+    static func header(_ draft: Draft, _ what: FileSchema) -> String {
         """
-        # yaml-language-server: $schema=\(schemaURL(what))
+        \(what.modeline)
         # Drafted by `rollout import` from \(draft.runbookName). A draft: read every step against the
         # runbook before the first run. Each step names the runbook line it came from; TODO marks
         # what still needs a human.
@@ -21,11 +21,8 @@ public enum DraftWriter {
         """
     }
 
-    /// Where the editor finds the JSON Schema of a file kind (written by `rollout schema KIND`).
-    static func schemaURL(_ what: String) -> String { "https://rollout.dev/schema/\(what).json" }
-
     public static func playbookText(_ draft: Draft) -> String {
-        var out = header(draft, "playbook")
+        var out = header(draft, .playbook)
         out += "#   rollout lint deploy.yml\n#   rollout plan deploy.yml -e production --offline\n"
         out += "name: \(scalar(draft.name))\ninventory: inventory.yml\n"
         if !draft.vars.isEmpty {
@@ -81,7 +78,7 @@ public enum DraftWriter {
     }
 
     public static func inventoryText(_ draft: Draft) -> String {
-        var out = header(draft, "inventory")
+        var out = header(draft, .inventory)
         out += "environments:\n  production:\n"
         if draft.baseURL == nil { out += "    # TODO: the app's public URL; the runbook does not give one\n" }
         out += "    vars: { base_url: \(scalar(draft.baseURL ?? "https://app.example.com")) }\n    hosts:\n"
@@ -92,7 +89,7 @@ public enum DraftWriter {
     }
 
     public static func checkSuiteText(_ draft: Draft) -> String {
-        var out = header(draft, "checks")
+        var out = header(draft, .checks)
         out += "name: \(scalar(draft.name + " endpoints"))\nbase_url: \"{{ base_url }}\"\ndefaults: { timeout: 10s, retries: 2 }\n"
         let used = draft.secrets.filter { secret in
             draft.checks.contains { check in (check.headers + check.form).contains { $0.value.text?.contains("secrets.\(secret.name) ") == true } }

@@ -2,10 +2,41 @@ public import Foundation
 
 /// Reads check suites (a file, or the inline `checks:` of a step), reporting every problem.
 public enum CheckSuiteLoader {
-    static let suiteKeys = ["name", "base_url", "defaults", "checks", "secrets", "callbacks"]
-    static let defaultsKeys = ["timeout", "retries", "delay"]
-    static let checkKeys = ["name", "request", "headers", "form", "json", "body", "expect", "timeout", "retries", "follow_redirects"]
-    static let expectKeys = ["status", "header", "body_contains", "max_ms"]
+    public static let defaultsOptions: [OptionSpec] = [
+        OptionSpec("timeout", .duration, "Per request. Default 10s."),
+        OptionSpec("retries", .number, "Extra attempts of a failing check. Default 0."),
+        OptionSpec("delay", .duration, "Pause between attempts. Default 1s."),
+    ]
+    public static let expectOptions: [OptionSpec] = [
+        OptionSpec("status", .numbers, "A status or a list of acceptable ones. Default 200."),
+        OptionSpec("header", .textMap, "Header name to exact value, or ~ REGEX."),
+        OptionSpec("body_contains", .texts, "Text (or list of texts) the body must contain."),
+        OptionSpec("max_ms", .number, "Slowest acceptable total time, in milliseconds."),
+    ]
+    public static let checkOptions: [OptionSpec] = [
+        OptionSpec("name", .text, "Shown in reports. Default: the request line."),
+        OptionSpec("request", .text, required: true, "METHOD PATH, e.g. GET /health."),
+        OptionSpec("headers", .textMap, "Request headers."),
+        OptionSpec("form", .textMap, "Form fields (one of form, json, body)."),
+        OptionSpec("json", .anything, "A JSON body, written as YAML."),
+        OptionSpec("body", .text, "A raw body, sent as is."),
+        OptionSpec("expect", .mapping(expectOptions), "What the response must show. Default: status 200."),
+        OptionSpec("timeout", .duration, "Overrides defaults.timeout."),
+        OptionSpec("retries", .number, "Overrides defaults.retries."),
+        OptionSpec("follow_redirects", .flag, "Follow redirects. Default false."),
+    ]
+    public static let suiteOptions: [OptionSpec] = [
+        OptionSpec("name", .text, "Shown in reports. Default: the file name."),
+        OptionSpec("base_url", .text, "Prefix of every path that is not a full URL."),
+        OptionSpec("defaults", .mapping(defaultsOptions), "timeout, retries, delay for every check."),
+        OptionSpec("checks", .list(.mapping(checkOptions)), "The checks, in order."),
+        OptionSpec("callbacks", .list(.mapping([OptionSpec("name", .text, "Shown in reports.")] + CallbackStep.options)), "Signed test callbacks rollout verify sends after the checks."),
+        OptionSpec("secrets", .namedMap(.mapping(PlaybookLoader.secretOptions)), "Secrets the suite uses under rollout verify."),
+    ]
+    static let suiteKeys = suiteOptions.names
+    static let defaultsKeys = defaultsOptions.names
+    static let checkKeys = checkOptions.names
+    static let expectKeys = expectOptions.names
     static let methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
     /// Loads the suite at `url`; `name` is how messages name the file.
@@ -60,7 +91,7 @@ public enum CheckSuiteLoader {
         if items.isEmpty { reader.sink.error("'callbacks' is empty; add a callback or remove the key", at: node.location) }
         let directory = URL(fileURLWithPath: file).deletingLastPathComponent()
         return items.compactMap { item in
-            let options = OptionReader(item, context: "a callback", allowed: CallbackStep.optionKeys + ["name"], sink: reader.sink)
+            let options = OptionReader(item, context: "a callback", allowed: ["name"] + CallbackStep.optionKeys, sink: reader.sink)
             defer { options.finish() }
             let name = options.string("name")
             guard let step = CallbackStep(options: options, context: StepDecodingContext(directory: directory, location: item.location)) else {

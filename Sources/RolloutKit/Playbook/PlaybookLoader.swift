@@ -4,7 +4,24 @@ import Crypto
 /// Loads a playbook, its includes, its inventory and its check suites, and checks everything
 /// that can be checked without connecting: every problem ends up in one `Diagnostics`.
 public struct PlaybookLoader: Sendable {
-    static let topKeys = ["name", "inventory", "vars", "secrets", "steps", "rollback", "state_dir", "forks", "serial", "max_fail_percentage"]
+    /// `secrets:` entries: exactly one of these.
+    public static let secretOptions: [OptionSpec] = [
+        OptionSpec("env", .text, "An environment variable of the machine running rollout."),
+        OptionSpec("file", .text, "A file on that machine; ~ is expanded, one trailing newline trimmed."),
+    ]
+    public static let topOptions: [OptionSpec] = [
+        OptionSpec("name", .text, required: true, "The deployment's name; names the state directory and the run records."),
+        OptionSpec("inventory", .text, required: true, "The inventory file, relative to the playbook file."),
+        OptionSpec("vars", .namedMap(.anything), "Variables for {{ }}."),
+        OptionSpec("secrets", .namedMap(.mapping(secretOptions)), "Secrets, each { env: NAME } or { file: PATH }."),
+        OptionSpec("steps", .steps, required: true, "The steps, in order; - include: FILE inserts the steps of another file."),
+        OptionSpec("rollback", .steps, "Steps run after the automatic undo, when a deploy fails."),
+        OptionSpec("state_dir", .text, "Where each host keeps the lock, run records and backups."),
+        OptionSpec("forks", .number, "Hosts worked on in parallel, 1-1000. Default 10."),
+        OptionSpec("serial", .either([.number, .text]), "Rolling batches: a host count or a share (25%)."),
+        OptionSpec("max_fail_percentage", .number, "Stop when more than this share of a batch failed, 0-100."),
+    ]
+    static let topKeys = topOptions.names
 
     /// The environment (`-e`) to check the playbook against; nil checks every environment of
     /// the inventory.
@@ -128,7 +145,7 @@ public struct PlaybookLoader: Sendable {
                 reader.sink.error("secret '\(name)' is given twice", at: entry.key.location)
                 continue
             }
-            let source = OptionReader(entry.value, context: "secret '\(name)'", allowed: ["env", "file"], sink: reader.sink)
+            let source = OptionReader(entry.value, context: "secret '\(name)'", allowed: Self.secretOptions.names, sink: reader.sink)
             let chosen = source.exactlyOne(of: ["env", "file"])
             let env = source.string("env")
             let file = source.string("file")

@@ -4,7 +4,14 @@
 public struct ShellStep: Step {
     public static let kind = "shell"
     public static let mainOption: String? = "run"
-    public static let optionKeys = ["run", "cwd", "env", "expect_exit", "stdin", "read_only"]
+    public static let options: [OptionSpec] = [
+        OptionSpec("run", .text, required: true, "The command, run with /bin/sh."),
+        OptionSpec("cwd", .text, "Working directory."),
+        OptionSpec("env", .textMap, "Environment variables for the command."),
+        OptionSpec("expect_exit", .numbers, "Exit codes that count as success. Default [0]."),
+        OptionSpec("stdin", .text, "Text given on stdin."),
+        OptionSpec("read_only", .flag, "The command changes nothing; it also runs under --check."),
+    ]
 
     /// The command, run by `/bin/sh`.
     public var run: Template

@@ -5,7 +5,13 @@ import Foundation
 /// No undo.
 public struct WaitForStep: Step {
     public static let kind = "wait_for"
-    public static let optionKeys = ["url", "tcp", "status", "within", "interval"]
+    public static let options: [OptionSpec] = [
+        OptionSpec("url", .text, "HTTP(S) URL."),
+        OptionSpec("tcp", .text, "host:port."),
+        OptionSpec("status", .numbers, "Acceptable statuses for url. Default 200."),
+        OptionSpec("within", .duration, "Give up after. Default 60s."),
+        OptionSpec("interval", .duration, "Pause between attempts. Default 1s."),
+    ]
 
     /// What to wait for.
     public enum Target: Sendable, Hashable {
