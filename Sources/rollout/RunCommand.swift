@@ -81,7 +81,22 @@ struct RunCommand: AsyncParsableCommand {
             connect: { host in connector.transport(for: host) },
             interruption: interruption,
             output: output.verbose ? VerboseEcho(masker: masker).write(host:chunk:) : nil)
+        let started = ContinuousClock.now
         let summary = await runner.run()
+        if !check { await notify(deployment: deployment, selection: selection, runID: runID, summary: summary, duration: .now - started) }
         if summary.exitCode != .success { throw ExitCode(summary.exitCode.rawValue) }
+    }
+
+    /// Tells the playbook's `notify:` webhooks how the run ended. A webhook that fails is a
+    /// warning on stderr: the exit status is the deploy's, whatever the webhooks do.
+    private static func notify(deployment: LoadedDeployment, selection: PlaybookSelection, runID: RunID, summary: RunSummary, duration: Duration) async {
+        let playbook = deployment.loaded.playbook
+        guard !playbook.notify.isEmpty, let outcome = NotifyTarget.Outcome(summary.exitCode) else { return }
+        let notification = RunNotification(
+            playbook: playbook.name, environment: selection.environment, runID: "\(runID)", outcome: outcome, summary: summary, duration: duration)
+        let notifier = Notifier(targets: playbook.notify, secrets: deployment.secrets, masker: deployment.masker)
+        for warning in await notifier.send(notification) {
+            FileHandle.standardError.write(Data((warning + "\n").utf8))
+        }
     }
 }

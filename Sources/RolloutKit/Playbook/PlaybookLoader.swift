@@ -20,6 +20,7 @@ public struct PlaybookLoader: Sendable {
         OptionSpec("forks", .number, "Hosts worked on in parallel, 1-1000. Default 10."),
         OptionSpec("serial", .either([.number, .text]), "Rolling batches: a host count or a share (25%)."),
         OptionSpec("max_fail_percentage", .number, "Stop when more than this share of a batch failed, 0-100."),
+        OptionSpec("notify", .list(.mapping(NotifyTarget.options)), "Webhooks told how each run ended (success, failure, rollback)."),
     ]
     static let topKeys = topOptions.names
 
@@ -121,12 +122,13 @@ public struct PlaybookLoader: Sendable {
             }
         }
         let maxFail = reader.int("max_fail_percentage", in: 0...100) ?? 0
+        let notify = NotifyTarget.read(reader, secrets: secrets)
         reader.finish()
 
         let playbook = Playbook(
             name: name, file: file, url: url, inventoryURL: inventoryURL, vars: vars, secrets: secrets,
             steps: definitions["steps"] ?? [], rollback: definitions["rollback"] ?? [], stateDir: stateDir,
-            forks: forks, serial: serial, maxFailPercentage: maxFail,
+            forks: forks, serial: serial, maxFailPercentage: maxFail, notify: notify,
             contentHash: Self.hash(root, expanded: expanded))
         return LoadedPlaybook(playbook: playbook, inventory: inventory)
     }
