@@ -51,6 +51,13 @@ struct ImportCommand: ParsableCommand {
         }
         let directory = output ?? source.deletingPathExtension().lastPathComponent
         let draft = RunbookImporter().draft(text, runbookName: source.lastPathComponent)
+        guard !draft.steps.isEmpty else {
+            throw InitFailure("""
+                nothing written: \(runbook) has no deploy command rollout can map \
+                (\(draft.todos.count) unmapped, \(draft.asides.reduce(0) { $0 + $1.sources.count }) in troubleshooting or monitoring sections); \
+                the commands must be in fenced code blocks (```bash)
+                """)
+        }
         let files = DraftWriter.files(draft)
         let target = URL(fileURLWithPath: directory)
         let existing = files.map(\.name).filter { FileManager.default.fileExists(atPath: target.appendingPathComponent($0).path) }

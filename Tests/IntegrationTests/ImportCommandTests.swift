@@ -41,6 +41,17 @@ struct ImportCommandTests {
         }
     }
 
+    @Test("a runbook with nothing to deploy writes nothing and says why")
+    func nothingToImport() throws {
+        try withScratchDirectory { scratch in
+            try Data("# Notes\n\nJust prose, and `ls` inline.\n".utf8).write(to: scratch.appendingPathComponent("notes.md"))
+            let output = try RolloutCLI.run(["import", "notes.md"], in: scratch)
+            #expect(output.status == 2)
+            #expect(output.stderr.contains("nothing written: notes.md has no deploy command rollout can map"), "\(output.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: scratch.appendingPathComponent("notes").path))
+        }
+    }
+
     @Test("import never overwrites a file")
     func neverOverwrites() throws {
         try withScratchDirectory { scratch in
