@@ -144,6 +144,11 @@ import Testing
             "POST /api/v1/billing/checkout", "GET /api/v1/billing/subscription", "POST /api/v1/billing/portal", "POST /api/v1/billing/cancel",
         ])
         #expect(draft.checks[0].headers.first { $0.key == "Authorization" }?.value == .text("Bearer {{ secrets.jwt_token }}"))
+        #expect(draft.checks[0].body?.contains("\"plan_name\": \"pro\"") == true, "the JSON body over several lines is one argument")
+        #expect(!draft.todos.contains { $0.source.quote.contains("plan_name") })
+        let env = try step(draft, "set_env")
+        #expect(env.option("values")?["ACCESS_TOKEN_EXPIRE_MINUTES"] == .text("15"), "a token's lifetime is not a secret")
+        #expect(env.option("values")?["REDIS_URL"] == .text("{{ secrets.redis_url }}"), "a value with <placeholders> comes from the environment")
         #expect(draft.steps("sql").count == 2)
     }
 

@@ -201,6 +201,11 @@ private struct ImportState {
             text = pending + text
             pending = ""
             if text.isEmpty { continue }
+            // A quoted argument over several lines (a JSON body for curl -d '{ … }').
+            if !text.hasPrefix("#"), ShellTokenizer.endsInsideQuote(text), text.count(where: { $0 == "\n" }) < 40 {
+                pending = text + "\n"
+                continue
+            }
             if text.hasPrefix("#") {
                 let comment = text.dropFirst().trimmingCharacters(in: .whitespaces)
                 if editingEnv, role == .deploy, comment.lowercased().hasPrefix("set "), let entry = EnvBlock.entry(String(comment.dropFirst(4)), line: line) {

@@ -8,6 +8,8 @@ public struct RunbookSource: Sendable, Equatable {
 
     public init(line: Int, text: String) {
         self.line = line
-        self.quote = SecretShape.masked(text.trimmingCharacters(in: .whitespaces))
+        // One line: it is written as a comment.
+        let oneLine = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+        self.quote = SecretShape.masked(oneLine)
     }
 }

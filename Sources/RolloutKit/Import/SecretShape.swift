@@ -10,6 +10,8 @@ public enum SecretShape {
     /// `PAYTR_MERCHANT_KEY`, `AWS_ACCESS_KEY_ID`, `SENTRY_DSN`, `MAIL_PASS`.
     public static func isSecretName(_ name: String) -> Bool {
         let upper = name.uppercased()
+        // How long a token lives is configuration, not a credential.
+        if ["EXPIRE", "TTL", "LIFETIME", "TIMEOUT", "MINUTES", "SECONDS", "HOURS", "DAYS", "LENGTH", "ALGORITHM"].contains(where: upper.contains) { return false }
         if secretWords.contains(where: upper.contains) { return true }
         return upper.split(whereSeparator: { $0 == "_" || $0 == "-" }).contains { secretParts.contains(String($0)) }
     }
@@ -29,6 +31,7 @@ public enum SecretShape {
         let lower = value.lowercased()
         return (lower.hasPrefix("<") && lower.hasSuffix(">")) || lower.hasPrefix("your_") || lower.hasPrefix("your-")
             || lower.contains("redacted") || lower.contains("xxxx") || lower.hasSuffix("...")
+            || lower.range(of: #"<[a-z0-9_ -]+>"#, options: .regularExpression) != nil
     }
 
     /// `text` with every secret-looking value replaced by `***`: `NAME=value` of a secret name,

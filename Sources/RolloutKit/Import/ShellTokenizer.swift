@@ -76,6 +76,25 @@ enum ShellTokenizer {
         return parts.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 
+    /// True when `text` ends inside a quote: the command goes on on the next line.
+    static func endsInsideQuote(_ text: String) -> Bool {
+        var quote: Character?
+        var escaped = false
+        for char in text {
+            if escaped { escaped = false; continue }
+            if let open = quote {
+                if char == "\\", open == "\"" { escaped = true } else if char == open { quote = nil }
+            } else if char == "\\" {
+                escaped = true
+            } else if char == "'" || char == "\"" {
+                quote = char
+            } else if char == "#" {
+                return false
+            }
+        }
+        return quote != nil
+    }
+
     /// `text` without a trailing unquoted ` # comment`.
     static func droppingComment(_ text: String) -> (code: String, comment: String?) {
         var quote: Character?
