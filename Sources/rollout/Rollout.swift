@@ -8,7 +8,8 @@ struct Rollout: AsyncParsableCommand {
         commandName: "rollout",
         abstract: "Run deployment playbooks over SSH and HTTP, verify them, and undo them when they fail.",
         discussion: """
-            Start with `rollout lint` and `rollout plan`, deploy with `rollout run`, undo with \
+            Start from a runbook with `rollout import` or from a template with `rollout init`; \
+            check with `rollout lint` and `rollout plan`, deploy with `rollout run`, undo with \
             `rollout rollback`, check a deployed environment from CI with `rollout verify`. \
             `rollout help SUBCOMMAND` explains each one with examples.
 
