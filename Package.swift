@@ -46,8 +46,11 @@ let package = Package(
                 "RolloutKit", "BillingCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            swiftSettings: strict
+            swiftSettings: strict,
+            plugins: ["GitCommit"]
         ),
+        // Records the checkout's git commit for `rollout --version`.
+        .plugin(name: "GitCommit", capability: .buildTool()),
         .executableTarget(
             name: "rollout-bench",
             dependencies: ["RolloutKit"],

@@ -5,6 +5,7 @@ extension ProjectTemplate {
     static let embedded: [ProjectTemplate] = [
         ProjectTemplate(name: "basic", files: [
             ProjectTemplate.File(path: "checks.yml", text: #"""
+# yaml-language-server: $schema=../../schemas/checks.schema.json
 # The endpoints that must answer after every deploy.
 name: myapp endpoints
 base_url: "{{ base_url }}"
@@ -18,6 +19,7 @@ checks:
 
 """#),
             ProjectTemplate.File(path: "inventory.yml", text: #"""
+# yaml-language-server: $schema=../../schemas/inventory.schema.json
 # Where myapp runs. `rollout lint inventory.yml` checks this file alone.
 environments:
   staging:
@@ -40,6 +42,7 @@ ssh:
 
 """#),
             ProjectTemplate.File(path: "playbook.yml", text: #"""
+# yaml-language-server: $schema=../../schemas/playbook.schema.json
 # A small deploy: back up the database, update the code, migrate, set the environment,
 # restart, then check the endpoints. Lint it with `rollout lint playbook.yml`, review it with
 # `rollout plan playbook.yml -e staging --offline`.

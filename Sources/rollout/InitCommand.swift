@@ -83,6 +83,7 @@ struct InitCommand: ParsableCommand {
                 // withoutOverwriting: a file created since the check above is kept, not replaced.
                 try Data(file.text.utf8).write(to: target.appendingPathComponent(file.path), options: .withoutOverwriting)
             }
+            try FileSchema.write(into: target)
         } catch {
             throw InitFailure("could not write into \(directory): \(error.localizedDescription)")
         }

@@ -1,4 +1,5 @@
 import Foundation
+import RolloutKit
 
 /// A starting point for a new deployment project, as `rollout init` writes it: the files of one
 /// directory under Templates/. Its playbook (`playbook.yml`) names the project (`name: myapp`);
@@ -14,6 +15,9 @@ struct ProjectTemplate: Sendable {
     var name: String
     var files: [File]
 
+    /// Where the templates' `# yaml-language-server: $schema=` lines find the schemas in the checkout.
+    static let checkoutSchemas = "../../schemas/"
+
     /// The file `rollout plan` and `rollout run` are given.
     static let playbookPath = "playbook.yml"
 
@@ -21,6 +25,7 @@ struct ProjectTemplate: Sendable {
     var summary: String {
         let comment = playbookText.split(separator: "\n", omittingEmptySubsequences: false)
             .prefix { $0.hasPrefix("#") }
+            .filter { !$0.hasPrefix("# yaml-language-server:") }
             .map { $0.dropFirst().trimmingCharacters(in: .whitespaces) }
             .joined(separator: " ")
         guard let end = comment.firstIndex(of: ".") else { return comment }
@@ -38,6 +43,8 @@ struct ProjectTemplate: Sendable {
     /// The files with the project named `project` instead of the template's own name.
     func files(forProject project: String) -> [File] {
         let replacements = [
+            // The templates point at the checkout's schemas/; a project has its own copy.
+            (Self.checkoutSchemas, FileSchema.projectDirectory + "/"),
             (projectName, project),
             (ProjectName.environmentForm(of: projectName), ProjectName.environmentForm(of: project)),
         ]

@@ -8,7 +8,8 @@ struct Rollout: AsyncParsableCommand {
         commandName: "rollout",
         abstract: "Run deployment playbooks over SSH and HTTP, verify them, and undo them when they fail.",
         discussion: """
-            Start with `rollout lint` and `rollout plan`, deploy with `rollout run`, undo with \
+            Start from a runbook with `rollout import` or from a template with `rollout init`; \
+            check with `rollout lint` and `rollout plan`, deploy with `rollout run`, undo with \
             `rollout rollback`, check a deployed environment from CI with `rollout verify`. \
             `rollout help SUBCOMMAND` explains each one with examples.
 
@@ -17,15 +18,21 @@ struct Rollout: AsyncParsableCommand {
             is needed · 4 deploy lock held · 5 could not connect or authenticate, nothing changed · \
             130 interrupted (after rollback).
             """,
+        version: RolloutVersion.short,
         subcommands: [
             RunCommand.self, PlanCommand.self, RollbackCommand.self, HistoryCommand.self, UnlockCommand.self,
-            VerifyCommand.self, LintCommand.self, SignCommand.self, InitCommand.self,
+            VerifyCommand.self, LintCommand.self, SignCommand.self, InitCommand.self, ImportCommand.self, SchemaCommand.self,
         ]
     )
 
     /// Runs the command line, mapping a usage mistake to exit status 2 ("invalid input, nothing
     /// ran") rather than argument-parser's 64, so scripts see one code for bad input.
     static func main() async {
+        // Handled before parsing so that only `--version` loads libcurl to ask its version.
+        if CommandLine.arguments.dropFirst() == ["--version"] {
+            print(RolloutVersion.full)
+            return
+        }
         do {
             var command = try parseAsRoot()
             if var command = command as? any AsyncParsableCommand {

@@ -47,7 +47,18 @@ struct RunCommand: AsyncParsableCommand {
         let deployment = try selection.load()
         _ = try deployment.hosts(limitedTo: limit)
         let masker = deployment.masker
-        let events = RunEvents(try output.reporters(masker: masker))
+        let reporters = try output.reporters(masker: masker)
+        let events = RunEvents(reporters)
+        // On a terminal the live line shows the last line a running command printed.
+        let console: ConsoleReporter? = reporters.compactMap { $0 as? ConsoleReporter }.first { $0.showsCommandOutput }
+        let verbose: VerboseEcho? = output.verbose ? VerboseEcho(masker: masker) : nil
+        var commandOutput: (@Sendable (String, OutputChunk) -> Void)?
+        if verbose != nil || console != nil {
+            commandOutput = { host, chunk in
+                verbose?.write(host: host, chunk: chunk)
+                console?.commandOutput(host: host, chunk: chunk)
+            }
+        }
         let runID = RunID.generate()
         let interruption = Interruption(
             firstNotice: "rollout: interrupted — finishing the command in flight, then rolling back. Press Ctrl-C again to exit at once.",
@@ -72,8 +83,23 @@ struct RunCommand: AsyncParsableCommand {
             events: events,
             connect: { host in connector.transport(for: host) },
             interruption: interruption,
-            output: output.verbose ? VerboseEcho(masker: masker).write(host:chunk:) : nil)
+            output: commandOutput)
+        let started = ContinuousClock.now
         let summary = await runner.run()
+        if !check { await notify(deployment: deployment, selection: selection, runID: runID, summary: summary, duration: .now - started) }
         if summary.exitCode != .success { throw ExitCode(summary.exitCode.rawValue) }
+    }
+
+    /// Tells the playbook's `notify:` webhooks how the run ended. A webhook that fails is a
+    /// warning on stderr: the exit status is the deploy's, whatever the webhooks do.
+    private static func notify(deployment: LoadedDeployment, selection: PlaybookSelection, runID: RunID, summary: RunSummary, duration: Duration) async {
+        let playbook = deployment.loaded.playbook
+        guard !playbook.notify.isEmpty, let outcome = NotifyTarget.Outcome(summary.exitCode) else { return }
+        let notification = RunNotification(
+            playbook: playbook.name, environment: selection.environment, runID: "\(runID)", outcome: outcome, summary: summary, duration: duration)
+        let notifier = Notifier(targets: playbook.notify, secrets: deployment.secrets, masker: deployment.masker)
+        for warning in await notifier.send(notification) {
+            FileHandle.standardError.write(Data((warning + "\n").utf8))
+        }
     }
 }

@@ -17,7 +17,8 @@ struct InitCommandTests {
 
     func contents(of directory: URL) throws -> [String: String] {
         var files: [String: String] = [:]
-        for name in try FileManager.default.contentsOfDirectory(atPath: directory.path) {
+        // .schema/ holds the JSON Schemas rollout writes beside the files, not a template file.
+        for name in try FileManager.default.contentsOfDirectory(atPath: directory.path) where !name.hasPrefix(".") {
             files[name] = try String(contentsOf: directory.appendingPathComponent(name), encoding: .utf8)
         }
         return files
@@ -133,7 +134,12 @@ struct InitCommandTests {
                     .dropFirst("name: ".count)
                 let run = try RolloutCLI.run(["init", name, name, "--name", String(projectName)], in: scratch)
                 #expect(run.status == 0, "\(run.all)")
-                #expect(try contents(of: scratch.appendingPathComponent(name)) == source, "run scripts/embed-templates")
+                // The one change scaffolding makes besides the name: the editor's schema line
+                // points at the project's .schema/ instead of the checkout's schemas/.
+                let expected = source.mapValues { $0.replacingOccurrences(of: "$schema=../../schemas/", with: "$schema=.schema/") }
+                #expect(try contents(of: scratch.appendingPathComponent(name)) == expected, "run scripts/embed-templates")
+                let schemas = try FileManager.default.contentsOfDirectory(atPath: scratch.appendingPathComponent("\(name)/.schema").path)
+                #expect(Set(schemas) == ["playbook.schema.json", "inventory.schema.json", "checks.schema.json"])
             }
         }
     }

@@ -92,6 +92,34 @@ struct ConsoleReporterTests {
         #expect(text.contains(/\[db1\] 1\. Back up the database \d+\.\d+s/))
         #expect(text.contains("\r\u{1B}[2K[db1] 1. Back up the database — changed"))
     }
+
+    @Test func liveLineShowsTheLastLineTheCommandPrintedMasked() async throws {
+        let buffer = TextBuffer()
+        let reporter = ConsoleReporter(sink: buffer, masker: SecretMasker(secrets: ["s3cr3t"]), style: ConsoleStyle(colour: false, liveProgress: true))
+        let step = StepInfo(index: 2, name: "Install the Python dependencies", kind: "shell")
+        reporter.handle(.stepStarted(host: "app1", step: step))
+        reporter.commandOutput(host: "app1", chunk: OutputChunk(stream: .stdout, bytes: Array("Collecting flask\nDownloading s3cr3t-1.0.tar.gz\n  \u{1B}[32m30%\u{1B}[0m\rhalf a li".utf8)))
+        let deadline = ContinuousClock.now.advanced(by: .seconds(10))
+        while !buffer.text.contains(" · "), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        reporter.handle(.stepFinished(host: "app1", step: step, outcome: .changed, duration: .seconds(2), outputTail: ""))
+        let text = buffer.text
+        #expect(text.contains(/\[app1\] 3\. Install the Python depend[^\n]* \d+\.\d+s · 30%/), "\(text)")
+        #expect(!text.contains("s3cr3t"))
+        #expect(!text.contains("half a li"), "a line that has not ended yet is not shown")
+    }
+
+    @Test func commandOutputWritesNothingWithoutATerminal() {
+        let buffer = TextBuffer()
+        let reporter = ConsoleReporter(sink: buffer, masker: .none, style: .plain)
+        let step = StepInfo(index: 0, name: "pip", kind: "shell")
+        reporter.handle(.stepStarted(host: "h", step: step))
+        reporter.commandOutput(host: "h", chunk: OutputChunk(stream: .stdout, bytes: Array("Collecting flask\n".utf8)))
+        reporter.handle(.stepFinished(host: "h", step: step, outcome: .changed, duration: .seconds(14), outputTail: ""))
+        #expect(!reporter.showsCommandOutput)
+        #expect(buffer.text == "[h] 1. pip — changed (14.0s)\n")
+    }
 }
 
 struct JSONLinesReporterTests {

@@ -9,7 +9,9 @@ import Foundation
 /// `GET /slow?ms=N` answers after N ms; `GET /headers` two `Set-Cookie` and an `X-Order` header;
 /// `POST /ok` 200 "OK" (what a PayTR endpoint answers); `POST /reject` 400; `GET /billing/` 302 to
 /// /auth/login?next=/billing/ (a page behind a login); `GET /json` 200 with a JSON body and
-/// `Content-Type: application/json`; `GET /flaky?key=K` 503 the first time for each K, then 200.
+/// `Content-Type: application/json`; `GET /flaky?key=K` 503 the first time for each K, then 200;
+/// `POST /record/NAME` 200, keeping the body, and `GET /recorded/NAME` the bodies kept for NAME,
+/// one per line (what a webhook received).
 public final class LoopbackHTTPServer: @unchecked Sendable {
     public let port: Int
     private let server: LoopbackServerProcess
@@ -35,6 +37,7 @@ def exit_when_parent_goes():
 threading.Thread(target=exit_when_parent_goes, daemon=True).start()
 
 flaky_seen = set()
+recorded = {}
 
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -76,6 +79,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         elif url.path == "/slow":
             time.sleep(int(query.get("ms", ["1000"])[0]) / 1000)
             self.reply(200, b"late")
+        elif url.path.startswith("/recorded/"):
+            self.reply(200, b"\n".join(recorded.get(url.path[len("/recorded/"):], [])))
         elif url.path == "/headers":
             self.reply(200, b"", [("Set-Cookie", "a=1"), ("X-Order", "second"), ("Set-Cookie", "b=2")])
         else:
@@ -90,6 +95,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                                    ("X-Method", self.command)])
         elif self.path == "/ok":
             self.reply(200, b"OK", [("Content-Type", "text/plain")])
+        elif self.path.startswith("/record/"):
+            recorded.setdefault(self.path[len("/record/"):], []).append(data)
+            self.reply(200, b"ok")
         elif self.path == "/reject":
             self.reply(400, b"bad hash", [("Content-Type", "text/plain")])
         else:

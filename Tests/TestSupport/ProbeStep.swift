@@ -8,7 +8,16 @@ public import RolloutKit
 public struct ProbeStep: Step {
     public static let kind = "probe"
     public static let mainOption: String? = "id"
-    public static let optionKeys = ["id", "log", "fail_on", "undo_fails", "undo_last", "read_only", "undo_recorded_late", "fail_if"]
+    public static let options: [OptionSpec] = [
+        OptionSpec("id", .text, required: true, "Names the probe in the log."),
+        OptionSpec("log", .text, required: true, "The file runs, undos and checks are appended to."),
+        OptionSpec("fail_on", .text, "Hosts (space-separated) on which it fails."),
+        OptionSpec("undo_fails", .flag, "Its undo fails."),
+        OptionSpec("undo_last", .flag, "Its undo runs after every other undo of its host."),
+        OptionSpec("read_only", .flag, "It only checks; it runs again after a rollback."),
+        OptionSpec("undo_recorded_late", .flag, "It records its undo after its change."),
+        OptionSpec("fail_if", .text, "It fails on a host where this file exists."),
+    ]
 
     public var id: Template
     public var log: Template

@@ -32,6 +32,13 @@ public struct SecretDeclaration: Sendable, Hashable {
 }
 
 extension SecretDeclaration {
+    /// A `secrets:` entry's keys: exactly one of them.
+    public static let options: [OptionSpec] = [
+        OptionSpec("env", .text, "An environment variable of the machine running rollout."),
+        OptionSpec("file", .text, "A file on that machine; ~ is expanded, one trailing newline trimmed."),
+        OptionSpec("command", .text, "A command run on that machine (op read, pass, vault kv get); its output, once per run."),
+    ]
+
     /// The `secrets:` of a playbook or check suite, each problem reported with its position.
     static func read(from reader: OptionReader) -> [SecretDeclaration] {
         guard let node = reader.node("secrets") else { return [] }
@@ -46,7 +53,7 @@ extension SecretDeclaration {
                 reader.sink.error("secret '\(name)' is given twice", at: entry.key.location)
                 continue
             }
-            let source = OptionReader(entry.value, context: "secret '\(name)'", allowed: ["env", "file", "command"], sink: reader.sink)
+            let source = OptionReader(entry.value, context: "secret '\(name)'", allowed: options.names, sink: reader.sink)
             let chosen = source.exactlyOne(of: ["env", "file", "command"])
             let env = source.string("env")
             let file = source.string("file")

@@ -2,10 +2,37 @@ public import Foundation
 
 /// Reads an inventory file into an `Inventory`, reporting every problem.
 public enum InventoryLoader {
-    static let topKeys = ["environments", "ssh"]
-    static let environmentKeys = ["vars", "groups", "hosts"]
-    static let hostKeys = ["address", "port", "user", "transport", "groups", "vars"]
-    static let sshKeys = ["identity", "identity_passphrase_env", "known_hosts", "host_key_checking", "connect_timeout"]
+    public static let hostOptions: [OptionSpec] = [
+        OptionSpec("address", .text, required: true, "Host name or IP address; local for this machine."),
+        OptionSpec("port", .number, "SSH port. Default 22."),
+        OptionSpec("user", .text, "Login user."),
+        OptionSpec("transport", .choice(Host.TransportKind.allCases.map(\.rawValue)), "How rollout reaches the host."),
+        OptionSpec("groups", .texts, "Groups the host belongs to."),
+        OptionSpec("vars", .namedMap(.anything), "The host's own variables."),
+    ]
+    public static let groupOptions: [OptionSpec] = [
+        OptionSpec("vars", .namedMap(.anything), "Variables of the group's hosts."),
+    ]
+    public static let environmentOptions: [OptionSpec] = [
+        OptionSpec("vars", .namedMap(.anything), "Variables of the environment."),
+        OptionSpec("groups", .namedMap(.mapping(groupOptions)), "Group variables."),
+        OptionSpec("hosts", .namedMap(.mapping(hostOptions)), "The hosts, by name."),
+    ]
+    public static let sshOptions: [OptionSpec] = [
+        OptionSpec("identity", .text, "Private key file."),
+        OptionSpec("identity_passphrase_env", .text, "Environment variable holding the key's passphrase."),
+        OptionSpec("known_hosts", .text, "known_hosts file."),
+        OptionSpec("host_key_checking", .choice(["strict", "accept-new"]), "strict (default) or accept-new; never off."),
+        OptionSpec("connect_timeout", .duration, "How long a connection may take."),
+    ]
+    public static let topOptions: [OptionSpec] = [
+        OptionSpec("environments", .namedMap(.mapping(environmentOptions)), required: true, "The environments (production, staging ...), by name."),
+        OptionSpec("ssh", .mapping(sshOptions), "SSH settings for every host."),
+    ]
+    static let topKeys = topOptions.names
+    static let environmentKeys = environmentOptions.names
+    static let hostKeys = hostOptions.names
+    static let sshKeys = sshOptions.names
 
     /// Loads the inventory at `url`; `name` is how messages name the file.
     public static func load(_ url: URL, name: String, sink: DiagnosticSink, from origin: FileLocation? = nil) -> Inventory? {
@@ -45,7 +72,7 @@ public enum InventoryLoader {
             if let entries = groupsNode.entries {
                 for entry in entries {
                     guard let groupName = reader.scalarText(entry.key, key: "groups") else { continue }
-                    let groupReader = OptionReader(entry.value, context: "group '\(groupName)'", allowed: ["vars"], sink: sink)
+                    let groupReader = OptionReader(entry.value, context: "group '\(groupName)'", allowed: groupOptions.names, sink: sink)
                     groups[groupName] = Inventory.Group(name: groupName, vars: variables(groupReader, "vars"), location: entry.key.location)
                     groupReader.finish()
                 }

@@ -44,6 +44,8 @@ public struct Playbook: Sendable {
     public var serial: Serial?
     /// Stop when more than this share of a batch's hosts failed (default 0: any failure stops).
     public var maxFailPercentage: Int
+    /// Webhooks told how each run ended.
+    public var notify: [NotifyTarget] = []
     /// SHA-256 (hex) of the playbook's content with includes expanded, ignoring comments and
     /// layout. Kept in every run record, so that a later run can tell the playbook changed
     /// (what the planned `--resume` checks).

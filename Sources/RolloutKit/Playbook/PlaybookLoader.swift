@@ -4,8 +4,21 @@ import Crypto
 /// Loads a playbook, its includes, its inventory and its check suites, and checks everything
 /// that can be checked without connecting: every problem ends up in one `Diagnostics`.
 public struct PlaybookLoader: Sendable {
-    static let topKeys = ["name", "inventory", "vars", "secrets", "steps", "rollback", "state_dir", "forks", "serial", "max_fail_percentage",
-                          "callback_defaults"]
+    public static let topOptions: [OptionSpec] = [
+        OptionSpec("name", .text, required: true, "The deployment's name; names the state directory and the run records."),
+        OptionSpec("inventory", .text, required: true, "The inventory file, relative to the playbook file."),
+        OptionSpec("vars", .namedMap(.anything), "Variables for {{ }}."),
+        OptionSpec("secrets", .namedMap(.mapping(SecretDeclaration.options)), "Secrets, each { env: NAME }, { file: PATH } or { command: \"…\" }."),
+        OptionSpec("steps", .steps, required: true, "The steps, in order; - include: FILE inserts the steps of another file."),
+        OptionSpec("rollback", .steps, "Steps run after the automatic undo, when a deploy fails."),
+        OptionSpec("state_dir", .text, "Where each host keeps the lock, run records and backups."),
+        OptionSpec("forks", .number, "Hosts worked on in parallel, 1-1000. Default 10."),
+        OptionSpec("serial", .either([.number, .text]), "Rolling batches: a host count or a share (25%)."),
+        OptionSpec("max_fail_percentage", .number, "Stop when more than this share of a batch failed, 0-100."),
+        OptionSpec("callback_defaults", .mapping(CallbackDefaults.options), "What the playbook's Stripe callback steps send unless they say otherwise."),
+        OptionSpec("notify", .list(.mapping(NotifyTarget.options)), "Webhooks told how each run ended (success, failure, rollback)."),
+    ]
+    static let topKeys = topOptions.names
 
     /// The environment (`-e`) to check the playbook against; nil checks every environment of
     /// the inventory.
@@ -112,18 +125,17 @@ public struct PlaybookLoader: Sendable {
             }
         }
         let maxFail = reader.int("max_fail_percentage", in: 0...100) ?? 0
+        let notify = NotifyTarget.read(reader, secrets: secrets)
         reader.finish()
 
         let playbook = Playbook(
             name: name, file: file, url: url, inventoryURL: inventoryURL, vars: vars, secrets: secrets,
             steps: definitions["steps"] ?? [], rollback: definitions["rollback"] ?? [], stateDir: stateDir,
-            forks: forks, serial: serial, maxFailPercentage: maxFail,
+            forks: forks, serial: serial, maxFailPercentage: maxFail, notify: notify,
             contentHash: Self.hash(root, expanded: expanded))
         return LoadedPlaybook(playbook: playbook, inventory: inventory)
     }
 
-    /// The `secrets:` of a playbook or check suite: name → `{ env: NAME }`, `{ file: PATH }` or
-    /// `{ command: "…" }`.
 
     /// A step node and the directory its relative paths start from.
     private struct LocatedStep {

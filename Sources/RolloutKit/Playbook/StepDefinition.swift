@@ -1,7 +1,18 @@
 /// One step of a playbook: its typed kind plus the fields every step shares.
 public struct StepDefinition: Sendable {
     /// Fields every step may have, besides its kind.
-    public static let commonKeys = ["name", "on", "run_once", "when", "timeout", "retries", "delay", "register", "ignore_failure"]
+    public static let commonOptions: [OptionSpec] = [
+        OptionSpec("name", .text, "Shown in output. Default: the kind and its main option."),
+        OptionSpec("on", .texts, "A group or host name, or a list of them. Default: every host."),
+        OptionSpec("run_once", .flag, "Run on the first matching host only."),
+        OptionSpec("when", .either([.text, .flag]), "Run only when the condition holds."),
+        OptionSpec("timeout", .duration, "Longest the step may take."),
+        OptionSpec("retries", .number, "Extra attempts after a failure, 0-100. Default 0."),
+        OptionSpec("delay", .duration, "Pause between attempts. Default 5s."),
+        OptionSpec("register", .text, "Name for this step's result, readable by later steps."),
+        OptionSpec("ignore_failure", .flag, "A failure is reported but does not stop the deploy."),
+    ]
+    public static let commonKeys = commonOptions.names
 
     /// The step's name; default the kind's summary ("shell: make build").
     public var name: String

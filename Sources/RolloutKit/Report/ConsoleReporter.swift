@@ -4,8 +4,9 @@ import Foundation
 /// the masked output of what failed, and a summary that says what changed, what was undone
 /// and which command to run next.
 ///
-/// On a terminal it also keeps a live line with a spinner and the elapsed time of running
-/// steps; otherwise (pipes, CI) it writes plain lines only, never colour or cursor codes.
+/// On a terminal it also keeps a live line with a spinner, the elapsed time of running steps and
+/// the last line the oldest one's command printed (a 14 s `pip install` shows what it is doing);
+/// otherwise (pipes, CI) it writes plain lines only, never colour or cursor codes.
 public final class ConsoleReporter: Reporter, @unchecked Sendable {
     private let sink: any TextSink
     private let masker: SecretMasker
@@ -20,6 +21,10 @@ public final class ConsoleReporter: Reporter, @unchecked Sendable {
     private var running: [HostStep: ContinuousClock.Instant] = [:]
     private var liveLineShown = false
     private var spinnerFrame = 0
+    /// The last non-blank line each host's running command printed, masked; and what came
+    /// after it, until its line ends.
+    private var lastLine: [String: String] = [:]
+    private var partialLine: [String: [UInt8]] = [:]
     /// Redraws the live line; a timer on its own queue, so that a busy task pool never
     /// freezes the display.
     private var spinner: (any DispatchSourceTimer)?
@@ -49,9 +54,11 @@ public final class ConsoleReporter: Reporter, @unchecked Sendable {
                 emit(bold("rollout") + " playbook \(playbook) · environment \(environment) · hosts \(hosts.joined(separator: ", ")) · run \(runID)")
             case .stepStarted(let host, let step):
                 running[HostStep(host: host, step: step)] = .now
+                forgetOutput(of: host)
                 startSpinnerIfNeeded()
             case .stepFinished(let host, let step, let outcome, let duration, let tail):
                 running[HostStep(host: host, step: step)] = nil
+                forgetOutput(of: host)
                 emit("[\(host)] \(step.label) — \(paint(outcome)) (\(ElapsedText.format(duration)))")
                 if outcome == .failed || outcome == .unknown { emitTail(tail) }
             case .undoStarted(let host, let step):
@@ -72,6 +79,33 @@ public final class ConsoleReporter: Reporter, @unchecked Sendable {
             }
             drawLiveLine()
         }
+    }
+
+    /// Whether `commandOutput` shows anything: only the live line on a terminal uses it.
+    public var showsCommandOutput: Bool { style.liveProgress }
+
+    /// What a running command printed on `host`, as it arrives: its last complete line (a
+    /// carriage return ends a line too, as progress bars redraw) goes on the live line.
+    public func commandOutput(host: String, chunk: OutputChunk) {
+        guard style.liveProgress else { return }
+        lock.withLock {
+            var buffer = partialLine[host, default: []] + chunk.bytes
+            if let end = buffer.lastIndex(where: { $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r") }) {
+                let complete = buffer[..<end].split(whereSeparator: { $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r") })
+                if let line = complete.last(where: { !$0.allSatisfy { $0 == 0x20 || $0 == 0x09 } }) {
+                    lastLine[host] = Self.stripControlCharacters(String(decoding: masker.mask(Array(line)), as: UTF8.self))
+                        .trimmingCharacters(in: .whitespaces)
+                }
+                buffer.removeSubrange(...end)
+            }
+            // A line that never ends is not shown, and not kept beyond what masking needs.
+            partialLine[host] = Array(buffer.suffix(4096))
+        }
+    }
+
+    private func forgetOutput(of host: String) {
+        lastLine[host] = nil
+        partialLine[host] = nil
     }
 
     // MARK: - Summary
@@ -188,9 +222,28 @@ public final class ConsoleReporter: Reporter, @unchecked Sendable {
         guard elapsed >= Self.liveAfter else { return }
         let frames = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"]
         let others = running.count > 1 ? " (+\(running.count - 1) more)" : ""
-        let line = "\(frames[spinnerFrame % frames.count]) [\(item.host)] \(item.step.label) \(ElapsedText.format(elapsed))\(others)"
-        sink.write(masker.mask(line))
+        // Masked before it is shortened, so that no part of a secret is left to show. Wider
+        // than the terminal, the line would wrap and the next redraw could not erase it: the
+        // step's name and the output give way, the elapsed time stays.
+        let head = "\(frames[spinnerFrame % frames.count]) [\(masker.mask(item.host))] "
+        let timing = " \(ElapsedText.format(elapsed))\(others)"
+        var label = masker.mask(item.step.label)
+        let output = lastLine[item.host] ?? ""
+        let budget = max(Self.terminalColumns() - 1 - head.count - timing.count, 12)
+        let labelBudget = output.isEmpty ? budget : max(budget / 2, 12)
+        if label.count > labelBudget { label = String(label.prefix(labelBudget - 1)) + "…" }
+        var line = head + label + timing
+        let room = budget - label.count - 3
+        if !output.isEmpty, room >= 8 { line += " · " + (output.count > room ? String(output.prefix(room - 1)) + "…" : output) }
+        sink.write(line)
         liveLineShown = true
+    }
+
+    /// The width of the terminal on stdout, 80 when it cannot be told.
+    private static func terminalColumns() -> Int {
+        var size = winsize()
+        guard ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 10 else { return 80 }
+        return Int(size.ws_col)
     }
 
     private func startSpinnerIfNeeded() {

@@ -4,7 +4,11 @@
 /// It is the undo source of a later `migrate` and the input of `restore_database`.
 public struct BackupDatabaseStep: Step {
     public static let kind = "backup_database"
-    public static let optionKeys = ["engine", "dir", "keep"] + DatabaseConnection.keys
+    public static let options: [OptionSpec] = [
+        OptionSpec("engine", .choice(["postgres"]), "postgres (the only one). Default postgres."),
+        OptionSpec("dir", .text, "Where the dump is kept. Default <state_dir>/backups."),
+        OptionSpec("keep", .number, "How many dumps of this database to keep in dir. Default all."),
+    ] + DatabaseConnection.options.requiring("database")
     public static let resultFields = RegisteredResult.commonFields + ["path", "size", "sha256"]
 
     public var engine: String

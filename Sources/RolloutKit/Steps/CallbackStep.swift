@@ -7,7 +7,34 @@ import Foundation
 /// test. No undo.
 public struct CallbackStep: Step {
     public static let kind = "callback"
-    public static let optionKeys = ["paytr", "stripe", "url", "scenario", "event", "fields", "count", "concurrency", "expect"]
+    static let paytrOptions: [OptionSpec] = [
+        OptionSpec("merchant_id", .text, "PayTR merchant id."),
+        OptionSpec("key", .text, required: true, "Merchant key."),
+        OptionSpec("salt", .text, required: true, "Merchant salt."),
+    ]
+    static let stripeOptions: [OptionSpec] = [
+        OptionSpec("secret", .text, required: true, "The webhook signing secret."),
+        OptionSpec("api_version", .text, "api_version of the events."),
+    ]
+    static let attemptOptions: [OptionSpec] = [
+        OptionSpec("status", .numbers, "Acceptable statuses. Default 200."),
+        OptionSpec("body_contains", .texts, "Text the body must contain."),
+    ]
+    static let expectOptions: [OptionSpec] = attemptOptions + [
+        OptionSpec("max_p90_ms", .number, "Slowest acceptable 90th percentile of the answers' times, in milliseconds."),
+    ]
+    public static let options: [OptionSpec] = [
+        OptionSpec("paytr", .mapping(paytrOptions), "Sign as PayTR."),
+        OptionSpec("stripe", .mapping(stripeOptions), "Sign as Stripe."),
+        OptionSpec("url", .text, required: true, "The callback endpoint."),
+        OptionSpec("scenario", .choice(scenarios), "valid, tampered, replay, stale or failed. Default valid."),
+        OptionSpec("event", .text, "Stripe event type. Default payment_intent.succeeded."),
+        OptionSpec("fields", .textMap, "Payload fields to set."),
+        OptionSpec("count", .number, "Callbacks to send. Default 1."),
+        OptionSpec("concurrency", .number, "How many at a time. Default 1."),
+        OptionSpec("expect", .either([.mapping(expectOptions), .list(.mapping(attemptOptions))]),
+                   "status (default 200), body_contains, max_p90_ms; for replay, a list: one per attempt."),
+    ]
     public static let resultFields = RegisteredResult.commonFields + ["status", "body"]
     public static let scenarios = ["valid", "tampered", "replay", "stale", "failed"]
 
@@ -42,12 +69,12 @@ public struct CallbackStep: Step {
     public init?(options: OptionReader, context: StepDecodingContext) {
         let chosen = options.exactlyOne(of: ["paytr", "stripe"])
         var provider: Provider?
-        if let paytr = options.mapping("paytr", allowed: ["merchant_id", "key", "salt"]) {
+        if let paytr = options.mapping("paytr", allowed: Self.paytrOptions.names) {
             let key = paytr.template("key", required: true)
             let salt = paytr.template("salt", required: true)
             if let key, let salt { provider = .paytr(merchantID: paytr.template("merchant_id"), key: key, salt: salt) }
         }
-        if let stripe = options.mapping("stripe", allowed: ["secret", "api_version"]) {
+        if let stripe = options.mapping("stripe", allowed: Self.stripeOptions.names) {
             let secret = stripe.template("secret", required: true)
             let apiVersion = stripe.template("api_version")
             if let problem = apiVersion.flatMap(CallbackDefaults.apiVersionProblem) { stripe.error(problem, at: "api_version") }
@@ -81,7 +108,7 @@ public struct CallbackStep: Step {
             }
             if items.isEmpty { options.error("'expect' is an empty list; give one expectation per attempt", at: "expect") }
             for (index, item) in items.enumerated() {
-                let expect = OptionReader(item, context: "expectation \(index + 1) of 'expect'", allowed: ["status", "body_contains"], sink: options.sink)
+                let expect = OptionReader(item, context: "expectation \(index + 1) of 'expect'", allowed: Self.attemptOptions.names, sink: options.sink)
                 defer { expect.finish() }
                 let status = expect.ints("status", in: 100...599) ?? [200]
                 let contains = expect.templates("body_contains") ?? []
@@ -92,7 +119,7 @@ public struct CallbackStep: Step {
                     laterExpectations.append((status, contains))
                 }
             }
-        } else if let expect = options.mapping("expect", allowed: ["status", "body_contains", "max_p90_ms"]) {
+        } else if let expect = options.mapping("expect", allowed: Self.expectOptions.names) {
             if let status = expect.ints("status", in: 100...599) { expectStatus = status }
             expectBodyContains = expect.templates("body_contains") ?? []
             maxP90 = expect.int("max_p90_ms", in: 1...3_600_000).map { .milliseconds($0) }

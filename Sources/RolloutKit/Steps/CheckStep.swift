@@ -5,7 +5,13 @@ import Foundation
 public struct CheckStep: Step {
     public static let kind = "check"
     public static let mainOption: String? = "suite"
-    public static let optionKeys = ["suite", "base_url", "defaults", "login", "checks"]
+    public static let options: [OptionSpec] = [
+        OptionSpec("suite", .text, "A check suite file, relative to the playbook."),
+        OptionSpec("base_url", .text, "Overrides the suite's."),
+        OptionSpec("defaults", .mapping(CheckSuiteLoader.defaultsOptions), "Inline checks' defaults, as in a suite file."),
+        OptionSpec("login", .list(.mapping(CheckSuiteLoader.checkOptions)), "Inline requests that sign in first, as in a suite file."),
+        OptionSpec("checks", .list(.mapping(CheckSuiteLoader.checkOptions)), "Inline checks instead of suite."),
+    ]
     public static let resultFields = RegisteredResult.commonFields + ["passed", "failed"]
 
     /// The suite file as written, when the checks come from a file.

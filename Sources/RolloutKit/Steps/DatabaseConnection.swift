@@ -1,7 +1,14 @@
 /// How a database step reaches PostgreSQL on the host: `database`, `user`, `host`, `port`,
 /// `password` (usually `{{ secrets.… }}`; given to psql/pg_dump through PGPASSWORD, never argv).
 public struct DatabaseConnection: Sendable, Hashable {
-    public static let keys = ["database", "user", "host", "port", "password"]
+    public static let options: [OptionSpec] = [
+        OptionSpec("database", .text, "Database name."),
+        OptionSpec("user", .text, "Role to connect as."),
+        OptionSpec("host", .text, "Server as seen from the host; default the local socket."),
+        OptionSpec("port", .numberOrReference, "Server port: a number, or a reference to one."),
+        OptionSpec("password", .text, "Given through PGPASSWORD, never argv."),
+    ]
+    public static let keys = options.names
 
     public var database: Template
     public var user: Template?

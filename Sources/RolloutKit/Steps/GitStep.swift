@@ -2,7 +2,12 @@
 /// With `repo`, a missing `dir` is cloned first. Undo: checkout of the previous commit.
 public struct GitStep: Step {
     public static let kind = "git"
-    public static let optionKeys = ["dir", "ref", "repo", "remote"]
+    public static let options: [OptionSpec] = [
+        OptionSpec("dir", .text, required: true, "The working copy."),
+        OptionSpec("ref", .text, required: true, "Branch, tag, commit or remote/branch."),
+        OptionSpec("repo", .text, "URL to clone from when dir does not exist."),
+        OptionSpec("remote", .text, "Remote to fetch. Default origin."),
+    ]
     public static let resultFields = RegisteredResult.commonFields + ["commit", "previous_commit"]
 
     public var dir: Template

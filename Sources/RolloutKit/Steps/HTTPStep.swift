@@ -19,7 +19,18 @@
 /// `plan` do not send it.
 public struct HTTPStep: Step {
     public static let kind = "http"
-    public static let optionKeys = ["request", "base_url", "headers", "form", "json", "body", "expect", "follow_redirects", "undo"]
+    /// A request's options, as a check has them (no captures).
+    static let requestOptions: [OptionSpec] = [
+        OptionSpec("request", .text, required: true, "METHOD PATH or METHOD URL, e.g. POST /v1/webhook_endpoints/we_1."),
+        OptionSpec("headers", .textMap, "Request headers (an Authorization secret is masked)."),
+        OptionSpec("form", .textMap, "Form fields (one of form, json, body)."),
+        OptionSpec("json", .anything, "A JSON body, written as YAML."),
+        OptionSpec("body", .text, "A raw body, sent as is."),
+        OptionSpec("expect", .mapping(CheckSuiteLoader.expectOptions), "What the response must show. Default: status 200."),
+        OptionSpec("follow_redirects", .flag, "Follow redirects. Default false."),
+    ]
+    public static let options: [OptionSpec] = [OptionSpec("base_url", .text, "Prefix of a path that is not a full URL.")]
+        + requestOptions + [OptionSpec("undo", .mapping(requestOptions), "The request that puts back what this one changed, sent on rollback.")]
     public static let resultFields = RegisteredResult.commonFields + ["status"]
     static let readOnlyMethods: Set<String> = ["GET", "HEAD", "OPTIONS"]
 

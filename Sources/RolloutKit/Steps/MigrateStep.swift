@@ -7,7 +7,13 @@
 public struct MigrateStep: Step {
     public static let kind = "migrate"
     public static let mainOption: String? = "run"
-    public static let optionKeys = ["run", "cwd", "env", "expect_tables", "undo"] + DatabaseConnection.keys
+    public static let options: [OptionSpec] = [
+        OptionSpec("run", .text, required: true, "The migration command."),
+        OptionSpec("cwd", .text, "Working directory."),
+        OptionSpec("env", .textMap, "Environment variables for the command."),
+        OptionSpec("expect_tables", .texts, "Tables that must exist afterwards."),
+        OptionSpec("undo", .text, "Command that reverses the migration (default: restore this run's backup)."),
+    ] + DatabaseConnection.options
 
     public var run: Template
     public var cwd: Template?

@@ -7,7 +7,11 @@ public import Foundation
 /// `release: { src: build/, dir: /srv/app, keep_releases: 5 }`.
 public struct ReleaseStep: Step {
     public static let kind = "release"
-    public static let optionKeys = ["src", "dir", "keep_releases"]
+    public static let options: [OptionSpec] = [
+        OptionSpec("src", .text, required: true, "Local directory to release, relative to the playbook."),
+        OptionSpec("dir", .text, required: true, "Remote base directory: releases/<run id>/ and the current symlink go under it."),
+        OptionSpec("keep_releases", .number, "Releases kept, the current one and any an undo needs included. Default 5."),
+    ]
     public static let resultFields = RegisteredResult.commonFields + ["release", "previous"]
 
     /// Local directory whose contents become the release, relative to the playbook.

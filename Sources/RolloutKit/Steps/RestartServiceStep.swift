@@ -5,8 +5,21 @@
 public struct RestartServiceStep: Step {
     public static let kind = "restart_service"
     public static let managers = ["systemd", "supervisor", "pm2", "docker_compose", "command"]
-    public static let optionKeys = managers + [
-        "compose_file", "supervisor_conf", "status_command", "sudo", "healthy_within", "health_url", "health_status", "expect_revision", "log_lines",
+    public static let options: [OptionSpec] = [
+        OptionSpec("systemd", .text, "Unit name."),
+        OptionSpec("supervisor", .text, "Program name."),
+        OptionSpec("pm2", .text, "Process name."),
+        OptionSpec("docker_compose", .text, "Compose service name."),
+        OptionSpec("command", .text, "Custom restart command."),
+        OptionSpec("compose_file", .text, "Compose file for docker_compose."),
+        OptionSpec("supervisor_conf", .text, "supervisord config for supervisorctl -c."),
+        OptionSpec("status_command", .text, "Succeeds when the service runs (for command)."),
+        OptionSpec("sudo", .flag, "Run the manager's commands with sudo -n."),
+        OptionSpec("healthy_within", .duration, "How long it may take to become healthy. Default 30s."),
+        OptionSpec("health_url", .text, "Must answer with health_status."),
+        OptionSpec("health_status", .numbers, "Acceptable statuses. Default 200."),
+        OptionSpec("expect_revision", .text, "Text the health response must contain (the revision just deployed)."),
+        OptionSpec("log_lines", .number, "Log lines shown on failure. Default 20."),
     ]
 
     /// Which service manager, and the name it knows the service by.

@@ -3,7 +3,10 @@
 /// Undo: restore the safety backup.
 public struct RestoreDatabaseStep: Step {
     public static let kind = "restore_database"
-    public static let optionKeys = ["engine", "backup"] + DatabaseConnection.keys
+    public static let options: [OptionSpec] = [
+        OptionSpec("engine", .choice(["postgres"]), "postgres."),
+        OptionSpec("backup", .text, "Path of the dump on the host. Default the newest backup_database dump of this database."),
+    ] + DatabaseConnection.options.requiring("database")
     public static let resultFields = RegisteredResult.commonFields + ["path", "safety_backup"]
 
     public var engine: String

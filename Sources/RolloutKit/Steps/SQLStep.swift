@@ -6,7 +6,14 @@ import Foundation
 public struct SQLStep: Step {
     public static let kind = "sql"
     public static let mainOption: String? = "query"
-    public static let optionKeys = ["query", "expect"] + DatabaseConnection.keys
+    static let expectOptions: [OptionSpec] = [
+        OptionSpec("value", .text, "The first column of the first row."),
+        OptionSpec("rows", .number, "The row count."),
+    ]
+    public static let options: [OptionSpec] = [
+        OptionSpec("query", .text, required: true, "The query, given to psql on stdin."),
+        OptionSpec("expect", .mapping(expectOptions), "value or rows."),
+    ] + DatabaseConnection.options.requiring("database")
     public static let resultFields = RegisteredResult.commonFields + ["value", "rows"]
 
     public var query: Template
@@ -19,7 +26,7 @@ public struct SQLStep: Step {
     public init?(options: OptionReader, context: StepDecodingContext) {
         let query = options.template("query", required: true)
         let connection = DatabaseConnection.read(from: options)
-        if let expect = options.mapping("expect", allowed: ["value", "rows"]) {
+        if let expect = options.mapping("expect", allowed: Self.expectOptions.names) {
             expectValue = expect.template("value")
             expectRows = expect.int("rows", in: 0...Int.max)
             if expectValue != nil, expectRows != nil { expect.error("'expect' takes 'value' or 'rows', not both", at: "rows") }

@@ -6,7 +6,12 @@ import Foundation
 /// Undo: the previous file, byte for byte.
 public struct SetEnvStep: Step {
     public static let kind = "set_env"
-    public static let optionKeys = ["file", "values", "remove", "create"]
+    public static let options: [OptionSpec] = [
+        OptionSpec("file", .text, required: true, "The .env file."),
+        OptionSpec("values", .textMap, "Keys to set, in order."),
+        OptionSpec("remove", .texts, "Keys to delete."),
+        OptionSpec("create", .flag, "Create the file when missing (otherwise an error)."),
+    ]
 
     public var file: Template
     /// Keys to set, in order.

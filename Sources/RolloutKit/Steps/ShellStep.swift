@@ -7,8 +7,23 @@ import Foundation
 public struct ShellStep: Step {
     public static let kind = "shell"
     public static let mainOption: String? = "run"
-    public static let optionKeys = ["run", "cwd", "env", "expect_exit", "expect", "stdin", "read_only"]
-    static let expectKeys = ["exit", "stdout_contains", "stdout_matches", "stderr_contains", "stderr_matches"]
+    static let expectOptions: [OptionSpec] = [
+        OptionSpec("exit", .numbers, "Exit codes that count as success."),
+        OptionSpec("stdout_contains", .texts, "Text (or texts) stdout must contain."),
+        OptionSpec("stdout_matches", .text, "A regular expression stdout must match."),
+        OptionSpec("stderr_contains", .texts, "Text (or texts) stderr must contain."),
+        OptionSpec("stderr_matches", .text, "A regular expression stderr must match."),
+    ]
+    public static let options: [OptionSpec] = [
+        OptionSpec("run", .text, required: true, "The command, run with /bin/sh."),
+        OptionSpec("cwd", .text, "Working directory."),
+        OptionSpec("env", .textMap, "Environment variables for the command."),
+        OptionSpec("expect_exit", .numbers, "Exit codes that count as success. Default [0]."),
+        OptionSpec("expect", .mapping(expectOptions), "What the command's exit code and output must show."),
+        OptionSpec("stdin", .text, "Text given on stdin."),
+        OptionSpec("read_only", .flag, "The command changes nothing; it also runs under --check."),
+    ]
+    static let expectKeys = expectOptions.names
 
     /// What the command's output must show, besides its exit code.
     public struct OutputExpectation: Sendable, Hashable {

@@ -6,7 +6,13 @@ import Crypto
 /// Undo: the previous file is restored.
 public struct UploadStep: Step {
     public static let kind = "upload"
-    public static let optionKeys = ["src", "content", "dest", "mode", "owner"]
+    public static let options: [OptionSpec] = [
+        OptionSpec("src", .text, "Local file, relative to the playbook (this or content)."),
+        OptionSpec("content", .text, "Inline contents instead of src."),
+        OptionSpec("dest", .text, required: true, "Remote path."),
+        OptionSpec("mode", .either([.text, .number]), "Octal permission bits, e.g. \"0640\"; default keeps the existing file's."),
+        OptionSpec("owner", .text, "user or user:group."),
+    ]
 
     /// Local file, relative to the playbook.
     public var src: Template?

@@ -6,7 +6,14 @@ import Foundation
 /// `from: host` (a port bound to the host's loopback, an app behind its firewall). No undo.
 public struct WaitForStep: Step {
     public static let kind = "wait_for"
-    public static let optionKeys = ["url", "tcp", "status", "within", "interval", "from"]
+    public static let options: [OptionSpec] = [
+        OptionSpec("url", .text, "HTTP(S) URL."),
+        OptionSpec("tcp", .text, "host:port."),
+        OptionSpec("status", .numbers, "Acceptable statuses for url. Default 200."),
+        OptionSpec("within", .duration, "Give up after. Default 60s."),
+        OptionSpec("interval", .duration, "Pause between attempts. Default 1s."),
+        OptionSpec("from", .choice(origins), "Where the probes start: local (this machine, the default) or host."),
+    ]
     /// Where the probes start: `local` (the machine running rollout, the default) or `host`.
     static let origins = ["local", "host"]
 

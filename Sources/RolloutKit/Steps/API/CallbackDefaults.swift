@@ -13,8 +13,18 @@ import BillingCore
 ///     fields: { description: Deploy check }   # field paths, before the step's own fields
 /// ```
 public struct CallbackDefaults: Sendable {
-    static let keys = ["stripe"]
-    static let stripeKeys = ["api_version", "currency", "amount", "metadata", "fields"]
+    public static let stripeOptions: [OptionSpec] = [
+        OptionSpec("api_version", .text, "The Stripe API version the events are shaped for."),
+        OptionSpec("currency", .text, "Three-letter currency code."),
+        OptionSpec("amount", .text, "Amount in minor units (4900 for 49.00)."),
+        OptionSpec("metadata", .textMap, "Set as metadata.<name> of the event's object."),
+        OptionSpec("fields", .textMap, "Field paths relative to data.object ($. for the envelope), before the step's own."),
+    ]
+    public static let options: [OptionSpec] = [
+        OptionSpec("stripe", .mapping(stripeOptions), "Defaults of every Stripe callback step."),
+    ]
+    static let keys = options.names
+    static let stripeKeys = stripeOptions.names
 
     public var apiVersion: Template?
     public var currency: Template?

@@ -10,7 +10,10 @@ public protocol Step: Sendable {
     /// The option a bare value stands for: `shell: make` means `shell: { run: make }`.
     /// Nil when the kind always needs a mapping.
     static var mainOption: String? { get }
-    /// Every option key the kind accepts (for unknown-key messages and "did you mean").
+    /// The kind's options: the keys the loader accepts (unknown-key messages, "did you mean")
+    /// and what `rollout schema` describes.
+    static var options: [OptionSpec] { get }
+    /// Every option key the kind accepts; `options`' names.
     static var optionKeys: [String] { get }
     /// Fields a later step can read from this step's registered result (`{{ name.field }}`).
     static var resultFields: [String] { get }
@@ -53,6 +56,7 @@ public protocol Step: Sendable {
 
 extension Step {
     public static var mainOption: String? { nil }
+    public static var optionKeys: [String] { options.names }
     public static var resultFields: [String] { RegisteredResult.commonFields }
     public static var optionsShownByPlanDetails: Set<String> { [] }
     public var nestedTemplates: [Template] { [] }

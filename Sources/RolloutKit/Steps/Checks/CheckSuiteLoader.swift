@@ -2,11 +2,55 @@ public import Foundation
 
 /// Reads check suites (a file, or the inline `checks:` of a step), reporting every problem.
 public enum CheckSuiteLoader {
-    static let suiteKeys = ["name", "base_url", "defaults", "login", "checks", "secrets", "callbacks"]
-    static let defaultsKeys = ["timeout", "retries", "delay"]
-    static let checkKeys = ["name", "request", "headers", "form", "json", "body", "expect", "capture", "timeout", "retries", "follow_redirects"]
-    static let expectKeys = ["status", "header", "json", "body", "body_contains", "body_matches", "max_ms"]
-    static let captureKeys = ["json", "header", "cookie", "regex", "secret"]
+    public static let defaultsOptions: [OptionSpec] = [
+        OptionSpec("timeout", .duration, "Per request. Default 10s."),
+        OptionSpec("retries", .number, "Extra attempts of a failing check. Default 0."),
+        OptionSpec("delay", .duration, "Pause between attempts. Default 1s."),
+    ]
+    public static let expectOptions: [OptionSpec] = [
+        OptionSpec("status", .numbers, "A status or a list of acceptable ones. Default 200."),
+        OptionSpec("header", .textMap, "Header name to exact value, or ~ REGEX."),
+        OptionSpec("json", .namedMap(.anything), "JSON path ($.a.b, $.items.length()) to the value it must have."),
+        OptionSpec("body", .text, "The exact body."),
+        OptionSpec("body_contains", .texts, "Text (or list of texts) the body must contain."),
+        OptionSpec("body_matches", .text, "A regular expression the body must match."),
+        OptionSpec("max_ms", .number, "Slowest acceptable total time, in milliseconds."),
+    ]
+    public static let captureOptions: [OptionSpec] = [
+        OptionSpec("json", .text, "A JSON path into the body ($.access_token)."),
+        OptionSpec("header", .text, "A response header's name."),
+        OptionSpec("cookie", .text, "A cookie's name."),
+        OptionSpec("regex", .text, "A regular expression on the body; its first group is the value."),
+        OptionSpec("secret", .flag, "Mask the value like any secret. Default false."),
+    ]
+    public static let checkOptions: [OptionSpec] = [
+        OptionSpec("name", .text, "Shown in reports. Default: the request line."),
+        OptionSpec("request", .text, required: true, "METHOD PATH, e.g. GET /health."),
+        OptionSpec("headers", .textMap, "Request headers."),
+        OptionSpec("form", .textMap, "Form fields (one of form, json, body)."),
+        OptionSpec("json", .anything, "A JSON body, written as YAML."),
+        OptionSpec("body", .text, "A raw body, sent as is."),
+        OptionSpec("expect", .mapping(expectOptions), "What the response must show. Default: status 200."),
+        OptionSpec("capture", .namedMap(.mapping(captureOptions)), "Values taken from the response, used later as {{ captured.NAME }}."),
+        OptionSpec("timeout", .duration, "Overrides defaults.timeout."),
+        OptionSpec("retries", .number, "Overrides defaults.retries."),
+        OptionSpec("follow_redirects", .flag, "Follow redirects. Default false."),
+    ]
+    public static let suiteOptions: [OptionSpec] = [
+        OptionSpec("name", .text, "Shown in reports. Default: the file name."),
+        OptionSpec("base_url", .text, "Prefix of every path that is not a full URL."),
+        OptionSpec("defaults", .mapping(defaultsOptions), "timeout, retries, delay for every check."),
+        OptionSpec("login", .list(.mapping(checkOptions)), "Requests that sign in first; their cookies and captures serve every check."),
+        OptionSpec("checks", .list(.mapping(checkOptions)), "The checks, in order."),
+        OptionSpec("callbacks", .list(.mapping([OptionSpec("name", .text, "Shown in reports.")] + (StepRegistry.kind(named: "callback")?.options ?? []))),
+                   "Signed test callbacks rollout verify sends after the checks."),
+        OptionSpec("secrets", .namedMap(.mapping(SecretDeclaration.options)), "Secrets the suite uses under rollout verify."),
+    ]
+    static let suiteKeys = suiteOptions.names
+    static let defaultsKeys = defaultsOptions.names
+    static let checkKeys = checkOptions.names
+    static let expectKeys = expectOptions.names
+    static let captureKeys = captureOptions.names
     static let methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
     /// Loads the suite at `url`; `name` is how messages name the file.

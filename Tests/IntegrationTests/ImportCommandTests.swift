@@ -1,0 +1,68 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// What a user sees from the built `rollout import`: every fixture runbook drafts into files
+/// that the built `rollout lint` accepts, with no runbook secret in them, and nothing is ever
+/// overwritten.
+@Suite("rollout import: drafting a playbook from a runbook")
+struct ImportCommandTests {
+    static let runbooks = packageRoot.appendingPathComponent("Tests/Fixtures/runbooks")
+
+    static var names: [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: runbooks.path)) ?? []).filter { $0.hasSuffix(".md") }.sorted()
+    }
+
+    func withScratchDirectory(_ body: (URL) throws -> Void) throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rollout-import-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try body(directory)
+    }
+
+    @Test("the seven fixtures are there")
+    func fixturesExist() {
+        #expect(Self.names.count >= 7, "\(Self.names)")
+    }
+
+    @Test("an imported runbook lints", arguments: names)
+    func importedRunbookLints(_ name: String) throws {
+        try withScratchDirectory { scratch in
+            let imported = try RolloutCLI.run(["import", Self.runbooks.appendingPathComponent(name).path, "-o", "draft"], in: scratch)
+            #expect(imported.status == 0, "\(imported.all)")
+            #expect(imported.stdout.contains("wrote draft/deploy.yml"), "\(imported.stdout)")
+            let files = try FileManager.default.contentsOfDirectory(atPath: scratch.appendingPathComponent("draft").path).filter { $0.hasSuffix(".yml") }.sorted().map { "draft/\($0)" }
+            #expect(files.contains("draft/inventory.yml"))
+            let schemas = try FileManager.default.contentsOfDirectory(atPath: scratch.appendingPathComponent("draft/.schema").path)
+            #expect(Set(schemas) == ["playbook.schema.json", "inventory.schema.json", "checks.schema.json"])
+            let linted = try RolloutCLI.run(["lint"] + files, in: scratch)
+            #expect(linted.status == 0, "\(name):\n\(linted.all)")
+            #expect(!linted.all.contains("error:"), "\(linted.all)")
+        }
+    }
+
+    @Test("a runbook with nothing to deploy writes nothing and says why")
+    func nothingToImport() throws {
+        try withScratchDirectory { scratch in
+            try Data("# Notes\n\nJust prose, and `ls` inline.\n".utf8).write(to: scratch.appendingPathComponent("notes.md"))
+            let output = try RolloutCLI.run(["import", "notes.md"], in: scratch)
+            #expect(output.status == 2)
+            #expect(output.stderr.contains("nothing written: notes.md has no deploy command rollout can map"), "\(output.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: scratch.appendingPathComponent("notes").path))
+        }
+    }
+
+    @Test("import never overwrites a file")
+    func neverOverwrites() throws {
+        try withScratchDirectory { scratch in
+            let runbook = Self.runbooks.appendingPathComponent("shipyard-compose-alembic.md").path
+            #expect(try RolloutCLI.run(["import", runbook, "-o", "d"], in: scratch).status == 0)
+            let edited = scratch.appendingPathComponent("d/deploy.yml")
+            try Data("edited\n".utf8).write(to: edited)
+            let again = try RolloutCLI.run(["import", runbook, "-o", "d"], in: scratch)
+            #expect(again.status == 2)
+            #expect(again.stderr.contains("nothing written: d/deploy.yml, d/inventory.yml, d/checks.yml already exist"), "\(again.stderr)")
+            #expect(try String(contentsOf: edited, encoding: .utf8) == "edited\n")
+        }
+    }
+}
