@@ -85,7 +85,8 @@ public struct PlanText: Sendable {
                 }
             }
             lines += step.step.planDetails.map { "   " + $0 }
-            lines.append("   undo: \(step.step.undoDescription)")
+            let planScope = hosts.first.map { scope(for: $0, upcoming: upcoming, preview: true) }
+            lines.append("   undo: \(step.step.undoDescription { template in planScope.map { text(template, in: $0) } ?? template.source })")
             if let register = step.register { upcoming[register] = type(of: step.step).resultFields }
         }
         return lines

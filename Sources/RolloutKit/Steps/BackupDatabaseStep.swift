@@ -30,7 +30,7 @@ public struct BackupDatabaseStep: Step {
     /// It writes a new file but changes nothing a deploy depends on, so nothing to undo.
     public var mutates: Bool { false }
     public var summary: String { "backup_database \(connection.database.shortened)" }
-    public var undoDescription: String { "none (this backup is what later undos restore from)" }
+    public func undoDescription(render: (Template) -> String) -> String { "none (this backup is what later undos restore from)" }
 }
 
 extension BackupDatabaseStep: DatabaseDumpStep {

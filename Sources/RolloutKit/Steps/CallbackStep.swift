@@ -141,7 +141,7 @@ public struct CallbackStep: Step {
         }
     }
 
-    public var undoDescription: String { "none (a booked payment stays booked)" }
+    public func undoDescription(render: (Template) -> String) -> String { "none (a booked payment stays booked)" }
 
     /// A forged or stale notification is refused, so it books nothing; any other one is a
     /// payment the app records.

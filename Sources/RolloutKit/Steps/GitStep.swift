@@ -30,7 +30,7 @@ public struct GitStep: Step {
 
     public var mutates: Bool { true }
     public var summary: String { "git \(ref.shortened)" }
-    public var undoDescription: String { "checks out the previous commit" }
+    public func undoDescription(render: (Template) -> String) -> String { "checks out the previous commit" }
 }
 
 /// The working copy is checked out detached at the commit `ref` resolves to: the checkout is

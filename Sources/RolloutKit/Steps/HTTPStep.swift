@@ -67,9 +67,9 @@ public struct HTTPStep: Step {
 
     public var planEffect: String { mutates ? "changes the provider's side" : "read only" }
 
-    public var undoDescription: String {
+    public func undoDescription(render: (Template) -> String) -> String {
         guard let undoRequest else { return mutates ? "none (it has no 'undo:' request)" : "none needed (it changes nothing)" }
-        return "\(undoRequest.method) \(undoRequest.path.source)"
+        return "\(undoRequest.method) \(render(undoRequest.path))"
     }
 }
 

@@ -41,8 +41,8 @@ public struct MigrateStep: Step {
 
     public var mutates: Bool { true }
     public var summary: String { "migrate: \(run.shortened)" }
-    public var undoDescription: String {
-        undo.map { "runs \($0.shortened)" } ?? "restores the database from this run's backup_database"
+    public func undoDescription(render: (Template) -> String) -> String {
+        undo.map { "runs \(render($0))" } ?? "restores the database from this run's backup_database"
     }
 
     /// A migration with nothing to undo it is the riskiest step a deploy can take.

@@ -42,7 +42,7 @@ public struct ReleaseStep: Step {
 
     public var mutates: Bool { true }
     public var summary: String { "release \(src.shortened) to \(dir.shortened)" }
-    public var undoDescription: String { "switches current back to the previous release" }
+    public func undoDescription(render: (Template) -> String) -> String { "switches current back to the previous release" }
 }
 
 extension ReleaseStep: RunnableStep {

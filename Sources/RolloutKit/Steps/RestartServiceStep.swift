@@ -91,7 +91,7 @@ public struct RestartServiceStep: Step {
         }
     }
 
-    public var undoDescription: String { "restarts the service again, after every other undo" }
+    public func undoDescription(render: (Template) -> String) -> String { "restarts the service again, after every other undo" }
 }
 
 extension RestartServiceStep: RunnableStep {

@@ -25,7 +25,7 @@ public struct RestoreDatabaseStep: Step {
 
     public var mutates: Bool { true }
     public var summary: String { "restore_database \(connection.database.shortened)" }
-    public var undoDescription: String { "restores the safety backup taken before it" }
+    public func undoDescription(render: (Template) -> String) -> String { "restores the safety backup taken before it" }
 }
 
 extension RestoreDatabaseStep: RunnableStep {

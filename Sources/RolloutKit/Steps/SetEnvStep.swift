@@ -41,7 +41,7 @@ public struct SetEnvStep: Step {
 
     public var mutates: Bool { true }
     public var summary: String { "set_env \(file.shortened)" }
-    public var undoDescription: String { "puts the previous file back, byte for byte" }
+    public func undoDescription(render: (Template) -> String) -> String { "puts the previous file back, byte for byte" }
 }
 
 extension SetEnvStep: RunnableStep {

@@ -78,7 +78,7 @@ public struct ShellStep: Step {
 
     public var mutates: Bool { !readOnly }
     public var summary: String { "shell: \(run.shortened)" }
-    public var undoDescription: String {
+    public func undoDescription(render: (Template) -> String) -> String {
         readOnly ? "none needed (it changes nothing)" : "none (a shell command cannot be undone; add rollback: steps if it must be)"
     }
 }

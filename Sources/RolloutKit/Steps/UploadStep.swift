@@ -50,7 +50,7 @@ public struct UploadStep: Step {
 
     public var mutates: Bool { true }
     public var summary: String { "upload \(dest.shortened)" }
-    public var undoDescription: String { "puts the previous file back" }
+    public func undoDescription(render: (Template) -> String) -> String { "puts the previous file back" }
 }
 
 extension UploadStep: RunnableStep {

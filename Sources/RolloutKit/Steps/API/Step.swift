@@ -40,8 +40,9 @@ public protocol Step: Sendable {
     /// with what each expects). Default none.
     var planDetails: [String] { get }
     /// What undoing the step does, in a few words, for `rollout plan --offline` ("puts the
-    /// previous file back"). Default: nothing to undo.
-    var undoDescription: String { get }
+    /// previous file back"); `render` fills in a template as the plan shows it. Default:
+    /// nothing to undo.
+    func undoDescription(render: (Template) -> String) -> String
     /// What the step does to the world, for its heading in `rollout plan --offline`.
     /// Default: "changes the host" or "read only".
     var planEffect: String { get }
@@ -61,7 +62,7 @@ extension Step {
     public static var optionsShownByPlanDetails: Set<String> { [] }
     public var nestedTemplates: [Template] { [] }
     public var planDetails: [String] { [] }
-    public var undoDescription: String { mutates ? "none" : "none needed (it changes nothing)" }
+    public func undoDescription(render: (Template) -> String) -> String { mutates ? "none" : "none needed (it changes nothing)" }
     public var planEffect: String { mutates ? "changes the host" : "read only" }
     public var templatesNumberedPerSend: [Template] { [] }
     public func lint(after earlier: [any Step], reportingTo sink: DiagnosticSink, at location: FileLocation) {}
