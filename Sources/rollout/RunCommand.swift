@@ -47,7 +47,20 @@ struct RunCommand: AsyncParsableCommand {
         let deployment = try selection.load()
         _ = try deployment.hosts(limitedTo: limit)
         let masker = deployment.masker
-        let reporters = try output.reporters(masker: masker)
+        let runID = RunID.generate()
+        let interruption = Interruption(
+            firstNotice: "rollout: interrupted — finishing the command in flight, then rolling back. Press Ctrl-C again to exit at once (exit 3, nothing rolled back).",
+            recoveryNotice: {
+                let run = " --run \(runID)"
+                return """
+                    rollout: stopped at once; the hosts may be half-deployed and are still locked by this run.
+                      1. see what happened:  rollout history \(selection.playbook) -e \(selection.environment)
+                      2. clear the lock:     rollout unlock \(selection.playbook) -e \(selection.environment)
+                      3. undo the run:       rollout rollback \(selection.playbook) -e \(selection.environment)\(run)
+                    """
+            })
+        interruption.install()
+        let reporters = try output.reporters(masker: masker, outputClosed: interruption.outputClosed)
         let events = RunEvents(reporters)
         // On a terminal the live line shows the last line a running command printed.
         let console: ConsoleReporter? = reporters.compactMap { $0 as? ConsoleReporter }.first { $0.showsCommandOutput }
@@ -59,19 +72,6 @@ struct RunCommand: AsyncParsableCommand {
                 console?.commandOutput(host: host, chunk: chunk)
             }
         }
-        let runID = RunID.generate()
-        let interruption = Interruption(
-            firstNotice: "rollout: interrupted — finishing the command in flight, then rolling back. Press Ctrl-C again to exit at once.",
-            recoveryNotice: {
-                let run = " --run \(runID)"
-                return """
-                    rollout: stopped at once; the hosts may be half-deployed and are still locked by this run.
-                      1. see what happened:  rollout history \(selection.playbook) -e \(selection.environment)
-                      2. clear the lock:     rollout unlock \(selection.playbook) -e \(selection.environment)
-                      3. undo the run:       rollout rollback \(selection.playbook) -e \(selection.environment)\(run)
-                    """
-            })
-        interruption.install()
         let connector = deployment.connector
         let runner = Runner(
             loaded: deployment.loaded, environment: deployment.environment, secrets: deployment.secrets,

@@ -13,8 +13,10 @@ struct RunOutputOptions: ParsableArguments {
     @Flag(help: "Show what each command prints as it runs (secrets masked).")
     var verbose = false
 
-    func reporters(masker: SecretMasker) throws -> [any Reporter] {
-        let stdout = FileDescriptorSink(fileDescriptor: 1)
+    /// The reporters the options ask for; `outputClosed` is told when standard output's reader
+    /// has gone (a closed pipe), so a run can stop in order.
+    func reporters(masker: SecretMasker, outputClosed: (@Sendable () -> Void)? = nil) throws -> [any Reporter] {
+        let stdout = FileDescriptorSink(fileDescriptor: 1, closed: outputClosed)
         let style = ConsoleStyle.detect(isTerminal: stdout.isTerminal, environment: ProcessInfo.processInfo.environment)
         var reporters: [any Reporter] = [ConsoleReporter(sink: stdout, masker: masker, style: style)]
         if let json {

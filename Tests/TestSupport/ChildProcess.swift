@@ -64,6 +64,11 @@ public final class ChildProcess: @unchecked Sendable {
         ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []).compactMap { Int32($0) }
     }
 
+    /// Sends `signal` (SIGHUP, SIGTERM, …) to the process.
+    public func send(_ signal: Int32) {
+        kill(pid, signal)
+    }
+
     /// Sends SIGINT, as Ctrl-C would.
     public func interrupt() {
         kill(pid, SIGINT)

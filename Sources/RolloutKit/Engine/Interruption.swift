@@ -2,8 +2,12 @@ import Foundation
 import Glibc
 import Synchronization
 
-/// SIGINT and SIGTERM during a run: the first lets the command in flight finish and then rolls
-/// back; the second exits at once, after saying how to recover.
+/// Every way a runner is told to stop, made one orderly stop: SIGINT (Ctrl-C), SIGTERM (a CI job
+/// cancelled), SIGHUP (the terminal or the SSH session to the runner closed) and a closed output
+/// pipe (`rollout run … | head`). The first lets the command in flight finish, then the run rolls
+/// back; a second signal exits at once with status 3 (a human is needed), after saying what is
+/// left and how to recover. A closed pipe never counts twice, and output errors never stop a
+/// deploy on their own.
 public final class Interruption: Sendable {
     private let count = Mutex(0)
     private let sources = Mutex<[any DispatchSourceSignal]>([])
@@ -22,9 +26,11 @@ public final class Interruption: Sendable {
     /// True once a signal arrived.
     public var requested: Bool { count.withLock { $0 > 0 } }
 
-    /// Starts listening for SIGINT and SIGTERM instead of dying on them.
+    /// Starts listening for SIGINT, SIGTERM and SIGHUP instead of dying on them, and ignores
+    /// SIGPIPE, so that a closed output pipe is an error on the write (`outputClosed`).
     public func install() {
-        for signalNumber in [SIGINT, SIGTERM] {
+        signal(SIGPIPE, SIG_IGN)
+        for signalNumber in [SIGINT, SIGTERM, SIGHUP] {
             signal(signalNumber, SIG_IGN)
             sources.withLock { sources in
                 let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: queue)
@@ -40,6 +46,17 @@ public final class Interruption: Sendable {
         received()
     }
 
+    /// The run's output went nowhere any more (its pipe's reader is gone): stop as one Ctrl-C
+    /// would, once. Unlike a signal it never escalates, since every later write fails too.
+    public func outputClosed() {
+        let first = count.withLock { count -> Bool in
+            guard count == 0 else { return false }
+            count = 1
+            return true
+        }
+        if first { FileHandle.standardError.write(Data(("\n" + firstNotice + "\n").utf8)) }
+    }
+
     private func received() {
         let seen = count.withLock { count -> Int in
             count += 1
@@ -49,7 +66,8 @@ public final class Interruption: Sendable {
             FileHandle.standardError.write(Data(("\n" + firstNotice + "\n").utf8))
         } else {
             FileHandle.standardError.write(Data(("\n" + recoveryNotice() + "\n").utf8))
-            exit(Int32(RolloutExitCode.interrupted.rawValue))
+            // Not 130: nothing was rolled back, the hosts may be half-deployed.
+            exit(Int32(RolloutExitCode.rollbackIncomplete.rawValue))
         }
     }
 }

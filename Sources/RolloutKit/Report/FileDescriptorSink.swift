@@ -5,12 +5,16 @@ import Glibc
 import Darwin
 #endif
 
-/// Writes to a file descriptor (standard output by default), unbuffered.
+/// Writes to a file descriptor (standard output by default), unbuffered. A write that fails is
+/// dropped: output errors never stop a deploy. When the reader of a pipe is gone, `closed` is
+/// told (once per write), so the run can stop in order.
 public struct FileDescriptorSink: TextSink {
     public let fileDescriptor: Int32
+    private let closed: (@Sendable () -> Void)?
 
-    public init(fileDescriptor: Int32 = 1) {
+    public init(fileDescriptor: Int32 = 1, closed: (@Sendable () -> Void)? = nil) {
         self.fileDescriptor = fileDescriptor
+        self.closed = closed
     }
 
     public func write(_ text: String) {
@@ -18,6 +22,7 @@ public struct FileDescriptorSink: TextSink {
         while !bytes.isEmpty {
             let written = bytes.withUnsafeBytes { systemWrite(fileDescriptor, $0.baseAddress, $0.count) }
             if written < 0 && errno == EINTR { continue }
+            if written < 0 && errno == EPIPE { closed?() }
             guard written > 0 else { return }
             bytes = bytes.dropFirst(written)
         }
