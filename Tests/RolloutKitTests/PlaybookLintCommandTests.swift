@@ -82,7 +82,7 @@ import Testing
         #expect(!output.stdout.contains("hunter2-db-password"))
         #expect(output.stdout.contains("password: <secret db_password>"), "\(output.stdout)")
         #expect(output.stdout.contains("   undo: restarts the service again, after every other undo\n"), "\(output.stdout)")
-        #expect(output.stdout.contains("   undo: none (a shell command cannot be undone"), "\(output.stdout)")
+        #expect(output.stdout.contains("   undo: none (add 'undo:' with the command that reverses it)"), "\(output.stdout)")
         let unexported = try rollout(
             ["plan", "playbook.yml", "-e", "production", "--offline", "--var", "service=myapp-blue"], in: directory, environment: [:])
         #expect(unexported.status == 0, "no secret needs to be exported: \(unexported.stderr)")

@@ -40,16 +40,21 @@ extension HostRun {
     /// none, changed nothing; anything else stays unknown for a human to look at.
     func settleUnknownSteps() async {
         guard !unknown.isEmpty else { return }
-        let record: RunRecord?
+        // The undo data each step recorded; nil when the journal cannot be read. An empty
+        // journal (made with the lock) is readable: no command got past the bookkeeping.
+        var recorded: [Int: [String: String]]?
         if let result = try? await transport.run(RemoteCommand(journal.readScript), output: nil), result.succeeded {
-            record = try? RunRecord.replay(journalLines: result.stdoutText.split(separator: "\n"))
-        } else {
-            record = nil
+            let lines = result.stdoutText.split(separator: "\n")
+            if lines.allSatisfy({ $0.allSatisfy(\.isWhitespace) }) {
+                recorded = [:]
+            } else if let record = try? RunRecord.replay(journalLines: lines) {
+                recorded = Dictionary(record.steps.map { ($0.index, $0.undo) }, uniquingKeysWith: { first, _ in first })
+            }
         }
         for member in unknown {
-            if let undo = record?.step(member.index)?.undo, !undo.isEmpty {
+            if let undo = recorded?[member.index], !undo.isEmpty {
                 changes.append(Change(definition: member.definition, info: member.info, undo: undo))
-            } else if record == nil || !member.definition.step.recordsUndoFirst {
+            } else if recorded == nil || !member.definition.step.recordsUndoFirst {
                 unknownSteps.append(member.info)
             }
         }

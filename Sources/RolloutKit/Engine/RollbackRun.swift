@@ -146,17 +146,21 @@ public struct RollbackRun: Sendable {
             return FinishedStep(index: step.index, name: step.name, step: definition.step, outcome: step.outcome ?? .ok, fields: [:])
         }
         await run.adopt(changes, finished: finished)
+        let stoppedFirst = await runner.runRollbackSteps(on: [run], beforeUndo: true)
         let (done, failed) = await run.undoChanges()
         outcome.undone = done
         outcome.notUndone += failed
         if outcome.notUndone.isEmpty {
-            if await runner.runRollbackSteps(on: [run]) { outcome.problem = "[\(host)] a rollback: step failed" }
+            if await runner.runRollbackSteps(on: [run], beforeUndo: false) || stoppedFirst {
+                outcome.problem = "[\(host)] a rollback: step failed"
+            }
             do {
                 try await run.append([.runFinished(status: .rolledBack, at: Date())], toJournalOf: target.runID)
             } catch {
                 outcome.problem = "\(error)"
             }
         }
+        if await runner.runAlwaysSteps(on: [run]) { runner.events.send(.notice("[\(host)] an always: step failed; clean up what it was for by hand")) }
         outcome.released = await run.finish(status: outcome.notUndone.isEmpty && outcome.problem == nil ? .succeeded : .rollbackFailed)
         return outcome
     }

@@ -27,10 +27,10 @@ extension Runner {
             if !released { lockLeftHeld.append(host) }
             guard let record else { continue }
             for step in record.steps {
-                // Rollback steps are numbered after the playbook's steps; name them as the run did.
-                let isRollback = step.index >= total
-                let info = StepInfo(index: step.index, name: isRollback ? "rollback: " + step.name : step.name,
-                                    kind: step.kind, total: isRollback ? nil : total)
+                // Rollback and always steps are numbered after the playbook's steps; name them as
+                // the run did.
+                let label = step.index >= total + playbook.rollback.count ? "always: " : step.index >= total ? "rollback: " : ""
+                let info = StepInfo(index: step.index, name: label + step.name, kind: step.kind, total: label.isEmpty ? total : nil)
                 let hostStep = HostStep(host: host, step: info)
                 if step.outcome == .failed || step.outcome == .unknown { failed.append(hostStep) }
                 if step.outcome == .changed, !restoration.undone.contains(hostStep) { changed.append(hostStep) }

@@ -8,6 +8,8 @@ extension Runner {
         var undone: [HostStep] = []
         var notUndone: [HostStep] = []
         var rollbackFailed = false
+        /// An `always:` step failed (reported; it does not change the outcome).
+        var alwaysFailed = false
     }
 
     /// Restores what needs it; under `--check`, where nothing changed, only says how the run
@@ -25,28 +27,48 @@ extension Runner {
                 toUndo.append(run)
             }
         }
+        if rollingBack {
+            restoration.rollbackFailed = await runRollbackSteps(on: runs, beforeUndo: true)
+        }
         let outcomes = await fanOut(toUndo) { run in (run.host.name, await run.undoChanges()) }
         for (host, outcome) in outcomes {
             restoration.undone += outcome.undone.map { HostStep(host: host, step: $0) }
             restoration.notUndone += outcome.failed.map { HostStep(host: host, step: $0) }
         }
         if rollingBack {
-            restoration.rollbackFailed = await runRollbackSteps(on: runs)
+            restoration.rollbackFailed = await runRollbackSteps(on: runs, beforeUndo: false) || restoration.rollbackFailed
             restoration.rollbackFailed = await verifyAgain(progress.verifications, on: runs) || restoration.rollbackFailed
         }
         return restoration
     }
 
-    /// Runs the playbook's `rollback:` steps on every host of the run; true when one failed.
-    func runRollbackSteps(on runs: [HostRun]) async -> Bool {
+    /// Runs the playbook's `rollback:` steps that go `beforeUndo` (or after it) on every host
+    /// of the run; true when one failed.
+    func runRollbackSteps(on runs: [HostRun], beforeUndo: Bool) async -> Bool {
+        await runExtraSteps(
+            playbook.rollback.enumerated().filter { $0.element.beforeUndo == beforeUndo }.map { ($0.offset, $0.element) },
+            numberedFrom: playbook.steps.count, label: "rollback: ", on: runs)
+    }
+
+    /// Runs the playbook's `always:` steps on every host of the run; true when one failed.
+    func runAlwaysSteps(on runs: [HostRun]) async -> Bool {
+        await runExtraSteps(
+            playbook.always.enumerated().map { ($0.offset, $0.element) },
+            numberedFrom: playbook.steps.count + playbook.rollback.count, label: "always: ", on: runs)
+    }
+
+    /// Steps outside `steps:` (`rollback:`, `always:`), on every host of the run whether it
+    /// failed or not, numbered after the playbook's steps so their records do not collide.
+    private func runExtraSteps(
+        _ steps: [(position: Int, definition: StepDefinition)], numberedFrom offset: Int, label: String, on runs: [HostRun]
+    ) async -> Bool {
         var failed = false
-        let offset = playbook.steps.count
-        for (position, definition) in playbook.rollback.enumerated() {
+        for (position, definition) in steps {
             let index = offset + position
             let targets = await targetsOf(definition, among: runs, includeFailed: true)
             let member = HostRun.Member(
                 definition: definition, index: index,
-                info: StepInfo(index: index, name: "rollback: " + definition.name, kind: definition.kind))
+                info: StepInfo(index: index, name: label + definition.name, kind: definition.kind))
             let results = await fanOut(definition.runOnce ? Array(targets.prefix(1)) : targets) { run in
                 await run.execute(member)
             }

@@ -117,7 +117,12 @@ public struct Runner: Sendable {
 
         let stopper = forwardStopRequests(to: runs)
         let progress = await runSteps(on: runs)
-        let restoration = await restore(runs, after: progress)
+        var restoration = await restore(runs, after: progress)
+        if !options.check, !playbook.always.isEmpty, await runAlwaysSteps(on: runs) {
+            // The deploy's outcome stands; the summary lists the cleanup step that failed.
+            events.send(.notice("an always: step failed; the outcome above stands, but clean up what that step was for by hand"))
+            restoration.alwaysFailed = true
+        }
         let summary = await finish(runs, restoration: restoration)
         stopper.cancel()
         await stopper.value

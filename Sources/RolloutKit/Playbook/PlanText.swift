@@ -35,10 +35,22 @@ public struct PlanText: Sendable {
         lines.append("")
         var upcoming: [String: [String]] = [:]
         lines += section(playbook.steps, numberedFrom: 1, upcoming: &upcoming)
-        if !playbook.rollback.isEmpty {
+        let beforeUndo = playbook.rollback.filter(\.beforeUndo)
+        let afterUndo = playbook.rollback.filter { !$0.beforeUndo }
+        if !beforeUndo.isEmpty {
+            lines.append("")
+            lines.append("Rollback steps run first, before the automatic undo, when a deploy fails:")
+            lines += section(beforeUndo, numberedFrom: 1, upcoming: &upcoming)
+        }
+        if !afterUndo.isEmpty {
             lines.append("")
             lines.append("Rollback steps (after the automatic undo, when a deploy fails):")
-            lines += section(playbook.rollback, numberedFrom: 1, upcoming: &upcoming)
+            lines += section(afterUndo, numberedFrom: 1, upcoming: &upcoming)
+        }
+        if !playbook.always.isEmpty {
+            lines.append("")
+            lines.append("Always, at the end of every run (after success or a rollback):")
+            lines += section(playbook.always, numberedFrom: 1, upcoming: &upcoming)
         }
         return lines.joined(separator: "\n") + "\n"
     }

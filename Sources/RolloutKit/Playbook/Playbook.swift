@@ -35,8 +35,11 @@ public struct Playbook: Sendable {
     public var vars: [TemplateEntry]
     public var secrets: [SecretDeclaration]
     public var steps: [StepDefinition]
-    /// Steps run after the automatic undo when a deploy fails.
+    /// Steps run when a deploy fails: after the automatic undo, or before it (`before_undo`).
     public var rollback: [StepDefinition]
+    /// Steps run at the end of every run that took a step, after success and after a rollback
+    /// (removing smoke-test rows, re-enabling what a rollback step disabled).
+    public var always: [StepDefinition]
     /// Where each host keeps the lock, run records and backups (default `~/.rollout/<name>`).
     public var stateDir: Template
     /// Hosts worked on in parallel (default 10).

@@ -48,7 +48,7 @@ final class PlaybookChecker {
     /// Every name in `on:` must be a group or host; with `-e`, it must reach a host there.
     private func checkTargets(in environments: [Inventory.Environment], all: [Inventory.Environment]) {
         let known = Set(all.flatMap { $0.groupNames.union($0.hosts.map(\.name)) })
-        for step in playbook.steps + playbook.rollback {
+        for step in playbook.steps + playbook.rollback + playbook.always {
             for (index, name) in step.on.enumerated() {
                 let location = index < step.onLocations.count ? step.onLocations[index] : step.location
                 guard known.contains(name) else {
@@ -65,7 +65,7 @@ final class PlaybookChecker {
 
     /// Renders every template on every host it will run on, as far as is known before the run.
     private func checkReferences(in environment: Inventory.Environment) {
-        let allSteps = playbook.steps + playbook.rollback
+        let allSteps = playbook.steps + playbook.rollback + playbook.always
 
         // Playbook-level templates, on every host.
         for host in environment.hosts {

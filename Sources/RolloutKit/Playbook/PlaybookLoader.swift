@@ -10,7 +10,8 @@ public struct PlaybookLoader: Sendable {
         OptionSpec("vars", .namedMap(.anything), "Variables for {{ }}."),
         OptionSpec("secrets", .namedMap(.mapping(SecretDeclaration.options)), "Secrets, each { env: NAME }, { file: PATH } or { command: \"…\" }."),
         OptionSpec("steps", .steps, required: true, "The steps, in order; - include: FILE inserts the steps of another file."),
-        OptionSpec("rollback", .steps, "Steps run after the automatic undo, when a deploy fails."),
+        OptionSpec("rollback", .steps, "Steps run when a deploy fails: after the automatic undo, or before it with before_undo: true."),
+        OptionSpec("always", .steps, "Steps run at the end of every run, after success and after a rollback (cleanup)."),
         OptionSpec("state_dir", .text, "Where each host keeps the lock, run records and backups."),
         OptionSpec("forks", .number, "Hosts worked on in parallel, 1-1000. Default 10."),
         OptionSpec("serial", .either([.number, .text]), "Rolling batches: a host count or a share (25%)."),
@@ -98,7 +99,7 @@ public struct PlaybookLoader: Sendable {
 
         var expanded: [String: [YAMLNode]] = [:]
         var definitions: [String: [StepDefinition]] = [:]
-        for key in ["steps", "rollback"] {
+        for key in ["steps", "rollback", "always"] {
             guard let node = reader.node(key, required: key == "steps") else { continue }
             guard let items = node.items else {
                 sink.error("'\(key)' must be a list of steps, found \(node.kindDescription)", at: node.location)
@@ -109,6 +110,11 @@ public struct PlaybookLoader: Sendable {
             expanded[key] = nodes.map(\.node)
             definitions[key] = nodes.compactMap {
                 StepDecoder(sink: sink, directory: $0.directory, kinds: kinds, callbackDefaults: callbackDefaults).decode($0.node)
+            }
+            if key != "rollback" {
+                for definition in definitions[key] ?? [] where definition.beforeUndo {
+                    sink.error("'before_undo' applies to rollback: steps only; this step is in '\(key)'", at: definition.location)
+                }
             }
         }
 
@@ -130,7 +136,7 @@ public struct PlaybookLoader: Sendable {
 
         let playbook = Playbook(
             name: name, file: file, url: url, inventoryURL: inventoryURL, vars: vars, secrets: secrets,
-            steps: definitions["steps"] ?? [], rollback: definitions["rollback"] ?? [], stateDir: stateDir,
+            steps: definitions["steps"] ?? [], rollback: definitions["rollback"] ?? [], always: definitions["always"] ?? [], stateDir: stateDir,
             forks: forks, serial: serial, maxFailPercentage: maxFail, notify: notify,
             contentHash: Self.hash(root, expanded: expanded))
         return LoadedPlaybook(playbook: playbook, inventory: inventory)

@@ -96,12 +96,15 @@ struct StepDecoder {
             }
         }
         let ignoreFailure = common.bool("ignore_failure") ?? false
+        let beforeUndo = common.bool("before_undo") ?? false
         common.finish()
         guard let step else { return nil }
-        return StepDefinition(
+        var definition = StepDefinition(
             name: explicitName ?? step.summary, step: step, options: rawOptions, on: on, runOnce: runOnce, when: when,
             timeout: timeout, retries: retries, delay: delay, register: register, ignoreFailure: ignoreFailure,
             location: node.location, onLocations: onLocations)
+        definition.beforeUndo = beforeUndo
+        return definition
     }
 
     /// No key names a kind: say which key was probably meant to, or list the kinds.

@@ -11,6 +11,7 @@ public struct StepDefinition: Sendable {
         OptionSpec("delay", .duration, "Pause between attempts. Default 5s."),
         OptionSpec("register", .text, "Name for this step's result, readable by later steps."),
         OptionSpec("ignore_failure", .flag, "A failure is reported but does not stop the deploy."),
+        OptionSpec("before_undo", .flag, "In rollback: only: run before the automatic undo (stop traffic first). Default after it."),
     ]
     public static let commonKeys = commonOptions.names
 
@@ -34,6 +35,9 @@ public struct StepDefinition: Sendable {
     public var register: String?
     /// A failure is reported but does not stop the deploy or trigger a rollback.
     public var ignoreFailure: Bool
+    /// A `rollback:` step that runs before the automatic undo (disabling a webhook, so that no
+    /// event lands on a half-restored app) instead of after it.
+    public var beforeUndo: Bool = false
     /// Where the step starts (`deploy.yml:12:5`), for messages.
     public var location: FileLocation
     /// Where each name of `on:` is written, for messages about it.

@@ -22,6 +22,7 @@ public struct ShellStep: Step {
         OptionSpec("expect", .mapping(expectOptions), "What the command's exit code and output must show."),
         OptionSpec("stdin", .text, "Text given on stdin."),
         OptionSpec("read_only", .flag, "The command changes nothing; it also runs under --check."),
+        OptionSpec("undo", .text, "The command that reverses it, run with the step's cwd and env when the run rolls back."),
     ]
     static let expectKeys = expectOptions.names
 
@@ -37,6 +38,8 @@ public struct ShellStep: Step {
 
     /// The command, run by `/bin/sh`.
     public var run: Template
+    /// The command that reverses `run`, run in the undo order.
+    public var undo: Template?
     public var cwd: Template?
     public var env: [TemplateEntry]
     /// Exit codes that count as success (default `[0]`).
@@ -63,6 +66,8 @@ public struct ShellStep: Step {
         }
         stdin = options.template("stdin")
         readOnly = options.bool("read_only") ?? false
+        undo = options.template("undo")
+        if undo != nil, readOnly { options.error("a read_only step changes nothing to undo; remove 'undo' or 'read_only'", at: "undo") }
         guard let run else { return nil }
         self.run = run
     }
@@ -79,7 +84,8 @@ public struct ShellStep: Step {
     public var mutates: Bool { !readOnly }
     public var summary: String { "shell: \(run.shortened)" }
     public func undoDescription(render: (Template) -> String) -> String {
-        readOnly ? "none needed (it changes nothing)" : "none (a shell command cannot be undone; add rollback: steps if it must be)"
+        if let undo { return "runs \(render(undo))" }
+        return readOnly ? "none needed (it changes nothing)" : "none (add 'undo:' with the command that reverses it)"
     }
 }
 
@@ -88,6 +94,10 @@ extension ShellStep: RunnableStep {
     /// deploy makes true (its revision): after a rollback it is not run again. `check` and
     /// `wait_for` are the steps that show the restored state works.
     public var runsAgainAfterRollback: Bool { false }
+
+    /// With `undo:`, the step notes in the journal that it has one before its command runs: a
+    /// journal without the note proves the command never started.
+    public var recordsUndoFirst: Bool { undo != nil }
 
     public func plan(in context: StepContext) async throws -> StepPlan {
         let command = try context.render(run)
@@ -103,14 +113,33 @@ extension ShellStep: RunnableStep {
     }
 
     public func run(in context: StepContext) async throws -> StepRun {
-        var run = result(of: try await context.runRecorded(try command(in: context)))
-        guard run.outcome != .failed, let command = run.command else { return run }
-        let problems = try outputProblems(command, in: context)
+        var command = try command(in: context)
+        if undo != nil { command.script = "rollout_undo command 1 || exit 1\n" + command.script }
+        var run = result(of: try await context.runRecorded(command))
+        if undo != nil { run.undo = ["command": "1"] }
+        guard run.outcome != .failed, let result = run.command else { return run }
+        let problems = try outputProblems(result, in: context)
         if !problems.isEmpty {
             run.outcome = .failed
             run.failure = context.masker.mask(problems.joined(separator: "; "))
         }
         return run
+    }
+
+    /// Runs `undo:` as the step ran its command: same cwd and environment, rendered now (under
+    /// `rollout rollback`, from the playbook as it is).
+    public func undo(_ undo: [String: String], in context: StepContext) async throws -> StepRun {
+        guard let template = self.undo else {
+            return StepRun(outcome: .failed, failure: "the playbook's step has no 'undo:' any more; reverse it by hand")
+        }
+        var command = try command(in: context)
+        let script = try context.render(template)
+        command.script = script.text
+        command.stdin = []
+        command.sensitive = command.sensitive || script.containsSecrets
+        let result = try await context.run(command)
+        return StepRun(outcome: result.succeeded ? .changed : .failed, command: result,
+                       failure: result.succeeded ? nil : "the undo command \(CommandFailure.describe(result))")
     }
 
     /// Each way the output falls short of `expect`, as `stdout: expected …, got …`.
@@ -157,8 +186,9 @@ extension ShellStep: BatchableStep {
     }
 
     /// Shell steps with stdin need a command of their own, and so do those whose output is
-    /// judged (with the step's context, which a batch does not give).
-    public var batchable: Bool { stdin == nil && expectOutput.isEmpty }
+    /// judged (with the step's context, which a batch does not give) and those that note
+    /// their undo in the journal.
+    public var batchable: Bool { stdin == nil && expectOutput.isEmpty && undo == nil }
 
     public func result(of command: CommandResult) -> StepRun {
         let expected = command.exitStatus.map { expectExit.contains(Int($0)) } ?? false
