@@ -47,6 +47,12 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Mutation fuzzer for the loaders (scripts/fuzz).
+        .executableTarget(
+            name: "rollout-fuzz",
+            dependencies: ["RolloutKit"],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "rollout-bench",
             dependencies: ["RolloutKit"],
