@@ -116,6 +116,18 @@ actor HostRun {
         return run
     }
 
+    /// The step's `preflight` on this host: nil when it found nothing in the way, else the
+    /// message that stops the run.
+    func preflight(_ definition: StepDefinition, index: Int) async -> String? {
+        let context = self.context(for: definition, index: index, scope: baseScope, recorder: Recorder())
+        do {
+            try await definition.step.preflight(in: context)
+            return nil
+        } catch {
+            return masker.mask("\(error)")
+        }
+    }
+
     /// Runs consecutive one-command steps in one round trip (see `StepBatch`). Returns each
     /// step's result by position; nil for the steps after a failure, which did not run.
     /// Falls back to one command per step when a step cannot render its command.

@@ -115,6 +115,19 @@ public struct Runner: Sendable {
             return summary
         }
 
+        if !options.check {
+            let refusals = await preflight(runs)
+            if !refusals.isEmpty {
+                await withTaskGroup(of: Void.self) { group in
+                    for run in runs { group.addTask { await run.abandon() } }
+                }
+                for message in refusals + ["nothing was changed on any host"] { events.send(.notice(message)) }
+                let summary = RunSummary(exitCode: .restored)
+                events.send(.runFinished(status: .failed, summary: summary))
+                return summary
+            }
+        }
+
         // On Ctrl-C, tell hosts running a batch of steps to stop before the next step; a
         // second connection, since the first is busy with the batch.
         let stopper = Task { [connect] in
@@ -323,6 +336,20 @@ public struct Runner: Sendable {
             return .refused(runs, .lockHeld, lockMessages + ["nothing was changed on any host"])
         }
         return .ready(runs)
+    }
+
+    /// Every step's `preflight` on the hosts it targets: what would stop it later, found while
+    /// nothing has changed.
+    private func preflight(_ runs: [HostRun]) async -> [String] {
+        var refusals: [String] = []
+        for (index, definition) in playbook.steps.enumerated() {
+            var targets = await targetsOf(definition, among: runs)
+            if definition.runOnce { targets = Array(targets.prefix(1)) }
+            for target in targets {
+                if let refusal = await target.preflight(definition, index: index) { refusals.append(refusal) }
+            }
+        }
+        return refusals
     }
 
     func makeRun(host: Host, runID: RunID) throws -> HostRun {

@@ -1,5 +1,6 @@
-/// Dumps a database with `pg_dump -Fc` to a temporary name, verifies it with
-/// `pg_restore --list`, then renames it; records its path, size and sha256.
+/// Dumps a database with `pg_dump -Fc` to a temporary name, reads it back whole with
+/// `pg_restore`, then renames it; records its path, size and sha256. Before the run changes
+/// anything it checks that the dump directory is writable and has room.
 /// `backup_database: { engine: postgres, database: app, user: app_user }`.
 /// It is the undo source of a later `migrate` and the input of `restore_database`.
 public struct BackupDatabaseStep: Step {
@@ -47,10 +48,21 @@ extension BackupDatabaseStep: RunnableStep {
         let client = try PostgresClient(connection, in: context)
         let directory = try directory(in: context)
         var lines = [
-            "pg_dump -Fc \(client.description) to \(directory)/\(client.dumpName(runID: context.runID, step: context.stepIndex)), checked with pg_restore --list",
+            "pg_dump -Fc \(client.description) to \(directory)/\(client.dumpName(runID: context.runID, step: context.stepIndex)), read back whole with pg_restore",
         ]
         if let keep { lines.append("then keep the newest \(keep) dumps of \(client.database) in \(directory)") }
         return StepPlan(lines, changes: .none)
+    }
+
+    /// A dump that fails for want of room fails the run; found before the run starts, nothing
+    /// has changed yet.
+    public func preflight(in context: StepContext) async throws {
+        // Options built from earlier steps' results cannot be rendered yet: checked when it runs.
+        guard let client = try? PostgresClient(connection, in: context), let directory = try? directory(in: context) else { return }
+        let result = try await context.run(RemoteCommand(client.roomScript(directory: directory), environment: client.environment))
+        guard result.succeeded else {
+            throw context.failure("the dump of \(client.description) cannot be written: \(PostgresClient.errorMessage(of: result))")
+        }
     }
 
     public func run(in context: StepContext) async throws -> StepRun {
