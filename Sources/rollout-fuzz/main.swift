@@ -134,6 +134,11 @@ func problems(_ diagnostics: Diagnostics, rejected: Bool) -> [String] {
     return found
 }
 
+/// Prints a line unbuffered, so progress reaches a log file as it happens, not at the end.
+func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}
+
 let options = Options(CommandLine.arguments)
 guard !options.seedFiles.isEmpty else {
     FileHandle.standardError.write(Data("usage: rollout-fuzz [--seconds N] [--seed N] [--work DIR] SEED_FILE...\n".utf8))
@@ -158,7 +163,7 @@ Thread.detachNewThread {
         Thread.sleep(forTimeInterval: 1)
         let (started, input) = progress.current
         if Date().timeIntervalSince(started) > hangSeconds {
-            print("HANG: input \(input) still loading after \(Int(hangSeconds)) s; it is in \(work.path)")
+            say("HANG: input \(input) still loading after \(Int(hangSeconds)) s; it is in \(work.path)")
             exit(2)
         }
     }
@@ -176,7 +181,7 @@ let checksURL = work.appendingPathComponent("checks.yml")
 let stepsURL = work.appendingPathComponent("steps.yml")
 // Lists of steps are only ever loaded as a playbook's include (steps.yml).
 let targets = seeds.filter { kind(of: $0) != .steps }
-print("rollout-fuzz: seed \(options.seed), \(seeds.count) seed files, \(Int(options.seconds)) s, work \(work.path)")
+say("rollout-fuzz: seed \(options.seed), \(seeds.count) seed files, \(Int(options.seconds)) s, work \(work.path)")
 
 while Date() < deadline {
     tried += 1
@@ -209,13 +214,13 @@ while Date() < deadline {
     if failed || sink.diagnostics.hasErrors { rejected += 1 }
     let found = problems(sink.diagnostics, rejected: failed)
     if !found.isEmpty {
-        print("FAIL: input \(tried) (\(target.rawValue), seed \(options.seed)) is in \(work.path):")
-        for problem in found { print("  " + problem) }
+        say("FAIL: input \(tried) (\(target.rawValue), seed \(options.seed)) is in \(work.path):")
+        for problem in found { say("  " + problem) }
         exit(1)
     }
     if Date().timeIntervalSince(lastReport) >= 60 {
         lastReport = Date()
-        print("rollout-fuzz: \(tried) inputs, \(rejected) rejected with diagnostics, \(Int(Date().timeIntervalSince(start))) s")
+        say("rollout-fuzz: \(tried) inputs, \(rejected) rejected with diagnostics, \(Int(Date().timeIntervalSince(start))) s")
     }
 }
-print("rollout-fuzz: \(tried) inputs in \(Int(Date().timeIntervalSince(start))) s, \(rejected) rejected with diagnostics; no crash, no hang, every rejection positioned")
+say("rollout-fuzz: \(tried) inputs in \(Int(Date().timeIntervalSince(start))) s, \(rejected) rejected with diagnostics; no crash, no hang, every rejection positioned")
