@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Creates .venv/ at the package root with the third-party verifiers the tests judge Rollout's
-# signed callbacks with: the official `stripe` SDK and `paytr-python`, both from PyPI, pinned to
+# signed callbacks with: the official `stripe` SDK and `paytr-python`, and python-dotenv, which
+# judges the .env files set_env writes; all from PyPI, pinned to
 # the versions billing/SPEC.md was checked against. Idempotent: when .venv already holds exactly
 # these pins it returns at once without touching the network.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-requirements=(stripe==16.1.0 paytr-python==0.3.0)
+requirements=(stripe==16.1.0 paytr-python==0.3.0 python-dotenv==1.2.1)
 venv=.venv
 stamp="$venv/.rollout-requirements"
 wanted="${requirements[*]}"
