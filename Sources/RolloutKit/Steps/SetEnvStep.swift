@@ -109,7 +109,7 @@ extension SetEnvStep: RunnableStep {
             stdin: edit.new.bytes))
         let undo: [String: String] = edit.before == .absent
             ? ["file": edit.change.path, "absent": "1"]
-            : ["file": edit.change.path, "backup": backup]
+            : RemoteFileChange.undo(path: edit.change.path, backup: backup, stdout: result.stdoutText)
         guard result.succeeded else {
             return StepRun(outcome: .failed, command: result, failure: "could not write \(edit.change.path): \(CommandFailure.describe(result))", undo: undo)
         }

@@ -92,7 +92,7 @@ extension UploadStep: RunnableStep {
         }
         let undo = result.stdoutText.contains(RemoteFileChange.wasAbsentMarker)
             ? ["file": destination.text, "absent": "1"]
-            : ["file": destination.text, "backup": backup]
+            : RemoteFileChange.undo(path: destination.text, backup: backup, stdout: result.stdoutText)
         guard result.succeeded else {
             return StepRun(outcome: .failed, command: result, fields: StepRun.commandFields(result),
                            failure: "could not write \(destination.text): \(CommandFailure.describe(result))", undo: undo)
