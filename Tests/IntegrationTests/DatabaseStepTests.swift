@@ -312,4 +312,39 @@ import Testing
         #expect(output.all.contains("nothing was changed on any host"), "\(output.all)")
         #expect(!FileManager.default.fileExists(atPath: marker), "the first step never ran")
     }
+
+    /// `keep: 1` in another playbook's nightly backups, sharing the directory, must not prune
+    /// the dump the last deploy's migration is undone from.
+    @Test func keepNeverPrunesADumpThatARunCanStillBeUndoneFrom() throws {
+        let database = try server.createDatabase()
+        try server.sql("CREATE TABLE customers (id int PRIMARY KEY, name text); INSERT INTO customers VALUES (1, 'ada');", database: database)
+        let before = try contents(of: database)
+        let sandbox = try sandbox(steps: """
+              - name: Back up the database
+                backup_database: { \(connection(database)), keep: 1 }
+              - name: Migrate
+                migrate:
+                  run: \(psql(database)) -c "INSERT INTO customers VALUES (2, 'grace')"
+            """)
+        try sandbox.write("nightly.yml", """
+            name: nightly
+            inventory: inventory.yml
+            state_dir: "\(sandbox.root.path)/h0/state"
+            steps:
+              - backup_database: { \(connection(database)), keep: 1 }
+            """)
+        let deploy = try sandbox.rollout(["run", "db.yml", "-e", "sandbox"])
+        try #require(deploy.status == 0, "\(deploy.all)")
+        for _ in 0..<2 {
+            let nightly = try sandbox.rollout(["run", "nightly.yml", "-e", "sandbox"])
+            #expect(nightly.status == 0, "\(nightly.all)")
+        }
+        let backups = sandbox.hostDirectory(0).appendingPathComponent("state/backups")
+        let dumps = try FileManager.default.contentsOfDirectory(atPath: backups.path).filter { $0.hasSuffix(".dump") }
+        #expect(dumps.count == 2, "the newest nightly dump and the deploy's: \(dumps)")
+
+        let rollback = try sandbox.rollout(["rollback", "db.yml", "-e", "sandbox", "--yes"])
+        #expect(rollback.status == 0, "\(rollback.all)")
+        #expect(try contents(of: database) == before, "the migration was undone from its dump")
+    }
 }

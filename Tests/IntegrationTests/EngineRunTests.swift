@@ -281,6 +281,26 @@ import Testing
         expectLinksKept("after rollout rollback")
         #expect([try sandbox.snapshot(host: 0, "shared/.env"), try sandbox.snapshot(host: 0, "shared/app.conf")] == before)
     }
+
+    /// A rollback whose undo sources are not all there undoes nothing: restoring half a
+    /// deploy (the config back, the .env not) is worse than either state.
+    @Test func aRollbackWithAnUndoSourceGoneChangesNothingAndSaysWhatIsGone() throws {
+        let sandbox = try EngineRunTests().seededSandbox(hosts: 1)
+        let environment = ["TEST_API_KEY": EngineRunTests.sentinel]
+        let deploy = try sandbox.rollout(["run", "deploy.yml", "-e", "sandbox"], environment: environment)
+        try #require(deploy.status == 0, "\(deploy.all)")
+        let deployed = [try sandbox.snapshot(host: 0, ".env"), try sandbox.snapshot(host: 0, "app.conf")]
+        let history = sandbox.hostDirectory(0).appendingPathComponent("state/env-history")
+        let copies = try FileManager.default.contentsOfDirectory(atPath: history.path)
+        try #require(copies.count == 1)
+        try FileManager.default.removeItem(at: history.appendingPathComponent(copies[0]))
+
+        let rollback = try sandbox.rollout(["rollback", "deploy.yml", "-e", "sandbox", "--yes"], environment: environment)
+        #expect(rollback.status == 3, "\(rollback.all)")
+        #expect(rollback.all.contains("gone: \(history.appendingPathComponent(copies[0]).path) (step 3 'Point the app at the new key' restores from it)"), "\(rollback.all)")
+        #expect(rollback.all.contains("nothing was changed on any host"), "\(rollback.all)")
+        #expect([try sandbox.snapshot(host: 0, ".env"), try sandbox.snapshot(host: 0, "app.conf")] == deployed, "the upload was not undone either")
+    }
 }
 
 /// Ctrl-C during a deploy: the command in flight finishes, then the run is undone.

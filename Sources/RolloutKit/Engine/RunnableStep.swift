@@ -19,6 +19,12 @@ public protocol RunnableStep: Step {
     /// nothing to check.
     func preflight(in context: StepContext) async throws
 
+    /// The files on the host that `undo` restores from (a backup copy, a dump), from the undo
+    /// data `run` recorded: `rollout rollback` checks they all exist before it changes
+    /// anything, and `keep:` never prunes one a run that can still be undone names. Default:
+    /// none.
+    func undoSources(_ undo: [String: String]) -> [String]
+
     /// Restores what `run` changed, from the undo data it recorded.
     func undo(_ undo: [String: String], in context: StepContext) async throws -> StepRun
 
@@ -52,4 +58,6 @@ extension RunnableStep {
     }
 
     public func preflight(in context: StepContext) async throws {}
+
+    public func undoSources(_ undo: [String: String]) -> [String] { [] }
 }

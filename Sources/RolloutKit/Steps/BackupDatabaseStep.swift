@@ -1,3 +1,5 @@
+import Foundation
+
 /// Dumps a database with `pg_dump -Fc` to a temporary name, reads it back whole with
 /// `pg_restore`, then renames it; records its path, size and sha256. Before the run changes
 /// anything it checks that the dump directory is writable and has room.
@@ -13,7 +15,8 @@ public struct BackupDatabaseStep: Step {
     public var connection: DatabaseConnection
     /// Directory for the dump on the host; nil uses `<state_dir>/backups`.
     public var dir: Template?
-    /// How many backups to keep in `dir`; nil keeps all.
+    /// How many backups to keep in `dir`; nil keeps all. A dump that a run which can still be
+    /// undone restores from is never pruned.
     public var keep: Int?
 
     public init?(options: OptionReader, context: StepDecodingContext) {
@@ -68,8 +71,15 @@ extension BackupDatabaseStep: RunnableStep {
     public func run(in context: StepContext) async throws -> StepRun {
         let client = try PostgresClient(connection, in: context)
         let directory = try directory(in: context)
+        var protected: Set<String> = []
+        if keep != nil {
+            // One more round trip, only with `keep:`: the runs whose undo may still restore a dump.
+            let history = try await context.run(RemoteCommand(RunHistory.readScript(stateDirectory: context.stateDirectory)))
+            protected = Self.undoSourceNames(in: RunHistory.records(fromOutput: history.stdoutText).records)
+        }
         let script = client.dumpScript(
-            directory: directory, name: client.dumpName(runID: context.runID, step: context.stepIndex), keep: keep)
+            directory: directory, name: client.dumpName(runID: context.runID, step: context.stepIndex), keep: keep,
+            protected: protected)
         let result = try await context.runRecorded(RemoteCommand(script, environment: client.environment))
         var fields = StepRun.commandFields(result)
         guard result.succeeded, let dump = PostgresClient.dump(from: result.stdoutText) else {
@@ -81,6 +91,18 @@ extension BackupDatabaseStep: RunnableStep {
         fields["sha256"] = dump.sha256
         fields["stdout"] = "\(dump.path): \(dump.size) bytes, sha256 \(dump.sha256)"
         return StepRun(outcome: .ok, command: result, fields: fields)
+    }
+
+    /// The file names of every undo source of the runs in `records` that can still be undone:
+    /// each playbook's newest successful run (what `rollout rollback` undoes), and every run
+    /// that did not finish cleanly (failed, interrupted, cut off, or whose rollback failed).
+    /// A rolled-back run needs nothing any more.
+    static func undoSourceNames(in records: [RunRecord]) -> Set<String> {
+        let unfinished = records.filter { [.failed, .rollbackFailed, .running, .interrupted].contains($0.status) }
+        let newestSucceeded = Dictionary(grouping: records.filter { $0.status == .succeeded }, by: \.playbook).values
+            .compactMap { runs in runs.max { $0.runID < $1.runID } }
+        let values = (unfinished + newestSucceeded).flatMap(\.undoableSteps).flatMap(\.undo.values)
+        return Set(values.filter { $0.hasPrefix("/") || $0.hasPrefix("~") }.map { ($0 as NSString).lastPathComponent })
     }
 
     /// A new dump after a rollback says nothing about the restored deployment, and `keep` would

@@ -131,8 +131,9 @@ struct PostgresClient: Sendable, Hashable {
     /// exit 0 after a short write on a full disk, and `pg_restore --list` reads only the table
     /// of contents at the front), renamed to `name`; leaves
     /// the path in `$rollout_dump` and prints `dumpMarker` with size and sha256. With `keep`,
-    /// then deletes all but the newest `keep` dumps of this database there.
-    func dumpScript(directory: String, name: String, keep: Int? = nil) -> String {
+    /// then deletes all but the newest `keep` dumps of this database there, except those named
+    /// in `protected` (file names: a run that can still be undone restores from them).
+    func dumpScript(directory: String, name: String, keep: Int? = nil, protected: Set<String> = []) -> String {
         var script = """
             rollout_dump_dir=\(ShellWord.path(directory))
             [ -d "$rollout_dump_dir" ] || (umask 077 && mkdir -p -- "$rollout_dump_dir") || exit 1
@@ -147,7 +148,9 @@ struct PostgresClient: Sendable, Hashable {
         if let keep {
             script += """
                 \(listDumpsFunction)
-                rollout_dumps "$rollout_dump_dir" | tail -n +\(keep + 1) | while IFS= read -r rollout_old; do rm -f -- "$rollout_old"; done
+                rollout_dumps "$rollout_dump_dir" | tail -n +\(keep + 1) | while IFS= read -r rollout_old; do
+                  case "${rollout_old##*/}" in \(protectedPattern(protected))) ;; *) rm -f -- "$rollout_old" ;; esac
+                done
 
                 """
         }
@@ -169,6 +172,12 @@ struct PostgresClient: Sendable, Hashable {
         [ "$rollout_free" -ge "$rollout_need" ] || { echo "rollout: $rollout_d has $rollout_free bytes free, and the dump of \(database) may need up to $rollout_need (the database's size); free some space or point 'dir' elsewhere" >&2; exit 1; }
 
         """
+    }
+
+    /// A `case` pattern matching exactly the file names in `names` (one that matches nothing
+    /// when empty).
+    private func protectedPattern(_ names: Set<String>) -> String {
+        names.isEmpty ? "''" : names.sorted().map(ShellWord.quote).joined(separator: "|")
     }
 
     /// Shell function `rollout_dumps DIR`: the paths of this database's dumps in DIR (not the

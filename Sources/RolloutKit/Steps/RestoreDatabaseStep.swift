@@ -79,5 +79,7 @@ extension RestoreDatabaseStep: RunnableStep {
         return try await PostgresClient(connection, in: context).restore(from: safety, in: context)
     }
 
+    public func undoSources(_ undo: [String: String]) -> [String] { undo["safety_backup"].map { [$0] } ?? [] }
+
     public var recordsUndoFirst: Bool { true }
 }

@@ -123,5 +123,7 @@ extension SetEnvStep: RunnableStep {
         try await RemoteFileChange.restore(undo, in: context)
     }
 
+    public func undoSources(_ undo: [String: String]) -> [String] { undo["backup"].map { [$0] } ?? [] }
+
     public var recordsUndoFirst: Bool { true }
 }
