@@ -146,6 +146,25 @@ import Testing
         #expect(loser.all.contains("nothing was changed"))
     }
 
+    /// A command's colours, title and clipboard sequences reach `--verbose` as plain text, as
+    /// they do the plain output: no escape byte gets to the terminal.
+    @Test func verboseOutputCarriesNoTerminalEscapes() throws {
+        let sandbox = try DeploySandbox(hostCount: 1)
+        try sandbox.write("escapes.yml", """
+            name: escapes
+            inventory: inventory.yml
+            state_dir: "\(sandbox.root.path)/h0/state"
+            steps:
+              - name: Colourful
+                shell: printf '\\033[31mred\\033[0m \\033]0;title\\007 \\033]52;c;cHduZWQ=\\033\\\\ done\\n'; exit 3
+            """)
+        let output = try sandbox.rollout(["run", "escapes.yml", "-e", "sandbox", "--verbose"])
+        #expect(output.status == 1, "\(output.all)")
+        #expect(output.stderr.contains("[h0] red   done"), "\(output.stderr)")
+        #expect(!output.all.contains("\u{1B}"), "\(output.all.debugDescription)")
+        #expect(!output.all.contains("title") && !output.all.contains("cHduZWQ"))
+    }
+
     @Test func theSecretAppearsInNoOutputReportOrRecord() throws {
         let sandbox = try DeploySandbox(hostCount: 2)
         try sandbox.seed(host: 0, ".env", contents: "APP_REVISION=r1\n", mode: 0o600)

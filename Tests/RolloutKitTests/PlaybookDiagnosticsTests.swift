@@ -116,6 +116,18 @@ import Testing
         expect(result.diagnostics.first(containing: "'web2' in 'on:'"), at: fixture["2️⃣"], suggestion: "web1")
     }
 
+    /// A wrong `on:` used to hide every other mistake of the step: it ran on no host, so its
+    /// templates were never checked.
+    @Test func aWrongOnStillReportsTheStepsUndefinedVariables() throws {
+        let fixture = try playbook("""
+              - shell: echo 2️⃣{{ app_dri }}
+                on: 1️⃣dbb
+            """)
+        let result = fixture.lint(["deploy.yml"])
+        expect(result.first(containing: "'dbb' in 'on:'"), at: fixture["1️⃣"], suggestion: "db")
+        expect(result.first(containing: "undefined variable 'app_dri'"), at: fixture["2️⃣"], suggestion: "app_dir")
+    }
+
     @Test func groupMissingFromTheChosenEnvironmentIsReported() throws {
         let fixture = try playbook("""
               - shell: make

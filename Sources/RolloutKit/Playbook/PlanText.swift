@@ -86,7 +86,7 @@ public struct PlanText: Sendable {
             if let check = step.step as? CheckStep {
                 lines.append("   checks:")
                 for httpCheck in check.suite.checks {
-                    lines.append("     - \(httpCheck.name) → expect \(httpCheck.expect.status.map(String.init).joined(separator: " or "))")
+                    lines.append("     - \(httpCheck.name) → expect \(httpCheck.expect.summary)")
                 }
             }
             if let register = step.register { upcoming[register] = type(of: step.step).resultFields }
