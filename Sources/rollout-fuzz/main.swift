@@ -7,7 +7,7 @@
 // inserted, ranges deleted, repeated or spliced from another seed, nesting and aliases piled
 // up), written under --work and loaded. It fails (exit 1) when a load rejects a file without a
 // diagnostic or gives a diagnostic without a position, and (exit 2) when one input takes more
-// than --hang-seconds. A crash kills the process: the input that did it is still in --work,
+// than --hang-seconds of CPU. A crash kills the process: the input that did it is still in --work,
 // which `scripts/fuzz` keeps. The same seed tries the same inputs, so `--seed` replays a run.
 import Foundation
 import RolloutKit
@@ -147,13 +147,22 @@ guard !options.seedFiles.isEmpty else {
 let seeds = options.seedFiles.compactMap { FileManager.default.contents(atPath: $0.path).map { Array($0) } }
 try FileManager.default.createDirectory(at: options.work, withIntermediateDirectories: true)
 
-// The watchdog: an input still loading after --hang-seconds is a hang.
+// The watchdog: an input that has taken --hang-seconds of CPU (a loop), or ten times that of
+// wall time (a read that never returns), is a hang. CPU time, so that a busy machine starving a
+// low-priority run is not mistaken for one.
 final class Progress: @unchecked Sendable {
+    /// CPU time this process has used, in seconds.
+    static func processCPUSeconds() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+    }
+
     let lock = NSLock()
-    var started = Date()
+    var started = (wall: Date(), cpu: 0.0)
     var input = 0
-    func begin(_ number: Int) { lock.withLock { started = Date(); input = number } }
-    var current: (Date, Int) { lock.withLock { (started, input) } }
+    func begin(_ number: Int) { lock.withLock { started = (Date(), Self.processCPUSeconds()); input = number } }
+    var current: (wall: Date, cpu: Double, input: Int) { lock.withLock { (started.wall, started.cpu, input) } }
 }
 let progress = Progress()
 let hangSeconds = options.hangSeconds
@@ -161,9 +170,11 @@ let work = options.work
 Thread.detachNewThread {
     while true {
         Thread.sleep(forTimeInterval: 1)
-        let (started, input) = progress.current
-        if Date().timeIntervalSince(started) > hangSeconds {
-            say("HANG: input \(input) still loading after \(Int(hangSeconds)) s; it is in \(work.path)")
+        let current = progress.current
+        let cpu = Progress.processCPUSeconds() - current.cpu
+        let wall = Date().timeIntervalSince(current.wall)
+        if cpu > hangSeconds || wall > 10 * hangSeconds {
+            say("HANG: input \(current.input) still loading after \(Int(cpu)) s of CPU, \(Int(wall)) s in all; it is in \(work.path)")
             exit(2)
         }
     }

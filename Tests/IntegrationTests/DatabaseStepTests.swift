@@ -347,4 +347,19 @@ import Testing
         #expect(rollback.status == 0, "\(rollback.all)")
         #expect(try contents(of: database) == before, "the migration was undone from its dump")
     }
+
+    /// The room check is for backups that will run: one its `when:` rules out does not stop
+    /// the deploy.
+    @Test func aBackupItsWhenRulesOutIsNotCheckedForRoom() throws {
+        let disk = try TmpfsMount(bytes: 8192)
+        let database = try server.createDatabase()
+        let sandbox = try sandbox(steps: """
+              - name: Only when asked
+                when: "{{ fail }} == yes"
+                backup_database: { \(connection(database)), dir: "\(disk.directory.path)/backups" }
+              - shell: "true"
+            """)
+        let output = try sandbox.rollout(["run", "db.yml", "-e", "sandbox"])
+        #expect(output.status == 0, "\(output.all)")
+    }
 }

@@ -119,6 +119,9 @@ actor HostRun {
     /// The step's `preflight` on this host: nil when it found nothing in the way, else the
     /// message that stops the run.
     func preflight(_ definition: StepDefinition, index: Int) async -> String? {
+        // A step its `when:` already rules out is not in the way (one that depends on earlier
+        // results cannot be decided yet, and is checked).
+        if let condition = definition.when, (try? condition.evaluate(in: baseScope)) == false { return nil }
         let context = self.context(for: definition, index: index, scope: baseScope, recorder: Recorder())
         do {
             try await definition.step.preflight(in: context)
