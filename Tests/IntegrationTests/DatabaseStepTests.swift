@@ -362,4 +362,28 @@ import Testing
         let output = try sandbox.rollout(["run", "db.yml", "-e", "sandbox"])
         #expect(output.status == 0, "\(output.all)")
     }
+
+    /// restore_database first dumps what is there (its undo): without room for that dump the
+    /// run stops before its first step, not in the middle of the deploy.
+    @Test func aRestoreWithoutRoomForItsSafetyCopyStopsTheRunBeforeAnythingChanges() throws {
+        let disk = try TmpfsMount(bytes: 256 << 10)
+        let database = try server.createDatabase()
+        let marker = FileManager.default.temporaryDirectory.appendingPathComponent("rollout-changed-\(UUID().uuidString)").path
+        defer { unlink(marker) }
+        let sandbox = try DeploySandbox(hostCount: 1)
+        try sandbox.write("restore.yml", """
+            name: restore
+            inventory: inventory.yml
+            state_dir: "\(disk.directory.path)/state"
+            steps:
+              - name: Change something first
+                shell: touch \(marker)
+              - name: Restore
+                restore_database: { \(connection(database)), backup: /srv/nowhere.dump }
+            """)
+        let output = try sandbox.rollout(["run", "restore.yml", "-e", "sandbox"])
+        #expect(output.status == 1, "\(output.all)")
+        #expect(output.all.contains("bytes free, and the dump of \(database) may need up to"), "\(output.all)")
+        #expect(!FileManager.default.fileExists(atPath: marker), "the first step never ran")
+    }
 }

@@ -62,10 +62,7 @@ extension BackupDatabaseStep: RunnableStep {
     public func preflight(in context: StepContext) async throws {
         // Options built from earlier steps' results cannot be rendered yet: checked when it runs.
         guard let client = try? PostgresClient(connection, in: context), let directory = try? directory(in: context) else { return }
-        let result = try await context.run(RemoteCommand(client.roomScript(directory: directory), environment: client.environment))
-        guard result.succeeded else {
-            throw context.failure("the dump of \(client.description) cannot be written: \(PostgresClient.errorMessage(of: result))")
-        }
+        try await client.checkRoom(in: directory, context: context)
     }
 
     public func run(in context: StepContext) async throws -> StepRun {

@@ -300,6 +300,15 @@ struct PostgresClient: Sendable, Hashable {
 }
 
 extension PostgresClient {
+    /// Fails, saying why, unless a dump of this database can be written in `directory` (see
+    /// `roomScript`): a step's `preflight`.
+    func checkRoom(in directory: String, context: StepContext) async throws {
+        let result = try await context.run(RemoteCommand(roomScript(directory: directory), environment: environment))
+        guard result.succeeded else {
+            throw context.failure("the dump of \(description) cannot be written: \(Self.errorMessage(of: result))")
+        }
+    }
+
     /// Restores the dump at `path` for an undo. Undoing an earlier run (`rollout rollback`), it
     /// first dumps what is there now, next to the backups, so that the undo loses nothing either.
     func restore(from path: String, in context: StepContext) async throws -> StepRun {

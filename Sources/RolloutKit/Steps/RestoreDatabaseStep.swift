@@ -44,6 +44,13 @@ extension RestoreDatabaseStep: RunnableStep {
         ], changes: .yes)
     }
 
+    /// The safety copy needs room as much as a backup does: checked before the run changes
+    /// anything.
+    public func preflight(in context: StepContext) async throws {
+        guard let client = try? PostgresClient(connection, in: context) else { return }
+        try await client.checkRoom(in: BackupDatabaseStep.defaultDirectory(stateDirectory: context.stateDirectory), context: context)
+    }
+
     public func run(in context: StepContext) async throws -> StepRun {
         let client = try PostgresClient(connection, in: context)
         let directory = BackupDatabaseStep.defaultDirectory(stateDirectory: context.stateDirectory)
