@@ -27,6 +27,13 @@ public struct SetEnvStep: Step {
         if values.isEmpty, remove.isEmpty {
             options.error("set_env needs 'values' or 'remove'")
         }
+        // A literal value that no quoting carries to every .env reader: lint can say so already.
+        var probe = EnvFile(text: "")
+        for entry in values where Self.isKey(entry.key) {
+            guard case .text(let template) = entry.value, template.isLiteral else { continue }
+            let text = template.segments.map { segment in if case .text(let text) = segment { text } else { "" } }.joined()
+            do { try probe.set(entry.key, to: text) } catch { options.error("\(error)", at: "values") }
+        }
         for key in remove where values.contains(where: { $0.key == key }) {
             options.error("'\(key)' is both set in 'values' and removed in 'remove'", at: "remove")
         }
