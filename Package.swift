@@ -51,6 +51,12 @@ let package = Package(
         ),
         // Records the checkout's git commit for `rollout --version`.
         .plugin(name: "GitCommit", capability: .buildTool()),
+        // Mutation fuzzer for the loaders (scripts/fuzz).
+        .executableTarget(
+            name: "rollout-fuzz",
+            dependencies: ["RolloutKit"],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "rollout-bench",
             dependencies: ["RolloutKit"],

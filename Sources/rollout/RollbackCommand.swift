@@ -75,9 +75,11 @@ struct RollbackCommand: AsyncParsableCommand {
                 print("  \(step.index + 1). \(step.name)  [\(step.kind)] ← \(step.undo["backup"] ?? (step.undo["absent"] == "1" ? "remove (it did not exist)" : "recorded state"))")
             }
             for problem in plan.problems { print("  cannot undo: \(problem)") }
+            for source in plan.missingSources { print("  gone: \(source)") }
         }
         guard anything else { return }
-        if !yes {
+        // With an undo source gone nothing is restored, so there is nothing to confirm.
+        if !yes && !plans.contains(where: { !$0.missingSources.isEmpty }) {
             guard isatty(0) == 1 else {
                 FileHandle.standardError.write(Data("rollout rollback: add --yes to restore without a terminal to confirm on\n".utf8))
                 throw ExitCode(RolloutExitCode.invalidInput.rawValue)

@@ -31,7 +31,8 @@ struct RunOutputOptions: ParsableArguments {
     }
 }
 
-/// `--verbose`: each line a command prints, as it arrives, prefixed with its host, secrets masked.
+/// `--verbose`: each line a command prints, as it arrives, prefixed with its host, secrets
+/// masked, terminal escape sequences and control characters dropped as in the plain output.
 final class VerboseEcho: @unchecked Sendable {
     private let masker: SecretMasker
     private let lock = NSLock()
@@ -48,7 +49,7 @@ final class VerboseEcho: @unchecked Sendable {
             var buffer = partial[key, default: []] + chunk.bytes
             while let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
                 let line = String(decoding: masker.mask(Array(buffer[..<newline])), as: UTF8.self)
-                sink.write("  [\(host)] \(line)\n")
+                sink.write("  [\(host)] \(ConsoleReporter.stripControlCharacters(line))\n")
                 buffer.removeSubrange(...newline)
             }
             // Holding a partial line until its newline keeps a secret from being split across
@@ -57,7 +58,7 @@ final class VerboseEcho: @unchecked Sendable {
             let keep = max(masker.maxPatternLength - 1, 0)
             if buffer.count > 65_536 + keep {
                 let cut = buffer.count - keep
-                sink.write("  [\(host)] " + String(decoding: masker.mask(Array(buffer[..<cut])), as: UTF8.self) + "\n")
+                sink.write("  [\(host)] " + ConsoleReporter.stripControlCharacters(String(decoding: masker.mask(Array(buffer[..<cut])), as: UTF8.self)) + "\n")
                 buffer.removeSubrange(..<cut)
             }
             partial[key] = buffer

@@ -262,4 +262,128 @@ import Testing
               let close = stat.lastIndex(of: ")") else { return false }
         return !stat[close...].hasPrefix(") Z")
     }
+
+    /// pg_dump exits 0 when only its last write hits a full disk: with one 4 KiB page free, a
+    /// 5 KB dump is cut to 4096 bytes, and `pg_restore --list` (which reads only the table of
+    /// contents at the front) passes it. The backup must read the dump to its end and fail
+    /// before the migration changes anything.
+    @Test func aDumpCutShortByAFullDiskFailsTheBackupBeforeTheMigrationRuns() throws {
+        let disk = try TmpfsMount(bytes: 16 << 20)
+        let database = try server.createDatabase()
+        try server.sql("CREATE TABLE customers (id int PRIMARY KEY, name text); INSERT INTO customers SELECT g, md5(g::text) FROM generate_series(1, 160) g;",
+                       database: database)
+        let before = try contents(of: database)
+        let dir = disk.directory.path
+        let sandbox = try sandbox(steps: """
+              - name: Something else fills the disk, all but one page
+                shell: head -c $(( $(df -P -B1 \(dir) | awk 'NR == 2 { print $4 }') - 4096 )) /dev/zero > \(dir)/filler
+              - name: Back up the database
+                backup_database: { \(connection(database)), dir: "\(dir)/backups" }
+              - name: Migrate
+                migrate:
+                  run: \(psql(database)) -c 'DROP TABLE customers'
+            """)
+        let output = try sandbox.rollout(["run", "db.yml", "-e", "sandbox"])
+        #expect(output.status == 1, "\(output.all)")
+        #expect(output.all.contains("does not read back whole, so it is no backup"), "\(output.all)")
+        #expect(output.all.contains("could not read from input file"), "pg_restore's own words: \(output.all)")
+        #expect(try contents(of: database) == before, "the migration never ran")
+        let left = (try? FileManager.default.contentsOfDirectory(atPath: dir + "/backups")) ?? []
+        #expect(left.isEmpty, "no partial dump is left to be mistaken for a backup: \(left)")
+    }
+
+    /// A dump directory without room (or not writable) stops the run before its first step,
+    /// not at the backup after other steps have changed the host.
+    @Test func aDumpDirectoryWithoutRoomStopsTheRunBeforeAnythingChanges() throws {
+        let disk = try TmpfsMount(bytes: 8192)
+        let database = try server.createDatabase()
+        try server.sql("CREATE TABLE customers (id int PRIMARY KEY, name text);", database: database)
+        let marker = FileManager.default.temporaryDirectory.appendingPathComponent("rollout-changed-\(UUID().uuidString)").path
+        defer { unlink(marker) }
+        let sandbox = try sandbox(steps: """
+              - name: Change something first
+                shell: touch \(marker)
+              - name: Back up the database
+                backup_database: { \(connection(database)), dir: "\(disk.directory.path)/backups" }
+            """)
+        let output = try sandbox.rollout(["run", "db.yml", "-e", "sandbox"])
+        #expect(output.status == 1, "\(output.all)")
+        #expect(output.all.contains("\(disk.directory.path) has 8192 bytes free, and the dump of \(database) may need up to"), "\(output.all)")
+        #expect(output.all.contains("nothing was changed on any host"), "\(output.all)")
+        #expect(!FileManager.default.fileExists(atPath: marker), "the first step never ran")
+    }
+
+    /// `keep: 1` in another playbook's nightly backups, sharing the directory, must not prune
+    /// the dump the last deploy's migration is undone from.
+    @Test func keepNeverPrunesADumpThatARunCanStillBeUndoneFrom() throws {
+        let database = try server.createDatabase()
+        try server.sql("CREATE TABLE customers (id int PRIMARY KEY, name text); INSERT INTO customers VALUES (1, 'ada');", database: database)
+        let before = try contents(of: database)
+        let sandbox = try sandbox(steps: """
+              - name: Back up the database
+                backup_database: { \(connection(database)), keep: 1 }
+              - name: Migrate
+                migrate:
+                  run: \(psql(database)) -c "INSERT INTO customers VALUES (2, 'grace')"
+            """)
+        try sandbox.write("nightly.yml", """
+            name: nightly
+            inventory: inventory.yml
+            state_dir: "\(sandbox.root.path)/h0/state"
+            steps:
+              - backup_database: { \(connection(database)), keep: 1 }
+            """)
+        let deploy = try sandbox.rollout(["run", "db.yml", "-e", "sandbox"])
+        try #require(deploy.status == 0, "\(deploy.all)")
+        for _ in 0..<2 {
+            let nightly = try sandbox.rollout(["run", "nightly.yml", "-e", "sandbox"])
+            #expect(nightly.status == 0, "\(nightly.all)")
+        }
+        let backups = sandbox.hostDirectory(0).appendingPathComponent("state/backups")
+        let dumps = try FileManager.default.contentsOfDirectory(atPath: backups.path).filter { $0.hasSuffix(".dump") }
+        #expect(dumps.count == 2, "the newest nightly dump and the deploy's: \(dumps)")
+
+        let rollback = try sandbox.rollout(["rollback", "db.yml", "-e", "sandbox", "--yes"])
+        #expect(rollback.status == 0, "\(rollback.all)")
+        #expect(try contents(of: database) == before, "the migration was undone from its dump")
+    }
+
+    /// The room check is for backups that will run: one its `when:` rules out does not stop
+    /// the deploy.
+    @Test func aBackupItsWhenRulesOutIsNotCheckedForRoom() throws {
+        let disk = try TmpfsMount(bytes: 8192)
+        let database = try server.createDatabase()
+        let sandbox = try sandbox(steps: """
+              - name: Only when asked
+                when: "{{ fail }} == yes"
+                backup_database: { \(connection(database)), dir: "\(disk.directory.path)/backups" }
+              - shell: "true"
+            """)
+        let output = try sandbox.rollout(["run", "db.yml", "-e", "sandbox"])
+        #expect(output.status == 0, "\(output.all)")
+    }
+
+    /// restore_database first dumps what is there (its undo): without room for that dump the
+    /// run stops before its first step, not in the middle of the deploy.
+    @Test func aRestoreWithoutRoomForItsSafetyCopyStopsTheRunBeforeAnythingChanges() throws {
+        let disk = try TmpfsMount(bytes: 256 << 10)
+        let database = try server.createDatabase()
+        let marker = FileManager.default.temporaryDirectory.appendingPathComponent("rollout-changed-\(UUID().uuidString)").path
+        defer { unlink(marker) }
+        let sandbox = try DeploySandbox(hostCount: 1)
+        try sandbox.write("restore.yml", """
+            name: restore
+            inventory: inventory.yml
+            state_dir: "\(disk.directory.path)/state"
+            steps:
+              - name: Change something first
+                shell: touch \(marker)
+              - name: Restore
+                restore_database: { \(connection(database)), backup: /srv/nowhere.dump }
+            """)
+        let output = try sandbox.rollout(["run", "restore.yml", "-e", "sandbox"])
+        #expect(output.status == 1, "\(output.all)")
+        #expect(output.all.contains("bytes free, and the dump of \(database) may need up to"), "\(output.all)")
+        #expect(!FileManager.default.fileExists(atPath: marker), "the first step never ran")
+    }
 }

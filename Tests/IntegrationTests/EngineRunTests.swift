@@ -146,6 +146,25 @@ import Testing
         #expect(loser.all.contains("nothing was changed"))
     }
 
+    /// A command's colours, title and clipboard sequences reach `--verbose` as plain text, as
+    /// they do the plain output: no escape byte gets to the terminal.
+    @Test func verboseOutputCarriesNoTerminalEscapes() throws {
+        let sandbox = try DeploySandbox(hostCount: 1)
+        try sandbox.write("escapes.yml", """
+            name: escapes
+            inventory: inventory.yml
+            state_dir: "\(sandbox.root.path)/h0/state"
+            steps:
+              - name: Colourful
+                shell: printf '\\033[31mred\\033[0m \\033]0;title\\007 \\033]52;c;cHduZWQ=\\033\\\\ done\\n'; exit 3
+            """)
+        let output = try sandbox.rollout(["run", "escapes.yml", "-e", "sandbox", "--verbose"])
+        #expect(output.status == 1, "\(output.all)")
+        #expect(output.stderr.contains("[h0] red   done"), "\(output.stderr)")
+        #expect(!output.all.contains("\u{1B}"), "\(output.all.debugDescription)")
+        #expect(!output.all.contains("title") && !output.all.contains("cHduZWQ"))
+    }
+
     @Test func theSecretAppearsInNoOutputReportOrRecord() throws {
         let sandbox = try DeploySandbox(hostCount: 2)
         try sandbox.seed(host: 0, ".env", contents: "APP_REVISION=r1\n", mode: 0o600)
@@ -216,6 +235,90 @@ import Testing
         let history = try sandbox.rollout(["history", "deploy.yml", "-e", "sandbox"], environment: environment)
         #expect(history.stdout.contains("rolled_back"), "\(history.all)")
         #expect(!rollback.all.contains(EngineRunTests.sentinel))
+    }
+
+    /// A shared `.env` linked into each release is common: set_env and upload write the link's
+    /// target in place, the link stays a link, the target keeps its mode and owner, and both
+    /// the failed run's undo and `rollout rollback` give back the target's exact bytes.
+    @Test func symlinkedFilesAreWrittenThroughAndComeBackExactly() throws {
+        let sandbox = try DeploySandbox(hostCount: 1)
+        let host = sandbox.hostDirectory(0)
+        for directory in ["shared", "release"] {
+            try FileManager.default.createDirectory(at: host.appendingPathComponent(directory), withIntermediateDirectories: true)
+            try runLocal("/bin/chown", ["\(sandbox.user):", host.appendingPathComponent(directory).path])
+        }
+        try sandbox.seed(host: 0, "shared/.env", contents: "# shared settings\nAPP_REVISION=r1\n", mode: 0o640)
+        try sandbox.seed(host: 0, "shared/app.conf", contents: "listen old\n", mode: 0o600)
+        for name in [".env", "app.conf"] {
+            try FileManager.default.createSymbolicLink(
+                atPath: host.appendingPathComponent("release/\(name)").path, withDestinationPath: "../shared/\(name)")
+        }
+        try sandbox.write("deploy.yml", """
+            name: links
+            inventory: inventory.yml
+            state_dir: "\(host.path)/state"
+            vars:
+              fail: "no"
+            steps:
+              - set_env: { file: "\(host.path)/release/.env", values: { APP_REVISION: r2 } }
+              - upload: { content: "listen new\\n", dest: "\(host.path)/release/app.conf" }
+              - name: Smoke test
+                shell: test "{{ fail }}" = no
+            """)
+        let before = [try sandbox.snapshot(host: 0, "shared/.env"), try sandbox.snapshot(host: 0, "shared/app.conf")]
+        func expectLinksKept(_ moment: String, sourceLocation: Testing.SourceLocation = #_sourceLocation) {
+            for name in [".env", "app.conf"] {
+                let link = try? FileManager.default.destinationOfSymbolicLink(atPath: host.appendingPathComponent("release/\(name)").path)
+                #expect(link == "../shared/\(name)", "release/\(name) is still the link \(moment)", sourceLocation: sourceLocation)
+            }
+        }
+
+        let failed = try sandbox.rollout(["run", "deploy.yml", "-e", "sandbox", "--var", "fail=yes"])
+        #expect(failed.status == 1, "\(failed.all)")
+        expectLinksKept("after the undo")
+        #expect([try sandbox.snapshot(host: 0, "shared/.env"), try sandbox.snapshot(host: 0, "shared/app.conf")] == before)
+
+        let deployed = try sandbox.rollout(["run", "deploy.yml", "-e", "sandbox"])
+        #expect(deployed.status == 0, "\(deployed.all)")
+        expectLinksKept("after the run")
+        let env = try sandbox.snapshot(host: 0, "shared/.env")
+        #expect(String(decoding: env.bytes, as: UTF8.self) == "# shared settings\nAPP_REVISION=r2\n")
+        #expect(env.mode == 0o640 && env.owner == before[0].owner, "the target keeps its mode and owner")
+        let conf = try sandbox.snapshot(host: 0, "shared/app.conf")
+        #expect(String(decoding: conf.bytes, as: UTF8.self) == "listen new\n")
+        #expect(conf.mode == 0o600 && conf.owner == before[1].owner)
+
+        // The copies kept for the undo hold the .env's secrets: only their owner reads them.
+        let history = host.appendingPathComponent("state/env-history")
+        #expect(try FileManager.default.attributesOfItem(atPath: history.path)[.posixPermissions] as? Int == 0o700)
+        for copy in try FileManager.default.contentsOfDirectory(atPath: history.path) {
+            #expect(try FileManager.default.attributesOfItem(atPath: history.appendingPathComponent(copy).path)[.posixPermissions] as? Int == 0o600)
+        }
+
+        let rollback = try sandbox.rollout(["rollback", "deploy.yml", "-e", "sandbox", "--yes"])
+        #expect(rollback.status == 0, "\(rollback.all)")
+        expectLinksKept("after rollout rollback")
+        #expect([try sandbox.snapshot(host: 0, "shared/.env"), try sandbox.snapshot(host: 0, "shared/app.conf")] == before)
+    }
+
+    /// A rollback whose undo sources are not all there undoes nothing: restoring half a
+    /// deploy (the config back, the .env not) is worse than either state.
+    @Test func aRollbackWithAnUndoSourceGoneChangesNothingAndSaysWhatIsGone() throws {
+        let sandbox = try EngineRunTests().seededSandbox(hosts: 1)
+        let environment = ["TEST_API_KEY": EngineRunTests.sentinel]
+        let deploy = try sandbox.rollout(["run", "deploy.yml", "-e", "sandbox"], environment: environment)
+        try #require(deploy.status == 0, "\(deploy.all)")
+        let deployed = [try sandbox.snapshot(host: 0, ".env"), try sandbox.snapshot(host: 0, "app.conf")]
+        let history = sandbox.hostDirectory(0).appendingPathComponent("state/env-history")
+        let copies = try FileManager.default.contentsOfDirectory(atPath: history.path)
+        try #require(copies.count == 1)
+        try FileManager.default.removeItem(at: history.appendingPathComponent(copies[0]))
+
+        let rollback = try sandbox.rollout(["rollback", "deploy.yml", "-e", "sandbox", "--yes"], environment: environment)
+        #expect(rollback.status == 3, "\(rollback.all)")
+        #expect(rollback.all.contains("gone: \(history.appendingPathComponent(copies[0]).path) (step 3 'Point the app at the new key' restores from it)"), "\(rollback.all)")
+        #expect(rollback.all.contains("nothing was changed on any host"), "\(rollback.all)")
+        #expect([try sandbox.snapshot(host: 0, ".env"), try sandbox.snapshot(host: 0, "app.conf")] == deployed, "the upload was not undone either")
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import RolloutKit
+import TestSupport
 import Testing
 
 struct EnvFileTests {
@@ -64,8 +65,17 @@ struct EnvFileTests {
         #expect(throws: EnvFileError(key: "A", problem: .interpolation)) { try file.set("A", to: "${HOME}/x") }
         #expect(throws: EnvFileError(key: "1A", problem: .invalidKey)) { try file.set("1A", to: "x") }
         #expect(throws: EnvFileError(key: "A", problem: .trailingBackslash)) { try file.set("A", to: "a #b\\") }
+        #expect(throws: EnvFileError(key: "A", problem: .trailingBackslash)) { try file.set("A", to: "C:\\dir\\") }
+        #expect(throws: EnvFileError(key: "A", problem: .controlCharacter)) { try file.set("A", to: "bell\u{7}") }
+        #expect(throws: EnvFileError(key: "A", problem: .quoteAndExpansion)) { try file.set("A", to: "it's $5") }
+        #expect(throws: EnvFileError(key: "A", problem: .quoteAndExpansion)) { try file.set("A", to: "it's `x`") }
+        #expect(throws: EnvFileError(key: "A", problem: .backslashesAndExpansion)) { try file.set("A", to: "a\\\\b $c") }
         #expect(file.text == "A=1\n")
         #expect(EnvFileError(key: "A", problem: .newline).description.contains("line break"))
+        // The message names the readers that would disagree.
+        let quote = EnvFileError(key: "A", problem: .quoteAndExpansion).description
+        #expect(quote.contains("python-dotenv and sh (or docker compose) would read different values"), "\(quote)")
+        #expect(EnvFileError(key: "A", problem: .controlCharacter).description.contains("systemd's EnvironmentFile="))
     }
 
     @Test func refusesFilesThatAreNotUTF8() {
@@ -90,11 +100,15 @@ struct EnvFileTests {
     static let trickyValues = [
         "plain", "with space", "hash # inside", "#leading", "a=b=c", "single'quote", "double\"quote",
         "both ' and \"", "dollar $HOME and $", "back\\slash", "back\\slash and 'quote'", "trailing space ",
-        " leading", "", "ünïcödé ✓", "tab\there", "a\\nb", "\\", "'", "\"", "  # not a comment", "ends\\", "C:\\dir\\", "spaced end\\", "x\\\"y",
+        " leading", "", "ünïcödé ✓", "tab\there", "a\\nb", "'", "\"", "  # not a comment", "C:\\dir\\file", "x\\\"y",
+        // What `. .env` would run or expand if it were written carelessly.
+        "$(touch PWNED)", "`touch PWNED`", "a;touch PWNED", "x && touch PWNED", "$HOME", "$1 $@ $$", "hello!", "!!", "!$",
+        "~/x", "a:~/b", "*", "?", "[a]", "{a,b}", "a|b", "a>b", "<a", "a&b", "(a)", "\\$(x)", "two\\\\back",
     ]
 
-    @Test(.enabled(if: pythonDotenvAvailable(), "python-dotenv is not installed"))
-    func pythonDotenvReadsBackEveryValueWritten() throws {
+    /// python-dotenv (from .venv, scripts/python-env.sh) and sh read back every value written,
+    /// and sourcing the file runs nothing.
+    @Test func pythonDotenvAndShReadBackEveryValueWritten() throws {
         let dir = try ShellProcess.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         var file = EnvFile(text: "# header\nEXISTING_S='old'\nEXISTING_D=\"old\"\nEXISTING_U=old # keep\n")
@@ -111,17 +125,25 @@ struct EnvFileTests {
         expected["EXISTING_U"] = "x # y"
         let path = dir.appendingPathComponent(".env")
         try Data(file.bytes).write(to: path)
+        let python = packageRoot.appendingPathComponent(".venv/bin/python").path
         let read = try ShellProcess.run(
-            "python3 -c 'import json,sys; from dotenv import dotenv_values; print(json.dumps(dotenv_values(sys.argv[1])))' \(ShellWord.quote(path.path))")
+            "\(ShellWord.quote(python)) -c 'import json,sys; from dotenv import dotenv_values; print(json.dumps(dotenv_values(sys.argv[1])))' \(ShellWord.quote(path.path))")
         #expect(read.status == 0, "\(read.stderr)")
         let values = try JSONDecoder().decode([String: String].self, from: Data(read.stdout.utf8))
         #expect(values == expected)
         // Our reader agrees with python-dotenv on the file we wrote.
         let reparsed = try EnvFile(bytes: file.bytes)
         for (key, value) in expected { #expect(reparsed.value(for: key) == value, "\(key)") }
-    }
-}
 
-func pythonDotenvAvailable() -> Bool {
-    (try? ShellProcess.run("python3 -c 'import dotenv' 2>/dev/null").status) == 0
+        // sh: `. .env` in the directory, then every value NUL-terminated; PWNED must not appear.
+        let keys = expected.keys.sorted()
+        let shell = try ShellProcess.run(
+            "cd \(ShellWord.quote(dir.path)) && sh -c '. ./.env && printf \"%s\\\\0\" "
+                + keys.map { "\"$\($0)\"" }.joined(separator: " ") + "'")
+        #expect(shell.status == 0, "\(shell.stderr)")
+        #expect(shell.stderr.isEmpty, "\(shell.stderr)")
+        let shValues = shell.stdout.split(separator: "\0", omittingEmptySubsequences: false).dropLast().map(String.init)
+        #expect(shValues == keys.map { expected[$0]! })
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("PWNED").path), "sourcing the .env ran a command")
+    }
 }

@@ -116,6 +116,33 @@ import Testing
         expect(result.diagnostics.first(containing: "'web2' in 'on:'"), at: fixture["2️⃣"], suggestion: "web1")
     }
 
+    /// A wrong `on:` used to hide every other mistake of the step: it ran on no host, so its
+    /// templates were never checked.
+    @Test func aWrongOnStillReportsTheStepsUndefinedVariables() throws {
+        let fixture = try playbook("""
+              - shell: echo 2️⃣{{ app_dri }}
+                on: 1️⃣dbb
+            """)
+        let result = fixture.lint(["deploy.yml"])
+        expect(result.first(containing: "'dbb' in 'on:'"), at: fixture["1️⃣"], suggestion: "db")
+        expect(result.first(containing: "undefined variable 'app_dri'"), at: fixture["2️⃣"], suggestion: "app_dir")
+    }
+
+    /// A literal .env value that sh and python-dotenv would read differently is a lint error,
+    /// not a surprise during the deploy.
+    @Test func anEnvValueNoQuotingCarriesIsReportedByLint() throws {
+        let fixture = try playbook("""
+              - set_env:
+                  file: /opt/app/.env
+                  1️⃣values: { PRICE: "it's $5", NAME: "it's fine" }
+            """)
+        let result = fixture.lint(["deploy.yml"])
+        #expect(result.errors.count == 1, "\(result.rendered())")
+        let diagnostic = result.first(containing: "cannot write the value for PRICE")
+        expect(diagnostic, at: fixture["1️⃣"])
+        #expect(diagnostic?.message.contains("python-dotenv and sh (or docker compose) would read different values") == true)
+    }
+
     @Test func groupMissingFromTheChosenEnvironmentIsReported() throws {
         let fixture = try playbook("""
               - shell: make

@@ -243,7 +243,8 @@ import Testing
         #expect(text.contains("1. Back up  [backup_database, read only, run once]\n   on: app1\n"))
         #expect(text.contains("health_url: https://example.com/health"))
         #expect(text.contains("run: echo rolled back <run.id>"))
-        #expect(text.contains("   checks:\n     - GET /health → expect 200\n"))
+        // Every expectation, not only the status.
+        #expect(text.contains("   checks:\n     - GET /health → expect status 200, max 500 ms\n"), "\(text)")
     }
 
     @Test func anchorsAndMergeKeysWork() throws {

@@ -6,8 +6,15 @@ import Yams
 enum YAMLDocument {
     /// The root node of `text`, or nil after recording why it could not be read.
     /// `file` is the name used in locations and messages.
-    static func parse(_ text: String, file: String, into diagnostics: inout Diagnostics) -> YAMLNode? {
+    /// Files beyond `limits` are refused before they are composed.
+    static func parse(
+        _ text: String, file: String, into diagnostics: inout Diagnostics, limits: YAMLLimits = .standard
+    ) -> YAMLNode? {
         diagnostics.addSource(text, for: file)
+        if let violation = limits.check(text) {
+            diagnostics.error(violation.message, at: FileLocation(file: file, line: violation.line, column: violation.column))
+            return nil
+        }
         let root: Node?
         do {
             // Scalars stay text (`YAMLNode` interprets them where it knows the type), so no
@@ -33,6 +40,21 @@ enum YAMLDocument {
 
     /// Reads and parses the file at `url`; `name` is how messages name it.
     static func load(_ url: URL, name: String, into diagnostics: inout Diagnostics, from origin: FileLocation? = nil) -> YAMLNode? {
+        // Only regular files, and not read at all beyond the limit: `inventory: /dev/zero` or
+        // a file of gigabytes would take all the memory there is.
+        if let values = try? url.resourceValues(forKeys: [.isRegularFileKey, .fileSizeKey]) {
+            let location = origin ?? FileLocation(file: name, line: 1, column: 1)
+            if values.isRegularFile == false {
+                diagnostics.error("'\(name)' is not a regular file", at: location)
+                return nil
+            }
+            if let size = values.fileSize, size > YAMLLimits.standard.maxBytes {
+                diagnostics.error(
+                    "'\(name)' is \(size) bytes; rollout reads YAML files of at most \(YAMLLimits.standard.maxBytes) bytes",
+                    at: location)
+                return nil
+            }
+        }
         guard let data = FileManager.default.contents(atPath: url.path) else {
             let location = origin ?? FileLocation(file: name, line: 1, column: 1)
             let exists = FileManager.default.fileExists(atPath: url.path)

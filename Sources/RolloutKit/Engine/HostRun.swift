@@ -131,6 +131,21 @@ actor HostRun {
         return run
     }
 
+    /// The step's `preflight` on this host: nil when it found nothing in the way, else the
+    /// message that stops the run.
+    func preflight(_ member: Member) async -> String? {
+        // A step its `when:` already rules out is not in the way (one that depends on earlier
+        // results cannot be decided yet, and is checked).
+        if let condition = member.definition.when, (try? condition.evaluate(in: baseScope)) == false { return nil }
+        let context = self.context(for: member, scope: baseScope, recorder: Recorder())
+        do {
+            try await member.definition.step.preflight(in: context)
+            return nil
+        } catch {
+            return masker.mask("\(error)")
+        }
+    }
+
     /// Writes the run's end to the journal and releases the lock, in one command. Returns
     /// false when the lock could not be released.
     func finish(status: RunStatus) async -> Bool {
@@ -187,6 +202,10 @@ actor HostRun {
             })
         context.finishedSteps = finished.filter { $0.index < index }
         context.clock = clock
+        context.undoSourcesInUse = { [transport, stateDirectory] in
+            let history = try await transport.run(RemoteCommand(RunHistory.readScript(stateDirectory: stateDirectory)), output: nil)
+            return RunHistory.undoSourceNames(in: RunHistory.records(fromOutput: history.stdoutText).records)
+        }
         return context
     }
 

@@ -14,6 +14,9 @@ public struct RollbackRun: Sendable {
         public var steps: [StepRecord]
         /// Why a recorded change cannot be undone with this playbook (its steps changed).
         public var problems: [String]
+        /// Undo sources (backup copies, dumps) that are gone from the host: while any host has
+        /// one, the rollback changes nothing anywhere.
+        public var missingSources: [String] = []
     }
 
     public var runner: Runner
@@ -40,18 +43,46 @@ public struct RollbackRun: Sendable {
             for step in steps where definition(for: step) == nil {
                 problems.append("step \(step.index + 1) '\(step.name)' (\(step.kind)) is not step \(step.index + 1) of the playbook any more; restore it by hand from \(step.undo["backup"] ?? "its backup")")
             }
-            plans.append(HostPlan(host: host, target: target, steps: steps, problems: problems))
+            var plan = HostPlan(host: host, target: target, steps: steps, problems: problems)
+            plan.missingSources = try await missingSources(of: steps, on: run)
+            plans.append(plan)
         }
         return plans
     }
 
+    /// Which undo sources of `steps` are not on the host, each with the step that needs it;
+    /// one round trip.
+    private func missingSources(of steps: [StepRecord], on run: HostRun) async throws -> [String] {
+        let needed = steps.flatMap { step in
+            (definition(for: step)?.step.undoSources(step.undo) ?? []).map { (step, $0) }
+        }
+        guard !needed.isEmpty else { return [] }
+        let script = "for rollout_f in " + needed.map { ShellWord.path($0.1) }.joined(separator: " ")
+            + "; do if [ -f \"$rollout_f\" ]; then echo y; else echo n; fi; done"
+        let result = try await run.transport.run(RemoteCommand(script), output: nil)
+        let present = result.stdoutText.split(separator: "\n")
+        return needed.enumerated().compactMap { position, item in
+            guard position >= present.count || present[position] != "y" else { return nil }
+            return "\(item.1) (step \(item.0.index + 1) '\(item.0.name)' restores from it)"
+        }
+    }
+
     /// Undoes what `plans` list; returns the summary (exit 0 restored, 3 not all of it).
+    /// When an undo source is gone on any host it changes nothing and says what is missing.
     public func run(_ plans: [HostPlan]) async -> RunSummary {
         let events = runner.events
         let rollbackID = runner.options.runID
         let targets = plans.filter { $0.target != nil && !$0.steps.isEmpty }
         events.send(.runStarted(playbook: runner.options.playbookArgument, environment: runner.environment.name,
                                 hosts: targets.map(\.host.name), runID: rollbackID))
+        let missing = plans.flatMap { plan in plan.missingSources.map { "[\(plan.host.name)] gone: \($0)" } }
+        guard missing.isEmpty else {
+            for line in missing { events.send(.notice(line)) }
+            events.send(.notice("nothing was changed on any host: every undo source must be there before the rollback starts; put them back or restore by hand"))
+            let summary = RunSummary(exitCode: .rollbackIncomplete)
+            events.send(.runFinished(status: .rollbackFailed, summary: summary))
+            return summary
+        }
         let results = await withTaskGroup(of: HostOutcome.self) { group in
             for plan in targets {
                 group.addTask { await undo(plan) }

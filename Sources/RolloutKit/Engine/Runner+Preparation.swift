@@ -49,6 +49,21 @@ extension Runner {
         return .ready(runs)
     }
 
+    /// Every step's `preflight` on the hosts it targets: what would stop it later, found while
+    /// nothing has changed.
+    func preflight(_ runs: [HostRun]) async -> [String] {
+        var refusals: [String] = []
+        for index in playbook.steps.indices {
+            let definition = playbook.steps[index]
+            var targets = await targetsOf(definition, among: runs)
+            if definition.runOnce { targets = Array(targets.prefix(1)) }
+            for target in targets {
+                if let refusal = await target.preflight(member(index)) { refusals.append(refusal) }
+            }
+        }
+        return refusals
+    }
+
     /// The host's part of a run (not yet connected: its first command connects).
     func makeRun(host: Host, runID: RunID) throws -> HostRun {
         let scope = playbook.scope(

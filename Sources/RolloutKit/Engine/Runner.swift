@@ -115,6 +115,20 @@ public struct Runner: Sendable {
             return refuse(code)
         }
 
+        // What would stop a step later (a backup without room) is found while nothing changed.
+        if !options.check {
+            let refusals = await preflight(runs)
+            if !refusals.isEmpty {
+                await withTaskGroup(of: Void.self) { group in
+                    for run in runs { group.addTask { await run.abandon() } }
+                }
+                for message in refusals + ["nothing was changed on any host"] { events.send(.notice(message)) }
+                let summary = RunSummary(exitCode: .restored)
+                events.send(.runFinished(status: .failed, summary: summary))
+                return summary
+            }
+        }
+
         let stopper = forwardStopRequests(to: runs)
         let progress = await runSteps(on: runs)
         var restoration = await restore(runs, after: progress)

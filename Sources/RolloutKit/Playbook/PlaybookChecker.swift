@@ -80,7 +80,11 @@ final class PlaybookChecker {
         for step in allSteps.reversed() { if let register = step.register { registrations[register] = step.location } }
         var upcoming: [String: [String]] = [:]
         for step in allSteps {
-            for host in environment.targets(of: step) {
+            var hosts = environment.targets(of: step)
+            // A wrong `on:` (reported by checkTargets) must not hide the step's other mistakes:
+            // its templates are checked as if it ran on the environment's first host.
+            if hosts.isEmpty, !step.on.isEmpty, let first = environment.hosts.first { hosts = [first] }
+            for host in hosts {
                 let scope = scopeFor(host: host, in: environment, upcoming: upcoming)
                 let numbered = Set(step.step.templatesNumberedPerSend)
                 for template in step.templates {

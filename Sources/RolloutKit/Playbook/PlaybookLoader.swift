@@ -106,7 +106,10 @@ public struct PlaybookLoader: Sendable {
                 continue
             }
             if key == "steps", items.isEmpty { sink.error("'steps' is empty; add at least one step", at: node.location) }
-            let nodes = expandIncludes(items, directory: directory, file: file, url: url, chain: [url.standardizedFileURL.path], sink: sink)
+            var includesLeft = Self.maxIncludes
+            let nodes = expandIncludes(
+                items, directory: directory, file: file, url: url, chain: [url.standardizedFileURL.path],
+                includesLeft: &includesLeft, sink: sink)
             expanded[key] = nodes.map(\.node)
             definitions[key] = nodes.compactMap {
                 StepDecoder(sink: sink, directory: $0.directory, kinds: kinds, callbackDefaults: callbackDefaults).decode($0.node)
@@ -149,9 +152,15 @@ public struct PlaybookLoader: Sendable {
         var directory: URL
     }
 
+    /// Most includes one list of steps may read, counting every level: without a bound, ten
+    /// files each including the next ten times make ten billion steps.
+    static let maxIncludes = 1000
+
     /// Replaces each `- include: file` by the steps of that file (a list of steps, or a
-    /// mapping with `steps:`), recursively, refusing cycles.
-    private func expandIncludes(_ items: [YAMLNode], directory: URL, file: String, url: URL, chain: [String], sink: DiagnosticSink) -> [LocatedStep] {
+    /// mapping with `steps:`), recursively, refusing cycles and more than `maxIncludes` reads.
+    private func expandIncludes(
+        _ items: [YAMLNode], directory: URL, file: String, url: URL, chain: [String], includesLeft: inout Int, sink: DiagnosticSink
+    ) -> [LocatedStep] {
         var result: [LocatedStep] = []
         for item in items {
             guard let includeNode = item["include"] else {
@@ -169,6 +178,11 @@ public struct PlaybookLoader: Sendable {
                 sink.error("include cycle: \(names.joined(separator: " → ")); an included file cannot include itself again", at: includeNode.location)
                 continue
             }
+            guard includesLeft > 0 else {
+                sink.error("more than \(Self.maxIncludes) includes in all; rollout reads at most \(Self.maxIncludes) (do the included files include each other many times?)", at: includeNode.location)
+                return result
+            }
+            includesLeft -= 1
             guard let root = YAMLDocument.load(target, name: display, into: &sink.diagnostics, from: includeNode.location) else { continue }
             var steps: [YAMLNode]
             if let list = root.items {
@@ -182,7 +196,7 @@ public struct PlaybookLoader: Sendable {
                 continue
             }
             result += expandIncludes(steps, directory: target.deletingLastPathComponent(), file: display, url: target,
-                                     chain: chain + [target.standardizedFileURL.path], sink: sink)
+                                     chain: chain + [target.standardizedFileURL.path], includesLeft: &includesLeft, sink: sink)
         }
         return result
     }

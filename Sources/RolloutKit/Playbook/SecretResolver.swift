@@ -54,6 +54,9 @@ public struct SecretResolver: Sendable {
         var message: String
     }
 
+    /// Largest secret file read.
+    static let maxFileSize = 1 << 20
+
     private func read(_ declaration: SecretDeclaration) -> Result<String, Problem> {
         switch declaration.source {
         case .environment(let name):
@@ -72,6 +75,14 @@ public struct SecretResolver: Sendable {
             }
             guard !isDirectory.boolValue else {
                 return .failure(Problem(message: "\(path) is a directory, not a file"))
+            }
+            // A playbook from a pull request could name /dev/zero (lint reads the secrets too).
+            let values = try? URL(fileURLWithPath: expanded).resourceValues(forKeys: [.isRegularFileKey, .fileSizeKey])
+            guard values?.isRegularFile != false else {
+                return .failure(Problem(message: "\(path) is not a regular file"))
+            }
+            guard (values?.fileSize ?? 0) <= Self.maxFileSize else {
+                return .failure(Problem(message: "\(path) is larger than \(Self.maxFileSize) bytes; a secret file holds one secret"))
             }
             guard let data = FileManager.default.contents(atPath: expanded) else {
                 return .failure(Problem(message: "cannot read \(path) (check its permissions)"))

@@ -176,15 +176,24 @@ public final class ConsoleReporter: Reporter, @unchecked Sendable {
         }
     }
 
-    /// A step's own colours and cursor movements would garble the console: drop ANSI escape
-    /// sequences (ESC [ … final byte) and other control characters.
-    private static func stripControlCharacters(_ text: String) -> String {
+    /// A step's own colours and cursor movements would garble the console, and a title or
+    /// clipboard sequence would reach the terminal itself: drop ANSI escape sequences (CSI
+    /// `ESC [ … final byte`, OSC `ESC ] … BEL or ESC \`, two-byte `ESC x`) and other control
+    /// characters. `--verbose` shows commands' output through it too.
+    public static func stripControlCharacters(_ text: String) -> String {
         var out = String.UnicodeScalarView()
         var scalars = text.unicodeScalars.makeIterator()
         while let scalar = scalars.next() {
             if scalar == "\u{1B}" {
-                guard let next = scalars.next(), next == "[" else { continue }
-                while let c = scalars.next(), !(0x40...0x7E).contains(c.value) {}
+                guard let next = scalars.next() else { break }
+                if next == "[" {
+                    while let c = scalars.next(), !(0x40...0x7E).contains(c.value) {}
+                } else if next == "]" || next == "P" || next == "_" || next == "^" {
+                    // A string sequence: up to BEL or ST (ESC \\).
+                    while let c = scalars.next(), c != "\u{07}" {
+                        if c == "\u{1B}" { _ = scalars.next(); break }
+                    }
+                }
             } else if scalar == "\t" || (scalar.value >= 0x20 && scalar.value != 0x7F) {
                 out.append(scalar)
             }

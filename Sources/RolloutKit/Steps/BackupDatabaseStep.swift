@@ -1,5 +1,8 @@
-/// Dumps a database with `pg_dump -Fc` to a temporary name, verifies it with
-/// `pg_restore --list`, then renames it; records its path, size and sha256.
+import Foundation
+
+/// Dumps a database with `pg_dump -Fc` to a temporary name, reads it back whole with
+/// `pg_restore`, then renames it; records its path, size and sha256. Before the run changes
+/// anything it checks that the dump directory is writable and has room.
 /// `backup_database: { engine: postgres, database: app, user: app_user }`.
 /// It is the undo source of a later `migrate` and the input of `restore_database`.
 public struct BackupDatabaseStep: Step {
@@ -15,7 +18,8 @@ public struct BackupDatabaseStep: Step {
     public var connection: DatabaseConnection
     /// Directory for the dump on the host; nil uses `<state_dir>/backups`.
     public var dir: Template?
-    /// How many backups to keep in `dir`; nil keeps all.
+    /// How many backups to keep in `dir`; nil keeps all. A dump that a run which can still be
+    /// undone restores from is never pruned.
     public var keep: Int?
 
     public init?(options: OptionReader, context: StepDecodingContext) {
@@ -46,17 +50,31 @@ extension BackupDatabaseStep: DatabaseDumpStep {
         let client = try PostgresClient(connection, in: context)
         let directory = try directory(in: context)
         var lines = [
-            "pg_dump -Fc \(client.description) to \(directory)/\(client.dumpName(runID: context.runID, step: context.stepIndex)), checked with pg_restore --list",
+            "pg_dump -Fc \(client.description) to \(directory)/\(client.dumpName(runID: context.runID, step: context.stepIndex)), read back whole with pg_restore",
         ]
         if let keep { lines.append("then keep the newest \(keep) dumps of \(client.database) in \(directory)") }
         return StepPlan(lines, changes: .none)
     }
 
+    /// A dump that fails for want of room fails the run; found before the run starts, nothing
+    /// has changed yet.
+    public func preflight(in context: StepContext) async throws {
+        // Options built from earlier steps' results cannot be rendered yet: checked when it runs.
+        guard let client = try? PostgresClient(connection, in: context), let directory = try? directory(in: context) else { return }
+        try await client.checkRoom(in: directory, context: context)
+    }
+
     public func run(in context: StepContext) async throws -> StepRun {
         let client = try PostgresClient(connection, in: context)
         let directory = try directory(in: context)
+        var protected: Set<String> = []
+        if keep != nil {
+            // One more round trip, only with `keep:`: the runs whose undo may still restore a dump.
+            protected = try await context.undoSourcesInUse()
+        }
         let script = client.dumpScript(
-            directory: directory, name: client.dumpName(runID: context.runID, step: context.stepIndex), keep: keep)
+            directory: directory, name: client.dumpName(runID: context.runID, step: context.stepIndex), keep: keep,
+            protected: protected)
         let result = try await context.runRecorded(RemoteCommand(script, environment: client.environment))
         var fields = StepRun.commandFields(result)
         guard result.succeeded, let dump = PostgresClient.dump(from: result.stdoutText) else {

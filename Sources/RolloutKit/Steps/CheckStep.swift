@@ -52,7 +52,7 @@ public struct CheckStep: Step {
     /// Inline checks are listed one per line, with what each expects, instead of as written.
     public static let optionsShownByPlanDetails: Set<String> = ["checks"]
     public var planDetails: [String] {
-        ["checks:"] + suite.checks.map { "  - \($0.name) → expect \($0.expect.status.map(String.init).joined(separator: " or "))" }
+        ["checks:"] + suite.checks.map { "  - \($0.name) → expect \($0.expect.summary)" }
     }
 }
 

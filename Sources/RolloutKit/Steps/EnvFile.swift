@@ -4,8 +4,10 @@ import Foundation
 ///
 /// Every line is kept: comments, blank lines, `export KEY=…`, the quoting of each value, the
 /// order, and the line endings, so rendering an unedited file gives back its bytes exactly.
-/// Values are read and written the way python-dotenv (which the billing apps load their
-/// settings with) reads them.
+/// Values are read the way python-dotenv (which the billing apps load their settings with)
+/// reads them, and written so that it, sh (`. .env`), systemd's `EnvironmentFile=` and docker
+/// compose's `env_file` all read back the same value; a value none of the encodings can carry
+/// to all four is refused, naming the readers that would disagree.
 public struct EnvFile: Sendable, Hashable {
     private var entries: [Entry]
     /// The line ending appended lines get: the file's own (`\r\n` when most lines use it).
@@ -305,51 +307,64 @@ public struct EnvFile: Sendable, Hashable {
 
     private static func isDigit(_ b: UInt8) -> Bool { b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") }
 
+    /// Refuses a value that no encoding reads back identically in every reader `encode` writes
+    /// for, naming the readers that would disagree.
     private static func checkWritable(_ value: String, key: String) throws(EnvFileError) {
         let bytes = Array(value.utf8)
         if bytes.contains(0x0A) || bytes.contains(0x0D) { throw EnvFileError(key: key, problem: .newline) }
         if bytes.contains(0) { throw EnvFileError(key: key, problem: .nulCharacter) }
+        // systemd drops a variable whose value holds a control character (a tab is fine).
+        if bytes.contains(where: { ($0 < 0x20 && $0 != 0x09) || $0 == 0x7F }) {
+            throw EnvFileError(key: key, problem: .controlCharacter)
+        }
         // python-dotenv expands ${NAME} (and ${NAME:-default}) in every value, quoted or not,
-        // and has no escape for it, so such a value cannot be stored literally.
+        // and has no escape for it; in single quotes the others keep it as written.
         if let open = value.range(of: "${"), value[open.upperBound...].contains("}") {
             throw EnvFileError(key: key, problem: .interpolation)
         }
-        if bytes.last == UInt8(ascii: "\\") && !readsBackUnquoted(bytes) {
-            throw EnvFileError(key: key, problem: .trailingBackslash)
+        if bytes.last == UInt8(ascii: "\\") { throw EnvFileError(key: key, problem: .trailingBackslash) }
+        if !singleQuotable(bytes) && !doubleQuotable(bytes) {
+            throw EnvFileError(key: key, problem: bytes.contains(Quote.single) ? .quoteAndExpansion : .backslashesAndExpansion)
         }
     }
 
-    /// Whether python-dotenv reads `bytes`, written without quotes, as exactly `bytes`.
-    private static func readsBackUnquoted(_ bytes: [UInt8]) -> Bool {
-        guard let first = bytes.first, let last = bytes.last else { return true }
-        if first == Quote.single || first == Quote.double || isBlank(first) || isBlank(last) { return false }
-        return !zip(bytes, bytes.dropFirst()).contains { isBlank($0) && $1 == UInt8(ascii: "#") }
-    }
-
-    /// Bytes that need no quotes for any dotenv reader (and for `sh`, which some scripts source).
+    /// Bytes that need no quotes for any reader: not `$` (sh and docker compose expand it), not
+    /// `~` (sh expands it in an assignment), nothing sh or a dotenv reader treats specially.
     private static func isPlain(_ b: UInt8) -> Bool {
-        isLetter(b) || isDigit(b) || Array("_-./:@+,%^~".utf8).contains(b)
+        isLetter(b) || isDigit(b) || Array("_-./:@+,%^".utf8).contains(b)
     }
 
-    /// The value as written, in `preferred` quotes when they can hold it, else the simplest
-    /// form that reads back exactly: bare, 'single-quoted' (nothing is special inside), or
-    /// "double-quoted" with `\\` and `\"` escaped.
+    /// In single quotes sh, systemd and docker compose take everything as written, and
+    /// python-dotenv too except `\\` and `\'`: so no quote, no two backslashes in a row, no
+    /// backslash at the end (before the closing quote).
+    private static func singleQuotable(_ bytes: [UInt8]) -> Bool {
+        let backslash = UInt8(ascii: "\\")
+        return !bytes.contains(Quote.single) && bytes.last != backslash
+            && !zip(bytes, bytes.dropFirst()).contains { $0 == backslash && $1 == backslash }
+    }
+
+    /// In double quotes all four read `\\` and `\"` as `\` and `"`; but sh expands `$` and
+    /// backquotes there, and the escapes sh and systemd need for them python-dotenv keeps as
+    /// written.
+    private static func doubleQuotable(_ bytes: [UInt8]) -> Bool {
+        !bytes.contains(UInt8(ascii: "$")) && !bytes.contains(UInt8(ascii: "`"))
+    }
+
+    /// The value as written so that sh (`. .env` runs nothing), python-dotenv, systemd's
+    /// `EnvironmentFile=` and docker compose's `env_file` all read back exactly `value`: in
+    /// `preferred` quotes (the line's own) when they can hold it, else bare when nothing in it
+    /// is special, else 'single-quoted', else "double-quoted" with `\` and `"` escaped by a backslash.
+    /// `checkWritable` made sure one of them can.
     private static func encode(_ value: String, preferring preferred: UInt8?) -> [UInt8] {
         let bytes = Array(value.utf8)
-        // python-dotenv reads `\\"` at the end of a quoted value as an escaped quote, so a trailing
-        // backslash only survives unquoted (`checkWritable` made sure it does).
-        if bytes.last == UInt8(ascii: "\\") { return bytes }
-        let singleQuotable = !bytes.contains(Quote.single) && !bytes.contains(UInt8(ascii: "\\"))
+        let single = [Quote.single] + bytes + [Quote.single]
         switch preferred {
-        case Quote.single? where singleQuotable:
-            return [Quote.single] + bytes + [Quote.single]
-        case Quote.double?:
-            return doubleQuoted(bytes)
-        default:
-            break
+        case Quote.single? where singleQuotable(bytes): return single
+        case Quote.double? where doubleQuotable(bytes): return doubleQuoted(bytes)
+        default: break
         }
         if preferred == nil && bytes.allSatisfy(isPlain) { return bytes }
-        return singleQuotable ? [Quote.single] + bytes + [Quote.single] : doubleQuoted(bytes)
+        return singleQuotable(bytes) ? single : doubleQuoted(bytes)
     }
 
     private static func doubleQuoted(_ bytes: [UInt8]) -> [UInt8] {
@@ -402,8 +417,15 @@ public struct EnvFileError: Error, Sendable, Hashable, CustomStringConvertible {
         case nulCharacter
         /// The value contains `${…}`, which python-dotenv would expand.
         case interpolation
-        /// The value ends with a backslash and needs quotes, which python-dotenv cannot read back.
+        /// The value ends with a backslash: a line continuation to sh and systemd bare, an
+        /// escaped closing quote to python-dotenv and docker compose quoted.
         case trailingBackslash
+        /// A control character other than a tab, which systemd refuses.
+        case controlCharacter
+        /// A single quote and `$` or a backquote: no quoting reads back the same everywhere.
+        case quoteAndExpansion
+        /// Two backslashes in a row and `$` or a backquote: no quoting reads back the same.
+        case backslashesAndExpansion
     }
 
     /// The key being written, nil for problems with the whole file.
@@ -427,9 +449,15 @@ public struct EnvFileError: Error, Sendable, Hashable, CustomStringConvertible {
         case .nulCharacter:
             return "cannot write the \(subject): it contains a NUL character"
         case .interpolation:
-            return "cannot write the \(subject): it contains ${…}, which python-dotenv would expand instead of keeping; remove the ${…} from the value"
+            return "cannot write the \(subject): it contains ${…}, which python-dotenv expands in any quotes while sh, systemd and docker compose keep it in single quotes; remove the ${…} from the value"
         case .trailingBackslash:
-            return "cannot write the \(subject): it ends with a backslash and has spaces or quotes, which python-dotenv cannot read back from any quoting; change the value"
+            return "cannot write the \(subject): it ends with a backslash, which sh and systemd read as a line continuation when bare and python-dotenv and docker compose as an escaped closing quote when quoted; change the value"
+        case .controlCharacter:
+            return "cannot write the \(subject): it contains a control character, which systemd's EnvironmentFile= refuses (it drops the variable); remove it"
+        case .quoteAndExpansion:
+            return "cannot write the \(subject): single quotes cannot hold its ', and in double quotes its $ or ` needs a backslash for sh and systemd that python-dotenv keeps as written, so python-dotenv and sh (or docker compose) would read different values; change the value"
+        case .backslashesAndExpansion:
+            return "cannot write the \(subject): in single quotes python-dotenv reads its \\\\ as one backslash while sh, systemd and docker compose keep two, and in double quotes its $ or ` needs a backslash for sh and systemd that python-dotenv keeps as written; change the value"
         }
     }
 }

@@ -196,5 +196,7 @@ extension MigrateStep: RunnableStep {
         return StepRun(outcome: .failed, failure: "this migration cannot be undone: \(reason); restore the database by hand (add a backup_database step before the migration, or an 'undo:' command)")
     }
 
+    public func undoSources(_ undo: [String: String]) -> [String] { undo["restore"].map { [$0] } ?? [] }
+
     public var recordsUndoFirst: Bool { true }
 }

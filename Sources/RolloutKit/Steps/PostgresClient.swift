@@ -127,17 +127,20 @@ struct PostgresClient: Sendable, Hashable {
     }
 
     /// Shell text: `pg_dump -Fc` into a temporary name in `directory` (created 0700 when
-    /// missing; the file is 0600), checked with `pg_restore --list`, renamed to `name`; leaves
+    /// missing; the file is 0600), read back whole with `pg_restore -f /dev/null` (pg_dump can
+    /// exit 0 after a short write on a full disk, and `pg_restore --list` reads only the table
+    /// of contents at the front), renamed to `name`; leaves
     /// the path in `$rollout_dump` and prints `dumpMarker` with size and sha256. With `keep`,
-    /// then deletes all but the newest `keep` dumps of this database there.
-    func dumpScript(directory: String, name: String, keep: Int? = nil) -> String {
+    /// then deletes all but the newest `keep` dumps of this database there, except those named
+    /// in `protected` (file names: a run that can still be undone restores from them).
+    func dumpScript(directory: String, name: String, keep: Int? = nil, protected: Set<String> = []) -> String {
         var script = """
             rollout_dump_dir=\(ShellWord.path(directory))
             [ -d "$rollout_dump_dir" ] || (umask 077 && mkdir -p -- "$rollout_dump_dir") || exit 1
             rollout_dump="$rollout_dump_dir"/\(ShellWord.quote(name))
             rollout_partial="$rollout_dump_dir"/.\(ShellWord.quote(name)).partial
             (umask 077 && pg_dump -Fc -f "$rollout_partial") || { rm -f -- "$rollout_partial"; exit 1; }
-            pg_restore --list "$rollout_partial" > /dev/null || { rm -f -- "$rollout_partial"; echo "rollout: the dump of \(database) does not read back with pg_restore --list" >&2; exit 1; }
+            rollout_read=$(pg_restore -f /dev/null "$rollout_partial" 2>&1) || { rm -f -- "$rollout_partial"; printf 'rollout: the dump of %s does not read back whole, so it is no backup (%s); is the disk full?\\n' \(ShellWord.quote(database)) "$(printf '%s\\n' "$rollout_read" | head -n 1)" >&2; exit 1; }
             chmod 600 -- "$rollout_partial" && mv -f -- "$rollout_partial" "$rollout_dump" || exit 1
             printf '\(Self.dumpMarker)%s %s %s\\n' "$(stat -c %s -- "$rollout_dump")" "$(sha256sum < "$rollout_dump" | cut -c1-64)" "$rollout_dump"
 
@@ -145,11 +148,36 @@ struct PostgresClient: Sendable, Hashable {
         if let keep {
             script += """
                 \(listDumpsFunction)
-                rollout_dumps "$rollout_dump_dir" | tail -n +\(keep + 1) | while IFS= read -r rollout_old; do rm -f -- "$rollout_old"; done
+                rollout_dumps "$rollout_dump_dir" | tail -n +\(keep + 1) | while IFS= read -r rollout_old; do
+                  case "${rollout_old##*/}" in \(protectedPattern(protected))) ;; *) rm -f -- "$rollout_old" ;; esac
+                done
 
                 """
         }
         return script
+    }
+
+    /// Shell text that fails, saying why, unless the dump can be written in `directory`: the
+    /// directory (or the nearest ancestor that exists, when it does not yet) is writable and
+    /// has as many bytes free as the database takes (`pg_database_size`), more than a
+    /// compressed custom-format dump of it ever needs. A database it cannot reach yet (an
+    /// earlier step may start or create it) is the backup's to report when it runs.
+    func roomScript(directory: String) -> String {
+        """
+        rollout_d=\(ShellWord.path(directory))
+        while [ ! -e "$rollout_d" ]; do rollout_d=$(dirname -- "$rollout_d"); done
+        [ -d "$rollout_d" ] && [ -w "$rollout_d" ] || { echo "rollout: cannot write the dump of \(database) in $rollout_d" >&2; exit 1; }
+        rollout_need=$(psql -X -A -t -q -v ON_ERROR_STOP=1 -c 'SELECT pg_database_size(current_database())' 2> /dev/null) || rollout_need=0
+        rollout_free=$(df -P -B1 -- "$rollout_d" | awk 'NR == 2 { print $4 }')
+        [ "$rollout_free" -ge "$rollout_need" ] || { echo "rollout: $rollout_d has $rollout_free bytes free, and the dump of \(database) may need up to $rollout_need (the database's size); free some space or point 'dir' elsewhere" >&2; exit 1; }
+
+        """
+    }
+
+    /// A `case` pattern matching exactly the file names in `names` (one that matches nothing
+    /// when empty).
+    private func protectedPattern(_ names: Set<String>) -> String {
+        names.isEmpty ? "''" : names.sorted().map(ShellWord.quote).joined(separator: "|")
     }
 
     /// Shell function `rollout_dumps DIR`: the paths of this database's dumps in DIR (not the
@@ -272,6 +300,15 @@ struct PostgresClient: Sendable, Hashable {
 }
 
 extension PostgresClient {
+    /// Fails, saying why, unless a dump of this database can be written in `directory` (see
+    /// `roomScript`): a step's `preflight`.
+    func checkRoom(in directory: String, context: StepContext) async throws {
+        let result = try await context.run(RemoteCommand(roomScript(directory: directory), environment: environment))
+        guard result.succeeded else {
+            throw context.failure("the dump of \(description) cannot be written: \(Self.errorMessage(of: result))")
+        }
+    }
+
     /// Restores the dump at `path` for an undo. Undoing an earlier run (`rollout rollback`), it
     /// first dumps what is there now, next to the backups, so that the undo loses nothing either.
     func restore(from path: String, in context: StepContext) async throws -> StepRun {

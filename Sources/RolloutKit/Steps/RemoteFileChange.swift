@@ -19,12 +19,16 @@ struct RemoteFileChange: Sendable {
     /// What `replaceScript` prints when it created the file.
     static let wasAbsentMarker = "ROLLOUT_WAS_ABSENT"
 
-    /// Prints `absent`, or `present MODE USER:GROUP` and then the file's bytes.
+    /// What `replaceScript` prints about the file it replaced: `wasMarker MODE UID:GID`.
+    static let wasMarker = "ROLLOUT_WAS "
+
+    /// Prints `absent`, or `present MODE USER:GROUP` and then the file's bytes; a symlink is
+    /// read through, with its target's mode and owner.
     var readScript: String {
         let file = ShellWord.path(path)
         return """
             if [ -e \(file) ]; then [ -f \(file) ] || { echo "rollout: \(path) is not a regular file" >&2; exit 1; }
-            printf 'present %s\\n' "$(stat -c '%a %U:%G' -- \(file))" && cat -- \(file); else echo absent; fi
+            printf 'present %s\\n' "$(stat -L -c '%a %U:%G' -- \(file))" && cat -- \(file); else echo absent; fi
             """
     }
 
@@ -37,14 +41,39 @@ struct RemoteFileChange: Sendable {
         return .present(mode: String(header[1]), owner: String(header[2]), contents: Array(stdout[(newline + 1)...]))
     }
 
-    /// Backs up the file (recording the undo data first), then writes stdin to a temporary file
-    /// in the same directory, fsyncs it, gives it the mode and owner asked for (or the old
-    /// file's), and renames it over the target.
+    /// Shell text that sets `$rollout_file` to the file to write: `path`, or when `path` is a
+    /// symlink (a shared `.env` linked into each release), its target, so that the link stays
+    /// a link and the target is written in place.
+    static func resolveScript(_ path: String) -> String {
+        let file = ShellWord.path(path)
+        return """
+            rollout_file=\(file)
+            if [ -L "$rollout_file" ]; then rollout_file=$(readlink -f -- "$rollout_file") || { echo "rollout: cannot follow the symlink \(path)" >&2; exit 1; }; fi
+
+            """
+    }
+
+    /// Shell text that copies what is at `$rollout_file` to `copy`, which only its owner can
+    /// read (copies of a `.env` hold its secrets): the directory 0700, the copy 0600.
+    static func copyScript(to copy: String) -> String {
+        let saved = ShellWord.path(copy)
+        return """
+            rollout_saved_dir=$(dirname -- \(saved))
+            (umask 077 && mkdir -p -- "$rollout_saved_dir") && chmod 700 -- "$rollout_saved_dir" \\
+              && (umask 077 && cp -- "$rollout_file" \(saved)) && chmod 600 -- \(saved) || exit 1
+
+            """
+    }
+
+    /// Backs up the file (recording the undo data first: the path, the copy, the mode and
+    /// owner), then writes stdin to a temporary file in the same directory, fsyncs it, gives it
+    /// the mode and owner asked for (or the old file's), and renames it over the target. A
+    /// symlink is written through: its target is replaced, the link stays.
     ///
     /// With `unlessSHA256`, a file that already has those contents (and the mode asked for) is
     /// left alone: the script drains stdin, prints `unchangedMarker` and records nothing.
     func replaceScript(backup: String, mode: UInt32?, defaultMode: UInt32, owner: String?, unlessSHA256: String? = nil) -> String {
-        let file = ShellWord.path(path)
+        let file = "\"$rollout_file\""
         var unchanged = ""
         if let digest = unlessSHA256 {
             let modeTest = mode.map { " && [ \"$(stat -c %a -- \(file))\" = \(String($0, radix: 8)) ]" } ?? ""
@@ -53,16 +82,17 @@ struct RemoteFileChange: Sendable {
 
                 """
         }
-        let saved = ShellWord.path(backup)
         let temporary = "\"$rollout_dir\"/." + "\"$rollout_base\"" + ".rollout-$$"
         let explicitMode = mode.map { String($0, radix: 8) }
-        return unchanged + """
+        return Self.resolveScript(path) + unchanged + """
             rollout_dir=$(dirname -- \(file)); rollout_base=$(basename -- \(file))
             [ -d "$rollout_dir" ] || { echo "rollout: directory $rollout_dir does not exist" >&2; exit 1; }
             if [ -e \(file) ]; then
-              rollout_undo file \(ShellWord.quote(path)) && rollout_undo backup \(ShellWord.quote(backup)) || exit 1
-              mkdir -p -- "$(dirname -- \(saved))" && cp -p -- \(file) \(saved) || exit 1
-              rollout_mode=\(explicitMode ?? "$(stat -c %a -- \(file))")
+              rollout_was_mode=$(stat -c %a -- \(file)) && rollout_was_owner=$(stat -c %u:%g -- \(file)) || exit 1
+              rollout_undo file \(ShellWord.quote(path)) && rollout_undo backup \(ShellWord.quote(backup)) \\
+                && rollout_undo mode "$rollout_was_mode" && rollout_undo owner "$rollout_was_owner" || exit 1
+              printf '\(Self.wasMarker)%s %s\\n' "$rollout_was_mode" "$rollout_was_owner"
+            \(Self.copyScript(to: backup))  rollout_mode=\(explicitMode ?? "$rollout_was_mode")
             else
               rollout_undo file \(ShellWord.quote(path)) && rollout_undo absent 1 || exit 1
               echo \(Self.wasAbsentMarker)
@@ -78,21 +108,45 @@ struct RemoteFileChange: Sendable {
             """
     }
 
-    /// Puts back what `replaceScript` recorded in `undo`: the backup copy, or no file at all.
+    /// The undo data `replaceScript` recorded for a file that was there, from its output.
+    static func undo(path: String, backup: String, stdout: String) -> [String: String] {
+        var undo = ["file": path, "backup": backup]
+        for line in stdout.split(separator: "\n") where line.hasPrefix(wasMarker) {
+            let parts = line.dropFirst(wasMarker.count).split(separator: " ")
+            if parts.count == 2 {
+                undo["mode"] = String(parts[0])
+                undo["owner"] = String(parts[1])
+            }
+        }
+        return undo
+    }
+
+    /// Puts back what `replaceScript` recorded in `undo`: the backup copy, with the mode and
+    /// owner the file had, or no file at all; through a symlink, as the change was made.
     /// With `safety`, what is there now is first copied there, so the undo loses nothing either.
     static func restoreScript(undo: [String: String], safety: String?) -> String? {
         guard let path = undo["file"] else { return nil }
-        let file = ShellWord.path(path)
+        let file = "\"$rollout_file\""
         let keep = safety.map { safety in """
-            if [ -e \(file) ]; then (umask 077 && mkdir -p -- "$(dirname -- \(ShellWord.path(safety)))") && cp -p -- \(file) \(ShellWord.path(safety)) || exit 1; fi
+            if [ -e \(file) ]; then
+            \(copyScript(to: safety))fi
 
             """ } ?? ""
-        if undo["absent"] == "1" { return keep + "rm -f -- \(file)" }
+        if undo["absent"] == "1" { return resolveScript(path) + keep + "rm -f -- \(file)" }
         guard let backup = undo["backup"] else { return nil }
-        return keep + """
+        // Copies older than the recorded mode and owner kept them themselves (cp -p).
+        let attributes = if let mode = undo["mode"], let owner = undo["owner"] {
+            """
+            cp -- \(ShellWord.path(backup)) "$rollout_tmp" && chmod \(ShellWord.quote(mode)) -- "$rollout_tmp" \\
+              && { [ "$(stat -c %u:%g -- "$rollout_tmp")" = \(ShellWord.quote(owner)) ] || chown -- \(ShellWord.quote(owner)) "$rollout_tmp"; }
+            """
+        } else {
+            "cp -p -- \(ShellWord.path(backup)) \"$rollout_tmp\""
+        }
+        return resolveScript(path) + keep + """
             [ -f \(ShellWord.path(backup)) ] || { echo "rollout: the backup \(backup) is gone; \(path) cannot be restored" >&2; exit 1; }
             rollout_tmp="$(dirname -- \(file))/.$(basename -- \(file)).rollout-undo-$$"
-            cp -p -- \(ShellWord.path(backup)) "$rollout_tmp" && mv -f -- "$rollout_tmp" \(file) || { rm -f -- "$rollout_tmp"; exit 1; }
+            { \(attributes); } && mv -f -- "$rollout_tmp" \(file) || { rm -f -- "$rollout_tmp"; exit 1; }
             """
     }
 }

@@ -48,6 +48,13 @@ extension RestoreDatabaseStep: RunnableStep {
         ], changes: .yes)
     }
 
+    /// The safety copy needs room as much as a backup does: checked before the run changes
+    /// anything.
+    public func preflight(in context: StepContext) async throws {
+        guard let client = try? PostgresClient(connection, in: context) else { return }
+        try await client.checkRoom(in: DatabaseConnection.defaultDumpDirectory(stateDirectory: context.stateDirectory), context: context)
+    }
+
     public func run(in context: StepContext) async throws -> StepRun {
         let client = try PostgresClient(connection, in: context)
         let directory = DatabaseConnection.defaultDumpDirectory(stateDirectory: context.stateDirectory)
@@ -82,6 +89,8 @@ extension RestoreDatabaseStep: RunnableStep {
         }
         return try await PostgresClient(connection, in: context).restore(from: safety, in: context)
     }
+
+    public func undoSources(_ undo: [String: String]) -> [String] { undo["safety_backup"].map { [$0] } ?? [] }
 
     public var recordsUndoFirst: Bool { true }
 }

@@ -32,6 +32,13 @@ public struct SetEnvStep: Step {
         if values.isEmpty, remove.isEmpty {
             options.error("set_env needs 'values' or 'remove'")
         }
+        // A literal value that no quoting carries to every .env reader: lint can say so already.
+        var probe = EnvFile(text: "")
+        for entry in values where EnvFile.isValidKey(entry.key) {
+            guard case .text(let template) = entry.value, template.isLiteral else { continue }
+            let text = template.segments.map { segment in if case .text(let text) = segment { text } else { "" } }.joined()
+            do { try probe.set(entry.key, to: text) } catch { options.error("\(error)", at: "values") }
+        }
         for key in remove where values.contains(where: { $0.key == key }) {
             options.error("'\(key)' is both set in 'values' and removed in 'remove'", at: "remove")
         }
@@ -110,7 +117,7 @@ extension SetEnvStep: RunnableStep {
             stdin: edit.new.bytes))
         let undo: [String: String] = edit.before == .absent
             ? ["file": edit.change.path, "absent": "1"]
-            : ["file": edit.change.path, "backup": backup]
+            : RemoteFileChange.undo(path: edit.change.path, backup: backup, stdout: result.stdoutText)
         guard result.succeeded else {
             return StepRun(outcome: .failed, command: result, failure: "could not write \(edit.change.path): \(CommandFailure.describe(result))", undo: undo)
         }
@@ -123,6 +130,8 @@ extension SetEnvStep: RunnableStep {
     public func undo(_ undo: [String: String], in context: StepContext) async throws -> StepRun {
         try await RemoteFileChange.restore(undo, in: context)
     }
+
+    public func undoSources(_ undo: [String: String]) -> [String] { undo["backup"].map { [$0] } ?? [] }
 
     public var recordsUndoFirst: Bool { true }
 }

@@ -99,7 +99,7 @@ extension UploadStep: RunnableStep {
         }
         let undo = result.stdoutText.contains(RemoteFileChange.wasAbsentMarker)
             ? ["file": destination.text, "absent": "1"]
-            : ["file": destination.text, "backup": backup]
+            : RemoteFileChange.undo(path: destination.text, backup: backup, stdout: result.stdoutText)
         guard result.succeeded else {
             return StepRun(outcome: .failed, command: result, fields: StepRun.commandFields(result),
                            failure: "could not write \(destination.text): \(CommandFailure.describe(result))", undo: undo)
@@ -110,6 +110,8 @@ extension UploadStep: RunnableStep {
     public func undo(_ undo: [String: String], in context: StepContext) async throws -> StepRun {
         try await RemoteFileChange.restore(undo, in: context)
     }
+
+    public func undoSources(_ undo: [String: String]) -> [String] { undo["backup"].map { [$0] } ?? [] }
 
     public var recordsUndoFirst: Bool { true }
 }

@@ -12,6 +12,19 @@ public protocol RunnableStep: Step {
     /// anything, and returns the same data in `StepRun.undo`.
     func run(in context: StepContext) async throws -> StepRun
 
+    /// Checks, before the run takes any step that changes a host, what would make this step
+    /// fail later for want of something the host lacks now (a dump directory without room), so
+    /// the run stops while nothing has changed. It reads and changes nothing else; a step
+    /// whose options depend on earlier steps' results cannot check yet and returns. Default:
+    /// nothing to check.
+    func preflight(in context: StepContext) async throws
+
+    /// The files on the host that `undo` restores from (a backup copy, a dump), from the undo
+    /// data `run` recorded: `rollout rollback` checks they all exist before it changes
+    /// anything, and `keep:` never prunes one a run that can still be undone names. Default:
+    /// none.
+    func undoSources(_ undo: [String: String]) -> [String]
+
     /// Restores what `run` changed, from the undo data it recorded.
     func undo(_ undo: [String: String], in context: StepContext) async throws -> StepRun
 
@@ -43,4 +56,8 @@ extension RunnableStep {
     public func undo(_ undo: [String: String], in context: StepContext) async throws -> StepRun {
         StepRun(outcome: .ok)
     }
+
+    public func preflight(in context: StepContext) async throws {}
+
+    public func undoSources(_ undo: [String: String]) -> [String] { [] }
 }

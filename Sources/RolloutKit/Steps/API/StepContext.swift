@@ -30,6 +30,9 @@ public struct StepContext: Sendable {
     public var finishedSteps: [FinishedStep] = []
     /// What the step reads the time from and waits on (polling, retry delays).
     public var clock: any RunClock = SystemClock()
+    /// The file names of the undo sources (dumps, copies) that runs recorded on this host may
+    /// still restore from: what `keep:` must not prune. Read from the host when asked.
+    public var undoSourcesInUse: @Sendable () async throws -> Set<String> = { [] }
     let recorded: RecordedRunner
 
     public init(
