@@ -10,6 +10,7 @@ packages=(
   python3-venv                         # the reference verifiers and billing app
   curl                                 # the sandbox playbook's endpoint probes
   git                                  # the git step and its tests
+  systemd-container debootstrap zstd   # container hosts with systemd as PID 1 (scripts/host-image, scripts/container-host)
 )
 missing=()
 for p in "${packages[@]}"; do

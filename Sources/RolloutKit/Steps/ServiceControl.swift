@@ -17,8 +17,8 @@ struct ServiceControl: Sendable, Hashable {
     var target: Target
     var sudo: Bool
 
-    /// Runs the restart.
-    var restartScript: String {
+    /// The restart as the user would type it, for plans and messages.
+    var restartCommand: String {
         switch target {
         case .systemd(let name): manager("systemctl restart " + ShellWord.quote(name))
         case .supervisor(let name, _): supervisorctl("restart " + ShellWord.quote(name))
@@ -28,11 +28,35 @@ struct ServiceControl: Sendable, Hashable {
         }
     }
 
+    /// Runs the restart. For systemd it first reloads the unit files when one changed on disk
+    /// (an `upload` of the unit), always when `undoing` (an undo puts back the previous unit
+    /// file with its older mtime, which systemd does not count as a change), and clears a failed state (a crash loop that hit
+    /// the start limit would refuse the restart that rolls it back), and reports the main process and invocation from
+    /// before the restart, the host's time and the restart counter after it (`RestartMarks`),
+    /// so that a look afterwards tells the new process from the old one and the journal is read
+    /// from the restart on.
+    func restartScript(undoing: Bool) -> String {
+        guard case .systemd(let name) = target else { return restartCommand }
+        let unit = ShellWord.quote(name)
+        return """
+            rollout_before=$(systemctl show -p MainPID -p InvocationID -- \(unit))
+            rollout_since=$(date +%s)
+            case "\(undoing ? "NeedDaemonReload=yes" : "")$(systemctl show -p NeedDaemonReload -p LoadState -- \(unit))" in
+              *NeedDaemonReload=yes*|*LoadState=not-found*) \(manager("systemctl daemon-reload")) || exit ;;
+            esac
+            \(manager("systemctl reset-failed -- " + unit)) 2>/dev/null
+            \(restartCommand) || exit
+            printf '%s\\n' "$rollout_before" | sed 's/^/\(RestartMarks.prefix)before./'
+            echo "\(RestartMarks.prefix)since=$rollout_since"
+            systemctl show -p NRestarts -- \(unit) | sed 's/^/\(RestartMarks.prefix)after./'
+            """
+    }
+
     /// Asks the manager about the service; `isRunning` reads the answer. Nil when the manager
     /// has no way to say (a custom command without `status_command`).
     var statusScript: String? {
         switch target {
-        case .systemd(let name): manager("systemctl is-active " + ShellWord.quote(name))
+        case .systemd(let name): "systemctl show -p ActiveState -p SubState -p Result -p MainPID -p NRestarts -p InvocationID -- " + ShellWord.quote(name)
         case .supervisor(let name, _): supervisorctl("status " + ShellWord.quote(name))
         case .pm2: manager("pm2 jlist")
         case .dockerCompose(let service, _): compose("ps --all --format json " + ShellWord.quote(service))
@@ -40,11 +64,13 @@ struct ServiceControl: Sendable, Hashable {
         }
     }
 
-    /// Prints the last `lines` lines of the service's log. Nil for a custom command.
-    func logScript(lines: Int) -> String? {
+    /// Prints the last `lines` lines of the service's log (since the restart, when `marks` say
+    /// when that was). Nil for a custom command.
+    func logScript(lines: Int, marks: RestartMarks = RestartMarks()) -> String? {
         switch target {
         case .systemd(let name):
-            return manager("journalctl -u \(ShellWord.quote(name)) -n \(lines) --no-pager")
+            let since = marks.since.map { " --since @\($0)" } ?? ""
+            return manager("journalctl -u \(ShellWord.quote(name))\(since) -n \(lines) --no-pager -o short-iso")
         case .supervisor(let name, let config):
             // `supervisorctl tail` sends the log over XML-RPC, which fails outright ("ExpatError")
             // once the log holds a control character such as a colour escape. So ask supervisord
@@ -90,8 +116,9 @@ struct ServiceControl: Sendable, Hashable {
         let output = result.stdoutText
         switch target {
         case .systemd:
-            let state = output.trimmingCharacters(in: .whitespacesAndNewlines)
-            return (state == "active", state.isEmpty ? CommandFailure.describe(result) : state)
+            let verdict = Self.systemdStatus(output, marks: RestartMarks())
+            if case .running(let state, _) = verdict { return (true, state) }
+            return (false, verdict.state.isEmpty ? CommandFailure.describe(result) : verdict.state)
         case .supervisor(let name, _):
             // `name   RUNNING   pid 123, uptime 0:00:05`; exit status 3 when not running.
             let line = output.split(whereSeparator: \.isNewline).first { $0.split(separator: " ").first.map(String.init) == name }
@@ -106,6 +133,39 @@ struct ServiceControl: Sendable, Hashable {
         case .command:
             return (result.succeeded, result.succeeded ? "running" : CommandFailure.describe(result))
         }
+    }
+
+    /// Reads `systemctl show` of the unit against what the restart script saw before and just
+    /// after the restart. Running: `active` with a main process other than the one before the
+    /// restart (an old process still running is not a restart). Failed at once: the unit
+    /// `failed`, or systemd restarted it by itself since the restart (`Restart=` with a process
+    /// that keeps exiting), or its main process changed since it was first seen running.
+    static func systemdStatus(_ output: String, marks: RestartMarks, firstRunningPID: String? = nil) -> SystemdVerdict {
+        var properties: [String: String] = [:]
+        for line in output.split(whereSeparator: \.isNewline) {
+            guard let equals = line.firstIndex(of: "=") else { continue }
+            properties[String(line[..<equals])] = String(line[line.index(after: equals)...])
+        }
+        guard let active = properties["ActiveState"] else { return .waiting("") }
+        let sub = properties["SubState"].map { "\(active) (\($0))" } ?? active
+        let pid = properties["MainPID"] ?? "0"
+        if active == "failed" {
+            return .failed("systemd says the unit failed (Result=\(properties["Result"] ?? "unknown"))")
+        }
+        if let after = marks.value("after.NRestarts").flatMap(Int.init), let now = properties["NRestarts"].flatMap(Int.init), now > after {
+            return .failed("systemd restarted it \(now - after) time\(now - after == 1 ? "" : "s") since the restart (NRestarts \(after) → \(now)): its new process keeps exiting")
+        }
+        if let first = firstRunningPID, first != pid {
+            return .failed("its main process changed from \(first) to \(pid == "0" ? "none" : pid) since it started: it exited and systemd started it again")
+        }
+        if let invocation = marks.value("before.InvocationID"), !invocation.isEmpty, properties["InvocationID"] == invocation {
+            return .waiting("\(sub), still the process from before the restart")
+        }
+        guard active == "active" else { return .waiting(sub) }
+        if let old = marks.value("before.MainPID"), old != "0", old == pid {
+            return .waiting("\(sub), MainPID \(pid) is the process from before the restart")
+        }
+        return .running(pid == "0" ? sub : "\(sub), MainPID \(pid)", pid: pid)
     }
 
     /// Reads `pm2 jlist`: the process named (or numbered) `name` is `online`.
@@ -166,5 +226,47 @@ struct ServiceControl: Sendable, Hashable {
     private func compose(_ arguments: String) -> String {
         guard case .dockerCompose(_, let file) = target else { return manager("docker compose " + arguments) }
         return manager("docker compose " + (file.map { "-f \(ShellWord.path($0)) " } ?? "") + arguments)
+    }
+}
+
+/// What one look at a systemd unit after a restart found.
+enum SystemdVerdict: Sendable, Equatable {
+    /// The new process runs (its `MainPID`, "0" when the unit has none).
+    case running(String, pid: String)
+    case waiting(String)
+    /// Waiting longer cannot help: why.
+    case failed(String)
+
+    var state: String {
+        switch self {
+        case .running(let state, _), .waiting(let state), .failed(let state): state
+        }
+    }
+}
+
+/// The `rollout-mark KEY=VALUE` lines a restart script prints about the service (systemd:
+/// `before.MainPID`, `before.InvocationID`, `since`, `after.NRestarts`).
+struct RestartMarks: Sendable, Equatable {
+    static let prefix = "rollout-mark "
+    private var values: [String: String] = [:]
+
+    init() {}
+
+    init(output: String) {
+        for line in output.split(whereSeparator: \.isNewline) where line.hasPrefix(Self.prefix) {
+            let pair = line.dropFirst(Self.prefix.count)
+            guard let equals = pair.firstIndex(of: "=") else { continue }
+            values[String(pair[..<equals])] = String(pair[pair.index(after: equals)...])
+        }
+    }
+
+    func value(_ key: String) -> String? { values[key] }
+
+    /// The host's time of the restart, in seconds since 1970.
+    var since: String? { values["since"].flatMap { Int($0) }.map(String.init) }
+
+    /// The restart's output without the marks, for messages.
+    static func strip(_ output: String) -> String {
+        output.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.hasPrefix(prefix) }.joined(separator: "\n")
     }
 }
