@@ -93,11 +93,25 @@ struct RestartServiceStepTests {
     }
 
     @Test func dockerComposeCommandsAndBothPsFormats() {
-        let compose = control(.dockerCompose(service: "web", file: "/srv/app/compose.yml"), sudo: true)
-        #expect(compose.restartCommand == "sudo -n docker compose -f '/srv/app/compose.yml' restart 'web'")
+        let compose = control(.dockerCompose(service: "web", file: "/srv/app/compose.yml", command: nil), sudo: true)
+        #expect(compose.restartCommand == "sudo -n docker compose -f '/srv/app/compose.yml' up -d 'web'")
+        // The host's compose command is found at restart: v2 first, then docker-compose, then podman-compose.
+        let script = compose.restartScript(undoing: false)
+        #expect(script.contains("if docker compose version >/dev/null 2>&1; then rollout_compose='docker compose'"))
+        #expect(script.contains("elif command -v docker-compose"))
+        #expect(script.contains("elif command -v podman-compose"))
+        #expect(script.contains("sudo -n $rollout_compose -f '/srv/app/compose.yml' $rollout_up 'web' || exit"))
+        #expect(control(.dockerCompose(service: "web", file: nil, command: "podman-compose -p billing"))
+            .restartScript(undoing: false).hasPrefix("rollout_compose='podman-compose -p billing'\n"))
         #expect(compose.statusScript == "sudo -n docker compose -f '/srv/app/compose.yml' ps --all --format json 'web'")
+        let v1 = RestartMarks(output: "rollout-mark compose=docker-compose\n")
+        #expect(compose.statusScript(marks: v1) == "sudo -n docker-compose -f '/srv/app/compose.yml' ps 'web'")
+        #expect(compose.logScript(lines: 7, marks: v1) == "sudo -n docker-compose -f '/srv/app/compose.yml' logs --no-color --tail 7 'web' 2>&1")
+        let podman = RestartMarks(output: "rollout-mark compose=podman-compose\n")
+        #expect(compose.statusScript(marks: podman) == "sudo -n podman-compose -f '/srv/app/compose.yml' ps")
+        #expect(compose.logScript(lines: 7, marks: podman) == "sudo -n podman-compose -f '/srv/app/compose.yml' logs --tail 7 'web' 2>&1")
         #expect(compose.logScript(lines: 7) == "sudo -n docker compose -f '/srv/app/compose.yml' logs --no-color --tail 7 'web' 2>&1")
-        #expect(control(.dockerCompose(service: "web", file: nil)).restartCommand == "docker compose restart 'web'")
+        #expect(control(.dockerCompose(service: "web", file: nil, command: nil)).restartCommand == "docker compose up -d 'web'")
         // Compose 2.21+: one object per line.
         let lines = #"{"Service":"web","State":"running","Health":""}"# + "\n" + #"{"Service":"web","State":"running","Health":"starting"}"#
         let starting = compose.status(from: status(exit: 0, lines))
@@ -107,6 +121,29 @@ struct RestartServiceStepTests {
         #expect(compose.status(from: status(exit: 0, #"[{"Service":"web","State":"running","Health":"healthy"}]"#)).running)
         #expect(!compose.status(from: status(exit: 0, #"[{"Service":"web","State":"exited","Health":""}]"#)).running)
         #expect(compose.status(from: status(exit: 0, "")).state == "no container")
+    }
+
+    /// The tables of docker-compose 1.x and podman-compose, as they print them.
+    @Test func composeTablesOfDockerCompose1AndPodmanCompose() {
+        let v1 = """
+               Name                Command             State             Ports
+            ----------------------------------------------------------------------------
+            app_web_1    python3 -u /app/app.py 8000   Up ()   127.0.0.1:48112->8000/tcp
+            app_worker_1 python3 worker.py             Exit 3
+            """
+        #expect(ServiceControl.composeTableStatus(v1, service: "web") == .running("Up", pid: ""))
+        #expect(ServiceControl.composeTableStatus(v1, service: "worker") == .failed("its container exited (3)"))
+        #expect(ServiceControl.composeTableStatus("app_web_1  cmd  Up (health: starting)  ", service: "web") == .waiting("Up (health: starting)"))
+        #expect(ServiceControl.composeTableStatus("app_web_1  cmd  Up (healthy)  ", service: "web") == .running("Up (healthy)", pid: ""))
+        #expect(ServiceControl.composeTableStatus("app_web_1  cmd  Restarting  ", service: "web") == .failed("its container is restarting: it keeps exiting"))
+        let podman = """
+            CONTAINER ID  IMAGE                      COMMAND               CREATED        STATUS                    PORTS                      NAMES
+            5a1a53460287  localhost/webapp:1         python3 -u /app/a...  2 seconds ago  Up 2 seconds ago          127.0.0.1:48112->8000/tcp  billing_web_1
+            6b2b53460287  localhost/webapp:1         python3 -u /app/a...  2 seconds ago  Exited (3) 1 second ago                              billing_web2_1
+            """
+        #expect(ServiceControl.composeTableStatus(podman, service: "web") == .running("Up 2 seconds ago", pid: ""))
+        #expect(ServiceControl.composeTableStatus(podman, service: "web2") == .failed("its container exited (3)"))
+        #expect(ServiceControl.composeTableStatus(podman, service: "db") == .waiting("no container"))
     }
 
     @Test func customCommandRunsAsWrittenAndItsStatusIsItsExitCode() {

@@ -6,7 +6,7 @@ public struct RestartServiceStep: Step {
     public static let kind = "restart_service"
     public static let managers = ["systemd", "supervisor", "pm2", "docker_compose", "command"]
     public static let optionKeys = managers + [
-        "compose_file", "supervisor_conf", "status_command", "sudo", "healthy_within", "health_url", "health_status", "expect_revision", "log_lines",
+        "compose_file", "compose_command", "supervisor_conf", "status_command", "sudo", "healthy_within", "health_url", "health_status", "expect_revision", "log_lines",
     ]
 
     /// Which service manager, and the name it knows the service by.
@@ -15,7 +15,7 @@ public struct RestartServiceStep: Step {
         case supervisor(Template)
         case pm2(Template)
         /// A compose service, with an optional compose file.
-        case dockerCompose(service: Template, file: Template?)
+        case dockerCompose(service: Template, file: Template?, command: Template?)
         /// A custom restart command, with an optional command whose success means "running".
         case command(Template, status: Template?)
     }
@@ -41,17 +41,19 @@ public struct RestartServiceStep: Step {
         let chosen = options.exactlyOne(of: Self.managers)
         var manager: Manager?
         let composeFile = options.template("compose_file")
+        let composeCommand = options.template("compose_command")
         let statusCommand = options.template("status_command")
         supervisorConfig = options.template("supervisor_conf")
         switch chosen {
         case "systemd": manager = options.template("systemd").map(Manager.systemd)
         case "supervisor": manager = options.template("supervisor").map(Manager.supervisor)
         case "pm2": manager = options.template("pm2").map(Manager.pm2)
-        case "docker_compose": manager = options.template("docker_compose").map { .dockerCompose(service: $0, file: composeFile) }
+        case "docker_compose": manager = options.template("docker_compose").map { .dockerCompose(service: $0, file: composeFile, command: composeCommand) }
         case "command": manager = options.template("command").map { .command($0, status: statusCommand) }
         default: for key in Self.managers { _ = options.node(key) }
         }
         if composeFile != nil, chosen != "docker_compose" { options.error("'compose_file' applies only to docker_compose", at: "compose_file") }
+        if composeCommand != nil, chosen != "docker_compose" { options.error("'compose_command' applies only to docker_compose", at: "compose_command") }
         if supervisorConfig != nil, chosen != "supervisor" {
             options.error("'supervisor_conf' applies only to supervisor", at: "supervisor_conf")
         }
@@ -73,7 +75,7 @@ public struct RestartServiceStep: Step {
 
     public var summary: String {
         switch manager {
-        case .systemd(let name), .supervisor(let name), .pm2(let name), .dockerCompose(let name, _): "restart \(name.shortened)"
+        case .systemd(let name), .supervisor(let name), .pm2(let name), .dockerCompose(let name, _, _): "restart \(name.shortened)"
         case .command(let command, _): "restart: \(command.shortened)"
         }
     }
@@ -99,7 +101,8 @@ extension RestartServiceStep: RunnableStep {
         case .systemd(let name): .systemd(try text(name))
         case .supervisor(let name): .supervisor(try text(name), config: try optionalText(supervisorConfig))
         case .pm2(let name): .pm2(try text(name))
-        case .dockerCompose(let service, let file): .dockerCompose(service: try text(service), file: try optionalText(file))
+        case .dockerCompose(let service, let file, let command):
+            .dockerCompose(service: try text(service), file: try optionalText(file), command: try optionalText(command))
         case .command(let command, let status): .command(try text(command), status: try optionalText(status))
         }
         return (ServiceControl(target: target, sudo: sudo), sensitive)
@@ -111,6 +114,9 @@ extension RestartServiceStep: RunnableStep {
         let within = DurationText.format(healthyWithin)
         if case .systemd(let name) = control.target {
             lines.append("wait up to \(within) until \(context.masker.mask(name)) is active with a new main process (fail at once when it fails or systemd restarts it)")
+        } else if case .dockerCompose(let service, _, let command) = control.target {
+            let which = command.map { "with \(context.masker.mask($0))" } ?? "with the first of docker compose, docker-compose, podman-compose the host has"
+            lines.append("wait up to \(within) until the containers of \(context.masker.mask(service)) run (and are healthy when they have a health check), \(which)")
         } else if let status = control.statusScript {
             let until = if case .command = control.target { "succeeds" } else { "says \(control.runningWord)" }
             lines.append("wait up to \(within) until \(context.masker.mask(status)) \(until)")
@@ -179,14 +185,26 @@ extension RestartServiceStep: RunnableStep {
         let sensitive: Bool
         var runningPID: String?
 
+        /// Whether a look can tell that waiting longer is useless (systemd, compose).
+        var failsFast: Bool {
+            switch control.target {
+            case .systemd, .dockerCompose: true
+            default: false
+            }
+        }
+
         /// One look at the service: running, still waiting (with the state), or failed for good.
-        func look(in context: StepContext, until deadline: ContinuousClock.Instant) async throws -> SystemdVerdict? {
-            guard let statusScript = control.statusScript else { return nil }
+        func look(in context: StepContext, until deadline: ContinuousClock.Instant) async throws -> ServiceVerdict? {
+            guard let statusScript = control.statusScript(marks: marks) else { return nil }
             var command = RemoteCommand(statusScript, sensitive: sensitive)
             command.timeout = min(max(ContinuousClock().now.duration(to: deadline), .seconds(1)), .seconds(10))
             let result = try await context.run(command)
             if case .systemd = control.target {
                 let verdict = ServiceControl.systemdStatus(result.stdoutText, marks: marks, firstRunningPID: runningPID)
+                return verdict.state.isEmpty ? .waiting(CommandFailure.describe(result)) : verdict
+            }
+            if case .dockerCompose(let service, _, _) = control.target, ServiceControl.composeStatus(result.stdoutText) == nil {
+                let verdict = ServiceControl.composeTableStatus(result.stdoutText, service: service)
                 return verdict.state.isEmpty ? .waiting(CommandFailure.describe(result)) : verdict
             }
             let status = control.status(from: result)
@@ -199,7 +217,7 @@ extension RestartServiceStep: RunnableStep {
         _ watch: inout ServiceWatch, until deadline: ContinuousClock.Instant, in context: StepContext
     ) async throws -> String? {
         let control = watch.control
-        guard let statusScript = control.statusScript else { return nil }
+        guard let statusScript = control.statusScript(marks: watch.marks) else { return nil }
         let clock = ContinuousClock()
         var last = ""
         while true {
@@ -248,9 +266,9 @@ extension RestartServiceStep: RunnableStep {
             } catch {
                 last = context.masker.mask("\(error)")
             }
-            // A unit that failed or that systemd keeps restarting will not become healthy:
-            // say so now instead of at the deadline.
-            if case .systemd = watch.control.target, case .failed(let why)? = try await watch.look(in: context, until: deadline) {
+            // A unit that failed or that systemd keeps restarting, a container that exited, will
+            // not become healthy: say so now instead of at the deadline.
+            if watch.failsFast, case .failed(let why)? = try await watch.look(in: context, until: deadline) {
                 return "\(serviceName(context)) stopped after it started, before \(url.masked) answered (last: \(last)): \(why)"
             }
             if clock.now.advanced(by: Self.pollInterval) >= deadline {
@@ -286,7 +304,7 @@ extension RestartServiceStep: RunnableStep {
 
     private func serviceName(_ context: StepContext) -> String {
         switch manager {
-        case .systemd(let name), .supervisor(let name), .pm2(let name), .dockerCompose(let name, _):
+        case .systemd(let name), .supervisor(let name), .pm2(let name), .dockerCompose(let name, _, _):
             (try? context.render(name).masked) ?? name.source
         case .command: "the service"
         }

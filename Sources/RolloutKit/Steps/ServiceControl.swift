@@ -9,7 +9,9 @@ struct ServiceControl: Sendable, Hashable {
         /// A supervisord program, with the supervisord config to talk to (`supervisorctl -c`).
         case supervisor(String, config: String?)
         case pm2(String)
-        case dockerCompose(service: String, file: String?)
+        /// A compose service, its compose file, and the compose command when the playbook names
+        /// one (otherwise the first the host has: `docker compose`, `docker-compose`, `podman-compose`).
+        case dockerCompose(service: String, file: String?, command: String?)
         /// A custom restart command, with the command whose success means "running".
         case command(String, status: String?)
     }
@@ -23,7 +25,7 @@ struct ServiceControl: Sendable, Hashable {
         case .systemd(let name): manager("systemctl restart " + ShellWord.quote(name))
         case .supervisor(let name, _): supervisorctl("restart " + ShellWord.quote(name))
         case .pm2(let name): manager("pm2 restart " + ShellWord.quote(name))
-        case .dockerCompose(let service, _): compose("restart " + ShellWord.quote(service))
+        case .dockerCompose(let service, _, let command): compose(command ?? "docker compose", "up -d " + ShellWord.quote(service))
         case .command(let command, _): sudo ? "sudo -n /bin/sh -c " + ShellWord.quote(command) : command
         }
     }
@@ -36,6 +38,7 @@ struct ServiceControl: Sendable, Hashable {
     /// so that a look afterwards tells the new process from the old one and the journal is read
     /// from the restart on.
     func restartScript(undoing: Bool) -> String {
+        if case .dockerCompose(let service, _, let command) = target { return composeUpScript(service: service, command: command) }
         guard case .systemd(let name) = target else { return restartCommand }
         let unit = ShellWord.quote(name)
         return """
@@ -52,14 +55,44 @@ struct ServiceControl: Sendable, Hashable {
             """
     }
 
+    /// Finds the compose command (the playbook's, else the first the host has), then `up -d`s
+    /// the service: Compose recreates its container when the image, the compose file or an env
+    /// file changed, which a plain `restart` would not read. podman-compose 1.0 does not compare,
+    /// so it is told to recreate. Prints the command it used as a mark for the later looks.
+    private func composeUpScript(service: String, command: String?) -> String {
+        let detect = command.map { "rollout_compose=\(ShellWord.quote($0))" } ?? """
+            if docker compose version >/dev/null 2>&1; then rollout_compose='docker compose'
+            elif command -v docker-compose >/dev/null 2>&1; then rollout_compose=docker-compose
+            elif command -v podman-compose >/dev/null 2>&1; then rollout_compose=podman-compose
+            else echo "no compose command on this host: install the docker compose plugin, docker-compose or podman-compose, or name one with compose_command" >&2; exit 127
+            fi
+            """
+        return """
+            \(detect)
+            rollout_up='up -d'
+            case "$rollout_compose" in *podman-compose*) rollout_up='up -d --force-recreate' ;; esac
+            \(compose("$rollout_compose", "$rollout_up " + ShellWord.quote(service))) || exit
+            echo "\(RestartMarks.prefix)compose=$rollout_compose"
+            """
+    }
+
     /// Asks the manager about the service; `isRunning` reads the answer. Nil when the manager
     /// has no way to say (a custom command without `status_command`).
-    var statusScript: String? {
+    var statusScript: String? { statusScript(marks: RestartMarks()) }
+
+    /// The status command, with the compose command the restart used (`marks`).
+    func statusScript(marks: RestartMarks) -> String? {
         switch target {
         case .systemd(let name): "systemctl show -p ActiveState -p SubState -p Result -p MainPID -p NRestarts -p InvocationID -- " + ShellWord.quote(name)
         case .supervisor(let name, _): supervisorctl("status " + ShellWord.quote(name))
         case .pm2: manager("pm2 jlist")
-        case .dockerCompose(let service, _): compose("ps --all --format json " + ShellWord.quote(service))
+        case .dockerCompose(let service, _, let command):
+            // Compose v2 answers JSON; docker-compose 1.x and podman-compose only a table.
+            switch marks.value("compose") ?? command ?? "docker compose" {
+            case let used where used.hasSuffix("docker compose"): compose(used, "ps --all --format json " + ShellWord.quote(service))
+            case let used where used.contains("podman-compose"): compose(used, "ps")
+            case let used: compose(used, "ps " + ShellWord.quote(service))
+            }
         case .command(_, let status): status.map { sudo ? "sudo -n /bin/sh -c " + ShellWord.quote($0) : $0 }
         }
     }
@@ -92,8 +125,10 @@ struct ServiceControl: Sendable, Hashable {
                 """
         case .pm2(let name):
             return manager("pm2 logs \(ShellWord.quote(name)) --lines \(lines) --nostream --raw") + " 2>&1 | tail -n \(lines)"
-        case .dockerCompose(let service, _):
-            return compose("logs --no-color --tail \(lines) " + ShellWord.quote(service)) + " 2>&1"
+        case .dockerCompose(let service, _, let command):
+            let used = marks.value("compose") ?? command ?? "docker compose"
+            let noColor = used.contains("podman-compose") ? "" : "--no-color "
+            return compose(used, "logs \(noColor)--tail \(lines) " + ShellWord.quote(service)) + " 2>&1"
         case .command:
             return nil
         }
@@ -128,11 +163,45 @@ struct ServiceControl: Sendable, Hashable {
             return (fields[1] == "RUNNING", fields.dropFirst().joined(separator: " "))
         case .pm2(let name):
             return Self.pm2Status(output, name: name) ?? (false, CommandFailure.describe(result))
-        case .dockerCompose:
-            return Self.composeStatus(output) ?? (false, CommandFailure.describe(result))
+        case .dockerCompose(let service, _, _):
+            if let json = Self.composeStatus(output) { return json }
+            let verdict = Self.composeTableStatus(output, service: service)
+            if case .running(let state, _) = verdict { return (true, state) }
+            return (false, verdict.state.isEmpty ? CommandFailure.describe(result) : verdict.state)
         case .command:
             return (result.succeeded, result.succeeded ? "running" : CommandFailure.describe(result))
         }
+    }
+
+    /// Reads the `ps` table of docker-compose 1.x (`app_web_1  …  Up (healthy)`, `Exit 3`,
+    /// `Restarting`) or podman-compose (`Up 2 seconds ago`, `Exited (3) 1 second ago`): the rows
+    /// of `service`'s containers (named `<project>_<service>_<n>` or `-`). An exited or
+    /// restarting container fails at once: it will not come up by waiting.
+    static func composeTableStatus(_ output: String, service: String) -> ServiceVerdict {
+        let escaped = NSRegularExpression.escapedPattern(for: service)
+        guard let name = try? NSRegularExpression(pattern: "(^|\\s)\\S*[_-]\(escaped)[_-][0-9]+(\\s|$)") else { return .waiting("") }
+        var states: [String] = []
+        var running = true
+        for line in output.split(whereSeparator: \.isNewline).map(String.init)
+        where name.firstMatch(in: line, range: NSRange(line.startIndex..., in: line)) != nil {
+            if let range = line.range(of: #"Exit(ed)? \(?-?[0-9]+\)?"#, options: .regularExpression) {
+                return .failed("its container exited (\(line[range].filter { $0.isNumber || $0 == "-" }))")
+            }
+            if line.contains("Restarting") { return .failed("its container is restarting: it keeps exiting") }
+            guard let up = line.range(of: #"\bUp(?: [^ ()]+)*(?: \([^)]*\))?"#, options: .regularExpression) else {
+                running = false
+                states.append("created")
+                continue
+            }
+            let state = String(line[up]).trimmingCharacters(in: .whitespaces)
+            // "Up ()": Podman's Docker API reports an empty health for a container without one.
+            let starting = state.contains("starting") || state.contains("unhealthy")
+            running = running && !starting
+            states.append(state.replacingOccurrences(of: " ()", with: ""))
+        }
+        guard !states.isEmpty else { return .waiting("no container") }
+        let state = states.joined(separator: ", ")
+        return running ? .running(state, pid: "") : .waiting(state)
     }
 
     /// Reads `systemctl show` of the unit against what the restart script saw before and just
@@ -140,7 +209,7 @@ struct ServiceControl: Sendable, Hashable {
     /// restart (an old process still running is not a restart). Failed at once: the unit
     /// `failed`, or systemd restarted it by itself since the restart (`Restart=` with a process
     /// that keeps exiting), or its main process changed since it was first seen running.
-    static func systemdStatus(_ output: String, marks: RestartMarks, firstRunningPID: String? = nil) -> SystemdVerdict {
+    static func systemdStatus(_ output: String, marks: RestartMarks, firstRunningPID: String? = nil) -> ServiceVerdict {
         var properties: [String: String] = [:]
         for line in output.split(whereSeparator: \.isNewline) {
             guard let equals = line.firstIndex(of: "=") else { continue }
@@ -223,14 +292,16 @@ struct ServiceControl: Sendable, Hashable {
         return manager("supervisorctl " + (config.map { "-c \(ShellWord.path($0)) " } ?? "") + arguments)
     }
 
-    private func compose(_ arguments: String) -> String {
-        guard case .dockerCompose(_, let file) = target else { return manager("docker compose " + arguments) }
-        return manager("docker compose " + (file.map { "-f \(ShellWord.path($0)) " } ?? "") + arguments)
+    /// `command` (a compose command, unquoted so that `docker compose` stays two words) with the
+    /// compose file and `arguments`.
+    private func compose(_ command: String, _ arguments: String) -> String {
+        guard case .dockerCompose(_, let file, _) = target else { return manager(command + " " + arguments) }
+        return manager(command + " " + (file.map { "-f \(ShellWord.path($0)) " } ?? "") + arguments)
     }
 }
 
-/// What one look at a systemd unit after a restart found.
-enum SystemdVerdict: Sendable, Equatable {
+/// What one look at a service after a restart found.
+enum ServiceVerdict: Sendable, Equatable {
     /// The new process runs (its `MainPID`, "0" when the unit has none).
     case running(String, pid: String)
     case waiting(String)
