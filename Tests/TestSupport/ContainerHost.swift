@@ -45,7 +45,7 @@ public final class ContainerHost: Sendable {
 
     /// Boots a host named `name` on free ports (with PostgreSQL when `postgres` is true).
     public static func start(name: String, postgres: Bool = false) throws -> ContainerHost {
-        let directory = URL(fileURLWithPath: "/tmp/rollout-test-hosts/\(getpid())-\(name)")
+        let directory = URL(fileURLWithPath: "/tmp/rollout-test-hosts/\(getpid())-container-\(name)")
         try? FileManager.default.removeItem(at: directory)
         let client = directory.appendingPathComponent("client")
         try FileManager.default.createDirectory(at: client, withIntermediateDirectories: true)
