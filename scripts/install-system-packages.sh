@@ -11,6 +11,9 @@ packages=(
   python3-venv                         # the reference verifiers and billing app
   curl                                 # the sandbox playbook's endpoint probes
   git                                  # the git step and its tests
+  systemd-container debootstrap zstd   # container hosts with systemd as PID 1 (scripts/host-image, scripts/container-host)
+  podman runc containernetworking-plugins iptables  # a Podman engine with Docker's API (scripts/podman-engine)
+  docker-compose podman-compose        # restart_service: docker_compose, with each compose Debian 12 has
 )
 missing=()
 for p in "${packages[@]}"; do

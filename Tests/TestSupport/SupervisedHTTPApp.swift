@@ -17,7 +17,7 @@ public final class SupervisedHTTPApp: Sendable {
     /// `http://127.0.0.1:<port>/health`.
     public var healthURL: String { "http://127.0.0.1:\(port)/health" }
 
-    private static let app = #"""
+    static let app = #"""
         import http.server, os, sys
         here = os.path.dirname(os.path.abspath(__file__))
         env = {}

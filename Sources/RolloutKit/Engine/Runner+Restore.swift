@@ -30,7 +30,14 @@ extension Runner {
         if rollingBack {
             restoration.rollbackFailed = await runRollbackSteps(on: runs, beforeUndo: true)
         }
-        let outcomes = await fanOut(toUndo) { run in (run.host.name, await run.undoChanges()) }
+        // A rolling deploy is undone the way it ran, batch by batch, last batch first: the hosts
+        // not yet touched (or already restored) keep serving while a batch restarts.
+        var outcomes: [(String, (undone: [StepInfo], failed: [StepInfo]))] = []
+        let undoBatch = max(1, playbook.serial?.batchSize(of: runs.count) ?? toUndo.count)
+        for start in stride(from: 0, to: toUndo.count, by: undoBatch).reversed() {
+            let batch = Array(toUndo[start..<min(toUndo.count, start + undoBatch)])
+            outcomes += await fanOut(batch) { run in (run.host.name, await run.undoChanges()) }
+        }
         for (host, outcome) in outcomes {
             restoration.undone += outcome.undone.map { HostStep(host: host, step: $0) }
             restoration.notUndone += outcome.failed.map { HostStep(host: host, step: $0) }

@@ -12,6 +12,7 @@ public struct RestartServiceStep: Step {
         OptionSpec("docker_compose", .text, "Compose service name."),
         OptionSpec("command", .text, "Custom restart command."),
         OptionSpec("compose_file", .text, "Compose file for docker_compose."),
+        OptionSpec("compose_command", .text, "The compose program: docker compose, docker-compose or podman-compose. Default: the first the host has."),
         OptionSpec("supervisor_conf", .text, "supervisord config for supervisorctl -c."),
         OptionSpec("status_command", .text, "Succeeds when the service runs (for command)."),
         OptionSpec("sudo", .flag, "Run the manager's commands with sudo -n."),
@@ -28,7 +29,7 @@ public struct RestartServiceStep: Step {
         case supervisor(Template)
         case pm2(Template)
         /// A compose service, with an optional compose file.
-        case dockerCompose(service: Template, file: Template?)
+        case dockerCompose(service: Template, file: Template?, command: Template?)
         /// A custom restart command, with an optional command whose success means "running".
         case command(Template, status: Template?)
     }
@@ -54,17 +55,19 @@ public struct RestartServiceStep: Step {
         let chosen = options.exactlyOne(of: Self.managers)
         var manager: Manager?
         let composeFile = options.template("compose_file")
+        let composeCommand = options.template("compose_command")
         let statusCommand = options.template("status_command")
         supervisorConfig = options.template("supervisor_conf")
         switch chosen {
         case "systemd": manager = options.template("systemd").map(Manager.systemd)
         case "supervisor": manager = options.template("supervisor").map(Manager.supervisor)
         case "pm2": manager = options.template("pm2").map(Manager.pm2)
-        case "docker_compose": manager = options.template("docker_compose").map { .dockerCompose(service: $0, file: composeFile) }
+        case "docker_compose": manager = options.template("docker_compose").map { .dockerCompose(service: $0, file: composeFile, command: composeCommand) }
         case "command": manager = options.template("command").map { .command($0, status: statusCommand) }
         default: for key in Self.managers { _ = options.node(key) }
         }
         if composeFile != nil, chosen != "docker_compose" { options.error("'compose_file' applies only to docker_compose", at: "compose_file") }
+        if composeCommand != nil, chosen != "docker_compose" { options.error("'compose_command' applies only to docker_compose", at: "compose_command") }
         if supervisorConfig != nil, chosen != "supervisor" {
             options.error("'supervisor_conf' applies only to supervisor", at: "supervisor_conf")
         }
@@ -86,7 +89,7 @@ public struct RestartServiceStep: Step {
 
     public var summary: String {
         switch manager {
-        case .systemd(let name), .supervisor(let name), .pm2(let name), .dockerCompose(let name, _): "restart \(name.shortened)"
+        case .systemd(let name), .supervisor(let name), .pm2(let name), .dockerCompose(let name, _, _): "restart \(name.shortened)"
         case .command(let command, _): "restart: \(command.shortened)"
         }
     }
@@ -114,7 +117,8 @@ extension RestartServiceStep: RunnableStep {
         case .systemd(let name): .systemd(try text(name))
         case .supervisor(let name): .supervisor(try text(name), config: try optionalText(supervisorConfig))
         case .pm2(let name): .pm2(try text(name))
-        case .dockerCompose(let service, let file): .dockerCompose(service: try text(service), file: try optionalText(file))
+        case .dockerCompose(let service, let file, let command):
+            .dockerCompose(service: try text(service), file: try optionalText(file), command: try optionalText(command))
         case .command(let command, let status): .command(try text(command), status: try optionalText(status))
         }
         return (ServiceControl(target: target, sudo: sudo), sensitive)
@@ -122,9 +126,14 @@ extension RestartServiceStep: RunnableStep {
 
     public func plan(in context: StepContext) async throws -> StepPlan {
         let (control, _) = try control(in: context)
-        var lines = ["run: \(context.masker.mask(control.restartScript))"]
+        var lines = ["run: \(context.masker.mask(control.restartCommand))"]
         let within = DurationText.format(healthyWithin)
-        if let status = control.statusScript {
+        if case .systemd(let name) = control.target {
+            lines.append("wait up to \(within) until \(context.masker.mask(name)) is active with a new main process (fail at once when it fails or systemd restarts it)")
+        } else if case .dockerCompose(let service, _, let command) = control.target {
+            let which = command.map { "with \(context.masker.mask($0))" } ?? "with the first of docker compose, docker-compose, podman-compose the host has"
+            lines.append("wait up to \(within) until the containers of \(context.masker.mask(service)) run (and are healthy when they have a health check), \(which)")
+        } else if let status = control.statusScript {
             let until = if case .command = control.target { "succeeds" } else { "says \(control.runningWord)" }
             lines.append("wait up to \(within) until \(context.masker.mask(status)) \(until)")
         }
@@ -154,44 +163,91 @@ extension RestartServiceStep: RunnableStep {
     private func restart(in context: StepContext, undoing: Bool) async throws -> StepRun {
         let (control, sensitive) = try control(in: context)
         let undo = undoing ? nil : ["restarted": "1"]
-        let result = undoing
-            ? try await context.run(RemoteCommand(control.restartScript, sensitive: sensitive))
-            : try await context.runRecorded(RemoteCommand("rollout_undo restarted 1 || exit 1\n" + control.restartScript, sensitive: sensitive))
+        var result = undoing
+            ? try await context.run(RemoteCommand(control.restartScript(undoing: true), sensitive: sensitive))
+            : try await context.runRecorded(RemoteCommand("rollout_undo restarted 1 || exit 1\n" + control.restartScript(undoing: false), sensitive: sensitive))
+        let marks = RestartMarks(output: result.stdoutText)
+        result.stdout = Array(RestartMarks.strip(result.stdoutText).utf8)
         let fields = StepRun.commandFields(result)
         guard result.succeeded else {
-            let failure = "\(context.masker.mask(control.restartScript)) \(CommandFailure.describe(result))"
-            return await failed(failure, control: control, restart: result, fields: fields, undo: undo, in: context)
+            var failure = "\(context.masker.mask(control.restartCommand)) \(CommandFailure.describe(result))"
+            let refused = ["Access denied", "Interactive authentication required", "must be root"]
+            if !sudo, refused.contains(where: result.stderrText.contains) {
+                failure += "; the login user may not control services: log in as root, or give it NOPASSWD sudo and set 'sudo: true'"
+            }
+            return await failed(failure, control: control, marks: marks, restart: result, fields: fields, undo: undo, in: context)
         }
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: healthyWithin)
-        if let failure = try await waitUntilRunning(control, sensitive: sensitive, until: deadline, in: context) {
-            return await failed(failure, control: control, restart: result, fields: fields, undo: undo, in: context)
+        var watch = ServiceWatch(control: control, marks: marks, sensitive: sensitive)
+        if let failure = try await waitUntilRunning(&watch, until: deadline, in: context) {
+            return await failed(failure, control: control, marks: marks, restart: result, fields: fields, undo: undo, in: context)
         }
         if let healthURL {
             let revision = !undoing ? try expectRevision.map { template throws(StepError) in try context.render(template) } : nil
             let url = try context.render(healthURL)
-            if let failure = try await waitUntilHealthy(url, revision: revision, until: deadline, in: context) {
-                return await failed(failure, control: control, restart: result, fields: fields, undo: undo, in: context)
+            if let failure = try await waitUntilHealthy(url, revision: revision, watch: watch, until: deadline, in: context) {
+                return await failed(failure, control: control, marks: marks, restart: result, fields: fields, undo: undo, in: context)
             }
         }
         return StepRun(outcome: .changed, command: result, fields: fields, undo: undo)
     }
 
+    /// What the waits know about the restarted service: the restart's marks and, for systemd,
+    /// the main process first seen running (a later, different one means systemd restarted it).
+    struct ServiceWatch {
+        let control: ServiceControl
+        let marks: RestartMarks
+        let sensitive: Bool
+        var runningPID: String?
+
+        /// Whether a look can tell that waiting longer is useless (systemd, compose).
+        var failsFast: Bool {
+            switch control.target {
+            case .systemd, .dockerCompose: true
+            default: false
+            }
+        }
+
+        /// One look at the service: running, still waiting (with the state), or failed for good.
+        func look(in context: StepContext, until deadline: ContinuousClock.Instant) async throws -> ServiceVerdict? {
+            guard let statusScript = control.statusScript(marks: marks) else { return nil }
+            var command = RemoteCommand(statusScript, sensitive: sensitive)
+            command.timeout = min(max(ContinuousClock().now.duration(to: deadline), .seconds(1)), .seconds(10))
+            let result = try await context.run(command)
+            if case .systemd = control.target {
+                let verdict = ServiceControl.systemdStatus(result.stdoutText, marks: marks, firstRunningPID: runningPID)
+                return verdict.state.isEmpty ? .waiting(CommandFailure.describe(result)) : verdict
+            }
+            if case .dockerCompose(let service, _, _) = control.target, ServiceControl.composeStatus(result.stdoutText) == nil {
+                let verdict = ServiceControl.composeTableStatus(result.stdoutText, service: service)
+                return verdict.state.isEmpty ? .waiting(CommandFailure.describe(result)) : verdict
+            }
+            let status = control.status(from: result)
+            return status.running ? .running(status.state, pid: "") : .waiting(status.state)
+        }
+    }
+
     /// Nil once the manager reports the service running; otherwise why it did not in time.
     private func waitUntilRunning(
-        _ control: ServiceControl, sensitive: Bool, until deadline: ContinuousClock.Instant, in context: StepContext
+        _ watch: inout ServiceWatch, until deadline: ContinuousClock.Instant, in context: StepContext
     ) async throws -> String? {
-        guard let statusScript = control.statusScript else { return nil }
+        let control = watch.control
+        guard let statusScript = control.statusScript(marks: watch.marks) else { return nil }
         let clock = ContinuousClock()
         var last = ""
         while true {
-            let remaining = clock.now.duration(to: deadline)
-            var command = RemoteCommand(statusScript, sensitive: sensitive)
-            command.timeout = min(max(remaining, .seconds(1)), .seconds(10))
-            let result = try await context.run(command)
-            let status = control.status(from: result)
-            if status.running { return nil }
-            last = status.state
+            switch try await watch.look(in: context, until: deadline) {
+            case .running(_, let pid)?:
+                watch.runningPID = pid
+                return nil
+            case .failed(let why)?:
+                return "\(serviceName(context)) did not start: \(why)"
+            case .waiting(let state)?:
+                last = state
+            case nil:
+                return nil
+            }
             if clock.now.advanced(by: Self.pollInterval) >= deadline {
                 let what = if case .command = control.target {
                     "\(context.masker.mask(statusScript)) did not succeed"
@@ -207,7 +263,7 @@ extension RestartServiceStep: RunnableStep {
     /// Nil once `url` answers an expected status (with `revision` in its body when given);
     /// otherwise why it did not in time.
     private func waitUntilHealthy(
-        _ url: RenderedText, revision: RenderedText?, until deadline: ContinuousClock.Instant, in context: StepContext
+        _ url: RenderedText, revision: RenderedText?, watch: ServiceWatch, until deadline: ContinuousClock.Instant, in context: StepContext
     ) async throws -> String? {
         let clock = ContinuousClock()
         let statuses = healthStatus.map(String.init).joined(separator: " or ")
@@ -226,6 +282,11 @@ extension RestartServiceStep: RunnableStep {
             } catch {
                 last = context.masker.mask("\(error)")
             }
+            // A unit that failed or that systemd keeps restarting, a container that exited, will
+            // not become healthy: say so now instead of at the deadline.
+            if watch.failsFast, case .failed(let why)? = try await watch.look(in: context, until: deadline) {
+                return "\(serviceName(context)) stopped after it started, before \(url.masked) answered (last: \(last)): \(why)"
+            }
             if clock.now.advanced(by: Self.pollInterval) >= deadline {
                 let what = revision.map { "\(statuses) with '\($0.masked)'" } ?? statuses
                 return "\(url.masked) did not answer \(what) within \(DurationText.format(healthyWithin)) of the restart (last: \(last))"
@@ -237,11 +298,11 @@ extension RestartServiceStep: RunnableStep {
     /// A failed run whose output is the end of the service's log, so that the reason the
     /// service did not come up is shown with the failure.
     private func failed(
-        _ failure: String, control: ServiceControl, restart: CommandResult, fields: [String: String], undo: [String: String]?,
-        in context: StepContext
+        _ failure: String, control: ServiceControl, marks: RestartMarks, restart: CommandResult, fields: [String: String],
+        undo: [String: String]?, in context: StepContext
     ) async -> StepRun {
         var shown = restart
-        if logLines > 0, let logScript = control.logScript(lines: logLines) {
+        if logLines > 0, let logScript = control.logScript(lines: logLines, marks: marks) {
             let log: String
             do {
                 let result = try await context.run(RemoteCommand(logScript))
@@ -249,15 +310,17 @@ extension RestartServiceStep: RunnableStep {
             } catch {
                 log = "(could not read the log: \(error))"
             }
+            // A restart the manager refused (no permission, no such unit) says why on stderr.
             shown = CommandResult(exitStatus: restart.exitStatus, exitSignal: restart.exitSignal,
-                                  stdout: Array((log.isEmpty ? "(the log is empty)" : log).utf8), duration: restart.duration)
+                                  stdout: Array(((log.isEmpty ? "(the log is empty)" : log) + (restart.succeeded ? "" : "\n")).utf8),
+                                  stderr: restart.succeeded ? [] : restart.stderr, duration: restart.duration)
         }
         return StepRun(outcome: .failed, command: shown, fields: fields, failure: failure, undo: undo)
     }
 
     private func serviceName(_ context: StepContext) -> String {
         switch manager {
-        case .systemd(let name), .supervisor(let name), .pm2(let name), .dockerCompose(let name, _):
+        case .systemd(let name), .supervisor(let name), .pm2(let name), .dockerCompose(let name, _, _):
             (try? context.render(name).masked) ?? name.source
         case .command: "the service"
         }

@@ -44,6 +44,14 @@ import Testing
         #expect(!harness.logLines.contains { $0.hasSuffix("h3") })
     }
 
+    @Test func aRollingDeployIsUndoneBatchByBatchLastBatchFirst() async throws {
+        let harness = try EngineHarness(hosts: 3)
+        _ = try await harness.run("serial: 1\n" + Self.twoSteps, overrides: ["fail": "h2"])
+        let undos = harness.logLines.filter { $0.hasPrefix("undo") }
+        // h1 keeps serving while h2 is restored, then takes its turn.
+        #expect(undos == ["undo a h2", "undo b h1", "undo a h1"])
+    }
+
     @Test func serialAsAShareMakesBatchesOfThatShare() async throws {
         let harness = try EngineHarness(hosts: 4)
         _ = try await harness.run("serial: 50%\n" + Self.twoSteps, overrides: ["fail": ""])
