@@ -86,7 +86,7 @@ public struct PlanText: Sendable {
             }
             lines += step.step.planDetails.map { "   " + $0 }
             lines.append("   undo: \(step.step.undoDescription)")
-            if let register = step.register { upcoming[register] = type(of: step.step).resultFields }
+            if let register = step.register { upcoming[register] = step.step.registeredFields }
         }
         return lines
     }

@@ -1,0 +1,157 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// The playbooks the project ships (`playbooks/*/`) lint clean, and deploy their reference apps
+/// (`sandbox/<app>/`, released by `scripts/sandbox-app-repo`) to a real loopback sshd host with
+/// PostgreSQL and Redis, exactly as shipped: `good` then `next` pass, and `bad-migration` fails
+/// with exit 1 and leaves the database, the `.env`, the checkout and the running release as they
+/// were.
+///
+/// Serialized: each deploy builds a venv and runs a multi-process web server.
+@Suite("shipped playbooks", .serialized)
+struct ShippedPlaybookTests {
+    static var postgres: PostgresTestServer { PostgresTestServer.shared }
+    static let webhookSecret = "whsec_shipped4d1c9e7a2b6f8e0d1a3c5e7b9d1f3a5c"
+
+    @Test("every shipped playbook, inventory and check suite lints clean, without a warning")
+    func lintClean() throws {
+        let manager = FileManager.default
+        var files: [String] = []
+        for directory in try manager.contentsOfDirectory(atPath: packageRoot.appendingPathComponent("playbooks").path).sorted() {
+            for file in ["deploy.yml", "inventory.yml"] where manager.fileExists(atPath: packageRoot.appendingPathComponent("playbooks/\(directory)/\(file)").path) {
+                files.append("playbooks/\(directory)/\(file)")
+            }
+        }
+        for suite in try manager.contentsOfDirectory(atPath: packageRoot.appendingPathComponent("checks").path).sorted() where suite.hasSuffix(".yml") {
+            files.append("checks/\(suite)")
+        }
+        #expect(files.contains("playbooks/youarecoder/deploy.yml") && files.contains("playbooks/mentor-payments/deploy.yml")
+                && files.contains("playbooks/strategy-subscriptions/deploy.yml"))
+        for file in files {
+            let lint = try RolloutCLI.run(["lint", file], in: packageRoot)
+            #expect(lint.status == 0 && !lint.all.contains("warning"), "\(file): exit \(lint.status)\n\(lint.all)")
+        }
+        for app in ["youarecoder", "mentor-payments", "strategy-subscriptions"] {
+            for environment in ["staging", "production"] {
+                let plan = try RolloutCLI.run(["plan", "playbooks/\(app)/deploy.yml", "-e", environment, "--offline"], in: packageRoot)
+                #expect(plan.status == 0, "\(app) -e \(environment): exit \(plan.status)\n\(plan.all)")
+                #expect(plan.stdout.contains("systemd") || plan.stdout.contains("systemctl"), "\(app) -e \(environment): \(plan.stdout)")
+            }
+        }
+    }
+
+    // MARK: - mentor payments
+
+    @Test("mentor payments: good then next deploy; 100 concurrent payments booked once each with fee + payout == amount; bad-migration exits 1 with nothing lost")
+    func mentorPayments() throws {
+        let host = try ShippedPlaybookHost(app: "mentor-payments")
+        defer { host.stopApp() }
+        let database = try Self.postgres.createDatabase()
+        let port = try SSHTestHost.freePort()
+        let base = "http://127.0.0.1:\(port)"
+        let vars = ["db_name": database, "db_port": String(Self.postgres.port), "app_port": String(port), "base_url": base]
+        let secrets = ["MENTOR_STRIPE_SECRET_KEY": "sk_test_shippedPlaybookKey0123", "MENTOR_STRIPE_WEBHOOK_SECRET": Self.webhookSecret,
+                       "MENTOR_SECRET_KEY": "shipped-playbook-jwt-secret-0123"]
+        func sql(_ query: String) throws -> String { try Self.postgres.sql(query, database: database) }
+
+        let started = Date()
+        let good = try host.run(vars.merging(["ref": "origin/good"]) { $1 }, environment: secrets)
+        #expect(good.status == 0, "\(good.all)")
+        print("mentor-payments: deploy of good took \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
+        let burst = try #require(good.stdout.split(separator: "\n").first { $0.contains("100 sent") }, "\(good.stdout)")
+        #expect(burst.contains("statuses 200×100") && burst.contains("p50") && burst.contains("p90") && burst.contains("p99") && burst.contains("/s"), "\(burst)")
+        print("mentor-payments: \(burst.trimmingCharacters(in: .whitespaces))")
+        #expect(try sql("SELECT count(*), count(DISTINCT payment_intent_id), count(*) FILTER (WHERE platform_fee + mentor_payout = amount) FROM payments") == "101|101|101")
+        #expect(try sql("SELECT count(*) FROM webhook_events") == "101")
+
+        let nextStarted = Date()
+        let next = try host.run(vars.merging(["ref": "origin/next"]) { $1 }, environment: secrets)
+        #expect(next.status == 0, "\(next.all)")
+        print("mentor-payments: deploy of next took \(String(format: "%.1f", Date().timeIntervalSince(nextStarted))) s")
+        #expect(try sql("SELECT count(*) FROM information_schema.tables WHERE table_name = 'payout_requests'") == "1")
+        #expect(try sql("SELECT count(*), count(*) FILTER (WHERE platform_fee + mentor_payout = amount) FROM payments") == "202|202")
+
+        // bad-migration upper-cases every currency, commits, then fails: the dump puts them back.
+        let contents = "SELECT md5(string_agg(p::text, ',' ORDER BY id)) FROM payments p"
+        let before = (try sql(contents), try sql("SELECT string_agg(DISTINCT currency, ',') FROM payments"),
+                      try host.sandbox.snapshot(host: 0, "mentor-payments/.env"), try host.checkedOutCommit(),
+                      ShippedPlaybookHost.get(base + "/health"))
+        #expect(before.1 == "usd" && before.4.contains(before.3), "\(before)")
+        let bad = try host.run(vars.merging(["ref": "origin/bad-migration"]) { $1 }, environment: secrets)
+        #expect(bad.status == 1, "\(bad.all)")
+        #expect(bad.all.contains("balance_cents"), "\(bad.all)")
+        #expect(try sql(contents) == before.0)
+        #expect(try sql("SELECT string_agg(DISTINCT currency, ',') FROM payments") == "usd")
+        #expect(try host.sandbox.snapshot(host: 0, "mentor-payments/.env") == before.2)
+        #expect(try host.checkedOutCommit() == before.3)
+        #expect(ShippedPlaybookHost.get(base + "/health") == before.4)
+        #expect(!bad.all.contains(Self.webhookSecret) && !bad.all.contains("sk_test_shippedPlaybookKey0123"))
+    }
+
+    // MARK: - strategy subscriptions
+
+    /// An HS256 token for user `user`, as the app's own `issue()` makes it (Python's stdlib).
+    static func token(user: String, secret: String) throws -> String {
+        try runLocal("/usr/bin/python3", ["-c", """
+            import base64, hashlib, hmac, json, sys
+            b = lambda d: base64.urlsafe_b64encode(d).rstrip(b"=").decode()
+            h = b(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+            p = b(json.dumps({"sub": sys.argv[2], "exp": 4102444800, "type": "access"}).encode())
+            print(h + "." + p + "." + b(hmac.new(sys.argv[1].encode(), (h + "." + p).encode(), hashlib.sha256).digest()))
+            """, secret, user]).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    @Test("strategy subscriptions: good then next deploy, signed in; bad-migration is undone by alembic downgrade to the recorded revision and keeps the payments booked before")
+    func strategySubscriptions() throws {
+        let host = try ShippedPlaybookHost(app: "strategy-subscriptions")
+        defer { host.stopApp() }
+        let database = try Self.postgres.createDatabase()
+        let port = try SSHTestHost.freePort()
+        let base = "http://127.0.0.1:\(port)"
+        let jwtSecret = "shipped-playbook-jwt-secret-0123456789abcdef"
+        let vars = ["db_name": database, "db_port": String(Self.postgres.port), "app_port": String(port), "base_url": base,
+                    "redis_url": RedisTestServer.shared.url(database: 5), "smoke_user_id": "1"]
+        let secrets = ["STRATEGY_STRIPE_SECRET_KEY": "sk_test_shippedPlaybookKey0123", "STRATEGY_STRIPE_WEBHOOK_SECRET": Self.webhookSecret,
+                       "STRATEGY_JWT_SECRET_KEY": jwtSecret, "STRATEGY_API_TOKEN": try Self.token(user: "1", secret: jwtSecret)]
+        func sql(_ query: String) throws -> String { try Self.postgres.sql(query, database: database) }
+
+        // The first deploy makes the tables; the smoke account does not exist yet.
+        let started = Date()
+        let good = try host.run(vars.merging(["ref": "origin/good", "smoke_subscription": "false"]) { $1 }, environment: secrets)
+        #expect(good.status == 0, "\(good.all)")
+        print("strategy-subscriptions: deploy of good took \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
+        #expect(try sql("SELECT version_num FROM alembic_version") == "0001_initial")
+        // The operator's tool makes the smoke account (user 1), as the runbook's token comes from it.
+        #expect(try runLocal("/bin/sh", ["-c", "cd \"$1\" && venv/bin/python scripts/issue_token.py smoke@strategy.test 2>&1", "sh", host.appDirectory.path])
+                .contains("user_id=1"))
+
+        let nextStarted = Date()
+        let next = try host.run(vars.merging(["ref": "origin/next"]) { $1 }, environment: secrets)
+        #expect(next.status == 0, "\(next.all)")
+        print("strategy-subscriptions: deploy of next took \(String(format: "%.1f", Date().timeIntervalSince(nextStarted))) s")
+        #expect(try sql("SELECT version_num FROM alembic_version") == "0002_subscription_trial_end")
+        let booked = "SELECT md5(string_agg(a::text, ',' ORDER BY id)) FROM audit_logs a"
+        #expect(try sql("SELECT count(*) FROM audit_logs") == "2")
+        #expect(try sql("SELECT s.status, p.name FROM user_subscriptions s JOIN subscription_plans p ON p.id = s.plan_id WHERE s.user_id = 1") == "active|starter")
+
+        let before = (try sql(booked), try host.sandbox.snapshot(host: 0, "strategy-subscriptions/.env"), try host.checkedOutCommit(),
+                      ShippedPlaybookHost.get(base + "/health"))
+        let bad = try host.run(vars.merging(["ref": "origin/bad-migration"]) { $1 }, environment: secrets)
+        #expect(bad.status == 1, "\(bad.all)")
+        // 0003 was committed (Starter repriced) before 0004 failed; the downgrade to the recorded
+        // revision took it away again.
+        #expect(bad.all.contains("0002_subscription_trial_end -> 0003_reprice_starter"), "\(bad.all)")
+        #expect(bad.all.contains("alembic downgrade 0002_subscription_trial_end"), "\(bad.all)")
+        #expect(try sql("SELECT version_num FROM alembic_version") == "0002_subscription_trial_end")
+        #expect(try sql("SELECT price_monthly FROM subscription_plans WHERE name = 'starter'") == "19.99")
+        #expect(try sql("SELECT count(*) FROM information_schema.columns WHERE table_name = 'subscription_plans' AND column_name = 'legacy_price_monthly'") == "0")
+        // What was booked before the failure is still there.
+        #expect(try sql(booked) == before.0)
+        #expect(try sql("SELECT s.status, p.name FROM user_subscriptions s JOIN subscription_plans p ON p.id = s.plan_id WHERE s.user_id = 1") == "active|starter")
+        #expect(try host.sandbox.snapshot(host: 0, "strategy-subscriptions/.env") == before.1)
+        #expect(try host.checkedOutCommit() == before.2)
+        #expect(ShippedPlaybookHost.get(base + "/health") == before.3)
+        #expect(!bad.all.contains(Self.webhookSecret) && !bad.all.contains(jwtSecret))
+    }
+}
