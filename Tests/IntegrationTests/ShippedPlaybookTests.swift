@@ -28,8 +28,18 @@ struct ShippedPlaybookTests {
         }
         #expect(files.contains("playbooks/youarecoder/deploy.yml") && files.contains("playbooks/mentor-payments/deploy.yml")
                 && files.contains("playbooks/strategy-subscriptions/deploy.yml"))
+        // What the deploying machine exports (dummy values): unset, each would be a warning.
+        let environment = [
+            "ROLLOUT_SANDBOX": "/srv/sandbox", "ROLLOUT_WHEELHOUSE": "/srv/wheelhouse",
+            "PAYTR_MERCHANT_KEY": "lint-paytr-key", "PAYTR_MERCHANT_SALT": "lint-paytr-salt", "STRIPE_WEBHOOK_SECRET": "whsec_lint_secret",
+            "YOUARECODER_SECRET_KEY": "lint-session-key", "YOUARECODER_OPS_PASSWORD": "lint-ops-password",
+            "MENTOR_STRIPE_SECRET_KEY": "sk_test_lint_key", "MENTOR_STRIPE_WEBHOOK_SECRET": "whsec_lint_secret", "MENTOR_SECRET_KEY": "lint-jwt-key",
+            "STRATEGY_STRIPE_SECRET_KEY": "sk_test_lint_key", "STRATEGY_STRIPE_WEBHOOK_SECRET": "whsec_lint_secret",
+            "STRATEGY_JWT_SECRET_KEY": "lint-jwt-key", "STRATEGY_API_TOKEN": "lint-api-token",
+            "SUBSCRIPTIONS_OPS_PASSWORD": "lint-ops-password",
+        ]
         for file in files {
-            let lint = try RolloutCLI.run(["lint", file], in: packageRoot)
+            let lint = try RolloutCLI.run(["lint", file], in: packageRoot, environment: environment)
             #expect(lint.status == 0 && !lint.all.contains("warning"), "\(file): exit \(lint.status)\n\(lint.all)")
         }
         for app in ["youarecoder", "mentor-payments", "strategy-subscriptions"] {
@@ -153,5 +163,67 @@ struct ShippedPlaybookTests {
         #expect(try host.checkedOutCommit() == before.2)
         #expect(ShippedPlaybookHost.get(base + "/health") == before.3)
         #expect(!bad.all.contains(Self.webhookSecret) && !bad.all.contains(jwtSecret))
+    }
+
+    // MARK: - youarecoder
+
+    @Test("youarecoder: the endpoint table and the signed-in rows pass, a forged PayTR callback gets 400 and a genuine one OK, one payment per merchant_oid, the subscription active, one invoice; bad-migration is downgraded to the recorded revision")
+    func youarecoder() throws {
+        let host = try ShippedPlaybookHost(app: "youarecoder")
+        defer { host.stopApp() }
+        let database = try Self.postgres.createDatabase()
+        let port = try SSHTestHost.freePort()
+        let base = "http://127.0.0.1:\(port)"
+        let vars = ["db_name": database, "db_port": String(Self.postgres.port), "app_port": String(port), "base_url": base, "public_url": base]
+        let secrets = ["PAYTR_MERCHANT_KEY": "K3yForShippedPlaybook", "PAYTR_MERCHANT_SALT": "S4ltForShippedPlaybook",
+                       "YOUARECODER_SECRET_KEY": "shipped-playbook-session-secret-0123", "YOUARECODER_OPS_PASSWORD": "correct horse battery"]
+        func sql(_ query: String) throws -> String { try Self.postgres.sql(query, database: database) }
+
+        // The system the runbook deploys onto exists: migrated, with the ops account signed up.
+        let existing = try ReferenceApp(.youarecoder, environment: [
+            "DATABASE_URL": "postgresql://\(Self.postgres.user)@127.0.0.1:\(Self.postgres.port)/\(database)", "SECRET_KEY": "bootstrap-session-secret",
+            "PAYTR_MERCHANT_ID": "100001", "PAYTR_MERCHANT_KEY": "bootstrap-key", "PAYTR_MERCHANT_SALT": "bootstrap-salt", "PAYTR_TEST_MODE": "1",
+        ])
+        try existing.runChecked("flask", ["db", "upgrade"])
+        try existing.start()
+        let signup = try existing.request("POST", "/auth/register", form: ["company": "Youarecoder Ops", "email": "ops@youarecoder.test", "password": "correct horse battery"])
+        #expect(signup.status == 302, "\(signup.body)")
+        existing.stop()
+
+        let started = Date()
+        let good = try host.run(vars.merging(["ref": "origin/good"]) { $1 }, environment: secrets)
+        #expect(good.status == 0, "\(good.all)")
+        print("youarecoder: deploy of good took \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
+        for row in ["/billing/ redirects to login (auth required)", "the success page loads", "the failure page loads", "the callback rejects an invalid hash",
+                    "subscribing to Starter needs a login", "subscribing to Team needs a login", "subscribing to Enterprise needs a login",
+                    "signed in, an invalid plan is refused with 400"] {
+            #expect(good.stdout.contains(row), "missing check `\(row)` in:\n\(good.stdout)")
+        }
+        #expect(good.stdout.contains("tampered: 400"), "\(good.stdout)")
+        #expect(try sql("SELECT count(*), count(DISTINCT paytr_merchant_oid), count(*) FILTER (WHERE status = 'success') FROM payments") == "1|1|1")
+        #expect(try sql("SELECT plan, status FROM subscriptions") == "team|active")
+        #expect(try sql("SELECT count(*) FROM invoices") == "1")
+
+        let nextStarted = Date()
+        let next = try host.run(vars.merging(["ref": "origin/next"]) { $1 }, environment: secrets)
+        #expect(next.status == 0, "\(next.all)")
+        print("youarecoder: deploy of next took \(String(format: "%.1f", Date().timeIntervalSince(nextStarted))) s")
+        #expect(try sql("SELECT version_num FROM alembic_version") == "0002_invoice_pdf_url")
+        #expect(try sql("SELECT count(*), count(DISTINCT paytr_merchant_oid) FROM payments") == "2|2")
+
+        let booked = "SELECT md5(string_agg(p::text, ',' ORDER BY id)) FROM payments p"
+        let before = (try sql(booked), try host.sandbox.snapshot(host: 0, "youarecoder/.env"), try host.checkedOutCommit(),
+                      ShippedPlaybookHost.get(base + "/health"))
+        let bad = try host.run(vars.merging(["ref": "origin/bad-migration"]) { $1 }, environment: secrets)
+        #expect(bad.status == 1, "\(bad.all)")
+        #expect(bad.all.contains("0002_invoice_pdf_url -> 0003_company_billing_email"), "\(bad.all)")
+        #expect(bad.all.contains("flask db downgrade 0002_invoice_pdf_url"), "\(bad.all)")
+        #expect(try sql("SELECT version_num FROM alembic_version") == "0002_invoice_pdf_url")
+        #expect(try sql("SELECT count(*) FROM information_schema.columns WHERE table_name = 'companies' AND column_name = 'billing_email'") == "0")
+        #expect(try sql(booked) == before.0)
+        #expect(try host.sandbox.snapshot(host: 0, "youarecoder/.env") == before.1)
+        #expect(try host.checkedOutCommit() == before.2)
+        #expect(ShippedPlaybookHost.get(base + "/health") == before.3)
+        #expect(!bad.all.contains("K3yForShippedPlaybook") && !bad.all.contains("correct horse battery"))
     }
 }

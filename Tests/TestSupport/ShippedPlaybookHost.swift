@@ -58,7 +58,7 @@ public final class ShippedPlaybookHost: Sendable {
     /// `rollout run playbooks/<app>/deploy.yml -e sandbox --var …` with the sandbox's paths and
     /// `environment` (the secrets) in its environment.
     public func run(_ vars: [String: String], environment: [String: String]) throws -> RolloutCLI.Output {
-        let arguments = ["run", playbook, "-e", "sandbox"] + vars.sorted { $0.key < $1.key }.flatMap { ["--var", "\($0.key)=\($0.value)"] }
+        let arguments = ["run", playbook, "-e", "sandbox", "--verbose"] + vars.sorted { $0.key < $1.key }.flatMap { ["--var", "\($0.key)=\($0.value)"] }
         return try sandbox.rollout(arguments, environment: environment.merging([
             "ROLLOUT_SANDBOX": hostDirectory.path,
             "ROLLOUT_WHEELHOUSE": hostDirectory.appendingPathComponent("wheelhouse").path,
