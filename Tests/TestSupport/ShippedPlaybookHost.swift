@@ -55,10 +55,15 @@ public final class ShippedPlaybookHost: Sendable {
             "setsid bash -c 'while kill -0 \"$1\" 2>/dev/null; do sleep 1; done; [ -f \"$2\" ] && kill \"$(cat \"$2\")\"' watchdog \(getpid()) \(pidFile) > /dev/null 2>&1 < /dev/null &"])
     }
 
-    /// `rollout run playbooks/<app>/deploy.yml -e sandbox --var …` with the sandbox's paths and
-    /// `environment` (the secrets) in its environment.
+    /// The last run's events (`--json`): each step's and each undo's output tail.
+    public var events: String {
+        (try? String(contentsOf: sandbox.root.appendingPathComponent("events.jsonl"), encoding: .utf8)) ?? ""
+    }
+
+    /// `rollout run playbooks/<app>/deploy.yml -e sandbox --verbose --json events.jsonl --var …`
+    /// with the sandbox's paths and `environment` (the secrets) in its environment.
     public func run(_ vars: [String: String], environment: [String: String]) throws -> RolloutCLI.Output {
-        let arguments = ["run", playbook, "-e", "sandbox", "--verbose"] + vars.sorted { $0.key < $1.key }.flatMap { ["--var", "\($0.key)=\($0.value)"] }
+        let arguments = ["run", playbook, "-e", "sandbox", "--verbose", "--json", "events.jsonl"] + vars.sorted { $0.key < $1.key }.flatMap { ["--var", "\($0.key)=\($0.value)"] }
         return try sandbox.rollout(arguments, environment: environment.merging([
             "ROLLOUT_SANDBOX": hostDirectory.path,
             "ROLLOUT_WHEELHOUSE": hostDirectory.appendingPathComponent("wheelhouse").path,
