@@ -72,15 +72,16 @@ struct ShippedPlaybookTests {
         let burst = try #require((good.all + host.events).split(separator: "\n").first { $0.contains("100 sent") }, "\(good.all)\n\(host.events)")
         #expect(burst.contains("statuses 200×100") && burst.contains("p50") && burst.contains("p90") && burst.contains("p99") && burst.contains("/s"), "\(burst)")
         print("mentor-payments: \(burst.trimmingCharacters(in: .whitespaces))")
-        #expect(try sql("SELECT count(*), count(DISTINCT payment_intent_id), count(*) FILTER (WHERE platform_fee + mentor_payout = amount) FROM payments") == "101|101|101")
-        #expect(try sql("SELECT count(*) FROM webhook_events") == "101")
+        #expect(try sql("SELECT count(*), count(DISTINCT payment_intent_id), count(*) FILTER (WHERE platform_fee + mentor_payout = amount) FROM payments") == "102|102|102")
+        #expect(try sql("SELECT count(*) FROM webhook_events") == "102")
+        #expect(try sql("SELECT count(*) FILTER (WHERE status = 'failed') FROM payments") == "1")
 
         let nextStarted = Date()
         let next = try host.run(vars.merging(["ref": "origin/next"]) { $1 }, environment: secrets)
         #expect(next.status == 0, "\(next.all)")
         print("mentor-payments: deploy of next took \(String(format: "%.1f", Date().timeIntervalSince(nextStarted))) s")
         #expect(try sql("SELECT count(*) FROM information_schema.tables WHERE table_name = 'payout_requests'") == "1")
-        #expect(try sql("SELECT count(*), count(*) FILTER (WHERE platform_fee + mentor_payout = amount) FROM payments") == "202|202")
+        #expect(try sql("SELECT count(*), count(*) FILTER (WHERE platform_fee + mentor_payout = amount) FROM payments") == "204|204")
 
         // bad-migration upper-cases every currency, commits, then fails: the dump puts them back.
         let contents = "SELECT md5(string_agg(p::text, ',' ORDER BY id)) FROM payments p"
@@ -144,8 +145,9 @@ struct ShippedPlaybookTests {
         print("strategy-subscriptions: deploy of next took \(String(format: "%.1f", Date().timeIntervalSince(nextStarted))) s")
         #expect(try sql("SELECT version_num FROM alembic_version") == "0002_subscription_trial_end")
         let booked = "SELECT md5(string_agg(a::text, ',' ORDER BY id)) FROM audit_logs a"
-        #expect(try sql("SELECT count(*) FROM audit_logs") == "2")
+        #expect(try sql("SELECT count(*) FROM audit_logs") == "3")
         #expect(try sql("SELECT s.status, p.name FROM user_subscriptions s JOIN subscription_plans p ON p.id = s.plan_id WHERE s.user_id = 1") == "active|starter")
+        #expect(try sql("SELECT billing_cycle FROM user_subscriptions WHERE user_id = 1") == "yearly")
 
         let before = (try sql(booked), try host.sandbox.snapshot(host: 0, "strategy-subscriptions/.env"), try host.checkedOutCommit(),
                       ShippedPlaybookHost.get(base + "/health"))
