@@ -242,6 +242,21 @@ steps:
         metadata.plan_name: starter
       expect: [ { body_contains: '"processed"' }, { body_contains: '"already_processed"' } ]
 
+  - name: It moves to yearly billing (customer.subscription.updated)
+    on: app
+    run_once: true
+    when: "{{ smoke_subscription }}"
+    callback:
+      stripe: { secret: "{{ secrets.stripe_webhook_secret }}" }
+      url: "{{ base_url }}/api/v1/billing/webhooks/stripe"
+      event: customer.subscription.updated
+      fields:
+        $.id: "evt_{{ smoke_prefix }}_updated"
+        id: "sub_{{ smoke_prefix }}"
+        customer: "cus_{{ smoke_prefix }}"
+        items.data.0.price.id: "{{ stripe_price_starter_yearly }}"
+      expect: { body_contains: '"processed"' }
+
   - name: Its first invoice is paid (invoice.payment_succeeded)
     on: app
     run_once: true
@@ -256,7 +271,7 @@ steps:
         parent.subscription_details.subscription: "sub_{{ smoke_prefix }}"
       expect: { body_contains: '"processed"' }
 
-  - name: Signed in, the smoke account is on Starter, active, freshly computed
+  - name: Signed in, the smoke account is on Starter yearly, active
     on: app
     run_once: true
     when: "{{ smoke_subscription }}"
@@ -265,7 +280,7 @@ steps:
       checks:
         - request: GET /api/v1/billing/subscription
           headers: { Authorization: "Bearer {{ secrets.api_token }}" }
-          expect: { json: { "$.plan": starter, "$.status": active, "$.user_id": "{{ smoke_user_id }}" } }
+          expect: { json: { "$.plan": starter, "$.billing_cycle": yearly, "$.status": active, "$.user_id": "{{ smoke_user_id }}" } }
 
   - name: Each of this run's events was handled once (audit_logs)
     on: db
@@ -273,7 +288,7 @@ steps:
     when: "{{ smoke_subscription }}"
     sql:
       query: "select count(*) from audit_logs where stripe_event_id like 'evt_{{ smoke_prefix }}%'"
-      expect: { value: "2" }
+      expect: { value: "3" }
       <<: *db
 
   - name: The smoke account's subscription is active on Starter
@@ -610,13 +625,26 @@ steps:
       fields: { id: "{{ smoke_prefix }}_resent", amount: "{{ smoke_amount }}", amount_received: "{{ smoke_amount }}" }
       expect: [ { body_contains: '"processed"' }, { body_contains: '"already_processed"' } ]
 
-  - name: Exactly this run's payments were booked
+  - name: A declined card (payment_intent.payment_failed) is booked as failed
+    on: app
+    run_once: true
+    when: "{{ smoke_payments }}"
+    callback:
+      stripe: { secret: "{{ secrets.stripe_webhook_secret }}" }
+      url: "{{ base_url }}/payments/webhook"
+      scenario: failed
+      fields: { id: "{{ smoke_prefix }}_declined", amount: "{{ smoke_amount }}" }
+      expect: { body_contains: '"processed"' }
+
+  - name: Exactly this run's payments were booked, 101 succeeded and 1 failed
     on: db
     run_once: true
     when: "{{ smoke_payments }}"
     sql:
-      query: "select count(*) from payments where payment_intent_id like '{{ smoke_prefix }}%'"
-      expect: { value: "101" }
+      query: >-
+        select count(*) filter (where status = 'succeeded') || ' ' || count(*) filter (where status = 'failed')
+        from payments where payment_intent_id like '{{ smoke_prefix }}%'
+      expect: { value: "101 1" }
       <<: *db
 
   - name: fee + payout == amount on every payment
