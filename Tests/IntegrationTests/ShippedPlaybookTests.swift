@@ -75,6 +75,7 @@ struct ShippedPlaybookTests {
         #expect(try sql("SELECT count(*), count(DISTINCT payment_intent_id), count(*) FILTER (WHERE platform_fee + mentor_payout = amount) FROM payments") == "102|102|102")
         #expect(try sql("SELECT count(*) FROM webhook_events") == "102")
         #expect(try sql("SELECT count(*) FILTER (WHERE status = 'failed') FROM payments") == "1")
+        #expect(try sql("SELECT count(*) FROM payments WHERE payment_intent_id LIKE 'pi\\_rollout\\_%\\_burst%' AND status = 'succeeded' AND platform_fee + mentor_payout = amount") == "100")
 
         let nextStarted = Date()
         let next = try host.run(vars.merging(["ref": "origin/next"]) { $1 }, environment: secrets)
