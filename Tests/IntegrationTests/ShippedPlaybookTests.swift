@@ -136,6 +136,7 @@ struct ShippedPlaybookTests {
         #expect(good.status == 0, "\(good.all)")
         print("strategy-subscriptions: deploy of good took \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
         #expect(try sql("SELECT version_num FROM alembic_version") == "0001_initial")
+        let goodCommit = try host.checkedOutCommit()
         // The operator's tool makes the smoke account (user 1), as the runbook's token comes from it.
         #expect(try runLocal("/bin/sh", ["-c", "cd \"$1\" && venv/bin/python scripts/issue_token.py smoke@strategy.test 2>&1", "sh", host.appDirectory.path])
                 .contains("user_id=1"))
@@ -170,6 +171,18 @@ struct ShippedPlaybookTests {
         #expect(try host.checkedOutCommit() == before.2)
         #expect(ShippedPlaybookHost.get(base + "/health") == before.3)
         #expect(!bad.all.contains(Self.webhookSecret) && !bad.all.contains(jwtSecret))
+
+        // On-call's rollback of the deploy that stuck (next): downgraded to the revision recorded
+        // before it, the good release back and running, the subscriptions kept.
+        let rollbackStarted = Date()
+        let rollback = try host.rollback(vars, environment: secrets)
+        #expect(rollback.status == 0, "\(rollback.all)")
+        print("strategy-subscriptions: rollout rollback of next took \(String(format: "%.1f", Date().timeIntervalSince(rollbackStarted))) s")
+        #expect(try sql("SELECT version_num FROM alembic_version") == "0001_initial")
+        #expect(try host.checkedOutCommit() == goodCommit)
+        #expect(ShippedPlaybookHost.get(base + "/health").contains(goodCommit))
+        #expect(try sql(booked) == before.0)
+        #expect(try sql("SELECT s.status, p.name FROM user_subscriptions s JOIN subscription_plans p ON p.id = s.plan_id WHERE s.user_id = 1") == "active|starter")
     }
 
     // MARK: - youarecoder

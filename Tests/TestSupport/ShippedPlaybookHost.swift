@@ -63,7 +63,17 @@ public final class ShippedPlaybookHost: Sendable {
     /// `rollout run playbooks/<app>/deploy.yml -e sandbox --verbose --json events.jsonl --var …`
     /// with the sandbox's paths and `environment` (the secrets) in its environment.
     public func run(_ vars: [String: String], environment: [String: String]) throws -> RolloutCLI.Output {
-        let arguments = ["run", playbook, "-e", "sandbox", "--verbose", "--json", "events.jsonl"] + vars.sorted { $0.key < $1.key }.flatMap { ["--var", "\($0.key)=\($0.value)"] }
+        try rollout(["run", playbook, "-e", "sandbox", "--verbose", "--json", "events.jsonl"], vars, environment: environment)
+    }
+
+    /// `rollout rollback playbooks/<app>/deploy.yml -e sandbox --yes --var …`: on-call's undo of
+    /// the last run whose changes are still in place.
+    public func rollback(_ vars: [String: String], environment: [String: String]) throws -> RolloutCLI.Output {
+        try rollout(["rollback", playbook, "-e", "sandbox", "--yes", "--json", "events.jsonl"], vars, environment: environment)
+    }
+
+    private func rollout(_ command: [String], _ vars: [String: String], environment: [String: String]) throws -> RolloutCLI.Output {
+        let arguments = command + vars.sorted { $0.key < $1.key }.flatMap { ["--var", "\($0.key)=\($0.value)"] }
         return try sandbox.rollout(arguments, environment: environment.merging([
             "ROLLOUT_SANDBOX": hostDirectory.path,
             "ROLLOUT_WHEELHOUSE": hostDirectory.appendingPathComponent("wheelhouse").path,
