@@ -74,6 +74,7 @@ struct ShippedPlaybookTests {
         print("mentor-payments: \(burst.trimmingCharacters(in: .whitespaces))")
         #expect(try sql("SELECT count(*), count(DISTINCT payment_intent_id), count(*) FILTER (WHERE platform_fee + mentor_payout = amount) FROM payments") == "102|102|102")
         #expect(try sql("SELECT count(*) FROM webhook_events") == "102")
+        let goodCommit = try host.checkedOutCommit()
         #expect(try sql("SELECT count(*) FILTER (WHERE status = 'failed') FROM payments") == "1")
         #expect(try sql("SELECT count(*) FROM payments WHERE payment_intent_id LIKE 'pi\\_rollout\\_%\\_burst%' AND status = 'succeeded' AND platform_fee + mentor_payout = amount") == "100")
 
@@ -101,6 +102,15 @@ struct ShippedPlaybookTests {
         #expect(try host.checkedOutCommit() == before.3)
         #expect(ShippedPlaybookHost.get(base + "/health") == before.4)
         #expect(!bad.all.contains(Self.webhookSecret) && !bad.all.contains("sk_test_shippedPlaybookKey0123"))
+
+        // On-call's rollback of next: its dump comes back (the README warns: with the payments
+        // booked since), the good release runs again.
+        let rollback = try host.rollback(vars, environment: secrets)
+        #expect(rollback.status == 0, "\(rollback.all)")
+        #expect(try host.checkedOutCommit() == goodCommit)
+        #expect(ShippedPlaybookHost.get(base + "/health").contains(goodCommit))
+        #expect(try sql("SELECT count(*) FROM information_schema.tables WHERE table_name = 'payout_requests'") == "0")
+        #expect(try sql("SELECT count(*), count(*) FILTER (WHERE platform_fee + mentor_payout = amount) FROM payments") == "102|102")
     }
 
     // MARK: - strategy subscriptions
