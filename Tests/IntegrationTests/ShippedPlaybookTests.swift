@@ -234,6 +234,7 @@ struct ShippedPlaybookTests {
         #expect(try sql("SELECT count(*), count(DISTINCT paytr_merchant_oid), count(*) FILTER (WHERE status = 'success') FROM payments") == "1|1|1")
         #expect(try sql("SELECT plan, status FROM subscriptions") == "team|active")
         #expect(try sql("SELECT count(*) FROM invoices") == "1")
+        let goodCommit = try host.checkedOutCommit()
 
         let nextStarted = Date()
         let next = try host.run(vars.merging(["ref": "origin/next"]) { $1 }, environment: secrets)
@@ -258,5 +259,14 @@ struct ShippedPlaybookTests {
         #expect(try host.checkedOutCommit() == before.2)
         #expect(ShippedPlaybookHost.get(base + "/health") == before.3)
         #expect(!bad.all.contains("K3yForShippedPlaybook") && !bad.all.contains("correct horse battery"))
+
+        // On-call's rollback of next: flask db downgrade to the revision next recorded, the good
+        // release running again, every payment kept.
+        let rollback = try host.rollback(vars, environment: secrets)
+        #expect(rollback.status == 0, "\(rollback.all)")
+        #expect(try sql("SELECT version_num FROM alembic_version") == "0001_initial")
+        #expect(try host.checkedOutCommit() == goodCommit)
+        #expect(ShippedPlaybookHost.get(base + "/health").contains(goodCommit))
+        #expect(try sql(booked) == before.0)
     }
 }
