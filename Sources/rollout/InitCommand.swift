@@ -10,14 +10,17 @@ struct InitCommand: ParsableCommand {
         abstract: "Start a new project: write a playbook, inventory and check suite from a template.",
         discussion: """
             Creates DIR (or uses an existing one) and writes the template's files into it, with \
-            the project named after DIR or --name: the playbook's name, its state directory on \
-            the hosts, and the template's database, service and environment variable names. \
+            the project named after --name, else DIR (or DIR's parent when DIR is a generic \
+            name such as deploy, ops or rollout): the playbook's name, its state directory on \
+            the hosts, the service and environment variable names, and the database and its role \
+            (with _ for -). \
             It never overwrites a file: when one of them already exists, nothing is written.
 
             Examples:
               rollout init --list
-              rollout init basic ./deploy
-              rollout init basic ./deploy --name billing
+              rollout init basic ./deploy                  (in ~/src/billing: project billing)
+              rollout init flask-paytr ./deploy --name billing
+              rollout init alembic-stripe-subscriptions ops/rollout --name strategy-api
 
             Exit status: 0 the files were written · 2 invalid input (unknown template, a file \
             exists already), nothing was written.
@@ -30,7 +33,7 @@ struct InitCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("The project directory to create or fill.", valueName: "dir"))
     var directory: String?
 
-    @Option(help: ArgumentHelp("The project's name (default: the directory's name).", valueName: "name"))
+    @Option(help: ArgumentHelp("The project's name (default: the directory's name, or its parent's for deploy, ops, rollout…).", valueName: "name"))
     var name: String?
 
     @Flag(help: "List the templates and what each one deploys.")
@@ -58,7 +61,7 @@ struct InitCommand: ParsableCommand {
             throw InitFailure("give the directory to create, e.g. rollout init \(template.name) ./deploy")
         }
         let target = URL(fileURLWithPath: directory).standardizedFileURL
-        let project = name ?? target.lastPathComponent
+        let project = name ?? ProjectName.defaultName(for: target)
         if let problem = ProjectName.problem(with: project) {
             let fix = name == nil ? "; pass --name NAME" : ""
             throw InitFailure("the project name \(problem)\(fix)")

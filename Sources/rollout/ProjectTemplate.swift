@@ -3,8 +3,9 @@ import RolloutKit
 
 /// A starting point for a new deployment project, as `rollout init` writes it: the files of one
 /// directory under Templates/. Its playbook (`playbook.yml`) names the project (`name: myapp`);
-/// scaffolding replaces that name everywhere, and its upper-case form (in environment variable
-/// names such as `MYAPP_DB_PASSWORD`), with the new project's name.
+/// scaffolding replaces that name everywhere, its upper-case form (in environment variable
+/// names such as `MYAPP_DB_PASSWORD`) and its database form (`myapp_db`, the database and its
+/// role: `billing_api` for `billing-api`) with the new project's.
 struct ProjectTemplate: Sendable {
     struct File: Sendable {
         /// Relative to the project directory.
@@ -42,9 +43,12 @@ struct ProjectTemplate: Sendable {
 
     /// The files with the project named `project` instead of the template's own name.
     func files(forProject project: String) -> [File] {
+        guard project != projectName else { return files }
+        // The database form first: `myapp_db` names the database and its role (`billing_api`).
         let replacements = [
             // The templates point at the checkout's schemas/; a project has its own copy.
             (Self.checkoutSchemas, FileSchema.projectDirectory + "/"),
+            (projectName + "_db", ProjectName.databaseForm(of: project)),
             (projectName, project),
             (ProjectName.environmentForm(of: projectName), ProjectName.environmentForm(of: project)),
         ]

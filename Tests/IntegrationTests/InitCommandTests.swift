@@ -24,34 +24,70 @@ struct InitCommandTests {
         return files
     }
 
-    @Test("a new project lints clean and plans offline as created")
+    @Test("a new project in ./deploy is named after the directory it is for, lints clean and plans offline as created")
     func scaffoldLintsAndPlans() throws {
         try withScratchDirectory { scratch in
-            let created = try RolloutCLI.run(["init", "basic", "./deploy"], in: scratch)
+            let checkout = scratch.appendingPathComponent("billing")
+            try FileManager.default.createDirectory(at: checkout, withIntermediateDirectories: true)
+            let created = try RolloutCLI.run(["init", "basic", "./deploy"], in: checkout)
             #expect(created.status == 0, "\(created.all)")
             #expect(created.stderr.isEmpty)
-            let project = scratch.appendingPathComponent("deploy")
+            let project = checkout.appendingPathComponent("deploy")
             #expect(Set(try contents(of: project).keys) == ["playbook.yml", "inventory.yml", "checks.yml"])
             for line in [
-                "Created project 'deploy' from the basic template:", "  ./deploy/playbook.yml",
-                "Edit ./deploy/inventory.yml first", "export DEPLOY_DB_PASSWORD=…",
+                "Created project 'billing' from the basic template:", "  ./deploy/playbook.yml",
+                "Edit ./deploy/inventory.yml first", "export BILLING_DB_PASSWORD=…",
                 "rollout lint ./deploy/checks.yml ./deploy/inventory.yml ./deploy/playbook.yml",
                 "rollout plan ./deploy/playbook.yml -e staging --offline",
             ] {
                 #expect(created.stdout.contains(line), "missing `\(line)` in:\n\(created.stdout)")
             }
+            let playbook = try #require(try contents(of: project)["playbook.yml"])
+            #expect(playbook.contains("\nname: billing\n") && playbook.contains("database: billing, user: billing,") && !playbook.contains("deploy_db"), "\(playbook)")
 
-            let secret = ["DEPLOY_DB_PASSWORD": "s3cret-db-password"]
+            let secret = ["BILLING_DB_PASSWORD": "s3cret-db-password"]
             let lint = try RolloutCLI.run(
                 ["lint", "-e", "staging", "deploy/playbook.yml", "deploy/inventory.yml", "deploy/checks.yml"],
-                in: scratch, environment: secret)
+                in: checkout, environment: secret)
             #expect(lint.status == 0, "\(lint.all)")
             #expect(lint.stdout == "3 files: no problems found\n", "\(lint.all)")
 
-            let plan = try RolloutCLI.run(["plan", "deploy/playbook.yml", "-e", "staging", "--offline"], in: scratch, environment: secret)
+            let plan = try RolloutCLI.run(["plan", "deploy/playbook.yml", "-e", "staging", "--offline"], in: checkout, environment: secret)
             #expect(plan.status == 0, "\(plan.all)")
-            #expect(plan.stdout.contains("deploy"))
+            #expect(plan.stdout.contains("Plan for 'billing'"), "\(plan.stdout)")
             #expect(!plan.stdout.contains("s3cret-db-password"))
+        }
+    }
+
+    @Test("each shape's template (flask-paytr, fastapi-stripe, alembic-stripe-subscriptions) lints clean and plans offline as created, with a database name that needs no quoting")
+    func shapeTemplatesLintAndPlan() throws {
+        try withScratchDirectory { scratch in
+            for template in ["flask-paytr", "fastapi-stripe", "alembic-stripe-subscriptions"] {
+                let created = try RolloutCLI.run(["init", template, template, "--name", "billing-api"], in: scratch)
+                #expect(created.status == 0, "\(template): \(created.all)")
+                let files = try contents(of: scratch.appendingPathComponent(template))
+                #expect(Set(files.keys) == ["playbook.yml", "inventory.yml", "checks.yml"])
+                #expect(files["playbook.yml"]?.contains("\nname: billing-api\n") == true)
+                #expect(files["inventory.yml"]?.contains("db_name: billing_api\n") == true, "\(template): \(files["inventory.yml"] ?? "")")
+                #expect(files["inventory.yml"]?.contains("/opt/billing-api") == true)
+                #expect(!files.values.joined().lowercased().contains("myapp"), "\(template)")
+                // Every secret the playbook reads, set, so lint -e and plan see no unreadable one.
+                let playbook = files["playbook.yml"] ?? ""
+                let variables = playbook.split(separator: "\n").compactMap { line -> String? in
+                    guard let range = line.range(of: "{ env: ") else { return nil }
+                    return line[range.upperBound...].split(separator: " ").first.map(String.init)
+                }
+                #expect(!variables.isEmpty && variables.allSatisfy { $0.hasPrefix("BILLING_API_") || $0.hasPrefix("PAYTR_") }, "\(variables)")
+                let secrets = Dictionary(uniqueKeysWithValues: variables.map { ($0, "template-secret-\($0.lowercased())") })
+                let paths = ["playbook.yml", "inventory.yml", "checks.yml"].map { "\(template)/\($0)" }
+                let lint = try RolloutCLI.run(["lint", "-e", "staging"] + paths, in: scratch, environment: secrets)
+                #expect(lint.status == 0 && lint.stdout == "3 files: no problems found\n", "\(template): \(lint.all)")
+                for environment in ["staging", "production"] {
+                    let plan = try RolloutCLI.run(["plan", "\(template)/playbook.yml", "-e", environment, "--offline"], in: scratch)
+                    #expect(plan.status == 0 && plan.stdout.contains("Plan for 'billing-api'") && plan.stdout.contains("systemd: billing-api"),
+                            "\(template) -e \(environment): \(plan.all)")
+                }
+            }
         }
     }
 
@@ -91,7 +127,7 @@ struct InitCommandTests {
         try withScratchDirectory { scratch in
             let run = try RolloutCLI.run(["init", "basci", "deploy"], in: scratch)
             #expect(run.status == 2)
-            #expect(run.stderr == "error: unknown template 'basci' (did you mean 'basic'?); available: basic (rollout init --list)\n")
+            #expect(run.stderr == "error: unknown template 'basci' (did you mean 'basic'?); available: alembic-stripe-subscriptions, basic, fastapi-stripe, flask-paytr (rollout init --list)\n")
             #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.path).isEmpty)
         }
     }
@@ -125,7 +161,8 @@ struct InitCommandTests {
             #expect(list.status == 0)
             let listed = list.stdout.split(separator: "\n").dropFirst().map { $0.split(separator: " ").first.map(String.init) ?? "" }
             #expect(listed == names, "run scripts/embed-templates")
-            #expect(list.stdout.contains("  basic  A small deploy: back up the database"), "\(list.stdout)")
+            #expect(list.stdout.contains("  basic                         A small deploy: back up the database"), "\(list.stdout)")
+            #expect(list.stdout.contains("  flask-paytr                   A Flask app billed through PayTR"), "\(list.stdout)")
             #expect(try RolloutCLI.run(["init"], in: scratch).stdout == list.stdout)
 
             for name in names {

@@ -219,6 +219,23 @@ import Testing
         #expect(result.diagnostics.errors.count == 2)
     }
 
+    @Test func aCheckStepRegistersItsCapturesButNeverASecretOne() throws {
+        let fixture = try playbook("""
+              - register: checkout
+                check:
+                  base_url: http://127.0.0.1:9
+                  checks:
+                    - request: POST /billing/subscribe/team
+                      capture:
+                        oid: { json: $.merchant_oid }
+                        session: { cookie: session, secret: true }
+              - shell: echo {{ checkout.oid }} {{ checkout.passed }} 1️⃣{{ checkout.session }}
+            """)
+        let result = fixture.load()
+        expect(result.diagnostics.first(containing: "no field 'session'"), at: fixture["1️⃣"])
+        #expect(result.diagnostics.errors.count == 1)
+    }
+
     @Test func secretFromAnUnsetEnvironmentVariableIsReported() throws {
         let fixture = try playbook("  - shell: make\n", head: "secrets:\n  key: { env: 1️⃣PAYTR_KEY }\n")
         let result = fixture.load(env: [:])

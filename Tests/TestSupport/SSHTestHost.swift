@@ -92,8 +92,42 @@ public final class SSHTestHost: Sendable {
         try handle.write(contentsOf: Data(key.utf8))
     }
 
-    /// A port nothing listens on right now.
+    /// A port nothing listens on right now, and that a connection to 127.0.0.1 is refused on
+    /// at once: a port a container runtime forwards (podman's DNAT of a published port) has no
+    /// listening socket here, yet connections to it go to the container, or nowhere.
     public static func freePort() throws -> Int {
+        for _ in 0..<20 {
+            let port = try unboundPort()
+            if connectionRefused(port) { return port }
+        }
+        return try unboundPort()
+    }
+
+    /// Whether a TCP connection to 127.0.0.1:`port` is refused within 200 ms.
+    private static func connectionRefused(_ port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = UInt16(port).bigEndian
+        let result = withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        if result == 0 { return false }
+        if errno == ECONNREFUSED { return true }
+        guard errno == EINPROGRESS else { return false }
+        var waiting = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+        guard poll(&waiting, 1, 200) == 1 else { return false }
+        var error: Int32 = 0
+        var size = socklen_t(MemoryLayout<Int32>.size)
+        getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &size)
+        return error == ECONNREFUSED
+    }
+
+    private static func unboundPort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()

@@ -279,7 +279,7 @@ actor HostRun {
         let text = plan.lines.joined(separator: "\n")
         var fields = ["stdout": text]
         if let name {
-            for field in type(of: step).resultFields where field != "stdout" { fields[field] = "<\(name).\(field)>" }
+            for field in step.registeredFields where field != "stdout" { fields[field] = "<\(name).\(field)>" }
         }
         return StepRun(outcome: outcome, command: CommandResult(exitStatus: 0, stdout: Array(text.utf8)), fields: fields)
     }

@@ -99,7 +99,7 @@ public struct PlanText: Sendable {
             lines += step.step.planDetails.map { "   " + $0 }
             let planScope = hosts.first.map { scope(for: $0, upcoming: upcoming, preview: true) }
             lines.append("   undo: \(step.step.undoDescription { template in planScope.map { text(template, in: $0) } ?? template.source })")
-            if let register = step.register { upcoming[register] = type(of: step.step).resultFields }
+            if let register = step.register { upcoming[register] = step.step.registeredFields }
         }
         return lines
     }

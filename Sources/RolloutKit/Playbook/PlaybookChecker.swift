@@ -92,7 +92,7 @@ final class PlaybookChecker {
                     check(template, in: scope, fallback: step.location, registrations: registrations)
                 }
             }
-            if let register = step.register { upcoming[register] = type(of: step.step).resultFields }
+            if let register = step.register { upcoming[register] = step.step.registeredFields }
         }
     }
 

@@ -208,11 +208,16 @@ extension CallbackStep: RunnableStep {
         for template in expectBodyContains { expectedBody.append(try context.render(template).text) }
 
         var exchanges: [CallbackExchange]
+        // Wall time of each batch, for the report's throughput.
+        let wall = ContinuousClock()
+        var batchTimes: [String: Duration] = [:]
         if scenario == "replay" {
             let callback = try signer.callback(number: 0)
             exchanges = await Self.send([("first", callback)], to: url, concurrency: 1, timeout: timeout, http: context.http)
             let copies = Array(repeating: ("replay", callback), count: sends - 1)
+            let start = wall.now
             exchanges += await Self.send(copies, to: url, concurrency: concurrency, timeout: timeout, http: context.http)
+            batchTimes["replay"] = wall.now - start
         } else {
             var callbacks: [(kind: String, callback: SignedTestCallback)] = []
             for number in 0..<sends {
@@ -225,7 +230,9 @@ extension CallbackStep: RunnableStep {
                 numbered.scope.callback = (number + 1, UUID().uuidString.lowercased())
                 callbacks.append((scenario, try CallbackSigner(self, using: numbered).callback(number: number)))
             }
+            let start = wall.now
             exchanges = await Self.send(callbacks, to: url, concurrency: concurrency, timeout: timeout, http: context.http)
+            batchTimes[scenario] = wall.now - start
         }
         var laterBodies: [[String]] = []
         for later in laterExpectations {
@@ -242,7 +249,7 @@ extension CallbackStep: RunnableStep {
             exchanges[index].judge(status: laterExpectations[later].status, bodyContains: laterBodies[later], masker: context.masker)
         }
 
-        var report = CallbackReport(exchanges: exchanges, masker: context.masker)
+        var report = CallbackReport(exchanges: exchanges, masker: context.masker, batchTimes: batchTimes)
         if let maxP90 {
             let times = exchanges.compactMap { $0.response?.timings.total.milliseconds }.sorted()
             if !times.isEmpty, CallbackReport.percentile(90, of: times) > maxP90.milliseconds {

@@ -49,6 +49,17 @@ public struct CheckStep: Step {
 
     public var nestedTemplates: [Template] { suite.templates }
 
+    /// The suite's captures that are not secret are registered too (`{{ checkout.oid }}`), so a
+    /// later step can use what the app answered: the order a signed-in checkout created, for
+    /// the payment notification that settles it. Secret captures never leave the suite.
+    public var registeredFields: [String] {
+        var fields = Self.resultFields
+        for capture in (suite.login + suite.checks).flatMap(\.captures) where !capture.secret && !fields.contains(capture.name) {
+            fields.append(capture.name)
+        }
+        return fields
+    }
+
     /// Inline checks are listed one per line, with what each expects, instead of as written.
     public static let optionsShownByPlanDetails: Set<String> = ["checks"]
     public var planDetails: [String] {
@@ -84,7 +95,7 @@ extension CheckStep: RunnableStep {
         var lines: [String] = []
         var failures: [String] = []
         var sent = 0
-        try await CheckSuiteRun(suite: suite).send(in: context) { _, name, result in
+        let captured = try await CheckSuiteRun(suite: suite).send(in: context) { _, name, result in
             sent += 1
             let line = context.masker.mask("\(name): \(result.summaryText)")
             context.output?(OutputChunk(stream: .stdout, bytes: Array((line + "\n").utf8)))
@@ -92,9 +103,10 @@ extension CheckStep: RunnableStep {
             if !result.passed { failures.append("\(name): \(result.problems.joined(separator: "; "))") }
         }
         let output = lines.joined(separator: "\n")
-        let fields = [
+        var fields = [
             "stdout": output, "passed": String(sent - failures.count), "failed": String(failures.count),
         ]
+        for name in registeredFields where fields[name] == nil { fields[name] = captured[name].flatMap { $0.secret ? nil : $0.value } ?? "" }
         let command = CommandResult(exitStatus: failures.isEmpty ? 0 : 1, stdout: Array((output + "\n").utf8))
         guard failures.isEmpty else {
             let failure = "\(failures.count) of \(sent) checks of '\(suite.name)' failed — " + failures.joined(separator: " | ")

@@ -138,6 +138,12 @@ extension MigrateStep: RunnableStep {
         switch source {
         case .command:
             undoData = ["undo": "command"]
+            // The command as rendered now, so `rollout rollback` later runs the same one: it may
+            // name a result this run registered (`alembic downgrade {{ before.stdout }}`), which a
+            // later process cannot render again. Not kept when it holds a secret.
+            if let template = undo, let rendered = try? context.render(template), !rendered.containsSecrets, !rendered.text.contains("\n") {
+                undoData["command"] = rendered.text
+            }
         case .backup(let step, let client):
             guard let path = step.fields["path"], !path.isEmpty else {
                 throw context.failure("step \(step.index + 1) '\(step.name)' recorded no dump to undo this migration from")
@@ -177,7 +183,8 @@ extension MigrateStep: RunnableStep {
 
     public func undo(_ undo: [String: String], in context: StepContext) async throws -> StepRun {
         if undo["undo"] == "command", let template = self.undo {
-            let result = try await context.run(try command(template, in: context))
+            let recorded = undo["command"].map { Template(literal: $0) }
+            let result = try await context.run(try command(recorded ?? template, in: context))
             return StepRun(outcome: result.succeeded ? .changed : .failed, command: result,
                            failure: result.succeeded ? nil : "the undo command \(CommandFailure.describe(result))")
         }

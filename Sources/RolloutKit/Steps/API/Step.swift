@@ -17,6 +17,9 @@ public protocol Step: Sendable {
     static var optionKeys: [String] { get }
     /// Fields a later step can read from this step's registered result (`{{ name.field }}`).
     static var resultFields: [String] { get }
+    /// This step's registered fields: the kind's, plus any its options add (a check suite's
+    /// captures). Default `resultFields`.
+    var registeredFields: [String] { get }
 
     /// Reads the options from `options`, reporting every problem into its diagnostics; returns
     /// nil when a required option is missing or unusable.
@@ -61,6 +64,7 @@ extension Step {
     public static var resultFields: [String] { RegisteredResult.commonFields }
     public static var optionsShownByPlanDetails: Set<String> { [] }
     public var nestedTemplates: [Template] { [] }
+    public var registeredFields: [String] { Self.resultFields }
     public var planDetails: [String] { [] }
     public func undoDescription(render: (Template) -> String) -> String { mutates ? "none" : "none needed (it changes nothing)" }
     public var planEffect: String { mutates ? "changes the host" : "read only" }

@@ -18,10 +18,11 @@ struct CheckSuiteRun {
     /// as this host sees it and its result (every text masked, secret captures included) as
     /// soon as it is known. The suite's `login:` goes first, unless this run already signed in
     /// with the same requests and that session has not expired; its cookies and captured
-    /// values serve every check. `rollout verify` shares it.
+    /// values serve every check. `rollout verify` shares it. Returns what the run captured.
+    @discardableResult
     func send(
         in context: StepContext, finished: (_ check: HTTPCheck, _ name: String, _ result: HTTPCheckResult) -> Void
-    ) async throws {
+    ) async throws -> [String: CapturedValue] {
         var context = context
         let baseURL = try suite.baseURL.map { template throws(StepError) in try context.render(template) }
         var session = CheckSession()
@@ -42,6 +43,7 @@ struct CheckSuiteRun {
             let result = try await run(check, baseURL: baseURL, session: &session, in: &context)
             finished(check, context.masker.mask(Self.displayName(of: check, in: context)), result)
         }
+        return session.captured
     }
 
     /// What makes two logins the same: their requests as sent, captured values left as
