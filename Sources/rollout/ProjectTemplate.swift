@@ -43,15 +43,16 @@ struct ProjectTemplate: Sendable {
 
     /// The files with the project named `project` instead of the template's own name.
     func files(forProject project: String) -> [File] {
-        guard project != projectName else { return files }
-        // The database form first: `myapp_db` names the database and its role (`billing_api`).
-        let replacements = [
-            // The templates point at the checkout's schemas/; a project has its own copy.
-            (Self.checkoutSchemas, FileSchema.projectDirectory + "/"),
-            (projectName + "_db", ProjectName.databaseForm(of: project)),
-            (projectName, project),
-            (ProjectName.environmentForm(of: projectName), ProjectName.environmentForm(of: project)),
-        ]
+        // The templates point at the checkout's schemas/; a project has its own copy.
+        var replacements = [(Self.checkoutSchemas, FileSchema.projectDirectory + "/")]
+        if project != projectName {
+            // The database form first: `myapp_db` names the database and its role (`billing_api`).
+            replacements += [
+                (projectName + "_db", ProjectName.databaseForm(of: project)),
+                (projectName, project),
+                (ProjectName.environmentForm(of: projectName), ProjectName.environmentForm(of: project)),
+            ]
+        }
         return files.map { file in
             var text = file.text
             for (old, new) in replacements where old != new { text = text.replacingOccurrences(of: old, with: new) }

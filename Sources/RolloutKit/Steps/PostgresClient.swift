@@ -165,8 +165,12 @@ struct PostgresClient: Sendable, Hashable {
     func roomScript(directory: String) -> String {
         """
         rollout_d=\(ShellWord.path(directory))
+        # A directory that exists must be writable; one that does not yet may be made by an
+        # earlier step (with sudo, say), so only the room of its filesystem is checked.
+        if [ -e "$rollout_d" ]; then
+          [ -d "$rollout_d" ] && [ -w "$rollout_d" ] || { echo "rollout: cannot write the dump of \(database) in $rollout_d" >&2; exit 1; }
+        fi
         while [ ! -e "$rollout_d" ]; do rollout_d=$(dirname -- "$rollout_d"); done
-        [ -d "$rollout_d" ] && [ -w "$rollout_d" ] || { echo "rollout: cannot write the dump of \(database) in $rollout_d" >&2; exit 1; }
         rollout_need=$(psql -X -A -t -q -v ON_ERROR_STOP=1 -c 'SELECT pg_database_size(current_database())' 2> /dev/null) || rollout_need=0
         rollout_free=$(df -P -B1 -- "$rollout_d" | awk 'NR == 2 { print $4 }')
         [ "$rollout_free" -ge "$rollout_need" ] || { echo "rollout: $rollout_d has $rollout_free bytes free, and the dump of \(database) may need up to $rollout_need (the database's size); free some space or point 'dir' elsewhere" >&2; exit 1; }
