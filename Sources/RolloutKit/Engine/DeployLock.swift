@@ -55,7 +55,8 @@ public struct DeployLock: Sendable, Hashable {
     /// Takes the lock: exits 0 having printed the new `owner.json`, or exits `heldExitCode`
     /// having printed the holder's, or another non-zero status with the reason on stderr.
     public func acquireScript(owner ownerName: String, runID: RunID, host: String, lease: Duration, now: Date = Date()) -> String {
-        // Builtins only, but for the one `mkdir` that is the lock: the time comes from the
+        // Builtins only, but for the one `mkdir` that is the lock (and its holders/, made by the
+        // same process: a second mkdir cost every host a process): the time comes from the
         // engine and the owner is written straight into the new directory (a reader that
         // catches it half-written sees no owner and looks again, see `acquire`). The runs/
         // directory and the run's journal are made here too (umask 077 is already set), so
@@ -68,8 +69,8 @@ public struct DeployLock: Sendable, Hashable {
         return """
             umask 077
             [ -d \(runs) ] || mkdir -p -- \(runs) || exit 1
-            if mkdir -- \(lock) 2>/dev/null; then
-              { mkdir -- \(holders) && : > \(holderFile(host)) && printf '%s\\n' \(ShellWord.quote(holder)) > \(owner) && printf '%s\\n' \(expires) > \(leaseFile) && : >> \(ShellWord.path(journal.path)); } || { rm -rf -- \(lock); exit 1; }
+            if mkdir -- \(lock) \(holders) 2>/dev/null; then
+              { : > \(holderFile(host)) && printf '%s\\n' \(ShellWord.quote(holder)) > \(owner) && printf '%s\\n' \(expires) > \(leaseFile) && : >> \(ShellWord.path(journal.path)); } || { rm -rf -- \(lock); exit 1; }
               printf '%s\\n' \(ShellWord.quote(holder))
               exit 0
             fi
