@@ -74,11 +74,12 @@ public final class EngineHarness: Sendable {
         return await rollback.run(try await rollback.plan())
     }
 
-    /// The IDs of the runs recorded under `path` (relative to the root), oldest first.
+    /// The IDs of the runs recorded under `path` (relative to the root), in no given order (two
+    /// runs started in the same second sort by their random suffix).
     public func runIDs(in path: String) throws -> [RunID] {
         let runs = root.appendingPathComponent(path)
         let names = try FileManager.default.contentsOfDirectory(atPath: runs.path).filter { $0.hasSuffix(".jsonl") }
-        return Set(names.compactMap { RunID(String($0.prefix { $0 != "." })) }).sorted()
+        return Array(Set(names.compactMap { RunID(String($0.prefix { $0 != "." })) }))
     }
 
     private func makeRunner(

@@ -2,7 +2,7 @@ public import Foundation
 
 /// The deploy lock of one host: `<state_dir>/lock`, a directory whose atomic `mkdir` decides
 /// who runs, holding `owner.json` (who, which run, since when, lease), `lease` (the lease as
-/// last renewed) and `holders/` (one empty file per inventory host of the run holding it).
+/// last renewed) and one empty `holder.<host>` file per inventory host of the run holding it.
 ///
 /// Inventory hosts that are one machine and login user (containers or services on one server,
 /// a shared home) share a state directory and so one lock: the run that took it lets its own
@@ -32,9 +32,8 @@ public struct DeployLock: Sendable, Hashable {
     private var lock: String { ShellWord.path(lockDirectory) }
     private var owner: String { ShellWord.path(lockDirectory + "/owner.json") }
     private var leaseFile: String { ShellWord.path(lockDirectory + "/lease") }
-    private var holders: String { ShellWord.path(lockDirectory + "/holders") }
     private func holderFile(_ host: String) -> String {
-        ShellWord.path(lockDirectory + "/holders/" + RunJournal.fileSafe(host))
+        ShellWord.path(lockDirectory + "/holder." + RunJournal.fileSafe(host))
     }
 
     /// Shell pattern matching an `owner.json` line of run `runID`.
@@ -55,8 +54,7 @@ public struct DeployLock: Sendable, Hashable {
     /// Takes the lock: exits 0 having printed the new `owner.json`, or exits `heldExitCode`
     /// having printed the holder's, or another non-zero status with the reason on stderr.
     public func acquireScript(owner ownerName: String, runID: RunID, host: String, lease: Duration, now: Date = Date()) -> String {
-        // Builtins only, but for the one `mkdir` that is the lock (and its holders/, made by the
-        // same process: a second mkdir cost every host a process): the time comes from the
+        // Builtins only, but for the one `mkdir` that is the lock: the time comes from the
         // engine and the owner is written straight into the new directory (a reader that
         // catches it half-written sees no owner and looks again, see `acquire`). The runs/
         // directory and the run's journal are made here too (umask 077 is already set), so
@@ -69,16 +67,22 @@ public struct DeployLock: Sendable, Hashable {
         return """
             umask 077
             [ -d \(runs) ] || mkdir -p -- \(runs) || exit 1
-            if mkdir -- \(lock) \(holders) 2>/dev/null; then
+            # A lock released between a failed mkdir and the look at it is taken on the next try.
+            rollout_took=; rollout_seen=
+            for rollout_try in 1 2 3; do
+              if mkdir -- \(lock) 2>/dev/null; then rollout_took=1; break; fi
+              [ -d \(lock) ] && { rollout_seen=1; break; }
+            done
+            if [ -n "$rollout_took" ]; then
               { : > \(holderFile(host)) && printf '%s\\n' \(ShellWord.quote(holder)) > \(owner) && printf '%s\\n' \(expires) > \(leaseFile) && : >> \(ShellWord.path(journal.path)); } || { rm -rf -- \(lock); exit 1; }
               printf '%s\\n' \(ShellWord.quote(holder))
               exit 0
             fi
-            [ -d \(lock) ] || { echo "rollout: cannot create the deploy lock \(lockDirectory)" >&2; exit 1; }
+            [ -n "$rollout_seen" ] || { echo "rollout: cannot create the deploy lock \(lockDirectory)" >&2; exit 1; }
             rollout_owner=; IFS= read -r rollout_owner < \(owner) 2>/dev/null
             case $rollout_owner in *\(ownerPattern(runID.rawValue))*)
               # Another host of this run shares the machine and state directory: join its lock.
-              [ -d \(holders) ] && : > \(holderFile(host)) && : >> \(ShellWord.path(journal.path)) && { printf '%s\\n' "$rollout_owner"; exit 0; } ;;
+              : > \(holderFile(host)) && : >> \(ShellWord.path(journal.path)) && { printf '%s\\n' "$rollout_owner"; exit 0; } ;;
             esac
             \(reportHolder)
             """
@@ -118,13 +122,15 @@ public struct DeployLock: Sendable, Hashable {
 
     /// Lets go of the lock for `host` if run `runID` holds it (or nobody does), removing it
     /// when no other host of the run still holds it; otherwise prints the holder and exits
-    /// `heldExitCode`. A lock taken before locks had holders is removed at once.
+    /// `heldExitCode`. A lock taken before locks had holder files is removed at once.
     public func releaseScript(runID: String, host: String) -> String {
         """
         [ -d \(lock) ] || exit 0
         rollout_owner=; IFS= read -r rollout_owner < \(owner) 2>/dev/null
         case $rollout_owner in *\(ownerPattern(runID))*)
-          if [ -d \(holders) ]; then rm -f -- \(holderFile(host)); rmdir -- \(holders) 2>/dev/null || exit 0; fi
+          rm -f -- \(holderFile(host))
+          # Another host of the run still holds it: it removes the lock when it finishes.
+          set -- \(ShellWord.path(lockDirectory))/holder.*; [ -e "$1" ] && exit 0
           rm -rf -- \(lock); exit $? ;;
         esac
         \(reportHolder)

@@ -13,17 +13,18 @@ import Testing
     @Test func aRollbackUndoesTheLastRunAndThenTheOneBeforeIt() async throws {
         let harness = try EngineHarness()
         _ = try await harness.run(Self.deploy, overrides: ["id": "first"])
+        let first = try #require(try harness.runIDs(in: "h1/state/runs").first)
         _ = try await harness.run(Self.deploy, overrides: ["id": "second"])
-        let runs = try harness.runIDs(in: "h1/state/runs")
+        let second = try #require(try harness.runIDs(in: "h1/state/runs").first { $0 != first })
         let once = try await harness.rollback(Self.deploy, overrides: ["id": "x"])
         #expect(once.exitCode == .success)
-        #expect(once.rolledBackRun == runs.last)
+        #expect(once.rolledBackRun == second)
         #expect(harness.logLines.last == "undo second h1")
         // The first rollback's own record and the run it undid are passed over.
         let twice = try await harness.rollback(Self.deploy, overrides: ["id": "x"])
         #expect(twice.exitCode == .success)
         #expect(harness.logLines.last == "undo first h1")
-        #expect(twice.rolledBackRun == runs.first)
+        #expect(twice.rolledBackRun == first)
     }
 
     @Test func aRunWhoseRunnerWasKilledIsOffered() async throws {
