@@ -23,7 +23,7 @@ struct GitCommit: BuildToolPlugin {
                 displayName: "Recording the git commit",
                 executable: URL(fileURLWithPath: "/bin/sh"),
                 arguments: ["-c", script, "git-commit", context.package.directoryURL.path, output.path],
-                outputFilesDirectory: output),
+                outputFilesDirectory: output)
         ]
     }
 }

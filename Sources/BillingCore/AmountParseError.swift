@@ -26,7 +26,7 @@ public struct AmountParseError: Error, Sendable, Equatable, CustomStringConverti
             return "amount `\(text)` is not a decimal number; write it like \(example)"
         case .negative:
             return "amount `\(text)` is negative; give a positive amount like \(example)"
-        case let .tooManyFractionDigits(allowed):
+        case .tooManyFractionDigits(let allowed):
             return "amount `\(text)` has more than \(allowed) digits after the point for \(currency.code); write it like \(example)"
         case .tooLarge:
             return "amount `\(text)` is too large; give an amount below 92 quadrillion"

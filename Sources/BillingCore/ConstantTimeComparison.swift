@@ -2,7 +2,8 @@
 /// signature cannot be found byte by byte from response timings.
 enum ConstantTimeComparison {
     static func equal(_ a: some Sequence<UInt8>, _ b: some Sequence<UInt8>) -> Bool {
-        let x = Array(a), y = Array(b)
+        let x = Array(a)
+        let y = Array(b)
         guard x.count == y.count else { return false }
         var difference: UInt8 = 0
         for i in x.indices { difference |= x[i] ^ y[i] }

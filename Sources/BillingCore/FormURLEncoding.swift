@@ -46,7 +46,8 @@ public enum FormURLEncoding {
             case UInt8(ascii: "+"): out.append(UInt8(ascii: " "))
             case UInt8(ascii: "%"):
                 guard let high = bytes.next(), let low = bytes.next(),
-                      let value = UInt8(String(decoding: [high, low], as: UTF8.self), radix: 16) else { return nil }
+                    let value = UInt8(String(decoding: [high, low], as: UTF8.self), radix: 16)
+                else { return nil }
                 out.append(value)
             default: out.append(byte)
             }

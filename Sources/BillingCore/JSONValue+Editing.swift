@@ -16,10 +16,11 @@ extension JSONValue {
         case .array(let items):
             return .array(items.map { $0.mappingMembers(named: key, transform) })
         case .object(let members):
-            return .object(members.map { member in
-                let inner = member.value.mappingMembers(named: key, transform)
-                return (member.key, member.key == key ? transform(inner) : inner)
-            })
+            return .object(
+                members.map { member in
+                    let inner = member.value.mappingMembers(named: key, transform)
+                    return (member.key, member.key == key ? transform(inner) : inner)
+                })
         default:
             return self
         }
@@ -38,7 +39,7 @@ extension JSONValue {
     /// Removes the member `key` of an object and returns its value.
     @discardableResult
     mutating func removeMember(_ key: String) -> JSONValue? {
-        guard case var .object(members) = self, let index = members.firstIndex(where: { $0.key == key }) else { return nil }
+        guard case .object(var members) = self, let index = members.firstIndex(where: { $0.key == key }) else { return nil }
         let removed = members.remove(at: index).value
         self = .object(members)
         return removed
@@ -47,7 +48,7 @@ extension JSONValue {
     /// Stores `value` as member `key` of an object: in place when the key exists, else where
     /// Stripe would write it (its objects list `id` and `object` first, the rest alphabetically).
     mutating func insertMember(_ key: String, _ value: JSONValue) {
-        guard case var .object(members) = self else { return }
+        guard case .object(var members) = self else { return }
         if let index = members.firstIndex(where: { $0.key == key }) {
             members[index].value = value
         } else {
@@ -59,7 +60,7 @@ extension JSONValue {
 
     /// The elements of an array (empty for anything else).
     var arrayItems: [JSONValue] {
-        if case let .array(items) = self { return items }
+        if case .array(let items) = self { return items }
         return []
     }
 }

@@ -17,14 +17,14 @@ extension JSONValue {
         guard let head = components.first else { return newValue }
         let rest = components.dropFirst()
         switch self {
-        case var .object(members):
+        case .object(var members):
             if let index = members.firstIndex(where: { $0.key == head }) {
                 members[index].value = try members[index].value.setting(newValue, components: rest, fullPath: fullPath)
             } else {
                 members.append((head, try JSONValue.object([]).setting(newValue, components: rest, fullPath: fullPath)))
             }
             return .object(members)
-        case var .array(items):
+        case .array(var items):
             guard let index = Int(head), items.indices.contains(index) else {
                 throw JSONPathError(path: fullPath, reason: "`\(head)` is not an index of an array with \(items.count) elements")
             }

@@ -24,12 +24,15 @@ extension JSONValue {
     private func write(to out: inout [UInt8], layout: Layout, depth: Int) {
         switch self {
         case .null: out.append(contentsOf: "null".utf8)
-        case let .bool(b): out.append(contentsOf: (b ? "true" : "false").utf8)
-        case let .int(i): out.append(contentsOf: String(i).utf8)
-        case let .number(text): out.append(contentsOf: text.utf8)
-        case let .string(s): Self.writeString(s, to: &out)
-        case let .array(items):
-            if items.isEmpty { out.append(contentsOf: "[]".utf8); return }
+        case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
+        case .int(let i): out.append(contentsOf: String(i).utf8)
+        case .number(let text): out.append(contentsOf: text.utf8)
+        case .string(let s): Self.writeString(s, to: &out)
+        case .array(let items):
+            if items.isEmpty {
+                out.append(contentsOf: "[]".utf8)
+                return
+            }
             out.append(UInt8(ascii: "["))
             for (i, item) in items.enumerated() {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
@@ -38,8 +41,11 @@ extension JSONValue {
             }
             Self.newline(&out, layout: layout, depth: depth)
             out.append(UInt8(ascii: "]"))
-        case let .object(members):
-            if members.isEmpty { out.append(contentsOf: "{}".utf8); return }
+        case .object(let members):
+            if members.isEmpty {
+                out.append(contentsOf: "{}".utf8)
+                return
+            }
             out.append(UInt8(ascii: "{"))
             for (i, member) in members.enumerated() {
                 if i > 0 { out.append(UInt8(ascii: ",")) }

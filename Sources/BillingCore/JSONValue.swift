@@ -17,12 +17,12 @@ public enum JSONValue: Sendable, Equatable {
     public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
         switch (lhs, rhs) {
         case (.null, .null): return true
-        case let (.bool(a), .bool(b)): return a == b
-        case let (.int(a), .int(b)): return a == b
-        case let (.number(a), .number(b)): return a == b
-        case let (.string(a), .string(b)): return a == b
-        case let (.array(a), .array(b)): return a == b
-        case let (.object(a), .object(b)):
+        case (.bool(let a), .bool(let b)): return a == b
+        case (.int(let a), .int(let b)): return a == b
+        case (.number(let a), .number(let b)): return a == b
+        case (.string(let a), .string(let b)): return a == b
+        case (.array(let a), .array(let b)): return a == b
+        case (.object(let a), .object(let b)):
             return a.count == b.count && zip(a, b).allSatisfy { $0.key == $1.key && $0.value == $1.value }
         default: return false
         }
@@ -30,7 +30,7 @@ public enum JSONValue: Sendable, Equatable {
 
     /// The member named `key` when this is an object.
     public subscript(key: String) -> JSONValue? {
-        guard case let .object(members) = self else { return nil }
+        guard case .object(let members) = self else { return nil }
         return members.first { $0.key == key }?.value
     }
 
@@ -39,9 +39,9 @@ public enum JSONValue: Sendable, Equatable {
         var current: JSONValue? = self
         for component in path.split(separator: ".", omittingEmptySubsequences: false) {
             switch current {
-            case let .object(members)?:
+            case .object(let members)?:
                 current = members.first { $0.key == component }?.value
-            case let .array(items)?:
+            case .array(let items)?:
                 guard let index = Int(component), items.indices.contains(index) else { return nil }
                 current = items[index]
             default:
@@ -53,13 +53,13 @@ public enum JSONValue: Sendable, Equatable {
 
     /// The string payload, when this is a string.
     public var stringValue: String? {
-        if case let .string(s) = self { return s }
+        if case .string(let s) = self { return s }
         return nil
     }
 
     /// The integer payload, when this is an integer.
     public var intValue: Int64? {
-        if case let .int(i) = self { return i }
+        if case .int(let i) = self { return i }
         return nil
     }
 }

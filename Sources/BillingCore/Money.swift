@@ -25,7 +25,8 @@ public struct Money: Sendable, Hashable, CustomStringConvertible {
         if text.hasPrefix("-") { throw fail(.negative) }
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count <= 2, let whole = parts.first, !whole.isEmpty,
-              whole.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
+            whole.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 })
+        else {
             throw fail(.notADecimal)
         }
         let fraction = parts.count == 2 ? parts[1] : ""

@@ -37,16 +37,28 @@ public struct PayTRCallback: Sendable, Hashable {
     public var callbackID: String?
 
     /// A successful payment of `amount` kuruş: `total_amount` and `payment_amount` both `amount`.
-    public static func success(merchantOID: PayTRMerchantOID, amount: Int64, currency: PayTRCurrency = .tl, paymentType: PaymentType = .card, testMode: Bool = true) -> PayTRCallback {
-        PayTRCallback(merchantOID: merchantOID, status: .success, totalAmount: amount, paymentAmount: amount, paymentType: paymentType, currency: currency, testMode: testMode, failedReasonCode: nil, failedReasonMessage: nil, callbackID: nil)
+    public static func success(
+        merchantOID: PayTRMerchantOID, amount: Int64, currency: PayTRCurrency = .tl, paymentType: PaymentType = .card, testMode: Bool = true
+    ) -> PayTRCallback {
+        PayTRCallback(
+            merchantOID: merchantOID, status: .success, totalAmount: amount, paymentAmount: amount, paymentType: paymentType, currency: currency,
+            testMode: testMode, failedReasonCode: nil, failedReasonMessage: nil, callbackID: nil)
     }
 
     /// A failed payment: `total_amount` 0 and the reason PayTR gives.
-    public static func failed(merchantOID: PayTRMerchantOID, reasonCode: String = "0", reasonMessage: String = "Payment declined by the bank", paymentType: PaymentType = .card, testMode: Bool = true) -> PayTRCallback {
-        PayTRCallback(merchantOID: merchantOID, status: .failed, totalAmount: 0, paymentAmount: nil, paymentType: paymentType, currency: nil, testMode: testMode, failedReasonCode: reasonCode, failedReasonMessage: reasonMessage, callbackID: nil)
+    public static func failed(
+        merchantOID: PayTRMerchantOID, reasonCode: String = "0", reasonMessage: String = "Payment declined by the bank",
+        paymentType: PaymentType = .card, testMode: Bool = true
+    ) -> PayTRCallback {
+        PayTRCallback(
+            merchantOID: merchantOID, status: .failed, totalAmount: 0, paymentAmount: nil, paymentType: paymentType, currency: nil,
+            testMode: testMode, failedReasonCode: reasonCode, failedReasonMessage: reasonMessage, callbackID: nil)
     }
 
-    public init(merchantOID: PayTRMerchantOID, status: Status, totalAmount: Int64, paymentAmount: Int64?, paymentType: PaymentType, currency: PayTRCurrency?, testMode: Bool, failedReasonCode: String?, failedReasonMessage: String?, callbackID: String?) {
+    public init(
+        merchantOID: PayTRMerchantOID, status: Status, totalAmount: Int64, paymentAmount: Int64?, paymentType: PaymentType, currency: PayTRCurrency?,
+        testMode: Bool, failedReasonCode: String?, failedReasonMessage: String?, callbackID: String?
+    ) {
         self.merchantOID = merchantOID
         self.status = status
         self.totalAmount = totalAmount

@@ -15,7 +15,9 @@ public enum PayTRCallbackSignature {
             guard let found = value(name) else { throw .missingField(name) }
             return found
         }
-        let oid = try required("merchant_oid"), status = try required("status"), total = try required("total_amount")
+        let oid = try required("merchant_oid")
+        let status = try required("status")
+        let total = try required("total_amount")
         let received = try required("hash")
         let expected = hash(key: credentials.merchantKey, message: (value("callback_id") ?? "") + oid + credentials.merchantSalt + status + total)
         guard ConstantTimeComparison.equal(expected.utf8, received.utf8) else { throw .badHash }
@@ -31,7 +33,7 @@ public enum PayTRCallbackRejection: Error, Sendable, Equatable, CustomStringConv
 
     public var description: String {
         switch self {
-        case let .missingField(name): "PayTR callback has no `\(name)` field"
+        case .missingField(let name): "PayTR callback has no `\(name)` field"
         case .badHash: "PayTR callback hash does not match its merchant_oid, status and total_amount under this key and salt"
         }
     }

@@ -39,7 +39,7 @@ public struct PayTRIFrameOrder: Sendable, Hashable {
         let head = merchantID + userIP + merchantOID.value + email + String(paymentAmount)
         let test = testMode ? "1" : "0"
         switch paymentType {
-        case let .card(basket, noInstallment, maxInstallment, currency):
+        case .card(let basket, let noInstallment, let maxInstallment, let currency):
             return head + basket + (noInstallment ? "1" : "0") + String(maxInstallment) + currency.rawValue + test
         case .eft:
             return head + "eft" + test

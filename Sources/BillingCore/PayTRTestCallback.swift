@@ -25,8 +25,10 @@ public struct PayTRTestCallback: Sendable {
     /// The signed form.
     public var form: PayTRCallbackForm {
         // A key no store has: what a forger without the secret would produce.
-        let signing = wrongSecret
-            ? PayTRCredentials(merchantID: credentials.merchantID, merchantKey: "wrong-" + credentials.merchantKey, merchantSalt: credentials.merchantSalt)
+        let signing =
+            wrongSecret
+            ? PayTRCredentials(
+                merchantID: credentials.merchantID, merchantKey: "wrong-" + credentials.merchantKey, merchantSalt: credentials.merchantSalt)
             : credentials
         var form = callback.form(credentials: signing)
         for field in unsignedFields { form = form.replacing(field.name, with: field.value) }

@@ -27,9 +27,11 @@ public struct StripeAPIVersion: Sendable, Hashable, Comparable, CustomStringConv
         let parts = text.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
         let date = parts[0]
         let digits = date.split(separator: "-", omittingEmptySubsequences: false)
-        let wellFormed = digits.count == 3 && zip(digits, [4, 2, 2]).allSatisfy { part, length in
-            part.count == length && part.allSatisfy { $0.isASCII && $0.isNumber }
-        }
+        let wellFormed =
+            digits.count == 3
+            && zip(digits, [4, 2, 2]).allSatisfy { part, length in
+                part.count == length && part.allSatisfy { $0.isASCII && $0.isNumber }
+            }
         guard wellFormed, let month = Int(digits[1]), let day = Int(digits[2]), (1...12).contains(month), (1...31).contains(day) else {
             throw StripeAPIVersionError(text: text)
         }

@@ -52,14 +52,16 @@ extension StripeEvent {
             line.insertMember("type", .string(fromSubscription ? "subscription" : "invoiceitem"))
             if let pricing = line.removeMember("pricing"), let price = pricing["price_details"] {
                 let unitAmount = pricing["unit_amount_decimal"]?.stringValue
-                line.insertMember("price", .object([
-                    ("id", price["price"] ?? .null),
-                    ("object", .string("price")),
-                    ("currency", line["currency"] ?? .null),
-                    ("product", price["product"] ?? .null),
-                    ("type", .string(fromSubscription ? "recurring" : "one_time")),
-                    ("unit_amount", unitAmount.flatMap { Int64($0) }.map(JSONValue.int) ?? .null),
-                ]))
+                line.insertMember(
+                    "price",
+                    .object([
+                        ("id", price["price"] ?? .null),
+                        ("object", .string("price")),
+                        ("currency", line["currency"] ?? .null),
+                        ("product", price["product"] ?? .null),
+                        ("type", .string(fromSubscription ? "recurring" : "one_time")),
+                        ("unit_amount", unitAmount.flatMap { Int64($0) }.map(JSONValue.int) ?? .null),
+                    ]))
             }
             return line
         }

@@ -12,11 +12,13 @@ extension StripeEvent {
     /// are left as they are.
     public mutating func setAmount(_ amount: Int64) {
         guard let kind = object["object"]?.stringValue, let path = Self.primaryAmountPath[kind],
-              let old = object.value(at: path)?.intValue else { return }
+            let old = object.value(at: path)?.intValue
+        else { return }
         let decimal = JSONValue.string(String(old))
-        setObject(object.replacingIntegers(old, with: amount).mappingMembers(named: "unit_amount_decimal") {
-            $0 == decimal ? .string(String(amount)) : $0
-        })
+        setObject(
+            object.replacingIntegers(old, with: amount).mappingMembers(named: "unit_amount_decimal") {
+                $0 == decimal ? .string(String(amount)) : $0
+            })
     }
 
     /// The currency (`usd`; Stripe writes codes in lower case) of the object and of everything

@@ -26,11 +26,14 @@ extension StripeEvent {
         var object = self.object
         for link in links {
             guard var list = object[link.list], let items = list["data"]?.arrayItems else { continue }
-            list.insertMember("data", .array(items.map { item in
-                var item = item
-                item.insertMember(link.field, .string(id))
-                return item
-            }))
+            list.insertMember(
+                "data",
+                .array(
+                    items.map { item in
+                        var item = item
+                        item.insertMember(link.field, .string(id))
+                        return item
+                    }))
             list.insertMember("url", .string(link.url))
             object.insertMember(link.list, list)
         }
@@ -47,7 +50,8 @@ extension StripeEvent {
     /// letters and digits.
     static func isIdentifier(_ text: String) -> Bool {
         guard let underscore = text.lastIndex(of: "_"), underscore != text.startIndex else { return false }
-        let prefix = text[..<underscore], suffix = text[text.index(after: underscore)...]
+        let prefix = text[..<underscore]
+        let suffix = text[text.index(after: underscore)...]
         return prefix.allSatisfy { ($0.isASCII && $0.isLowercase) || $0 == "_" } && prefix.first != "_"
             && suffix.count >= 6 && suffix.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) }
     }

@@ -81,7 +81,8 @@ public struct StripeEvent: Sendable, Equatable {
         let path = StripeFieldPath.envelopePath(of: override.path)
         let insideList = path.split(separator: ".").contains { Int($0) != nil }
         if !insideList, let old = envelope.value(at: path)?.stringValue, Self.isIdentifier(old),
-           let new = override.value.stringValue, new != old {
+            let new = override.value.stringValue, new != old
+        {
             rename(old, to: new)
         }
         try set(override.value, at: path)

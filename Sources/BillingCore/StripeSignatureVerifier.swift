@@ -39,10 +39,11 @@ public struct StripeSignatureVerifier: Sendable {
         }
         guard matched else { throw .noMatchingSignature }
         let age = now - parsed.timestamp
-        let outside = switch clockCheck {
-        case .pastAndFuture: age > tolerance || -age > tolerance
-        case .pastOnly: age > tolerance
-        }
+        let outside =
+            switch clockCheck {
+            case .pastAndFuture: age > tolerance || -age > tolerance
+            case .pastOnly: age > tolerance
+            }
         if tolerance > 0, outside { throw .timestampOutsideTolerance(age: age, tolerance: tolerance) }
     }
 }
@@ -66,7 +67,7 @@ public enum StripeSignatureRejection: Error, Sendable, Equatable, CustomStringCo
             "Stripe-Signature header has no `v1=` signature (write exactly `t=…,v1=…`, no spaces)"
         case .noMatchingSignature:
             "no v1 signature matches the body under this secret: the secret differs or the body was changed after signing"
-        case let .timestampOutsideTolerance(age, tolerance):
+        case .timestampOutsideTolerance(let age, let tolerance):
             age >= 0
                 ? "Stripe-Signature timestamp is \(age) s old, beyond the \(tolerance) s tolerance: sign with a fresh timestamp or fix the clock"
                 : "Stripe-Signature timestamp is \(-age) s in the future, beyond the \(tolerance) s tolerance: fix the signer's clock"

@@ -45,7 +45,8 @@ public struct StripeTestCallback: Sendable {
     static func tamperAmount(of event: inout StripeEvent) {
         for field in ["amount", "amount_total", "amount_paid", "amount_due", "amount_refunded", "balance"] {
             if let value = event.envelope.value(at: "data.object.\(field)")?.intValue,
-               (try? event.set(.int(value + 1), at: "data.object.\(field)")) != nil {
+                (try? event.set(.int(value + 1), at: "data.object.\(field)")) != nil
+            {
                 return
             }
         }

@@ -6,7 +6,7 @@ import Foundation
 import RolloutKit
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 let sequentialCount = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 200 : 200
@@ -53,8 +53,9 @@ struct Host {
     var directory: String
     var port: Int
     var target: SSHTarget {
-        SSHTarget(host: "127.0.0.1", port: port, user: "rollout-test", identityFile: directory + "/client/id_ed25519",
-                  knownHostsFile: directory + "/client/known_hosts")
+        SSHTarget(
+            host: "127.0.0.1", port: port, user: "rollout-test", identityFile: directory + "/client/id_ed25519",
+            knownHostsFile: directory + "/client/known_hosts")
     }
 }
 
@@ -144,8 +145,10 @@ let freshArguments = [
 ]
 let freshTimes = await timeEach(sequentialCount) { spawn("/usr/bin/ssh", freshArguments) }
 report("fresh `ssh host true` process per command", freshTimes)
-print(String(format: "  ratio fresh ssh / libssh2: %.0f×   OpenSSH master / libssh2: %.1f×",
-             median(freshTimes) / median(libssh2Times), median(opensshTimes) / median(libssh2Times)))
+print(
+    String(
+        format: "  ratio fresh ssh / libssh2: %.0f×   OpenSSH master / libssh2: %.1f×",
+        median(freshTimes) / median(libssh2Times), median(opensshTimes) / median(libssh2Times)))
 
 print("\n2. \(hostCount) hosts × \(commandsPerHost) `true` each, hosts in parallel (SSHTransport)")
 let fleet = hosts.map { SSHTransport(target: $0.target) }
@@ -167,8 +170,10 @@ let fleetTimes = try await withThrowingTaskGroup(of: [Double].self) { group in
 let fleetWall = milliseconds(clock.now - fleetStart)
 print(String(format: "  connect all %d in parallel: %.1f ms", hostCount, fleetConnectTime))
 report("per command, \(hostCount) hosts at once", fleetTimes)
-print(String(format: "  wall time for all %d commands: %.1f ms (%.0f commands/s)", fleetTimes.count, fleetWall,
-             Double(fleetTimes.count) / fleetWall * 1000))
+print(
+    String(
+        format: "  wall time for all %d commands: %.1f ms (%.0f commands/s)", fleetTimes.count, fleetWall,
+        Double(fleetTimes.count) / fleetWall * 1000))
 for transport in fleet { await transport.close() }
 
 print("\n3. \(leakCount) commands on one session: open fds and RSS")

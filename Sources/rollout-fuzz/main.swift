@@ -87,7 +87,8 @@ func mutate(_ input: [UInt8], others: [[UInt8]], random: inout Random) -> [UInt8
         case 7:
             // Deep nesting, flow or block.
             let depth = random.below(200)
-            let text = random.below(2) == 0
+            let text =
+                random.below(2) == 0
                 ? String(repeating: "[", count: depth) + "x" + String(repeating: "]", count: depth)
                 : (0..<depth).map { String(repeating: " ", count: $0) + "k\($0):" }.joined(separator: "\n") + " x\n"
             bytes.insert(contentsOf: Array(text.utf8), at: position)
@@ -161,7 +162,12 @@ final class Progress: @unchecked Sendable {
     let lock = NSLock()
     var started = (wall: Date(), cpu: 0.0)
     var input = 0
-    func begin(_ number: Int) { lock.withLock { started = (Date(), Self.processCPUSeconds()); input = number } }
+    func begin(_ number: Int) {
+        lock.withLock {
+            started = (Date(), Self.processCPUSeconds())
+            input = number
+        }
+    }
     var current: (wall: Date, cpu: Double, input: Int) { lock.withLock { (started.wall, started.cpu, input) } }
 }
 let progress = Progress()
@@ -199,7 +205,8 @@ while Date() < deadline {
     let seed = random.pick(targets)
     let input = mutate(seed, others: seeds, random: &random)
     // The files a playbook names are there too, mutated or not.
-    let inventory = random.below(4) == 0 ? mutate(random.pick(seeds), others: seeds, random: &random) : seeds.first { kind(of: $0) == .inventory } ?? []
+    let inventory =
+        random.below(4) == 0 ? mutate(random.pick(seeds), others: seeds, random: &random) : seeds.first { kind(of: $0) == .inventory } ?? []
     let steps = random.below(4) == 0 ? mutate(random.pick(seeds), others: seeds, random: &random) : seeds.first { kind(of: $0) == .steps } ?? []
     let checks = random.below(4) == 0 ? mutate(random.pick(seeds), others: seeds, random: &random) : seeds.first { kind(of: $0) == .checks } ?? []
     progress.begin(tried)
@@ -234,4 +241,6 @@ while Date() < deadline {
         say("rollout-fuzz: \(tried) inputs, \(rejected) rejected with diagnostics, \(Int(Date().timeIntervalSince(start))) s")
     }
 }
-say("rollout-fuzz: \(tried) inputs in \(Int(Date().timeIntervalSince(start))) s, \(rejected) rejected with diagnostics; no crash, no hang, every rejection positioned")
+say(
+    "rollout-fuzz: \(tried) inputs in \(Int(Date().timeIntervalSince(start))) s, \(rejected) rejected with diagnostics; no crash, no hang, every rejection positioned"
+)

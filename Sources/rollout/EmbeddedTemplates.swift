@@ -3,945 +3,977 @@
 extension ProjectTemplate {
     /// Every template under Templates/, by name.
     static let embedded: [ProjectTemplate] = [
-        ProjectTemplate(name: "alembic-stripe-subscriptions", files: [
-            ProjectTemplate.File(path: "checks.yml", text: #"""
-# yaml-language-server: $schema=../../schemas/checks.schema.json
-# The endpoints that must answer after every deploy: health, the subscription endpoint with and
-# without a bearer token, and the webhook refusing an unsigned event.
-name: myapp endpoints
-base_url: "{{ base_url }}"
-defaults: { timeout: 10s, retries: 2, delay: 500ms }
-secrets:
-  api_token: { env: MYAPP_API_TOKEN }
-checks:
-  - name: the API is up and reaches PostgreSQL and Redis
-    request: GET /health
-    expect: { status: 200, json: { "$.status": ok, "$.schema": "~ ^[0-9]{4}_" } }
-  - name: no token, no subscription
-    request: GET /api/v1/billing/subscription
-    expect: { status: 401 }
-  - name: a forged token is refused
-    request: GET /api/v1/billing/subscription
-    headers: { Authorization: Bearer not.a.token }
-    expect: { status: 401 }
-  - name: signed in, the smoke account's subscription and features
-    request: GET /api/v1/billing/subscription
-    headers: { Authorization: "Bearer {{ secrets.api_token }}" }
-    expect: { status: 200, json: { "$.user_id": "{{ smoke_user_id }}", "$.plan": "~ ^(free|starter|pro)$", "$.features.length()": "~ ^[1-9]" } }
-  - name: a webhook without a signature is refused
-    request: POST /api/v1/billing/webhooks/stripe
-    headers: { Content-Type: application/json }
-    body: '{"id": "evt_rollout_unsigned", "type": "checkout.session.completed"}'
-    expect: { status: 400 }
-
-"""#),
-            ProjectTemplate.File(path: "inventory.yml", text: #"""
-# yaml-language-server: $schema=../../schemas/inventory.schema.json
-# Where myapp runs. `rollout lint inventory.yml` checks this file alone. Addresses are
-# placeholders (TEST-NET); secrets come from the environment of the machine running rollout.
-environments:
-  production:
-    vars: &systemd
-      environment_name: production
-      base_url: https://api.myapp.example.com
-      app_dir: /opt/myapp
-      backup_dir: /var/backups/myapp
-      repo_url: git@github.com:myapp/myapp.git
-      pip_options: ""
-      app_host: 127.0.0.1
-      app_port: "8002"
-      db_host: 127.0.0.1
-      db_port: "5432"
-      db_name: myapp_db
-      db_user: myapp_db
-      redis_url: redis://127.0.0.1:6379/0
-      # The live Stripe price ids (Dashboard → Products).
-      stripe_price_free_monthly: price_free_monthly
-      stripe_price_starter_monthly: price_starter_monthly
-      stripe_price_starter_yearly: price_starter_yearly
-      stripe_price_pro_monthly: price_pro_monthly
-      stripe_price_pro_yearly: price_pro_yearly
-      # Live money: no test subscription in production; the signed-in check still runs.
-      smoke_subscription: "false"
-      smoke_user_id: "1"
-    hosts:
-      app1: { address: 203.0.113.30, user: deploy, groups: [app, db] }
-  staging:
-    vars:
-      <<: *systemd
-      environment_name: staging
-      base_url: https://staging-api.myapp.example.com
-      smoke_subscription: "true"
-    hosts:
-      staging1: { address: 203.0.113.31, user: deploy, groups: [app, db] }
-
-ssh:
-  identity: ~/.ssh/id_ed25519
-  known_hosts: ~/.ssh/known_hosts
-  host_key_checking: strict
-  connect_timeout: 10s
-
-"""#),
-            ProjectTemplate.File(path: "playbook.yml", text: #"""
-# yaml-language-server: $schema=../../schemas/playbook.schema.json
-# A FastAPI + Alembic app selling Stripe subscriptions, deployed as a subscriptions runbook
-# does: pg_dump backup, git pull, pip install, the .env, `alembic upgrade head` undone by `alembic
-# downgrade` to the revision recorded before it, the plans seeded, systemctl restart, signed-in
-# checks with a bearer token, signed webhooks and SQL. Lint it with `rollout lint playbook.yml`, review it with `rollout plan playbook.yml -e staging --offline`.
-name: myapp
-inventory: inventory.yml
-
-vars:
-  ref: origin/main
-  database_url: "postgresql://{{ db_user }}@{{ db_host }}:{{ db_port }}/{{ db_name }}"
-  # The smoke test's Stripe ids, named after the run: the SQL counts this run's events only.
-  smoke_prefix: "rollout_{{ run.id }}"
-
-secrets:
-  stripe_secret_key: { env: MYAPP_STRIPE_SECRET_KEY }
-  stripe_webhook_secret: { env: MYAPP_STRIPE_WEBHOOK_SECRET }
-  jwt_secret: { env: MYAPP_JWT_SECRET_KEY }
-  # A bearer token of the smoke-test account (smoke_user_id),
-  # e.g. `python scripts/issue_token.py ops@… ` on the server, kept in the password manager.
-  api_token: { env: MYAPP_API_TOKEN }
-
-steps:
-  - name: Back up the database (pg_dump)
-    on: db
-    run_once: true
-    timeout: 10m
-    backup_database:
-      <<: &db { database: "{{ db_name }}", user: "{{ db_user }}", host: "{{ db_host }}", port: "{{ db_port }}" }
-      dir: "{{ backup_dir }}"
-      keep: 10
-
-  - name: Pull the release (git)
-    on: app
-    register: code
-    git: { dir: "{{ app_dir }}", repo: "{{ repo_url }}", ref: "{{ ref }}" }
-
-  - name: Record the revision /health reports
-    on: app
-    upload: { content: "{{ code.commit }}\n", dest: "{{ app_dir }}/REVISION", mode: "0644" }
-
-  - name: Install the Python dependencies (pip install -r requirements.txt)
-    on: app
-    cwd: "{{ app_dir }}"
-    timeout: 10m
-    shell: |
-      set -eu
-      [ -x venv/bin/python ] || python3 -m venv venv
-      # pip only runs when requirements.txt changed since the last install.
-      wanted=$(sha256sum < requirements.txt | cut -c1-64)
-      if [ "$(cat venv/.requirements.sha256 2>/dev/null)" = "$wanted" ]; then
-        echo "requirements.txt unchanged; dependencies already installed"
-      else
-        venv/bin/pip install --quiet --disable-pip-version-check {{ pip_options }} -r requirements.txt
-        echo "$wanted" > venv/.requirements.sha256
-        echo "installed requirements.txt"
-      fi
-
-  - name: Write the .env
-    on: app
-    set_env:
-      file: "{{ app_dir }}/.env"
-      create: true
-      values:
-        ENVIRONMENT: "{{ environment_name }}"
-        DATABASE_URL: "{{ database_url }}"
-        REDIS_URL: "{{ redis_url }}"
-        STRIPE_SECRET_KEY: "{{ secrets.stripe_secret_key }}"
-        STRIPE_WEBHOOK_SECRET: "{{ secrets.stripe_webhook_secret }}"
-        STRIPE_PRICE_FREE_MONTHLY: "{{ stripe_price_free_monthly }}"
-        STRIPE_PRICE_STARTER_MONTHLY: "{{ stripe_price_starter_monthly }}"
-        STRIPE_PRICE_STARTER_YEARLY: "{{ stripe_price_starter_yearly }}"
-        STRIPE_PRICE_PRO_MONTHLY: "{{ stripe_price_pro_monthly }}"
-        STRIPE_PRICE_PRO_YEARLY: "{{ stripe_price_pro_yearly }}"
-        JWT_SECRET_KEY: "{{ secrets.jwt_secret }}"
-        JWT_ALGORITHM: HS256
-        ACCESS_TOKEN_EXPIRE_MINUTES: "15"
-        ENTITLEMENTS_CACHE_SECONDS: "300"
-        HOST: "{{ app_host }}"
-        PORT: "{{ app_port }}"
-
-  # What `alembic downgrade` goes back to if anything after the upgrade fails ("base" on a
-  # database Alembic has never migrated).
-  - name: Record the Alembic revision before the upgrade
-    on: db
-    run_once: true
-    register: before
-    cwd: "{{ app_dir }}"
-    shell:
-      run: 'revision=$(venv/bin/alembic current 2>/dev/null | cut -d" " -f1); echo "${revision:-base}"'
-      read_only: true
-      expect: { stdout_matches: '^[A-Za-z0-9_]+\n?$' }
-
-  - name: Migrate (alembic upgrade head)
-    on: db
-    run_once: true
-    timeout: 10m
-    migrate:
-      run: venv/bin/alembic upgrade head
-      undo: "venv/bin/alembic downgrade {{ before.stdout }}"
-      cwd: "{{ app_dir }}"
-      expect_tables: [users, subscription_plans, plan_features, user_subscriptions, audit_logs]
-      <<: *db
-
-  - name: Seed the plans (python scripts/seed_plans.py, idempotent)
-    on: db
-    run_once: true
-    cwd: "{{ app_dir }}"
-    shell:
-      run: venv/bin/python scripts/seed_plans.py
-      expect: { stdout_contains: Seed completed successfully }
-
-  - name: The three plans are active with their features
-    on: db
-    run_once: true
-    sql:
-      query: "select count(*) from subscription_plans sp where sp.is_active and exists (select 1 from plan_features pf where pf.plan_id = sp.id)"
-      expect: { value: "3" }
-      <<: *db
-
-  - name: Restart myapp (systemctl)
-    on: app
-    restart_service:
-      systemd: myapp
-      sudo: true
-      health_url: "{{ base_url }}/health"
-      expect_revision: "{{ code.commit }}"
-      healthy_within: 60s
-
-  - name: The endpoints, signed in with the smoke account's token
-    on: app
-    run_once: true
-    check: checks.yml
-
-  - name: A forged webhook is refused
-    on: app
-    run_once: true
-    callback:
-      stripe: { secret: "{{ secrets.stripe_webhook_secret }}" }
-      url: "{{ base_url }}/api/v1/billing/webhooks/stripe"
-      event: checkout.session.completed
-      scenario: tampered
-      expect: { status: 400 }
-
-  - name: The smoke account checks out Starter (checkout.session.completed, resent once)
-    on: app
-    run_once: true
-    when: "{{ smoke_subscription }}"
-    callback:
-      stripe: { secret: "{{ secrets.stripe_webhook_secret }}" }
-      url: "{{ base_url }}/api/v1/billing/webhooks/stripe"
-      event: checkout.session.completed
-      scenario: replay
-      fields:
-        $.id: "evt_{{ smoke_prefix }}_checkout"
-        client_reference_id: "user_{{ smoke_user_id }}"
-        customer: "cus_{{ smoke_prefix }}"
-        mode: subscription
-        subscription: "sub_{{ smoke_prefix }}"
-        metadata.plan_name: starter
-      expect: [ { body_contains: '"processed"' }, { body_contains: '"already_processed"' } ]
-
-  - name: It moves to yearly billing (customer.subscription.updated)
-    on: app
-    run_once: true
-    when: "{{ smoke_subscription }}"
-    callback:
-      stripe: { secret: "{{ secrets.stripe_webhook_secret }}" }
-      url: "{{ base_url }}/api/v1/billing/webhooks/stripe"
-      event: customer.subscription.updated
-      fields:
-        $.id: "evt_{{ smoke_prefix }}_updated"
-        id: "sub_{{ smoke_prefix }}"
-        customer: "cus_{{ smoke_prefix }}"
-        items.data.0.price.id: "{{ stripe_price_starter_yearly }}"
-      expect: { body_contains: '"processed"' }
-
-  - name: Its first invoice is paid (invoice.payment_succeeded)
-    on: app
-    run_once: true
-    when: "{{ smoke_subscription }}"
-    callback:
-      stripe: { secret: "{{ secrets.stripe_webhook_secret }}" }
-      url: "{{ base_url }}/api/v1/billing/webhooks/stripe"
-      event: invoice.payment_succeeded
-      fields:
-        $.id: "evt_{{ smoke_prefix }}_invoice"
-        customer: "cus_{{ smoke_prefix }}"
-        parent.subscription_details.subscription: "sub_{{ smoke_prefix }}"
-      expect: { body_contains: '"processed"' }
-
-  - name: Signed in, the smoke account is on Starter yearly, active
-    on: app
-    run_once: true
-    when: "{{ smoke_subscription }}"
-    check:
-      base_url: "{{ base_url }}"
-      checks:
-        - request: GET /api/v1/billing/subscription
-          headers: { Authorization: "Bearer {{ secrets.api_token }}" }
-          expect: { json: { "$.plan": starter, "$.billing_cycle": yearly, "$.status": active, "$.user_id": "{{ smoke_user_id }}" } }
-
-  - name: Each of this run's events was handled once (audit_logs)
-    on: db
-    run_once: true
-    when: "{{ smoke_subscription }}"
-    sql:
-      query: "select count(*) from audit_logs where stripe_event_id like 'evt_{{ smoke_prefix }}%'"
-      expect: { value: "3" }
-      <<: *db
-
-  - name: The smoke account's subscription is active on Starter
-    on: db
-    run_once: true
-    when: "{{ smoke_subscription }}"
-    sql:
-      query: "select sp.name || ' ' || us.status from user_subscriptions us join subscription_plans sp on sp.id = us.plan_id where us.user_id = {{ smoke_user_id }}"
-      expect: { value: starter active }
-      <<: *db
-
-rollback:
-  # A cache that outlived the release would serve its answers: drop it.
-  - name: Drop the entitlements the failed release cached
-    on: app
-    run_once: true
-    shell: redis-cli -u "{{ redis_url }}" --scan --pattern 'entitlements:*' | xargs -r redis-cli -u "{{ redis_url }}" del
-  - name: The API answers again after the rollback
-    on: app
-    wait_for: { url: "{{ base_url }}/health", within: 60s, interval: 500ms }
-
-"""#),
-        ]),
-        ProjectTemplate(name: "basic", files: [
-            ProjectTemplate.File(path: "checks.yml", text: #"""
-# yaml-language-server: $schema=../../schemas/checks.schema.json
-# The endpoints that must answer after every deploy.
-name: myapp endpoints
-base_url: "{{ base_url }}"
-defaults: { timeout: 10s, retries: 2 }
-checks:
-  - { request: GET /health, expect: { status: 200, max_ms: 500 } }
-  - { request: GET /account/, expect: { status: 302, header: { Location: "~ /login" } } }
-  - request: POST /login
-    form: { email: nobody@example.com, password: wrong }
-    expect: { status: [400, 401] }
-
-"""#),
-            ProjectTemplate.File(path: "inventory.yml", text: #"""
-# yaml-language-server: $schema=../../schemas/inventory.schema.json
-# Where myapp runs. `rollout lint inventory.yml` checks this file alone.
-environments:
-  staging:
-    vars: { base_url: "http://127.0.0.1:8080" }
-    hosts:
-      staging1: { address: 127.0.0.1, port: 2222, user: deploy, groups: [app, db] }
-  production:
-    vars: { base_url: "https://myapp.example.com" }
-    groups:
-      app: { vars: { workers: "4" } }
-    hosts:
-      app1: { address: 203.0.113.10, user: deploy, groups: [app, db] }
-      app2: { address: 203.0.113.11, user: deploy, groups: [app] }
-
-ssh:
-  identity: ~/.ssh/id_ed25519
-  known_hosts: ~/.ssh/known_hosts
-  host_key_checking: strict
-  connect_timeout: 10s
-
-"""#),
-            ProjectTemplate.File(path: "playbook.yml", text: #"""
-# yaml-language-server: $schema=../../schemas/playbook.schema.json
-# A small deploy: back up the database, update the code, migrate, set the environment,
-# restart, then check the endpoints. Lint it with `rollout lint playbook.yml`, review it with
-# `rollout plan playbook.yml -e staging --offline`.
-name: myapp
-inventory: inventory.yml
-
-vars:
-  app_dir: /opt/myapp
-  service: myapp
-
-secrets:
-  # Exported in the shell that runs rollout; never written to any output.
-  db_password: { env: MYAPP_DB_PASSWORD }
-
-steps:
-  - name: Back up the database
-    on: db
-    run_once: true
-    register: db_backup
-    backup_database: { engine: postgres, database: myapp_db, user: myapp_db, password: "{{ secrets.db_password }}" }
-
-  - name: Update the code
-    on: app
-    register: code
-    git: { dir: "{{ app_dir }}", ref: origin/main }
-
-  - name: Install dependencies
-    on: app
-    shell: venv/bin/pip install -r requirements.txt
-    cwd: "{{ app_dir }}"
-    timeout: 5m
-
-  - name: Migrate the database
-    on: app
-    run_once: true
-    migrate:
-      run: venv/bin/flask db upgrade
-      cwd: "{{ app_dir }}"
-      database: myapp_db
-      user: myapp_db
-      password: "{{ secrets.db_password }}"
-      expect_tables: [users]
-
-  - name: Record the deployed revision
-    on: app
-    set_env:
-      file: "{{ app_dir }}/.env"
-      values: { APP_REVISION: "{{ code.commit }}", DATABASE_PASSWORD: "{{ secrets.db_password }}" }
-
-  - name: Restart the service
-    on: app
-    restart_service:
-      systemd: "{{ service }}"
-      sudo: true
-      healthy_within: 30s
-      health_url: "{{ base_url }}/health"
-
-  - name: Check the endpoints
-    on: app
-    run_once: true
-    check: checks.yml
-
-"""#),
-        ]),
-        ProjectTemplate(name: "fastapi-stripe", files: [
-            ProjectTemplate.File(path: "checks.yml", text: #"""
-# yaml-language-server: $schema=../../schemas/checks.schema.json
-# The endpoints that must answer after every deploy: health, the commission split, unknown rows,
-# and the webhook refusing an unsigned event.
-name: myapp endpoints
-base_url: "{{ base_url }}"
-defaults: { timeout: 10s, retries: 2, delay: 500ms }
-checks:
-  - name: the backend is up and reaches its database
-    request: GET /health
-    expect: { status: 200, json: { "$.status": ok } }
-  - name: the commission on 100 is 10 and 90
-    request: GET /payments/test-commission?amount=100
-    expect: { json: { "$.amount": 100, "$.platform_fee": 10, "$.mentor_payout": 90 } }
-  - name: the commission rounds half up and keeps fee + payout == amount
-    request: GET /payments/test-commission?amount=2995
-    expect: { json: { "$.platform_fee": 300, "$.mentor_payout": 2695 } }
-  - name: the commission on 1 cent
-    request: GET /payments/test-commission?amount=1
-    expect: { json: { "$.platform_fee": 0, "$.mentor_payout": 1 } }
-  - name: an unknown payment is 404
-    request: GET /payments/pi_rollout_does_not_exist
-    expect: { status: 404 }
-  - name: an unknown booking is 404
-    request: GET /bookings/0
-    expect: { status: 404 }
-  - name: a webhook without a signature is refused
-    request: POST /payments/webhook
-    headers: { Content-Type: application/json }
-    body: '{"id": "evt_rollout_unsigned", "type": "payment_intent.succeeded"}'
-    expect: { status: 400 }
-
-"""#),
-            ProjectTemplate.File(path: "inventory.yml", text: #"""
-# yaml-language-server: $schema=../../schemas/inventory.schema.json
-# Where myapp runs. `rollout lint inventory.yml` checks this file alone. Addresses are
-# placeholders (TEST-NET); secrets come from the environment of the machine running rollout.
-environments:
-  production:
-    vars: &systemd
-      base_url: https://api.myapp.example.com
-      frontend_url: https://myapp.example.com
-      app_dir: /opt/myapp
-      backup_dir: /var/backups/myapp
-      repo_url: git@github.com:myapp/myapp.git
-      pip_options: ""
-      app_host: 127.0.0.1
-      app_port: "8000"
-      db_host: 127.0.0.1
-      db_port: "5432"
-      db_name: myapp_db
-      db_user: myapp_db
-      # Live money: no test payments in production. The forged-webhook check and the SQL
-      # checks still run.
-      smoke_payments: "false"
-      smoke_mentor_id: "0"
-      smoke_amount: "4900"
-    hosts:
-      app1: { address: 203.0.113.20, user: deploy, groups: [app, db] }
-  staging:
-    vars:
-      <<: *systemd
-      base_url: https://staging-api.myapp.example.com
-      frontend_url: https://staging.myapp.example.com
-      smoke_payments: "true"
-      # The account the smoke payments credit (metadata the webhook handler looks up).
-      smoke_mentor_id: "999999"
-    hosts:
-      staging1: { address: 203.0.113.21, user: deploy, groups: [app, db] }
-
-ssh:
-  identity: ~/.ssh/id_ed25519
-  known_hosts: ~/.ssh/known_hosts
-  host_key_checking: strict
-  connect_timeout: 10s
-
-"""#),
-            ProjectTemplate.File(path: "playbook.yml", text: #"""
-# yaml-language-server: $schema=../../schemas/playbook.schema.json
-# A FastAPI app taking Stripe payments, deployed as a marketplace's payment runbook does: pg_dump
-# backup, git pull, pip install, the Stripe keys in .env, the start-up schema (undone from the
-# dump), systemctl restart, the endpoint checks, a burst of signed payments, a resent event, and
-# the fee/payout SQL. Lint it with `rollout lint playbook.yml`, review it with `rollout plan playbook.yml -e staging --offline`.
-name: myapp
-inventory: inventory.yml
-
-vars:
-  # What to deploy: a branch, tag or commit of the app's repository (--var ref=v1.4.2).
-  ref: origin/main
-  database_url: "postgresql://{{ db_user }}@{{ db_host }}:{{ db_port }}/{{ db_name }}"
-  # Stripe payment intents of the smoke test are named after the run, so the SQL checks count
-  # this run's payments only, whatever earlier deploys booked.
-  smoke_prefix: "pi_rollout_{{ run.id }}"
-
-secrets:
-  stripe_secret_key: { env: MYAPP_STRIPE_SECRET_KEY }
-  stripe_webhook_secret: { env: MYAPP_STRIPE_WEBHOOK_SECRET }
-  jwt_secret: { env: MYAPP_SECRET_KEY }
-
-callback_defaults:
-  stripe:
-    currency: usd
-    metadata: { mentor_id: "{{ smoke_mentor_id }}" }
-
-steps:
-  - name: Back up the database (pg_dump)
-    on: db
-    run_once: true
-    timeout: 10m
-    register: db_backup
-    backup_database:
-      <<: &db { database: "{{ db_name }}", user: "{{ db_user }}", host: "{{ db_host }}", port: "{{ db_port }}" }
-      dir: "{{ backup_dir }}"
-      keep: 10
-
-  - name: Pull the release (git)
-    on: app
-    register: code
-    git: { dir: "{{ app_dir }}", repo: "{{ repo_url }}", ref: "{{ ref }}" }
-
-  - name: Record the revision /health reports
-    on: app
-    upload: { content: "{{ code.commit }}\n", dest: "{{ app_dir }}/REVISION", mode: "0644" }
-
-  - name: Install the Python dependencies (pip install -r requirements.txt)
-    on: app
-    cwd: "{{ app_dir }}"
-    timeout: 10m
-    shell: |
-      set -eu
-      [ -x venv/bin/python ] || python3 -m venv venv
-      # pip only runs when requirements.txt changed since the last install.
-      wanted=$(sha256sum < requirements.txt | cut -c1-64)
-      if [ "$(cat venv/.requirements.sha256 2>/dev/null)" = "$wanted" ]; then
-        echo "requirements.txt unchanged; dependencies already installed"
-      else
-        venv/bin/pip install --quiet --disable-pip-version-check {{ pip_options }} -r requirements.txt
-        echo "$wanted" > venv/.requirements.sha256
-        echo "installed requirements.txt"
-      fi
-
-  - name: Write the .env (Stripe keys of this environment)
-    on: app
-    set_env:
-      file: "{{ app_dir }}/.env"
-      create: true
-      values:
-        DATABASE_URL: "{{ database_url }}"
-        STRIPE_SECRET_KEY: "{{ secrets.stripe_secret_key }}"
-        STRIPE_WEBHOOK_SECRET: "{{ secrets.stripe_webhook_secret }}"
-        SECRET_KEY: "{{ secrets.jwt_secret }}"
-        FRONTEND_URL: "{{ frontend_url }}"
-        HOST: "{{ app_host }}"
-        PORT: "{{ app_port }}"
-
-  # Undone by restoring the dump above: a start-up fix-up may have committed data changes.
-  - name: Make the schema as start-up does (create_all and the release's fix-ups)
-    on: db
-    run_once: true
-    timeout: 5m
-    migrate:
-      run: venv/bin/python -c "from app.schema import ensure_schema; ensure_schema()"
-      cwd: "{{ app_dir }}"
-      expect_tables: [bookings, payments, mentor_balances, webhook_events]
-      <<: *db
-
-  # systemd; a failure shows the journal.
-  - name: Restart myapp (systemctl)
-    on: app
-    restart_service:
-      systemd: myapp
-      sudo: true
-      health_url: "{{ base_url }}/health"
-      expect_revision: "{{ code.commit }}"
-      healthy_within: 60s
-
-  - name: The endpoint checks
-    on: app
-    run_once: true
-    check: checks.yml
-
-  - name: A forged webhook is refused
-    on: app
-    run_once: true
-    callback:
-      stripe: { secret: "{{ secrets.stripe_webhook_secret }}" }
-      url: "{{ base_url }}/payments/webhook"
-      scenario: tampered
-      expect: { status: 400 }
-
-  - name: A burst of distinct payments, each booked once
-    on: app
-    run_once: true
-    when: "{{ smoke_payments }}"
-    timeout: 2m
-    callback:
-      stripe: { secret: "{{ secrets.stripe_webhook_secret }}" }
-      url: "{{ base_url }}/payments/webhook"
-      count: 100
-      concurrency: 20
-      fields: { id: "{{ smoke_prefix }}_burst{{ i }}", amount: "{{ smoke_amount }}", amount_received: "{{ smoke_amount }}" }
-      expect: { status: 200, body_contains: '"processed"', max_p90_ms: 2000 }
-
-  - name: A resent event adds nothing
-    on: app
-    run_once: true
-    when: "{{ smoke_payments }}"
-    callback:
-      stripe: { secret: "{{ secrets.stripe_webhook_secret }}" }
-      url: "{{ base_url }}/payments/webhook"
-      scenario: replay
-      fields: { id: "{{ smoke_prefix }}_resent", amount: "{{ smoke_amount }}", amount_received: "{{ smoke_amount }}" }
-      expect: [ { body_contains: '"processed"' }, { body_contains: '"already_processed"' } ]
-
-  - name: A declined card (payment_intent.payment_failed) is booked as failed
-    on: app
-    run_once: true
-    when: "{{ smoke_payments }}"
-    callback:
-      stripe: { secret: "{{ secrets.stripe_webhook_secret }}" }
-      url: "{{ base_url }}/payments/webhook"
-      scenario: failed
-      fields: { id: "{{ smoke_prefix }}_declined", amount: "{{ smoke_amount }}" }
-      expect: { body_contains: '"processed"' }
-
-  - name: "Exactly this run's payments were booked: the 100 of the burst, the resent one once, the declined one as failed"
-    on: db
-    run_once: true
-    when: "{{ smoke_payments }}"
-    sql:
-      query: >-
-        select count(*) filter (where payment_intent_id like '{{ smoke_prefix }}_burst%' and status = 'succeeded')
-        || ' ' || count(*) filter (where payment_intent_id = '{{ smoke_prefix }}_resent')
-        || ' ' || count(*) filter (where payment_intent_id = '{{ smoke_prefix }}_declined' and status = 'failed')
-        from payments where payment_intent_id like '{{ smoke_prefix }}%'
-      expect: { value: "100 1 1" }
-      <<: *db
-
-  - name: fee + payout == amount on every payment
-    on: db
-    run_once: true
-    sql:
-      query: "select count(*) from payments where platform_fee + mentor_payout <> amount"
-      expect: { value: "0" }
-      <<: *db
-
-  - name: One payment per payment intent and per event
-    on: db
-    run_once: true
-    sql:
-      query: "select count(*) - count(distinct payment_intent_id) + count(webhook_event_id) - count(distinct webhook_event_id) from payments"
-      expect: { value: "0" }
-      <<: *db
-
-rollback:
-  - name: The backend answers again after the rollback
-    on: app
-    wait_for: { url: "{{ base_url }}/health", within: 60s, interval: 500ms }
-
-"""#),
-        ]),
-        ProjectTemplate(name: "flask-paytr", files: [
-            ProjectTemplate.File(path: "checks.yml", text: #"""
-# yaml-language-server: $schema=../../schemas/checks.schema.json
-# The endpoints that must answer after every deploy, signed out: the billing pages and the
-# PayTR callback refusing a forged hash.
-name: myapp endpoints
-base_url: "{{ base_url }}"
-defaults: { timeout: 10s, retries: 2, delay: 500ms }
-checks:
-  - name: the app is up and reaches its database
-    request: GET /health
-    expect: { status: 200, json: { "$.status": ok } }
-  - name: "/billing/ redirects to login (auth required)"
-    request: GET /billing/
-    expect: { status: 302, header: { Location: "~ /auth/login" } }
-  - name: the success page loads
-    request: GET /billing/payment/success
-    expect: { status: 200 }
-  - name: the failure page loads
-    request: GET /billing/payment/fail
-    expect: { status: 200 }
-  - name: the callback rejects an invalid hash
-    request: POST /billing/callback
-    form: { merchant_oid: ROLLOUTSMOKE, status: success, total_amount: "100", hash: INVALID }
-    expect: { status: 400 }
-  - name: subscribing to Starter needs a login
-    request: POST /billing/subscribe/starter
-    expect: { status: 302, header: { Location: "~ /auth/login" } }
-  - name: subscribing to Team needs a login
-    request: POST /billing/subscribe/team
-    expect: { status: 302, header: { Location: "~ /auth/login" } }
-  - name: subscribing to Enterprise needs a login
-    request: POST /billing/subscribe/enterprise
-    expect: { status: 302, header: { Location: "~ /auth/login" } }
-
-"""#),
-            ProjectTemplate.File(path: "inventory.yml", text: #"""
-# yaml-language-server: $schema=../../schemas/inventory.schema.json
-# Where myapp runs. `rollout lint inventory.yml` checks this file alone. Addresses are
-# placeholders (TEST-NET); secrets come from the environment of the machine running rollout.
-environments:
-  production:
-    vars: &systemd
-      base_url: https://myapp.example.com
-      public_url: https://myapp.example.com
-      app_dir: /opt/myapp
-      backup_dir: /var/tmp/myapp-backups
-      repo_url: git@github.com:myapp/myapp.git
-      pip_options: ""
-      app_host: 127.0.0.1
-      app_port: "8080"
-      db_host: 127.0.0.1
-      db_port: "5432"
-      db_name: myapp_db
-      db_user: myapp_db
-      paytr_merchant_id: "000000"
-      # Live payments in production: PAYTR_TEST_MODE=0.
-      paytr_test_mode: "0"
-      paytr_get_token_url: https://www.paytr.com/odeme/api/get-token
-      ops_email: ops@myapp.example.com
-      # Live money: no test payment in production; the forged-hash check and the SQL still run.
-      smoke_payment: "false"
-    hosts:
-      myapp1: { address: 203.0.113.10, user: deploy, groups: [app, db] }
-  staging:
-    vars:
-      <<: *systemd
-      base_url: https://staging.myapp.example.com
-      public_url: https://staging.myapp.example.com
-      paytr_test_mode: "1"
-      smoke_payment: "true"
-    hosts:
-      myapp-staging1: { address: 203.0.113.11, user: deploy, groups: [app, db] }
-
-ssh:
-  identity: ~/.ssh/id_ed25519
-  known_hosts: ~/.ssh/known_hosts
-  host_key_checking: strict
-  connect_timeout: 10s
-
-"""#),
-            ProjectTemplate.File(path: "playbook.yml", text: #"""
-# yaml-language-server: $schema=../../schemas/playbook.schema.json
-# A Flask app billed through PayTR, deployed as a PayTR billing runbook does: pg_dump backup, git
-# pull, pip install, the PayTR keys in .env (test mode on staging, live in production), `flask db
-# upgrade` undone by `flask db downgrade` to the revision recorded before it, systemctl restart,
-# the endpoint table and signed-in checks, a forged and a genuine PayTR notification, and SQL.
-# Lint it with `rollout lint playbook.yml`, review it with `rollout plan playbook.yml -e staging --offline`.
-name: myapp
-inventory: inventory.yml
-
-vars:
-  ref: origin/main
-  database_url: "postgresql://{{ db_user }}@{{ db_host }}:{{ db_port }}/{{ db_name }}"
-
-secrets:
-  paytr_key: { env: PAYTR_MERCHANT_KEY }
-  paytr_salt: { env: PAYTR_MERCHANT_SALT }
-  session_secret: { env: MYAPP_SECRET_KEY }
-  ops_password: { env: MYAPP_OPS_PASSWORD }
-
-steps:
-  - name: Back up the database (pg_dump)
-    on: db
-    run_once: true
-    timeout: 10m
-    backup_database:
-      <<: &db { database: "{{ db_name }}", user: "{{ db_user }}", host: "{{ db_host }}", port: "{{ db_port }}" }
-      dir: "{{ backup_dir }}"
-      keep: 10
-
-  - name: Pull the release (git)
-    on: app
-    register: code
-    git: { dir: "{{ app_dir }}", repo: "{{ repo_url }}", ref: "{{ ref }}" }
-
-  - name: Record the revision /health reports
-    on: app
-    upload: { content: "{{ code.commit }}\n", dest: "{{ app_dir }}/REVISION", mode: "0644" }
-
-  - name: Install the Python dependencies (pip install -r requirements.txt)
-    on: app
-    cwd: "{{ app_dir }}"
-    timeout: 10m
-    shell: |
-      set -eu
-      [ -x venv/bin/python ] || python3 -m venv venv
-      # pip only runs when requirements.txt changed since the last install.
-      wanted=$(sha256sum < requirements.txt | cut -c1-64)
-      if [ "$(cat venv/.requirements.sha256 2>/dev/null)" = "$wanted" ]; then
-        echo "requirements.txt unchanged; dependencies already installed"
-      else
-        venv/bin/pip install --quiet --disable-pip-version-check {{ pip_options }} -r requirements.txt
-        echo "$wanted" > venv/.requirements.sha256
-        echo "installed requirements.txt"
-      fi
-
-  - name: Write the PayTR configuration to .env
-    on: app
-    set_env:
-      file: "{{ app_dir }}/.env"
-      create: true
-      values:
-        DATABASE_URL: "{{ database_url }}"
-        SECRET_KEY: "{{ secrets.session_secret }}"
-        PAYTR_MERCHANT_ID: "{{ paytr_merchant_id }}"
-        PAYTR_MERCHANT_KEY: "{{ secrets.paytr_key }}"
-        PAYTR_MERCHANT_SALT: "{{ secrets.paytr_salt }}"
-        PAYTR_TEST_MODE: "{{ paytr_test_mode }}"
-        PAYTR_TIMEOUT_LIMIT: "30"
-        PAYTR_GET_TOKEN_URL: "{{ paytr_get_token_url }}"
-        BASE_URL: "{{ public_url }}"
-        HOST: "{{ app_host }}"
-        PORT: "{{ app_port }}"
-
-  - name: Record the Alembic revision before the upgrade
-    on: db
-    run_once: true
-    register: before
-    cwd: "{{ app_dir }}"
-    shell:
-      run: 'revision=$(venv/bin/flask db current 2>/dev/null | cut -d" " -f1); echo "${revision:-base}"'
-      read_only: true
-      expect: { stdout_matches: '^[A-Za-z0-9_]+\n?$' }
-
-  - name: Migrate (flask db upgrade)
-    on: db
-    run_once: true
-    timeout: 10m
-    migrate:
-      run: venv/bin/flask db upgrade
-      undo: "venv/bin/flask db downgrade {{ before.stdout }}"
-      cwd: "{{ app_dir }}"
-      expect_tables: [companies, users, subscriptions, payments, invoices]
-      <<: *db
-
-  - name: Restart myapp (systemctl)
-    on: app
-    restart_service:
-      systemd: myapp
-      sudo: true
-      health_url: "{{ base_url }}/health"
-      expect_revision: "{{ code.commit }}"
-      healthy_within: 60s
-
-  - name: The endpoint table
-    on: app
-    run_once: true
-    check: checks.yml
-
-  - name: A PayTR notification with a forged hash is refused
-    on: app
-    run_once: true
-    callback:
-      paytr: { merchant_id: "{{ paytr_merchant_id }}", key: "{{ secrets.paytr_key }}", salt: "{{ secrets.paytr_salt }}" }
-      url: "{{ base_url }}/billing/callback"
-      scenario: tampered
-      expect: { status: 400 }
-
-  # A test payment without a browser: signed in, a Team checkout gives the
-  # order PayTR will notify about; then PayTR's notification for it, resent as PayTR does.
-  - name: Signed in, start a Team checkout
-    on: app
-    run_once: true
-    when: "{{ smoke_payment }}"
-    register: checkout
-    check:
-      base_url: "{{ base_url }}"
-      login:
-        - name: sign in as the ops account
-          request: POST /auth/login?next=/billing/
-          form: { email: "{{ ops_email }}", password: "{{ secrets.ops_password }}" }
-          expect: { status: 302, header: { Location: /billing/ } }
-      checks:
-        - name: signed in, an unknown plan is refused with 400
-          request: POST /billing/subscribe/invalid
-          expect: { status: 400 }
-        - name: the Team plan's PayTR order
-          request: POST /billing/subscribe/team
-          headers: { Accept: application/json }
-          expect: { json: { "$.merchant_oid": "~ ^[A-Za-z0-9]+$", "$.currency": USD } }
-          capture:
-            oid: { json: $.merchant_oid }
-            amount: { json: $.amount }
-
-  - name: PayTR's notification for it is answered OK, every time it is sent
-    on: app
-    run_once: true
-    when: "{{ smoke_payment }}"
-    callback:
-      paytr: { merchant_id: "{{ paytr_merchant_id }}", key: "{{ secrets.paytr_key }}", salt: "{{ secrets.paytr_salt }}" }
-      url: "{{ base_url }}/billing/callback"
-      scenario: replay
-      fields: { merchant_oid: "{{ checkout.oid }}", total_amount: "{{ checkout.amount }}", payment_amount: "{{ checkout.amount }}", currency: USD }
-      expect: { status: 200, body_contains: OK }
-
-  - name: One payment per merchant_oid
-    on: db
-    run_once: true
-    sql:
-      query: "select count(*) - count(distinct paytr_merchant_oid) from payments"
-      expect: { value: "0" }
-      <<: *db
-
-  - name: The test payment succeeded, its subscription is active, with one invoice
-    on: db
-    run_once: true
-    when: "{{ smoke_payment }}"
-    sql:
-      query: >-
-        select p.status || ' ' || s.status || ' ' || s.plan || ' ' || (select count(*) from invoices i where i.payment_id = p.id)
-        from payments p join subscriptions s on s.id = p.subscription_id where p.paytr_merchant_oid = '{{ checkout.oid }}'
-      expect: { value: success active team 1 }
-      <<: *db
-
-rollback:
-  - name: The app answers again after the rollback
-    on: app
-    wait_for: { url: "{{ base_url }}/health", within: 60s, interval: 500ms }
-
-"""#),
-        ]),
+        ProjectTemplate(
+            name: "alembic-stripe-subscriptions",
+            files: [
+                ProjectTemplate.File(
+                    path: "checks.yml",
+                    text: #"""
+                        # yaml-language-server: $schema=../../schemas/checks.schema.json
+                        # The endpoints that must answer after every deploy: health, the subscription endpoint with and
+                        # without a bearer token, and the webhook refusing an unsigned event.
+                        name: myapp endpoints
+                        base_url: "{{ base_url }}"
+                        defaults: { timeout: 10s, retries: 2, delay: 500ms }
+                        secrets:
+                          api_token: { env: MYAPP_API_TOKEN }
+                        checks:
+                          - name: the API is up and reaches PostgreSQL and Redis
+                            request: GET /health
+                            expect: { status: 200, json: { "$.status": ok, "$.schema": "~ ^[0-9]{4}_" } }
+                          - name: no token, no subscription
+                            request: GET /api/v1/billing/subscription
+                            expect: { status: 401 }
+                          - name: a forged token is refused
+                            request: GET /api/v1/billing/subscription
+                            headers: { Authorization: Bearer not.a.token }
+                            expect: { status: 401 }
+                          - name: signed in, the smoke account's subscription and features
+                            request: GET /api/v1/billing/subscription
+                            headers: { Authorization: "Bearer {{ secrets.api_token }}" }
+                            expect: { status: 200, json: { "$.user_id": "{{ smoke_user_id }}", "$.plan": "~ ^(free|starter|pro)$", "$.features.length()": "~ ^[1-9]" } }
+                          - name: a webhook without a signature is refused
+                            request: POST /api/v1/billing/webhooks/stripe
+                            headers: { Content-Type: application/json }
+                            body: '{"id": "evt_rollout_unsigned", "type": "checkout.session.completed"}'
+                            expect: { status: 400 }
+
+                        """#),
+                ProjectTemplate.File(
+                    path: "inventory.yml",
+                    text: #"""
+                        # yaml-language-server: $schema=../../schemas/inventory.schema.json
+                        # Where myapp runs. `rollout lint inventory.yml` checks this file alone. Addresses are
+                        # placeholders (TEST-NET); secrets come from the environment of the machine running rollout.
+                        environments:
+                          production:
+                            vars: &systemd
+                              environment_name: production
+                              base_url: https://api.myapp.example.com
+                              app_dir: /opt/myapp
+                              backup_dir: /var/backups/myapp
+                              repo_url: git@github.com:myapp/myapp.git
+                              pip_options: ""
+                              app_host: 127.0.0.1
+                              app_port: "8002"
+                              db_host: 127.0.0.1
+                              db_port: "5432"
+                              db_name: myapp_db
+                              db_user: myapp_db
+                              redis_url: redis://127.0.0.1:6379/0
+                              # The live Stripe price ids (Dashboard → Products).
+                              stripe_price_free_monthly: price_free_monthly
+                              stripe_price_starter_monthly: price_starter_monthly
+                              stripe_price_starter_yearly: price_starter_yearly
+                              stripe_price_pro_monthly: price_pro_monthly
+                              stripe_price_pro_yearly: price_pro_yearly
+                              # Live money: no test subscription in production; the signed-in check still runs.
+                              smoke_subscription: "false"
+                              smoke_user_id: "1"
+                            hosts:
+                              app1: { address: 203.0.113.30, user: deploy, groups: [app, db] }
+                          staging:
+                            vars:
+                              <<: *systemd
+                              environment_name: staging
+                              base_url: https://staging-api.myapp.example.com
+                              smoke_subscription: "true"
+                            hosts:
+                              staging1: { address: 203.0.113.31, user: deploy, groups: [app, db] }
+
+                        ssh:
+                          identity: ~/.ssh/id_ed25519
+                          known_hosts: ~/.ssh/known_hosts
+                          host_key_checking: strict
+                          connect_timeout: 10s
+
+                        """#),
+                ProjectTemplate.File(
+                    path: "playbook.yml",
+                    text: #"""
+                        # yaml-language-server: $schema=../../schemas/playbook.schema.json
+                        # A FastAPI + Alembic app selling Stripe subscriptions, deployed as a subscriptions runbook
+                        # does: pg_dump backup, git pull, pip install, the .env, `alembic upgrade head` undone by `alembic
+                        # downgrade` to the revision recorded before it, the plans seeded, systemctl restart, signed-in
+                        # checks with a bearer token, signed webhooks and SQL. Lint it with `rollout lint playbook.yml`, review it with `rollout plan playbook.yml -e staging --offline`.
+                        name: myapp
+                        inventory: inventory.yml
+
+                        vars:
+                          ref: origin/main
+                          database_url: "postgresql://{{ db_user }}@{{ db_host }}:{{ db_port }}/{{ db_name }}"
+                          # The smoke test's Stripe ids, named after the run: the SQL counts this run's events only.
+                          smoke_prefix: "rollout_{{ run.id }}"
+
+                        secrets:
+                          stripe_secret_key: { env: MYAPP_STRIPE_SECRET_KEY }
+                          stripe_webhook_secret: { env: MYAPP_STRIPE_WEBHOOK_SECRET }
+                          jwt_secret: { env: MYAPP_JWT_SECRET_KEY }
+                          # A bearer token of the smoke-test account (smoke_user_id),
+                          # e.g. `python scripts/issue_token.py ops@… ` on the server, kept in the password manager.
+                          api_token: { env: MYAPP_API_TOKEN }
+
+                        steps:
+                          - name: Back up the database (pg_dump)
+                            on: db
+                            run_once: true
+                            timeout: 10m
+                            backup_database:
+                              <<: &db { database: "{{ db_name }}", user: "{{ db_user }}", host: "{{ db_host }}", port: "{{ db_port }}" }
+                              dir: "{{ backup_dir }}"
+                              keep: 10
+
+                          - name: Pull the release (git)
+                            on: app
+                            register: code
+                            git: { dir: "{{ app_dir }}", repo: "{{ repo_url }}", ref: "{{ ref }}" }
+
+                          - name: Record the revision /health reports
+                            on: app
+                            upload: { content: "{{ code.commit }}\n", dest: "{{ app_dir }}/REVISION", mode: "0644" }
+
+                          - name: Install the Python dependencies (pip install -r requirements.txt)
+                            on: app
+                            cwd: "{{ app_dir }}"
+                            timeout: 10m
+                            shell: |
+                              set -eu
+                              [ -x venv/bin/python ] || python3 -m venv venv
+                              # pip only runs when requirements.txt changed since the last install.
+                              wanted=$(sha256sum < requirements.txt | cut -c1-64)
+                              if [ "$(cat venv/.requirements.sha256 2>/dev/null)" = "$wanted" ]; then
+                                echo "requirements.txt unchanged; dependencies already installed"
+                              else
+                                venv/bin/pip install --quiet --disable-pip-version-check {{ pip_options }} -r requirements.txt
+                                echo "$wanted" > venv/.requirements.sha256
+                                echo "installed requirements.txt"
+                              fi
+
+                          - name: Write the .env
+                            on: app
+                            set_env:
+                              file: "{{ app_dir }}/.env"
+                              create: true
+                              values:
+                                ENVIRONMENT: "{{ environment_name }}"
+                                DATABASE_URL: "{{ database_url }}"
+                                REDIS_URL: "{{ redis_url }}"
+                                STRIPE_SECRET_KEY: "{{ secrets.stripe_secret_key }}"
+                                STRIPE_WEBHOOK_SECRET: "{{ secrets.stripe_webhook_secret }}"
+                                STRIPE_PRICE_FREE_MONTHLY: "{{ stripe_price_free_monthly }}"
+                                STRIPE_PRICE_STARTER_MONTHLY: "{{ stripe_price_starter_monthly }}"
+                                STRIPE_PRICE_STARTER_YEARLY: "{{ stripe_price_starter_yearly }}"
+                                STRIPE_PRICE_PRO_MONTHLY: "{{ stripe_price_pro_monthly }}"
+                                STRIPE_PRICE_PRO_YEARLY: "{{ stripe_price_pro_yearly }}"
+                                JWT_SECRET_KEY: "{{ secrets.jwt_secret }}"
+                                JWT_ALGORITHM: HS256
+                                ACCESS_TOKEN_EXPIRE_MINUTES: "15"
+                                ENTITLEMENTS_CACHE_SECONDS: "300"
+                                HOST: "{{ app_host }}"
+                                PORT: "{{ app_port }}"
+
+                          # What `alembic downgrade` goes back to if anything after the upgrade fails ("base" on a
+                          # database Alembic has never migrated).
+                          - name: Record the Alembic revision before the upgrade
+                            on: db
+                            run_once: true
+                            register: before
+                            cwd: "{{ app_dir }}"
+                            shell:
+                              run: 'revision=$(venv/bin/alembic current 2>/dev/null | cut -d" " -f1); echo "${revision:-base}"'
+                              read_only: true
+                              expect: { stdout_matches: '^[A-Za-z0-9_]+\n?$' }
+
+                          - name: Migrate (alembic upgrade head)
+                            on: db
+                            run_once: true
+                            timeout: 10m
+                            migrate:
+                              run: venv/bin/alembic upgrade head
+                              undo: "venv/bin/alembic downgrade {{ before.stdout }}"
+                              cwd: "{{ app_dir }}"
+                              expect_tables: [users, subscription_plans, plan_features, user_subscriptions, audit_logs]
+                              <<: *db
+
+                          - name: Seed the plans (python scripts/seed_plans.py, idempotent)
+                            on: db
+                            run_once: true
+                            cwd: "{{ app_dir }}"
+                            shell:
+                              run: venv/bin/python scripts/seed_plans.py
+                              expect: { stdout_contains: Seed completed successfully }
+
+                          - name: The three plans are active with their features
+                            on: db
+                            run_once: true
+                            sql:
+                              query: "select count(*) from subscription_plans sp where sp.is_active and exists (select 1 from plan_features pf where pf.plan_id = sp.id)"
+                              expect: { value: "3" }
+                              <<: *db
+
+                          - name: Restart myapp (systemctl)
+                            on: app
+                            restart_service:
+                              systemd: myapp
+                              sudo: true
+                              health_url: "{{ base_url }}/health"
+                              expect_revision: "{{ code.commit }}"
+                              healthy_within: 60s
+
+                          - name: The endpoints, signed in with the smoke account's token
+                            on: app
+                            run_once: true
+                            check: checks.yml
+
+                          - name: A forged webhook is refused
+                            on: app
+                            run_once: true
+                            callback:
+                              stripe: { secret: "{{ secrets.stripe_webhook_secret }}" }
+                              url: "{{ base_url }}/api/v1/billing/webhooks/stripe"
+                              event: checkout.session.completed
+                              scenario: tampered
+                              expect: { status: 400 }
+
+                          - name: The smoke account checks out Starter (checkout.session.completed, resent once)
+                            on: app
+                            run_once: true
+                            when: "{{ smoke_subscription }}"
+                            callback:
+                              stripe: { secret: "{{ secrets.stripe_webhook_secret }}" }
+                              url: "{{ base_url }}/api/v1/billing/webhooks/stripe"
+                              event: checkout.session.completed
+                              scenario: replay
+                              fields:
+                                $.id: "evt_{{ smoke_prefix }}_checkout"
+                                client_reference_id: "user_{{ smoke_user_id }}"
+                                customer: "cus_{{ smoke_prefix }}"
+                                mode: subscription
+                                subscription: "sub_{{ smoke_prefix }}"
+                                metadata.plan_name: starter
+                              expect: [ { body_contains: '"processed"' }, { body_contains: '"already_processed"' } ]
+
+                          - name: It moves to yearly billing (customer.subscription.updated)
+                            on: app
+                            run_once: true
+                            when: "{{ smoke_subscription }}"
+                            callback:
+                              stripe: { secret: "{{ secrets.stripe_webhook_secret }}" }
+                              url: "{{ base_url }}/api/v1/billing/webhooks/stripe"
+                              event: customer.subscription.updated
+                              fields:
+                                $.id: "evt_{{ smoke_prefix }}_updated"
+                                id: "sub_{{ smoke_prefix }}"
+                                customer: "cus_{{ smoke_prefix }}"
+                                items.data.0.price.id: "{{ stripe_price_starter_yearly }}"
+                              expect: { body_contains: '"processed"' }
+
+                          - name: Its first invoice is paid (invoice.payment_succeeded)
+                            on: app
+                            run_once: true
+                            when: "{{ smoke_subscription }}"
+                            callback:
+                              stripe: { secret: "{{ secrets.stripe_webhook_secret }}" }
+                              url: "{{ base_url }}/api/v1/billing/webhooks/stripe"
+                              event: invoice.payment_succeeded
+                              fields:
+                                $.id: "evt_{{ smoke_prefix }}_invoice"
+                                customer: "cus_{{ smoke_prefix }}"
+                                parent.subscription_details.subscription: "sub_{{ smoke_prefix }}"
+                              expect: { body_contains: '"processed"' }
+
+                          - name: Signed in, the smoke account is on Starter yearly, active
+                            on: app
+                            run_once: true
+                            when: "{{ smoke_subscription }}"
+                            check:
+                              base_url: "{{ base_url }}"
+                              checks:
+                                - request: GET /api/v1/billing/subscription
+                                  headers: { Authorization: "Bearer {{ secrets.api_token }}" }
+                                  expect: { json: { "$.plan": starter, "$.billing_cycle": yearly, "$.status": active, "$.user_id": "{{ smoke_user_id }}" } }
+
+                          - name: Each of this run's events was handled once (audit_logs)
+                            on: db
+                            run_once: true
+                            when: "{{ smoke_subscription }}"
+                            sql:
+                              query: "select count(*) from audit_logs where stripe_event_id like 'evt_{{ smoke_prefix }}%'"
+                              expect: { value: "3" }
+                              <<: *db
+
+                          - name: The smoke account's subscription is active on Starter
+                            on: db
+                            run_once: true
+                            when: "{{ smoke_subscription }}"
+                            sql:
+                              query: "select sp.name || ' ' || us.status from user_subscriptions us join subscription_plans sp on sp.id = us.plan_id where us.user_id = {{ smoke_user_id }}"
+                              expect: { value: starter active }
+                              <<: *db
+
+                        rollback:
+                          # A cache that outlived the release would serve its answers: drop it.
+                          - name: Drop the entitlements the failed release cached
+                            on: app
+                            run_once: true
+                            shell: redis-cli -u "{{ redis_url }}" --scan --pattern 'entitlements:*' | xargs -r redis-cli -u "{{ redis_url }}" del
+                          - name: The API answers again after the rollback
+                            on: app
+                            wait_for: { url: "{{ base_url }}/health", within: 60s, interval: 500ms }
+
+                        """#),
+            ]),
+        ProjectTemplate(
+            name: "basic",
+            files: [
+                ProjectTemplate.File(
+                    path: "checks.yml",
+                    text: #"""
+                        # yaml-language-server: $schema=../../schemas/checks.schema.json
+                        # The endpoints that must answer after every deploy.
+                        name: myapp endpoints
+                        base_url: "{{ base_url }}"
+                        defaults: { timeout: 10s, retries: 2 }
+                        checks:
+                          - { request: GET /health, expect: { status: 200, max_ms: 500 } }
+                          - { request: GET /account/, expect: { status: 302, header: { Location: "~ /login" } } }
+                          - request: POST /login
+                            form: { email: nobody@example.com, password: wrong }
+                            expect: { status: [400, 401] }
+
+                        """#),
+                ProjectTemplate.File(
+                    path: "inventory.yml",
+                    text: #"""
+                        # yaml-language-server: $schema=../../schemas/inventory.schema.json
+                        # Where myapp runs. `rollout lint inventory.yml` checks this file alone.
+                        environments:
+                          staging:
+                            vars: { base_url: "http://127.0.0.1:8080" }
+                            hosts:
+                              staging1: { address: 127.0.0.1, port: 2222, user: deploy, groups: [app, db] }
+                          production:
+                            vars: { base_url: "https://myapp.example.com" }
+                            groups:
+                              app: { vars: { workers: "4" } }
+                            hosts:
+                              app1: { address: 203.0.113.10, user: deploy, groups: [app, db] }
+                              app2: { address: 203.0.113.11, user: deploy, groups: [app] }
+
+                        ssh:
+                          identity: ~/.ssh/id_ed25519
+                          known_hosts: ~/.ssh/known_hosts
+                          host_key_checking: strict
+                          connect_timeout: 10s
+
+                        """#),
+                ProjectTemplate.File(
+                    path: "playbook.yml",
+                    text: #"""
+                        # yaml-language-server: $schema=../../schemas/playbook.schema.json
+                        # A small deploy: back up the database, update the code, migrate, set the environment,
+                        # restart, then check the endpoints. Lint it with `rollout lint playbook.yml`, review it with
+                        # `rollout plan playbook.yml -e staging --offline`.
+                        name: myapp
+                        inventory: inventory.yml
+
+                        vars:
+                          app_dir: /opt/myapp
+                          service: myapp
+
+                        secrets:
+                          # Exported in the shell that runs rollout; never written to any output.
+                          db_password: { env: MYAPP_DB_PASSWORD }
+
+                        steps:
+                          - name: Back up the database
+                            on: db
+                            run_once: true
+                            register: db_backup
+                            backup_database: { engine: postgres, database: myapp_db, user: myapp_db, password: "{{ secrets.db_password }}" }
+
+                          - name: Update the code
+                            on: app
+                            register: code
+                            git: { dir: "{{ app_dir }}", ref: origin/main }
+
+                          - name: Install dependencies
+                            on: app
+                            shell: venv/bin/pip install -r requirements.txt
+                            cwd: "{{ app_dir }}"
+                            timeout: 5m
+
+                          - name: Migrate the database
+                            on: app
+                            run_once: true
+                            migrate:
+                              run: venv/bin/flask db upgrade
+                              cwd: "{{ app_dir }}"
+                              database: myapp_db
+                              user: myapp_db
+                              password: "{{ secrets.db_password }}"
+                              expect_tables: [users]
+
+                          - name: Record the deployed revision
+                            on: app
+                            set_env:
+                              file: "{{ app_dir }}/.env"
+                              values: { APP_REVISION: "{{ code.commit }}", DATABASE_PASSWORD: "{{ secrets.db_password }}" }
+
+                          - name: Restart the service
+                            on: app
+                            restart_service:
+                              systemd: "{{ service }}"
+                              sudo: true
+                              healthy_within: 30s
+                              health_url: "{{ base_url }}/health"
+
+                          - name: Check the endpoints
+                            on: app
+                            run_once: true
+                            check: checks.yml
+
+                        """#),
+            ]),
+        ProjectTemplate(
+            name: "fastapi-stripe",
+            files: [
+                ProjectTemplate.File(
+                    path: "checks.yml",
+                    text: #"""
+                        # yaml-language-server: $schema=../../schemas/checks.schema.json
+                        # The endpoints that must answer after every deploy: health, the commission split, unknown rows,
+                        # and the webhook refusing an unsigned event.
+                        name: myapp endpoints
+                        base_url: "{{ base_url }}"
+                        defaults: { timeout: 10s, retries: 2, delay: 500ms }
+                        checks:
+                          - name: the backend is up and reaches its database
+                            request: GET /health
+                            expect: { status: 200, json: { "$.status": ok } }
+                          - name: the commission on 100 is 10 and 90
+                            request: GET /payments/test-commission?amount=100
+                            expect: { json: { "$.amount": 100, "$.platform_fee": 10, "$.mentor_payout": 90 } }
+                          - name: the commission rounds half up and keeps fee + payout == amount
+                            request: GET /payments/test-commission?amount=2995
+                            expect: { json: { "$.platform_fee": 300, "$.mentor_payout": 2695 } }
+                          - name: the commission on 1 cent
+                            request: GET /payments/test-commission?amount=1
+                            expect: { json: { "$.platform_fee": 0, "$.mentor_payout": 1 } }
+                          - name: an unknown payment is 404
+                            request: GET /payments/pi_rollout_does_not_exist
+                            expect: { status: 404 }
+                          - name: an unknown booking is 404
+                            request: GET /bookings/0
+                            expect: { status: 404 }
+                          - name: a webhook without a signature is refused
+                            request: POST /payments/webhook
+                            headers: { Content-Type: application/json }
+                            body: '{"id": "evt_rollout_unsigned", "type": "payment_intent.succeeded"}'
+                            expect: { status: 400 }
+
+                        """#),
+                ProjectTemplate.File(
+                    path: "inventory.yml",
+                    text: #"""
+                        # yaml-language-server: $schema=../../schemas/inventory.schema.json
+                        # Where myapp runs. `rollout lint inventory.yml` checks this file alone. Addresses are
+                        # placeholders (TEST-NET); secrets come from the environment of the machine running rollout.
+                        environments:
+                          production:
+                            vars: &systemd
+                              base_url: https://api.myapp.example.com
+                              frontend_url: https://myapp.example.com
+                              app_dir: /opt/myapp
+                              backup_dir: /var/backups/myapp
+                              repo_url: git@github.com:myapp/myapp.git
+                              pip_options: ""
+                              app_host: 127.0.0.1
+                              app_port: "8000"
+                              db_host: 127.0.0.1
+                              db_port: "5432"
+                              db_name: myapp_db
+                              db_user: myapp_db
+                              # Live money: no test payments in production. The forged-webhook check and the SQL
+                              # checks still run.
+                              smoke_payments: "false"
+                              smoke_mentor_id: "0"
+                              smoke_amount: "4900"
+                            hosts:
+                              app1: { address: 203.0.113.20, user: deploy, groups: [app, db] }
+                          staging:
+                            vars:
+                              <<: *systemd
+                              base_url: https://staging-api.myapp.example.com
+                              frontend_url: https://staging.myapp.example.com
+                              smoke_payments: "true"
+                              # The account the smoke payments credit (metadata the webhook handler looks up).
+                              smoke_mentor_id: "999999"
+                            hosts:
+                              staging1: { address: 203.0.113.21, user: deploy, groups: [app, db] }
+
+                        ssh:
+                          identity: ~/.ssh/id_ed25519
+                          known_hosts: ~/.ssh/known_hosts
+                          host_key_checking: strict
+                          connect_timeout: 10s
+
+                        """#),
+                ProjectTemplate.File(
+                    path: "playbook.yml",
+                    text: #"""
+                        # yaml-language-server: $schema=../../schemas/playbook.schema.json
+                        # A FastAPI app taking Stripe payments, deployed as a marketplace's payment runbook does: pg_dump
+                        # backup, git pull, pip install, the Stripe keys in .env, the start-up schema (undone from the
+                        # dump), systemctl restart, the endpoint checks, a burst of signed payments, a resent event, and
+                        # the fee/payout SQL. Lint it with `rollout lint playbook.yml`, review it with `rollout plan playbook.yml -e staging --offline`.
+                        name: myapp
+                        inventory: inventory.yml
+
+                        vars:
+                          # What to deploy: a branch, tag or commit of the app's repository (--var ref=v1.4.2).
+                          ref: origin/main
+                          database_url: "postgresql://{{ db_user }}@{{ db_host }}:{{ db_port }}/{{ db_name }}"
+                          # Stripe payment intents of the smoke test are named after the run, so the SQL checks count
+                          # this run's payments only, whatever earlier deploys booked.
+                          smoke_prefix: "pi_rollout_{{ run.id }}"
+
+                        secrets:
+                          stripe_secret_key: { env: MYAPP_STRIPE_SECRET_KEY }
+                          stripe_webhook_secret: { env: MYAPP_STRIPE_WEBHOOK_SECRET }
+                          jwt_secret: { env: MYAPP_SECRET_KEY }
+
+                        callback_defaults:
+                          stripe:
+                            currency: usd
+                            metadata: { mentor_id: "{{ smoke_mentor_id }}" }
+
+                        steps:
+                          - name: Back up the database (pg_dump)
+                            on: db
+                            run_once: true
+                            timeout: 10m
+                            register: db_backup
+                            backup_database:
+                              <<: &db { database: "{{ db_name }}", user: "{{ db_user }}", host: "{{ db_host }}", port: "{{ db_port }}" }
+                              dir: "{{ backup_dir }}"
+                              keep: 10
+
+                          - name: Pull the release (git)
+                            on: app
+                            register: code
+                            git: { dir: "{{ app_dir }}", repo: "{{ repo_url }}", ref: "{{ ref }}" }
+
+                          - name: Record the revision /health reports
+                            on: app
+                            upload: { content: "{{ code.commit }}\n", dest: "{{ app_dir }}/REVISION", mode: "0644" }
+
+                          - name: Install the Python dependencies (pip install -r requirements.txt)
+                            on: app
+                            cwd: "{{ app_dir }}"
+                            timeout: 10m
+                            shell: |
+                              set -eu
+                              [ -x venv/bin/python ] || python3 -m venv venv
+                              # pip only runs when requirements.txt changed since the last install.
+                              wanted=$(sha256sum < requirements.txt | cut -c1-64)
+                              if [ "$(cat venv/.requirements.sha256 2>/dev/null)" = "$wanted" ]; then
+                                echo "requirements.txt unchanged; dependencies already installed"
+                              else
+                                venv/bin/pip install --quiet --disable-pip-version-check {{ pip_options }} -r requirements.txt
+                                echo "$wanted" > venv/.requirements.sha256
+                                echo "installed requirements.txt"
+                              fi
+
+                          - name: Write the .env (Stripe keys of this environment)
+                            on: app
+                            set_env:
+                              file: "{{ app_dir }}/.env"
+                              create: true
+                              values:
+                                DATABASE_URL: "{{ database_url }}"
+                                STRIPE_SECRET_KEY: "{{ secrets.stripe_secret_key }}"
+                                STRIPE_WEBHOOK_SECRET: "{{ secrets.stripe_webhook_secret }}"
+                                SECRET_KEY: "{{ secrets.jwt_secret }}"
+                                FRONTEND_URL: "{{ frontend_url }}"
+                                HOST: "{{ app_host }}"
+                                PORT: "{{ app_port }}"
+
+                          # Undone by restoring the dump above: a start-up fix-up may have committed data changes.
+                          - name: Make the schema as start-up does (create_all and the release's fix-ups)
+                            on: db
+                            run_once: true
+                            timeout: 5m
+                            migrate:
+                              run: venv/bin/python -c "from app.schema import ensure_schema; ensure_schema()"
+                              cwd: "{{ app_dir }}"
+                              expect_tables: [bookings, payments, mentor_balances, webhook_events]
+                              <<: *db
+
+                          # systemd; a failure shows the journal.
+                          - name: Restart myapp (systemctl)
+                            on: app
+                            restart_service:
+                              systemd: myapp
+                              sudo: true
+                              health_url: "{{ base_url }}/health"
+                              expect_revision: "{{ code.commit }}"
+                              healthy_within: 60s
+
+                          - name: The endpoint checks
+                            on: app
+                            run_once: true
+                            check: checks.yml
+
+                          - name: A forged webhook is refused
+                            on: app
+                            run_once: true
+                            callback:
+                              stripe: { secret: "{{ secrets.stripe_webhook_secret }}" }
+                              url: "{{ base_url }}/payments/webhook"
+                              scenario: tampered
+                              expect: { status: 400 }
+
+                          - name: A burst of distinct payments, each booked once
+                            on: app
+                            run_once: true
+                            when: "{{ smoke_payments }}"
+                            timeout: 2m
+                            callback:
+                              stripe: { secret: "{{ secrets.stripe_webhook_secret }}" }
+                              url: "{{ base_url }}/payments/webhook"
+                              count: 100
+                              concurrency: 20
+                              fields: { id: "{{ smoke_prefix }}_burst{{ i }}", amount: "{{ smoke_amount }}", amount_received: "{{ smoke_amount }}" }
+                              expect: { status: 200, body_contains: '"processed"', max_p90_ms: 2000 }
+
+                          - name: A resent event adds nothing
+                            on: app
+                            run_once: true
+                            when: "{{ smoke_payments }}"
+                            callback:
+                              stripe: { secret: "{{ secrets.stripe_webhook_secret }}" }
+                              url: "{{ base_url }}/payments/webhook"
+                              scenario: replay
+                              fields: { id: "{{ smoke_prefix }}_resent", amount: "{{ smoke_amount }}", amount_received: "{{ smoke_amount }}" }
+                              expect: [ { body_contains: '"processed"' }, { body_contains: '"already_processed"' } ]
+
+                          - name: A declined card (payment_intent.payment_failed) is booked as failed
+                            on: app
+                            run_once: true
+                            when: "{{ smoke_payments }}"
+                            callback:
+                              stripe: { secret: "{{ secrets.stripe_webhook_secret }}" }
+                              url: "{{ base_url }}/payments/webhook"
+                              scenario: failed
+                              fields: { id: "{{ smoke_prefix }}_declined", amount: "{{ smoke_amount }}" }
+                              expect: { body_contains: '"processed"' }
+
+                          - name: "Exactly this run's payments were booked: the 100 of the burst, the resent one once, the declined one as failed"
+                            on: db
+                            run_once: true
+                            when: "{{ smoke_payments }}"
+                            sql:
+                              query: >-
+                                select count(*) filter (where payment_intent_id like '{{ smoke_prefix }}_burst%' and status = 'succeeded')
+                                || ' ' || count(*) filter (where payment_intent_id = '{{ smoke_prefix }}_resent')
+                                || ' ' || count(*) filter (where payment_intent_id = '{{ smoke_prefix }}_declined' and status = 'failed')
+                                from payments where payment_intent_id like '{{ smoke_prefix }}%'
+                              expect: { value: "100 1 1" }
+                              <<: *db
+
+                          - name: fee + payout == amount on every payment
+                            on: db
+                            run_once: true
+                            sql:
+                              query: "select count(*) from payments where platform_fee + mentor_payout <> amount"
+                              expect: { value: "0" }
+                              <<: *db
+
+                          - name: One payment per payment intent and per event
+                            on: db
+                            run_once: true
+                            sql:
+                              query: "select count(*) - count(distinct payment_intent_id) + count(webhook_event_id) - count(distinct webhook_event_id) from payments"
+                              expect: { value: "0" }
+                              <<: *db
+
+                        rollback:
+                          - name: The backend answers again after the rollback
+                            on: app
+                            wait_for: { url: "{{ base_url }}/health", within: 60s, interval: 500ms }
+
+                        """#),
+            ]),
+        ProjectTemplate(
+            name: "flask-paytr",
+            files: [
+                ProjectTemplate.File(
+                    path: "checks.yml",
+                    text: #"""
+                        # yaml-language-server: $schema=../../schemas/checks.schema.json
+                        # The endpoints that must answer after every deploy, signed out: the billing pages and the
+                        # PayTR callback refusing a forged hash.
+                        name: myapp endpoints
+                        base_url: "{{ base_url }}"
+                        defaults: { timeout: 10s, retries: 2, delay: 500ms }
+                        checks:
+                          - name: the app is up and reaches its database
+                            request: GET /health
+                            expect: { status: 200, json: { "$.status": ok } }
+                          - name: "/billing/ redirects to login (auth required)"
+                            request: GET /billing/
+                            expect: { status: 302, header: { Location: "~ /auth/login" } }
+                          - name: the success page loads
+                            request: GET /billing/payment/success
+                            expect: { status: 200 }
+                          - name: the failure page loads
+                            request: GET /billing/payment/fail
+                            expect: { status: 200 }
+                          - name: the callback rejects an invalid hash
+                            request: POST /billing/callback
+                            form: { merchant_oid: ROLLOUTSMOKE, status: success, total_amount: "100", hash: INVALID }
+                            expect: { status: 400 }
+                          - name: subscribing to Starter needs a login
+                            request: POST /billing/subscribe/starter
+                            expect: { status: 302, header: { Location: "~ /auth/login" } }
+                          - name: subscribing to Team needs a login
+                            request: POST /billing/subscribe/team
+                            expect: { status: 302, header: { Location: "~ /auth/login" } }
+                          - name: subscribing to Enterprise needs a login
+                            request: POST /billing/subscribe/enterprise
+                            expect: { status: 302, header: { Location: "~ /auth/login" } }
+
+                        """#),
+                ProjectTemplate.File(
+                    path: "inventory.yml",
+                    text: #"""
+                        # yaml-language-server: $schema=../../schemas/inventory.schema.json
+                        # Where myapp runs. `rollout lint inventory.yml` checks this file alone. Addresses are
+                        # placeholders (TEST-NET); secrets come from the environment of the machine running rollout.
+                        environments:
+                          production:
+                            vars: &systemd
+                              base_url: https://myapp.example.com
+                              public_url: https://myapp.example.com
+                              app_dir: /opt/myapp
+                              backup_dir: /var/tmp/myapp-backups
+                              repo_url: git@github.com:myapp/myapp.git
+                              pip_options: ""
+                              app_host: 127.0.0.1
+                              app_port: "8080"
+                              db_host: 127.0.0.1
+                              db_port: "5432"
+                              db_name: myapp_db
+                              db_user: myapp_db
+                              paytr_merchant_id: "000000"
+                              # Live payments in production: PAYTR_TEST_MODE=0.
+                              paytr_test_mode: "0"
+                              paytr_get_token_url: https://www.paytr.com/odeme/api/get-token
+                              ops_email: ops@myapp.example.com
+                              # Live money: no test payment in production; the forged-hash check and the SQL still run.
+                              smoke_payment: "false"
+                            hosts:
+                              myapp1: { address: 203.0.113.10, user: deploy, groups: [app, db] }
+                          staging:
+                            vars:
+                              <<: *systemd
+                              base_url: https://staging.myapp.example.com
+                              public_url: https://staging.myapp.example.com
+                              paytr_test_mode: "1"
+                              smoke_payment: "true"
+                            hosts:
+                              myapp-staging1: { address: 203.0.113.11, user: deploy, groups: [app, db] }
+
+                        ssh:
+                          identity: ~/.ssh/id_ed25519
+                          known_hosts: ~/.ssh/known_hosts
+                          host_key_checking: strict
+                          connect_timeout: 10s
+
+                        """#),
+                ProjectTemplate.File(
+                    path: "playbook.yml",
+                    text: #"""
+                        # yaml-language-server: $schema=../../schemas/playbook.schema.json
+                        # A Flask app billed through PayTR, deployed as a PayTR billing runbook does: pg_dump backup, git
+                        # pull, pip install, the PayTR keys in .env (test mode on staging, live in production), `flask db
+                        # upgrade` undone by `flask db downgrade` to the revision recorded before it, systemctl restart,
+                        # the endpoint table and signed-in checks, a forged and a genuine PayTR notification, and SQL.
+                        # Lint it with `rollout lint playbook.yml`, review it with `rollout plan playbook.yml -e staging --offline`.
+                        name: myapp
+                        inventory: inventory.yml
+
+                        vars:
+                          ref: origin/main
+                          database_url: "postgresql://{{ db_user }}@{{ db_host }}:{{ db_port }}/{{ db_name }}"
+
+                        secrets:
+                          paytr_key: { env: PAYTR_MERCHANT_KEY }
+                          paytr_salt: { env: PAYTR_MERCHANT_SALT }
+                          session_secret: { env: MYAPP_SECRET_KEY }
+                          ops_password: { env: MYAPP_OPS_PASSWORD }
+
+                        steps:
+                          - name: Back up the database (pg_dump)
+                            on: db
+                            run_once: true
+                            timeout: 10m
+                            backup_database:
+                              <<: &db { database: "{{ db_name }}", user: "{{ db_user }}", host: "{{ db_host }}", port: "{{ db_port }}" }
+                              dir: "{{ backup_dir }}"
+                              keep: 10
+
+                          - name: Pull the release (git)
+                            on: app
+                            register: code
+                            git: { dir: "{{ app_dir }}", repo: "{{ repo_url }}", ref: "{{ ref }}" }
+
+                          - name: Record the revision /health reports
+                            on: app
+                            upload: { content: "{{ code.commit }}\n", dest: "{{ app_dir }}/REVISION", mode: "0644" }
+
+                          - name: Install the Python dependencies (pip install -r requirements.txt)
+                            on: app
+                            cwd: "{{ app_dir }}"
+                            timeout: 10m
+                            shell: |
+                              set -eu
+                              [ -x venv/bin/python ] || python3 -m venv venv
+                              # pip only runs when requirements.txt changed since the last install.
+                              wanted=$(sha256sum < requirements.txt | cut -c1-64)
+                              if [ "$(cat venv/.requirements.sha256 2>/dev/null)" = "$wanted" ]; then
+                                echo "requirements.txt unchanged; dependencies already installed"
+                              else
+                                venv/bin/pip install --quiet --disable-pip-version-check {{ pip_options }} -r requirements.txt
+                                echo "$wanted" > venv/.requirements.sha256
+                                echo "installed requirements.txt"
+                              fi
+
+                          - name: Write the PayTR configuration to .env
+                            on: app
+                            set_env:
+                              file: "{{ app_dir }}/.env"
+                              create: true
+                              values:
+                                DATABASE_URL: "{{ database_url }}"
+                                SECRET_KEY: "{{ secrets.session_secret }}"
+                                PAYTR_MERCHANT_ID: "{{ paytr_merchant_id }}"
+                                PAYTR_MERCHANT_KEY: "{{ secrets.paytr_key }}"
+                                PAYTR_MERCHANT_SALT: "{{ secrets.paytr_salt }}"
+                                PAYTR_TEST_MODE: "{{ paytr_test_mode }}"
+                                PAYTR_TIMEOUT_LIMIT: "30"
+                                PAYTR_GET_TOKEN_URL: "{{ paytr_get_token_url }}"
+                                BASE_URL: "{{ public_url }}"
+                                HOST: "{{ app_host }}"
+                                PORT: "{{ app_port }}"
+
+                          - name: Record the Alembic revision before the upgrade
+                            on: db
+                            run_once: true
+                            register: before
+                            cwd: "{{ app_dir }}"
+                            shell:
+                              run: 'revision=$(venv/bin/flask db current 2>/dev/null | cut -d" " -f1); echo "${revision:-base}"'
+                              read_only: true
+                              expect: { stdout_matches: '^[A-Za-z0-9_]+\n?$' }
+
+                          - name: Migrate (flask db upgrade)
+                            on: db
+                            run_once: true
+                            timeout: 10m
+                            migrate:
+                              run: venv/bin/flask db upgrade
+                              undo: "venv/bin/flask db downgrade {{ before.stdout }}"
+                              cwd: "{{ app_dir }}"
+                              expect_tables: [companies, users, subscriptions, payments, invoices]
+                              <<: *db
+
+                          - name: Restart myapp (systemctl)
+                            on: app
+                            restart_service:
+                              systemd: myapp
+                              sudo: true
+                              health_url: "{{ base_url }}/health"
+                              expect_revision: "{{ code.commit }}"
+                              healthy_within: 60s
+
+                          - name: The endpoint table
+                            on: app
+                            run_once: true
+                            check: checks.yml
+
+                          - name: A PayTR notification with a forged hash is refused
+                            on: app
+                            run_once: true
+                            callback:
+                              paytr: { merchant_id: "{{ paytr_merchant_id }}", key: "{{ secrets.paytr_key }}", salt: "{{ secrets.paytr_salt }}" }
+                              url: "{{ base_url }}/billing/callback"
+                              scenario: tampered
+                              expect: { status: 400 }
+
+                          # A test payment without a browser: signed in, a Team checkout gives the
+                          # order PayTR will notify about; then PayTR's notification for it, resent as PayTR does.
+                          - name: Signed in, start a Team checkout
+                            on: app
+                            run_once: true
+                            when: "{{ smoke_payment }}"
+                            register: checkout
+                            check:
+                              base_url: "{{ base_url }}"
+                              login:
+                                - name: sign in as the ops account
+                                  request: POST /auth/login?next=/billing/
+                                  form: { email: "{{ ops_email }}", password: "{{ secrets.ops_password }}" }
+                                  expect: { status: 302, header: { Location: /billing/ } }
+                              checks:
+                                - name: signed in, an unknown plan is refused with 400
+                                  request: POST /billing/subscribe/invalid
+                                  expect: { status: 400 }
+                                - name: the Team plan's PayTR order
+                                  request: POST /billing/subscribe/team
+                                  headers: { Accept: application/json }
+                                  expect: { json: { "$.merchant_oid": "~ ^[A-Za-z0-9]+$", "$.currency": USD } }
+                                  capture:
+                                    oid: { json: $.merchant_oid }
+                                    amount: { json: $.amount }
+
+                          - name: PayTR's notification for it is answered OK, every time it is sent
+                            on: app
+                            run_once: true
+                            when: "{{ smoke_payment }}"
+                            callback:
+                              paytr: { merchant_id: "{{ paytr_merchant_id }}", key: "{{ secrets.paytr_key }}", salt: "{{ secrets.paytr_salt }}" }
+                              url: "{{ base_url }}/billing/callback"
+                              scenario: replay
+                              fields: { merchant_oid: "{{ checkout.oid }}", total_amount: "{{ checkout.amount }}", payment_amount: "{{ checkout.amount }}", currency: USD }
+                              expect: { status: 200, body_contains: OK }
+
+                          - name: One payment per merchant_oid
+                            on: db
+                            run_once: true
+                            sql:
+                              query: "select count(*) - count(distinct paytr_merchant_oid) from payments"
+                              expect: { value: "0" }
+                              <<: *db
+
+                          - name: The test payment succeeded, its subscription is active, with one invoice
+                            on: db
+                            run_once: true
+                            when: "{{ smoke_payment }}"
+                            sql:
+                              query: >-
+                                select p.status || ' ' || s.status || ' ' || s.plan || ' ' || (select count(*) from invoices i where i.payment_id = p.id)
+                                from payments p join subscriptions s on s.id = p.subscription_id where p.paytr_merchant_oid = '{{ checkout.oid }}'
+                              expect: { value: success active team 1 }
+                              <<: *db
+
+                        rollback:
+                          - name: The app answers again after the rollback
+                            on: app
+                            wait_for: { url: "{{ base_url }}/health", within: 60s, interval: 500ms }
+
+                        """#),
+            ]),
     ]
 }

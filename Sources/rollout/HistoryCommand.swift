@@ -41,7 +41,8 @@ struct HistoryCommand: AsyncParsableCommand {
                 for record in records {
                     let changed = record.steps.filter { $0.outcome == .changed }.count
                     let failedSteps = record.steps.filter { $0.outcome == .failed || $0.outcome == .unknown }.map { "\($0.index + 1). \($0.name)" }
-                    var line = "  \(record.runID)  \(record.status.rawValue.padding(toLength: 15, withPad: " ", startingAt: 0)) \(record.user)  \(record.steps.count) steps, \(changed) changed"
+                    var line =
+                        "  \(record.runID)  \(record.status.rawValue.padding(toLength: 15, withPad: " ", startingAt: 0)) \(record.user)  \(record.steps.count) steps, \(changed) changed"
                     if !failedSteps.isEmpty { line += ", failed: \(failedSteps.joined(separator: "; "))" }
                     print(line)
                 }

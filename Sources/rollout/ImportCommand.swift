@@ -33,7 +33,9 @@ struct ImportCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("The runbook (markdown).", valueName: "runbook"))
     var runbook: String
 
-    @Option(name: [.customShort("o"), .customLong("output")], help: ArgumentHelp("Directory to write to (default: the runbook's name without its extension).", valueName: "dir"))
+    @Option(
+        name: [.customShort("o"), .customLong("output")],
+        help: ArgumentHelp("Directory to write to (default: the runbook's name without its extension).", valueName: "dir"))
     var output: String?
 
     func run() throws {
@@ -52,7 +54,8 @@ struct ImportCommand: ParsableCommand {
         let directory = output ?? source.deletingPathExtension().lastPathComponent
         let draft = RunbookImporter().draft(text, runbookName: source.lastPathComponent)
         guard !draft.steps.isEmpty else {
-            throw InitFailure("""
+            throw InitFailure(
+                """
                 nothing written: \(runbook) has no deploy command rollout can map \
                 (\(draft.todos.count) unmapped, \(draft.asides.reduce(0) { $0 + $1.sources.count }) in troubleshooting or monitoring sections); \
                 the commands must be in fenced code blocks (```bash)
@@ -62,7 +65,9 @@ struct ImportCommand: ParsableCommand {
         let target = URL(fileURLWithPath: directory)
         let existing = files.map(\.name).filter { FileManager.default.fileExists(atPath: target.appendingPathComponent($0).path) }
         guard existing.isEmpty else {
-            throw InitFailure("nothing written: \(existing.map { "\(directory)/\($0)" }.joined(separator: ", ")) already exist\(existing.count == 1 ? "s" : ""); choose another directory with -o")
+            throw InitFailure(
+                "nothing written: \(existing.map { "\(directory)/\($0)" }.joined(separator: ", ")) already exist\(existing.count == 1 ? "s" : ""); choose another directory with -o"
+            )
         }
         do {
             try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true)

@@ -75,7 +75,8 @@ struct InitCommand: ParsableCommand {
         }
         let existing = zip(files, shown).filter { FileManager.default.fileExists(atPath: target.appendingPathComponent($0.0.path).path) }
         guard existing.isEmpty else {
-            throw InitFailure("""
+            throw InitFailure(
+                """
                 nothing written: \(existing.map(\.1).joined(separator: ", ")) already \
                 \(existing.count == 1 ? "exists" : "exist"); move \(existing.count == 1 ? "it" : "them") away or choose another directory
                 """)
@@ -100,10 +101,11 @@ struct InitCommand: ParsableCommand {
             .load(target.appendingPathComponent(ProjectTemplate.playbookPath)).loaded
         let environments = loaded?.inventory?.environments.map(\.name) ?? []
         let inventory = loaded?.playbook.inventoryURL.map { join(directory, $0.lastPathComponent) }
-        let variables = loaded?.playbook.secrets.compactMap { secret -> String? in
-            if case .environment(let variable) = secret.source { return variable }
-            return nil
-        } ?? []
+        let variables =
+            loaded?.playbook.secrets.compactMap { secret -> String? in
+                if case .environment(let variable) = secret.source { return variable }
+                return nil
+            } ?? []
         let exports = variables.map { "\($0)=…" }.joined(separator: " ")
         let environment = environments.first ?? "ENV"
 

@@ -3,7 +3,8 @@ import RolloutKit
 
 /// `--lock-wait DURATION`, for the commands that take the deploy lock (`run`, `rollback`).
 struct LockWaitOption: ParsableArguments {
-    @Option(help: ArgumentHelp("When another run holds the deploy lock, wait this long for it (e.g. 5m) instead of exiting 4.", valueName: "duration"))
+    @Option(
+        help: ArgumentHelp("When another run holds the deploy lock, wait this long for it (e.g. 5m) instead of exiting 4.", valueName: "duration"))
     var lockWait: String?
 
     /// The policy the option asks for; no waiting when it is not given.

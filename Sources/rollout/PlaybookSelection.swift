@@ -11,7 +11,9 @@ struct PlaybookSelection: ParsableArguments {
     @Option(name: .customShort("e"), help: ArgumentHelp("Environment of the inventory, e.g. -e staging.", valueName: "environment"))
     var environment: String
 
-    @Option(name: .customLong("var"), help: ArgumentHelp("Override a variable, e.g. --var ref=v2.3.1 (repeatable; wins over every other definition).", valueName: "name=value"))
+    @Option(
+        name: .customLong("var"),
+        help: ArgumentHelp("Override a variable, e.g. --var ref=v2.3.1 (repeatable; wins over every other definition).", valueName: "name=value"))
     var vars: [String] = []
 
     /// `--var` pairs as a dictionary.
@@ -44,7 +46,7 @@ struct PlaybookSelection: ParsableArguments {
             FileHandle.standardError.write(Data((result.diagnostics.rendered() + "\n").utf8))
         }
         guard !result.diagnostics.hasErrors, let loaded = result.loaded, let inventory = loaded.inventory,
-              let environment = inventory.environment(environment)
+            let environment = inventory.environment(environment)
         else { throw ExitCode(RolloutExitCode.invalidInput.rawValue) }
         let baseDirectory = (loaded.playbook.inventoryURL ?? loaded.playbook.url).deletingLastPathComponent()
         let connector = HostConnector(

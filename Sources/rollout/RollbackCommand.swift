@@ -28,7 +28,9 @@ struct RollbackCommand: AsyncParsableCommand {
     @OptionGroup var selection: PlaybookSelection
     @OptionGroup var output: RunOutputOptions
 
-    @Option(name: .customLong("run"), help: ArgumentHelp("The run to undo (see rollout history); default: each host's last run with changes still in place.", valueName: "id"))
+    @Option(
+        name: .customLong("run"),
+        help: ArgumentHelp("The run to undo (see rollout history); default: each host's last run with changes still in place.", valueName: "id"))
     var runID: String?
 
     @Option(help: ArgumentHelp("Only these hosts or groups (repeatable, or comma-separated).", valueName: "host"))
@@ -66,13 +68,16 @@ struct RollbackCommand: AsyncParsableCommand {
         var anything = false
         for plan in plans {
             guard let record = plan.target, !plan.steps.isEmpty else {
-                print("\(plan.host.name): nothing to undo" + (target.map { " (no run \($0) with changes)" } ?? " (no run with changes still in place)"))
+                print(
+                    "\(plan.host.name): nothing to undo" + (target.map { " (no run \($0) with changes)" } ?? " (no run with changes still in place)"))
                 continue
             }
             anything = true
             print("\(plan.host.name): undo run \(record.runID) by \(record.user), \(record.status.rawValue):")
             for step in plan.steps {
-                print("  \(step.index + 1). \(step.name)  [\(step.kind)] ← \(step.undo["backup"] ?? (step.undo["absent"] == "1" ? "remove (it did not exist)" : "recorded state"))")
+                print(
+                    "  \(step.index + 1). \(step.name)  [\(step.kind)] ← \(step.undo["backup"] ?? (step.undo["absent"] == "1" ? "remove (it did not exist)" : "recorded state"))"
+                )
             }
             for problem in plan.problems { print("  cannot undo: \(problem)") }
             for source in plan.missingSources { print("  gone: \(source)") }

@@ -49,7 +49,8 @@ struct RunCommand: AsyncParsableCommand {
         let masker = deployment.masker
         let runID = RunID.generate()
         let interruption = Interruption(
-            firstNotice: "rollout: interrupted — finishing the command in flight, then rolling back. Press Ctrl-C again to exit at once (exit 3, nothing rolled back).",
+            firstNotice:
+                "rollout: interrupted — finishing the command in flight, then rolling back. Press Ctrl-C again to exit at once (exit 3, nothing rolled back).",
             recoveryNotice: {
                 let run = " --run \(runID)"
                 return """
@@ -92,7 +93,9 @@ struct RunCommand: AsyncParsableCommand {
 
     /// Tells the playbook's `notify:` webhooks how the run ended. A webhook that fails is a
     /// warning on stderr: the exit status is the deploy's, whatever the webhooks do.
-    private static func notify(deployment: LoadedDeployment, selection: PlaybookSelection, runID: RunID, summary: RunSummary, duration: Duration) async {
+    private static func notify(deployment: LoadedDeployment, selection: PlaybookSelection, runID: RunID, summary: RunSummary, duration: Duration)
+        async
+    {
         let playbook = deployment.loaded.playbook
         guard !playbook.notify.isEmpty, let outcome = NotifyTarget.Outcome(summary.exitCode) else { return }
         let notification = RunNotification(

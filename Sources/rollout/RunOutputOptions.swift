@@ -58,7 +58,9 @@ final class VerboseEcho: @unchecked Sendable {
             let keep = max(masker.maxPatternLength - 1, 0)
             if buffer.count > 65_536 + keep {
                 let cut = buffer.count - keep
-                sink.write("  [\(host)] " + ConsoleReporter.stripControlCharacters(String(decoding: masker.mask(Array(buffer[..<cut])), as: UTF8.self)) + "\n")
+                sink.write(
+                    "  [\(host)] " + ConsoleReporter.stripControlCharacters(String(decoding: masker.mask(Array(buffer[..<cut])), as: UTF8.self))
+                        + "\n")
                 buffer.removeSubrange(..<cut)
             }
             partial[key] = buffer

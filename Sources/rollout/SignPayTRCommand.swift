@@ -9,32 +9,36 @@ struct SignPayTRCommand: AsyncParsableCommand {
         commandName: "paytr",
         abstract: "Print or send a signed PayTR payment notification (callback).",
         discussion: """
-        The form PayTR POSTs to the store's Notification URL: merchant_oid, status, total_amount, \
-        payment_type, currency, test_mode and hash = Base64(HMAC-SHA256(key, merchant_oid + salt + \
-        status + total_amount)), urlencoded. Key and salt come from --key-env/--salt-env (default \
-        PAYTR_MERCHANT_KEY and PAYTR_MERCHANT_SALT) or --key-file/--salt-file.
+            The form PayTR POSTs to the store's Notification URL: merchant_oid, status, total_amount, \
+            payment_type, currency, test_mode and hash = Base64(HMAC-SHA256(key, merchant_oid + salt + \
+            status + total_amount)), urlencoded. Key and salt come from --key-env/--salt-env (default \
+            PAYTR_MERCHANT_KEY and PAYTR_MERCHANT_SALT) or --key-file/--salt-file.
 
-        Examples:
-          rollout sign paytr --amount 2970.00 --merchant-oid SMK20260101A1
-          rollout sign paytr --key-file ~/.config/shop/paytr_key \\
-              --salt-env SHOP_SALT --format curl
-          rollout sign paytr --status failed --reason-code 2 \\
-              --send http://127.0.0.1:8080/billing/callback \\
-              --expect 200 --expect-body OK
-          export URL=http://127.0.0.1:8080/billing/callback
-          rollout sign paytr --tamper --send $URL --expect 400
-          rollout sign paytr --wrong-secret --send $URL --expect 400
-          rollout sign paytr --callback-id CB20260101 --merchant-id 100001
-        """
+            Examples:
+              rollout sign paytr --amount 2970.00 --merchant-oid SMK20260101A1
+              rollout sign paytr --key-file ~/.config/shop/paytr_key \\
+                  --salt-env SHOP_SALT --format curl
+              rollout sign paytr --status failed --reason-code 2 \\
+                  --send http://127.0.0.1:8080/billing/callback \\
+                  --expect 200 --expect-body OK
+              export URL=http://127.0.0.1:8080/billing/callback
+              rollout sign paytr --tamper --send $URL --expect 400
+              rollout sign paytr --wrong-secret --send $URL --expect 400
+              rollout sign paytr --callback-id CB20260101 --merchant-id 100001
+            """
     )
 
-    @Option(name: .customLong("key-env"), help: ArgumentHelp("Environment variable holding merchant_key (default PAYTR_MERCHANT_KEY).", valueName: "name"))
+    @Option(
+        name: .customLong("key-env"), help: ArgumentHelp("Environment variable holding merchant_key (default PAYTR_MERCHANT_KEY).", valueName: "name")
+    )
     var keyEnvironment: String?
 
     @Option(name: .customLong("key-file"), help: ArgumentHelp("File holding merchant_key; a trailing newline is ignored.", valueName: "path"))
     var keyFile: String?
 
-    @Option(name: .customLong("salt-env"), help: ArgumentHelp("Environment variable holding merchant_salt (default PAYTR_MERCHANT_SALT).", valueName: "name"))
+    @Option(
+        name: .customLong("salt-env"),
+        help: ArgumentHelp("Environment variable holding merchant_salt (default PAYTR_MERCHANT_SALT).", valueName: "name"))
     var saltEnvironment: String?
 
     @Option(name: .customLong("salt-file"), help: ArgumentHelp("File holding merchant_salt; a trailing newline is ignored.", valueName: "path"))
@@ -55,7 +59,9 @@ struct SignPayTRCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Order id: 1-64 ASCII letters and digits (default: a new one, e.g. RO7fK2…).", valueName: "oid"))
     var merchantOid: String?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Amount in major units, as a decimal: 2970.00 or 2970 (sent as kuruş, 297000).", valueName: "amount"))
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp("Amount in major units, as a decimal: 2970.00 or 2970 (sent as kuruş, 297000).", valueName: "amount"))
     var amount: String = "100.00"
 
     @Option(help: ArgumentHelp("Currency: TL (or TRY), USD, EUR, GBP, RUB.", valueName: "code"))
@@ -98,10 +104,14 @@ struct SignPayTRCommand: AsyncParsableCommand {
 
     func validate() throws {
         for (option, value) in [("--key", refusedKey), ("--merchant-key", refusedMerchantKey)] where value != nil {
-            throw SignFailure.invalidInput("\(option) would put the PayTR merchant key on the command line, where `ps` and shell history show it to other users; use --key-env NAME or --key-file PATH").reported()
+            throw SignFailure.invalidInput(
+                "\(option) would put the PayTR merchant key on the command line, where `ps` and shell history show it to other users; use --key-env NAME or --key-file PATH"
+            ).reported()
         }
         for (option, value) in [("--salt", refusedSalt), ("--merchant-salt", refusedMerchantSalt)] where value != nil {
-            throw SignFailure.invalidInput("\(option) would put the PayTR merchant salt on the command line, where `ps` and shell history show it to other users; use --salt-env NAME or --salt-file PATH").reported()
+            throw SignFailure.invalidInput(
+                "\(option) would put the PayTR merchant salt on the command line, where `ps` and shell history show it to other users; use --salt-env NAME or --salt-file PATH"
+            ).reported()
         }
         if expectBody != nil, output.send == nil { throw SignFailure.invalidInput("--expect-body needs --send URL").reported() }
     }
@@ -141,18 +151,24 @@ struct SignPayTRCommand: AsyncParsableCommand {
         } catch {
             throw .invalidInput(error.description)
         }
-        let key = try SecretSource(label: "PayTR merchant key", option: "--key", environmentName: keyEnvironment, filePath: keyFile,
-                                   defaultEnvironmentName: "PAYTR_MERCHANT_KEY").resolve()
-        let salt = try SecretSource(label: "PayTR merchant salt", option: "--salt", environmentName: saltEnvironment, filePath: saltFile,
-                                    defaultEnvironmentName: "PAYTR_MERCHANT_SALT").resolve()
+        let key = try SecretSource(
+            label: "PayTR merchant key", option: "--key", environmentName: keyEnvironment, filePath: keyFile,
+            defaultEnvironmentName: "PAYTR_MERCHANT_KEY"
+        ).resolve()
+        let salt = try SecretSource(
+            label: "PayTR merchant salt", option: "--salt", environmentName: saltEnvironment, filePath: saltFile,
+            defaultEnvironmentName: "PAYTR_MERCHANT_SALT"
+        ).resolve()
 
-        var callback = switch status {
-        case .success:
-            PayTRCallback.success(merchantOID: oid, amount: kurus, currency: currency, paymentType: paymentType, testMode: testMode == 1)
-        case .failed:
-            PayTRCallback.failed(merchantOID: oid, reasonCode: reasonCode, reasonMessage: reasonMsg ?? PayTRFailureReason.message(for: reasonCode),
-                                 paymentType: paymentType, testMode: testMode == 1)
-        }
+        var callback =
+            switch status {
+            case .success:
+                PayTRCallback.success(merchantOID: oid, amount: kurus, currency: currency, paymentType: paymentType, testMode: testMode == 1)
+            case .failed:
+                PayTRCallback.failed(
+                    merchantOID: oid, reasonCode: reasonCode, reasonMessage: reasonMsg ?? PayTRFailureReason.message(for: reasonCode),
+                    paymentType: paymentType, testMode: testMode == 1)
+            }
         callback.callbackID = callbackId
         let signed = PayTRTestCallback(
             callback: callback, credentials: PayTRCredentials(merchantID: merchantId ?? "", merchantKey: key, merchantSalt: salt),

@@ -42,7 +42,8 @@ struct UnlockCommand: AsyncParsableCommand {
                 case .free:
                     print("\(host.name): not locked")
                 case .held(let holder):
-                    print(LockHeldError(host: host.name, holder: holder, playbook: selection.playbook, environment: selection.environment).description)
+                    print(
+                        LockHeldError(host: host.name, holder: holder, playbook: selection.playbook, environment: selection.environment).description)
                     held.append((host, lock, transport))
                 }
             } catch {
@@ -53,10 +54,13 @@ struct UnlockCommand: AsyncParsableCommand {
         guard !held.isEmpty else { return }
         if !yes {
             guard isatty(0) == 1 else {
-                FileHandle.standardError.write(Data("rollout unlock: not removing anything without a terminal to ask on; add --yes if you are sure the holder is gone\n".utf8))
+                FileHandle.standardError.write(
+                    Data("rollout unlock: not removing anything without a terminal to ask on; add --yes if you are sure the holder is gone\n".utf8))
                 throw ExitCode(RolloutExitCode.invalidInput.rawValue)
             }
-            print("Remove the lock on \(held.map { $0.0.name }.joined(separator: ", "))? Only do this if that run is not going on. [y/N] ", terminator: "")
+            print(
+                "Remove the lock on \(held.map { $0.0.name }.joined(separator: ", "))? Only do this if that run is not going on. [y/N] ",
+                terminator: "")
             guard let answer = readLine(), ["y", "yes"].contains(answer.lowercased()) else {
                 print("Nothing removed.")
                 return

@@ -47,10 +47,13 @@ struct VerifyCommand: AsyncParsableCommand {
     @Option(name: .customShort("e"), help: ArgumentHelp("Environment of the inventory, e.g. -e staging.", valueName: "environment"))
     var environment: String
 
-    @Option(help: ArgumentHelp("The inventory file. Default: inventory.yml next to the first suite, else in the current directory.", valueName: "file"))
+    @Option(
+        help: ArgumentHelp("The inventory file. Default: inventory.yml next to the first suite, else in the current directory.", valueName: "file"))
     var inventory: String?
 
-    @Option(name: .customLong("var"), help: ArgumentHelp("Override a variable, e.g. --var base_url=https://staging.example.com (repeatable).", valueName: "name=value"))
+    @Option(
+        name: .customLong("var"),
+        help: ArgumentHelp("Override a variable, e.g. --var base_url=https://staging.example.com (repeatable).", valueName: "name=value"))
     var vars: [String] = []
 
     @Option(help: ArgumentHelp("Also write a JUnit XML report (one testcase per check), e.g. --junit out.xml.", valueName: "file"))
@@ -97,6 +100,7 @@ struct VerifyCommand: AsyncParsableCommand {
         if let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) { return found }
         let looked = Array(Set(candidates)).sorted()
         let missing = looked.count == 1 ? "\(looked[0]) does not exist" : "\(looked.joined(separator: " and ")) do not exist"
-        throw ValidationError("no inventory for -e \(environment): \(missing); pass --inventory FILE, e.g. --inventory playbooks/youarecoder/inventory.yml")
+        throw ValidationError(
+            "no inventory for -e \(environment): \(missing); pass --inventory FILE, e.g. --inventory playbooks/youarecoder/inventory.yml")
     }
 }

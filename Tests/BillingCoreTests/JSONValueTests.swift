@@ -3,10 +3,12 @@ import Testing
 
 @Suite("JSONValue")
 struct JSONValueTests {
-    @Test("parse then serialise keeps key order and bytes", arguments: [
-        #"{"b":1,"a":[true,false,null],"c":{"z":"x","y":-12},"d":1.5e3,"e":"Ayşe – €","f":[],"g":{}}"#,
-        #"{"s":"quote \" backslash \\ newline \n tab \t ctl \u0001"}"#,
-    ])
+    @Test(
+        "parse then serialise keeps key order and bytes",
+        arguments: [
+            #"{"b":1,"a":[true,false,null],"c":{"z":"x","y":-12},"d":1.5e3,"e":"Ayşe – €","f":[],"g":{}}"#,
+            #"{"s":"quote \" backslash \\ newline \n tab \t ctl \u0001"}"#,
+        ])
     func roundTrip(text: String) throws {
         #expect(try JSONValue(parsing: text).serializedString() == text)
     }

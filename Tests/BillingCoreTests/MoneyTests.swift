@@ -1,21 +1,26 @@
-@testable import BillingCore
 import Testing
+
+@testable import BillingCore
 
 @Suite("Money: decimal amounts to exact minor units")
 struct MoneyTests {
-    @Test("decimal strings become kuruş exactly", arguments: [
-        ("19.99", Int64(1999)), ("2970.00", 297000), ("2970", 297000), ("0.29", 29), ("1234.56", 123456),
-        ("19.9", 1990), ("0", 0), ("0.01", 1), ("92233720368547758.07", Int64.max),
-    ])
+    @Test(
+        "decimal strings become kuruş exactly",
+        arguments: [
+            ("19.99", Int64(1999)), ("2970.00", 297000), ("2970", 297000), ("0.29", 29), ("1234.56", 123456),
+            ("19.9", 1990), ("0", 0), ("0.01", 1), ("92233720368547758.07", Int64.max),
+        ])
     func parses(text: String, kurus: Int64) throws {
         #expect(try Money(parsing: text, currency: .tryLira).minorUnits == kurus)
     }
 
-    @Test("malformed amounts are typed errors", arguments: [
-        ("1.234", AmountParseError.Reason.tooManyFractionDigits(allowed: 2)), ("abc", .notADecimal), ("-5", .negative),
-        ("", .notADecimal), ("1,000.00", .notADecimal), ("2970.", .notADecimal), (".5", .notADecimal), ("+5", .notADecimal),
-        (" 5", .notADecimal), ("1e3", .notADecimal), ("1.2.3", .notADecimal), ("92233720368547758.08", .tooLarge),
-    ])
+    @Test(
+        "malformed amounts are typed errors",
+        arguments: [
+            ("1.234", AmountParseError.Reason.tooManyFractionDigits(allowed: 2)), ("abc", .notADecimal), ("-5", .negative),
+            ("", .notADecimal), ("1,000.00", .notADecimal), ("2970.", .notADecimal), (".5", .notADecimal), ("+5", .notADecimal),
+            (" 5", .notADecimal), ("1e3", .notADecimal), ("1.2.3", .notADecimal), ("92233720368547758.08", .tooLarge),
+        ])
     func rejects(text: String, reason: AmountParseError.Reason) {
         #expect(throws: AmountParseError(text: text, currency: .usd, reason: reason)) { try Money(parsing: text, currency: .usd) }
     }
@@ -27,7 +32,9 @@ struct MoneyTests {
         #expect(error.description == "amount `1.234` has more than 2 digits after the point for USD; write it like 2970.00 or 2970")
     }
 
-    @Test("decimalString writes the major units back", arguments: [(Int64(297000), "2970.00"), (1999, "19.99"), (5, "0.05"), (0, "0.00"), (-150, "-1.50")])
+    @Test(
+        "decimalString writes the major units back",
+        arguments: [(Int64(297000), "2970.00"), (1999, "19.99"), (5, "0.05"), (0, "0.00"), (-150, "-1.50")])
     func decimalString(units: Int64, text: String) {
         #expect(Money(minorUnits: units, currency: .usd).decimalString == text)
     }

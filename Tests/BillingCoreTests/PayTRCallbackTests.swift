@@ -26,10 +26,14 @@ struct PayTRCallbackTests {
 
     @Test("a failed form carries the reason and total_amount 0, and the body percent-encodes + / = in the hash")
     func failedForm() throws {
-        let callback = PayTRCallback.failed(merchantOID: try PayTRMerchantOID("SMKEFT0001"), reasonCode: "4",
-                                            reasonMessage: "Transfer/EFT payment could not be detected", paymentType: .eft)
+        let callback = PayTRCallback.failed(
+            merchantOID: try PayTRMerchantOID("SMKEFT0001"), reasonCode: "4",
+            reasonMessage: "Transfer/EFT payment could not be detected", paymentType: .eft)
         let form = callback.form(credentials: credentials)
-        #expect(form.fields.map(\.name) == ["merchant_oid", "status", "total_amount", "failed_reason_code", "failed_reason_msg", "payment_type", "test_mode", "hash"])
+        #expect(
+            form.fields.map(\.name) == [
+                "merchant_oid", "status", "total_amount", "failed_reason_code", "failed_reason_msg", "payment_type", "test_mode", "hash",
+            ])
         #expect(form["hash"] == "w2b7+tGxjvuK9WyUQKcm8YKa2tosCWejr3Rh2omozY4=")
         #expect(form.urlencodedBody.hasSuffix("&hash=w2b7%2BtGxjvuK9WyUQKcm8YKa2tosCWejr3Rh2omozY4%3D"))
         #expect(form.urlencodedBody.contains("failed_reason_msg=Transfer%2FEFT+payment+could+not+be+detected"))

@@ -1,5 +1,6 @@
-@testable import BillingCore
 import Testing
+
+@testable import BillingCore
 
 @Suite("PayTR vectors from billing/vectors.json")
 struct PayTRVectorTests {
@@ -10,7 +11,8 @@ struct PayTRVectorTests {
     func callbackVerdict(id: String) {
         let vector = VectorFixtures.vector(id)
         let fields = VectorFixtures.fields(vector["form"])
-        let credentials = PayTRCredentials(merchantID: "100001", merchantKey: vector.string("merchant_key"), merchantSalt: vector.string("merchant_salt"))
+        let credentials = PayTRCredentials(
+            merchantID: "100001", merchantKey: vector.string("merchant_key"), merchantSalt: vector.string("merchant_salt"))
         let accepted = (try? PayTRCallbackSignature.verify(fields: fields, credentials: credentials)) != nil
         #expect(accepted == (vector["expect_valid"] == .bool(true)), "\(id)")
     }
@@ -31,9 +33,12 @@ struct PayTRVectorTests {
         #expect(hash == vector["form"]?.string("hash"))
     }
 
-    @Test("the callback builder produces the accepted vectors' forms byte for byte",
-          arguments: ["paytr-cb-1-success-2970TRY", "paytr-cb-2-failed-code2-nonascii-msg", "paytr-cb-3-installment-total-gt-payment",
-                      "paytr-cb-4-usd-1.00", "paytr-cb-5-eft-failed-code4", "paytr-cb-6-link-api-callback-id", "paytr-cb-7-oid-64-chars"])
+    @Test(
+        "the callback builder produces the accepted vectors' forms byte for byte",
+        arguments: [
+            "paytr-cb-1-success-2970TRY", "paytr-cb-2-failed-code2-nonascii-msg", "paytr-cb-3-installment-total-gt-payment",
+            "paytr-cb-4-usd-1.00", "paytr-cb-5-eft-failed-code4", "paytr-cb-6-link-api-callback-id", "paytr-cb-7-oid-64-chars",
+        ])
     func builderMatches(id: String) throws {
         let vector = VectorFixtures.vector(id)
         let form = try #require(vector["form"])
@@ -64,10 +69,12 @@ struct PayTRVectorTests {
     func iframeToken(id: String) throws {
         let vector = VectorFixtures.vector(id)
         let f = try #require(vector["token_fields_in_order"])
-        let paymentType: PayTRIFrameOrder.PaymentType = f["payment_type"]?.stringValue == "eft"
+        let paymentType: PayTRIFrameOrder.PaymentType =
+            f["payment_type"]?.stringValue == "eft"
             ? .eft
-            : .card(userBasket: f.string("user_basket"), noInstallment: f.string("no_installment") == "1",
-                    maxInstallment: try #require(Int(f.string("max_installment"))), currency: try #require(PayTRCurrency(code: f.string("currency"))))
+            : .card(
+                userBasket: f.string("user_basket"), noInstallment: f.string("no_installment") == "1",
+                maxInstallment: try #require(Int(f.string("max_installment"))), currency: try #require(PayTRCurrency(code: f.string("currency"))))
         let order = PayTRIFrameOrder(
             userIP: f.string("user_ip"), merchantOID: try PayTRMerchantOID(f.string("merchant_oid")), email: f.string("email"),
             paymentAmount: try #require(Int64(f.string("payment_amount"))), paymentType: paymentType, testMode: f.string("test_mode") == "1")

@@ -8,8 +8,9 @@ struct StripeEventShapeTests {
     static let acacia = try! StripeAPIVersion(parsing: "2025-02-24.acacia")
     static let versions = [legacy, acacia, StripeAPIVersion.basil, StripeEvent.defaultAPIVersion]
 
-    @Test("an invoice names its subscription in invoice.subscription before basil, in parent.subscription_details from basil on",
-          arguments: [StripeEventType.invoicePaymentSucceeded, .invoicePaid, .invoicePaymentFailed])
+    @Test(
+        "an invoice names its subscription in invoice.subscription before basil, in parent.subscription_details from basil on",
+        arguments: [StripeEventType.invoicePaymentSucceeded, .invoicePaid, .invoicePaymentFailed])
     func invoiceSubscription(type: StripeEventType) throws {
         for version in [Self.legacy, Self.acacia] {
             let object = try #require(try StripeEvent(type: type, apiVersion: version, seed: 1).envelope.value(at: "data.object"))
@@ -34,8 +35,9 @@ struct StripeEventShapeTests {
         }
     }
 
-    @Test("a subscription's period is its own before basil and its items' from basil on",
-          arguments: [StripeEventType.customerSubscriptionCreated, .customerSubscriptionUpdated, .customerSubscriptionDeleted])
+    @Test(
+        "a subscription's period is its own before basil and its items' from basil on",
+        arguments: [StripeEventType.customerSubscriptionCreated, .customerSubscriptionUpdated, .customerSubscriptionDeleted])
     func subscriptionPeriod(type: StripeEventType) throws {
         let old = try #require(try StripeEvent(type: type, apiVersion: Self.legacy).envelope.value(at: "data.object"))
         #expect(old["current_period_end"] == .int(1_769_040_000) && old["current_period_start"] == .int(1_766_361_600))
@@ -52,8 +54,9 @@ struct StripeEventShapeTests {
         }
     }
 
-    @Test("ids agree within one event: lines name their invoice, items their subscription, in every type and version",
-          arguments: StripeEventType.allCases)
+    @Test(
+        "ids agree within one event: lines name their invoice, items their subscription, in every type and version",
+        arguments: StripeEventType.allCases)
     func identifiersAgree(type: StripeEventType) throws {
         for version in Self.versions {
             for seed in [nil, 3] as [UInt64?] {
@@ -64,7 +67,8 @@ struct StripeEventShapeTests {
                 for line in object.value(at: "lines.data").map(Self.items) ?? [] {
                     #expect(line["invoice"] == .string(id), "\(type) \(version)")
                     let subscription = version.hasBasilShapes ? object.value(at: "parent.subscription_details.subscription") : object["subscription"]
-                    let lineSubscription = version.hasBasilShapes ? line.value(at: "parent.subscription_item_details.subscription") : line["subscription"]
+                    let lineSubscription =
+                        version.hasBasilShapes ? line.value(at: "parent.subscription_item_details.subscription") : line["subscription"]
                     #expect(lineSubscription == subscription)
                 }
                 if object["lines"] != nil { #expect(object.value(at: "lines.url") == .string("/v1/invoices/\(id)/lines")) }
@@ -78,18 +82,24 @@ struct StripeEventShapeTests {
 
     @Test("replacing an id outside a list replaces every reference to it; inside a list only that one")
     func renamedIdentifiers() throws {
-        let invoice = try StripeEvent(type: .invoicePaymentSucceeded, overrides: [
-            try JSONOverride(parsing: "id=in_Custom000001"),
-            try JSONOverride(parsing: "parent.subscription_details.subscription=sub_Custom000001"),
-        ]).envelope
+        let invoice = try StripeEvent(
+            type: .invoicePaymentSucceeded,
+            overrides: [
+                try JSONOverride(parsing: "id=in_Custom000001"),
+                try JSONOverride(parsing: "parent.subscription_details.subscription=sub_Custom000001"),
+            ]
+        ).envelope
         #expect(invoice.value(at: "data.object.lines.data.0.invoice") == .string("in_Custom000001"))
         #expect(invoice.value(at: "data.object.lines.url") == .string("/v1/invoices/in_Custom000001/lines"))
         #expect(invoice.value(at: "data.object.lines.data.0.parent.subscription_item_details.subscription") == .string("sub_Custom000001"))
 
-        let subscription = try StripeEvent(type: .customerSubscriptionUpdated, overrides: [
-            try JSONOverride(parsing: "id=sub_Custom000002"),
-            try JSONOverride(parsing: "items.data.0.price.id=price_Other00001"),
-        ]).envelope
+        let subscription = try StripeEvent(
+            type: .customerSubscriptionUpdated,
+            overrides: [
+                try JSONOverride(parsing: "id=sub_Custom000002"),
+                try JSONOverride(parsing: "items.data.0.price.id=price_Other00001"),
+            ]
+        ).envelope
         #expect(subscription.value(at: "data.object.items.data.0.subscription") == .string("sub_Custom000002"))
         #expect(subscription.value(at: "data.object.items.data.0.price.id") == .string("price_Other00001"))
 
@@ -99,8 +109,9 @@ struct StripeEventShapeTests {
 
     @Test("amount and currency land wherever the object carries the charged amount; other amounts stay")
     func amountAndCurrency() throws {
-        let invoice = try #require(try StripeEvent(type: .invoicePaymentFailed, apiVersion: Self.legacy, amount: 4900, currency: "EUR")
-            .envelope.value(at: "data.object"))
+        let invoice = try #require(
+            try StripeEvent(type: .invoicePaymentFailed, apiVersion: Self.legacy, amount: 4900, currency: "EUR")
+                .envelope.value(at: "data.object"))
         for field in ["amount_due", "amount_remaining", "subtotal", "total"] { #expect(invoice[field] == .int(4900), "\(field)") }
         #expect(invoice["amount_paid"] == .int(0))
         #expect(invoice.value(at: "lines.data.0.amount") == .int(4900) && invoice.value(at: "lines.data.0.price.unit_amount") == .int(4900))
@@ -127,7 +138,7 @@ struct StripeEventShapeTests {
     }
 
     static func items(_ list: JSONValue) -> [JSONValue] {
-        if case let .array(items) = list { return items }
+        if case .array(let items) = list { return items }
         return []
     }
 }

@@ -38,17 +38,22 @@ struct StripeVectorTests {
         }
     }
 
-    @Test("signing a vector's body at its t reproduces its header byte for byte",
-          arguments: VectorFixtures.ids("stripe") { $0["expect_valid"] == .bool(true) && $0.string("id") != "stripe-2-multi-v1-rotation" })
+    @Test(
+        "signing a vector's body at its t reproduces its header byte for byte",
+        arguments: VectorFixtures.ids("stripe") { $0["expect_valid"] == .bool(true) && $0.string("id") != "stripe-2-multi-v1-rotation" })
     func signing(id: String) throws {
         let vector = VectorFixtures.vector(id)
-        let header = StripeSignatureHeader(signing: Self.body(vector), secrets: [vector.string("secret")], timestamp: try #require(vector["timestamp"]?.intValue))
+        let header = StripeSignatureHeader(
+            signing: Self.body(vector), secrets: [vector.string("secret")], timestamp: try #require(vector["timestamp"]?.intValue))
         #expect(header.description == vector["headers"]?.string("Stripe-Signature"))
     }
 
-    @Test("the template of each signed event serialises to the exact body bytes of its vector",
-          arguments: ["stripe-1-pi-succeeded-compact", "stripe-2-multi-v1-rotation", "stripe-3-nonascii-utf8-body",
-                      "stripe-4-pretty-printed-body", "stripe-5-subscription-updated"])
+    @Test(
+        "the template of each signed event serialises to the exact body bytes of its vector",
+        arguments: [
+            "stripe-1-pi-succeeded-compact", "stripe-2-multi-v1-rotation", "stripe-3-nonascii-utf8-body",
+            "stripe-4-pretty-printed-body", "stripe-5-subscription-updated",
+        ])
     func templateBodies(id: String) throws {
         let vector = VectorFixtures.vector(id)
         let body = Self.body(vector)

@@ -9,7 +9,7 @@ enum VectorFixtures {
     }()
 
     static func group(_ name: String) -> [JSONValue] {
-        guard case let .array(items)? = vectors[name] else { return [] }
+        guard case .array(let items)? = vectors[name] else { return [] }
         return items
     }
 
@@ -42,7 +42,7 @@ enum VectorFixtures {
     }
 
     static func fields(_ value: JSONValue?) -> [(name: String, value: String)] {
-        guard case let .object(members)? = value else { return [] }
+        guard case .object(let members)? = value else { return [] }
         return members.map { ($0.key, $0.value.stringValue ?? "") }
     }
 

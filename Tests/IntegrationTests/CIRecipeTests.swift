@@ -27,7 +27,10 @@ struct CIRecipeTests {
         var index = 0
         while index < lines.count {
             let line = lines[index]
-            guard line.trimmingCharacters(in: .whitespaces) == "run: |" else { index += 1; continue }
+            guard line.trimmingCharacters(in: .whitespaces) == "run: |" else {
+                index += 1
+                continue
+            }
             let indent = line.prefix { $0 == " " }.count
             var body: [String] = []
             index += 1
@@ -46,8 +49,14 @@ struct CIRecipeTests {
         var inScript = false
         for line in try yamlBlock(after: "## GitLab CI") {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
-            if trimmed == "before_script:" || trimmed == "script:" { inScript = true; continue }
-            if inScript, trimmed.hasPrefix("- ") { lines.append(String(trimmed.dropFirst(2))); continue }
+            if trimmed == "before_script:" || trimmed == "script:" {
+                inScript = true
+                continue
+            }
+            if inScript, trimmed.hasPrefix("- ") {
+                lines.append(String(trimmed.dropFirst(2)))
+                continue
+            }
             inScript = false
         }
         return lines.joined(separator: "\n")
@@ -59,34 +68,34 @@ struct CIRecipeTests {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("rollout-ci-\(UUID().uuidString)")
         let files: [String: String] = [
             "deploy/inventory.yml": """
-                environments:
-                  production:
-                    vars: { base_url: "\(baseURL)" }
-                    hosts:
-                      here: { address: local }
-                """,
+            environments:
+              production:
+                vars: { base_url: "\(baseURL)" }
+                hosts:
+                  here: { address: local }
+            """,
             "deploy/deploy.yml": """
-                name: ci-app
-                inventory: inventory.yml
-                vars: { revision: unreleased }
-                secrets:
-                  paytr_key: { env: PAYTR_MERCHANT_KEY }
-                steps:
-                  - shell: echo "{{ revision }}" > "$HOME/deployed-revision"
-                """,
+            name: ci-app
+            inventory: inventory.yml
+            vars: { revision: unreleased }
+            secrets:
+              paytr_key: { env: PAYTR_MERCHANT_KEY }
+            steps:
+              - shell: echo "{{ revision }}" > "$HOME/deployed-revision"
+            """,
             "checks/smoke.yml": """
-                name: smoke
-                base_url: "{{ base_url }}"
-                checks:
-                  - { request: GET /hello, expect: { status: 200, body_contains: hello } }
-                  - { request: GET /billing/, expect: { status: 302 } }
-                """,
+            name: smoke
+            base_url: "{{ base_url }}"
+            checks:
+              - { request: GET /hello, expect: { status: 200, body_contains: hello } }
+              - { request: GET /billing/, expect: { status: 302 } }
+            """,
             "rollout-src/scripts/install": """
-                #!/bin/sh
-                # Stands in for scripts/install: installs the rollout under test into the prefix.
-                for prefix; do :; done
-                mkdir -p "$prefix/bin" && cp '\(RolloutCLI.binary.path)' "$prefix/bin/rollout"
-                """,
+            #!/bin/sh
+            # Stands in for scripts/install: installs the rollout under test into the prefix.
+            for prefix; do :; done
+            mkdir -p "$prefix/bin" && cp '\(RolloutCLI.binary.path)' "$prefix/bin/rollout"
+            """,
             "stubs/apt-get": "#!/bin/sh\nexit 0\n",
         ]
         for (path, text) in files {
@@ -125,7 +134,9 @@ struct CIRecipeTests {
         }
     }
 
-    static let secrets = ["DEPLOY_SSH_KEY": "not-a-real-key", "DEPLOY_KNOWN_HOSTS": "", "PAYTR_MERCHANT_KEY": "PAYTR-SECRET-VALUE", "PAYTR_MERCHANT_SALT": "salt"]
+    static let secrets = [
+        "DEPLOY_SSH_KEY": "not-a-real-key", "DEPLOY_KNOWN_HOSTS": "", "PAYTR_MERCHANT_KEY": "PAYTR-SECRET-VALUE", "PAYTR_MERCHANT_SALT": "salt",
+    ]
 
     @Test("GitHub Actions: install, deploy the tag, verify")
     func githubRecipe() throws {
@@ -135,15 +146,17 @@ struct CIRecipeTests {
         let steps = try Self.githubSteps()
         #expect(steps.count == 3, "\(steps)")
         let githubPath = root.appendingPathComponent("github_path")
-        FileManager.default.createFile(atPath: githubPath.path, contents: Data())
+        _ = FileManager.default.createFile(atPath: githubPath.path, contents: Data())
         var outputs = ""
         for script in steps {
             // What the runner does between steps: directories appended to $GITHUB_PATH lead PATH.
             let added = ((try? String(contentsOf: githubPath, encoding: .utf8)) ?? "").split(separator: "\n").reversed().joined(separator: ":")
             let path = [root.appendingPathComponent("stubs").path, added, "/usr/bin:/bin"].filter { !$0.isEmpty }.joined(separator: ":")
-            let result = try step(script, in: root, path: path, environment: Self.secrets.merging([
-                "GITHUB_PATH": githubPath.path, "GITHUB_REF_NAME": "v1.2.3",
-            ]) { $1 })
+            let result = try step(
+                script, in: root, path: path,
+                environment: Self.secrets.merging([
+                    "GITHUB_PATH": githubPath.path, "GITHUB_REF_NAME": "v1.2.3",
+                ]) { $1 })
             outputs += result.output
             #expect(result.status == 0, "\(script)\n---\n\(result.output)")
         }
@@ -159,8 +172,9 @@ struct CIRecipeTests {
         defer { try? FileManager.default.removeItem(at: root) }
         let script = try Self.gitlabScript()
         #expect(script.contains("--lock-wait 10m"))
-        let result = try step(script, in: root, path: root.appendingPathComponent("stubs").path + ":/usr/bin:/bin",
-                              environment: Self.secrets.merging(["CI_COMMIT_TAG": "v1.2.3"]) { $1 })
+        let result = try step(
+            script, in: root, path: root.appendingPathComponent("stubs").path + ":/usr/bin:/bin",
+            environment: Self.secrets.merging(["CI_COMMIT_TAG": "v1.2.3"]) { $1 })
         #expect(result.status == 0, "\(script)\n---\n\(result.output)")
         #expect(try deployedRevision(root) == "v1.2.3", "\(result.output)")
         #expect(!result.output.contains("PAYTR-SECRET-VALUE"))

@@ -14,25 +14,26 @@ import Testing
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         try """
-            environments:
-              staging:
-                vars: { base_url: "\(server.baseURL)" }
-                hosts: { web1: { address: 192.0.2.10 } }
-            """.write(to: directory.appendingPathComponent("inventory.yml"), atomically: true, encoding: .utf8)
+        environments:
+          staging:
+            vars: { base_url: "\(server.baseURL)" }
+            hosts: { web1: { address: 192.0.2.10 } }
+        """.write(to: directory.appendingPathComponent("inventory.yml"), atomically: true, encoding: .utf8)
         try """
-            name: idempotency
-            secrets:
-              whsec: { env: TEST_WHSEC }
-            callbacks:
-            \(callbacks)
-            """.write(to: directory.appendingPathComponent("callbacks.yml"), atomically: true, encoding: .utf8)
+        name: idempotency
+        secrets:
+          whsec: { env: TEST_WHSEC }
+        callbacks:
+        \(callbacks)
+        """.write(to: directory.appendingPathComponent("callbacks.yml"), atomically: true, encoding: .utf8)
         return try RolloutCLI.run(["verify", "callbacks.yml", "-e", "staging"], in: directory, environment: ["TEST_WHSEC": Self.whsec])
     }
 
     @Test("a resent event is processed first and acknowledged as already processed after; many payments meet their p90")
     func perAttemptExpectationsAndLatencyPass() async throws {
         let server = try CallbackVerifierServer(stripeSecret: Self.whsec, paytrKey: "unused-key", paytrSalt: "unused-salt")
-        let output = try verify("""
+        let output = try verify(
+            """
               - name: a resent event is booked once
                 stripe: { secret: "{{ secrets.whsec }}" }
                 url: "{{ base_url }}/stripe-idempotent"
@@ -59,7 +60,8 @@ import Testing
     @Test("an answer that does not fit its attempt, and a p90 over the limit, fail with what came back")
     func perAttemptAndLatencyFailures() throws {
         let server = try CallbackVerifierServer(stripeSecret: Self.whsec, paytrKey: "unused-key", paytrSalt: "unused-salt")
-        let output = try verify("""
+        let output = try verify(
+            """
               - name: every delivery processed
                 stripe: { secret: "{{ secrets.whsec }}" }
                 url: "{{ base_url }}/stripe-idempotent"
@@ -75,14 +77,16 @@ import Testing
                 expect: { max_p90_ms: 20 }
             """, server: server)
         #expect(output.status == 1, "\(output.all)")
-        #expect(output.stdout.contains(#"replay: expected the body to contain '"processed"', got '{"status": "already_processed"}'"#), "\(output.stdout)")
+        #expect(
+            output.stdout.contains(#"replay: expected the body to contain '"processed"', got '{"status": "already_processed"}'"#), "\(output.stdout)")
         #expect(output.stdout.contains("time: expected p90 at most 20 ms, got "), "\(output.stdout)")
     }
 
     @Test("{{ i }} and {{ uuid }} in fields make 20 concurrent payments 20 distinct orders")
     func numberedFieldsMakeDistinctOrders() async throws {
         let server = try CallbackVerifierServer(stripeSecret: Self.whsec, paytrKey: "unused-key", paytrSalt: "unused-salt")
-        let output = try verify("""
+        let output = try verify(
+            """
               - name: 20 payments, 20 orders
                 stripe: { secret: "{{ secrets.whsec }}" }
                 url: "{{ base_url }}/stripe"

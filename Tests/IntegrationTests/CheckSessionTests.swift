@@ -79,12 +79,12 @@ import Testing
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rollout-session-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory.appendingPathComponent("checks"), withIntermediateDirectories: true)
         try """
-            environments:
-              staging:
-                vars: { base_url: "\(app.baseURL)", user_email: "\(Self.email)" }
-                hosts:
-                  web1: { address: 192.0.2.10 }
-            """.write(to: directory.appendingPathComponent("inventory.yml"), atomically: true, encoding: .utf8)
+        environments:
+          staging:
+            vars: { base_url: "\(app.baseURL)", user_email: "\(Self.email)" }
+            hosts:
+              web1: { address: 192.0.2.10 }
+        """.write(to: directory.appendingPathComponent("inventory.yml"), atomically: true, encoding: .utf8)
         for (name, text) in files {
             try text.write(to: directory.appendingPathComponent(name), atomically: true, encoding: .utf8)
         }
@@ -100,8 +100,9 @@ import Testing
         let app = try SignInApp(email: Self.email, password: Self.password, jwtSecret: Self.jwtSecret)
         let directory = try project(app, files: ["checks/signed-in.yml": Self.youarecoderSuite])
         defer { try? FileManager.default.removeItem(at: directory) }
-        let output = try RolloutCLI.run(["verify", "checks/signed-in.yml", "-e", "staging", "--inventory", "inventory.yml"],
-                                        in: directory, environment: Self.environment)
+        let output = try RolloutCLI.run(
+            ["verify", "checks/signed-in.yml", "-e", "staging", "--inventory", "inventory.yml"],
+            in: directory, environment: Self.environment)
         #expect(output.status == 0, "\(output.all)")
         #expect(output.stdout.contains("youarecoder signed in › login › sign in: 302, "), "\(output.stdout)")
         #expect(output.stdout.contains("youarecoder signed in › an unknown plan is refused: 400, "), "\(output.stdout)")
@@ -115,8 +116,9 @@ import Testing
         let app = try SignInApp(email: Self.email, password: Self.password, jwtSecret: Self.jwtSecret)
         let directory = try project(app, files: ["checks/signed-in.yml": Self.youarecoderSuite])
         defer { try? FileManager.default.removeItem(at: directory) }
-        let output = try RolloutCLI.run(["verify", "checks/signed-in.yml", "-e", "staging"], in: directory,
-                                        environment: ["APP_PASSWORD": "not-the-password"])
+        let output = try RolloutCLI.run(
+            ["verify", "checks/signed-in.yml", "-e", "staging"], in: directory,
+            environment: ["APP_PASSWORD": "not-the-password"])
         #expect(output.status == 1, "\(output.all)")
         #expect(output.stdout.contains("login › sign in: 200, "), "a wrong password gets the form again: \(output.stdout)")
         #expect(output.stdout.contains("status: expected 302, got 200"), "\(output.stdout)")
@@ -140,7 +142,7 @@ import Testing
             environment: Self.environment)
         #expect(output.status == 1, "\(output.all)")
         #expect(output.stdout.contains("subscriptions API › login › sign in: 200, "), "\(output.stdout)")
-        #expect(output.stdout.contains("subscriptions API › the subscription is active: 200, ") , "\(output.stdout)")
+        #expect(output.stdout.contains("subscriptions API › the subscription is active: 200, "), "\(output.stdout)")
         #expect(output.stdout.contains("verify staging: 4 of 5 checks passed, 1 failed"), "\(output.stdout)")
         #expect(output.stdout.contains(#"body: expected 'nothing like this', got '{"access_token": "***""#), "\(output.stdout)")
         for (what, text) in [("output", output.all), ("JUnit", read("out.xml", in: directory)), ("JSON", read("verify.jsonl", in: directory))] {
@@ -173,7 +175,9 @@ import Testing
     func aCheckStepKeepsTheTokenOutOfTheRunRecord() async throws {
         let app = try SignInApp(email: Self.email, password: Self.password, jwtSecret: Self.jwtSecret)
         let sandbox = try DeploySandbox(hostCount: 1)
-        try sandbox.write("deploy.yml", """
+        try sandbox.write(
+            "deploy.yml",
+            """
             name: session-checks
             inventory: inventory.yml
             state_dir: "\(sandbox.root.path)/{{ host.name }}/state"
@@ -190,14 +194,18 @@ import Testing
                 ignore_failure: true
             """)
         try sandbox.write("api.yml", Self.subscriptionsSuite())
-        try sandbox.write("leaky.yml", Self.subscriptionsSuite(extraChecks: """
-              - name: the token, echoed
-                request: GET /api/v1/billing/subscription
-                headers: { Authorization: "Bearer {{ captured.token }}" }
-                expect: { body_contains: "{{ captured.token }}" }
-            """))
-        let output = try sandbox.rollout(["run", "deploy.yml", "-e", "sandbox", "--json", "report.jsonl", "--junit", "report.xml"],
-                                         environment: Self.environment)
+        try sandbox.write(
+            "leaky.yml",
+            Self.subscriptionsSuite(
+                extraChecks: """
+                      - name: the token, echoed
+                        request: GET /api/v1/billing/subscription
+                        headers: { Authorization: "Bearer {{ captured.token }}" }
+                        expect: { body_contains: "{{ captured.token }}" }
+                    """))
+        let output = try sandbox.rollout(
+            ["run", "deploy.yml", "-e", "sandbox", "--json", "report.jsonl", "--junit", "report.xml"],
+            environment: Self.environment)
         #expect(output.status == 0, "the echo check fails, and is allowed to: \(output.all)")
         #expect(output.all.contains("body: expected to contain '***'"), "\(output.all)")
         #expect(try await app.stats().jsonLogins == 1, "the second step reuses the session: \(output.all)")
@@ -215,10 +223,13 @@ import Testing
     func theShippedSuitesPass() async throws {
         let app = try SignInApp(email: Self.email, password: Self.password, jwtSecret: Self.jwtSecret)
         let shipped = packageRoot.appendingPathComponent("checks")
-        let directory = try project(app, files: [
-            "checks/youarecoder-signed-in.yml": try String(contentsOf: shipped.appendingPathComponent("youarecoder-signed-in.yml"), encoding: .utf8),
-            "checks/subscriptions-api.yml": try String(contentsOf: shipped.appendingPathComponent("subscriptions-api.yml"), encoding: .utf8),
-        ])
+        let directory = try project(
+            app,
+            files: [
+                "checks/youarecoder-signed-in.yml": try String(
+                    contentsOf: shipped.appendingPathComponent("youarecoder-signed-in.yml"), encoding: .utf8),
+                "checks/subscriptions-api.yml": try String(contentsOf: shipped.appendingPathComponent("subscriptions-api.yml"), encoding: .utf8),
+            ])
         defer { try? FileManager.default.removeItem(at: directory) }
         let output = try RolloutCLI.run(
             ["verify", "checks/youarecoder-signed-in.yml", "checks/subscriptions-api.yml", "-e", "staging", "--var", "ops_email=\(Self.email)"],

@@ -19,13 +19,16 @@ struct CommandRun {
         var env = environment
         env["PATH"] = ProcessInfo.processInfo.environment["PATH"]
         process.environment = env
-        let out = Pipe(), err = Pipe(), input = Pipe()
+        let out = Pipe()
+        let err = Pipe()
+        let input = Pipe()
         process.standardOutput = out
         process.standardError = err
         process.standardInput = input
         try process.run()
         let group = DispatchGroup()
-        nonisolated(unsafe) var outData = Data(), errData = Data()
+        nonisolated(unsafe) var outData = Data()
+        nonisolated(unsafe) var errData = Data()
         // Threads of their own: blocking reads on Dispatch's small global pool starve other tests.
         for (pipe, store) in [(out, 0), (err, 1)] {
             group.enter()

@@ -13,20 +13,20 @@ import Testing
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             try #"""
-                import http.server, os, sys
-                if os.environ.get("CRASH_ON_START") == "yes":
-                    print("fatal: CRASH_ON_START=yes, the app refuses to start", file=sys.stderr, flush=True)
-                    sys.exit(3)
-                body = ("revision=%s\n" % os.environ.get("APP_REVISION", "none")).encode()
-                class Health(http.server.BaseHTTPRequestHandler):
-                    def do_GET(self):
-                        self.send_response(200)
-                        self.send_header("Content-Length", str(len(body)))
-                        self.end_headers()
-                        self.wfile.write(body)
-                print("web: serving", flush=True)
-                http.server.ThreadingHTTPServer(("0.0.0.0", 8000), Health).serve_forever()
-                """#.write(to: directory.appendingPathComponent("app.py"), atomically: true, encoding: .utf8)
+            import http.server, os, sys
+            if os.environ.get("CRASH_ON_START") == "yes":
+                print("fatal: CRASH_ON_START=yes, the app refuses to start", file=sys.stderr, flush=True)
+                sys.exit(3)
+            body = ("revision=%s\n" % os.environ.get("APP_REVISION", "none")).encode()
+            class Health(http.server.BaseHTTPRequestHandler):
+                def do_GET(self):
+                    self.send_response(200)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+            print("web: serving", flush=True)
+            http.server.ThreadingHTTPServer(("0.0.0.0", 8000), Health).serve_forever()
+            """#.write(to: directory.appendingPathComponent("app.py"), atomically: true, encoding: .utf8)
             try "FROM localhost/bookworm:latest\nCOPY app.py /app/app.py\nCMD [\"python3\", \"-u\", \"/app/app.py\"]\n"
                 .write(to: directory.appendingPathComponent("Containerfile"), atomically: true, encoding: .utf8)
             try PodmanEngine.shared.podman(["build", "--quiet", "-t", "localhost/rollout-web:1", directory.path])
@@ -69,8 +69,10 @@ import Testing
         let project = Project(directory: directory, port: try SSHTestHost.freePort())
         try project.composeText().write(toFile: project.composeFile, atomically: true, encoding: .utf8)
         try "APP_REVISION=r1\n".write(to: directory.appendingPathComponent("app.env"), atomically: true, encoding: .utf8)
-        try runLocal("/usr/bin/env", PodmanEngine.shared.environment.map { "\($0.key)=\($0.value)" }
-            + ["/bin/sh", "-c", "cd '\(directory.path)' && \(compose) -f compose.yml up -d web"])
+        try runLocal(
+            "/usr/bin/env",
+            PodmanEngine.shared.environment.map { "\($0.key)=\($0.value)" }
+                + ["/bin/sh", "-c", "cd '\(directory.path)' && \(compose) -f compose.yml up -d web"])
         let deadline = Date().addingTimeInterval(30)
         while (try? project.health()) == nil, Date() < deadline { usleep(200_000) }
         #expect(try project.health() == "revision=r1")
@@ -85,15 +87,15 @@ import Testing
         try "environments:\n  sandbox:\n    hosts:\n      h0: { address: local }\n".write(
             to: root.appendingPathComponent("inventory.yml"), atomically: true, encoding: .utf8)
         try """
-            name: compose
-            inventory: inventory.yml
-            steps:
-            \(before)
-              - name: New settings
-                set_env: { file: "\(root.path)/app.env", values: { \(values) } }
-              - name: Restart web
-                restart_service: { docker_compose: web, compose_file: "\(project.composeFile)"\(command), healthy_within: 60s, health_url: "\(project.healthURL)", expect_revision: "\(revision)" }
-            """.write(to: root.appendingPathComponent("deploy.yml"), atomically: true, encoding: .utf8)
+        name: compose
+        inventory: inventory.yml
+        steps:
+        \(before)
+          - name: New settings
+            set_env: { file: "\(root.path)/app.env", values: { \(values) } }
+          - name: Restart web
+            restart_service: { docker_compose: web, compose_file: "\(project.composeFile)"\(command), healthy_within: 60s, health_url: "\(project.healthURL)", expect_revision: "\(revision)" }
+        """.write(to: root.appendingPathComponent("deploy.yml"), atomically: true, encoding: .utf8)
         let started = Date()
         // Root's PATH on a server: podman needs iptables (/usr/sbin) to publish a port.
         let environment = PodmanEngine.shared.environment.merging(["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"]) { $1 }
@@ -142,10 +144,12 @@ import Testing
         let before = try String(contentsOfFile: project.composeFile, encoding: .utf8)
         try project.composeText(command: "python3 -u /app/missing.py").write(
             to: project.directory.appendingPathComponent("compose.new.yml"), atomically: true, encoding: .utf8)
-        let (output, _) = try run(project, compose: compose, values: "APP_REVISION: r2", revision: "revision=r2", before: """
-              - name: New compose file
-                upload: { src: compose.new.yml, dest: "\(project.composeFile)" }
-            """)
+        let (output, _) = try run(
+            project, compose: compose, values: "APP_REVISION: r2", revision: "revision=r2",
+            before: """
+                  - name: New compose file
+                    upload: { src: compose.new.yml, dest: "\(project.composeFile)" }
+                """)
         #expect(output.status == 1, "\(output.all)")
         #expect(output.all.contains("missing.py"), "the new compose file was used: \(output.all)")
         #expect(try String(contentsOfFile: project.composeFile, encoding: .utf8) == before)

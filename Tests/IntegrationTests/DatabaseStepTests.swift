@@ -12,7 +12,9 @@ import Testing
     /// A one-host sandbox with `name` holding `steps` (YAML, indented by 2), the state under h0.
     func sandbox(_ name: String = "db.yml", steps: String, secrets: String = "", vars: String = "") throws -> DeploySandbox {
         let sandbox = try DeploySandbox(hostCount: 1)
-        try sandbox.write(name, """
+        try sandbox.write(
+            name,
+            """
             name: db-test
             inventory: inventory.yml
             state_dir: "\(sandbox.root.path)/h0/state"
@@ -38,7 +40,8 @@ import Testing
 
     /// Everything a test compares before and after: the tables and every row of `customers`.
     func contents(of database: String) throws -> String {
-        try server.sql("""
+        try server.sql(
+            """
             SELECT string_agg(table_name, ',' ORDER BY table_name) FROM information_schema.tables WHERE table_schema = 'public';
             SELECT id, name FROM customers ORDER BY id;
             """, database: database)
@@ -46,28 +49,30 @@ import Testing
 
     @Test func aFailureAfterTheMigrationRestoresTheDatabaseFromTheRunsBackup() throws {
         let database = try server.createDatabase()
-        try server.sql("CREATE TABLE customers (id int PRIMARY KEY, name text); INSERT INTO customers VALUES (1, 'ada'), (2, 'grace');",
-                       database: database)
+        try server.sql(
+            "CREATE TABLE customers (id int PRIMARY KEY, name text); INSERT INTO customers VALUES (1, 'ada'), (2, 'grace');",
+            database: database)
         let before = try contents(of: database)
-        let sandbox = try sandbox(steps: """
-              - name: Back up the database
-                register: db_backup
-                backup_database: { \(connection(database)) }
-              - name: Migrate
-                migrate:
-                  run: |
-                    \(psql(database)) <<'SQL'
-                    CREATE TABLE payments (id int PRIMARY KEY, amount int);
-                    INSERT INTO payments VALUES (1, 100), (2, 250);
-                    INSERT INTO customers VALUES (3, 'linus');
-                    UPDATE customers SET name = 'ADA' WHERE id = 1;
-                    SQL
-                  expect_tables: [payments, customers]
-              - name: Two payments
-                sql: { query: "SELECT count(*) FROM payments", \(connection(database)), expect: { value: "2" } }
-              - name: Smoke test
-                shell: echo "backup {{ db_backup.path }} {{ db_backup.size }} {{ db_backup.sha256 }}"; exit 3
-            """)
+        let sandbox = try sandbox(
+            steps: """
+                  - name: Back up the database
+                    register: db_backup
+                    backup_database: { \(connection(database)) }
+                  - name: Migrate
+                    migrate:
+                      run: |
+                        \(psql(database)) <<'SQL'
+                        CREATE TABLE payments (id int PRIMARY KEY, amount int);
+                        INSERT INTO payments VALUES (1, 100), (2, 250);
+                        INSERT INTO customers VALUES (3, 'linus');
+                        UPDATE customers SET name = 'ADA' WHERE id = 1;
+                        SQL
+                      expect_tables: [payments, customers]
+                  - name: Two payments
+                    sql: { query: "SELECT count(*) FROM payments", \(connection(database)), expect: { value: "2" } }
+                  - name: Smoke test
+                    shell: echo "backup {{ db_backup.path }} {{ db_backup.size }} {{ db_backup.sha256 }}"; exit 3
+                """)
         let output = try sandbox.rollout(["run", "db.yml", "-e", "sandbox"])
         #expect(output.status == 1, "\(output.all)")
         #expect(try contents(of: database) == before, "the migration's table is gone and the rows are as they were")
@@ -89,10 +94,13 @@ import Testing
         let database = try server.createDatabase()
         try server.sql("CREATE TABLE customers (id int PRIMARY KEY, name text); INSERT INTO customers VALUES (1, 'ada');", database: database)
         let backedUp = try contents(of: database)
-        let sandbox = try sandbox(steps: """
-              - backup_database: { \(connection(database)), keep: 2 }
-            """)
-        try sandbox.write("restore.yml", """
+        let sandbox = try sandbox(
+            steps: """
+                  - backup_database: { \(connection(database)), keep: 2 }
+                """)
+        try sandbox.write(
+            "restore.yml",
+            """
             name: db-test
             inventory: inventory.yml
             state_dir: "\(sandbox.root.path)/h0/state"
@@ -111,8 +119,9 @@ import Testing
             #expect(output.status == 0, "\(output.all)")
         }
         let backups = sandbox.hostDirectory(0).appendingPathComponent("state/backups")
-        #expect(try FileManager.default.contentsOfDirectory(atPath: backups.path).filter { $0.hasSuffix(".dump") }.count == 2,
-                "keep: 2 leaves the two newest dumps")
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: backups.path).filter { $0.hasSuffix(".dump") }.count == 2,
+            "keep: 2 leaves the two newest dumps")
 
         try server.sql("INSERT INTO customers VALUES (2, 'grace'); CREATE TABLE extra (x int);", database: database)
         let current = try contents(of: database)
@@ -131,8 +140,9 @@ import Testing
 
     @Test func sqlExpectationFailuresSayWhatWasExpectedAndWhatCameBack() throws {
         let database = try server.createDatabase()
-        try server.sql("CREATE TABLE payments (id int, status text); INSERT INTO payments VALUES (1, 'paid'), (2, 'paid');",
-                       database: database)
+        try server.sql(
+            "CREATE TABLE payments (id int, status text); INSERT INTO payments VALUES (1, 'paid'), (2, 'paid');",
+            database: database)
         let query = "SELECT count(*) FROM payments WHERE status = 'paid' AND id > 0 AND id < 1000000 AND status IS NOT NULL"
         let cases: [(String, String, [String])] = [
             ("value", #"expect: { value: "1" }"#, [#"returned "2"; expected "1""#, "SELECT count(*) FROM payments WHERE status = 'paid'"]),
@@ -141,10 +151,11 @@ import Testing
         ]
         for (name, expect, messages) in cases {
             let text = name == "error" ? "SELECT count(*) FROM payment" : query
-            let sandbox = try sandbox(steps: """
-                  - name: Check payments
-                    sql: { query: "\(text)", \(connection(database)), \(expect) }
-                """)
+            let sandbox = try sandbox(
+                steps: """
+                      - name: Check payments
+                        sql: { query: "\(text)", \(connection(database)), \(expect) }
+                    """)
             let output = try sandbox.rollout(["run", "db.yml", "-e", "sandbox"])
             #expect(output.status == 1, "\(output.all)")
             for message in messages { #expect(output.stdout.contains(message), "\(name): \(output.stdout)") }
@@ -154,34 +165,40 @@ import Testing
 
     @Test func aBackupThatCannotConnectFailsWithPgDumpsMessage() throws {
         let port = try closedLoopbackPort()
-        let sandbox = try sandbox(steps: """
-              - backup_database: { database: app, host: 127.0.0.1, port: \(port) }
-            """)
+        let sandbox = try sandbox(
+            steps: """
+                  - backup_database: { database: app, host: 127.0.0.1, port: \(port) }
+                """)
         let output = try sandbox.rollout(["run", "db.yml", "-e", "sandbox"])
         #expect(output.status == 1, "\(output.all)")
-        #expect(output.stdout.contains("could not back up app on 127.0.0.1:\(port): pg_dump: error: connection to server at \"127.0.0.1\", port \(port) failed: Connection refused"),
-                "\(output.stdout)")
+        #expect(
+            output.stdout.contains(
+                "could not back up app on 127.0.0.1:\(port): pg_dump: error: connection to server at \"127.0.0.1\", port \(port) failed: Connection refused"
+            ),
+            "\(output.stdout)")
     }
 
     @Test func thePasswordAppearsInNoOutputRecordOrProcessList() throws {
         try server.createPasswordUser(password: Self.sentinel)
         let database = try server.createDatabase(owner: server.passwordUser)
-        try server.sql("CREATE TABLE customers (id int PRIMARY KEY, name text); ALTER TABLE customers OWNER TO \(server.passwordUser);",
-                       database: database)
-        let connection = "database: \(database), host: 127.0.0.1, port: \(server.port), user: \(server.passwordUser), password: \"{{ secrets.db_password }}\""
+        try server.sql(
+            "CREATE TABLE customers (id int PRIMARY KEY, name text); ALTER TABLE customers OWNER TO \(server.passwordUser);",
+            database: database)
+        let connection =
+            "database: \(database), host: 127.0.0.1, port: \(server.port), user: \(server.passwordUser), password: \"{{ secrets.db_password }}\""
         let sandbox = try sandbox(
             steps: """
-              - backup_database: { \(connection) }
-              - migrate:
-                  run: psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p \(server.port) -U \(server.passwordUser) -d \(database) -c "CREATE TABLE payments (id int)"
-                  env: { PGPASSWORD: "{{ secrets.db_password }}" }
-                  expect_tables: [payments]
-                  \(connection.replacingOccurrences(of: ", ", with: "\n      "))
-              - name: Slow enough to be seen in ps
-                sql: { query: "SELECT pg_sleep(1.5), current_user", \(connection) }
-              - name: Fail with the password in sight
-                sql: { query: "SELECT '{{ secrets.db_password }}' = 'x'", \(connection), expect: { value: "t" } }
-            """,
+                  - backup_database: { \(connection) }
+                  - migrate:
+                      run: psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p \(server.port) -U \(server.passwordUser) -d \(database) -c "CREATE TABLE payments (id int)"
+                      env: { PGPASSWORD: "{{ secrets.db_password }}" }
+                      expect_tables: [payments]
+                      \(connection.replacingOccurrences(of: ", ", with: "\n      "))
+                  - name: Slow enough to be seen in ps
+                    sql: { query: "SELECT pg_sleep(1.5), current_user", \(connection) }
+                  - name: Fail with the password in sight
+                    sql: { query: "SELECT '{{ secrets.db_password }}' = 'x'", \(connection), expect: { value: "t" } }
+                """,
             secrets: "secrets:\n  db_password: { env: DB_PASSWORD }")
         var processes = ""
         let output = try sandbox.rollout(
@@ -214,13 +231,14 @@ import Testing
     @Test func planShowsWhatWouldRunAndChangesNothing() throws {
         let database = try server.createDatabase()
         try server.sql("CREATE TABLE customers (id int PRIMARY KEY, name text);", database: database)
-        let sandbox = try sandbox(steps: """
-              - backup_database: { \(connection(database)), keep: 3 }
-              - migrate: { run: "\(psql(database)) -c 'CREATE TABLE payments (id int)'", expect_tables: [payments] }
-              - migrate: { run: "\(psql(database)) -c 'CREATE TABLE refunds (id int)'", undo: "\(psql(database)) -c 'DROP TABLE refunds'", \(connection(database)) }
-              - restore_database: { \(connection(database)), backup: /srv/app.dump }
-              - sql: { query: "SELECT count(*) FROM payments", \(connection(database)), expect: { value: "0" } }
-            """)
+        let sandbox = try sandbox(
+            steps: """
+                  - backup_database: { \(connection(database)), keep: 3 }
+                  - migrate: { run: "\(psql(database)) -c 'CREATE TABLE payments (id int)'", expect_tables: [payments] }
+                  - migrate: { run: "\(psql(database)) -c 'CREATE TABLE refunds (id int)'", undo: "\(psql(database)) -c 'DROP TABLE refunds'", \(connection(database)) }
+                  - restore_database: { \(connection(database)), backup: /srv/app.dump }
+                  - sql: { query: "SELECT count(*) FROM payments", \(connection(database)), expect: { value: "0" } }
+                """)
         let output = try sandbox.rollout(["plan", "db.yml", "-e", "sandbox"])
         #expect(output.status == 0, "\(output.all)")
         for line in [
@@ -240,26 +258,30 @@ import Testing
 
     @Test func aMigrationWithNoWayBackSaysSoAndTheFailedRunNeedsAHuman() throws {
         let database = try server.createDatabase()
-        let sandbox = try sandbox(steps: """
-              - migrate: { run: "\(psql(database)) -c 'CREATE TABLE payments (id int)'", \(connection(database)) }
-              - migrate: { run: "\(psql(database)) -c 'CREATE TABLE refunds (id int)'", undo: "\(psql(database)) -c 'DROP TABLE refunds'" }
-              - name: Smoke test
-                shell: exit 3
-            """)
+        let sandbox = try sandbox(
+            steps: """
+                  - migrate: { run: "\(psql(database)) -c 'CREATE TABLE payments (id int)'", \(connection(database)) }
+                  - migrate: { run: "\(psql(database)) -c 'CREATE TABLE refunds (id int)'", undo: "\(psql(database)) -c 'DROP TABLE refunds'" }
+                  - name: Smoke test
+                    shell: exit 3
+                """)
         let plan = try sandbox.rollout(["plan", "db.yml", "-e", "sandbox"])
         #expect(plan.stdout.contains("undo: none (no backup_database of \(database) ran before it on h0 in this run)"), "\(plan.stdout)")
         let output = try sandbox.rollout(["run", "db.yml", "-e", "sandbox"])
         #expect(output.status == 3, "\(output.all)")
-        #expect(output.stdout.contains("this migration cannot be undone: no backup_database of \(database) ran before it on h0 in this run"),
-                "\(output.stdout)")
-        #expect(try server.sql("SELECT to_regclass('refunds') IS NULL AND to_regclass('payments') IS NOT NULL", database: database) == "t",
-                "the undo command dropped refunds; payments stays")
+        #expect(
+            output.stdout.contains("this migration cannot be undone: no backup_database of \(database) ran before it on h0 in this run"),
+            "\(output.stdout)")
+        #expect(
+            try server.sql("SELECT to_regclass('refunds') IS NULL AND to_regclass('payments') IS NOT NULL", database: database) == "t",
+            "the undo command dropped refunds; payments stays")
     }
 
     /// True while `pid` runs (not yet exited; a zombie counts as exited).
     static func isRunning(_ pid: pid_t) -> Bool {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return false }
+            let close = stat.lastIndex(of: ")")
+        else { return false }
         return !stat[close...].hasPrefix(") Z")
     }
 
@@ -270,19 +292,21 @@ import Testing
     @Test func aDumpCutShortByAFullDiskFailsTheBackupBeforeTheMigrationRuns() throws {
         let disk = try TmpfsMount(bytes: 16 << 20)
         let database = try server.createDatabase()
-        try server.sql("CREATE TABLE customers (id int PRIMARY KEY, name text); INSERT INTO customers SELECT g, md5(g::text) FROM generate_series(1, 160) g;",
-                       database: database)
+        try server.sql(
+            "CREATE TABLE customers (id int PRIMARY KEY, name text); INSERT INTO customers SELECT g, md5(g::text) FROM generate_series(1, 160) g;",
+            database: database)
         let before = try contents(of: database)
         let dir = disk.directory.path
-        let sandbox = try sandbox(steps: """
-              - name: Something else fills the disk, all but one page
-                shell: head -c $(( $(df -P -B1 \(dir) | awk 'NR == 2 { print $4 }') - 4096 )) /dev/zero > \(dir)/filler
-              - name: Back up the database
-                backup_database: { \(connection(database)), dir: "\(dir)/backups" }
-              - name: Migrate
-                migrate:
-                  run: \(psql(database)) -c 'DROP TABLE customers'
-            """)
+        let sandbox = try sandbox(
+            steps: """
+                  - name: Something else fills the disk, all but one page
+                    shell: head -c $(( $(df -P -B1 \(dir) | awk 'NR == 2 { print $4 }') - 4096 )) /dev/zero > \(dir)/filler
+                  - name: Back up the database
+                    backup_database: { \(connection(database)), dir: "\(dir)/backups" }
+                  - name: Migrate
+                    migrate:
+                      run: \(psql(database)) -c 'DROP TABLE customers'
+                """)
         let output = try sandbox.rollout(["run", "db.yml", "-e", "sandbox"])
         #expect(output.status == 1, "\(output.all)")
         #expect(output.all.contains("does not read back whole, so it is no backup"), "\(output.all)")
@@ -300,12 +324,13 @@ import Testing
         try server.sql("CREATE TABLE customers (id int PRIMARY KEY, name text);", database: database)
         let marker = FileManager.default.temporaryDirectory.appendingPathComponent("rollout-changed-\(UUID().uuidString)").path
         defer { unlink(marker) }
-        let sandbox = try sandbox(steps: """
-              - name: Change something first
-                shell: touch \(marker)
-              - name: Back up the database
-                backup_database: { \(connection(database)), dir: "\(disk.directory.path)/backups" }
-            """)
+        let sandbox = try sandbox(
+            steps: """
+                  - name: Change something first
+                    shell: touch \(marker)
+                  - name: Back up the database
+                    backup_database: { \(connection(database)), dir: "\(disk.directory.path)/backups" }
+                """)
         let output = try sandbox.rollout(["run", "db.yml", "-e", "sandbox"])
         #expect(output.status == 1, "\(output.all)")
         #expect(output.all.contains("\(disk.directory.path) has 8192 bytes free, and the dump of \(database) may need up to"), "\(output.all)")
@@ -319,14 +344,17 @@ import Testing
         let database = try server.createDatabase()
         try server.sql("CREATE TABLE customers (id int PRIMARY KEY, name text); INSERT INTO customers VALUES (1, 'ada');", database: database)
         let before = try contents(of: database)
-        let sandbox = try sandbox(steps: """
-              - name: Back up the database
-                backup_database: { \(connection(database)), keep: 1 }
-              - name: Migrate
-                migrate:
-                  run: \(psql(database)) -c "INSERT INTO customers VALUES (2, 'grace')"
-            """)
-        try sandbox.write("nightly.yml", """
+        let sandbox = try sandbox(
+            steps: """
+                  - name: Back up the database
+                    backup_database: { \(connection(database)), keep: 1 }
+                  - name: Migrate
+                    migrate:
+                      run: \(psql(database)) -c "INSERT INTO customers VALUES (2, 'grace')"
+                """)
+        try sandbox.write(
+            "nightly.yml",
+            """
             name: nightly
             inventory: inventory.yml
             state_dir: "\(sandbox.root.path)/h0/state"
@@ -353,12 +381,13 @@ import Testing
     @Test func aBackupItsWhenRulesOutIsNotCheckedForRoom() throws {
         let disk = try TmpfsMount(bytes: 8192)
         let database = try server.createDatabase()
-        let sandbox = try sandbox(steps: """
-              - name: Only when asked
-                when: "{{ fail }} == yes"
-                backup_database: { \(connection(database)), dir: "\(disk.directory.path)/backups" }
-              - shell: "true"
-            """)
+        let sandbox = try sandbox(
+            steps: """
+                  - name: Only when asked
+                    when: "{{ fail }} == yes"
+                    backup_database: { \(connection(database)), dir: "\(disk.directory.path)/backups" }
+                  - shell: "true"
+                """)
         let output = try sandbox.rollout(["run", "db.yml", "-e", "sandbox"])
         #expect(output.status == 0, "\(output.all)")
     }
@@ -371,7 +400,9 @@ import Testing
         let marker = FileManager.default.temporaryDirectory.appendingPathComponent("rollout-changed-\(UUID().uuidString)").path
         defer { unlink(marker) }
         let sandbox = try DeploySandbox(hostCount: 1)
-        try sandbox.write("restore.yml", """
+        try sandbox.write(
+            "restore.yml",
+            """
             name: restore
             inventory: inventory.yml
             state_dir: "\(disk.directory.path)/state"

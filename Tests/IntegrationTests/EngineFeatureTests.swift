@@ -10,7 +10,9 @@ import Testing
     /// host's state under its own directory and `{{ dir }}` naming that directory.
     func sandbox(hosts: Int, top: String = "", steps: String) throws -> DeploySandbox {
         let sandbox = try DeploySandbox(hostCount: hosts)
-        try sandbox.write("deploy.yml", """
+        try sandbox.write(
+            "deploy.yml",
+            """
             name: features
             inventory: inventory.yml
             state_dir: "\(sandbox.root.path)/{{ host.name }}/state"
@@ -38,14 +40,16 @@ import Testing
     // MARK: - when
 
     @Test func whenFalseSkipsTheStepAndWhenTrueRunsIt() throws {
-        let sandbox = try sandbox(hosts: 1, top: "", steps: """
-              - name: Never
-                when: false
-                shell: touch "{{ dir }}/never"
-              - name: Always
-                when: "{{ host.name }}"
-                shell: touch "{{ dir }}/always"
-            """)
+        let sandbox = try sandbox(
+            hosts: 1, top: "",
+            steps: """
+                  - name: Never
+                    when: false
+                    shell: touch "{{ dir }}/never"
+                  - name: Always
+                    when: "{{ host.name }}"
+                    shell: touch "{{ dir }}/always"
+                """)
         let output = try run(sandbox)
         #expect(output.status == 0, "\(output.all)")
         #expect(output.stdout.contains("[h0] 1/2 Never — skipped"), "\(output.stdout)")
@@ -55,17 +59,19 @@ import Testing
     }
 
     @Test func whenComparesARegisteredValue() throws {
-        let sandbox = try sandbox(hosts: 2, steps: """
-              - name: Ask
-                register: r
-                shell: if [ "{{ host.name }}" = h1 ]; then echo yes; else echo no; fi
-              - name: Only where yes
-                when: "{{ r.stdout }} == yes"
-                shell: touch "{{ dir }}/yes"
-              - name: Only where not yes
-                when: "{{ r.stdout }} != 'yes'"
-                shell: touch "{{ dir }}/no"
-            """)
+        let sandbox = try sandbox(
+            hosts: 2,
+            steps: """
+                  - name: Ask
+                    register: r
+                    shell: if [ "{{ host.name }}" = h1 ]; then echo yes; else echo no; fi
+                  - name: Only where yes
+                    when: "{{ r.stdout }} == yes"
+                    shell: touch "{{ dir }}/yes"
+                  - name: Only where not yes
+                    when: "{{ r.stdout }} != 'yes'"
+                    shell: touch "{{ dir }}/no"
+                """)
         let output = try run(sandbox)
         #expect(output.status == 0, "\(output.all)")
         #expect(output.stdout.contains("[h0] 2/3 Only where yes — skipped"), "\(output.stdout)")
@@ -77,14 +83,16 @@ import Testing
     // MARK: - register
 
     @Test func aRegisteredResultFeedsALaterStep() throws {
-        let sandbox = try sandbox(hosts: 2, steps: """
-              - name: Produce
-                register: made
-                shell: echo "made on {{ host.name }}"; exit 3
-                expect_exit: [3]
-              - name: Consume
-                shell: echo "{{ made.stdout }}/{{ made.exit_code }}" > "{{ dir }}/seen"
-            """)
+        let sandbox = try sandbox(
+            hosts: 2,
+            steps: """
+                  - name: Produce
+                    register: made
+                    shell: echo "made on {{ host.name }}"; exit 3
+                    expect_exit: [3]
+                  - name: Consume
+                    shell: echo "{{ made.stdout }}/{{ made.exit_code }}" > "{{ dir }}/seen"
+                """)
         let output = try run(sandbox)
         #expect(output.status == 0, "\(output.all)")
         #expect(try text(sandbox, host: 0, "seen") == "made on h0/3\n")
@@ -99,24 +107,28 @@ import Testing
         """#
 
     @Test func retriesRunAFailingCommandAgainUntilItSucceeds() throws {
-        let sandbox = try sandbox(hosts: 1, steps: """
-              - name: Flaky
-                retries: 2
-                delay: 100ms
-            \(Self.flaky)
-            """)
+        let sandbox = try sandbox(
+            hosts: 1,
+            steps: """
+                  - name: Flaky
+                    retries: 2
+                    delay: 100ms
+                \(Self.flaky)
+                """)
         let output = try run(sandbox)
         #expect(output.status == 0, "\(output.all)")
         #expect(try text(sandbox, host: 0, "attempts") == "3\n")
     }
 
     @Test func tooFewRetriesFailTheRun() throws {
-        let sandbox = try sandbox(hosts: 1, steps: """
-              - name: Flaky
-                retries: 1
-                delay: 100ms
-            \(Self.flaky)
-            """)
+        let sandbox = try sandbox(
+            hosts: 1,
+            steps: """
+                  - name: Flaky
+                    retries: 1
+                    delay: 100ms
+                \(Self.flaky)
+                """)
         let output = try run(sandbox)
         #expect(output.status == 1, "\(output.all)")
         #expect(output.stdout.contains("[h0] 1/1 Flaky — FAILED"), "\(output.stdout)")
@@ -128,19 +140,22 @@ import Testing
     @Test func aTimeoutKillsTheCommandAndFailsTheRun() throws {
         // A sleep length no other process has: its command line is the marker.
         let marker = "sleep 30.\(Int.random(in: 100_000...999_999))"
-        let sandbox = try sandbox(hosts: 1, steps: """
-              - name: Hangs
-                timeout: 1s
-                shell: \(marker)
-            """)
+        let sandbox = try sandbox(
+            hosts: 1,
+            steps: """
+                  - name: Hangs
+                    timeout: 1s
+                    shell: \(marker)
+                """)
         let started = Date()
         let output = try run(sandbox)
         let elapsed = Date().timeIntervalSince(started)
         #expect(output.status == 1, "\(output.all)")
         #expect(elapsed < 8, "took \(elapsed) s")
         #expect(output.stdout.contains("[h0] 1/1 Hangs — FAILED"), "\(output.stdout)")
-        #expect(output.stdout.contains("`\(marker)` on ") && output.stdout.contains("ran longer than its timeout of 1s"),
-                "the message names the step's own command: \(output.stdout)")
+        #expect(
+            output.stdout.contains("`\(marker)` on ") && output.stdout.contains("ran longer than its timeout of 1s"),
+            "the message names the step's own command: \(output.stdout)")
         #expect(output.stdout.contains("failed, previous state restored"), "\(output.stdout)")
         #expect(output.stdout.contains("Failed:\n  [h0] 1/1 Hangs"), "the summary lists the timed-out step: \(output.stdout)")
         let pgrep = Process()
@@ -155,13 +170,15 @@ import Testing
     // MARK: - ignore_failure
 
     @Test func anIgnoredFailureIsShownAndTheRunGoesOn() throws {
-        let sandbox = try sandbox(hosts: 2, steps: """
-              - name: Optional cleanup
-                ignore_failure: true
-                shell: echo "cleanup broke on {{ host.name }}" >&2; exit 4
-              - name: Carry on
-                shell: touch "{{ dir }}/after"
-            """)
+        let sandbox = try sandbox(
+            hosts: 2,
+            steps: """
+                  - name: Optional cleanup
+                    ignore_failure: true
+                    shell: echo "cleanup broke on {{ host.name }}" >&2; exit 4
+                  - name: Carry on
+                    shell: touch "{{ dir }}/after"
+                """)
         let output = try run(sandbox)
         #expect(output.status == 0, "\(output.all)")
         #expect(output.stdout.contains("[h1] 1/2 Optional cleanup — FAILED"), "\(output.stdout)")
@@ -172,13 +189,15 @@ import Testing
     // MARK: - run_once
 
     @Test func runOnceRunsOnExactlyOneHost() throws {
-        let sandbox = try sandbox(hosts: 3, steps: """
-              - name: Migrate
-                run_once: true
-                shell: touch "{{ dir }}/migrated"
-              - name: Everywhere
-                shell: touch "{{ dir }}/everywhere"
-            """)
+        let sandbox = try sandbox(
+            hosts: 3,
+            steps: """
+                  - name: Migrate
+                    run_once: true
+                    shell: touch "{{ dir }}/migrated"
+                  - name: Everywhere
+                    shell: touch "{{ dir }}/everywhere"
+                """)
         let output = try run(sandbox)
         #expect(output.status == 0, "\(output.all)")
         #expect((0..<3).filter { exists(sandbox, host: $0, "migrated") }.count == 1)
@@ -188,17 +207,19 @@ import Testing
     // MARK: - on
 
     @Test func onAGroupOrAHostRunsOnlyThere() throws {
-        let sandbox = try sandbox(hosts: 3, steps: """
-              - name: Databases
-                on: db
-                shell: touch "{{ dir }}/db"
-              - name: First web host
-                on: h0
-                shell: touch "{{ dir }}/h0-only"
-              - name: Web group
-                on: [web]
-                shell: touch "{{ dir }}/web"
-            """)
+        let sandbox = try sandbox(
+            hosts: 3,
+            steps: """
+                  - name: Databases
+                    on: db
+                    shell: touch "{{ dir }}/db"
+                  - name: First web host
+                    on: h0
+                    shell: touch "{{ dir }}/h0-only"
+                  - name: Web group
+                    on: [web]
+                    shell: touch "{{ dir }}/web"
+                """)
         try sandbox.writeInventory(groups: [["app", "web"], ["app", "db"], ["app", "db"]])
         let output = try run(sandbox)
         #expect(output.status == 0, "\(output.all)")
@@ -210,14 +231,16 @@ import Testing
     // MARK: - serial and max_fail_percentage
 
     @Test func aFailureInASerialBatchStopsTheLaterBatches() throws {
-        let sandbox = try sandbox(hosts: 3, top: "serial: 1", steps: """
-              - name: Configure
-                set_env: { file: "{{ dir }}/.env", values: { APP_REVISION: r2 } }
-              - name: Smoke test
-                shell: test "{{ host.name }}" != h1
-              - name: Done
-                shell: touch "{{ dir }}/done"
-            """)
+        let sandbox = try sandbox(
+            hosts: 3, top: "serial: 1",
+            steps: """
+                  - name: Configure
+                    set_env: { file: "{{ dir }}/.env", values: { APP_REVISION: r2 } }
+                  - name: Smoke test
+                    shell: test "{{ host.name }}" != h1
+                  - name: Done
+                    shell: touch "{{ dir }}/done"
+                """)
         for index in 0..<3 { try sandbox.seed(host: index, ".env", contents: "APP_REVISION=r1\n", mode: 0o600) }
         let before = try (0..<3).map { try sandbox.snapshot(host: $0, ".env") }
         let output = try run(sandbox)
@@ -230,29 +253,34 @@ import Testing
     }
 
     @Test func aPercentageSerialMakesBatchesOfThatShareOfTheHosts() throws {
-        let sandbox = try sandbox(hosts: 4, top: "serial: 50%", steps: """
-              - name: Smoke test
-                shell: test "{{ host.name }}" != h0
-              - name: Done
-                shell: touch "{{ dir }}/done"
-            """)
+        let sandbox = try sandbox(
+            hosts: 4, top: "serial: 50%",
+            steps: """
+                  - name: Smoke test
+                    shell: test "{{ host.name }}" != h0
+                  - name: Done
+                    shell: touch "{{ dir }}/done"
+                """)
         let output = try run(sandbox)
         #expect(output.status == 1, "\(output.all)")
         #expect(output.stdout.contains("[h0] 1/2 Smoke test — FAILED"), "\(output.stdout)")
-        #expect((0..<4).map { exists(sandbox, host: $0, "done") } == [false, true, false, false],
-                "h1 shares h0's batch of two; h2 and h3 are in the next one")
+        #expect(
+            (0..<4).map { exists(sandbox, host: $0, "done") } == [false, true, false, false],
+            "h1 shares h0's batch of two; h2 and h3 are in the next one")
         #expect(!output.stdout.contains("[h2]") && !output.stdout.contains("[h3]"), "\(output.stdout)")
     }
 
     @Test func failuresWithinMaxFailPercentageAreUndoneAndTheRunGoesOn() throws {
-        let sandbox = try sandbox(hosts: 4, top: "max_fail_percentage: 50", steps: """
-              - name: Configure
-                set_env: { file: "{{ dir }}/.env", values: { APP_REVISION: r2 } }
-              - name: Smoke test
-                shell: test "{{ host.name }}" != h2
-              - name: Done
-                shell: touch "{{ dir }}/done"
-            """)
+        let sandbox = try sandbox(
+            hosts: 4, top: "max_fail_percentage: 50",
+            steps: """
+                  - name: Configure
+                    set_env: { file: "{{ dir }}/.env", values: { APP_REVISION: r2 } }
+                  - name: Smoke test
+                    shell: test "{{ host.name }}" != h2
+                  - name: Done
+                    shell: touch "{{ dir }}/done"
+                """)
         for index in 0..<4 { try sandbox.seed(host: index, ".env", contents: "APP_REVISION=r1\n", mode: 0o600) }
         let before = try sandbox.snapshot(host: 2, ".env")
         let output = try run(sandbox)
@@ -271,9 +299,11 @@ import Testing
     // MARK: - --limit
 
     @Test func limitRunsOnlyOnTheNamedHost() throws {
-        let sandbox = try sandbox(hosts: 3, steps: """
-              - shell: touch "{{ dir }}/touched"
-            """)
+        let sandbox = try sandbox(
+            hosts: 3,
+            steps: """
+                  - shell: touch "{{ dir }}/touched"
+                """)
         let output = try run(sandbox, ["--limit", "h0"])
         #expect(output.status == 0, "\(output.all)")
         #expect((0..<3).map { exists(sandbox, host: $0, "touched") } == [true, false, false])
@@ -283,10 +313,12 @@ import Testing
     // MARK: - --lock-wait
 
     @Test func lockWaitWaitsForTheRunHoldingTheLock() throws {
-        let sandbox = try sandbox(hosts: 1, steps: """
-              - name: Hold the lock
-                shell: echo start >> "{{ dir }}/log"; touch "{{ dir }}/holding"; sleep 1; echo end >> "{{ dir }}/log"
-            """)
+        let sandbox = try sandbox(
+            hosts: 1,
+            steps: """
+                  - name: Hold the lock
+                    shell: echo start >> "{{ dir }}/log"; touch "{{ dir }}/holding"; sleep 1; echo end >> "{{ dir }}/log"
+                """)
         let holding = sandbox.hostDirectory(0).appendingPathComponent("holding").path
         var second: RolloutCLI.Output?
         let first = try run(sandbox) { _ in

@@ -84,8 +84,9 @@ import Testing
 
     @Test func aLimitThatNamesNoHostIsRefusedBeforeConnecting() throws {
         let sandbox = try seededSandbox(hosts: 2)
-        let output = try sandbox.rollout(["run", "deploy.yml", "-e", "sandbox", "--limit", "h1,hO"],
-                                         environment: ["TEST_API_KEY": Self.sentinel])
+        let output = try sandbox.rollout(
+            ["run", "deploy.yml", "-e", "sandbox", "--limit", "h1,hO"],
+            environment: ["TEST_API_KEY": Self.sentinel])
         #expect(output.status == 2, "\(output.all)")
         #expect(output.stderr.contains("--limit hO: no host or group of that name in environment 'sandbox'; did you mean 'h0'?"))
         #expect(try sandbox.snapshot(host: 1, ".env").bytes == Data("# app settings\nAPI_KEY=old-key\nAPP_REVISION=r1\n".utf8))
@@ -93,7 +94,9 @@ import Testing
 
     @Test func consecutiveShellStepsShareARoundTripYetAreReportedOneByOne() throws {
         let sandbox = try DeploySandbox(hostCount: 2)
-        try sandbox.write("batch.yml", """
+        try sandbox.write(
+            "batch.yml",
+            """
             name: batch
             inventory: inventory.yml
             state_dir: "\(sandbox.root.path)/{{ host.name }}/state"
@@ -122,7 +125,9 @@ import Testing
     @Test func twoRunsAtOnceOnOneHostOnlyOneRunsTheOtherExits4() throws {
         let sandbox = try DeploySandbox(hostCount: 1)
         let started = sandbox.hostDirectory(0).appendingPathComponent("first-started").path
-        try sandbox.write("slow.yml", """
+        try sandbox.write(
+            "slow.yml",
+            """
             name: slow
             inventory: inventory.yml
             state_dir: "\(sandbox.root.path)/h0/state"
@@ -150,7 +155,9 @@ import Testing
     /// they do the plain output: no escape byte gets to the terminal.
     @Test func verboseOutputCarriesNoTerminalEscapes() throws {
         let sandbox = try DeploySandbox(hostCount: 1)
-        try sandbox.write("escapes.yml", """
+        try sandbox.write(
+            "escapes.yml",
+            """
             name: escapes
             inventory: inventory.yml
             state_dir: "\(sandbox.root.path)/h0/state"
@@ -169,7 +176,9 @@ import Testing
         let sandbox = try DeploySandbox(hostCount: 2)
         try sandbox.seed(host: 0, ".env", contents: "APP_REVISION=r1\n", mode: 0o600)
         try sandbox.seed(host: 1, ".env", contents: "APP_REVISION=r1\n", mode: 0o600)
-        try sandbox.write("leaky.yml", """
+        try sandbox.write(
+            "leaky.yml",
+            """
             name: leaky
             inventory: inventory.yml
             state_dir: "\(sandbox.root.path)/{{ host.name }}/state"
@@ -253,7 +262,9 @@ import Testing
             try FileManager.default.createSymbolicLink(
                 atPath: host.appendingPathComponent("release/\(name)").path, withDestinationPath: "../shared/\(name)")
         }
-        try sandbox.write("deploy.yml", """
+        try sandbox.write(
+            "deploy.yml",
+            """
             name: links
             inventory: inventory.yml
             state_dir: "\(host.path)/state"
@@ -316,7 +327,9 @@ import Testing
 
         let rollback = try sandbox.rollout(["rollback", "deploy.yml", "-e", "sandbox", "--yes"], environment: environment)
         #expect(rollback.status == 3, "\(rollback.all)")
-        #expect(rollback.all.contains("gone: \(history.appendingPathComponent(copies[0]).path) (step 3 'Point the app at the new key' restores from it)"), "\(rollback.all)")
+        #expect(
+            rollback.all.contains("gone: \(history.appendingPathComponent(copies[0]).path) (step 3 'Point the app at the new key' restores from it)"),
+            "\(rollback.all)")
         #expect(rollback.all.contains("nothing was changed on any host"), "\(rollback.all)")
         #expect([try sandbox.snapshot(host: 0, ".env"), try sandbox.snapshot(host: 0, "app.conf")] == deployed, "the upload was not undone either")
     }
@@ -328,7 +341,9 @@ import Testing
     func slowDeploy(longStepSeconds: Int) throws -> DeploySandbox {
         let sandbox = try DeploySandbox(hostCount: 1)
         try sandbox.seed(host: 0, ".env", contents: "APP_REVISION=r1\n", mode: 0o600)
-        try sandbox.write("slow.yml", """
+        try sandbox.write(
+            "slow.yml",
+            """
             name: slow
             inventory: inventory.yml
             state_dir: "\(sandbox.root.path)/h0/state"
@@ -394,10 +409,13 @@ import Testing
         let sandbox = try slowDeploy(longStepSeconds: 1)
         let before = try sandbox.snapshot(host: 0, ".env")
         let status = sandbox.root.appendingPathComponent("status").path
-        let pipeline = "set -o pipefail; '\(RolloutCLI.binary.path)' run slow.yml -e sandbox 2>stderr.txt | head -c 1 >/dev/null; echo ${PIPESTATUS[0]} > '\(status)'"
+        let pipeline =
+            "set -o pipefail; '\(RolloutCLI.binary.path)' run slow.yml -e sandbox 2>stderr.txt | head -c 1 >/dev/null; echo ${PIPESTATUS[0]} > '\(status)'"
         _ = try runLocal("/bin/bash", ["-c", "cd '\(sandbox.root.path)' && " + pipeline])
         let exit = try String(contentsOfFile: status, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        #expect(exit == "130", "rollout exited \(exit): \((try? String(contentsOf: sandbox.root.appendingPathComponent("stderr.txt"), encoding: .utf8)) ?? "")")
+        #expect(
+            exit == "130",
+            "rollout exited \(exit): \((try? String(contentsOf: sandbox.root.appendingPathComponent("stderr.txt"), encoding: .utf8)) ?? "")")
         let host = sandbox.hostDirectory(0)
         #expect(!FileManager.default.fileExists(atPath: host.appendingPathComponent("never").path))
         #expect(try sandbox.snapshot(host: 0, ".env") == before)

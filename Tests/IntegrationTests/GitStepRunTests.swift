@@ -25,8 +25,13 @@ import Testing
         /// refuses repositories of another owner).
         @discardableResult
         func git(_ directory: String, _ arguments: [String]) throws -> String {
-            try runLocal("/usr/sbin/runuser", ["-u", sandbox.user, "--", "/usr/bin/git", "-c", "user.name=Test", "-c", "user.email=test@example.com",
-                                               "-C", directory] + arguments).trimmingCharacters(in: .whitespacesAndNewlines)
+            try runLocal(
+                "/usr/sbin/runuser",
+                [
+                    "-u", sandbox.user, "--", "/usr/bin/git", "-c", "user.name=Test", "-c", "user.email=test@example.com",
+                    "-C", directory,
+                ] + arguments
+            ).trimmingCharacters(in: .whitespacesAndNewlines)
         }
 
         /// Commits app.txt = `text` on main, pushes it (and `tag`, annotated) to origin, returns the commit.
@@ -47,7 +52,9 @@ import Testing
         /// where they go), then a smoke test that fails when `fail` is "yes".
         func run(ref: String, fail: Bool = false, command: String = "run") throws -> RolloutCLI.Output {
             let note = #"echo "{{ code.previous_commit }} {{ code.commit }}" > "\#(sandbox.hostDirectory(0).path)/commits""#
-            try sandbox.write("deploy.yml", """
+            try sandbox.write(
+                "deploy.yml",
+                """
                 name: git-test
                 inventory: inventory.yml
                 state_dir: "\(sandbox.root.path)/{{ host.name }}/state"
@@ -72,7 +79,8 @@ import Testing
         let plan = try repository.run(ref: "main", command: "plan")
         #expect(plan.status == 0, "\(plan.all)")
         #expect(plan.stdout.contains("<code.previous_commit> <code.commit>"), "a later step's use of the fields plans: \(plan.stdout)")
-        #expect(plan.stdout.contains("clone file://\(repository.origin) into \(repository.app), check out main (\(first.prefix(12)))"), "\(plan.stdout)")
+        #expect(
+            plan.stdout.contains("clone file://\(repository.origin) into \(repository.app), check out main (\(first.prefix(12)))"), "\(plan.stdout)")
         #expect(!FileManager.default.fileExists(atPath: repository.app))
 
         let cloned = try repository.run(ref: "main")
@@ -130,7 +138,9 @@ import Testing
         #expect(plan.stdout.contains("\(repository.app) has uncommitted changes (app.txt): the run would refuse"), "\(plan.all)")
         let refused = try repository.run(ref: "main")
         #expect(refused.status == 1, "\(refused.all)")
-        #expect(refused.all.contains("\(repository.app) has uncommitted changes, nothing was changed: app.txt — commit, stash or discard them first"), "\(refused.all)")
+        #expect(
+            refused.all.contains("\(repository.app) has uncommitted changes, nothing was changed: app.txt — commit, stash or discard them first"),
+            "\(refused.all)")
         #expect(try repository.head == first)
         #expect(try repository.deployed == "hotfix on the server")
         // Not even fetched.

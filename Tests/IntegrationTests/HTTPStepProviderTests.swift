@@ -11,7 +11,9 @@ import Testing
 
     func sandbox(_ api: ProviderAPIServer, steps: String) throws -> DeploySandbox {
         let sandbox = try DeploySandbox(hostCount: 1)
-        try sandbox.write("deploy.yml", """
+        try sandbox.write(
+            "deploy.yml",
+            """
             name: provider-api
             inventory: inventory.yml
             state_dir: "\(sandbox.root.path)/{{ host.name }}/state"
@@ -47,10 +49,12 @@ import Testing
     @Test("a failing deploy sends the undo request: the webhook endpoint is enabled again, and the key is never shown")
     func theUndoRequestIsSentOnRollback() async throws {
         let api = try ProviderAPIServer(apiKey: Self.apiKey)
-        let sandbox = try sandbox(api, steps: """
-              - name: Restart that fails
-                shell: exit 3
-            """)
+        let sandbox = try sandbox(
+            api,
+            steps: """
+                  - name: Restart that fails
+                    shell: exit 3
+                """)
         let output = try sandbox.rollout(["run", "deploy.yml", "-e", "sandbox", "--json", "report.jsonl"], environment: Self.environment)
         #expect(output.status == 1, "\(output.all)")
         let received = try await api.received()

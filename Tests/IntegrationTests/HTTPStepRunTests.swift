@@ -17,7 +17,9 @@ import Testing
     /// directory and the test secrets declared.
     func sandbox(_ steps: String, vars: String = "") throws -> DeploySandbox {
         let sandbox = try DeploySandbox(hostCount: 1)
-        try sandbox.write("deploy.yml", """
+        try sandbox.write(
+            "deploy.yml",
+            """
             name: http-steps
             inventory: inventory.yml
             state_dir: "\(sandbox.root.path)/{{ host.name }}/state"
@@ -58,14 +60,17 @@ import Testing
 
     @Test func aCheckSuitePassesAgainstARealServerAndRegistersItsCounts() throws {
         let server = try LoopbackHTTPServer()
-        let sandbox = try sandbox("""
+        let sandbox = try sandbox(
+            """
               - name: Endpoints
                 check: checks.yml
                 register: endpoints
               - name: Keep the counts
                 shell: echo "{{ endpoints.passed }} {{ endpoints.failed }}" > "{{ dir }}/counts"
             """, vars: "  base_url: \(server.baseURL)")
-        try sandbox.write("checks.yml", """
+        try sandbox.write(
+            "checks.yml",
+            """
             name: loopback endpoints
             base_url: "{{ base_url }}"
             defaults: { timeout: 5s, retries: 1, delay: 100ms }
@@ -93,7 +98,8 @@ import Testing
 
     @Test func aFailingCheckIsNamedWithWhatWasExpectedAndWhatCameBack() throws {
         let server = try LoopbackHTTPServer()
-        let sandbox = try sandbox("""
+        let sandbox = try sandbox(
+            """
               - name: Endpoints
                 check:
                   base_url: "\(server.baseURL)"
@@ -122,7 +128,8 @@ import Testing
     @Test func stripeCallbacksAreJudgedByTheOfficialLibrary() async throws {
         let server = try CallbackVerifierServer(stripeSecret: Self.whsec, paytrKey: Self.paytrKey, paytrSalt: Self.paytrSalt)
         let stripe = "stripe: { secret: \"{{ secrets.whsec }}\" }\n      url: \"\(server.baseURL)/stripe\""
-        let sandbox = try sandbox("""
+        let sandbox = try sandbox(
+            """
               - name: Valid
                 callback:
                   \(stripe)
@@ -160,11 +167,14 @@ import Testing
 
     @Test func callbackDefaultsPinTheAPIVersionAndFieldsOfEveryStripeStepAsTheOfficialLibraryParsesThem() async throws {
         let server = try CallbackVerifierServer(stripeSecret: Self.whsec, paytrKey: Self.paytrKey, paytrSalt: Self.paytrSalt)
-        let show = ["data.object.subscription", "data.object.parent.subscription_details.subscription", "data.object.amount_paid",
-                    "data.object.currency", "data.object.metadata.booking_id"]
+        let show = [
+            "data.object.subscription", "data.object.parent.subscription_details.subscription", "data.object.amount_paid",
+            "data.object.currency", "data.object.metadata.booking_id",
+        ]
         let url = "\(server.baseURL)/stripe?" + show.map { "show=" + $0 }.joined(separator: "&")
         // The verifier answers each path as stripe parsed it; body_contains judges those lines.
-        let sandbox = try sandbox("""
+        let sandbox = try sandbox(
+            """
               - name: Pinned by the defaults
                 callback:
                   stripe: { secret: "{{ secrets.whsec }}" }
@@ -189,15 +199,16 @@ import Testing
                       - 'data.object.parent.subscription_details.subscription="sub_'
                       - 'data.object.amount_paid=100'
                       - 'data.object.metadata.booking_id="B-42"'
-            """, vars: """
-              booking_id: B-42
-            callback_defaults:
-              stripe:
-                api_version: 2024-06-20
-                currency: EUR
-                amount: 4900
-                metadata: { booking_id: "{{ booking_id }}" }
-            """)
+            """,
+            vars: """
+                  booking_id: B-42
+                callback_defaults:
+                  stripe:
+                    api_version: 2024-06-20
+                    currency: EUR
+                    amount: 4900
+                    metadata: { booking_id: "{{ booking_id }}" }
+                """)
         let output = try run(sandbox)
         #expect(output.status == 0, "\(output.all)")
         let seen = try await server.seen()
@@ -208,7 +219,8 @@ import Testing
     @Test func paytrCallbacksAreJudgedByTheOfficialLibraryIncludingTwentyAtFiveAtATime() async throws {
         let server = try CallbackVerifierServer(stripeSecret: Self.whsec, paytrKey: Self.paytrKey, paytrSalt: Self.paytrSalt)
         let paytr = "paytr: { key: \"{{ secrets.paytr_key }}\", salt: \"{{ secrets.paytr_salt }}\" }\n      url: \"\(server.baseURL)/paytr\""
-        let sandbox = try sandbox("""
+        let sandbox = try sandbox(
+            """
               - name: Valid
                 callback:
                   \(paytr)
@@ -241,7 +253,8 @@ import Testing
 
     @Test func aCallbackAnsweredOutsideExpectFailsTheRunWithoutShowingTheSecret() async throws {
         let server = try CallbackVerifierServer(stripeSecret: Self.whsec, paytrKey: Self.paytrKey, paytrSalt: Self.paytrSalt)
-        let sandbox = try sandbox("""
+        let sandbox = try sandbox(
+            """
               - name: Forged but expected to pass
                 callback:
                   paytr: { key: "{{ secrets.paytr_key }}", salt: "{{ secrets.paytr_salt }}" }
@@ -259,7 +272,8 @@ import Testing
 
     @Test func planShowsWhatWouldBeSentAndSendsNothing() async throws {
         let server = try CallbackVerifierServer(stripeSecret: Self.whsec, paytrKey: Self.paytrKey, paytrSalt: Self.paytrSalt)
-        let sandbox = try sandbox("""
+        let sandbox = try sandbox(
+            """
               - name: Webhook
                 callback:
                   stripe: { secret: "{{ secrets.whsec }}" }
@@ -271,7 +285,8 @@ import Testing
             """)
         let output = try run(sandbox, "plan")
         #expect(output.status == 0, "\(output.all)")
-        #expect(output.stdout.contains("POST \(server.baseURL)/stripe?t=***: Stripe payment_intent.succeeded event, scenario replay"), "\(output.stdout)")
+        #expect(
+            output.stdout.contains("POST \(server.baseURL)/stripe?t=***: Stripe payment_intent.succeeded event, scenario replay"), "\(output.stdout)")
         #expect(output.stdout.contains("the same callback 3 times, 1 at a time"), "\(output.stdout)")
         #expect(output.stdout.contains("POST \(server.baseURL)/stripe — expect status 400"), "\(output.stdout)")
         let seen = try await server.seen()

@@ -31,7 +31,9 @@ struct ImportCommandTests {
             let imported = try RolloutCLI.run(["import", Self.runbooks.appendingPathComponent(name).path, "-o", "draft"], in: scratch)
             #expect(imported.status == 0, "\(imported.all)")
             #expect(imported.stdout.contains("wrote draft/deploy.yml"), "\(imported.stdout)")
-            let files = try FileManager.default.contentsOfDirectory(atPath: scratch.appendingPathComponent("draft").path).filter { $0.hasSuffix(".yml") }.sorted().map { "draft/\($0)" }
+            let files = try FileManager.default.contentsOfDirectory(atPath: scratch.appendingPathComponent("draft").path).filter {
+                $0.hasSuffix(".yml")
+            }.sorted().map { "draft/\($0)" }
             #expect(files.contains("draft/inventory.yml"))
             let schemas = try FileManager.default.contentsOfDirectory(atPath: scratch.appendingPathComponent("draft/.schema").path)
             #expect(Set(schemas) == ["playbook.schema.json", "inventory.schema.json", "checks.schema.json"])

@@ -43,7 +43,9 @@ struct InitCommandTests {
                 #expect(created.stdout.contains(line), "missing `\(line)` in:\n\(created.stdout)")
             }
             let playbook = try #require(try contents(of: project)["playbook.yml"])
-            #expect(playbook.contains("\nname: billing\n") && playbook.contains("database: billing, user: billing,") && !playbook.contains("deploy_db"), "\(playbook)")
+            #expect(
+                playbook.contains("\nname: billing\n") && playbook.contains("database: billing, user: billing,") && !playbook.contains("deploy_db"),
+                "\(playbook)")
 
             let secret = ["BILLING_DB_PASSWORD": "s3cret-db-password"]
             let lint = try RolloutCLI.run(
@@ -59,7 +61,9 @@ struct InitCommandTests {
         }
     }
 
-    @Test("each shape's template (flask-paytr, fastapi-stripe, alembic-stripe-subscriptions) lints clean and plans offline as created, with a database name that needs no quoting")
+    @Test(
+        "each shape's template (flask-paytr, fastapi-stripe, alembic-stripe-subscriptions) lints clean and plans offline as created, with a database name that needs no quoting"
+    )
     func shapeTemplatesLintAndPlan() throws {
         try withScratchDirectory { scratch in
             for template in ["flask-paytr", "fastapi-stripe", "alembic-stripe-subscriptions"] {
@@ -84,8 +88,9 @@ struct InitCommandTests {
                 #expect(lint.status == 0 && lint.stdout == "3 files: no problems found\n", "\(template): \(lint.all)")
                 for environment in ["staging", "production"] {
                     let plan = try RolloutCLI.run(["plan", "\(template)/playbook.yml", "-e", environment, "--offline"], in: scratch)
-                    #expect(plan.status == 0 && plan.stdout.contains("Plan for 'billing-api'") && plan.stdout.contains("systemd: billing-api"),
-                            "\(template) -e \(environment): \(plan.all)")
+                    #expect(
+                        plan.status == 0 && plan.stdout.contains("Plan for 'billing-api'") && plan.stdout.contains("systemd: billing-api"),
+                        "\(template) -e \(environment): \(plan.all)")
                 }
             }
         }
@@ -127,7 +132,10 @@ struct InitCommandTests {
         try withScratchDirectory { scratch in
             let run = try RolloutCLI.run(["init", "basci", "deploy"], in: scratch)
             #expect(run.status == 2)
-            #expect(run.stderr == "error: unknown template 'basci' (did you mean 'basic'?); available: alembic-stripe-subscriptions, basic, fastapi-stripe, flask-paytr (rollout init --list)\n")
+            #expect(
+                run.stderr
+                    == "error: unknown template 'basci' (did you mean 'basic'?); available: alembic-stripe-subscriptions, basic, fastapi-stripe, flask-paytr (rollout init --list)\n"
+            )
             #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.path).isEmpty)
         }
     }

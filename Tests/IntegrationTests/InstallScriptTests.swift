@@ -13,11 +13,13 @@ import Testing
 @Suite("scripts/install: a rollout that runs from anywhere")
 struct InstallScriptTests {
     static let enabled = ProcessInfo.processInfo.environment["ROLLOUT_TEST_INSTALL"] == "1"
-    static let buildDirectory = ProcessInfo.processInfo.environment["ROLLOUT_INSTALL_SCRATCH"]
+    static let buildDirectory =
+        ProcessInfo.processInfo.environment["ROLLOUT_INSTALL_SCRATCH"]
         ?? packageRoot.appendingPathComponent(".build-install").path
 
-    @Test("installs into a prefix; the binary prints its version from another directory",
-          .enabled(if: enabled, "set ROLLOUT_TEST_INSTALL=1: a release build of several minutes"), .timeLimit(.minutes(40)))
+    @Test(
+        "installs into a prefix; the binary prints its version from another directory",
+        .enabled(if: enabled, "set ROLLOUT_TEST_INSTALL=1: a release build of several minutes"), .timeLimit(.minutes(40)))
     func installsAndPrintsItsVersion() throws {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("rollout-install-\(UUID().uuidString)")
         let prefix = scratch.appendingPathComponent("prefix")
@@ -37,7 +39,9 @@ struct InstallScriptTests {
 
         let binary = prefix.appendingPathComponent("bin/rollout").path
         let out = scratch.appendingPathComponent("version.out").path
-        let status = try ChildProcess(binary, ["--version"], environment: ["PATH": "/usr/bin:/bin"], directory: elsewhere.path, stdout: out, stderr: out).wait()
+        let status = try ChildProcess(
+            binary, ["--version"], environment: ["PATH": "/usr/bin:/bin"], directory: elsewhere.path, stdout: out, stderr: out
+        ).wait()
         let version = try String(contentsOfFile: out, encoding: .utf8)
         #expect(status == 0, "\(version)")
         let lines = version.split(separator: "\n").map(String.init)
@@ -46,7 +50,9 @@ struct InstallScriptTests {
         #expect(lines.contains { $0.hasPrefix("libssh2  1.") }, "\(version)")
         #expect(lines.contains { $0.hasPrefix("libcurl  libcurl/") }, "\(version)")
 
-        for completion in ["share/bash-completion/completions/rollout", "share/zsh/site-functions/_rollout", "share/fish/vendor_completions.d/rollout.fish"] {
+        for completion in [
+            "share/bash-completion/completions/rollout", "share/zsh/site-functions/_rollout", "share/fish/vendor_completions.d/rollout.fish",
+        ] {
             let text = try String(contentsOf: prefix.appendingPathComponent(completion), encoding: .utf8)
             #expect(text.contains("import"), "\(completion) does not complete the subcommands")
         }

@@ -11,13 +11,16 @@ struct NotifyTests {
     func project(steps: String, notify: String) throws -> URL {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rollout-notify-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        try Data("""
+        try Data(
+            """
             environments:
               test:
                 hosts:
                   here: { address: local }
-            """.utf8).write(to: directory.appendingPathComponent("inventory.yml"))
-        try Data("""
+            """.utf8
+        ).write(to: directory.appendingPathComponent("inventory.yml"))
+        try Data(
+            """
             name: notified
             inventory: inventory.yml
             secrets:
@@ -27,7 +30,8 @@ struct NotifyTests {
             \(notify)
             steps:
             \(steps)
-            """.utf8).write(to: directory.appendingPathComponent("deploy.yml"))
+            """.utf8
+        ).write(to: directory.appendingPathComponent("deploy.yml"))
         return directory
     }
 
@@ -80,7 +84,8 @@ struct NotifyTests {
             notify: "  - url: \"{{ secrets.chat }}\"\n  - url: \"{{ secrets.broken }}\"\n    on: [success, failure]\n")
         defer { try? FileManager.default.removeItem(at: directory) }
 
-        let output = try RolloutCLI.run(["run", "deploy.yml", "-e", "test"], in: directory, environment: ["CHAT_WEBHOOK": refused, "BROKEN_WEBHOOK": rejecting])
+        let output = try RolloutCLI.run(
+            ["run", "deploy.yml", "-e", "test"], in: directory, environment: ["CHAT_WEBHOOK": refused, "BROKEN_WEBHOOK": rejecting])
         #expect(output.status == 0, "\(output.all)")
         #expect(output.stderr.contains("rollout: warning: notify webhook 'chat' failed"), "\(output.stderr)")
         #expect(output.stderr.contains("rollout: warning: notify webhook 'broken' answered 400: bad hash"), "\(output.stderr)")

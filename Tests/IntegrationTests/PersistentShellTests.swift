@@ -1,7 +1,7 @@
 import Foundation
 import RolloutKit
-import Testing
 import TestSupport
+import Testing
 
 /// `SSHTransport` runs commands in one long-lived shell per connection: it must look to every
 /// command exactly as if it had a shell of its own.

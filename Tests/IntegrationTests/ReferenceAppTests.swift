@@ -21,8 +21,9 @@ struct ReferenceAppTests {
 
     /// `rollout sign arguments…` with the apps' secrets in its environment; its exit status and output.
     func sign(_ arguments: [String]) throws -> CommandRun {
-        try CommandRun.run(try BuiltTools.rollout(), ["sign"] + arguments,
-                           environment: Self.paytr.merging(["STRIPE_WEBHOOK_SECRET": Self.stripeSecret]) { $1 })
+        try CommandRun.run(
+            try BuiltTools.rollout(), ["sign"] + arguments,
+            environment: Self.paytr.merging(["STRIPE_WEBHOOK_SECRET": Self.stripeSecret]) { $1 })
     }
 
     func expectSent(_ run: CommandRun, _ body: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) {
@@ -33,10 +34,12 @@ struct ReferenceAppTests {
     // MARK: - youarecoder
 
     func youarecoder(release: String = "good", database: String) throws -> ReferenceApp {
-        try ReferenceApp(.youarecoder, release: release, environment: Self.paytr.merging([
-            "DATABASE_URL": Self.databaseURL(database), "SECRET_KEY": "refapp-session-secret-0123456789abcdef",
-            "PAYTR_TEST_MODE": "1", "BASE_URL": "http://127.0.0.1",
-        ]) { $1 })
+        try ReferenceApp(
+            .youarecoder, release: release,
+            environment: Self.paytr.merging([
+                "DATABASE_URL": Self.databaseURL(database), "SECRET_KEY": "refapp-session-secret-0123456789abcdef",
+                "PAYTR_TEST_MODE": "1", "BASE_URL": "http://127.0.0.1",
+            ]) { $1 })
     }
 
     @Test("youarecoder answers the deploy report's endpoint table and settles one PayTR payment exactly once")
@@ -59,16 +62,23 @@ struct ReferenceAppTests {
         #expect(try app.request("GET", "/billing/payment/fail").status == 200)
         let callbackURL = app.baseURL + "/billing/callback"
         expectSent(try sign(["paytr", "--tamper", "--send", callbackURL, "--expect", "400"]), "bad hash")
-        #expect(try app.request("POST", "/billing/callback", form: ["merchant_oid": "X1", "status": "success", "total_amount": "100", "hash": "forged"]).status == 400)
+        #expect(
+            try app.request("POST", "/billing/callback", form: ["merchant_oid": "X1", "status": "success", "total_amount": "100", "hash": "forged"])
+                .status == 400)
 
         // Sign up, then a real sign-in with its session cookie.
         let signup = FileManager.default.temporaryDirectory.appendingPathComponent("refapp-jar-\(UUID().uuidString)")
         let jar = FileManager.default.temporaryDirectory.appendingPathComponent("refapp-jar-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: signup); try? FileManager.default.removeItem(at: jar) }
-        let registered = try app.request("POST", "/auth/register", form: ["company": "Acme", "email": "owner@acme.test", "password": "correct horse"], cookies: signup)
+        defer {
+            try? FileManager.default.removeItem(at: signup)
+            try? FileManager.default.removeItem(at: jar)
+        }
+        let registered = try app.request(
+            "POST", "/auth/register", form: ["company": "Acme", "email": "owner@acme.test", "password": "correct horse"], cookies: signup)
         #expect(registered.status == 302)
         #expect(try app.request("POST", "/auth/login", form: ["email": "owner@acme.test", "password": "wrong password"], cookies: jar).status == 401)
-        let login = try app.request("POST", "/auth/login?next=/billing/", form: ["email": "owner@acme.test", "password": "correct horse"], cookies: jar)
+        let login = try app.request(
+            "POST", "/auth/login?next=/billing/", form: ["email": "owner@acme.test", "password": "correct horse"], cookies: jar)
         #expect(login.status == 302 && login.location == "/billing/")
         let signedIn = try app.request("GET", "/billing/", cookies: jar)
         #expect(signedIn.status == 200 && signedIn.body.contains("<b>trial</b>"), "\(signedIn.status) \(signedIn.body)")
@@ -80,10 +90,16 @@ struct ReferenceAppTests {
         let oid = try #require((try JSONSerialization.jsonObject(with: Data(checkout.body.utf8)) as? [String: Any])?["merchant_oid"] as? String)
         #expect(try app.request("POST", "/billing/subscribe/enterprise", cookies: jar).body.contains("paytriframe"))
         for _ in 0..<2 {
-            expectSent(try sign(["paytr", "--merchant-oid", oid, "--amount", "99.00", "--currency", "USD",
-                                 "--send", callbackURL, "--expect", "200", "--expect-body", "OK"]))
+            expectSent(
+                try sign([
+                    "paytr", "--merchant-oid", oid, "--amount", "99.00", "--currency", "USD",
+                    "--send", callbackURL, "--expect", "200", "--expect-body", "OK",
+                ]))
         }
-        expectSent(try sign(["paytr", "--merchant-oid", oid, "--amount", "99.00", "--currency", "USD", "--wrong-secret", "--send", callbackURL, "--expect", "400"]))
+        expectSent(
+            try sign([
+                "paytr", "--merchant-oid", oid, "--amount", "99.00", "--currency", "USD", "--wrong-secret", "--send", callbackURL, "--expect", "400",
+            ]))
         #expect(try Self.postgres.sql("SELECT plan, status FROM subscriptions", database: database) == "team|active")
         #expect(try Self.postgres.sql("SELECT count(*), min(amount), min(currency) FROM invoices", database: database) == "1|9900|USD")
         #expect(try Self.postgres.sql("SELECT status FROM payments WHERE paytr_merchant_oid = '\(oid)'", database: database) == "success")
@@ -92,9 +108,14 @@ struct ReferenceAppTests {
         // A failed payment is marked failed and changes nothing else.
         let second = try app.request("POST", "/billing/subscribe/starter", headers: ["Accept: application/json"], cookies: jar)
         let failedOID = try #require((try JSONSerialization.jsonObject(with: Data(second.body.utf8)) as? [String: Any])?["merchant_oid"] as? String)
-        expectSent(try sign(["paytr", "--merchant-oid", failedOID, "--status", "failed", "--reason-code", "2",
-                             "--send", callbackURL, "--expect", "200", "--expect-body", "OK"]))
-        #expect(try Self.postgres.sql("SELECT status, failure_reason_code FROM payments WHERE paytr_merchant_oid = '\(failedOID)'", database: database) == "failed|2")
+        expectSent(
+            try sign([
+                "paytr", "--merchant-oid", failedOID, "--status", "failed", "--reason-code", "2",
+                "--send", callbackURL, "--expect", "200", "--expect-body", "OK",
+            ]))
+        #expect(
+            try Self.postgres.sql("SELECT status, failure_reason_code FROM payments WHERE paytr_merchant_oid = '\(failedOID)'", database: database)
+                == "failed|2")
         #expect(try Self.postgres.sql("SELECT plan, status FROM subscriptions", database: database) == "team|active")
         #expect(try Self.postgres.sql("SELECT count(*) FROM invoices", database: database) == "1")
     }
@@ -103,7 +124,8 @@ struct ReferenceAppTests {
     func youarecoderReleases() throws {
         let database = try Self.postgres.createDatabase()
         try youarecoder(database: database).runChecked("flask", ["db", "upgrade"])
-        try Self.postgres.sql("""
+        try Self.postgres.sql(
+            """
             INSERT INTO companies (name, subdomain, created_at) VALUES ('Acme', 'acme', now());
             INSERT INTO users (email, password_hash, company_id) VALUES ('owner@acme.test', 'x', 1);
             """, database: database)
@@ -117,7 +139,10 @@ struct ReferenceAppTests {
         #expect(try Self.postgres.sql("SELECT billing_email FROM companies", database: database) == "owner@acme.test")
         try bad.runChecked("flask", ["db", "downgrade", "0002_invoice_pdf_url"])
         #expect(try Self.postgres.sql("SELECT version_num FROM alembic_version", database: database) == "0002_invoice_pdf_url")
-        #expect(try Self.postgres.sql("SELECT count(*) FROM information_schema.columns WHERE table_name = 'companies' AND column_name = 'billing_email'", database: database) == "0")
+        #expect(
+            try Self.postgres.sql(
+                "SELECT count(*) FROM information_schema.columns WHERE table_name = 'companies' AND column_name = 'billing_email'", database: database
+            ) == "0")
 
         let next = try youarecoder(release: "next", database: database)
         try next.start()
@@ -134,9 +159,11 @@ struct ReferenceAppTests {
     // MARK: - mentor payments
 
     func mentorPayments(release: String = "good", database: String) throws -> ReferenceApp {
-        try ReferenceApp(.mentorPayments, release: release, environment: [
-            "DATABASE_URL": Self.databaseURL(database), "STRIPE_WEBHOOK_SECRET": Self.stripeSecret, "SECRET_KEY": "refapp-jwt",
-        ])
+        try ReferenceApp(
+            .mentorPayments, release: release,
+            environment: [
+                "DATABASE_URL": Self.databaseURL(database), "STRIPE_WEBHOOK_SECRET": Self.stripeSecret, "SECRET_KEY": "refapp-jwt",
+            ])
     }
 
     func booking(_ app: ReferenceApp, mentor: Int, amount: Int) throws -> Int {
@@ -146,9 +173,11 @@ struct ReferenceAppTests {
     }
 
     func paymentEvent(_ type: String = "payment_intent.succeeded", event: String, intent: String, booking: Int, amount: Int) -> [String] {
-        ["stripe", "--event", type, "--set", "$.id=\(event)", "--set", "data.object.id=\(intent)", "--set", "data.object.amount=\(amount)",
-         "--set", "data.object.amount_received=\(type == "payment_intent.succeeded" ? amount : 0)", "--set", "data.object.currency=usd",
-         "--set", "data.object.metadata.booking_id=\(booking)"]
+        [
+            "stripe", "--event", type, "--set", "$.id=\(event)", "--set", "data.object.id=\(intent)", "--set", "data.object.amount=\(amount)",
+            "--set", "data.object.amount_received=\(type == "payment_intent.succeeded" ? amount : 0)", "--set", "data.object.currency=usd",
+            "--set", "data.object.metadata.booking_id=\(booking)",
+        ]
     }
 
     @Test("mentor payments: fee + payout == amount on every payment, a resent event changes nothing, refunds and failures are booked")
@@ -166,24 +195,34 @@ struct ReferenceAppTests {
             expectSent(try sign(event + ["--send", hook, "--expect", "200"]), #""status":"already_processed""#)
             payouts += amount - (amount * 10 + 50) / 100
         }
-        #expect(try Self.postgres.sql("SELECT count(*), count(*) FILTER (WHERE platform_fee + mentor_payout = amount) FROM payments", database: database) == "5|5")
-        #expect(try Self.postgres.sql("SELECT platform_fee, mentor_payout FROM payments WHERE payment_intent_id = 'pi_refapp_0'", database: database) == "300|2699")
+        #expect(
+            try Self.postgres.sql("SELECT count(*), count(*) FILTER (WHERE platform_fee + mentor_payout = amount) FROM payments", database: database)
+                == "5|5")
+        #expect(
+            try Self.postgres.sql("SELECT platform_fee, mentor_payout FROM payments WHERE payment_intent_id = 'pi_refapp_0'", database: database)
+                == "300|2699")
         #expect(try Self.postgres.sql("SELECT balance FROM mentor_balances WHERE mentor_id = 7", database: database) == String(payouts))
         #expect(try Self.postgres.sql("SELECT count(*) FROM bookings WHERE status = 'completed'", database: database) == "5")
         expectSent(try sign(["stripe", "--wrong-secret", "--send", hook, "--expect", "400"]))
 
         // A full refund takes the mentor's 90 % back, once.
-        let refund = ["stripe", "--event", "charge.refunded", "--set", "$.id=evt_refapp_refund", "--set", "data.object.payment_intent=pi_refapp_0",
-                      "--set", "data.object.amount=2999", "--set", "data.object.amount_refunded=2999", "--send", hook, "--expect", "200"]
+        let refund = [
+            "stripe", "--event", "charge.refunded", "--set", "$.id=evt_refapp_refund", "--set", "data.object.payment_intent=pi_refapp_0",
+            "--set", "data.object.amount=2999", "--set", "data.object.amount_refunded=2999", "--send", hook, "--expect", "200",
+        ]
         expectSent(try sign(refund), #""status":"processed""#)
         expectSent(try sign(refund), #""status":"already_processed""#)
         #expect(try Self.postgres.sql("SELECT balance FROM mentor_balances WHERE mentor_id = 7", database: database) == String(payouts - 2699))
-        #expect(try Self.postgres.sql("SELECT status, amount_refunded FROM payments WHERE payment_intent_id = 'pi_refapp_0'", database: database) == "refunded|2999")
+        #expect(
+            try Self.postgres.sql("SELECT status, amount_refunded FROM payments WHERE payment_intent_id = 'pi_refapp_0'", database: database)
+                == "refunded|2999")
 
         // A declined card marks the booking, credits nobody.
         let declined = try booking(app, mentor: 8, amount: 5000)
-        expectSent(try sign(paymentEvent("payment_intent.payment_failed", event: "evt_refapp_fail", intent: "pi_refapp_fail", booking: declined, amount: 5000)
-                            + ["--send", hook, "--expect", "200"]), #""status":"processed""#)
+        expectSent(
+            try sign(
+                paymentEvent("payment_intent.payment_failed", event: "evt_refapp_fail", intent: "pi_refapp_fail", booking: declined, amount: 5000)
+                    + ["--send", hook, "--expect", "200"]), #""status":"processed""#)
         #expect(try Self.postgres.sql("SELECT status FROM bookings WHERE id = \(declined)", database: database) == "payment_failed")
         #expect(try Self.postgres.sql("SELECT count(*) FROM mentor_balances WHERE mentor_id = 8", database: database) == "0")
     }
@@ -199,8 +238,9 @@ struct ReferenceAppTests {
         for index in 0..<count {
             let amount = 1000 + index * 37
             let id = try booking(app, mentor: 9, amount: amount)
-            let curl = try sign(paymentEvent(event: "evt_refapp_burst\(index)", intent: "pi_refapp_burst\(index)", booking: id, amount: amount)
-                                + ["--format", "curl", "--url", app.baseURL + "/payments/webhook"])
+            let curl = try sign(
+                paymentEvent(event: "evt_refapp_burst\(index)", intent: "pi_refapp_burst\(index)", booking: id, amount: amount)
+                    + ["--format", "curl", "--url", app.baseURL + "/payments/webhook"])
             #expect(curl.status == 0, "\(curl.stderrText)")
             let command = curl.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
             commands += ["\(command) -o /dev/null &", "\(command) -o /dev/null &"]
@@ -210,7 +250,10 @@ struct ReferenceAppTests {
         try (commands.joined(separator: "\n") + "\nwait\n").write(to: script, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: script) }
         try runLocal("/bin/sh", [script.path])
-        #expect(try Self.postgres.sql("SELECT count(*), count(DISTINCT payment_intent_id), count(*) FILTER (WHERE platform_fee + mentor_payout = amount) FROM payments", database: database) == "\(count)|\(count)|\(count)")
+        #expect(
+            try Self.postgres.sql(
+                "SELECT count(*), count(DISTINCT payment_intent_id), count(*) FILTER (WHERE platform_fee + mentor_payout = amount) FROM payments",
+                database: database) == "\(count)|\(count)|\(count)")
         #expect(try Self.postgres.sql("SELECT count(*) FROM webhook_events", database: database) == String(count))
         #expect(try Self.postgres.sql("SELECT count(*) FROM bookings WHERE status = 'completed'", database: database) == String(count))
         #expect(try Self.postgres.sql("SELECT balance FROM mentor_balances WHERE mentor_id = 9", database: database) == String(payouts))
@@ -227,7 +270,8 @@ struct ReferenceAppTests {
         let died = try #require(try bad.startExpectingFailure())
         #expect(died.log.contains("Traceback") && died.log.contains("balance_cents"), "\(died.log)")
         #expect(try Self.postgres.sql("SELECT currency FROM bookings", database: database) == "USD")
-        #expect(try Self.postgres.sql("SELECT count(*) FROM information_schema.tables WHERE table_name = 'payout_requests'", database: database) == "1")
+        #expect(
+            try Self.postgres.sql("SELECT count(*) FROM information_schema.tables WHERE table_name = 'payout_requests'", database: database) == "1")
 
         let broken = try mentorPayments(release: "wont-start", database: database)
         let crashed = try #require(try broken.startExpectingFailure())
@@ -237,10 +281,12 @@ struct ReferenceAppTests {
     // MARK: - strategy subscriptions
 
     func strategy(release: String = "good", database: String, redisDatabase: Int) throws -> ReferenceApp {
-        try ReferenceApp(.strategySubscriptions, release: release, environment: [
-            "DATABASE_URL": Self.databaseURL(database), "STRIPE_WEBHOOK_SECRET": Self.stripeSecret,
-            "REDIS_URL": RedisTestServer.shared.url(database: redisDatabase), "JWT_SECRET_KEY": "refapp-jwt-secret-0123456789abcdef0123",
-        ])
+        try ReferenceApp(
+            .strategySubscriptions, release: release,
+            environment: [
+                "DATABASE_URL": Self.databaseURL(database), "STRIPE_WEBHOOK_SECRET": Self.stripeSecret,
+                "REDIS_URL": RedisTestServer.shared.url(database: redisDatabase), "JWT_SECRET_KEY": "refapp-jwt-secret-0123456789abcdef0123",
+            ])
     }
 
     @Test("strategy subscriptions: the subscription endpoint wants a JWT, and every subscription change invalidates the cached entitlements")
@@ -250,13 +296,15 @@ struct ReferenceAppTests {
         let app = try strategy(database: database, redisDatabase: 1)
         try app.runChecked("alembic", ["upgrade", "head"])
         #expect(try app.runChecked("python", ["scripts/seed_plans.py"]).contains("Created Pro plan with 9 features"))
-        #expect(try Self.postgres.sql("SELECT name, price_monthly, price_yearly FROM subscription_plans ORDER BY id", database: database)
+        #expect(
+            try Self.postgres.sql("SELECT name, price_monthly, price_yearly FROM subscription_plans ORDER BY id", database: database)
                 == "free|0.00|0.00\nstarter|19.99|199.99\npro|49.99|479.99")
         let issued = try app.runChecked("python", ["scripts/issue_token.py", "trader@example.com"])
         let userID = try #require(issued.split(separator: "\n").first { $0.hasPrefix("user_id=") }?.dropFirst("user_id=".count))
         let token = try #require(issued.split(separator: "\n").last.map(String.init))
         try app.start()
-        let path = "/api/v1/billing/subscription", hook = app.baseURL + "/api/v1/billing/webhooks/stripe"
+        let path = "/api/v1/billing/subscription"
+        let hook = app.baseURL + "/api/v1/billing/webhooks/stripe"
         let cacheKey = "entitlements:\(userID)"
         #expect(try app.request("GET", "/health").body.contains(#""schema":"0001_initial""#))
         func subscription() throws -> [String: Any] {
@@ -271,19 +319,23 @@ struct ReferenceAppTests {
         #expect(try subscription()["cached"] as? Bool == true)
         #expect(try redis.command(["-n", "1", "EXISTS", cacheKey]) == "1")
 
-        let checkout = ["stripe", "--event", "checkout.session.completed", "--set", "$.id=evt_refapp_checkout",
-                        "--set", "data.object.client_reference_id=user_\(userID)", "--set", "data.object.customer=cus_refapp1",
-                        "--set", "data.object.mode=subscription", "--set", "data.object.subscription=sub_refapp1",
-                        "--set", "data.object.metadata.plan_name=starter", "--send", hook, "--expect", "200"]
+        let checkout = [
+            "stripe", "--event", "checkout.session.completed", "--set", "$.id=evt_refapp_checkout",
+            "--set", "data.object.client_reference_id=user_\(userID)", "--set", "data.object.customer=cus_refapp1",
+            "--set", "data.object.mode=subscription", "--set", "data.object.subscription=sub_refapp1",
+            "--set", "data.object.metadata.plan_name=starter", "--send", hook, "--expect", "200",
+        ]
         expectSent(try sign(checkout), #""status":"processed""#)
         #expect(try redis.command(["-n", "1", "EXISTS", cacheKey]) == "0")
         let starter = try subscription()
         #expect(starter["plan"] as? String == "starter" && starter["cached"] as? Bool == false && starter["status"] as? String == "active")
 
         _ = try subscription()
-        let upgrade = ["stripe", "--event", "customer.subscription.updated", "--set", "$.id=evt_refapp_upgrade", "--set", "data.object.id=sub_refapp1",
-                       "--set", "data.object.customer=cus_refapp1", "--set", "data.object.items.data.0.price.id=price_pro_yearly",
-                       "--send", hook, "--expect", "200"]
+        let upgrade = [
+            "stripe", "--event", "customer.subscription.updated", "--set", "$.id=evt_refapp_upgrade", "--set", "data.object.id=sub_refapp1",
+            "--set", "data.object.customer=cus_refapp1", "--set", "data.object.items.data.0.price.id=price_pro_yearly",
+            "--send", hook, "--expect", "200",
+        ]
         expectSent(try sign(upgrade), #""status":"processed""#)
         #expect(try redis.command(["-n", "1", "EXISTS", cacheKey]) == "0")
         let pro = try subscription()
@@ -296,19 +348,26 @@ struct ReferenceAppTests {
         #expect(try redis.command(["-n", "1", "EXISTS", cacheKey]) == "1")
         expectSent(try sign(["stripe", "--event", "customer.subscription.updated", "--wrong-secret", "--send", hook, "--expect", "400"]))
 
-        let failedInvoice = ["stripe", "--event", "invoice.payment_failed", "--set", "$.id=evt_refapp_inv_failed",
-                             "--set", "data.object.customer=cus_refapp1", "--set", "data.object.parent.subscription_details.subscription=sub_refapp1",
-                             "--send", hook, "--expect", "200"]
+        let failedInvoice = [
+            "stripe", "--event", "invoice.payment_failed", "--set", "$.id=evt_refapp_inv_failed",
+            "--set", "data.object.customer=cus_refapp1", "--set", "data.object.parent.subscription_details.subscription=sub_refapp1",
+            "--send", hook, "--expect", "200",
+        ]
         expectSent(try sign(failedInvoice), #""status":"processed""#)
         #expect(try subscription()["status"] as? String == "past_due")
-        expectSent(try sign(["stripe", "--event", "customer.subscription.deleted", "--set", "$.id=evt_refapp_deleted", "--set", "data.object.id=sub_refapp1",
-                             "--set", "data.object.customer=cus_refapp1", "--send", hook, "--expect", "200"]), #""status":"processed""#)
+        expectSent(
+            try sign([
+                "stripe", "--event", "customer.subscription.deleted", "--set", "$.id=evt_refapp_deleted", "--set", "data.object.id=sub_refapp1",
+                "--set", "data.object.customer=cus_refapp1", "--send", hook, "--expect", "200",
+            ]), #""status":"processed""#)
         let canceled = try subscription()
         #expect(canceled["plan"] as? String == "free" && canceled["status"] as? String == "canceled")
         #expect(try Self.postgres.sql("SELECT count(*), count(DISTINCT stripe_event_id) FROM audit_logs", database: database) == "4|4")
     }
 
-    @Test("strategy subscriptions' bad-migration commits one revision before failing, and alembic downgrade removes it; wont-start dies with a traceback")
+    @Test(
+        "strategy subscriptions' bad-migration commits one revision before failing, and alembic downgrade removes it; wont-start dies with a traceback"
+    )
     func strategyReleases() throws {
         let database = try Self.postgres.createDatabase()
         let good = try strategy(database: database, redisDatabase: 2)
@@ -322,13 +381,21 @@ struct ReferenceAppTests {
         let failed = try bad.run("alembic", ["upgrade", "head"])
         #expect(failed.status != 0 && failed.output.contains("column \"amount\" does not exist"), "\(failed.output)")
         #expect(try Self.postgres.sql("SELECT version_num FROM alembic_version", database: database) == "0003_reprice_starter")
-        #expect(try Self.postgres.sql("SELECT price_monthly, legacy_price_monthly FROM subscription_plans WHERE name = 'starter'", database: database) == "24.99|19.99")
-        #expect(try Self.postgres.sql("SELECT count(*) FROM information_schema.columns WHERE table_name = 'plan_features' AND column_name = 'limit_value'", database: database) == "0")
+        #expect(
+            try Self.postgres.sql("SELECT price_monthly, legacy_price_monthly FROM subscription_plans WHERE name = 'starter'", database: database)
+                == "24.99|19.99")
+        #expect(
+            try Self.postgres.sql(
+                "SELECT count(*) FROM information_schema.columns WHERE table_name = 'plan_features' AND column_name = 'limit_value'",
+                database: database) == "0")
 
         try bad.runChecked("alembic", ["downgrade", recorded])
         #expect(try Self.postgres.sql("SELECT version_num FROM alembic_version", database: database) == recorded)
         #expect(try Self.postgres.sql("SELECT price_monthly FROM subscription_plans WHERE name = 'starter'", database: database) == "19.99")
-        #expect(try Self.postgres.sql("SELECT count(*) FROM information_schema.columns WHERE table_name = 'subscription_plans' AND column_name = 'legacy_price_monthly'", database: database) == "0")
+        #expect(
+            try Self.postgres.sql(
+                "SELECT count(*) FROM information_schema.columns WHERE table_name = 'subscription_plans' AND column_name = 'legacy_price_monthly'",
+                database: database) == "0")
 
         let broken = try strategy(release: "wont-start", database: try Self.postgres.createDatabase(), redisDatabase: 2)
         try broken.runChecked("alembic", ["upgrade", "head"])

@@ -33,7 +33,8 @@ import Testing
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: build.appendingPathComponent("app/run.sh").path)
         try Data("deep \(version)\n".utf8).write(to: deep.appendingPathComponent("file.txt"))
         try Data("CREATE TABLE t_\(version) (id int);\n".utf8).write(to: build.appendingPathComponent("migrations/001_init.sql"))
-        try FileManager.default.createSymbolicLink(atPath: build.appendingPathComponent("app/latest.sql").path, withDestinationPath: "../migrations/001_init.sql")
+        try FileManager.default.createSymbolicLink(
+            atPath: build.appendingPathComponent("app/latest.sql").path, withDestinationPath: "../migrations/001_init.sql")
     }
 
     func releases(_ sandbox: DeploySandbox) throws -> [String] {

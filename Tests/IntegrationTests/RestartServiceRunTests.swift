@@ -16,7 +16,9 @@ import Testing
     /// Sets `values` in the app's .env, runs `restart` (a restart_service step), then a smoke
     /// test that fails when `fail` is "yes".
     func write(_ sandbox: DeploySandbox, _ app: SupervisedHTTPApp, values: String, restart: String) throws {
-        try sandbox.write("deploy.yml", """
+        try sandbox.write(
+            "deploy.yml",
+            """
             name: restart-test
             inventory: inventory.yml
             state_dir: "\(sandbox.root.path)/{{ host.name }}/state"
@@ -99,17 +101,21 @@ import Testing
         let (sandbox, app) = try sandbox()
         let dir = app.directory.path
         // The command returns at once; the status command succeeds a second later.
-        try write(sandbox, app, values: "APP_REVISION: r2", restart: """
-            { command: "rm -f \(dir)/ready && supervisorctl -c \(app.config) restart web >/dev/null && { (sleep 1; touch \(dir)/ready) >/dev/null 2>&1 </dev/null & }", status_command: "test -f \(dir)/ready", healthy_within: 10s, health_url: "\(app.healthURL)", expect_revision: revision=r2 }
-            """)
+        try write(
+            sandbox, app, values: "APP_REVISION: r2",
+            restart: """
+                { command: "rm -f \(dir)/ready && supervisorctl -c \(app.config) restart web >/dev/null && { (sleep 1; touch \(dir)/ready) >/dev/null 2>&1 </dev/null & }", status_command: "test -f \(dir)/ready", healthy_within: 10s, health_url: "\(app.healthURL)", expect_revision: revision=r2 }
+                """)
         let output = try sandbox.rollout(["run", "deploy.yml", "-e", "sandbox"])
         #expect(output.status == 0, "\(output.all)")
         #expect(try app.health() == "revision=r2")
         #expect(FileManager.default.fileExists(atPath: "\(dir)/ready"))
 
-        try write(sandbox, app, values: "APP_REVISION: r3", restart: """
-            { command: "true", status_command: "test -f \(dir)/never", healthy_within: 2s }
-            """)
+        try write(
+            sandbox, app, values: "APP_REVISION: r3",
+            restart: """
+                { command: "true", status_command: "test -f \(dir)/never", healthy_within: 2s }
+                """)
         let failed = try sandbox.rollout(["run", "deploy.yml", "-e", "sandbox"])
         // The undo restarts with the same command and waits again, in vain: the host is not restored.
         #expect(failed.status == 3, "\(failed.all)")

@@ -21,7 +21,9 @@ import Testing
         let sandbox = try ContainerSandbox(
             hosts: Self.hosts, user: "deploy",
             vars: apps.indices.map { #"app_port: "\#(apps[$0].port)", crash: "\#($0 == crashOn ? "yes" : "no")""# })
-        try sandbox.write("deploy.yml", """
+        try sandbox.write(
+            "deploy.yml",
+            """
             name: rolling-\(unit)
             inventory: inventory.yml
             serial: 1

@@ -8,7 +8,9 @@ import Testing
 
     func sandbox(_ steps: String) throws -> DeploySandbox {
         let sandbox = try DeploySandbox(hostCount: 1)
-        try sandbox.write("deploy.yml", """
+        try sandbox.write(
+            "deploy.yml",
+            """
             name: shell-expect
             inventory: inventory.yml
             state_dir: "\(sandbox.root.path)/{{ host.name }}/state"
@@ -24,7 +26,8 @@ import Testing
 
     @Test("output that shows what expect asks passes, with a chosen exit code")
     func matchingOutputPasses() throws {
-        let sandbox = try sandbox("""
+        let sandbox = try sandbox(
+            """
               - name: Health
                 shell: 'echo "ok, revision r42"; echo "warning: slow disk" >&2; exit 3'
                 read_only: true
@@ -37,7 +40,8 @@ import Testing
 
     @Test("output that misses fails the step with what was expected and what was printed, secrets masked")
     func missingOutputFails() throws {
-        let sandbox = try sandbox("""
+        let sandbox = try sandbox(
+            """
               - name: Health
                 shell: echo "token {{ secrets.token }} revision r41"
                 read_only: true

@@ -19,14 +19,17 @@ struct ShippedPlaybookTests {
         let manager = FileManager.default
         var files: [String] = []
         for directory in try manager.contentsOfDirectory(atPath: packageRoot.appendingPathComponent("playbooks").path).sorted() {
-            for file in ["deploy.yml", "inventory.yml"] where manager.fileExists(atPath: packageRoot.appendingPathComponent("playbooks/\(directory)/\(file)").path) {
+            for file in ["deploy.yml", "inventory.yml"]
+            where manager.fileExists(atPath: packageRoot.appendingPathComponent("playbooks/\(directory)/\(file)").path) {
                 files.append("playbooks/\(directory)/\(file)")
             }
         }
-        for suite in try manager.contentsOfDirectory(atPath: packageRoot.appendingPathComponent("checks").path).sorted() where suite.hasSuffix(".yml") {
+        for suite in try manager.contentsOfDirectory(atPath: packageRoot.appendingPathComponent("checks").path).sorted() where suite.hasSuffix(".yml")
+        {
             files.append("checks/\(suite)")
         }
-        #expect(files.contains("playbooks/youarecoder/deploy.yml") && files.contains("playbooks/mentor-payments/deploy.yml")
+        #expect(
+            files.contains("playbooks/youarecoder/deploy.yml") && files.contains("playbooks/mentor-payments/deploy.yml")
                 && files.contains("playbooks/strategy-subscriptions/deploy.yml"))
         // What the deploying machine exports (dummy values): unset, each would be a warning.
         let environment = [
@@ -53,7 +56,9 @@ struct ShippedPlaybookTests {
 
     // MARK: - mentor payments
 
-    @Test("mentor payments: good then next deploy; 100 concurrent payments booked once each with fee + payout == amount; bad-migration exits 1 with nothing lost")
+    @Test(
+        "mentor payments: good then next deploy; 100 concurrent payments booked once each with fee + payout == amount; bad-migration exits 1 with nothing lost"
+    )
     func mentorPayments() throws {
         let host = try ShippedPlaybookHost(app: "mentor-payments")
         defer { host.stopApp() }
@@ -61,8 +66,10 @@ struct ShippedPlaybookTests {
         let port = try SSHTestHost.freePort()
         let base = "http://127.0.0.1:\(port)"
         let vars = ["db_name": database, "db_port": String(Self.postgres.port), "app_port": String(port), "base_url": base]
-        let secrets = ["MENTOR_STRIPE_SECRET_KEY": "sk_test_shippedPlaybookKey0123", "MENTOR_STRIPE_WEBHOOK_SECRET": Self.webhookSecret,
-                       "MENTOR_SECRET_KEY": "shipped-playbook-jwt-secret-0123"]
+        let secrets = [
+            "MENTOR_STRIPE_SECRET_KEY": "sk_test_shippedPlaybookKey0123", "MENTOR_STRIPE_WEBHOOK_SECRET": Self.webhookSecret,
+            "MENTOR_SECRET_KEY": "shipped-playbook-jwt-secret-0123",
+        ]
         func sql(_ query: String) throws -> String { try Self.postgres.sql(query, database: database) }
 
         let started = Date()
@@ -70,13 +77,20 @@ struct ShippedPlaybookTests {
         #expect(good.status == 0, "\(good.all)")
         print("mentor-payments: deploy of good took \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
         let burst = try #require((good.all + host.events).split(separator: "\n").first { $0.contains("100 sent") }, "\(good.all)\n\(host.events)")
-        #expect(burst.contains("statuses 200×100") && burst.contains("p50") && burst.contains("p90") && burst.contains("p99") && burst.contains("/s"), "\(burst)")
+        #expect(
+            burst.contains("statuses 200×100") && burst.contains("p50") && burst.contains("p90") && burst.contains("p99") && burst.contains("/s"),
+            "\(burst)")
         print("mentor-payments: \(burst.trimmingCharacters(in: .whitespaces))")
-        #expect(try sql("SELECT count(*), count(DISTINCT payment_intent_id), count(*) FILTER (WHERE platform_fee + mentor_payout = amount) FROM payments") == "102|102|102")
+        #expect(
+            try sql("SELECT count(*), count(DISTINCT payment_intent_id), count(*) FILTER (WHERE platform_fee + mentor_payout = amount) FROM payments")
+                == "102|102|102")
         #expect(try sql("SELECT count(*) FROM webhook_events") == "102")
         let goodCommit = try host.checkedOutCommit()
         #expect(try sql("SELECT count(*) FILTER (WHERE status = 'failed') FROM payments") == "1")
-        #expect(try sql("SELECT count(*) FROM payments WHERE payment_intent_id LIKE 'pi\\_rollout\\_%\\_burst%' AND status = 'succeeded' AND platform_fee + mentor_payout = amount") == "100")
+        #expect(
+            try sql(
+                "SELECT count(*) FROM payments WHERE payment_intent_id LIKE 'pi\\_rollout\\_%\\_burst%' AND status = 'succeeded' AND platform_fee + mentor_payout = amount"
+            ) == "100")
 
         let nextStarted = Date()
         let next = try host.run(vars.merging(["ref": "origin/next"]) { $1 }, environment: secrets)
@@ -87,9 +101,11 @@ struct ShippedPlaybookTests {
 
         // bad-migration upper-cases every currency, commits, then fails: the dump puts them back.
         let contents = "SELECT md5(string_agg(p::text, ',' ORDER BY id)) FROM payments p"
-        let before = (try sql(contents), try sql("SELECT string_agg(DISTINCT currency, ',') FROM payments"),
-                      try host.sandbox.snapshot(host: 0, "mentor-payments/.env"), try host.checkedOutCommit(),
-                      ShippedPlaybookHost.get(base + "/health"))
+        let before = (
+            try sql(contents), try sql("SELECT string_agg(DISTINCT currency, ',') FROM payments"),
+            try host.sandbox.snapshot(host: 0, "mentor-payments/.env"), try host.checkedOutCommit(),
+            ShippedPlaybookHost.get(base + "/health")
+        )
         #expect(before.1 == "usd" && before.4.contains(before.3), "\(before)")
         let badStarted = Date()
         let bad = try host.run(vars.merging(["ref": "origin/bad-migration"]) { $1 }, environment: secrets)
@@ -117,16 +133,24 @@ struct ShippedPlaybookTests {
 
     /// An HS256 token for user `user`, as the app's own `issue()` makes it (Python's stdlib).
     static func token(user: String, secret: String) throws -> String {
-        try runLocal("/usr/bin/python3", ["-c", """
-            import base64, hashlib, hmac, json, sys
-            b = lambda d: base64.urlsafe_b64encode(d).rstrip(b"=").decode()
-            h = b(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-            p = b(json.dumps({"sub": sys.argv[2], "exp": 4102444800, "type": "access"}).encode())
-            print(h + "." + p + "." + b(hmac.new(sys.argv[1].encode(), (h + "." + p).encode(), hashlib.sha256).digest()))
-            """, secret, user]).trimmingCharacters(in: .whitespacesAndNewlines)
+        try runLocal(
+            "/usr/bin/python3",
+            [
+                "-c",
+                """
+                import base64, hashlib, hmac, json, sys
+                b = lambda d: base64.urlsafe_b64encode(d).rstrip(b"=").decode()
+                h = b(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+                p = b(json.dumps({"sub": sys.argv[2], "exp": 4102444800, "type": "access"}).encode())
+                print(h + "." + p + "." + b(hmac.new(sys.argv[1].encode(), (h + "." + p).encode(), hashlib.sha256).digest()))
+                """, secret, user,
+            ]
+        ).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    @Test("strategy subscriptions: good then next deploy, signed in; bad-migration is undone by alembic downgrade to the recorded revision and keeps the payments booked before")
+    @Test(
+        "strategy subscriptions: good then next deploy, signed in; bad-migration is undone by alembic downgrade to the recorded revision and keeps the payments booked before"
+    )
     func strategySubscriptions() throws {
         let host = try ShippedPlaybookHost(app: "strategy-subscriptions")
         defer { host.stopApp() }
@@ -134,10 +158,14 @@ struct ShippedPlaybookTests {
         let port = try SSHTestHost.freePort()
         let base = "http://127.0.0.1:\(port)"
         let jwtSecret = "shipped-playbook-jwt-secret-0123456789abcdef"
-        let vars = ["db_name": database, "db_port": String(Self.postgres.port), "app_port": String(port), "base_url": base,
-                    "redis_url": RedisTestServer.shared.url(database: 5), "smoke_user_id": "1"]
-        let secrets = ["STRATEGY_STRIPE_SECRET_KEY": "sk_test_shippedPlaybookKey0123", "STRATEGY_STRIPE_WEBHOOK_SECRET": Self.webhookSecret,
-                       "STRATEGY_JWT_SECRET_KEY": jwtSecret, "STRATEGY_API_TOKEN": try Self.token(user: "1", secret: jwtSecret)]
+        let vars = [
+            "db_name": database, "db_port": String(Self.postgres.port), "app_port": String(port), "base_url": base,
+            "redis_url": RedisTestServer.shared.url(database: 5), "smoke_user_id": "1",
+        ]
+        let secrets = [
+            "STRATEGY_STRIPE_SECRET_KEY": "sk_test_shippedPlaybookKey0123", "STRATEGY_STRIPE_WEBHOOK_SECRET": Self.webhookSecret,
+            "STRATEGY_JWT_SECRET_KEY": jwtSecret, "STRATEGY_API_TOKEN": try Self.token(user: "1", secret: jwtSecret),
+        ]
         func sql(_ query: String) throws -> String { try Self.postgres.sql(query, database: database) }
 
         // The first deploy makes the tables; the smoke account does not exist yet.
@@ -148,8 +176,11 @@ struct ShippedPlaybookTests {
         #expect(try sql("SELECT version_num FROM alembic_version") == "0001_initial")
         let goodCommit = try host.checkedOutCommit()
         // The operator's tool makes the smoke account (user 1), as the runbook's token comes from it.
-        #expect(try runLocal("/bin/sh", ["-c", "cd \"$1\" && venv/bin/python scripts/issue_token.py smoke@strategy.test 2>&1", "sh", host.appDirectory.path])
-                .contains("user_id=1"))
+        #expect(
+            try runLocal(
+                "/bin/sh", ["-c", "cd \"$1\" && venv/bin/python scripts/issue_token.py smoke@strategy.test 2>&1", "sh", host.appDirectory.path]
+            )
+            .contains("user_id=1"))
 
         let nextStarted = Date()
         let next = try host.run(vars.merging(["ref": "origin/next"]) { $1 }, environment: secrets)
@@ -158,11 +189,15 @@ struct ShippedPlaybookTests {
         #expect(try sql("SELECT version_num FROM alembic_version") == "0002_subscription_trial_end")
         let booked = "SELECT md5(string_agg(a::text, ',' ORDER BY id)) FROM audit_logs a"
         #expect(try sql("SELECT count(*) FROM audit_logs") == "3")
-        #expect(try sql("SELECT s.status, p.name FROM user_subscriptions s JOIN subscription_plans p ON p.id = s.plan_id WHERE s.user_id = 1") == "active|starter")
+        #expect(
+            try sql("SELECT s.status, p.name FROM user_subscriptions s JOIN subscription_plans p ON p.id = s.plan_id WHERE s.user_id = 1")
+                == "active|starter")
         #expect(try sql("SELECT billing_cycle FROM user_subscriptions WHERE user_id = 1") == "yearly")
 
-        let before = (try sql(booked), try host.sandbox.snapshot(host: 0, "strategy-subscriptions/.env"), try host.checkedOutCommit(),
-                      ShippedPlaybookHost.get(base + "/health"))
+        let before = (
+            try sql(booked), try host.sandbox.snapshot(host: 0, "strategy-subscriptions/.env"), try host.checkedOutCommit(),
+            ShippedPlaybookHost.get(base + "/health")
+        )
         let badStarted = Date()
         let bad = try host.run(vars.merging(["ref": "origin/bad-migration"]) { $1 }, environment: secrets)
         print("\(host.app): failed deploy of bad-migration and its undo took \(String(format: "%.1f", Date().timeIntervalSince(badStarted))) s")
@@ -173,10 +208,15 @@ struct ShippedPlaybookTests {
         #expect(host.events.contains("Running downgrade 0003_reprice_starter -> 0002_subscription_trial_end"), "\(host.events)")
         #expect(try sql("SELECT version_num FROM alembic_version") == "0002_subscription_trial_end")
         #expect(try sql("SELECT price_monthly FROM subscription_plans WHERE name = 'starter'") == "19.99")
-        #expect(try sql("SELECT count(*) FROM information_schema.columns WHERE table_name = 'subscription_plans' AND column_name = 'legacy_price_monthly'") == "0")
+        #expect(
+            try sql(
+                "SELECT count(*) FROM information_schema.columns WHERE table_name = 'subscription_plans' AND column_name = 'legacy_price_monthly'")
+                == "0")
         // What was booked before the failure is still there.
         #expect(try sql(booked) == before.0)
-        #expect(try sql("SELECT s.status, p.name FROM user_subscriptions s JOIN subscription_plans p ON p.id = s.plan_id WHERE s.user_id = 1") == "active|starter")
+        #expect(
+            try sql("SELECT s.status, p.name FROM user_subscriptions s JOIN subscription_plans p ON p.id = s.plan_id WHERE s.user_id = 1")
+                == "active|starter")
         #expect(try host.sandbox.snapshot(host: 0, "strategy-subscriptions/.env") == before.1)
         #expect(try host.checkedOutCommit() == before.2)
         #expect(ShippedPlaybookHost.get(base + "/health") == before.3)
@@ -192,12 +232,16 @@ struct ShippedPlaybookTests {
         #expect(try host.checkedOutCommit() == goodCommit)
         #expect(ShippedPlaybookHost.get(base + "/health").contains(goodCommit))
         #expect(try sql(booked) == before.0)
-        #expect(try sql("SELECT s.status, p.name FROM user_subscriptions s JOIN subscription_plans p ON p.id = s.plan_id WHERE s.user_id = 1") == "active|starter")
+        #expect(
+            try sql("SELECT s.status, p.name FROM user_subscriptions s JOIN subscription_plans p ON p.id = s.plan_id WHERE s.user_id = 1")
+                == "active|starter")
     }
 
     // MARK: - youarecoder
 
-    @Test("youarecoder: the endpoint table and the signed-in rows pass, a forged PayTR callback gets 400 and a genuine one OK, one payment per merchant_oid, the subscription active, one invoice; bad-migration is downgraded to the recorded revision")
+    @Test(
+        "youarecoder: the endpoint table and the signed-in rows pass, a forged PayTR callback gets 400 and a genuine one OK, one payment per merchant_oid, the subscription active, one invoice; bad-migration is downgraded to the recorded revision"
+    )
     func youarecoder() throws {
         let host = try ShippedPlaybookHost(app: "youarecoder")
         defer { host.stopApp() }
@@ -205,18 +249,24 @@ struct ShippedPlaybookTests {
         let port = try SSHTestHost.freePort()
         let base = "http://127.0.0.1:\(port)"
         let vars = ["db_name": database, "db_port": String(Self.postgres.port), "app_port": String(port), "base_url": base, "public_url": base]
-        let secrets = ["PAYTR_MERCHANT_KEY": "K3yForShippedPlaybook", "PAYTR_MERCHANT_SALT": "S4ltForShippedPlaybook",
-                       "YOUARECODER_SECRET_KEY": "shipped-playbook-session-secret-0123", "YOUARECODER_OPS_PASSWORD": "correct horse battery"]
+        let secrets = [
+            "PAYTR_MERCHANT_KEY": "K3yForShippedPlaybook", "PAYTR_MERCHANT_SALT": "S4ltForShippedPlaybook",
+            "YOUARECODER_SECRET_KEY": "shipped-playbook-session-secret-0123", "YOUARECODER_OPS_PASSWORD": "correct horse battery",
+        ]
         func sql(_ query: String) throws -> String { try Self.postgres.sql(query, database: database) }
 
         // The system the runbook deploys onto exists: migrated, with the ops account signed up.
-        let existing = try ReferenceApp(.youarecoder, environment: [
-            "DATABASE_URL": "postgresql://\(Self.postgres.user)@127.0.0.1:\(Self.postgres.port)/\(database)", "SECRET_KEY": "bootstrap-session-secret",
-            "PAYTR_MERCHANT_ID": "100001", "PAYTR_MERCHANT_KEY": "bootstrap-key", "PAYTR_MERCHANT_SALT": "bootstrap-salt", "PAYTR_TEST_MODE": "1",
-        ])
+        let existing = try ReferenceApp(
+            .youarecoder,
+            environment: [
+                "DATABASE_URL": "postgresql://\(Self.postgres.user)@127.0.0.1:\(Self.postgres.port)/\(database)",
+                "SECRET_KEY": "bootstrap-session-secret",
+                "PAYTR_MERCHANT_ID": "100001", "PAYTR_MERCHANT_KEY": "bootstrap-key", "PAYTR_MERCHANT_SALT": "bootstrap-salt", "PAYTR_TEST_MODE": "1",
+            ])
         try existing.runChecked("flask", ["db", "upgrade"])
         try existing.start()
-        let signup = try existing.request("POST", "/auth/register", form: ["company": "Youarecoder Ops", "email": "ops@youarecoder.test", "password": "correct horse battery"])
+        let signup = try existing.request(
+            "POST", "/auth/register", form: ["company": "Youarecoder Ops", "email": "ops@youarecoder.test", "password": "correct horse battery"])
         #expect(signup.status == 302, "\(signup.body)")
         existing.stop()
 
@@ -224,9 +274,12 @@ struct ShippedPlaybookTests {
         let good = try host.run(vars.merging(["ref": "origin/good"]) { $1 }, environment: secrets)
         #expect(good.status == 0, "\(good.all)")
         print("youarecoder: deploy of good took \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
-        for row in ["/billing/ redirects to login (auth required)", "the success page loads", "the failure page loads", "the callback rejects an invalid hash",
-                    "subscribing to Starter needs a login", "subscribing to Team needs a login", "subscribing to Enterprise needs a login",
-                    "signed in, an invalid plan is refused with 400"] {
+        for row in [
+            "/billing/ redirects to login (auth required)", "the success page loads", "the failure page loads",
+            "the callback rejects an invalid hash",
+            "subscribing to Starter needs a login", "subscribing to Team needs a login", "subscribing to Enterprise needs a login",
+            "signed in, an invalid plan is refused with 400",
+        ] {
             #expect(host.events.contains("\(row): "), "missing check `\(row)` in:\n\(host.events)")
         }
         #expect(host.events.contains("tampered: 400"), "\(host.events)")
@@ -244,8 +297,10 @@ struct ShippedPlaybookTests {
         #expect(try sql("SELECT count(*), count(DISTINCT paytr_merchant_oid) FROM payments") == "2|2")
 
         let booked = "SELECT md5(string_agg(p::text, ',' ORDER BY id)) FROM payments p"
-        let before = (try sql(booked), try host.sandbox.snapshot(host: 0, "youarecoder/.env"), try host.checkedOutCommit(),
-                      ShippedPlaybookHost.get(base + "/health"))
+        let before = (
+            try sql(booked), try host.sandbox.snapshot(host: 0, "youarecoder/.env"), try host.checkedOutCommit(),
+            ShippedPlaybookHost.get(base + "/health")
+        )
         let badStarted = Date()
         let bad = try host.run(vars.merging(["ref": "origin/bad-migration"]) { $1 }, environment: secrets)
         print("\(host.app): failed deploy of bad-migration and its undo took \(String(format: "%.1f", Date().timeIntervalSince(badStarted))) s")

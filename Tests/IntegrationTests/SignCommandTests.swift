@@ -26,10 +26,12 @@ struct SignCommandTests {
         #expect(run.stdout.isEmpty, sourceLocation: sourceLocation)
     }
 
-    @Test("a secret on the command line is refused, saying why", arguments: [
-        ["stripe", "--secret", "whsec_abc"], ["stripe", "--webhook-secret", "whsec_abc"], ["paytr", "--key", "K3y"],
-        ["paytr", "--salt", "S4lt"], ["paytr", "--merchant-key", "K3y"],
-    ])
+    @Test(
+        "a secret on the command line is refused, saying why",
+        arguments: [
+            ["stripe", "--secret", "whsec_abc"], ["stripe", "--webhook-secret", "whsec_abc"], ["paytr", "--key", "K3y"],
+            ["paytr", "--salt", "S4lt"], ["paytr", "--merchant-key", "K3y"],
+        ])
     func secretOnArgv(arguments: [String]) throws {
         let run = try rollout(arguments)
         expectOneLineError(run, status: 2, containing: ["`ps`", "-env NAME", "-file PATH"])
@@ -38,37 +40,44 @@ struct SignCommandTests {
 
     @Test("an unknown event type lists the known ones")
     func unknownEvent() throws {
-        expectOneLineError(try rollout(["stripe", "--event", "payment_intent.canceled"]), status: 2, containing: [
-            "unknown event type `payment_intent.canceled`", "payment_intent.succeeded", "charge.refunded", "customer.updated",
-        ])
+        expectOneLineError(
+            try rollout(["stripe", "--event", "payment_intent.canceled"]), status: 2,
+            containing: [
+                "unknown event type `payment_intent.canceled`", "payment_intent.succeeded", "charge.refunded", "customer.updated",
+            ])
     }
 
-    @Test("other bad values are invalid input with one line", arguments: [
-        (["stripe", "--set", "data.object.currency.code=usd"], "cannot set `data.object.currency.code`"),
-        (["stripe", "--set", "amount"], "expected `path=value`"),
-        (["stripe", "--set", "currency.code=usd"], "cannot set `data.object.currency.code`"),
-        (["stripe", "--set", "$=1"], "`$` alone is the whole event"),
-        (["stripe", "--api-version", "basil"], "--api-version `basil` is not a Stripe API version"),
-        (["stripe", "--currency", "dollars"], "--currency must be a three-letter code"),
-        (["stripe", "--amount=-5"], "--amount must be 0 or more minor units"),
-        (["paytr", "--status", "paid"], "unknown --status `paid`"),
-        (["paytr", "--currency", "JPY"], "unknown currency `JPY`"),
-        (["paytr", "--merchant-oid", "SMK-1"], "merchant_oid `SMK-1` may contain only ASCII letters and digits"),
-        (["paytr", "--callback-id", "CB1"], "needs --merchant-id"),
-    ])
+    @Test(
+        "other bad values are invalid input with one line",
+        arguments: [
+            (["stripe", "--set", "data.object.currency.code=usd"], "cannot set `data.object.currency.code`"),
+            (["stripe", "--set", "amount"], "expected `path=value`"),
+            (["stripe", "--set", "currency.code=usd"], "cannot set `data.object.currency.code`"),
+            (["stripe", "--set", "$=1"], "`$` alone is the whole event"),
+            (["stripe", "--api-version", "basil"], "--api-version `basil` is not a Stripe API version"),
+            (["stripe", "--currency", "dollars"], "--currency must be a three-letter code"),
+            (["stripe", "--amount=-5"], "--amount must be 0 or more minor units"),
+            (["paytr", "--status", "paid"], "unknown --status `paid`"),
+            (["paytr", "--currency", "JPY"], "unknown currency `JPY`"),
+            (["paytr", "--merchant-oid", "SMK-1"], "merchant_oid `SMK-1` may contain only ASCII letters and digits"),
+            (["paytr", "--callback-id", "CB1"], "needs --merchant-id"),
+        ])
     func otherBadInput(arguments: [String], message: String) throws {
         expectOneLineError(try rollout(arguments), status: 2, containing: [message])
     }
 
-    @Test("a malformed amount is invalid input", arguments: [("1.234", "more than 2 digits"), ("abc", "not a decimal"), ("-5", "negative"), ("1,5", "not a decimal")])
+    @Test(
+        "a malformed amount is invalid input",
+        arguments: [("1.234", "more than 2 digits"), ("abc", "not a decimal"), ("-5", "negative"), ("1,5", "not a decimal")])
     func malformedAmount(amount: String, reason: String) throws {
         expectOneLineError(try rollout(["paytr", "--amount", amount]), status: 2, containing: ["amount `\(amount)`", reason])
     }
 
     @Test("a missing secret variable names the variable and the options")
     func missingEnvironment() throws {
-        expectOneLineError(try rollout(["stripe", "--secret-env", "NO_SUCH_SECRET_VAR"], environment: [:]), status: 2,
-                           containing: ["NO_SUCH_SECRET_VAR", "is not set", "--secret-file PATH"])
+        expectOneLineError(
+            try rollout(["stripe", "--secret-env", "NO_SUCH_SECRET_VAR"], environment: [:]), status: 2,
+            containing: ["NO_SUCH_SECRET_VAR", "is not set", "--secret-file PATH"])
         expectOneLineError(try rollout(["paytr"], environment: [:]), status: 2, containing: ["PAYTR_MERCHANT_KEY", "is not set"])
     }
 
@@ -77,11 +86,13 @@ struct SignCommandTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rollout-sign-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let empty = directory.appendingPathComponent("empty"), secret = directory.appendingPathComponent("whsec")
+        let empty = directory.appendingPathComponent("empty")
+        let secret = directory.appendingPathComponent("whsec")
         try Data().write(to: empty)
         try Data("whsec_smoketest2f9c1e7a4b6d8e0f1a3c5e7b9d1f3a5c\n".utf8).write(to: secret)
         expectOneLineError(try rollout(["stripe", "--secret-file", empty.path]), status: 2, containing: ["\(empty.path) is empty"])
-        expectOneLineError(try rollout(["stripe", "--secret-file", directory.appendingPathComponent("absent").path]), status: 2, containing: ["no such file"])
+        expectOneLineError(
+            try rollout(["stripe", "--secret-file", directory.appendingPathComponent("absent").path]), status: 2, containing: ["no such file"])
         let fixed = ["stripe", "--seed", "9", "--timestamp", "1767225600", "--format", "json"]
         let fromFile = try rollout(fixed + ["--secret-file", secret.path], environment: [:])
         let fromEnvironment = try rollout(fixed)
@@ -110,8 +121,14 @@ struct SignCommandTests {
     @Test("the curl format is a runnable command whose body arrives byte for byte")
     func curlFormat() throws {
         let server = try LoopbackHTTPServer()
-        let json = try rollout(["stripe", "--seed", "3", "--timestamp", "1767225600", "--set", "data.object.description=it's \"quoted\" – ok", "--format", "json", "--url", server.baseURL + "/echo"])
-        let curl = try rollout(["stripe", "--seed", "3", "--timestamp", "1767225600", "--set", "data.object.description=it's \"quoted\" – ok", "--format", "curl", "--url", server.baseURL + "/echo"])
+        let json = try rollout([
+            "stripe", "--seed", "3", "--timestamp", "1767225600", "--set", "data.object.description=it's \"quoted\" – ok", "--format", "json",
+            "--url", server.baseURL + "/echo",
+        ])
+        let curl = try rollout([
+            "stripe", "--seed", "3", "--timestamp", "1767225600", "--set", "data.object.description=it's \"quoted\" – ok", "--format", "curl",
+            "--url", server.baseURL + "/echo",
+        ])
         let sent = try CommandRun.run(URL(fileURLWithPath: "/bin/sh"), ["-c", curl.stdoutText])
         let document = try JSONSerialization.jsonObject(with: json.stdout) as? [String: Any]
         #expect(sent.status == 0, "\(sent.stderrText)")
@@ -122,8 +139,12 @@ struct SignCommandTests {
     func httpFormat() throws {
         let run = try rollout(["paytr", "--merchant-oid", "SMK20260101A1", "--amount", "2970", "--url", "http://127.0.0.1:8080/billing/callback"])
         let text = run.stdoutText
-        let body = "merchant_oid=SMK20260101A1&status=success&total_amount=297000&payment_type=card&payment_amount=297000&currency=TL&test_mode=1&hash=tLyJv7uQcr3AcW1gh5vWzSW8FX7Ungbs9BiKQby0WyM%3D"
-        #expect(text == "POST /billing/callback HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: \(body.utf8.count)\r\n\r\n" + body)
+        let body =
+            "merchant_oid=SMK20260101A1&status=success&total_amount=297000&payment_type=card&payment_amount=297000&currency=TL&test_mode=1&hash=tLyJv7uQcr3AcW1gh5vWzSW8FX7Ungbs9BiKQby0WyM%3D"
+        #expect(
+            text
+                == "POST /billing/callback HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: \(body.utf8.count)\r\n\r\n"
+                + body)
     }
 
     @Test("help explains every option with examples", arguments: [["--help"], ["paytr", "--help"], ["stripe", "--help"]])

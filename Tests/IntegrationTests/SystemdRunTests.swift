@@ -7,7 +7,9 @@ import Testing
 @Suite(.serialized) struct SystemdRunTests {
     /// A playbook that sets `values` in the app's .env, then restarts it under systemd.
     func write(_ sandbox: ContainerSandbox, _ app: SystemdHTTPApp, values: String, restart: String, before: String = "") throws {
-        try sandbox.write("deploy.yml", """
+        try sandbox.write(
+            "deploy.yml",
+            """
             name: systemd-\(app.unit)
             inventory: inventory.yml
             steps:
@@ -89,10 +91,12 @@ import Testing
         let sandbox = try ContainerSandbox(hosts: [.shared], user: "root")
         let before = try ContainerHost.shared.ssh("cat \(app.unitFile)")
         try sandbox.write("web.service", app.unitText(restartAlways: false, script: "missing.py"))
-        try write(sandbox, app, values: "APP_REVISION: r2", restart: systemd(app, sudo: false, within: "30s"), before: """
-              - name: New unit
-                upload: { src: web.service, dest: "\(app.unitFile)", mode: "0644" }
-            """)
+        try write(
+            sandbox, app, values: "APP_REVISION: r2", restart: systemd(app, sudo: false, within: "30s"),
+            before: """
+                  - name: New unit
+                    upload: { src: web.service, dest: "\(app.unitFile)", mode: "0644" }
+                """)
         let output = try sandbox.rollout(["run", "deploy.yml", "-e", "sandbox"])
         #expect(output.status == 1, "\(output.all)")
         #expect(output.all.contains("missing.py"), "the journal shows the new unit ran: \(output.all)")

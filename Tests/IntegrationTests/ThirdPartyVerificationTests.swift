@@ -15,17 +15,24 @@ struct ThirdPartyVerificationTests {
 
     /// Signs with the built binary (secret in an environment variable) and returns the verifier's
     /// verdict line and whether it accepted.
-    func judge(_ provider: String, _ arguments: [String], verifierSecretEnvironment: String = "SMOKE_WHSEC",
-               show paths: [String] = []) throws -> (accepted: Bool, verdict: String) {
-        let secretOptions = provider == "stripe"
+    func judge(
+        _ provider: String, _ arguments: [String], verifierSecretEnvironment: String = "SMOKE_WHSEC",
+        show paths: [String] = []
+    ) throws -> (accepted: Bool, verdict: String) {
+        let secretOptions =
+            provider == "stripe"
             ? ["--secret-env", "SMOKE_WHSEC"]
             : ["--key-env", "SMOKE_PAYTR_KEY", "--salt-env", "SMOKE_PAYTR_SALT"]
-        let signed = try CommandRun.run(try BuiltTools.rollout(), ["sign", provider, "--format", "json"] + secretOptions + arguments,
-                                        environment: Self.environment)
+        let signed = try CommandRun.run(
+            try BuiltTools.rollout(), ["sign", provider, "--format", "json"] + secretOptions + arguments,
+            environment: Self.environment)
         #expect(signed.status == 0, "rollout sign failed: \(signed.stderrText)")
-        let verdict = try CommandRun.run(try BuiltTools.venvPython(), [
-            BuiltTools.verifier.path, "--stripe-secret-env", verifierSecretEnvironment, "--paytr-key-env", "SMOKE_PAYTR_KEY", "--paytr-salt-env", "SMOKE_PAYTR_SALT",
-        ] + paths.flatMap { ["--show", $0] }, environment: Self.environment, stdin: signed.stdout)
+        let verdict = try CommandRun.run(
+            try BuiltTools.venvPython(),
+            [
+                BuiltTools.verifier.path, "--stripe-secret-env", verifierSecretEnvironment, "--paytr-key-env", "SMOKE_PAYTR_KEY", "--paytr-salt-env",
+                "SMOKE_PAYTR_SALT",
+            ] + paths.flatMap { ["--show", $0] }, environment: Self.environment, stdin: signed.stdout)
         #expect(verdict.status == 0 || verdict.status == 1, "verifier error: \(verdict.stderrText)")
         return (verdict.status == 0, verdict.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines))
     }
@@ -42,22 +49,32 @@ struct ThirdPartyVerificationTests {
         #expect(!stale.accepted && stale.verdict.hasPrefix("reject: Timestamp outside the tolerance zone"))
     }
 
-    @Test("every Stripe event type, with overrides, a chosen api_version and a pretty body, is accepted",
-          arguments: ["payment_intent.created", "payment_intent.succeeded", "payment_intent.payment_failed", "charge.succeeded", "charge.refunded",
-                      "checkout.session.completed", "checkout.session.expired", "customer.subscription.created",
-                      "customer.subscription.updated", "customer.subscription.deleted", "invoice.paid", "invoice.payment_succeeded",
-                      "invoice.payment_failed", "customer.updated"])
+    @Test(
+        "every Stripe event type, with overrides, a chosen api_version and a pretty body, is accepted",
+        arguments: [
+            "payment_intent.created", "payment_intent.succeeded", "payment_intent.payment_failed", "charge.succeeded", "charge.refunded",
+            "checkout.session.completed", "checkout.session.expired", "customer.subscription.created",
+            "customer.subscription.updated", "customer.subscription.deleted", "invoice.paid", "invoice.payment_succeeded",
+            "invoice.payment_failed", "customer.updated",
+        ])
     func stripeEventTypes(type: String) throws {
-        let result = try judge("stripe", ["--event", type, "--api-version", "2025-03-31.basil", "--set", "metadata.booking_id=42",
-                                          "--set", "data.object.description=Müşteri – €"] + (type.hasPrefix("invoice") ? ["--pretty"] : []))
-        #expect(result.accepted && result.verdict.hasPrefix("accept \(type) evt_") && result.verdict.hasSuffix("api_version=2025-03-31.basil"),
-                "\(result.verdict)")
+        let result = try judge(
+            "stripe",
+            [
+                "--event", type, "--api-version", "2025-03-31.basil", "--set", "metadata.booking_id=42",
+                "--set", "data.object.description=Müşteri – €",
+            ] + (type.hasPrefix("invoice") ? ["--pretty"] : []))
+        #expect(
+            result.accepted && result.verdict.hasPrefix("accept \(type) evt_") && result.verdict.hasSuffix("api_version=2025-03-31.basil"),
+            "\(result.verdict)")
     }
 
-    @Test("PayTR success and failed: valid accepted; --tamper and --wrong-secret rejected", arguments: [
-        ["--status", "success", "--amount", "2970.00"],
-        ["--status", "failed", "--reason-code", "2", "--reason-msg", "Kimlik Doğrulama başarısız. Lütfen tekrar deneyin."],
-    ])
+    @Test(
+        "PayTR success and failed: valid accepted; --tamper and --wrong-secret rejected",
+        arguments: [
+            ["--status", "success", "--amount", "2970.00"],
+            ["--status", "failed", "--reason-code", "2", "--reason-msg", "Kimlik Doğrulama başarısız. Lütfen tekrar deneyin."],
+        ])
     func paytr(arguments: [String]) throws {
         let status = arguments[1]
         let valid = try judge("paytr", arguments + ["--merchant-oid", "SMK20260101A1"])
@@ -75,15 +92,20 @@ struct ThirdPartyVerificationTests {
         #expect(result.accepted && result.verdict.hasSuffix("total_amount=14450"), "\(result.verdict)")
     }
 
-    @Test("invoice.payment_succeeded --api-version 2024-06-20: stripe parses invoice.subscription (and lines naming it); the default version parent.subscription_details.subscription instead")
+    @Test(
+        "invoice.payment_succeeded --api-version 2024-06-20: stripe parses invoice.subscription (and lines naming it); the default version parent.subscription_details.subscription instead"
+    )
     func stripeInvoiceShapePerAPIVersion() throws {
-        let paths = ["data.object.subscription", "data.object.parent.subscription_details.subscription", "data.object.lines.data.0.subscription",
-                     "data.object.id", "data.object.lines.data.0.invoice"]
+        let paths = [
+            "data.object.subscription", "data.object.parent.subscription_details.subscription", "data.object.lines.data.0.subscription",
+            "data.object.id", "data.object.lines.data.0.invoice",
+        ]
         func fields(_ verdict: String) -> [String: String] {
-            Dictionary(verdict.split(separator: "\n").dropFirst().map { line in
-                let parts = line.split(separator: "=", maxSplits: 1).map(String.init)
-                return (parts[0], parts.count > 1 ? parts[1] : "")
-            }, uniquingKeysWith: { $1 })
+            Dictionary(
+                verdict.split(separator: "\n").dropFirst().map { line in
+                    let parts = line.split(separator: "=", maxSplits: 1).map(String.init)
+                    return (parts[0], parts.count > 1 ? parts[1] : "")
+                }, uniquingKeysWith: { $1 })
         }
         let pinned = try judge("stripe", ["--event", "invoice.payment_succeeded", "--api-version", "2024-06-20"], show: paths)
         #expect(pinned.accepted && pinned.verdict.hasPrefix("accept invoice.payment_succeeded evt_"), "\(pinned.verdict)")

@@ -1,7 +1,7 @@
 import Foundation
 import RolloutKit
-import Testing
 import TestSupport
+import Testing
 
 /// Host keys, authentication and connection faults, against real sshd instances.
 @Suite("Transport connections", .serialized)
@@ -36,8 +36,11 @@ final class TransportConnectionTests {
         let publicKey = try String(contentsOfFile: impostor + ".pub", encoding: .utf8).split(separator: " ").prefix(2).joined(separator: " ")
         let path = try knownHosts("# comment\n[127.0.0.1]:\(host.port) \(publicKey)\n")
         let expected = try runLocal("/usr/bin/ssh-keygen", ["-l", "-E", "sha256", "-f", impostor + ".pub"]).split(separator: " ")[1]
-        let offered = try runLocal("/usr/bin/ssh-keygen", ["-l", "-E", "sha256", "-f", host.directory.path + "/sshd/ssh_host_ed25519_key.pub"]).split(separator: " ")[1]
-        for transport: any Transport in [SSHTransport(target: host.target(knownHostsFile: path)), OpenSSHTransport(target: host.target(knownHostsFile: path))] {
+        let offered = try runLocal("/usr/bin/ssh-keygen", ["-l", "-E", "sha256", "-f", host.directory.path + "/sshd/ssh_host_ed25519_key.pub"]).split(
+            separator: " ")[1]
+        for transport: any Transport in [
+            SSHTransport(target: host.target(knownHostsFile: path)), OpenSSHTransport(target: host.target(knownHostsFile: path)),
+        ] {
             do {
                 _ = try await transport.run(RemoteCommand("true"), output: nil)
                 Issue.record("connected despite a wrong host key")
@@ -96,7 +99,9 @@ final class TransportConnectionTests {
     @Test("a key the server does not know is refused")
     func wrongClientKey() async throws {
         let stranger = try newKey("ed25519")
-        for transport: any Transport in [SSHTransport(target: host.target(identityFile: stranger)), OpenSSHTransport(target: host.target(identityFile: stranger))] {
+        for transport: any Transport in [
+            SSHTransport(target: host.target(identityFile: stranger)), OpenSSHTransport(target: host.target(identityFile: stranger)),
+        ] {
             await #expect {
                 _ = try await transport.run(RemoteCommand("true"), output: nil)
             } throws: { error in
@@ -131,8 +136,12 @@ final class TransportConnectionTests {
         try host.authorize(publicKeyFile: key + ".pub")
         let variable = "ROLLOUT_TEST_PASSPHRASE_\(UUID().uuidString.prefix(8))"
         setenv(variable, "correct horse", 1)
-        #expect(try await SSHTransport(target: host.target(identityFile: key, passphraseVariable: variable)).run(RemoteCommand("true"), output: nil).succeeded)
-        #expect(try await OpenSSHTransport(target: host.target(identityFile: key, passphraseVariable: variable)).run(RemoteCommand("true"), output: nil).succeeded)
+        #expect(
+            try await SSHTransport(target: host.target(identityFile: key, passphraseVariable: variable)).run(RemoteCommand("true"), output: nil)
+                .succeeded)
+        #expect(
+            try await OpenSSHTransport(target: host.target(identityFile: key, passphraseVariable: variable)).run(RemoteCommand("true"), output: nil)
+                .succeeded)
         setenv(variable, "wrong", 1)
         await #expect {
             _ = try await SSHTransport(target: host.target(identityFile: key, passphraseVariable: variable)).run(RemoteCommand("true"), output: nil)
@@ -159,7 +168,9 @@ final class TransportConnectionTests {
         }
         let good = try startAgent(with: host.keyFile)
         defer { kill(good.pid, SIGTERM) }
-        for transport: any Transport in [SSHTransport(target: host.target(agentSocket: good.socket)), OpenSSHTransport(target: host.target(agentSocket: good.socket))] {
+        for transport: any Transport in [
+            SSHTransport(target: host.target(agentSocket: good.socket)), OpenSSHTransport(target: host.target(agentSocket: good.socket)),
+        ] {
             #expect(try await transport.run(RemoteCommand("whoami")).stdoutText == "rollout-test\n")
         }
 

@@ -1,7 +1,7 @@
 import Foundation
 import RolloutKit
-import Testing
 import TestSupport
+import Testing
 
 /// The transports under test, all held to the same contract.
 enum TransportKind: String, CaseIterable, CustomTestStringConvertible {

@@ -14,12 +14,12 @@ struct VerifyCommandTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rollout-verify-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory.appendingPathComponent("checks"), withIntermediateDirectories: true)
         try """
-            environments:
-              staging:
-                vars: { base_url: "\(baseURL)" }
-                hosts:
-                  web1: { address: 192.0.2.10 }
-            """.write(to: directory.appendingPathComponent("inventory.yml"), atomically: true, encoding: .utf8)
+        environments:
+          staging:
+            vars: { base_url: "\(baseURL)" }
+            hosts:
+              web1: { address: 192.0.2.10 }
+        """.write(to: directory.appendingPathComponent("inventory.yml"), atomically: true, encoding: .utf8)
         for (name, text) in files {
             try text.write(to: directory.appendingPathComponent(name), atomically: true, encoding: .utf8)
         }
@@ -37,16 +37,21 @@ struct VerifyCommandTests {
     @Test("every check passing exits 0, prints one line per check and writes one JUnit testcase per check")
     func allPass() throws {
         let server = try LoopbackHTTPServer()
-        let directory = try project(baseURL: server.baseURL, files: ["checks/endpoints.yml": """
-            name: endpoints
-            base_url: "{{ base_url }}"
-            checks:
-              - { name: the app answers, request: GET /hello, expect: { status: 200, body_contains: hello } }
-              - { request: GET /billing/, expect: { status: 302, header: { Location: "~ /auth/login" } } }
-              - { request: POST /reject, form: { hash: INVALID }, expect: { status: 400 } }
-            """])
+        let directory = try project(
+            baseURL: server.baseURL,
+            files: [
+                "checks/endpoints.yml": """
+                name: endpoints
+                base_url: "{{ base_url }}"
+                checks:
+                  - { name: the app answers, request: GET /hello, expect: { status: 200, body_contains: hello } }
+                  - { request: GET /billing/, expect: { status: 302, header: { Location: "~ /auth/login" } } }
+                  - { request: POST /reject, form: { hash: INVALID }, expect: { status: 400 } }
+                """
+            ])
         defer { try? FileManager.default.removeItem(at: directory) }
-        let output = try verify(["checks/endpoints.yml", "-e", "staging", "--inventory", "inventory.yml", "--junit", "out.xml", "--json", "verify.jsonl"], in: directory)
+        let output = try verify(
+            ["checks/endpoints.yml", "-e", "staging", "--inventory", "inventory.yml", "--junit", "out.xml", "--json", "verify.jsonl"], in: directory)
         #expect(output.status == 0, "\(output.all)")
         let lines = output.stdout.split(separator: "\n").map(String.init)
         #expect(lines.contains { $0.hasPrefix("endpoints › the app answers: 200, ") && $0.hasSuffix(" ms, pass") }, "\(output.stdout)")
@@ -65,13 +70,17 @@ struct VerifyCommandTests {
     @Test("one failing check exits 1 and names it with what was expected and what came back, in the output and the JUnit report")
     func oneFails() throws {
         let server = try LoopbackHTTPServer()
-        let directory = try project(baseURL: server.baseURL, files: ["checks/endpoints.yml": """
-            name: endpoints
-            base_url: "{{ base_url }}"
-            checks:
-              - { request: GET /hello }
-              - { name: the login redirect, request: GET /billing/, expect: { status: 302, header: { Location: "~ /admin" } } }
-            """])
+        let directory = try project(
+            baseURL: server.baseURL,
+            files: [
+                "checks/endpoints.yml": """
+                name: endpoints
+                base_url: "{{ base_url }}"
+                checks:
+                  - { request: GET /hello }
+                  - { name: the login redirect, request: GET /billing/, expect: { status: 302, header: { Location: "~ /admin" } } }
+                """
+            ])
         defer { try? FileManager.default.removeItem(at: directory) }
         // No --inventory and none beside the suite: inventory.yml of the current directory.
         let output = try verify(["checks/endpoints.yml", "-e", "staging", "--junit", "out.xml"], in: directory)
@@ -90,13 +99,17 @@ struct VerifyCommandTests {
     @Test("a suite with a mistake exits 2 with its file:line:column and sends nothing")
     func invalidSuite() throws {
         let server = try LoopbackHTTPServer()
-        let directory = try project(baseURL: server.baseURL, files: ["checks/endpoints.yml": """
-            name: endpoints
-            base_url: "{{ base_ur }}"
-            checks:
-              - { request: GET /hello }
-              - { request: FETCH /hello }
-            """])
+        let directory = try project(
+            baseURL: server.baseURL,
+            files: [
+                "checks/endpoints.yml": """
+                name: endpoints
+                base_url: "{{ base_ur }}"
+                checks:
+                  - { request: GET /hello }
+                  - { request: FETCH /hello }
+                """
+            ])
         defer { try? FileManager.default.removeItem(at: directory) }
         let output = try verify(["checks/endpoints.yml", "-e", "staging", "--junit", "out.xml"], in: directory)
         #expect(output.status == 2, "\(output.all)")
@@ -109,10 +122,14 @@ struct VerifyCommandTests {
 
     @Test("an unknown environment or a missing inventory exits 2 naming the file and what to pass")
     func missingInventory() throws {
-        let directory = try project(baseURL: "http://127.0.0.1:9", files: ["checks/endpoints.yml": """
-            base_url: "{{ base_url }}"
-            checks: [ { request: GET /hello } ]
-            """])
+        let directory = try project(
+            baseURL: "http://127.0.0.1:9",
+            files: [
+                "checks/endpoints.yml": """
+                base_url: "{{ base_url }}"
+                checks: [ { request: GET /hello } ]
+                """
+            ])
         defer { try? FileManager.default.removeItem(at: directory) }
         let unknown = try verify(["checks/endpoints.yml", "-e", "stagin"], in: directory)
         #expect(unknown.status == 2, "\(unknown.all)")
@@ -126,10 +143,14 @@ struct VerifyCommandTests {
 
     @Test("nothing answering any check exits 5")
     func nothingAnswers() throws {
-        let directory = try project(baseURL: "http://127.0.0.1:\(try closedLoopbackPort())", files: ["checks/endpoints.yml": """
-            base_url: "{{ base_url }}"
-            checks: [ { request: GET /health }, { request: GET /hello } ]
-            """])
+        let directory = try project(
+            baseURL: "http://127.0.0.1:\(try closedLoopbackPort())",
+            files: [
+                "checks/endpoints.yml": """
+                base_url: "{{ base_url }}"
+                checks: [ { request: GET /health }, { request: GET /hello } ]
+                """
+            ])
         defer { try? FileManager.default.removeItem(at: directory) }
         let output = try verify(["checks/endpoints.yml", "-e", "staging"], in: directory)
         #expect(output.status == 5, "\(output.all)")
@@ -140,30 +161,36 @@ struct VerifyCommandTests {
     @Test("a secret the suite sends in a header appears in no output, JUnit or JSON report, even when its check fails")
     func secretMasked() throws {
         let server = try LoopbackHTTPServer()
-        let directory = try project(baseURL: server.baseURL, files: ["checks/endpoints.yml": """
-            name: "api {{ secrets.token }}"
-            base_url: "{{ base_url }}"
-            secrets:
-              token: { env: VERIFY_TOKEN }
-            checks:
-              - name: "echo {{ secrets.token }}"
-                request: POST /echo
-                headers: { Authorization: "Bearer {{ secrets.token }}" }
-                body: "{{ secrets.token }}"
-                expect: { status: 200, body_contains: "{{ secrets.token }}" }
-              - name: the echo shows the token back
-                request: POST /echo
-                body: "token={{ secrets.token }}"
-                expect: { status: 201, body_contains: nothing-like-this }
-            """])
+        let directory = try project(
+            baseURL: server.baseURL,
+            files: [
+                "checks/endpoints.yml": """
+                name: "api {{ secrets.token }}"
+                base_url: "{{ base_url }}"
+                secrets:
+                  token: { env: VERIFY_TOKEN }
+                checks:
+                  - name: "echo {{ secrets.token }}"
+                    request: POST /echo
+                    headers: { Authorization: "Bearer {{ secrets.token }}" }
+                    body: "{{ secrets.token }}"
+                    expect: { status: 200, body_contains: "{{ secrets.token }}" }
+                  - name: the echo shows the token back
+                    request: POST /echo
+                    body: "token={{ secrets.token }}"
+                    expect: { status: 201, body_contains: nothing-like-this }
+                """
+            ])
         defer { try? FileManager.default.removeItem(at: directory) }
-        let output = try verify(["checks/endpoints.yml", "-e", "staging", "--junit", "out.xml", "--json", "verify.jsonl"],
-                                in: directory, environment: ["VERIFY_TOKEN": Self.token])
+        let output = try verify(
+            ["checks/endpoints.yml", "-e", "staging", "--junit", "out.xml", "--json", "verify.jsonl"],
+            in: directory, environment: ["VERIFY_TOKEN": Self.token])
         #expect(output.status == 1, "the echo answers 201: \(output.all)")
         #expect(output.stdout.contains("status: expected 200, got 201"), "\(output.stdout)")
         #expect(output.stdout.contains("echo ***"), "\(output.stdout)")
         #expect(output.stdout.contains("body: expected to contain 'nothing-like-this', got 'token=***'"), "\(output.stdout)")
-        let junit = read("out.xml", in: directory), json = read("verify.jsonl", in: directory)
+        let junit = read("out.xml", in: directory)
+        let json = read("verify.jsonl", in: directory)
         #expect(junit.contains("<failure") && json.contains("\"passed\":false"), "\(junit)\n\(json)")
         for text in [output.stdout, output.stderr, junit, json] {
             #expect(!text.contains(Self.token), "\(text)")
@@ -187,11 +214,11 @@ struct VerifyCallbackTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rollout-verify-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try """
-            environments:
-              ci:
-                vars: { base_url: "http://127.0.0.1:1" }
-                hosts: { web1: { address: 192.0.2.10 } }
-            """.write(to: directory.appendingPathComponent("inventory.yml"), atomically: true, encoding: .utf8)
+        environments:
+          ci:
+            vars: { base_url: "http://127.0.0.1:1" }
+            hosts: { web1: { address: 192.0.2.10 } }
+        """.write(to: directory.appendingPathComponent("inventory.yml"), atomically: true, encoding: .utf8)
         try suite.write(to: directory.appendingPathComponent("callbacks.yml"), atomically: true, encoding: .utf8)
         return directory
     }
@@ -199,7 +226,8 @@ struct VerifyCallbackTests {
     @Test("valid callbacks are accepted and forged ones refused by the official libraries; exit 0 and no key in any output")
     func callbacksPass() async throws {
         let server = try CallbackVerifierServer(stripeSecret: Self.whsec, paytrKey: Self.paytrKey, paytrSalt: Self.paytrSalt)
-        let directory = try project("""
+        let directory = try project(
+            """
             name: payment callbacks
             secrets:
               whsec: { env: VERIFY_WHSEC }
@@ -237,7 +265,8 @@ struct VerifyCallbackTests {
     @Test("a callback answered otherwise exits 1 with what was expected and what came back")
     func callbackFails() throws {
         let server = try CallbackVerifierServer(stripeSecret: Self.whsec, paytrKey: Self.paytrKey, paytrSalt: Self.paytrSalt)
-        let directory = try project("""
+        let directory = try project(
+            """
             secrets: { whsec: { env: VERIFY_WHSEC } }
             callbacks:
               - name: a forged signature is refused
@@ -265,12 +294,12 @@ struct VerifyCallbackTests {
         try (callbacks + "\nbase_url: http://127.0.0.1:1\nchecks: [ { request: GET /health } ]\n")
             .write(to: directory.appendingPathComponent("both.yml"), atomically: true, encoding: .utf8)
         try """
-            name: demo
-            inventory: inventory.yml
-            steps:
-              - check: both.yml
-              - check: callbacks.yml
-            """.write(to: directory.appendingPathComponent("deploy.yml"), atomically: true, encoding: .utf8)
+        name: demo
+        inventory: inventory.yml
+        steps:
+          - check: both.yml
+          - check: callbacks.yml
+        """.write(to: directory.appendingPathComponent("deploy.yml"), atomically: true, encoding: .utf8)
         let output = try RolloutCLI.run(["lint", "deploy.yml"], in: directory)
         #expect(output.status == 2, "\(output.all)")
         #expect(output.stderr.contains("deploy.yml:4:5: warning: both.yml: its callbacks: are sent only by rollout verify"), "\(output.stderr)")

@@ -7,7 +7,9 @@ import Testing
 @Suite(.serialized) struct WaitForFromHostTests {
     func sandbox(_ steps: (DeploySandbox) -> String) throws -> DeploySandbox {
         let sandbox = try DeploySandbox(hostCount: 1)
-        try sandbox.write("deploy.yml", """
+        try sandbox.write(
+            "deploy.yml",
+            """
             name: wait-from-host
             inventory: inventory.yml
             state_dir: "\(sandbox.root.path)/{{ host.name }}/state"
@@ -20,12 +22,14 @@ import Testing
     @Test("an HTTP endpoint and a TCP port that answer the host pass")
     func readyTargetsPass() throws {
         let server = try LoopbackHTTPServer()
-        let sandbox = try sandbox { _ in """
+        let sandbox = try sandbox { _ in
+            """
               - name: App answers on the host
                 wait_for: { url: "\(server.baseURL)/hello", from: host, within: 10s, interval: 200ms }
               - name: Port open on the host
                 wait_for: { tcp: "127.0.0.1:\(server.port)", from: host, within: 10s }
-            """ }
+            """
+        }
         let output = try sandbox.rollout(["run", "deploy.yml", "-e", "sandbox"])
         #expect(output.status == 0, "\(output.all)")
         #expect(output.stdout.contains("App answers on the host — ok"), "\(output.stdout)")
@@ -34,10 +38,12 @@ import Testing
     @Test("a port nothing listens on fails after 'within', naming the host, the attempts and the last answer")
     func aClosedPortFails() throws {
         let closed = try closedLoopbackPort()
-        let sandbox = try sandbox { _ in """
+        let sandbox = try sandbox { _ in
+            """
               - name: Database port
                 wait_for: { tcp: "127.0.0.1:\(closed)", from: host, within: 1s, interval: 200ms }
-            """ }
+            """
+        }
         let start = Date()
         let output = try sandbox.rollout(["run", "deploy.yml", "-e", "sandbox"])
         // Still closed when verified again after the rollback: a human is needed.
@@ -49,10 +55,12 @@ import Testing
 
     @Test("plan says where the probes start")
     func planSaysWhere() throws {
-        let sandbox = try sandbox { _ in """
+        let sandbox = try sandbox { _ in
+            """
               - wait_for: { url: "http://127.0.0.1:9/health", from: host }
               - wait_for: { url: "http://127.0.0.1:9/health" }
-            """ }
+            """
+        }
         let output = try sandbox.rollout(["plan", "deploy.yml", "-e", "sandbox"])
         #expect(output.status == 0, "\(output.all)")
         #expect(output.all.contains("HTTP 200 from http://127.0.0.1:9/health within 1m, probed from h0"), "\(output.all)")

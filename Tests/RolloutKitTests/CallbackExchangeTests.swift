@@ -1,6 +1,7 @@
 import Foundation
-@testable import RolloutKit
 import Testing
+
+@testable import RolloutKit
 
 /// A callback's answer shown in a failure never shows a secret, even one the excerpt would cut.
 @Suite struct CallbackExchangeTests {
@@ -8,8 +9,9 @@ import Testing
         let secret = "whsec_" + String(repeating: "k", count: 100)
         let zero = Duration.zero
         let body = "rejected: " + String(repeating: "x", count: 50) + " " + secret + " and more"
-        let response = HTTPResponse(status: 400, headers: [], body: Data(body.utf8),
-                                    timings: HTTPTimings(connect: zero, tls: nil, firstByte: zero, total: zero), redirectURL: nil)
+        let response = HTTPResponse(
+            status: 400, headers: [], body: Data(body.utf8),
+            timings: HTTPTimings(connect: zero, tls: nil, firstByte: zero, total: zero), redirectURL: nil)
         var exchange = CallbackExchange(kind: "valid", response: response, error: nil)
         exchange.judge(status: [200], bodyContains: [], masker: SecretMasker(secrets: [secret]))
         let problem = exchange.problem ?? ""

@@ -1,26 +1,28 @@
 import Foundation
-@testable import RolloutKit
 import Testing
+
+@testable import RolloutKit
 
 /// A callback's `expect`: one per attempt for a replay, and `max_p90_ms`.
 @Suite struct CallbackExpectLoadingTests {
     private func load(_ step: String) throws -> (PlaybookLoader.Result, PlaybookFixture) {
         let fixture = try PlaybookFixture([
             "deploy.yml": """
-                name: demo
-                inventory: inventory.yml
-                secrets:
-                  whsec: { env: WHSEC }
-                steps:
-                \(step)
-                """,
+            name: demo
+            inventory: inventory.yml
+            secrets:
+              whsec: { env: WHSEC }
+            steps:
+            \(step)
+            """,
             "inventory.yml": PlaybookFixture.inventory,
         ])
         return (fixture.load(environment: "production", env: ["WHSEC": "whsec_long_enough"]), fixture)
     }
 
     @Test func aReplayTakesOneExpectationPerAttempt() throws {
-        let (result, _) = try load("""
+        let (result, _) = try load(
+            """
               - callback:
                   stripe: { secret: "{{ secrets.whsec }}" }
                   url: "{{ base_url }}/webhooks/stripe"
@@ -40,18 +42,21 @@ import Testing
     }
 
     @Test func aListOfExpectationsOutsideAReplayIsRefused() throws {
-        let (result, fixture) = try load("""
+        let (result, fixture) = try load(
+            """
               - callback:
                   stripe: { secret: "{{ secrets.whsec }}" }
                   url: "{{ base_url }}/webhooks/stripe"
                   1️⃣expect: [ { status: 200 }, { status: 200 } ]
             """)
-        let diagnostic = try #require(result.diagnostics.first(containing: "a list under 'expect' (one per attempt) applies only to scenario: replay"))
+        let diagnostic = try #require(
+            result.diagnostics.first(containing: "a list under 'expect' (one per attempt) applies only to scenario: replay"))
         #expect(diagnostic.location == fixture["1️⃣"])
     }
 
     @Test func aMisspeltLatencyKeySuggestsTheRightOne() throws {
-        let (result, fixture) = try load("""
+        let (result, fixture) = try load(
+            """
               - callback:
                   stripe: { secret: "{{ secrets.whsec }}" }
                   url: "{{ base_url }}/webhooks/stripe"
@@ -63,7 +68,8 @@ import Testing
     }
 
     @Test func numberingReferencesAreValidOnlyInCallbackFields() throws {
-        let (good, _) = try load("""
+        let (good, _) = try load(
+            """
               - callback:
                   stripe: { secret: "{{ secrets.whsec }}" }
                   url: "{{ base_url }}/webhooks/stripe"
@@ -71,7 +77,8 @@ import Testing
                   fields: { metadata.order_id: "{{ uuid }}", metadata.n: "{{ i }}" }
             """)
         #expect(!good.diagnostics.hasErrors, "\(good.diagnostics.rendered())")
-        let (bad, fixture) = try load("""
+        let (bad, fixture) = try load(
+            """
               - shell: echo 1️⃣{{ i }}
               - callback:
                   stripe: { secret: "{{ secrets.whsec }}" }

@@ -14,7 +14,8 @@ import Testing
     }
 
     @Test func aLoginWithCapturesAndJSONAssertionsLoads() throws {
-        let (suite, diagnostics, _) = try load("""
+        let (suite, diagnostics, _) = try load(
+            """
             name: api
             base_url: http://127.0.0.1:1
             login:
@@ -45,7 +46,8 @@ import Testing
     }
 
     @Test func aValueUsedBeforeTheRequestThatCapturesItIsReportedThere() throws {
-        let (_, diagnostics, fixture) = try load("""
+        let (_, diagnostics, fixture) = try load(
+            """
             base_url: http://127.0.0.1:1
             checks:
               - request: GET /me
@@ -58,7 +60,8 @@ import Testing
     }
 
     @Test func anUnknownCaptureSuggestsTheCapturedName() throws {
-        let (_, diagnostics, fixture) = try load("""
+        let (_, diagnostics, fixture) = try load(
+            """
             base_url: http://127.0.0.1:1
             login:
               - request: POST /login
@@ -73,7 +76,8 @@ import Testing
     }
 
     @Test func aBadJSONPathIsReportedAtItsKey() throws {
-        let (_, diagnostics, fixture) = try load("""
+        let (_, diagnostics, fixture) = try load(
+            """
             base_url: http://127.0.0.1:1
             checks:
               - request: GET /me
@@ -84,7 +88,8 @@ import Testing
     }
 
     @Test func anUnknownCaptureSourceSuggestsTheRightOne() throws {
-        let (_, diagnostics, fixture) = try load("""
+        let (_, diagnostics, fixture) = try load(
+            """
             base_url: http://127.0.0.1:1
             checks:
               - request: POST /login
@@ -96,7 +101,8 @@ import Testing
     }
 
     @Test func anInvalidBodyRegexIsReported() throws {
-        let (_, diagnostics, fixture) = try load("""
+        let (_, diagnostics, fixture) = try load(
+            """
             base_url: http://127.0.0.1:1
             checks:
               - request: GET /
@@ -107,7 +113,8 @@ import Testing
     }
 
     @Test func aListAsAnExpectedJSONValueIsReported() throws {
-        let (_, diagnostics, fixture) = try load("""
+        let (_, diagnostics, fixture) = try load(
+            """
             base_url: http://127.0.0.1:1
             checks:
               - request: GET /
@@ -118,7 +125,8 @@ import Testing
     }
 
     @Test func aLoginThatIsNotAListIsReported() throws {
-        let (_, diagnostics, fixture) = try load("""
+        let (_, diagnostics, fixture) = try load(
+            """
             base_url: http://127.0.0.1:1
             login: 1️⃣{ request: POST /login }
             checks:
@@ -129,7 +137,8 @@ import Testing
     }
 
     @Test func aCapturedReferenceWithTwoFieldsIsReported() throws {
-        let (_, diagnostics, fixture) = try load("""
+        let (_, diagnostics, fixture) = try load(
+            """
             base_url: http://127.0.0.1:1
             checks:
               - request: POST /login

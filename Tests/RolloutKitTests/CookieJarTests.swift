@@ -1,22 +1,25 @@
 import Foundation
-@testable import RolloutKit
 import Testing
+
+@testable import RolloutKit
 
 /// The cookies a suite run keeps, and what captures take from a response.
 @Suite struct CookieJarTests {
     func response(_ headers: [HTTPHeader], body: String = "") -> HTTPResponse {
         let zero = Duration.zero
-        return HTTPResponse(status: 200, headers: headers, body: Data(body.utf8),
-                            timings: HTTPTimings(connect: zero, tls: nil, firstByte: zero, total: zero), redirectURL: nil)
+        return HTTPResponse(
+            status: 200, headers: headers, body: Data(body.utf8),
+            timings: HTTPTimings(connect: zero, tls: nil, firstByte: zero, total: zero), redirectURL: nil)
     }
 
     @Test func cookiesGoBackToTheirHostAndPathOnly() {
         var jar = CookieJar()
-        jar.store(from: response([
-            HTTPHeader("Set-Cookie", "session=abc; Path=/; HttpOnly"),
-            HTTPHeader("Set-Cookie", "admin=1; Path=/admin"),
-            HTTPHeader("Set-Cookie", "tls=1; Secure"),
-        ]), for: "http://app.test:8080/auth/login")
+        jar.store(
+            from: response([
+                HTTPHeader("Set-Cookie", "session=abc; Path=/; HttpOnly"),
+                HTTPHeader("Set-Cookie", "admin=1; Path=/admin"),
+                HTTPHeader("Set-Cookie", "tls=1; Secure"),
+            ]), for: "http://app.test:8080/auth/login")
         #expect(jar.header(for: "http://app.test:8080/billing/") == "session=abc")
         #expect(jar.header(for: "http://app.test:8080/admin/users") == "admin=1; session=abc")
         #expect(jar.header(for: "http://other.test/") == nil)
@@ -41,8 +44,9 @@ import Testing
     }
 
     @Test func capturesTakeAHeaderACookieARegexGroupAndAJSONValue() throws {
-        let answer = response([HTTPHeader("Location", "/billing/"), HTTPHeader("Set-Cookie", "session=s3; Path=/")],
-                              body: #"{"access_token": "t0k", "csrf": "<input name=\"csrf_token\" value=\"c5rf\">"}"#)
+        let answer = response(
+            [HTTPHeader("Location", "/billing/"), HTTPHeader("Set-Cookie", "session=s3; Path=/")],
+            body: #"{"access_token": "t0k", "csrf": "<input name=\"csrf_token\" value=\"c5rf\">"}"#)
         func capture(_ source: CheckCapture.Source) -> String? {
             try? CheckCapture(name: "x", source: source, secret: false, location: FileLocation(file: "f", line: 1, column: 1))
                 .value(in: answer).get()

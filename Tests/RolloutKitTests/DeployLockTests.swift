@@ -15,7 +15,8 @@ struct DeployLockTests {
         for i in 0..<contenders {
             let id = RunID("20261123T134501Z-000\(i)")!
             let acquire = lock.acquireScript(owner: "user\(i)@machine", runID: id, host: "local1", lease: .seconds(60))
-            script += "(sh -c \(ShellWord.quote(acquire)) > \(ShellWord.quote(dir.path))/out\(i) 2>&1; echo $? > \(ShellWord.quote(dir.path))/rc\(i)) &\n"
+            script +=
+                "(sh -c \(ShellWord.quote(acquire)) > \(ShellWord.quote(dir.path))/out\(i) 2>&1; echo $? > \(ShellWord.quote(dir.path))/rc\(i)) &\n"
         }
         script += "wait\n"
         #expect(try ShellProcess.run(script).status == 0)
@@ -72,9 +73,10 @@ struct DeployLockTests {
         // A step whose prologue finds the lock lost does not run.
         let journal = RunJournal(stateDirectory: dir.path, runID: runB, host: "app1")
         let marker = dir.appendingPathComponent("ran").path
-        let step = try ShellProcess.run(journal.wrap(
-            stepIndex: 0, name: "s", kind: "shell", userScript: "touch \(ShellWord.quote(marker))",
-            prologue: lock.renewScript(runID: runB, lease: .seconds(60))))
+        let step = try ShellProcess.run(
+            journal.wrap(
+                stepIndex: 0, name: "s", kind: "shell", userScript: "touch \(ShellWord.quote(marker))",
+                prologue: lock.renewScript(runID: runB, lease: .seconds(60))))
         #expect(step.status == DeployLock.heldExitCode)
         #expect(!FileManager.default.fileExists(atPath: marker))
 

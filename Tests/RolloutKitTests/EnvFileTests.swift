@@ -45,7 +45,8 @@ struct EnvFileTests {
         try file.set("PAYTR_MERCHANT_ID", to: "999")
         try file.set("FLASK_ENV", to: "production")
         try file.set("NEW_KEY", to: "new value")
-        let expected = Self.original
+        let expected =
+            Self.original
             .replacingOccurrences(of: "PAYTR_TEST_MODE=\"1\"", with: "PAYTR_TEST_MODE=\"0\"")
             .replacingOccurrences(of: "PAYTR_MERCHANT_ID=123456   #", with: "PAYTR_MERCHANT_ID=999   #")
             + "\nNEW_KEY='new value'\n"
@@ -92,9 +93,10 @@ struct EnvFileTests {
         new.remove("GONE")
         let lines = EnvFile.changes(from: old, to: new)
             .map { $0.line(secretKeys: ["KEY"], masker: SecretMasker(secrets: ["pw123"])) }
-        #expect(lines == [
-            "~ A: 1 → 2", "~ KEY: *** → ***", "~ URL: https://u:***@h → https://u:***@h2", "+ ADDED=y", "- GONE=x",
-        ])
+        #expect(
+            lines == [
+                "~ A: 1 → 2", "~ KEY: *** → ***", "~ URL: https://u:***@h → https://u:***@h2", "+ ADDED=y", "- GONE=x",
+            ])
     }
 
     static let trickyValues = [
@@ -127,7 +129,8 @@ struct EnvFileTests {
         try Data(file.bytes).write(to: path)
         let python = packageRoot.appendingPathComponent(".venv/bin/python").path
         let read = try ShellProcess.run(
-            "\(ShellWord.quote(python)) -c 'import json,sys; from dotenv import dotenv_values; print(json.dumps(dotenv_values(sys.argv[1])))' \(ShellWord.quote(path.path))")
+            "\(ShellWord.quote(python)) -c 'import json,sys; from dotenv import dotenv_values; print(json.dumps(dotenv_values(sys.argv[1])))' \(ShellWord.quote(path.path))"
+        )
         #expect(read.status == 0, "\(read.stderr)")
         let values = try JSONDecoder().decode([String: String].self, from: Data(read.stdout.utf8))
         #expect(values == expected)

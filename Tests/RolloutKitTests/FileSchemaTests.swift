@@ -74,7 +74,8 @@ import Testing
         let directory = try ShellProcess.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let file = directory.appendingPathComponent("deploy.yml")
-        try Data("""
+        try Data(
+            """
             name: app
             inventory: inventory.yml
             steps:
@@ -82,7 +83,8 @@ import Testing
               - shell: make
                 cwd: /srv/app
                 timeout: 5m
-            """.utf8).write(to: file)
+            """.utf8
+        ).write(to: file)
         #expect(try validate([file.path], against: .playbook).status == 0)
         try Data("name: app\ninventory: i.yml\nsteps:\n  - backup_database: { database: app, port: not-a-port }\n".utf8).write(to: file)
         #expect(try validate([file.path], against: .playbook).status != 0)

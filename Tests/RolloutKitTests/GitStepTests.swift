@@ -1,5 +1,6 @@
-@testable import RolloutKit
 import Testing
+
+@testable import RolloutKit
 
 /// How `rollout plan` tells the commit a ref names from what `git ls-remote` advertises.
 struct GitStepTests {

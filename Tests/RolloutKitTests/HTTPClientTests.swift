@@ -43,8 +43,9 @@ struct HTTPClientTests {
     @Test("a POST body arrives byte for byte, NUL bytes and all, with its content type")
     func postBody() async throws {
         let bytes = Data([0x61, 0x00, 0x62, 0x00, 0xFF, 0x0A] + Array(repeating: 0x7A, count: 5000))
-        let response = try await client.send(HTTPRequest(
-            method: "POST", url: server.baseURL + "/echo", headers: [HTTPHeader("Content-Type", "application/json")], body: .bytes(bytes)))
+        let response = try await client.send(
+            HTTPRequest(
+                method: "POST", url: server.baseURL + "/echo", headers: [HTTPHeader("Content-Type", "application/json")], body: .bytes(bytes)))
         #expect(response.status == 201)
         #expect(response.body == bytes)
         #expect(response.headers.value(for: "X-Body-Length") == String(bytes.count))
@@ -53,8 +54,9 @@ struct HTTPClientTests {
 
     @Test("a form body is urlencoded, + / = escaped; other methods keep their body")
     func formAndMethods() async throws {
-        let response = try await client.send(HTTPRequest(
-            method: "POST", url: server.baseURL + "/echo", body: .form([HTTPHeader("hash", "a+b/c="), HTTPHeader("msg", "İki kelime")])))
+        let response = try await client.send(
+            HTTPRequest(
+                method: "POST", url: server.baseURL + "/echo", body: .form([HTTPHeader("hash", "a+b/c="), HTTPHeader("msg", "İki kelime")])))
         #expect(response.bodyText == "hash=a%2Bb%2Fc%3D&msg=%C4%B0ki+kelime")
         #expect(response.headers.value(for: "Content-Type") == "application/x-www-form-urlencoded")
         let put = try await client.send(HTTPRequest(method: "PUT", url: server.baseURL + "/echo", body: .bytes(Data("x".utf8))))
@@ -84,7 +86,9 @@ struct HTTPClientTests {
         await #expect(throws: HTTPClientError.timedOut(url: server.baseURL + "/slow?ms=3000", after: .milliseconds(300))) {
             _ = try await client.send(HTTPRequest(url: server.baseURL + "/slow?ms=3000", timeout: .milliseconds(300)))
         }
-        #expect(HTTPClientError.timedOut(url: "http://x", after: .seconds(2)).description == "no response from http://x within 2 s; check that the service is up, or raise the timeout")
+        #expect(
+            HTTPClientError.timedOut(url: "http://x", after: .seconds(2)).description
+                == "no response from http://x within 2 s; check that the service is up, or raise the timeout")
     }
 
     @Test("a URL without http:// or https:// is refused before any lookup", arguments: ["ftp//nope", "file:///etc/passwd", "127.0.0.1:1/x"])
@@ -96,7 +100,8 @@ struct HTTPClientTests {
 
     @Test("many concurrent requests on one client all complete")
     func concurrent() async throws {
-        let client = self.client, url = server.baseURL + "/hello"
+        let client = self.client
+        let url = server.baseURL + "/hello"
         let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
             for _ in 0..<40 { group.addTask { try await client.send(HTTPRequest(url: url)).status } }
             return try await group.reduce(into: [Int]()) { $0.append($1) }

@@ -1,25 +1,27 @@
 import Foundation
-@testable import RolloutKit
 import Testing
+
+@testable import RolloutKit
 
 /// Loading the `http` step: its request, its undo, and each mistake at its file:line:column.
 @Suite struct HTTPStepLoadingTests {
     private func fixture(_ step: String) throws -> PlaybookFixture {
         try PlaybookFixture([
             "deploy.yml": """
-                name: demo
-                inventory: inventory.yml
-                secrets:
-                  stripe_key: { env: STRIPE_KEY }
-                steps:
-                \(step)
-                """,
+            name: demo
+            inventory: inventory.yml
+            secrets:
+              stripe_key: { env: STRIPE_KEY }
+            steps:
+            \(step)
+            """,
             "inventory.yml": PlaybookFixture.inventory,
         ])
     }
 
     @Test func aRequestWithAnUndoLoadsAndCountsAsAChange() throws {
-        let fixture = try fixture("""
+        let fixture = try fixture(
+            """
               - http:
                   base_url: https://api.stripe.com
                   request: POST /v1/webhook_endpoints/we_1
@@ -37,7 +39,8 @@ import Testing
     }
 
     @Test func aCaptureIsRefusedWithTheKeysAnHTTPStepTakes() throws {
-        let fixture = try fixture("""
+        let fixture = try fixture(
+            """
               - http:
                   request: GET https://example.com/
                   1️⃣capture: { id: { json: $.id } }
@@ -48,7 +51,8 @@ import Testing
     }
 
     @Test func aMisspeltKeyInTheUndoSuggestsTheRightOne() throws {
-        let fixture = try fixture("""
+        let fixture = try fixture(
+            """
               - http:
                   request: POST https://example.com/flags/x
                   undo: { request: POST https://example.com/flags/x, 1️⃣from: { on: "false" } }
@@ -60,7 +64,8 @@ import Testing
     }
 
     @Test func aRelativePathWithoutBaseURLIsReported() throws {
-        let fixture = try fixture("""
+        let fixture = try fixture(
+            """
               - http: { request: POST 1️⃣/v1/flags }
             """)
         let result = fixture.load(environment: "production", env: ["STRIPE_KEY": "sk_test_long_enough"])

@@ -31,15 +31,15 @@ import Testing
     @Test func ordinaryAliasesStillLoad() throws {
         let fixture = try PlaybookFixture([
             "deploy.yml": """
-                name: demo
-                inventory: inventory.yml
-                vars:
-                  db: &db { database: app, user: app }
-                steps:
-                  - backup_database: { <<: *db, keep: 3 }
-                  - restore_database: *db
+            name: demo
+            inventory: inventory.yml
+            vars:
+              db: &db { database: app, user: app }
+            steps:
+              - backup_database: { <<: *db, keep: 3 }
+              - restore_database: *db
 
-                """,
+            """,
             "inventory.yml": PlaybookFixture.inventory,
         ])
         #expect(!fixture.load(lenient: true).diagnostics.hasErrors)

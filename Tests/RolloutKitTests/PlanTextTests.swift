@@ -8,21 +8,21 @@ import Testing
     @Test func eachStepSaysWhatItAffectsAndHowItIsUndone() throws {
         let fixture = try PlaybookFixture([
             "deploy.yml": """
-                name: demo
-                inventory: inventory.yml
-                secrets:
-                  paytr_key: { env: PAYTR_KEY }
-                  paytr_salt: { command: "exit 9" }
-                steps:
-                  - name: Pay once
-                    callback: { paytr: { key: "{{ secrets.paytr_key }}", salt: "{{ secrets.paytr_salt }}" }, url: "{{ base_url }}/cb" }
-                  - name: Forged
-                    callback: { paytr: { key: "{{ secrets.paytr_key }}", salt: "{{ secrets.paytr_salt }}" }, url: "{{ base_url }}/cb", scenario: tampered, expect: { status: 400 } }
-                  - name: Pause webhook
-                    http: { request: "POST https://api.example.com/hooks/1", form: { disabled: "true" }, undo: { request: "POST https://api.example.com/hooks/1" } }
-                  - name: Upgrade
-                    migrate: { run: alembic upgrade head, undo: alembic downgrade -1 }
-                """,
+            name: demo
+            inventory: inventory.yml
+            secrets:
+              paytr_key: { env: PAYTR_KEY }
+              paytr_salt: { command: "exit 9" }
+            steps:
+              - name: Pay once
+                callback: { paytr: { key: "{{ secrets.paytr_key }}", salt: "{{ secrets.paytr_salt }}" }, url: "{{ base_url }}/cb" }
+              - name: Forged
+                callback: { paytr: { key: "{{ secrets.paytr_key }}", salt: "{{ secrets.paytr_salt }}" }, url: "{{ base_url }}/cb", scenario: tampered, expect: { status: 400 } }
+              - name: Pause webhook
+                http: { request: "POST https://api.example.com/hooks/1", form: { disabled: "true" }, undo: { request: "POST https://api.example.com/hooks/1" } }
+              - name: Upgrade
+                migrate: { run: alembic upgrade head, undo: alembic downgrade -1 }
+            """,
             "inventory.yml": PlaybookFixture.inventory,
         ])
         let loader = PlaybookLoader(environmentName: "production", resolveSecrets: false, resolver: SecretResolver(environment: [:]))

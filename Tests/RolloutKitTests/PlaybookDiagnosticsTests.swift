@@ -7,13 +7,13 @@ import Testing
     private func playbook(_ steps: String, head: String = "") throws -> PlaybookFixture {
         try PlaybookFixture([
             "deploy.yml": """
-                name: demo
-                inventory: inventory.yml
-                vars:
-                  app_dir: /opt/app
-                \(head)steps:
-                \(steps)
-                """,
+            name: demo
+            inventory: inventory.yml
+            vars:
+              app_dir: /opt/app
+            \(head)steps:
+            \(steps)
+            """,
             "inventory.yml": PlaybookFixture.inventory,
         ])
     }
@@ -34,11 +34,11 @@ import Testing
     @Test func yamlSyntaxErrorIsReportedAtItsPosition() throws {
         let fixture = try PlaybookFixture([
             "deploy.yml": """
-                name: demo
-                steps:
-                  - shell: "echo hi
-                1️⃣
-                """,
+            name: demo
+            steps:
+              - shell: "echo hi
+            1️⃣
+            """
         ])
         let result = fixture.load()
         #expect(result.diagnostics.all.count == 1)
@@ -53,7 +53,8 @@ import Testing
     }
 
     @Test func unknownStepOptionSuggestsTheRightOne() throws {
-        let fixture = try playbook("""
+        let fixture = try playbook(
+            """
               - shell: make
                 1️⃣cdw: /tmp
             """)
@@ -62,7 +63,8 @@ import Testing
     }
 
     @Test func durationThatIsNotOneIsReported() throws {
-        let fixture = try playbook("""
+        let fixture = try playbook(
+            """
               - shell: make
                 timeout: 1️⃣abc
               - shell: make
@@ -76,7 +78,8 @@ import Testing
     }
 
     @Test func retriesThatIsNotANumberIsReported() throws {
-        let fixture = try playbook("""
+        let fixture = try playbook(
+            """
               - shell: make
                 retries: 1️⃣many
             """)
@@ -85,7 +88,8 @@ import Testing
     }
 
     @Test func duplicateKeyIsReportedAtTheSecondOne() throws {
-        let fixture = try playbook("""
+        let fixture = try playbook(
+            """
               - shell: make
                 cwd: /a
                 1️⃣cwd: /b
@@ -96,7 +100,8 @@ import Testing
     }
 
     @Test func unknownStepKindSuggestsTheClosestKind() throws {
-        let fixture = try playbook("""
+        let fixture = try playbook(
+            """
               - name: Restart
                 1️⃣restart_servce: { systemd: app }
             """)
@@ -105,7 +110,8 @@ import Testing
     }
 
     @Test func undefinedGroupInOnSuggestsAGroup() throws {
-        let fixture = try playbook("""
+        let fixture = try playbook(
+            """
               - shell: make
                 on: 1️⃣dbb
               - shell: make
@@ -119,7 +125,8 @@ import Testing
     /// A wrong `on:` used to hide every other mistake of the step: it ran on no host, so its
     /// templates were never checked.
     @Test func aWrongOnStillReportsTheStepsUndefinedVariables() throws {
-        let fixture = try playbook("""
+        let fixture = try playbook(
+            """
               - shell: echo 2️⃣{{ app_dri }}
                 on: 1️⃣dbb
             """)
@@ -131,7 +138,8 @@ import Testing
     /// A literal .env value that sh and python-dotenv would read differently is a lint error,
     /// not a surprise during the deploy.
     @Test func anEnvValueNoQuotingCarriesIsReportedByLint() throws {
-        let fixture = try playbook("""
+        let fixture = try playbook(
+            """
               - set_env:
                   file: /opt/app/.env
                   1️⃣values: { PRICE: "it's $5", NAME: "it's fine" }
@@ -144,7 +152,8 @@ import Testing
     }
 
     @Test func groupMissingFromTheChosenEnvironmentIsReported() throws {
-        let fixture = try playbook("""
+        let fixture = try playbook(
+            """
               - shell: make
                 on: 1️⃣app2
             """)
@@ -156,13 +165,13 @@ import Testing
     @Test func environmentWithNoHostsIsReported() throws {
         let fixture = try PlaybookFixture([
             "inventory.yml": """
-                environments:
-                  1️⃣staging:
-                    vars: { base_url: x }
-                  production:
-                    hosts:
-                      app1: { address: 203.0.113.10 }
-                """,
+            environments:
+              1️⃣staging:
+                vars: { base_url: x }
+              production:
+                hosts:
+                  app1: { address: 203.0.113.10 }
+            """
         ])
         let diagnostics = fixture.lint(["inventory.yml"])
         expect(diagnostics.first(containing: "environment 'staging' has no hosts"), at: fixture["1️⃣"])
@@ -172,12 +181,12 @@ import Testing
     @Test func hostKeyCheckingOffIsRefusedWithTheReason() throws {
         let fixture = try PlaybookFixture([
             "inventory.yml": """
-                environments:
-                  staging:
-                    hosts:
-                      web1: { address: 127.0.0.1, trasport: local }
-                ssh: { host_key_checking: 1️⃣off }
-                """,
+            environments:
+              staging:
+                hosts:
+                  web1: { address: 127.0.0.1, trasport: local }
+            ssh: { host_key_checking: 1️⃣off }
+            """
         ])
         let diagnostics = fixture.lint(["inventory.yml"])
         let off = try #require(diagnostics.first(containing: "cannot be turned off"))
@@ -187,7 +196,8 @@ import Testing
     }
 
     @Test func undefinedVariableSuggestsTheClosestName() throws {
-        let fixture = try playbook("""
+        let fixture = try playbook(
+            """
               - shell: make
                 cwd: "{{ app_dir }}/src/1️⃣{{ app_dri }}"
             """)
@@ -197,7 +207,8 @@ import Testing
     }
 
     @Test func undefinedVariableInABlockScalarIsLocatedOnItsLine() throws {
-        let fixture = try playbook("""
+        let fixture = try playbook(
+            """
               - shell: |
                   cd /srv
                   echo ${HOME} $PATH 1️⃣{{ base_ulr }}
@@ -207,7 +218,8 @@ import Testing
     }
 
     @Test func resultRegisteredByALaterStepIsReported() throws {
-        let fixture = try playbook("""
+        let fixture = try playbook(
+            """
               - shell: echo 1️⃣{{ rev.stdout }}
               - shell: git rev-parse HEAD
                 register: rev
@@ -220,7 +232,8 @@ import Testing
     }
 
     @Test func aCheckStepRegistersItsCapturesButNeverASecretOne() throws {
-        let fixture = try playbook("""
+        let fixture = try playbook(
+            """
               - register: checkout
                 check:
                   base_url: http://127.0.0.1:9
@@ -271,19 +284,19 @@ import Testing
     @Test func includeCycleIsReportedAtTheIncludeThatClosesIt() throws {
         let fixture = try PlaybookFixture([
             "deploy.yml": """
-                name: demo
-                inventory: inventory.yml
-                steps:
-                  - include: steps/a.yml
-                """,
+            name: demo
+            inventory: inventory.yml
+            steps:
+              - include: steps/a.yml
+            """,
             "steps/a.yml": """
-                - shell: echo a
-                - include: b.yml
-                """,
+            - shell: echo a
+            - include: b.yml
+            """,
             "steps/b.yml": """
-                - shell: echo b
-                - include: 1️⃣a.yml
-                """,
+            - shell: echo b
+            - include: 1️⃣a.yml
+            """,
             "inventory.yml": PlaybookFixture.inventory,
         ])
         let result = fixture.load()
@@ -294,7 +307,8 @@ import Testing
     }
 
     @Test func migrationWithoutBackupOrUndoIsAWarning() throws {
-        let fixture = try playbook("""
+        let fixture = try playbook(
+            """
               1️⃣- migrate: flask db upgrade
               - migrate: { run: alembic upgrade head, undo: alembic downgrade -1 }
               - backup_database: { database: app }
@@ -308,7 +322,8 @@ import Testing
     }
 
     @Test func expectTablesWithNoDatabaseToLookInIsAnError() throws {
-        let fixture = try playbook("""
+        let fixture = try playbook(
+            """
               1️⃣- migrate: { run: flask db upgrade, undo: flask db downgrade, expect_tables: [payments] }
               - migrate: { run: flask db upgrade, undo: flask db downgrade, expect_tables: [payments], database: app }
               - backup_database: { database: app }
@@ -321,7 +336,8 @@ import Testing
     }
 
     @Test func fourDifferentMistakesAreAllReportedInOneRun() throws {
-        let fixture = try playbook("""
+        let fixture = try playbook(
+            """
               - 1️⃣nmae: Update the code
                 git: { dir: "{{ app_dir }}", ref: origin/main }
               - 2️⃣shel: make
@@ -340,12 +356,13 @@ import Testing
     @Test func renderedDiagnosticShowsTheLineAndACaret() throws {
         let fixture = try playbook("  - shell: make\n    timeout: abc\n")
         let rendered = fixture.load().diagnostics.rendered()
-        #expect(rendered == """
-            deploy.yml:7:14: error: 'timeout' must be a duration like 500ms, 30s, 5m or 1h, found 'abc'
-                    timeout: abc
-                             ^
-            1 error, 0 warnings
-            """)
+        #expect(
+            rendered == """
+                deploy.yml:7:14: error: 'timeout' must be a duration like 500ms, 30s, 5m or 1h, found 'abc'
+                        timeout: abc
+                                 ^
+                1 error, 0 warnings
+                """)
     }
 
     @Test func missingRequiredOptionNamesIt() throws {
@@ -357,12 +374,12 @@ import Testing
     @Test func checkSuiteMistakesAreLocated() throws {
         let fixture = try PlaybookFixture([
             "checks.yml": """
-                base_url: http://127.0.0.1:8080
-                checks:
-                  - { request: 1️⃣GTE /health }
-                  - { request: GET /a, expect: { staus: 200 } }
-                  - { request: GET /b, expect: { header: { Location: 2️⃣"~ (unclosed" } } }
-                """,
+            base_url: http://127.0.0.1:8080
+            checks:
+              - { request: 1️⃣GTE /health }
+              - { request: GET /a, expect: { staus: 200 } }
+              - { request: GET /b, expect: { header: { Location: 2️⃣"~ (unclosed" } } }
+            """
         ])
         let diagnostics = fixture.lint(["checks.yml"])
         expect(diagnostics.first(containing: "'GTE' is not an HTTP method"), at: fixture["1️⃣"], suggestion: "GET")
@@ -380,18 +397,18 @@ import Testing
     @Test func variableDefinedOnlyForSomeHostsNamesTheHostMissingIt() throws {
         let fixture = try PlaybookFixture([
             "deploy.yml": """
-                name: demo
-                inventory: inventory.yml
-                steps:
-                  - shell: echo 1️⃣{{ workers }}
-                """,
+            name: demo
+            inventory: inventory.yml
+            steps:
+              - shell: echo 1️⃣{{ workers }}
+            """,
             "inventory.yml": """
-                environments:
-                  production:
-                    hosts:
-                      app1: { address: 203.0.113.10, vars: { workers: "4" } }
-                      app2: { address: 203.0.113.11 }
-                """,
+            environments:
+              production:
+                hosts:
+                  app1: { address: 203.0.113.10, vars: { workers: "4" } }
+                  app2: { address: 203.0.113.11 }
+            """,
         ])
         let diagnostics = fixture.load().diagnostics
         #expect(diagnostics.all.count == 1)
@@ -402,12 +419,12 @@ import Testing
     @Test func relativeCheckPathsNeedABaseURLFromTheSuiteOrTheStep() throws {
         let fixture = try PlaybookFixture([
             "deploy.yml": """
-                name: demo
-                inventory: inventory.yml
-                steps:
-                  - check: { suite: checks.yml, base_url: "{{ base_url }}" }
-                  - check: checks.yml
-                """,
+            name: demo
+            inventory: inventory.yml
+            steps:
+              - check: { suite: checks.yml, base_url: "{{ base_url }}" }
+              - check: checks.yml
+            """,
             "checks.yml": "checks:\n  - { request: GET 1️⃣/health }\n",
             "inventory.yml": PlaybookFixture.inventory,
         ])

@@ -50,7 +50,8 @@ struct PlaybookFixture {
     private static func strip(_ marked: String, file: String) -> (String, [String: FileLocation]) {
         var text = ""
         var found: [String: FileLocation] = [:]
-        var line = 1, column = 1
+        var line = 1
+        var column = 1
         var rest = Substring(marked)
         outer: while let character = rest.first {
             for marker in markers where rest.hasPrefix(marker) {
@@ -59,7 +60,12 @@ struct PlaybookFixture {
                 continue outer
             }
             text.append(character)
-            if character == "\n" { line += 1; column = 1 } else { column += character.unicodeScalars.count }
+            if character == "\n" {
+                line += 1
+                column = 1
+            } else {
+                column += character.unicodeScalars.count
+            }
             rest = rest.dropFirst()
         }
         return (text, found)

@@ -89,8 +89,9 @@ import Testing
         #expect(original?.count == 64)
         #expect(try fixture(playbook: reformatted).load(env: ["PAYTR_KEY": "k"]).loaded?.playbook.contentHash == original)
         #expect(try fixture().load(env: ["PAYTR_KEY": "k"]).loaded?.playbook.contentHash == original)
-        #expect(try fixture(playbook: Self.playbook.replacingOccurrences(of: "forks: 4", with: "forks: 5")).load(env: ["PAYTR_KEY": "k"])
-            .loaded?.playbook.contentHash != original)
+        #expect(
+            try fixture(playbook: Self.playbook.replacingOccurrences(of: "forks: 4", with: "forks: 5")).load(env: ["PAYTR_KEY": "k"])
+                .loaded?.playbook.contentHash != original)
         // An included file's change changes the hash too.
         let included = try PlaybookFixture([
             "deploy.yml": Self.playbook,
@@ -104,21 +105,21 @@ import Testing
     @Test func inventoryReadsHostsGroupsAndSSHSettings() throws {
         let fixture = try PlaybookFixture([
             "inventory.yml": """
-                environments:
-                  local:
-                    vars: { base_url: "http://127.0.0.1:8080" }
-                    groups:
-                      app: { vars: { workers: "2" } }
-                    hosts:
-                      here: { address: local, groups: [app] }
-                      box: { address: 127.0.0.1, port: 2222, user: deploy, transport: openssh, vars: { tier: gold } }
-                ssh:
-                  identity: ~/.ssh/id_ed25519
-                  identity_passphrase_env: KEY_PASS
-                  known_hosts: ~/.ssh/known_hosts
-                  host_key_checking: accept-new
-                  connect_timeout: 5s
-                """,
+            environments:
+              local:
+                vars: { base_url: "http://127.0.0.1:8080" }
+                groups:
+                  app: { vars: { workers: "2" } }
+                hosts:
+                  here: { address: local, groups: [app] }
+                  box: { address: 127.0.0.1, port: 2222, user: deploy, transport: openssh, vars: { tier: gold } }
+            ssh:
+              identity: ~/.ssh/id_ed25519
+              identity_passphrase_env: KEY_PASS
+              known_hosts: ~/.ssh/known_hosts
+              host_key_checking: accept-new
+              connect_timeout: 5s
+            """
         ])
         let sink = DiagnosticSink()
         let inventory = try #require(InventoryLoader.load(fixture.url("inventory.yml"), name: "inventory.yml", sink: sink))
@@ -135,17 +136,17 @@ import Testing
     @Test func checkSuiteReadsRequestsAndExpectations() throws {
         let fixture = try PlaybookFixture([
             "checks.yml": """
-                name: billing endpoints
-                base_url: "{{ base_url }}"
-                defaults: { timeout: 3s, retries: 2 }
-                checks:
-                  - { request: GET /billing/, expect: { status: 302, header: { Location: "~ /auth/login" } } }
-                  - { request: POST /billing/callback, form: { merchant_oid: TEST, hash: INVALID }, expect: { status: 400 } }
-                  - request: POST /api
-                    json: { amount: 100, items: [a, b] }
-                    timeout: 1s
-                    expect: { status: [200, 201], body_contains: ok, max_ms: 500 }
-                """,
+            name: billing endpoints
+            base_url: "{{ base_url }}"
+            defaults: { timeout: 3s, retries: 2 }
+            checks:
+              - { request: GET /billing/, expect: { status: 302, header: { Location: "~ /auth/login" } } }
+              - { request: POST /billing/callback, form: { merchant_oid: TEST, hash: INVALID }, expect: { status: 400 } }
+              - request: POST /api
+                json: { amount: 100, items: [a, b] }
+                timeout: 1s
+                expect: { status: [200, 201], body_contains: ok, max_ms: 500 }
+            """
         ])
         let sink = DiagnosticSink()
         let suite = try #require(CheckSuiteLoader.load(fixture.url("checks.yml"), name: "checks.yml", sink: sink))
@@ -164,8 +165,11 @@ import Testing
 
     @Test func everyStepKindIsRegisteredOnceWithItsOwnOptions() {
         let names = StepRegistry.names
-        #expect(names == ["shell", "upload", "release", "set_env", "git", "backup_database", "migrate", "restart_service", "check",
-                          "callback", "sql", "wait_for", "http", "restore_database"])
+        #expect(
+            names == [
+                "shell", "upload", "release", "set_env", "git", "backup_database", "migrate", "restart_service", "check",
+                "callback", "sql", "wait_for", "http", "restore_database",
+            ])
         #expect(Set(names).count == names.count)
         for kind in StepRegistry.kinds {
             #expect(Set(kind.optionKeys).isDisjoint(with: StepDefinition.commonKeys), "\(kind.kind)")
@@ -175,32 +179,32 @@ import Testing
     @Test func everyStepKindDecodesItsDocumentedExample() throws {
         let fixture = try PlaybookFixture([
             "deploy.yml": """
-                name: all-kinds
-                inventory: inventory.yml
-                secrets:
-                  key: { env: K }
-                  salt: { env: S }
-                  whsec: { env: W }
-                steps:
-                  - shell: { run: "make", cwd: /srv, env: { A: "1" }, expect_exit: [0, 2], stdin: "y", read_only: true }
-                  - upload: { content: "hello", dest: /srv/hello.txt, mode: "0640", owner: deploy }
-                  - release: { src: build, dir: /srv/app, keep_releases: 3 }
-                  - set_env: { file: /srv/.env, values: { A: "1" }, remove: [B], create: true }
-                  - git: { dir: /srv, ref: main, repo: "https://example.com/app.git", remote: upstream }
-                  - backup_database: { engine: postgres, database: app, user: app, host: 127.0.0.1, port: 5432, dir: /srv/backups, keep: 5 }
-                    register: backup
-                  - migrate: { run: alembic upgrade head, undo: alembic downgrade -1, expect_tables: [plans], database: app }
-                  - restart_service: { docker_compose: web, compose_file: /srv/compose.yml, healthy_within: 1m, health_url: "{{ base_url }}/health", expect_revision: "abc" }
-                  - restart_service: { command: "systemctl restart app", status_command: "systemctl is-active app", sudo: true }
-                  - check: { base_url: "{{ base_url }}", checks: [ { request: GET /health } ] }
-                  - callback: { paytr: { key: "{{ secrets.key }}", salt: "{{ secrets.salt }}", merchant_id: "1" }, url: "{{ base_url }}/cb", scenario: tampered, fields: { merchant_oid: T1 }, expect: { status: 400 } }
-                  - callback: { stripe: { secret: "{{ secrets.whsec }}", api_version: "2024-06-20" }, url: "{{ base_url }}/wh", event: charge.refunded, count: 100, concurrency: 10 }
-                  - sql: { query: "select count(*) from payments", database: app, expect: { value: "1" } }
-                  - wait_for: { tcp: "127.0.0.1:5432", within: 30s, interval: 500ms }
-                  - wait_for: { url: "{{ base_url }}/health", status: [200, 204] }
-                  - http: { request: "POST {{ base_url }}/hooks/1", headers: { Authorization: "Bearer {{ secrets.key }}" }, form: { disabled: "true" }, expect: { json: { "$.status": disabled } }, undo: { request: "POST {{ base_url }}/hooks/1", form: { disabled: "false" } } }
-                  - restore_database: { database: app, backup: "{{ backup.path }}" }
-                """,
+            name: all-kinds
+            inventory: inventory.yml
+            secrets:
+              key: { env: K }
+              salt: { env: S }
+              whsec: { env: W }
+            steps:
+              - shell: { run: "make", cwd: /srv, env: { A: "1" }, expect_exit: [0, 2], stdin: "y", read_only: true }
+              - upload: { content: "hello", dest: /srv/hello.txt, mode: "0640", owner: deploy }
+              - release: { src: build, dir: /srv/app, keep_releases: 3 }
+              - set_env: { file: /srv/.env, values: { A: "1" }, remove: [B], create: true }
+              - git: { dir: /srv, ref: main, repo: "https://example.com/app.git", remote: upstream }
+              - backup_database: { engine: postgres, database: app, user: app, host: 127.0.0.1, port: 5432, dir: /srv/backups, keep: 5 }
+                register: backup
+              - migrate: { run: alembic upgrade head, undo: alembic downgrade -1, expect_tables: [plans], database: app }
+              - restart_service: { docker_compose: web, compose_file: /srv/compose.yml, healthy_within: 1m, health_url: "{{ base_url }}/health", expect_revision: "abc" }
+              - restart_service: { command: "systemctl restart app", status_command: "systemctl is-active app", sudo: true }
+              - check: { base_url: "{{ base_url }}", checks: [ { request: GET /health } ] }
+              - callback: { paytr: { key: "{{ secrets.key }}", salt: "{{ secrets.salt }}", merchant_id: "1" }, url: "{{ base_url }}/cb", scenario: tampered, fields: { merchant_oid: T1 }, expect: { status: 400 } }
+              - callback: { stripe: { secret: "{{ secrets.whsec }}", api_version: "2024-06-20" }, url: "{{ base_url }}/wh", event: charge.refunded, count: 100, concurrency: 10 }
+              - sql: { query: "select count(*) from payments", database: app, expect: { value: "1" } }
+              - wait_for: { tcp: "127.0.0.1:5432", within: 30s, interval: 500ms }
+              - wait_for: { url: "{{ base_url }}/health", status: [200, 204] }
+              - http: { request: "POST {{ base_url }}/hooks/1", headers: { Authorization: "Bearer {{ secrets.key }}" }, form: { disabled: "true" }, expect: { json: { "$.status": disabled } }, undo: { request: "POST {{ base_url }}/hooks/1", form: { disabled: "false" } } }
+              - restore_database: { database: app, backup: "{{ backup.path }}" }
+            """,
             "inventory.yml": PlaybookFixture.inventory,
             "build/app/main.py": "print('hi')\n",
         ])
@@ -217,13 +221,13 @@ import Testing
     @Test func optionsBesideTheKindAndUnderItAreTheSame() throws {
         let fixture = try PlaybookFixture([
             "deploy.yml": """
-                name: d
-                inventory: inventory.yml
-                steps:
-                  - shell: make
-                    cwd: /srv
-                  - shell: { run: make, cwd: /srv }
-                """,
+            name: d
+            inventory: inventory.yml
+            steps:
+              - shell: make
+                cwd: /srv
+              - shell: { run: make, cwd: /srv }
+            """,
             "inventory.yml": PlaybookFixture.inventory,
         ])
         let steps = try #require(fixture.load().loaded?.playbook.steps)
@@ -250,13 +254,13 @@ import Testing
     @Test func anchorsAndMergeKeysWork() throws {
         let fixture = try PlaybookFixture([
             "deploy.yml": """
-                name: d
-                inventory: inventory.yml
-                steps:
-                  - backup_database: &db { database: app, user: app_user }
-                  - sql: { <<: *db, query: select 1, expect: { value: "1" } }
-                  - restore_database: { <<: *db, user: postgres }
-                """,
+            name: d
+            inventory: inventory.yml
+            steps:
+              - backup_database: &db { database: app, user: app_user }
+              - sql: { <<: *db, query: select 1, expect: { value: "1" } }
+              - restore_database: { <<: *db, user: postgres }
+            """,
             "inventory.yml": PlaybookFixture.inventory,
         ])
         let result = fixture.load()
@@ -269,31 +273,33 @@ import Testing
     @Test func planShowsOptionsPerHostWhenHostsDiffer() throws {
         let fixture = try PlaybookFixture([
             "deploy.yml": """
-                name: d
-                inventory: inventory.yml
-                steps:
-                  - shell: echo {{ workers }} on {{ host.name }}
-                    when: "{{ workers }} != 0"
-                """,
+            name: d
+            inventory: inventory.yml
+            steps:
+              - shell: echo {{ workers }} on {{ host.name }}
+                when: "{{ workers }} != 0"
+            """,
             "inventory.yml": """
-                environments:
-                  production:
-                    vars: { workers: "2" }
-                    hosts:
-                      app1: { address: 203.0.113.10, vars: { workers: "8" } }
-                      app2: { address: 203.0.113.11 }
-                """,
+            environments:
+              production:
+                vars: { workers: "2" }
+                hosts:
+                  app1: { address: 203.0.113.10, vars: { workers: "8" } }
+                  app2: { address: 203.0.113.11 }
+            """,
         ])
         let result = fixture.load(environment: "production")
         let loaded = try #require(result.loaded)
         let environment = try #require(loaded.inventory?.environment("production"))
         let text = PlanText(loaded: loaded, environment: environment, secrets: [:]).render()
-        #expect(text.contains("""
-               when: {{ workers }} != 0  (runs)
-               on app1:
-                 run: echo 8 on app1
-               on app2:
-                 run: echo 2 on app2
-            """))
+        #expect(
+            text.contains(
+                """
+                   when: {{ workers }} != 0  (runs)
+                   on app1:
+                     run: echo 8 on app1
+                   on app2:
+                     run: echo 2 on app2
+                """))
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
-import Synchronization
 import Logging
 import RolloutKit
+import Synchronization
 import Testing
 
 /// A secret's value must not come out of any printing, logging or encoding path.

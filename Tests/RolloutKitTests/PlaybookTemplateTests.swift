@@ -25,7 +25,8 @@ import Testing
     @Test func builtInScopesResolve() throws {
         let host = Host(name: "app1", address: "203.0.113.10", port: 2222, user: "deploy", location: FileLocation(file: "i.yml", line: 1, column: 1))
         let scope = Scope(environment: ["HOME": "/home/me"], runID: "20261123-1", host: host)
-        let rendered = try Template(parsing: "{{ env.HOME }} {{ run.id }} {{ host.name }} {{ host.address }}:{{ host.port }} {{ host.user }}").render(in: scope)
+        let rendered = try Template(parsing: "{{ env.HOME }} {{ run.id }} {{ host.name }} {{ host.address }}:{{ host.port }} {{ host.user }}").render(
+            in: scope)
         #expect(rendered.text == "/home/me 20261123-1 app1 203.0.113.10:2222 deploy")
     }
 

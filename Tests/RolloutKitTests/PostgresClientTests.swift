@@ -1,6 +1,7 @@
 import Foundation
-@testable import RolloutKit
 import Testing
+
+@testable import RolloutKit
 
 /// What the database steps send to a host and how they read what comes back: the connection
 /// only in PG* variables, dump names a later run recognises, psql's rows and error lines.
@@ -26,7 +27,8 @@ struct PostgresClientTests {
         #expect(client.description == "billing as app on db.internal:5433")
         #expect(PostgresClient(database: "billing").environment["PGPASSWORD"] == nil)
         #expect(client.recordFields == ["database": "billing", "user": "app", "host": "db.internal", "port": "5433"])
-        #expect(PostgresClient(recordFields: client.recordFields) == PostgresClient(database: "billing", user: "app", host: "db.internal", port: 5433))
+        #expect(
+            PostgresClient(recordFields: client.recordFields) == PostgresClient(database: "billing", user: "app", host: "db.internal", port: 5433))
     }
 
     /// Every variant of the shell the database steps and file changes send parses (`sh -n`):
@@ -41,8 +43,10 @@ struct PostgresClientTests {
             client.roomScript(directory: "~/it's backups"), client.restoreScript, client.newestDumpScript(directory: "/srv/backups"),
             change.readScript,
             change.replaceScript(backup: "/s/env-history/x", mode: nil, defaultMode: 0o600, owner: nil),
-            change.replaceScript(backup: "/s/backups/x", mode: 0o640, defaultMode: 0o644, owner: "app:app", unlessSHA256: String(repeating: "a", count: 64)),
-            try #require(RemoteFileChange.restoreScript(undo: ["file": "/srv/.env", "backup": "/s/x", "mode": "640", "owner": "0:0"], safety: "/s/y")),
+            change.replaceScript(
+                backup: "/s/backups/x", mode: 0o640, defaultMode: 0o644, owner: "app:app", unlessSHA256: String(repeating: "a", count: 64)),
+            try #require(
+                RemoteFileChange.restoreScript(undo: ["file": "/srv/.env", "backup": "/s/x", "mode": "640", "owner": "0:0"], safety: "/s/y")),
             try #require(RemoteFileChange.restoreScript(undo: ["file": "/srv/.env", "backup": "/s/x"], safety: nil)),
             try #require(RemoteFileChange.restoreScript(undo: ["file": "/srv/.env", "absent": "1"], safety: "/s/y")),
         ]
@@ -71,9 +75,10 @@ struct PostgresClientTests {
         }
         let listed = try ShellProcess.run(client.listDumpsFunction + "\nrollout_dumps \(ShellWord.quote(directory.path))")
         #expect(listed.status == 0, "\(listed.stderr)")
-        #expect(listed.stdout.split(separator: "\n").map { ($0 as NSString).lastPathComponent } == [
-            "billing-20261123T100000Z-bbbb-0001.dump", "billing-20261122T100000Z-cccc-0002.dump", "billing-20261120T100000Z-aaaa-0001.dump",
-        ])
+        #expect(
+            listed.stdout.split(separator: "\n").map { ($0 as NSString).lastPathComponent } == [
+                "billing-20261123T100000Z-bbbb-0001.dump", "billing-20261122T100000Z-cccc-0002.dump", "billing-20261120T100000Z-aaaa-0001.dump",
+            ])
         let newest = try ShellProcess.run(client.newestDumpScript(directory: directory.path) + "echo \"$rollout_source\"")
         #expect(newest.stdout.hasSuffix("/billing-20261123T100000Z-bbbb-0001.dump\n"))
         let none = try ShellProcess.run(PostgresClient(database: "shop").newestDumpScript(directory: directory.path))
@@ -95,22 +100,31 @@ struct PostgresClientTests {
     }
 
     @Test func errorsAreTheToolsOwnFirstErrorLine() {
-        let refused = CommandResult(exitStatus: 1, stderr: Array("""
-            pg_dump: error: connection to server at "127.0.0.1", port 1 failed: Connection refused
-            \tIs the server running on that host and accepting TCP/IP connections?
+        let refused = CommandResult(
+            exitStatus: 1,
+            stderr: Array(
+                """
+                pg_dump: error: connection to server at "127.0.0.1", port 1 failed: Connection refused
+                \tIs the server running on that host and accepting TCP/IP connections?
 
-            """.utf8))
-        #expect(PostgresClient.errorMessage(of: refused)
-            == #"pg_dump: error: connection to server at "127.0.0.1", port 1 failed: Connection refused Is the server running on that host and accepting TCP/IP connections?"#)
-        let query = CommandResult(exitStatus: 3, stderr: Array("""
-            psql:<stdin>:1: ERROR:  relation "payment" does not exist
-            LINE 1: SELECT count(*) FROM payment
-                                         ^
+                """.utf8))
+        #expect(
+            PostgresClient.errorMessage(of: refused)
+                == #"pg_dump: error: connection to server at "127.0.0.1", port 1 failed: Connection refused Is the server running on that host and accepting TCP/IP connections?"#
+        )
+        let query = CommandResult(
+            exitStatus: 3,
+            stderr: Array(
+                """
+                psql:<stdin>:1: ERROR:  relation "payment" does not exist
+                LINE 1: SELECT count(*) FROM payment
+                                             ^
 
-            """.utf8))
+                """.utf8))
         #expect(PostgresClient.errorMessage(of: query) == #"ERROR: relation "payment" does not exist"#)
-        #expect(PostgresClient.errorMessage(of: CommandResult(exitStatus: 2, stderr: Array("sh: pg_dump: not found\n".utf8)))
-            == "exited with status 2: sh: pg_dump: not found")
+        #expect(
+            PostgresClient.errorMessage(of: CommandResult(exitStatus: 2, stderr: Array("sh: pg_dump: not found\n".utf8)))
+                == "exited with status 2: sh: pg_dump: not found")
     }
 
     @Test func missingTablesQueryQuotesNames() {

@@ -3,7 +3,7 @@ import RolloutKit
 import Testing
 
 #if canImport(FoundationXML)
-import FoundationXML
+    import FoundationXML
 #endif
 
 /// A failed deploy on two hosts whose output leaks a secret, as the engine would report it.
@@ -59,9 +59,10 @@ struct ConsoleReporterTests {
         let runID = RunID("20261123T134501Z-3f9a")!
         let step = StepInfo(index: 0, name: "git", kind: "git")
         reporter.handle(.runStarted(playbook: "deploy.yml", environment: "production", hosts: ["app1"], runID: runID))
-        reporter.handle(.runFinished(
-            status: .rollbackFailed,
-            summary: RunSummary(exitCode: .rollbackIncomplete, notUndone: [HostStep(host: "app1", step: step)], lockLeftHeld: ["app1"])))
+        reporter.handle(
+            .runFinished(
+                status: .rollbackFailed,
+                summary: RunSummary(exitCode: .rollbackIncomplete, notUndone: [HostStep(host: "app1", step: step)], lockLeftHeld: ["app1"])))
         #expect(buffer.text.contains("NOT undone:\n  [app1] 1. git"))
         #expect(buffer.text.contains("retry the rollback: rollout rollback deploy.yml -e production --run 20261123T134501Z-3f9a"))
         #expect(buffer.text.contains("rollout unlock deploy.yml -e production"))
@@ -73,7 +74,8 @@ struct ConsoleReporterTests {
         #expect(ConsoleStyle.detect(isTerminal: true, environment: [:]) == ConsoleStyle(colour: true, liveProgress: true))
         let buffer = TextBuffer()
         let reporter = ConsoleReporter(sink: buffer, masker: .none, style: ConsoleStyle(colour: true, liveProgress: false))
-        reporter.handle(.stepFinished(host: "h", step: StepInfo(index: 0, name: "s", kind: "shell"), outcome: .failed, duration: .zero, outputTail: ""))
+        reporter.handle(
+            .stepFinished(host: "h", step: StepInfo(index: 0, name: "s", kind: "shell"), outcome: .failed, duration: .zero, outputTail: ""))
         #expect(buffer.text.contains("\u{1B}[31mFAILED\u{1B}[0m"))
     }
 
@@ -95,10 +97,14 @@ struct ConsoleReporterTests {
 
     @Test func liveLineShowsTheLastLineTheCommandPrintedMasked() async throws {
         let buffer = TextBuffer()
-        let reporter = ConsoleReporter(sink: buffer, masker: SecretMasker(secrets: ["s3cr3t"]), style: ConsoleStyle(colour: false, liveProgress: true))
+        let reporter = ConsoleReporter(
+            sink: buffer, masker: SecretMasker(secrets: ["s3cr3t"]), style: ConsoleStyle(colour: false, liveProgress: true))
         let step = StepInfo(index: 2, name: "Install the Python dependencies", kind: "shell")
         reporter.handle(.stepStarted(host: "app1", step: step))
-        reporter.commandOutput(host: "app1", chunk: OutputChunk(stream: .stdout, bytes: Array("Collecting flask\nDownloading s3cr3t-1.0.tar.gz\n  \u{1B}[32m30%\u{1B}[0m\rhalf a li".utf8)))
+        reporter.commandOutput(
+            host: "app1",
+            chunk: OutputChunk(
+                stream: .stdout, bytes: Array("Collecting flask\nDownloading s3cr3t-1.0.tar.gz\n  \u{1B}[32m30%\u{1B}[0m\rhalf a li".utf8)))
         let deadline = ContinuousClock.now.advanced(by: .seconds(10))
         while !buffer.text.contains(" · "), ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(100))
@@ -137,10 +143,11 @@ struct JSONLinesReporterTests {
         #expect(lines.count == events.count)
         #expect(!lines.contains { $0.contains("s3cr3t") })
         let objects = try lines.map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
-        #expect(objects.map { $0?["event"] as? String } == [
-            "run_started", "step_started", "step_finished", "step_finished", "step_started", "step_finished",
-            "step_finished", "undo_started", "undo_finished", "run_finished",
-        ])
+        #expect(
+            objects.map { $0?["event"] as? String } == [
+                "run_started", "step_started", "step_finished", "step_finished", "step_started", "step_finished",
+                "step_finished", "undo_started", "undo_finished", "run_finished",
+            ])
         #expect(objects[5]?["outcome"] as? String == "failed")
         #expect(objects[5]?["duration_ms"] as? Int == 75_000)
         #expect((objects[5]?["output_tail"] as? String)?.contains("key=***") == true)
@@ -164,12 +171,13 @@ struct JUnitReporterTests {
         parser.delegate = collector
         #expect(parser.parse(), "\(parser.parserError.map { "\($0)" } ?? "")")
         #expect(collector.suites == [["tests": "4", "failures": "1", "errors": "0", "skipped": "1"]])
-        #expect(collector.cases.map { $0["classname"]! + " / " + $0["name"]! } == [
-            "sandbox.app1 / 1/3 Set env",
-            "sandbox.app2 / 1/3 Set env",
-            "sandbox.app1 / 2/3 Migrate <db> & \"check\"",
-            "sandbox.app2 / 3/3 Health",
-        ])
+        #expect(
+            collector.cases.map { $0["classname"]! + " / " + $0["name"]! } == [
+                "sandbox.app1 / 1/3 Set env",
+                "sandbox.app2 / 1/3 Set env",
+                "sandbox.app1 / 2/3 Migrate <db> & \"check\"",
+                "sandbox.app2 / 3/3 Health",
+            ])
         #expect(collector.cases[2]["time"] == "75.000")
         #expect(collector.failureText.contains("connecting with key=***"))
         #expect(collector.failureText.contains("\\u{0}"))
@@ -184,7 +192,8 @@ final class JUnitCollector: NSObject, XMLParserDelegate, @unchecked Sendable {
     var skippedCount = 0
     private var inFailure = false
 
-    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
+    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:])
+    {
         switch name {
         case "testsuite": suites.append(attributes.filter { ["tests", "failures", "errors", "skipped"].contains($0.key) })
         case "testcase": cases.append(attributes)
@@ -202,4 +211,3 @@ final class JUnitCollector: NSObject, XMLParserDelegate, @unchecked Sendable {
         if inFailure { failureText += string }
     }
 }
-

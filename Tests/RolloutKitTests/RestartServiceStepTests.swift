@@ -1,6 +1,7 @@
 import Foundation
-@testable import RolloutKit
 import Testing
+
+@testable import RolloutKit
 
 /// The commands `restart_service` sends for each manager and how it reads their answers.
 /// systemd and compose also run for real in IntegrationTests (SystemdRunTests); pm2 cannot run
@@ -22,31 +23,44 @@ struct RestartServiceStepTests {
         #expect(script.contains("sudo -n systemctl reset-failed -- 'billing app'"))
         #expect(!script.contains("\"NeedDaemonReload=yes$("), "a run reloads only when the unit changed")
         #expect(systemd.restartScript(undoing: true).contains("\"NeedDaemonReload=yes$("), "an undo always reloads")
-        #expect(systemd.statusScript == "systemctl show -p ActiveState -p SubState -p Result -p MainPID -p NRestarts -p InvocationID -- 'billing app'")
+        #expect(
+            systemd.statusScript == "systemctl show -p ActiveState -p SubState -p Result -p MainPID -p NRestarts -p InvocationID -- 'billing app'")
         #expect(systemd.logScript(lines: 30) == "sudo -n journalctl -u 'billing app' -n 30 --no-pager -o short-iso")
-        let marks = RestartMarks(output: "rollout-mark before.MainPID=100\nrollout-mark before.InvocationID=aa\nrollout-mark since=1764260000\nrollout-mark after.NRestarts=0\n")
+        let marks = RestartMarks(
+            output:
+                "rollout-mark before.MainPID=100\nrollout-mark before.InvocationID=aa\nrollout-mark since=1764260000\nrollout-mark after.NRestarts=0\n"
+        )
         #expect(systemd.logScript(lines: 30, marks: marks) == "sudo -n journalctl -u 'billing app' --since @1764260000 -n 30 --no-pager -o short-iso")
         #expect(RestartMarks.strip("restarted\nrollout-mark since=1\n") == "restarted\n")
     }
 
     @Test func systemdStatusTellsTheNewProcessFromTheOldAndFailsFast() {
         let marks = RestartMarks(output: "rollout-mark before.MainPID=100\nrollout-mark before.InvocationID=aa\nrollout-mark after.NRestarts=0\n")
-        func show(_ active: String, _ sub: String, pid: String, restarts: String = "0", invocation: String = "bb", result: String = "success") -> String {
+        func show(_ active: String, _ sub: String, pid: String, restarts: String = "0", invocation: String = "bb", result: String = "success")
+            -> String
+        {
             "ActiveState=\(active)\nSubState=\(sub)\nResult=\(result)\nMainPID=\(pid)\nNRestarts=\(restarts)\nInvocationID=\(invocation)\n"
         }
-        #expect(ServiceControl.systemdStatus(show("active", "running", pid: "200"), marks: marks) == .running("active (running), MainPID 200", pid: "200"))
+        #expect(
+            ServiceControl.systemdStatus(show("active", "running", pid: "200"), marks: marks) == .running("active (running), MainPID 200", pid: "200")
+        )
         // The old process (same invocation, same PID) is not a restart.
-        #expect(ServiceControl.systemdStatus(show("active", "running", pid: "100", invocation: "aa"), marks: marks)
+        #expect(
+            ServiceControl.systemdStatus(show("active", "running", pid: "100", invocation: "aa"), marks: marks)
                 == .waiting("active (running), still the process from before the restart"))
-        #expect(ServiceControl.systemdStatus(show("active", "running", pid: "100"), marks: marks)
+        #expect(
+            ServiceControl.systemdStatus(show("active", "running", pid: "100"), marks: marks)
                 == .waiting("active (running), MainPID 100 is the process from before the restart"))
         #expect(ServiceControl.systemdStatus(show("activating", "start", pid: "0"), marks: marks) == .waiting("activating (start)"))
-        #expect(ServiceControl.systemdStatus(show("failed", "failed", pid: "0", result: "exit-code"), marks: marks)
+        #expect(
+            ServiceControl.systemdStatus(show("failed", "failed", pid: "0", result: "exit-code"), marks: marks)
                 == .failed("systemd says the unit failed (Result=exit-code)"))
         // Restart=always: the counter climbs, or the main process seen running is replaced.
-        #expect(ServiceControl.systemdStatus(show("activating", "auto-restart", pid: "0", restarts: "2"), marks: marks)
+        #expect(
+            ServiceControl.systemdStatus(show("activating", "auto-restart", pid: "0", restarts: "2"), marks: marks)
                 == .failed("systemd restarted it 2 times since the restart (NRestarts 0 → 2): its new process keeps exiting"))
-        #expect(ServiceControl.systemdStatus(show("active", "running", pid: "300"), marks: marks, firstRunningPID: "200")
+        #expect(
+            ServiceControl.systemdStatus(show("active", "running", pid: "300"), marks: marks, firstRunningPID: "200")
                 == .failed("its main process changed from 200 to 300 since it started: it exited and systemd started it again"))
         #expect(ServiceControl.systemdStatus("", marks: marks) == .waiting(""))
     }
@@ -67,7 +81,8 @@ struct RestartServiceStepTests {
     @Test func supervisorStatusIsReadFromTheProgramsLine() {
         let supervisor = control(.supervisor("web", config: nil))
         #expect(supervisor.status(from: status(exit: 0, "web                              RUNNING   pid 21894, uptime 0:00:02\n")).running)
-        let fatal = supervisor.status(from: status(exit: 3, "web                              FATAL     Exited too quickly (process log may have details)\n"))
+        let fatal = supervisor.status(
+            from: status(exit: 3, "web                              FATAL     Exited too quickly (process log may have details)\n"))
         #expect(!fatal.running)
         #expect(fatal.state == "FATAL Exited too quickly (process log may have details)")
         // Another program's line does not count, nor does a prefix of the name.
@@ -101,8 +116,9 @@ struct RestartServiceStepTests {
         #expect(script.contains("elif command -v docker-compose"))
         #expect(script.contains("elif command -v podman-compose"))
         #expect(script.contains("sudo -n $rollout_compose -f '/srv/app/compose.yml' $rollout_up 'web' || exit"))
-        #expect(control(.dockerCompose(service: "web", file: nil, command: "podman-compose -p billing"))
-            .restartScript(undoing: false).hasPrefix("rollout_compose='podman-compose -p billing'\n"))
+        #expect(
+            control(.dockerCompose(service: "web", file: nil, command: "podman-compose -p billing"))
+                .restartScript(undoing: false).hasPrefix("rollout_compose='podman-compose -p billing'\n"))
         #expect(compose.statusScript == "sudo -n docker compose -f '/srv/app/compose.yml' ps --all --format json 'web'")
         let v1 = RestartMarks(output: "rollout-mark compose=docker-compose\n")
         #expect(compose.statusScript(marks: v1) == "sudo -n docker-compose -f '/srv/app/compose.yml' ps 'web'")
@@ -135,7 +151,9 @@ struct RestartServiceStepTests {
         #expect(ServiceControl.composeTableStatus(v1, service: "worker") == .failed("its container exited (3)"))
         #expect(ServiceControl.composeTableStatus("app_web_1  cmd  Up (health: starting)  ", service: "web") == .waiting("Up (health: starting)"))
         #expect(ServiceControl.composeTableStatus("app_web_1  cmd  Up (healthy)  ", service: "web") == .running("Up (healthy)", pid: ""))
-        #expect(ServiceControl.composeTableStatus("app_web_1  cmd  Restarting  ", service: "web") == .failed("its container is restarting: it keeps exiting"))
+        #expect(
+            ServiceControl.composeTableStatus("app_web_1  cmd  Restarting  ", service: "web")
+                == .failed("its container is restarting: it keeps exiting"))
         let podman = """
             CONTAINER ID  IMAGE                      COMMAND               CREATED        STATUS                    PORTS                      NAMES
             5a1a53460287  localhost/webapp:1         python3 -u /app/a...  2 seconds ago  Up 2 seconds ago          127.0.0.1:48112->8000/tcp  billing_web_1
@@ -161,12 +179,12 @@ struct RestartServiceStepTests {
     @Test func supervisorConfIsDecodedAndRefusedForOtherManagers() throws {
         let fixture = try PlaybookFixture([
             "deploy.yml": """
-                name: demo
-                inventory: inventory.yml
-                steps:
-                  - restart_service: { supervisor: web, supervisor_conf: /srv/sv/supervisord.conf }
-                  - restart_service: { systemd: web, 1️⃣supervisor_conf: /srv/sv/supervisord.conf }
-                """,
+            name: demo
+            inventory: inventory.yml
+            steps:
+              - restart_service: { supervisor: web, supervisor_conf: /srv/sv/supervisord.conf }
+              - restart_service: { systemd: web, 1️⃣supervisor_conf: /srv/sv/supervisord.conf }
+            """,
             "inventory.yml": PlaybookFixture.inventory,
         ])
         let result = fixture.load()

@@ -28,9 +28,10 @@ struct RunJournalTests {
         #expect(result.status == 7)
         #expect(result.stdout == "out\n")
         #expect(result.stderr == "err\n")
-        let second = try ShellProcess.run(journal.wrap(
-            stepIndex: 1, name: "syntax", kind: "shell", userScript: "if then fi (",
-            pending: [.stepResult(index: 0, outcome: .failed, outputTail: "out\nerr", at: Date())]))
+        let second = try ShellProcess.run(
+            journal.wrap(
+                stepIndex: 1, name: "syntax", kind: "shell", userScript: "if then fi (",
+                pending: [.stepResult(index: 0, outcome: .failed, outputTail: "out\nerr", at: Date())]))
         #expect(second.status != 0)
 
         let record = try RunRecord.replay(journalLines: try journalLines(journal))
@@ -81,7 +82,8 @@ struct RunJournalTests {
             pending: [.stepResult(index: 0, outcome: .ok, outputTail: "", at: Date())])
         // The host's shell dies between the step's start and its end (SIGKILL, as when a
         // connection drops and sshd kills the session), then the step's own process goes too.
-        let crash = try ShellProcess.run("""
+        let crash = try ShellProcess.run(
+            """
             sh -c \(ShellWord.quote(step)) &
             wrapper=$!
             i=0; while [ ! -s \(ShellWord.quote(childPid)) ] && [ $i -lt 500 ]; do sleep 0.01; i=$((i+1)); done

@@ -16,7 +16,9 @@ import Testing
         "youarecoder-deploy-report.md": ["<redacted password>", "<live_merchant_key>", "<live_merchant_salt>"],
         "mentor-payments-stripe.md": ["sk_live_YOUR_ACTUAL_KEY_HERE", "whsec_YOUR_ACTUAL_SECRET_HERE", "user:password@", "your-jwt-secret-key"],
         "youarecoder-master-plan.md": ["<production_key>", "<production_salt>"],
-        "strategies-stripe-subscriptions.md": ["<your-stripe-secret-key>", "<your-webhook-signing-secret>", "<your-jwt-secret>", "<your-jwt-token>", "<password>@"],
+        "strategies-stripe-subscriptions.md": [
+            "<your-stripe-secret-key>", "<your-webhook-signing-secret>", "<your-jwt-secret>", "<your-jwt-token>", "<password>@",
+        ],
         "shipyard-compose-alembic.md": ["AKIAEXAMPLEEXAMPLE", "wJalrXUtnFEMI", "0123456789abcdef@"],
         "ledger-django-checklist.md": ["s3cr3t-pw", "sk_live_51Habcdefghijklmnop"],
     ]
@@ -90,7 +92,8 @@ import Testing
         #expect(text(try step(draft, "shell"), "run") == "venv/bin/pip install -r requirements.txt")
         let env = try step(draft, "set_env")
         #expect(text(env, "file") == "/opt/youarecoder/.env")
-        #expect(envKeys(env) == ["PAYTR_MERCHANT_ID", "PAYTR_MERCHANT_KEY", "PAYTR_MERCHANT_SALT", "PAYTR_TEST_MODE", "PAYTR_TIMEOUT_LIMIT", "BASE_URL"])
+        #expect(
+            envKeys(env) == ["PAYTR_MERCHANT_ID", "PAYTR_MERCHANT_KEY", "PAYTR_MERCHANT_SALT", "PAYTR_TEST_MODE", "PAYTR_TIMEOUT_LIMIT", "BASE_URL"])
         #expect(env.option("values")?["PAYTR_MERCHANT_KEY"] == .text("{{ secrets.paytr_merchant_key }}"))
         #expect(env.option("values")?["PAYTR_TEST_MODE"] == .text("0"))
         let restart = try step(draft, "restart_service")
@@ -104,10 +107,11 @@ import Testing
 
     @Test func youarecoderReportGivesOneCheckPerEndpointTableRow() throws {
         let draft = try Self.draft("youarecoder-deploy-report.md")
-        #expect(draft.checks.map { "\($0.method) \($0.path) \($0.status)" } == [
-            "GET /billing/ 302", "GET /billing/payment/success 200", "GET /billing/payment/fail 200", "POST /billing/callback 400",
-            "POST /billing/subscribe/starter 302", "POST /billing/subscribe/team 302", "POST /billing/subscribe/enterprise 302",
-        ])
+        #expect(
+            draft.checks.map { "\($0.method) \($0.path) \($0.status)" } == [
+                "GET /billing/ 302", "GET /billing/payment/success 200", "GET /billing/payment/fail 200", "POST /billing/callback 400",
+                "POST /billing/subscribe/starter 302", "POST /billing/subscribe/team 302", "POST /billing/subscribe/enterprise 302",
+            ])
         #expect(draft.checks[3].sources.count >= 2, "the table row and the curl line that sends an invalid hash")
         #expect(draft.checks[3].form.map(\.key) == ["merchant_oid", "status", "hash"])
         #expect(text(try step(draft, "shell"), "run") == "venv/bin/pip install requests flask-migrate")
@@ -140,9 +144,10 @@ import Testing
         #expect(text(migrate, "undo") == "alembic downgrade -1")
         #expect(draft.steps("shell").compactMap { text($0, "run") }.contains("python scripts/seed_plans.py"))
         #expect(envKeys(try step(draft, "set_env")).contains("STRIPE_PRICE_PRO_YEARLY"))
-        #expect(draft.checks.map { "\($0.method) \($0.path)" } == [
-            "POST /api/v1/billing/checkout", "GET /api/v1/billing/subscription", "POST /api/v1/billing/portal", "POST /api/v1/billing/cancel",
-        ])
+        #expect(
+            draft.checks.map { "\($0.method) \($0.path)" } == [
+                "POST /api/v1/billing/checkout", "GET /api/v1/billing/subscription", "POST /api/v1/billing/portal", "POST /api/v1/billing/cancel",
+            ])
         #expect(draft.checks[0].headers.first { $0.key == "Authorization" }?.value == .text("Bearer {{ secrets.jwt_token }}"))
         #expect(draft.checks[0].body?.contains("\"plan_name\": \"pro\"") == true, "the JSON body over several lines is one argument")
         #expect(!draft.todos.contains { $0.source.quote.contains("plan_name") })
@@ -173,11 +178,15 @@ import Testing
         #expect(text(env, "file") == "/srv/shipyard/.env")
         #expect(env.option("values")?["AWS_SECRET_ACCESS_KEY"] == .text("{{ secrets.aws_secret_access_key }}"))
         #expect(env.option("values")?["S3_BUCKET"] == .text("shipyard-prod-uploads"))
-        #expect(draft.steps("restart_service").compactMap { $0.options.first.map { "\($0.key)=\($0.value.text ?? "")" } } == ["docker_compose=api", "systemd=nginx"])
+        #expect(
+            draft.steps("restart_service").compactMap { $0.options.first.map { "\($0.key)=\($0.value.text ?? "")" } } == [
+                "docker_compose=api", "systemd=nginx",
+            ])
         #expect(draft.steps("shell").contains { $0.option("read_only") == .bool(true) }, "nginx -t changes nothing")
-        #expect(draft.checks.map { "\($0.method) \($0.path) \($0.status)" } == [
-            "GET /healthz 200", "GET /v1/ships 401", "POST /v1/ships 401", "GET /docs 200", "GET /v1/ships 200",
-        ])
+        #expect(
+            draft.checks.map { "\($0.method) \($0.path) \($0.status)" } == [
+                "GET /healthz 200", "GET /v1/ships 401", "POST /v1/ships 401", "GET /docs 200", "GET /v1/ships 200",
+            ])
         #expect(draft.hostAddress == "10.20.0.15")
     }
 
@@ -195,7 +204,10 @@ import Testing
         #expect(text(env, "file") == "/home/ops/ledger/.env")
         #expect(env.option("values")?["DJANGO_SETTINGS_MODULE"] == .text("ledger.settings.production"))
         #expect(env.option("values")?["STRIPE_API_KEY"] == .text("{{ secrets.stripe_api_key }}"))
-        #expect(draft.checks.map { "\($0.method) \($0.path) \($0.status)" } == ["HEAD /healthz/ 200", "HEAD /admin/ 302", "POST /api/webhooks/stripe/ 400"])
+        #expect(
+            draft.checks.map { "\($0.method) \($0.path) \($0.status)" } == [
+                "HEAD /healthz/ 200", "HEAD /admin/ 302", "POST /api/webhooks/stripe/ 400",
+            ])
         #expect(try step(draft, "sql").option("host") == .text("db1"))
     }
 

@@ -8,13 +8,13 @@ import Testing
     private func fixture(_ secrets: String) throws -> PlaybookFixture {
         try PlaybookFixture([
             "deploy.yml": """
-                name: demo
-                inventory: inventory.yml
-                secrets:
-                \(secrets)
-                steps:
-                  - shell: echo "{{ secrets.api_key }}" > /dev/null
-                """,
+            name: demo
+            inventory: inventory.yml
+            secrets:
+            \(secrets)
+            steps:
+              - shell: echo "{{ secrets.api_key }}" > /dev/null
+            """,
             "inventory.yml": PlaybookFixture.inventory,
         ])
     }
@@ -23,7 +23,8 @@ import Testing
         let counter = FileManager.default.temporaryDirectory.appendingPathComponent("secret-command-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: counter) }
         let command = "echo run >> \(counter.path); printf 'sk_live_fromVault42\\n'"
-        let fixture = try self.fixture("""
+        let fixture = try self.fixture(
+            """
               api_key: { command: "\(command)" }
               same_again: { command: "\(command)" }
             """)
@@ -38,26 +39,31 @@ import Testing
     }
 
     @Test func aFailingCommandIsReportedAtItsDeclarationWithoutWhatItPrinted() throws {
-        let fixture = try fixture("""
+        let fixture = try fixture(
+            """
               api_key: 1️⃣{ command: "printf 'half-%s' printed-value; echo 'vault: permission denied' >&2; exit 3" }
             """)
         let result = fixture.load(environment: "production")
-        let diagnostic = try #require(result.diagnostics.first(containing: "secret 'api_key': the command exited with status 3: vault: permission denied"))
+        let diagnostic = try #require(
+            result.diagnostics.first(containing: "secret 'api_key': the command exited with status 3: vault: permission denied"))
         #expect(diagnostic.location.line == fixture["1️⃣"].line)
         #expect(!result.diagnostics.rendered().contains("half-printed-value"))
     }
 
     @Test func aCommandThatPrintsNothingIsAnError() throws {
-        let fixture = try fixture("""
+        let fixture = try fixture(
+            """
               api_key: { command: "true" }
             """)
         let result = fixture.load(environment: "production")
-        #expect(result.diagnostics.first(containing: "secret 'api_key': the command printed nothing on stdout") != nil,
-                "\(result.diagnostics.rendered())")
+        #expect(
+            result.diagnostics.first(containing: "secret 'api_key': the command printed nothing on stdout") != nil,
+            "\(result.diagnostics.rendered())")
     }
 
     @Test func aMisspeltSourceSuggestsCommand() throws {
-        let fixture = try fixture("""
+        let fixture = try fixture(
+            """
               api_key: { 1️⃣comand: "op read op://ops/api/key" }
             """)
         let result = fixture.load(environment: "production")
@@ -67,7 +73,8 @@ import Testing
     }
 
     @Test func aSecretShorterThanSixCharactersIsWarnedAbout() throws {
-        let fixture = try fixture("""
+        let fixture = try fixture(
+            """
               api_key: { env: SHORT_KEY }
             """)
         let result = fixture.load(environment: "production", env: ["SHORT_KEY": "test"])
@@ -79,7 +86,8 @@ import Testing
     }
 
     @Test func anEmptyCommandIsReportedAtIt() throws {
-        let fixture = try fixture("""
+        let fixture = try fixture(
+            """
               api_key: { command: 1️⃣"  " }
             """)
         let result = fixture.load(environment: "production")

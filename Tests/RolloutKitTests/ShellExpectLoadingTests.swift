@@ -7,18 +7,19 @@ import Testing
     private func load(_ step: String) throws -> (PlaybookLoader.Result, PlaybookFixture) {
         let fixture = try PlaybookFixture([
             "deploy.yml": """
-                name: demo
-                inventory: inventory.yml
-                steps:
-                \(step)
-                """,
+            name: demo
+            inventory: inventory.yml
+            steps:
+            \(step)
+            """,
             "inventory.yml": PlaybookFixture.inventory,
         ])
         return (fixture.load(environment: "production"), fixture)
     }
 
     @Test func exitCodesAndOutputAssertionsLoad() throws {
-        let (result, _) = try load("""
+        let (result, _) = try load(
+            """
               - shell: ./healthcheck
                 expect: { exit: [0, 3], stdout_contains: [ok, "{{ base_url }}"], stdout_matches: 'revision r\\d+', stderr_contains: warn, stderr_matches: "^$" }
             """)
@@ -31,7 +32,8 @@ import Testing
     }
 
     @Test func expectExitAndExpectTogetherAreRefused() throws {
-        let (result, fixture) = try load("""
+        let (result, fixture) = try load(
+            """
               - shell: ./healthcheck
                 expect_exit: [0]
                 1️⃣expect: { exit: [1] }
@@ -41,7 +43,8 @@ import Testing
     }
 
     @Test func aMisspeltExpectationSuggestsTheRightOne() throws {
-        let (result, fixture) = try load("""
+        let (result, fixture) = try load(
+            """
               - shell: ./healthcheck
                 expect: { 1️⃣stdout_contain: ok }
             """)
@@ -51,7 +54,8 @@ import Testing
     }
 
     @Test func anInvalidRegexIsReportedAtItsKey() throws {
-        let (result, fixture) = try load("""
+        let (result, fixture) = try load(
+            """
               - shell: ./healthcheck
                 expect: { 1️⃣stderr_matches: "([" }
             """)

@@ -7,7 +7,8 @@ import Testing
 struct StepBatchTests {
     let runID = RunID("20261123T134501Z-3f9a")!
 
-    func member(_ index: Int, _ script: String, cwd: String? = nil, env: [String: String] = [:], continueOnFailure: Bool = false) -> StepBatch.Member {
+    func member(_ index: Int, _ script: String, cwd: String? = nil, env: [String: String] = [:], continueOnFailure: Bool = false) -> StepBatch.Member
+    {
         StepBatch.Member(
             index: index, name: "step \(index)", kind: "shell", command: RemoteCommand(script, cwd: cwd, environment: env),
             expectedExitCodes: [0], continueOnFailure: continueOnFailure)
@@ -19,7 +20,8 @@ struct StepBatchTests {
             runID: runID, playbook: "batch", playbookHash: "sha256:abc", environment: "test", host: "local",
             user: "tester@machine", startedAt: Date())
         let outcome = try ShellProcess.run(batch.script(journal: journal, pending: [.runStarted(header)], prologue: nil))
-        let result = CommandResult(exitStatus: outcome.status, stdout: Array(outcome.stdout.utf8), stderr: Array(outcome.stderr.utf8), duration: .milliseconds(30))
+        let result = CommandResult(
+            exitStatus: outcome.status, stdout: Array(outcome.stdout.utf8), stderr: Array(outcome.stderr.utf8), duration: .milliseconds(30))
         let lines = (try? String(contentsOfFile: journal.path, encoding: .utf8)) ?? ""
         return (batch.results(from: result), lines, outcome.status)
     }

@@ -7,18 +7,19 @@ import Testing
     private func load(_ step: String) throws -> (PlaybookLoader.Result, PlaybookFixture) {
         let fixture = try PlaybookFixture([
             "deploy.yml": """
-                name: demo
-                inventory: inventory.yml
-                steps:
-                \(step)
-                """,
+            name: demo
+            inventory: inventory.yml
+            steps:
+            \(step)
+            """,
             "inventory.yml": PlaybookFixture.inventory,
         ])
         return (fixture.load(environment: "production"), fixture)
     }
 
     @Test func fromHostLoadsAndTheDefaultIsThisMachine() throws {
-        let (result, _) = try load("""
+        let (result, _) = try load(
+            """
               - wait_for: { url: "{{ base_url }}/health", from: host }
               - wait_for: { tcp: "127.0.0.1:5432" }
             """)
@@ -28,7 +29,8 @@ import Testing
     }
 
     @Test func aMisspeltWaitForOriginSuggestsTheRightOne() throws {
-        let (result, fixture) = try load("""
+        let (result, fixture) = try load(
+            """
               - wait_for: { url: "{{ base_url }}/health", from: 1️⃣hots }
             """)
         let diagnostic = try #require(result.diagnostics.first(containing: "'from' must be one of local, host, found 'hots'"))

@@ -1,6 +1,7 @@
 public import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A program the tests start and wait for: `posix_spawn` with an empty signal mask and default
@@ -54,7 +55,12 @@ public final class ChildProcess: @unchecked Sendable {
         let env = environment.map { $0.map { strdup("\($0.key)=\($0.value)") } + [nil] }
         defer { for pointer in env ?? [] { free(pointer) } }
         var pid: pid_t = 0
-        let rc = env.map { env in env.withUnsafeBufferPointer { posix_spawn(&pid, command[0], &actions, &attributes, argv, UnsafeMutablePointer(mutating: $0.baseAddress)) } }
+        let rc =
+            env.map { env in
+                env.withUnsafeBufferPointer {
+                    posix_spawn(&pid, command[0], &actions, &attributes, argv, UnsafeMutablePointer(mutating: $0.baseAddress))
+                }
+            }
             ?? posix_spawn(&pid, command[0], &actions, &attributes, argv, environ)
         guard rc == 0 else { throw CommandFailed(command: executable, output: String(cString: strerror(rc))) }
         self.pid = pid

@@ -1,7 +1,7 @@
 public import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A real Debian 12 server: `scripts/container-host` boots the cached image of
@@ -55,7 +55,8 @@ public final class ContainerHost: Sendable {
         // A port found free may be taken before sshd binds it (see SSHTestHost.start).
         var attempts = 0
         while true {
-            let host = ContainerHost(directory: directory, sshPort: try SSHTestHost.freePort(), postgresPort: postgres ? try SSHTestHost.freePort() : nil)
+            let host = ContainerHost(
+                directory: directory, sshPort: try SSHTestHost.freePort(), postgresPort: postgres ? try SSHTestHost.freePort() : nil)
             do {
                 var arguments = ["start", directory.path, String(host.sshPort), "--watch", String(getpid())]
                 if let port = host.postgresPort { arguments += ["--postgres", String(port)] }
@@ -73,16 +74,19 @@ public final class ContainerHost: Sendable {
     /// Runs `command` on the host as `user` through the system's ssh client; its stdout.
     @discardableResult
     public func ssh(_ command: String, as user: String = "root") throws -> String {
-        try runLocal("/usr/bin/ssh", [
-            "-q", "-p", String(sshPort), "-i", Self.keyFile, "-o", "UserKnownHostsFile=\(knownHostsFile)", "-o", "IdentitiesOnly=yes",
-            "-o", "BatchMode=yes", "\(user)@127.0.0.1", command,
-        ])
+        try runLocal(
+            "/usr/bin/ssh",
+            [
+                "-q", "-p", String(sshPort), "-i", Self.keyFile, "-o", "UserKnownHostsFile=\(knownHostsFile)", "-o", "IdentitiesOnly=yes",
+                "-o", "BatchMode=yes", "\(user)@127.0.0.1", command,
+            ])
     }
 
     /// Writes `contents` to `path` on the host (as root), with `owner` and `mode`.
     public func write(_ path: String, _ contents: String, owner: String = "root", mode: String = "644") throws {
         let encoded = Data(contents.utf8).base64EncodedString()
-        try ssh("mkdir -p \"$(dirname '\(path)')\" && echo '\(encoded)' | base64 -d > '\(path)' && chown \(owner): '\(path)' && chmod \(mode) '\(path)'")
+        try ssh(
+            "mkdir -p \"$(dirname '\(path)')\" && echo '\(encoded)' | base64 -d > '\(path)' && chown \(owner): '\(path)' && chmod \(mode) '\(path)'")
     }
 
     /// The inventory line of this host as `name`, logging in as `user`.

@@ -45,7 +45,8 @@ public final class DeploySandbox: Sendable {
         var inventory = "environments:\n  sandbox:\n    hosts:\n"
         for (index, host) in hosts.enumerated() {
             let names = index < groups.count ? groups[index] : []
-            inventory += "      h\(index): { address: 127.0.0.1, port: \(host.port), user: \(host.user), groups: [\(names.joined(separator: ", "))] }\n"
+            inventory +=
+                "      h\(index): { address: 127.0.0.1, port: \(host.port), user: \(host.user), groups: [\(names.joined(separator: ", "))] }\n"
         }
         inventory += "ssh: { identity: \(hosts[0].keyFile), known_hosts: known_hosts }\n"
         try write("inventory.yml", inventory)

@@ -100,9 +100,10 @@ public final class EngineHarness: Sendable {
         let loader = PlaybookLoader(environmentName: "test", overrides: overrides, kinds: StepRegistry.kinds + [ProbeStep.self])
         let result = loader.load(url, name: "deploy.yml")
         guard let loaded = result.loaded, !result.diagnostics.hasErrors, let inventory = loaded.inventory,
-              let environment = inventory.environments.first(where: { $0.name == "test" })
+            let environment = inventory.environments.first(where: { $0.name == "test" })
         else {
-            throw HarnessError(message: result.diagnostics.all.map { "\($0.location.line):\($0.location.column): \($0.message)" }.joined(separator: "\n"))
+            throw HarnessError(
+                message: result.diagnostics.all.map { "\($0.location.line):\($0.location.column): \($0.message)" }.joined(separator: "\n"))
         }
         var options = Runner.Options(playbookArgument: "deploy.yml", overrides: overrides)
         configure(&options)

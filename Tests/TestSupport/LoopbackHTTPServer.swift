@@ -26,93 +26,93 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
     }
 
     private static let script = #"""
-import http.server, os, signal, socketserver, sys, threading, time, urllib.parse
+        import http.server, os, signal, socketserver, sys, threading, time, urllib.parse
 
-signal.pthread_sigmask(signal.SIG_SETMASK, set())
+        signal.pthread_sigmask(signal.SIG_SETMASK, set())
 
-def exit_when_parent_goes():
-    sys.stdin.buffer.read()
-    os._exit(0)
+        def exit_when_parent_goes():
+            sys.stdin.buffer.read()
+            os._exit(0)
 
-threading.Thread(target=exit_when_parent_goes, daemon=True).start()
+        threading.Thread(target=exit_when_parent_goes, daemon=True).start()
 
-flaky_seen = set()
-recorded = {}
+        flaky_seen = set()
+        recorded = {}
 
-class Handler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    # One write per response: headers and body written apart meet Nagle and the client's 40 ms
-    # delayed ACK on a reused connection.
-    wbufsize = 65536
-    def log_message(self, *args): pass
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            # One write per response: headers and body written apart meet Nagle and the client's 40 ms
+            # delayed ACK on a reused connection.
+            wbufsize = 65536
+            def log_message(self, *args): pass
 
-    def reply(self, status, body=b"", headers=()):
-        self.send_response(status)
-        for name, value in headers:
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
+            def reply(self, status, body=b"", headers=()):
+                self.send_response(status)
+                for name, value in headers:
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(body)
 
-    def body(self):
-        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            def body(self):
+                return self.rfile.read(int(self.headers.get("Content-Length") or 0))
 
-    def do_GET(self):
-        url = urllib.parse.urlparse(self.path)
-        query = urllib.parse.parse_qs(url.query)
-        if url.path == "/hello":
-            self.reply(200, b"hello", [("Content-Type", "text/plain")])
-        elif url.path == "/redirect":
-            self.reply(302, b"", [("Location", "/hello")])
-        elif url.path == "/billing/":
-            self.reply(302, b"", [("Location", "/auth/login?next=/billing/")])
-        elif url.path == "/json":
-            self.reply(200, b'{"status": "ok", "revision": "r42"}', [("Content-Type", "application/json")])
-        elif url.path == "/flaky":
-            key = query.get("key", [""])[0]
-            first = key not in flaky_seen
-            flaky_seen.add(key)
-            self.reply(503 if first else 200, b"warming up" if first else b"ready")
-        elif url.path.startswith("/status/"):
-            self.reply(int(url.path.split("/")[2]), b"status body")
-        elif url.path == "/slow":
-            time.sleep(int(query.get("ms", ["1000"])[0]) / 1000)
-            self.reply(200, b"late")
-        elif url.path.startswith("/recorded/"):
-            self.reply(200, b"\n".join(recorded.get(url.path[len("/recorded/"):], [])))
-        elif url.path == "/headers":
-            self.reply(200, b"", [("Set-Cookie", "a=1"), ("X-Order", "second"), ("Set-Cookie", "b=2")])
-        else:
-            self.reply(404, b"not found")
+            def do_GET(self):
+                url = urllib.parse.urlparse(self.path)
+                query = urllib.parse.parse_qs(url.query)
+                if url.path == "/hello":
+                    self.reply(200, b"hello", [("Content-Type", "text/plain")])
+                elif url.path == "/redirect":
+                    self.reply(302, b"", [("Location", "/hello")])
+                elif url.path == "/billing/":
+                    self.reply(302, b"", [("Location", "/auth/login?next=/billing/")])
+                elif url.path == "/json":
+                    self.reply(200, b'{"status": "ok", "revision": "r42"}', [("Content-Type", "application/json")])
+                elif url.path == "/flaky":
+                    key = query.get("key", [""])[0]
+                    first = key not in flaky_seen
+                    flaky_seen.add(key)
+                    self.reply(503 if first else 200, b"warming up" if first else b"ready")
+                elif url.path.startswith("/status/"):
+                    self.reply(int(url.path.split("/")[2]), b"status body")
+                elif url.path == "/slow":
+                    time.sleep(int(query.get("ms", ["1000"])[0]) / 1000)
+                    self.reply(200, b"late")
+                elif url.path.startswith("/recorded/"):
+                    self.reply(200, b"\n".join(recorded.get(url.path[len("/recorded/"):], [])))
+                elif url.path == "/headers":
+                    self.reply(200, b"", [("Set-Cookie", "a=1"), ("X-Order", "second"), ("Set-Cookie", "b=2")])
+                else:
+                    self.reply(404, b"not found")
 
-    do_HEAD = do_GET
+            do_HEAD = do_GET
 
-    def do_POST(self):
-        data = self.body()
-        if self.path == "/echo":
-            self.reply(201, data, [("Content-Type", self.headers.get("Content-Type", "")), ("X-Body-Length", str(len(data))),
-                                   ("X-Method", self.command)])
-        elif self.path == "/ok":
-            self.reply(200, b"OK", [("Content-Type", "text/plain")])
-        elif self.path.startswith("/record/"):
-            recorded.setdefault(self.path[len("/record/"):], []).append(data)
-            self.reply(200, b"ok")
-        elif self.path == "/reject":
-            self.reply(400, b"bad hash", [("Content-Type", "text/plain")])
-        else:
-            self.reply(404, b"not found")
+            def do_POST(self):
+                data = self.body()
+                if self.path == "/echo":
+                    self.reply(201, data, [("Content-Type", self.headers.get("Content-Type", "")), ("X-Body-Length", str(len(data))),
+                                           ("X-Method", self.command)])
+                elif self.path == "/ok":
+                    self.reply(200, b"OK", [("Content-Type", "text/plain")])
+                elif self.path.startswith("/record/"):
+                    recorded.setdefault(self.path[len("/record/"):], []).append(data)
+                    self.reply(200, b"ok")
+                elif self.path == "/reject":
+                    self.reply(400, b"bad hash", [("Content-Type", "text/plain")])
+                else:
+                    self.reply(404, b"not found")
 
-    do_PUT = do_POST
-    do_PATCH = do_POST
+            do_PUT = do_POST
+            do_PATCH = do_POST
 
-class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
-    daemon_threads = True
+        class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+            daemon_threads = True
 
-server = Server(("127.0.0.1", 0), Handler)
-print(server.server_address[1], flush=True)
-server.serve_forever()
-"""#
+        server = Server(("127.0.0.1", 0), Handler)
+        print(server.server_address[1], flush=True)
+        server.serve_forever()
+        """#
 }
 
 /// The test server did not start.

@@ -13,7 +13,8 @@ final class LoopbackServerProcess: @unchecked Sendable {
         process.executableURL = executable
         process.arguments = arguments
         if let environment { process.environment = environment }
-        let stdout = Pipe(), stdin = Pipe()
+        let stdout = Pipe()
+        let stdin = Pipe()
         process.standardOutput = stdout
         process.standardInput = stdin
         process.standardError = FileHandle.nullDevice

@@ -19,7 +19,8 @@ public final class PodmanEngine: Sendable {
 
     private init() throws {
         directory = URL(fileURLWithPath: "/tmp/rollout-test-podman/\(getpid())")
-        let output = try runLocal(packageRoot.appendingPathComponent("scripts/podman-engine").path, ["start", directory.path, "--watch", String(getpid())])
+        let output = try runLocal(
+            packageRoot.appendingPathComponent("scripts/podman-engine").path, ["start", directory.path, "--watch", String(getpid())])
         var environment: [String: String] = [:]
         for line in output.split(separator: "\n") {
             guard let equals = line.firstIndex(of: "=") else { continue }

@@ -1,7 +1,7 @@
 public import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A real PostgreSQL 15 cluster on 127.0.0.1, started once per test process through
@@ -41,9 +41,13 @@ public final class PostgresTestServer: Sendable {
         let script = packageRoot.appendingPathComponent("scripts/sandbox-postgres").path
         try runLocal(script, ["start", directory.path, String(server.port), server.user])
         // Stop the cluster and delete it once this process is gone, however it ends.
-        try runLocal("/bin/bash", ["-c",
-            "setsid bash -c 'while kill -0 \"$1\" 2>/dev/null; do sleep 0.5; done; \"$2\" stop \"$3\"; rm -rf -- \"$3\"' "
-            + "watchdog \(getpid()) \(script) \(directory.path) > /dev/null 2>&1 < /dev/null &"])
+        try runLocal(
+            "/bin/bash",
+            [
+                "-c",
+                "setsid bash -c 'while kill -0 \"$1\" 2>/dev/null; do sleep 0.5; done; \"$2\" stop \"$3\"; rm -rf -- \"$3\"' "
+                    + "watchdog \(getpid()) \(script) \(directory.path) > /dev/null 2>&1 < /dev/null &",
+            ])
         // The password role: scram-sha-256 for it, ahead of the trust lines initdb wrote.
         let hba = directory.appendingPathComponent("data/pg_hba.conf")
         let rules = try String(contentsOf: hba, encoding: .utf8)
@@ -61,7 +65,8 @@ public final class PostgresTestServer: Sendable {
 
     /// Creates `passwordUser` with `password` (once; later calls set the password again).
     public func createPasswordUser(password: String) throws {
-        try sql("""
+        try sql(
+            """
             DO $$ BEGIN
               IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '\(passwordUser)') THEN CREATE ROLE \(passwordUser) LOGIN; END IF;
             END $$;
@@ -75,9 +80,12 @@ public final class PostgresTestServer: Sendable {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("rollout-sql-\(UUID().uuidString)")
         try statements.write(to: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: file) }
-        return try runLocal("/usr/bin/psql", [
-            "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", String(port), "-U", user,
-            "-d", database, "-f", file.path,
-        ]).trimmingCharacters(in: .newlines)
+        return try runLocal(
+            "/usr/bin/psql",
+            [
+                "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", String(port), "-U", user,
+                "-d", database, "-f", file.path,
+            ]
+        ).trimmingCharacters(in: .newlines)
     }
 }

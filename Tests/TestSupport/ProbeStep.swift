@@ -88,6 +88,7 @@ extension ProbeStep: RunnableStep {
         // The id the run recorded, not the playbook's now: an undo works from the record.
         let id = undo["probe"] ?? "?"
         let result = try await context.run(RemoteCommand(try append("undo", id: id, in: context) + (undoFails ? "\nexit 1" : "")))
-        return StepRun(outcome: result.succeeded ? .changed : .failed, command: result, failure: result.succeeded ? nil : "undo of probe \(id) failed")
+        return StepRun(
+            outcome: result.succeeded ? .changed : .failed, command: result, failure: result.succeeded ? nil : "undo of probe \(id) failed")
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Debian's `redis-server` on 127.0.0.1, started once per test process on a free port, without
@@ -34,12 +34,15 @@ public final class RedisTestServer: Sendable {
         for _ in 0..<3 {
             let server = RedisTestServer(port: try SSHTestHost.freePort())
             let log = FileManager.default.temporaryDirectory.appendingPathComponent("rollout-test-redis-\(getpid())-\(server.port).log").path
-            let process = try ChildProcess("/usr/bin/redis-server", [
-                "--port", String(server.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                "--daemonize", "no", "--dir", FileManager.default.temporaryDirectory.path,
-            ], stdout: log, stderr: log)
-            _ = try ChildProcess("/bin/sh", ["-c", "while kill -0 \(getpid()) 2>/dev/null; do sleep 0.5; done; kill \(process.pid)"],
-                                 stdout: "/dev/null", stderr: "/dev/null")
+            let process = try ChildProcess(
+                "/usr/bin/redis-server",
+                [
+                    "--port", String(server.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                    "--daemonize", "no", "--dir", FileManager.default.temporaryDirectory.path,
+                ], stdout: log, stderr: log)
+            _ = try ChildProcess(
+                "/bin/sh", ["-c", "while kill -0 \(getpid()) 2>/dev/null; do sleep 0.5; done; kill \(process.pid)"],
+                stdout: "/dev/null", stderr: "/dev/null")
             let deadline = Date().addingTimeInterval(10)
             while Date() < deadline {
                 if (try? server.command(["PING"])) == "PONG" { return server }
@@ -47,7 +50,8 @@ public final class RedisTestServer: Sendable {
                 usleep(50_000)
             }
             kill(process.pid, SIGKILL)
-            lastError = CommandFailed(command: "redis-server --port \(server.port)", output: (try? String(contentsOfFile: log, encoding: .utf8)) ?? "")
+            lastError = CommandFailed(
+                command: "redis-server --port \(server.port)", output: (try? String(contentsOfFile: log, encoding: .utf8)) ?? "")
         }
         throw lastError
     }

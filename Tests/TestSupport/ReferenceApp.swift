@@ -1,7 +1,7 @@
 public import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// One of the sandbox's reference apps (`sandbox/<name>`) checked out at a release from the bare
@@ -57,8 +57,10 @@ public final class ReferenceApp: @unchecked Sendable {
     /// `alembic upgrade head`, `python scripts/seed_plans.py`): exit status and output.
     public func run(_ tool: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
         let output = directory.appendingPathComponent("tool-\(UUID().uuidString.prefix(8)).log").path
-        let status = try ChildProcess(venv.appendingPathComponent("bin/\(tool)").path, arguments, directory: directory.path,
-                                      stdout: output, stderr: output).wait()
+        let status = try ChildProcess(
+            venv.appendingPathComponent("bin/\(tool)").path, arguments, directory: directory.path,
+            stdout: output, stderr: output
+        ).wait()
         return (status, (try? String(contentsOfFile: output, encoding: .utf8)) ?? "")
     }
 
@@ -66,7 +68,9 @@ public final class ReferenceApp: @unchecked Sendable {
     @discardableResult
     public func runChecked(_ tool: String, _ arguments: [String]) throws -> String {
         let result = try run(tool, arguments)
-        guard result.status == 0 else { throw CommandFailed(command: "\(tool) \(arguments.joined(separator: " ")) in \(directory.path)", output: result.output) }
+        guard result.status == 0 else {
+            throw CommandFailed(command: "\(tool) \(arguments.joined(separator: " ")) in \(directory.path)", output: result.output)
+        }
         return result.output
     }
 
@@ -85,8 +89,13 @@ public final class ReferenceApp: @unchecked Sendable {
         let (executable, arguments) = serverCommand
         let process = try ChildProcess(executable, arguments, directory: directory.path, stdout: logPath, stderr: logPath)
         server = process
-        _ = try ChildProcess("/bin/sh", ["-c", "while kill -0 \(getpid()) 2>/dev/null && kill -0 \(process.pid) 2>/dev/null; do sleep 0.5; done; kill \(process.pid) 2>/dev/null"],
-                             stdout: "/dev/null", stderr: "/dev/null")
+        _ = try ChildProcess(
+            "/bin/sh",
+            [
+                "-c",
+                "while kill -0 \(getpid()) 2>/dev/null && kill -0 \(process.pid) 2>/dev/null; do sleep 0.5; done; kill \(process.pid) 2>/dev/null",
+            ],
+            stdout: "/dev/null", stderr: "/dev/null")
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline {
             if let health = try? request("GET", "/health"), health.status == 200 { return }
@@ -161,8 +170,9 @@ public final class ReferenceApp: @unchecked Sendable {
         let head = (try? String(contentsOfFile: scratch.path + ".headers", encoding: .utf8)) ?? ""
         let location = head.split(separator: "\r\n").first { $0.lowercased().hasPrefix("location:") }
             .map { $0.dropFirst("location:".count).trimmingCharacters(in: .whitespaces) }
-        return Answer(status: Int(code.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0,
-                      body: (try? String(contentsOfFile: scratch.path + ".body", encoding: .utf8)) ?? "", location: location)
+        return Answer(
+            status: Int(code.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0,
+            body: (try? String(contentsOfFile: scratch.path + ".body", encoding: .utf8)) ?? "", location: location)
     }
 
     // MARK: - shared per process
@@ -175,8 +185,12 @@ public final class ReferenceApp: @unchecked Sendable {
     private static let scratch: URL = {
         let directory = URL(fileURLWithPath: "/tmp/rollout-test-refapps/\(getpid())")
         try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        _ = try? runLocal("/bin/bash", ["-c",
-            "setsid bash -c 'while kill -0 \"$1\" 2>/dev/null; do sleep 1; done; sleep 2; rm -rf -- \"$2\"' watchdog \(getpid()) \(directory.path) > /dev/null 2>&1 < /dev/null &"])
+        _ = try? runLocal(
+            "/bin/bash",
+            [
+                "-c",
+                "setsid bash -c 'while kill -0 \"$1\" 2>/dev/null; do sleep 1; done; sleep 2; rm -rf -- \"$2\"' watchdog \(getpid()) \(directory.path) > /dev/null 2>&1 < /dev/null &",
+            ])
         return directory
     }()
 
@@ -197,21 +211,27 @@ public final class ReferenceApp: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         if let built = venvs[name] { return built }
-        let wheelhouse = try runLocal(packageRoot.appendingPathComponent("scripts/sandbox-wheelhouse").path, [])
+        let wheelhouse =
+            try runLocal(packageRoot.appendingPathComponent("scripts/sandbox-wheelhouse").path, [])
             .split(separator: "\n").last.map(String.init) ?? ""
         let requirements = packageRoot.appendingPathComponent("sandbox/\(name.rawValue)/requirements.txt").path
         let hash = try runLocal("/bin/sh", ["-c", "{ cat \"$1\"; /usr/bin/python3 -VV; } | sha256sum | cut -c1-12", "hash", requirements])
             .trimmingCharacters(in: .whitespacesAndNewlines)
         let venv = URL(fileURLWithPath: "/tmp/rollout-refapp-venvs/\(name.rawValue)-\(hash)")
         try FileManager.default.createDirectory(at: venv.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try runLocal("/usr/bin/flock", [venv.path + ".lock", "/bin/sh", "-c", """
-            set -e
-            [ -f "$1/.complete" ] && exit 0
-            rm -rf "$1"
-            /usr/bin/python3 -m venv "$1"
-            "$1/bin/pip" install --quiet --disable-pip-version-check --no-index --find-links "$2" -r "$3"
-            touch "$1/.complete"
-            """, "venv", venv.path, wheelhouse, requirements])
+        try runLocal(
+            "/usr/bin/flock",
+            [
+                venv.path + ".lock", "/bin/sh", "-c",
+                """
+                set -e
+                [ -f "$1/.complete" ] && exit 0
+                rm -rf "$1"
+                /usr/bin/python3 -m venv "$1"
+                "$1/bin/pip" install --quiet --disable-pip-version-check --no-index --find-links "$2" -r "$3"
+                touch "$1/.complete"
+                """, "venv", venv.path, wheelhouse, requirements,
+            ])
         venvs[name] = venv
         return venv
     }

@@ -2,7 +2,7 @@ public import Foundation
 public import RolloutKit
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A real sshd on 127.0.0.1 started through `scripts/sandbox-host`, with a login user, a

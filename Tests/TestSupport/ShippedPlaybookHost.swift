@@ -1,7 +1,7 @@
 public import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A loopback sshd host ready for one of the shipped playbooks (`playbooks/<app>/`) in its
@@ -26,8 +26,9 @@ public final class ShippedPlaybookHost: Sendable {
         let root = sandbox.root
         let manager = FileManager.default
         try manager.createDirectory(at: root.appendingPathComponent("playbooks/\(app)"), withIntermediateDirectories: true)
-        try manager.copyItem(at: packageRoot.appendingPathComponent("playbooks/\(app)/deploy.yml"),
-                             to: root.appendingPathComponent("playbooks/\(app)/deploy.yml"))
+        try manager.copyItem(
+            at: packageRoot.appendingPathComponent("playbooks/\(app)/deploy.yml"),
+            to: root.appendingPathComponent("playbooks/\(app)/deploy.yml"))
         try manager.copyItem(at: packageRoot.appendingPathComponent("checks"), to: root.appendingPathComponent("checks"))
 
         // The shipped inventory, pointed at this fixture's sshd: its port and its client key.
@@ -38,21 +39,29 @@ public final class ShippedPlaybookHost: Sendable {
             ("identity: ../../.sandbox/host/client/id_ed25519", "identity: \(host.keyFile)"),
             ("known_hosts: ../../.sandbox/host/client/known_hosts", "known_hosts: \(root.path)/known_hosts"),
         ] {
-            guard inventory.contains(shipped) else { throw CommandFailed(command: "adapt inventory", output: "no '\(shipped)' in playbooks/\(app)/inventory.yml") }
+            guard inventory.contains(shipped) else {
+                throw CommandFailed(command: "adapt inventory", output: "no '\(shipped)' in playbooks/\(app)/inventory.yml")
+            }
             inventory = inventory.replacingOccurrences(of: shipped, with: local)
         }
         try sandbox.write("playbooks/\(app)/inventory.yml", inventory)
 
         let directory = sandbox.hostDirectory(0)
-        try runLocal(packageRoot.appendingPathComponent("scripts/sandbox-app-repo").path, [app, directory.appendingPathComponent("repos/\(app).git").path])
-        let wheelhouse = try runLocal(packageRoot.appendingPathComponent("scripts/sandbox-wheelhouse").path, [])
+        try runLocal(
+            packageRoot.appendingPathComponent("scripts/sandbox-app-repo").path, [app, directory.appendingPathComponent("repos/\(app).git").path])
+        let wheelhouse =
+            try runLocal(packageRoot.appendingPathComponent("scripts/sandbox-wheelhouse").path, [])
             .split(separator: "\n").last.map(String.init) ?? ""
         try runLocal("/bin/cp", ["-r", wheelhouse, directory.appendingPathComponent("wheelhouse").path])
         try runLocal("/bin/chown", ["-R", "\(sandbox.user):", root.path])
         // The app runs detached from the playbook's session: stop it once the tests are gone.
         let pidFile = appDirectory.appendingPathComponent("app.pid").path
-        _ = try runLocal("/bin/bash", ["-c",
-            "setsid bash -c 'while kill -0 \"$1\" 2>/dev/null; do sleep 1; done; [ -f \"$2\" ] && kill \"$(cat \"$2\")\"' watchdog \(getpid()) \(pidFile) > /dev/null 2>&1 < /dev/null &"])
+        _ = try runLocal(
+            "/bin/bash",
+            [
+                "-c",
+                "setsid bash -c 'while kill -0 \"$1\" 2>/dev/null; do sleep 1; done; [ -f \"$2\" ] && kill \"$(cat \"$2\")\"' watchdog \(getpid()) \(pidFile) > /dev/null 2>&1 < /dev/null &",
+            ])
     }
 
     /// The last run's events (`--json`): each step's and each undo's output tail.
@@ -74,10 +83,12 @@ public final class ShippedPlaybookHost: Sendable {
 
     private func rollout(_ command: [String], _ vars: [String: String], environment: [String: String]) throws -> RolloutCLI.Output {
         let arguments = command + vars.sorted { $0.key < $1.key }.flatMap { ["--var", "\($0.key)=\($0.value)"] }
-        return try sandbox.rollout(arguments, environment: environment.merging([
-            "ROLLOUT_SANDBOX": hostDirectory.path,
-            "ROLLOUT_WHEELHOUSE": hostDirectory.appendingPathComponent("wheelhouse").path,
-        ]) { $1 })
+        return try sandbox.rollout(
+            arguments,
+            environment: environment.merging([
+                "ROLLOUT_SANDBOX": hostDirectory.path,
+                "ROLLOUT_WHEELHOUSE": hostDirectory.appendingPathComponent("wheelhouse").path,
+            ]) { $1 })
     }
 
     /// The commit the app's checkout is at.
@@ -94,7 +105,8 @@ public final class ShippedPlaybookHost: Sendable {
     /// Stops the app the playbook started.
     public func stopApp() {
         guard let pid = try? String(contentsOfFile: appDirectory.appendingPathComponent("app.pid").path, encoding: .utf8),
-              let number = Int32(pid.trimmingCharacters(in: .whitespacesAndNewlines)) else { return }
+            let number = Int32(pid.trimmingCharacters(in: .whitespacesAndNewlines))
+        else { return }
         kill(number, SIGTERM)
     }
 }

@@ -89,10 +89,15 @@ public final class SupervisedHTTPApp: Sendable {
         _ = try runLocal("/bin/chown", ["-R", "\(user):", path])
         _ = try runLocal("/usr/sbin/runuser", ["-u", user, "--", "/usr/bin/supervisord", "-c", config])
         // supervisord outlives a crashed test process otherwise.
-        _ = try ChildProcess("/bin/sh", ["-c", """
-            while kill -0 \(getpid()) 2>/dev/null && [ -f \(path)/supervisord.pid ]; do sleep 1; done
-            [ -f \(path)/supervisord.pid ] && kill "$(cat \(path)/supervisord.pid)"
-            """], stdout: "/dev/null", stderr: "/dev/null")
+        _ = try ChildProcess(
+            "/bin/sh",
+            [
+                "-c",
+                """
+                while kill -0 \(getpid()) 2>/dev/null && [ -f \(path)/supervisord.pid ]; do sleep 1; done
+                [ -f \(path)/supervisord.pid ] && kill "$(cat \(path)/supervisord.pid)"
+                """,
+            ], stdout: "/dev/null", stderr: "/dev/null")
         let deadline = Date().addingTimeInterval(15)
         while (try? health()) == nil, Date() < deadline { usleep(100_000) }
         _ = try health()

@@ -30,8 +30,14 @@ public enum DurationText {
         if totalMilliseconds % 1000 != 0 { return "\(totalMilliseconds)ms" }
         var seconds = totalMilliseconds / 1000
         var text = ""
-        if seconds >= 3600 { text += "\(seconds / 3600)h"; seconds %= 3600 }
-        if seconds >= 60 { text += "\(seconds / 60)m"; seconds %= 60 }
+        if seconds >= 3600 {
+            text += "\(seconds / 3600)h"
+            seconds %= 3600
+        }
+        if seconds >= 60 {
+            text += "\(seconds / 60)m"
+            seconds %= 60
+        }
         if seconds > 0 { text += "\(seconds)s" }
         return text
     }

@@ -18,7 +18,8 @@ public enum NameSuggestion {
     /// Damerau–Levenshtein distance (optimal string alignment): a swap of two neighbours counts
     /// as one edit, since that is the most common typo.
     static func editDistance(_ a: String, _ b: String) -> Int {
-        let s = Array(a), t = Array(b)
+        let s = Array(a)
+        let t = Array(b)
         if s.isEmpty { return t.count }
         if t.isEmpty { return s.count }
         var previous2 = [Int](repeating: 0, count: t.count + 1)

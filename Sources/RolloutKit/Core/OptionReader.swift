@@ -192,8 +192,9 @@ public final class OptionReader {
     public func choice(_ key: String, _ choices: [String], required: Bool = false) -> String? {
         guard let node = node(key, required: required), let text = scalarText(node, key: key) else { return nil }
         guard choices.contains(text) else {
-            sink.error("'\(key)' must be one of \(choices.joined(separator: ", ")), found '\(text)'", at: node.location,
-                       suggestion: NameSuggestion.closest(to: text, in: choices))
+            sink.error(
+                "'\(key)' must be one of \(choices.joined(separator: ", ")), found '\(text)'", at: node.location,
+                suggestion: NameSuggestion.closest(to: text, in: choices))
             return nil
         }
         return text
@@ -209,8 +210,9 @@ public final class OptionReader {
         if present.isEmpty {
             sink.error("\(context) needs one of \(list)", at: location)
         } else {
-            sink.error("\(context) takes only one of \(list), but has \(present.map { "'\($0)'" }.joined(separator: " and "))",
-                       at: keyLocation(present[1]))
+            sink.error(
+                "\(context) takes only one of \(list), but has \(present.map { "'\($0)'" }.joined(separator: " and "))",
+                at: keyLocation(present[1]))
         }
         return nil
     }

@@ -83,8 +83,9 @@ public struct Scope: Sendable {
         case "env":
             let name = try needsField([], "the variable's name")
             if let value = environment[name] { return RenderedText(value) }
-            throw fail(.undefined, "environment variable '\(name)' is not set",
-                       suggestion: NameSuggestion.closest(to: name, in: environment.keys))
+            throw fail(
+                .undefined, "environment variable '\(name)' is not set",
+                suggestion: NameSuggestion.closest(to: name, in: environment.keys))
         case "secrets":
             let name = try needsField(Array(secretNames).sorted(), "the secret's name")
             if let secret = secrets[name] { return .secret(named: name, secret) }
@@ -93,8 +94,9 @@ public struct Scope: Sendable {
                 if preview { return RenderedText("<secret \(name)>") }
                 return try later()
             }
-            throw fail(.undefined, "undefined secret '\(name)' (declare it under 'secrets:')",
-                       suggestion: NameSuggestion.closest(to: name, in: secretNames))
+            throw fail(
+                .undefined, "undefined secret '\(name)' (declare it under 'secrets:')",
+                suggestion: NameSuggestion.closest(to: name, in: secretNames))
         case "run":
             let field = try needsField(["id"], "id")
             guard field == "id" else {
@@ -106,8 +108,9 @@ public struct Scope: Sendable {
             let fields = ["name", "address", "user", "port"]
             let field = try needsField(fields, "name, address, user or port")
             guard fields.contains(field) else {
-                throw fail(.undefined, "'host' has no field '\(field)' (it has name, address, user, port)",
-                           suggestion: NameSuggestion.closest(to: field, in: fields))
+                throw fail(
+                    .undefined, "'host' has no field '\(field)' (it has name, address, user, port)",
+                    suggestion: NameSuggestion.closest(to: field, in: fields))
             }
             guard let host else { return try later() }
             switch field {
@@ -135,8 +138,9 @@ public struct Scope: Sendable {
         if let fields = upcomingRegistrations[path[0]] {
             let field = try needsField(fields, "which part of the result")
             guard fields.contains(field) else {
-                throw fail(.undefined, "'\(path[0])' has no field '\(field)' (it has \(fields.joined(separator: ", ")))",
-                           suggestion: NameSuggestion.closest(to: field, in: fields))
+                throw fail(
+                    .undefined, "'\(path[0])' has no field '\(field)' (it has \(fields.joined(separator: ", ")))",
+                    suggestion: NameSuggestion.closest(to: field, in: fields))
             }
             return try later()
         }
@@ -146,7 +150,9 @@ public struct Scope: Sendable {
             if path.count == 1, path[0] == "i" || path[0] == "uuid" {
                 if let callback { return RenderedText(path[0] == "i" ? String(callback.number) : callback.uuid) }
                 if preview { return RenderedText("<\(dotted)>") }
-                throw fail(.notYetKnown, "'\(dotted)' has a value only in the fields of a callback step: each callback's number from 1 (i) or a fresh id (uuid)")
+                throw fail(
+                    .notYetKnown,
+                    "'\(dotted)' has a value only in the fields of a callback step: each callback's number from 1 (i) or a fresh id (uuid)")
             }
             let candidates = Array(vars.keys) + Array(upcomingRegistrations.keys) + Array(registered.keys)
             throw fail(.undefined, "undefined variable '\(path[0])'", suggestion: NameSuggestion.closest(to: path[0], in: candidates))

@@ -43,7 +43,11 @@ extension SecretDeclaration {
     static func read(from reader: OptionReader) -> [SecretDeclaration] {
         guard let node = reader.node("secrets") else { return [] }
         guard let entries = node.entries else {
-            if !node.isNull { reader.sink.error("'secrets' must map names to { env: NAME }, { file: PATH } or { command: \"…\" }, found \(node.kindDescription)", at: node.location) }
+            if !node.isNull {
+                reader.sink.error(
+                    "'secrets' must map names to { env: NAME }, { file: PATH } or { command: \"…\" }, found \(node.kindDescription)",
+                    at: node.location)
+            }
             return []
         }
         var declarations: [SecretDeclaration] = []
@@ -61,13 +65,17 @@ extension SecretDeclaration {
             source.finish()
             if chosen == "command", let command {
                 if command.trimmingCharacters(in: .whitespaces).isEmpty {
-                    reader.sink.error("secret '\(name)': 'command' is empty; write the command that prints the secret, like op read op://vault/item/field", at: entry.value["command"]?.location ?? entry.key.location)
+                    reader.sink.error(
+                        "secret '\(name)': 'command' is empty; write the command that prints the secret, like op read op://vault/item/field",
+                        at: entry.value["command"]?.location ?? entry.key.location)
                 } else {
-                    declarations.append(SecretDeclaration(name: name, source: .command(command), location: entry.value["command"]?.location ?? entry.key.location))
+                    declarations.append(
+                        SecretDeclaration(name: name, source: .command(command), location: entry.value["command"]?.location ?? entry.key.location))
                 }
             }
             if chosen == "env", let env {
-                declarations.append(SecretDeclaration(name: name, source: .environment(env), location: entry.value["env"]?.location ?? entry.key.location))
+                declarations.append(
+                    SecretDeclaration(name: name, source: .environment(env), location: entry.value["env"]?.location ?? entry.key.location))
             } else if chosen == "file", let file {
                 declarations.append(SecretDeclaration(name: name, source: .file(file), location: entry.value["file"]?.location ?? entry.key.location))
             }

@@ -21,7 +21,8 @@ final class SourceText: Sendable {
 
     /// The location of `offset`.
     func location(of offset: Int, file: String) -> FileLocation {
-        var low = 0, high = lineStarts.count - 1
+        var low = 0
+        var high = lineStarts.count - 1
         while low < high {
             let middle = (low + high + 1) / 2
             if lineStarts[middle] <= offset { low = middle } else { high = middle - 1 }

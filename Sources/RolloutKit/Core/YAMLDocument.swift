@@ -73,7 +73,8 @@ enum YAMLDocument {
         let location = FileLocation(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1)
         switch node {
         case .scalar(let scalar):
-            let quoted = scalar.style == .singleQuoted || scalar.style == .doubleQuoted
+            let quoted =
+                scalar.style == .singleQuoted || scalar.style == .doubleQuoted
                 || scalar.style == .literal || scalar.style == .folded
             return YAMLNode(.scalar(scalar.string, quoted: quoted), at: location)
         case .mapping(let mapping):
@@ -104,8 +105,8 @@ enum YAMLDocument {
     private static func describe(_ error: YamlError) -> (String, Mark?) {
         switch error {
         case .scanner(let context, let problem, let mark, _),
-             .parser(let context, let problem, let mark, _),
-             .composer(let context, let problem, let mark, _):
+            .parser(let context, let problem, let mark, _),
+            .composer(let context, let problem, let mark, _):
             if let context { return ("\(problem) (\(context.text))", mark) }
             return (problem, mark)
         case .reader(let problem, _, _, _):

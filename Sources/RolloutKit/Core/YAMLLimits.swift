@@ -76,7 +76,8 @@ struct YAMLLimits: Sendable {
                         message: "mappings and lists nest more than \(maxDepth) levels deep here; rollout reads at most \(maxDepth)",
                         line: line, column: column)
                 }
-                let name = event.type == YAML_SEQUENCE_START_EVENT
+                let name =
+                    event.type == YAML_SEQUENCE_START_EVENT
                     ? anchor(event.data.sequence_start.anchor) : anchor(event.data.mapping_start.anchor)
                 open.append((1, name))
             case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:

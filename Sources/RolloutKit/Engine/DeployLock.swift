@@ -61,7 +61,8 @@ public struct DeployLock: Sendable, Hashable {
         // the first step's journal write finds them and starts no process.
         let started = Int64(now.timeIntervalSince1970)
         let expires = started + lease.components.seconds
-        let holder = "{\"owner\":\(JSONText.quote(ownerName)),\"run_id\":\(JSONText.quote(runID.rawValue)),\"host\":\(JSONText.quote(host)),\"started_at\":\(started),\"lease_expires\":\(expires)}"
+        let holder =
+            "{\"owner\":\(JSONText.quote(ownerName)),\"run_id\":\(JSONText.quote(runID.rawValue)),\"host\":\(JSONText.quote(host)),\"started_at\":\(started),\"lease_expires\":\(expires)}"
         let journal = RunJournal(stateDirectory: stateDirectory, runID: runID, host: host)
         let runs = ShellWord.path(journal.runsDirectory)
         return """

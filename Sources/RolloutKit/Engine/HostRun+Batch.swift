@@ -10,15 +10,16 @@ extension HostRun {
         var batchMembers: [StepBatch.Member] = []
         for member in members {
             guard let step = member.definition.step as? any BatchableStep,
-                  let command = try? step.command(in: context(for: member, scope: scope, recorder: Recorder()))
+                let command = try? step.command(in: context(for: member, scope: scope, recorder: Recorder()))
             else {
                 var results: [StepRun?] = []
                 for member in members { results.append(await execute(member)) }
                 return results
             }
-            batchMembers.append(StepBatch.Member(
-                index: member.index, name: member.definition.name, kind: member.definition.kind, command: command,
-                expectedExitCodes: step.expectedExitCodes, continueOnFailure: member.definition.ignoreFailure))
+            batchMembers.append(
+                StepBatch.Member(
+                    index: member.index, name: member.definition.name, kind: member.definition.kind, command: command,
+                    expectedExitCodes: step.expectedExitCodes, continueOnFailure: member.definition.ignoreFailure))
         }
         let batch = StepBatch(members: batchMembers)
         for member in members { events.send(.stepStarted(host: host.name, step: member.info)) }
@@ -26,16 +27,21 @@ extension HostRun {
         let what = "the \(members.count) steps from '\(batchMembers[0].command.summary)' sent as one batch"
         let outcome: Result<CommandResult, any Error>
         do {
-            outcome = .success(try await sendJournalled(naming: what, output: nil) { pending, prologue in
-                RemoteCommand(batch.script(journal: journal, pending: pending, prologue: prologue, startedAt: started), sensitive: batch.sensitive)
-            })
+            outcome = .success(
+                try await sendJournalled(naming: what, output: nil) { pending, prologue in
+                    RemoteCommand(
+                        batch.script(journal: journal, pending: pending, prologue: prologue, startedAt: started), sensitive: batch.sensitive)
+                })
         } catch {
             outcome = .failure(error)
         }
         var results: [StepRun?] = []
         var stopped = false
         for member in members {
-            guard !stopped else { results.append(nil); continue }
+            guard !stopped else {
+                results.append(nil)
+                continue
+            }
             let run: StepRun
             switch outcome {
             case .failure(let error as TransportError) where error.outcomeUnknown:
@@ -50,7 +56,7 @@ extension HostRun {
                 stopped = true
             case .success(let result):
                 guard let own = batch.results(from: result)[member.index],
-                      let step = member.definition.step as? any BatchableStep
+                    let step = member.definition.step as? any BatchableStep
                 else {
                     if result.exitStatus != 0 {
                         run = StepRun(outcome: .failed, command: result, failure: CommandFailure.describe(result))

@@ -55,12 +55,14 @@ extension HostRun {
     /// be written (before the step changed anything).
     private func checkBookkeeping(of result: CommandResult, step: String) throws {
         if result.exitStatus == DeployLock.heldExitCode, result.stderrText.contains("no longer holds the deploy lock") {
-            throw StepError(host: host.name, step: step, message: "the deploy lock was taken away while the run held it",
-                            hint: "someone ran rollout unlock; check the host before deploying again")
+            throw StepError(
+                host: host.name, step: step, message: "the deploy lock was taken away while the run held it",
+                hint: "someone ran rollout unlock; check the host before deploying again")
         }
         if result.exitStatus == RunJournal.unwritableExitCode, result.stderrText.contains("cannot write the run journal") {
-            throw StepError(host: host.name, step: step, message: "cannot write the run journal \(journal.path)",
-                            hint: "check that the login user can write to \(stateDirectory) and that the disk is not full")
+            throw StepError(
+                host: host.name, step: step, message: "cannot write the run journal \(journal.path)",
+                hint: "check that the login user can write to \(stateDirectory) and that the disk is not full")
         }
     }
 

@@ -18,9 +18,10 @@ extension HostRun {
             let step = change.definition.step
             let run = await outcome { try await step.undo(change.undo, in: context) }
             let succeeded = run.outcome != .failed
-            events.send(.undoFinished(
-                host: host.name, step: change.info, succeeded: succeeded, duration: start.duration(to: clock.now),
-                outputTail: tail(of: run)))
+            events.send(
+                .undoFinished(
+                    host: host.name, step: change.info, succeeded: succeeded, duration: start.duration(to: clock.now),
+                    outputTail: tail(of: run)))
             if succeeded { undone.append(change.info) } else { notUndone.append(change.info) }
         }
         changes.removeAll()

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// One host's part of a run: its connection, the results its steps registered, the journal
 /// events not yet written to it, and the steps that changed it (what the rollback undoes).
@@ -166,7 +167,8 @@ actor HostRun {
     func abandon() async {
         guard holdsLock else { return }
         if (try? await lock.release(
-            on: transport, runID: runID.rawValue, host: host.name, playbook: "", environment: "")) != nil {
+            on: transport, runID: runID.rawValue, host: host.name, playbook: "", environment: "")) != nil
+        {
             holdsLock = false
         }
     }
@@ -294,5 +296,3 @@ final class Recorder: Sendable {
         set { flag.withLock { $0 = newValue } }
     }
 }
-
-import Synchronization

@@ -24,16 +24,17 @@ public enum JournalEvent: Sendable, Hashable {
     public var jsonLine: String {
         switch self {
         case .runStarted(let header):
-            return JSONText.object([
-                ("event", JSONText.quote("run_started")),
-                ("run_id", JSONText.quote(header.runID.rawValue)),
-                ("playbook", JSONText.quote(header.playbook)),
-                ("playbook_hash", JSONText.quote(header.playbookHash)),
-                ("environment", JSONText.quote(header.environment)),
-                ("host", JSONText.quote(header.host)),
-                ("user", JSONText.quote(header.user)),
-                ("at", Self.milliseconds(header.startedAt)),
-            ] + (header.undoes.map { [("undoes", JSONText.quote($0.rawValue))] } ?? []))
+            return JSONText.object(
+                [
+                    ("event", JSONText.quote("run_started")),
+                    ("run_id", JSONText.quote(header.runID.rawValue)),
+                    ("playbook", JSONText.quote(header.playbook)),
+                    ("playbook_hash", JSONText.quote(header.playbookHash)),
+                    ("environment", JSONText.quote(header.environment)),
+                    ("host", JSONText.quote(header.host)),
+                    ("user", JSONText.quote(header.user)),
+                    ("at", Self.milliseconds(header.startedAt)),
+                ] + (header.undoes.map { [("undoes", JSONText.quote($0.rawValue))] } ?? []))
         case .stepStarted(let index, let name, let kind, let at):
             return Self.stepStartedPrefix(index: index, name: name, kind: kind) + Self.milliseconds(at) + "}"
         case .undoRecorded(let index, let undo):
@@ -75,10 +76,11 @@ public enum JournalEvent: Sendable, Hashable {
         switch wire.event {
         case "run_started":
             guard let runID = RunID(try need(wire.run_id)) else { throw RunJournalError(problem: .unreadableLine(jsonLine)) }
-            self = .runStarted(RunHeader(
-                runID: runID, playbook: try need(wire.playbook), playbookHash: try need(wire.playbook_hash),
-                environment: try need(wire.environment), host: try need(wire.host), user: try need(wire.user),
-                startedAt: try need(at), undoes: wire.undoes.flatMap(RunID.init)))
+            self = .runStarted(
+                RunHeader(
+                    runID: runID, playbook: try need(wire.playbook), playbookHash: try need(wire.playbook_hash),
+                    environment: try need(wire.environment), host: try need(wire.host), user: try need(wire.user),
+                    startedAt: try need(at), undoes: wire.undoes.flatMap(RunID.init)))
         case "step_started":
             self = .stepStarted(index: try need(wire.index), name: try need(wire.name), kind: try need(wire.kind), at: try need(at))
         case "undo":
@@ -116,6 +118,8 @@ public enum JournalEvent: Sendable, Hashable {
         String(Int64((date.timeIntervalSince1970 * 1000).rounded()))
     }
 
+    // swift-format-ignore: AlwaysUseLowerCamelCase
+    // The journal's own key names, decoded as they are written.
     private struct Wire: Decodable {
         var event: String
         var at: Int64?

@@ -17,10 +17,11 @@ public struct LocalRunStore: Sendable {
 
     /// The file for `runID` on `host`; characters that are not safe in a file name become `_`.
     public func fileURL(runID: RunID, host: String) -> URL {
-        let safeHost = String(host.unicodeScalars.map { scalar -> Character in
-            let allowed = CharacterSet.alphanumerics.contains(scalar) || "-_.".unicodeScalars.contains(scalar)
-            return allowed && scalar.isASCII ? Character(scalar) : "_"
-        })
+        let safeHost = String(
+            host.unicodeScalars.map { scalar -> Character in
+                let allowed = CharacterSet.alphanumerics.contains(scalar) || "-_.".unicodeScalars.contains(scalar)
+                return allowed && scalar.isASCII ? Character(scalar) : "_"
+            })
         return runsDirectory.appendingPathComponent("\(runID.rawValue)-\(safeHost).json")
     }
 
@@ -49,10 +50,12 @@ public struct LocalRunStore: Sendable {
     }
 
     private static func error(_ code: Int32, _ url: URL) -> CocoaError {
-        CocoaError(.fileWriteUnknown, userInfo: [
-            NSFilePathErrorKey: url.path,
-            NSUnderlyingErrorKey: NSError(domain: NSPOSIXErrorDomain, code: Int(code)),
-        ])
+        CocoaError(
+            .fileWriteUnknown,
+            userInfo: [
+                NSFilePathErrorKey: url.path,
+                NSUnderlyingErrorKey: NSError(domain: NSPOSIXErrorDomain, code: Int(code)),
+            ])
     }
 
     /// Reads the record of `runID` on `host`.
@@ -85,7 +88,10 @@ public struct LocalRunStore: Sendable {
         decoder.dateDecodingStrategy = .custom { decoder in
             let container = try decoder.singleValueContainer()
             let text = try container.decode(String.self)
-            guard let date = try? Date(text, strategy: .iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted)) else {
+            guard
+                let date = try? Date(
+                    text, strategy: .iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
+            else {
                 throw DecodingError.dataCorruptedError(in: container, debugDescription: "not an ISO 8601 time: \(text)")
             }
             return date

@@ -24,16 +24,19 @@ public struct LockHeldError: Error, Sendable, Hashable, CustomStringConvertible 
     public var description: String {
         let unlock = "`rollout unlock \(playbook) -e \(environment)`"
         guard let holder else {
-            return "deploy lock on \(host) is held but names no owner (a run crashed while taking it, or is taking it now); if no deploy is running, clear it with \(unlock)"
+            return
+                "deploy lock on \(host) is held but names no owner (a run crashed while taking it, or is taking it now); if no deploy is running, clear it with \(unlock)"
         }
-        let since = holder.startDate.formatted(.iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: false).timeSeparator(.colon))
+        let since = holder.startDate.formatted(
+            .iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: false).timeSeparator(.colon))
         let lease: String
         if holder.isLeaseLapsed(now: checkedAt) {
             let minutes = Int(checkedAt.timeIntervalSince(holder.leaseExpiryDate) / 60)
             lease = "its lease lapsed \(minutes) min ago, so the holder looks crashed; if no deploy is running, clear it with \(unlock)"
         } else {
             let seconds = Int(holder.leaseExpiryDate.timeIntervalSince(checkedAt))
-            lease = "its lease is live (renewed, expires in \(seconds) s): wait for that run, or pass --lock-wait; a crashed holder is cleared with \(unlock)"
+            lease =
+                "its lease is live (renewed, expires in \(seconds) s): wait for that run, or pass --lock-wait; a crashed holder is cleared with \(unlock)"
         }
         return "deploy lock on \(host) is held by \(holder.owner) (run \(holder.runID)) since \(since); \(lease)"
     }

@@ -14,7 +14,11 @@ public struct LockHolder: Sendable, Hashable, Codable {
     public var leaseExpires: Int64
 
     enum CodingKeys: String, CodingKey {
-        case owner, runID = "run_id", host, startedAt = "started_at", leaseExpires = "lease_expires"
+        case owner
+        case runID = "run_id"
+        case host
+        case startedAt = "started_at"
+        case leaseExpires = "lease_expires"
     }
 
     public init(owner: String, runID: String, host: String, startedAt: Int64, leaseExpires: Int64) {

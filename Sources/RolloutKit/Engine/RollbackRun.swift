@@ -41,7 +41,9 @@ public struct RollbackRun: Sendable {
             var problems: [String] = []
             let steps = (target?.undoableSteps ?? []).sorted { $0.index > $1.index }
             for step in steps where definition(for: step) == nil {
-                problems.append("step \(step.index + 1) '\(step.name)' (\(step.kind)) is not step \(step.index + 1) of the playbook any more; restore it by hand from \(step.undo["backup"] ?? "its backup")")
+                problems.append(
+                    "step \(step.index + 1) '\(step.name)' (\(step.kind)) is not step \(step.index + 1) of the playbook any more; restore it by hand from \(step.undo["backup"] ?? "its backup")"
+                )
             }
             var plan = HostPlan(host: host, target: target, steps: steps, problems: problems)
             plan.missingSources = try await missingSources(of: steps, on: run)
@@ -57,7 +59,8 @@ public struct RollbackRun: Sendable {
             (definition(for: step)?.step.undoSources(step.undo) ?? []).map { (step, $0) }
         }
         guard !needed.isEmpty else { return [] }
-        let script = "for rollout_f in " + needed.map { ShellWord.path($0.1) }.joined(separator: " ")
+        let script =
+            "for rollout_f in " + needed.map { ShellWord.path($0.1) }.joined(separator: " ")
             + "; do if [ -f \"$rollout_f\" ]; then echo y; else echo n; fi; done"
         let result = try await run.transport.run(RemoteCommand(script), output: nil)
         let present = result.stdoutText.split(separator: "\n")
@@ -73,12 +76,16 @@ public struct RollbackRun: Sendable {
         let events = runner.events
         let rollbackID = runner.options.runID
         let targets = plans.filter { $0.target != nil && !$0.steps.isEmpty }
-        events.send(.runStarted(playbook: runner.options.playbookArgument, environment: runner.environment.name,
-                                hosts: targets.map(\.host.name), runID: rollbackID))
+        events.send(
+            .runStarted(
+                playbook: runner.options.playbookArgument, environment: runner.environment.name,
+                hosts: targets.map(\.host.name), runID: rollbackID))
         let missing = plans.flatMap { plan in plan.missingSources.map { "[\(plan.host.name)] gone: \($0)" } }
         guard missing.isEmpty else {
             for line in missing { events.send(.notice(line)) }
-            events.send(.notice("nothing was changed on any host: every undo source must be there before the rollback starts; put them back or restore by hand"))
+            events.send(
+                .notice(
+                    "nothing was changed on any host: every undo source must be there before the rollback starts; put them back or restore by hand"))
             let summary = RunSummary(exitCode: .rollbackIncomplete)
             events.send(.runFinished(status: .rollbackFailed, summary: summary))
             return summary
@@ -191,7 +198,9 @@ public struct RollbackRun: Sendable {
                 outcome.problem = "\(error)"
             }
         }
-        if await runner.runAlwaysSteps(on: [run]) { runner.events.send(.notice("[\(host)] an always: step failed; clean up what it was for by hand")) }
+        if await runner.runAlwaysSteps(on: [run]) {
+            runner.events.send(.notice("[\(host)] an always: step failed; clean up what it was for by hand"))
+        }
         outcome.released = await run.finish(status: outcome.notUndone.isEmpty && outcome.problem == nil ? .succeeded : .rollbackFailed)
         return outcome
     }

@@ -3,7 +3,8 @@ public enum RunHistory {
     /// Prints every journal under `stateDirectory`, each after a `==> <run-id>` line.
     public static func readScript(stateDirectory: String) -> String {
         let runs = ShellWord.path(stateDirectory.hasSuffix("/") ? stateDirectory + "runs" : stateDirectory + "/runs")
-        return "cd -- \(runs) 2>/dev/null || exit 0; for f in *.jsonl; do [ -e \"$f\" ] || continue; printf '==> %s\\n' \"${f%.jsonl}\"; cat -- \"$f\"; echo; done"
+        return
+            "cd -- \(runs) 2>/dev/null || exit 0; for f in *.jsonl; do [ -e \"$f\" ] || continue; printf '==> %s\\n' \"${f%.jsonl}\"; cat -- \"$f\"; echo; done"
     }
 
     /// The records `readScript` printed, oldest first. A journal that cannot be read is skipped

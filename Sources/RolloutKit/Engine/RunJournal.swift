@@ -47,10 +47,11 @@ public struct RunJournal: Sendable, Hashable {
     /// `name` as part of a file name: characters other than letters, digits, `-`, `_` and `.`
     /// become `_`.
     static func fileSafe(_ name: String) -> String {
-        String(name.unicodeScalars.map { scalar -> Character in
-            ("0"..."9").contains(scalar) || ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar)
-                || scalar == "-" || scalar == "_" || scalar == "." ? Character(scalar) : "_"
-        })
+        String(
+            name.unicodeScalars.map { scalar -> Character in
+                ("0"..."9").contains(scalar) || ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar)
+                    || scalar == "-" || scalar == "_" || scalar == "." ? Character(scalar) : "_"
+            })
     }
 
     /// Shell text that appends `events` to this run's journal on this host as it was written:

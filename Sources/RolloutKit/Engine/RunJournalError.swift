@@ -20,7 +20,8 @@ public struct RunJournalError: Error, Sendable, Hashable, CustomStringConvertibl
         let place = path.map { " \($0)" } ?? ""
         switch problem {
         case .unreadableLine(let line):
-            return "run journal\(place) has a line that is not a journal event (\(line.prefix(60))…); the file was edited or damaged, check it on the host"
+            return
+                "run journal\(place) has a line that is not a journal event (\(line.prefix(60))…); the file was edited or damaged, check it on the host"
         case .missingStart:
             return "run journal\(place) has no run_started event; it was truncated or is not a rollout journal, check it on the host"
         }

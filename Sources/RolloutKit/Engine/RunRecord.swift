@@ -24,8 +24,13 @@ public struct RunRecord: Sendable, Hashable, Codable {
     public var steps: [StepRecord]
 
     enum CodingKeys: String, CodingKey {
-        case runID = "run_id", playbook, playbookHash = "playbook_hash", environment, host, user
-        case startedAt = "started_at", endedAt = "ended_at", status, steps
+        case runID = "run_id"
+        case playbook
+        case playbookHash = "playbook_hash"
+        case environment, host, user
+        case startedAt = "started_at"
+        case endedAt = "ended_at"
+        case status, steps
     }
 
     public init(header: RunHeader, status: RunStatus = .running, endedAt: Date? = nil, steps: [StepRecord] = []) {

@@ -38,7 +38,8 @@ extension Runner {
                 if length == 1, definition.step.runsAgainAfterRollback, !progress.verifications.contains(index) {
                     progress.verifications.append(index)
                 }
-                for (position, member) in members.enumerated() where tolerance.isExceeded(
+                for (position, member) in members.enumerated()
+                where tolerance.isExceeded(
                     by: results.map { $0[position]?.outcome }, batchSize: batch.count,
                     ignoringFailures: member.definition.ignoreFailure)
                 {
@@ -64,11 +65,13 @@ extension Runner {
         guard !options.check, output == nil else { return 1 }
         var candidates: [StepGrouping.Candidate] = []
         for definition in playbook.steps[start...] {
-            let batchable = (definition.step as? any BatchableStep)?.batchable == true
+            let batchable =
+                (definition.step as? any BatchableStep)?.batchable == true
                 && definition.when == nil && definition.register == nil && definition.retries == 0
                 && definition.timeout == nil && !definition.runOnce
-            candidates.append(StepGrouping.Candidate(
-                batchable: batchable, hosts: await targetsOf(definition, among: batch).map(\.host.name)))
+            candidates.append(
+                StepGrouping.Candidate(
+                    batchable: batchable, hosts: await targetsOf(definition, among: batch).map(\.host.name)))
             if !batchable { break }
         }
         return StepGrouping.groupLength(candidates)
@@ -77,7 +80,8 @@ extension Runner {
     /// The runs of `batch` the step applies to; hosts that already failed take no further
     /// steps unless `includeFailed` (the restore). `run_once` is applied by the caller.
     func targetsOf(_ definition: StepDefinition, among batch: [HostRun], includeFailed: Bool = false) async -> [HostRun] {
-        let names = definition.on.isEmpty
+        let names =
+            definition.on.isEmpty
             ? Set(environment.hosts.map(\.name))
             : Set(definition.on.flatMap { environment.hosts(matching: $0) }.map(\.name))
         var targets: [HostRun] = []

@@ -22,8 +22,14 @@ public struct StepRecord: Sendable, Hashable, Codable {
     public var undo: [String: String]
 
     enum CodingKeys: String, CodingKey {
-        case index, name, kind, startedAt = "started_at", endedAt = "ended_at", outcome
-        case exitCode = "exit_code", durationMilliseconds = "duration_ms", outputTail = "output_tail", undo
+        case index, name, kind
+        case startedAt = "started_at"
+        case endedAt = "ended_at"
+        case outcome
+        case exitCode = "exit_code"
+        case durationMilliseconds = "duration_ms"
+        case outputTail = "output_tail"
+        case undo
     }
 
     public init(

@@ -90,7 +90,9 @@ final class CurlEasyHandle: @unchecked Sendable {
                 if let base = raw.baseAddress {
                     set(ccurl_setopt_pointer(api, handle, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: base)))
                 } else {
-                    empty.withUnsafeBytes { set(ccurl_setopt_pointer(api, handle, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: $0.baseAddress!))) }
+                    empty.withUnsafeBytes {
+                        set(ccurl_setopt_pointer(api, handle, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: $0.baseAddress!)))
+                    }
                 }
             }
             if method != "POST" { set(ccurl_setopt_string(api, handle, CURLOPT_CUSTOMREQUEST, method)) }
@@ -103,11 +105,12 @@ final class CurlEasyHandle: @unchecked Sendable {
         }
         for header in headers {
             // curl reads `Name:` as "remove this header" and `Name;` as "send it empty".
-            let line = if header.value.isEmpty {
-                header.name.caseInsensitiveCompare("Expect") == .orderedSame ? "Expect:" : "\(header.name);"
-            } else {
-                "\(header.name): \(header.value)"
-            }
+            let line =
+                if header.value.isEmpty {
+                    header.name.caseInsensitiveCompare("Expect") == .orderedSame ? "Expect:" : "\(header.name);"
+                } else {
+                    "\(header.name): \(header.value)"
+                }
             headerList = api.pointee.slist_append(headerList, line)
         }
         set(ccurl_setopt_slist(api, handle, CURLOPT_HTTPHEADER, headerList))
@@ -134,10 +137,11 @@ final class CurlEasyHandle: @unchecked Sendable {
             firstByte: microseconds(CURLINFO_STARTTRANSFER_TIME_T),
             total: microseconds(CURLINFO_TOTAL_TIME_T)
         )
-        return .success(HTTPResponse(
-            status: status, headers: sink.headers, body: sink.body, timings: timings,
-            redirectURL: redirect.map { String(cString: $0) }
-        ))
+        return .success(
+            HTTPResponse(
+                status: status, headers: sink.headers, body: sink.body, timings: timings,
+                redirectURL: redirect.map { String(cString: $0) }
+            ))
     }
 
     private func microseconds(_ info: CURLINFO) -> Duration {
@@ -147,7 +151,9 @@ final class CurlEasyHandle: @unchecked Sendable {
     }
 
     private func error(for code: CURLcode, request: HTTPRequest) -> HTTPClientError {
-        let detail = errorBuffer[0] != 0 ? String(cString: errorBuffer) : (api.pointee.easy_strerror(code).map { String(cString: $0) } ?? "libcurl error \(code.rawValue)")
+        let detail =
+            errorBuffer[0] != 0
+            ? String(cString: errorBuffer) : (api.pointee.easy_strerror(code).map { String(cString: $0) } ?? "libcurl error \(code.rawValue)")
         switch code {
         case CURLE_COULDNT_CONNECT:
             return .cannotConnect(url: request.url, detail: detail)
@@ -156,8 +162,8 @@ final class CurlEasyHandle: @unchecked Sendable {
         case CURLE_COULDNT_RESOLVE_HOST:
             return .dns(url: request.url, host: URLComponents(string: request.url)?.host ?? request.url)
         case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CIPHER,
-             CURLE_SSL_CACERT_BADFILE, CURLE_SSL_ISSUER_ERROR, CURLE_SSL_PINNEDPUBKEYNOTMATCH, CURLE_SSL_INVALIDCERTSTATUS,
-             CURLE_SSL_CRL_BADFILE, CURLE_SSL_ENGINE_NOTFOUND, CURLE_SSL_ENGINE_SETFAILED, CURLE_SSL_SHUTDOWN_FAILED:
+            CURLE_SSL_CACERT_BADFILE, CURLE_SSL_ISSUER_ERROR, CURLE_SSL_PINNEDPUBKEYNOTMATCH, CURLE_SSL_INVALIDCERTSTATUS,
+            CURLE_SSL_CRL_BADFILE, CURLE_SSL_ENGINE_NOTFOUND, CURLE_SSL_ENGINE_SETFAILED, CURLE_SSL_SHUTDOWN_FAILED:
             return .tls(url: request.url, detail: detail)
         case CURLE_URL_MALFORMAT, CURLE_UNSUPPORTED_PROTOCOL:
             return .invalidURL(url: request.url, detail: detail)
@@ -188,7 +194,8 @@ private final class ResponseSink {
 private let writeBody: ccurl_data_cb = { pointer, size, count, context in
     let length = size * count
     guard let pointer, let context else { return 0 }
-    Unmanaged<ResponseSink>.fromOpaque(context).takeUnretainedValue().body.append(UnsafeRawPointer(pointer).assumingMemoryBound(to: UInt8.self), count: length)
+    Unmanaged<ResponseSink>.fromOpaque(context).takeUnretainedValue().body.append(
+        UnsafeRawPointer(pointer).assumingMemoryBound(to: UInt8.self), count: length)
     return length
 }
 

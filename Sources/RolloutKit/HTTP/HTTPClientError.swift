@@ -18,19 +18,19 @@ public enum HTTPClientError: Error, Sendable, Equatable, CustomStringConvertible
 
     public var description: String {
         switch self {
-        case let .cannotConnect(url, detail):
+        case .cannotConnect(let url, let detail):
             "cannot connect to \(url): \(detail); check that the service is running and listening on that address and port"
-        case let .timedOut(url, after):
+        case .timedOut(let url, let after):
             "no response from \(url) within \(after.formatted); check that the service is up, or raise the timeout"
-        case let .dns(url, host):
+        case .dns(let url, let host):
             "cannot resolve host `\(host)` of \(url); check the host name and DNS"
-        case let .tls(url, detail):
+        case .tls(let url, let detail):
             "TLS with \(url) failed: \(detail); check the server's certificate and the CA bundle"
-        case let .invalidURL(url, detail):
+        case .invalidURL(let url, let detail):
             "cannot use URL `\(url)`: \(detail); give an absolute http:// or https:// URL"
-        case let .transfer(url, detail):
+        case .transfer(let url, let detail):
             "request to \(url) failed: \(detail); check the service's logs"
-        case let .libraryMissing(detail):
+        case .libraryMissing(let detail):
             "cannot send HTTP requests: libcurl did not load (\(detail)); install it (apt-get install libcurl4)"
         }
     }

@@ -50,9 +50,9 @@ public struct HTTPRequest: Sendable {
         switch body {
         case .none:
             return nil
-        case let .bytes(data):
+        case .bytes(let data):
             return (data, "application/octet-stream")
-        case let .form(fields):
+        case .form(let fields):
             let text = FormURLEncoding.encode(fields.map { ($0.name, $0.value) })
             return (Data(text.utf8), "application/x-www-form-urlencoded")
         }

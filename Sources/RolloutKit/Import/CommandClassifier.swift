@@ -35,7 +35,9 @@ struct CommandClassifier {
     let context: Context
     let source: RunbookSource
 
-    private static let migrationPatterns = ["db upgrade", "alembic upgrade", "manage.py migrate", "db:migrate", "prisma migrate deploy", "migrate:latest", "migrate up"]
+    private static let migrationPatterns = [
+        "db upgrade", "alembic upgrade", "manage.py migrate", "db:migrate", "prisma migrate deploy", "migrate:latest", "migrate up",
+    ]
     private static let downgradePatterns = ["db downgrade", "alembic downgrade", "migrate:rollback", "db:rollback", "migrate down"]
     private static let venvTools: Set<String> = ["pip", "pip3", "python", "python3", "flask", "alembic", "gunicorn", "celery", "uvicorn"]
     private static let shellTools: Set<String> = [
@@ -65,7 +67,9 @@ struct CommandClassifier {
         case "cd":
             return .changeDirectory(args.first ?? "~")
         case "source", ".":
-            guard let script = args.first, script.hasSuffix("bin/activate") else { return .todo("sources a script; put what it sets in a step's env:") }
+            guard let script = args.first, script.hasSuffix("bin/activate") else {
+                return .todo("sources a script; put what it sets in a step's env:")
+            }
             return .activateVirtualenv(String(script.dropLast("/bin/activate".count)))
         case "exit", "clear", "logout":
             return .nothing
@@ -107,7 +111,8 @@ struct CommandClassifier {
             return .todo("sets a variable for the commands after it: give it to those steps as env:, or to the app with set_env")
         case "echo", "cat", "ls", "tail", "less", "grep", "watch", "htop", "top", "df", "free", "redis-cli":
             return .todo("looks at the host by hand: turn what it checks into a sql, check or wait_for step if it matters")
-        case "uvicorn", "gunicorn" where !args.contains("--daemon"):
+        case "uvicorn",
+            "gunicorn" where !args.contains("--daemon"):
             return .todo("starts the app in the foreground: restart_service runs the app as a service instead")
         case "stripe":
             return .todo("the Stripe CLI runs on a workstation: rollout's callback step sends signed Stripe events itself")
@@ -117,7 +122,9 @@ struct CommandClassifier {
             return .todo("runs on a developer's machine or a hosting service, not on the deploy host")
         default:
             if Self.shellTools.contains(command) || command.hasPrefix("./") || command.hasSuffix(".sh") {
-                if command == "flask", args.first == "run" { return .todo("starts the app in the foreground: restart_service runs the app as a service instead") }
+                if command == "flask", args.first == "run" {
+                    return .todo("starts the app in the foreground: restart_service runs the app as a service instead")
+                }
                 return shell(text, readOnly: false)
             }
             return .todo("rollout has no step for '\(command)'")
@@ -127,7 +134,8 @@ struct CommandClassifier {
     /// `manage.py migrate APP 0041` (or `zero`): Django's way back to an earlier migration.
     static func isDjangoBackOut(_ words: [String]) -> Bool {
         guard let index = words.firstIndex(where: { $0.hasSuffix("manage.py") }), words.count > index + 3,
-              words[index + 1] == "migrate" else { return false }
+            words[index + 1] == "migrate"
+        else { return false }
         let target = words[index + 3]
         return target == "zero" || Int(target) != nil
     }
@@ -198,9 +206,11 @@ struct CommandClassifier {
     }
 
     private func gitStep(ref: String, dir: String? = nil) -> Draft.Step {
-        Draft.Step(kind: "git", name: "Update the code", options: [
-            DraftEntry("dir", dir.map(DraftValue.path) ?? .text("{{ app_dir }}")), DraftEntry("ref", .literal(ref)),
-        ], source: source)
+        Draft.Step(
+            kind: "git", name: "Update the code",
+            options: [
+                DraftEntry("dir", dir.map(DraftValue.path) ?? .text("{{ app_dir }}")), DraftEntry("ref", .literal(ref)),
+            ], source: source)
     }
 
     private func systemd(_ args: [String], sudo: Bool) -> Meaning {
@@ -240,23 +250,27 @@ struct CommandClassifier {
         guard let action = rest.first else { return .nothing }
         let services = rest.dropFirst().filter { !$0.hasPrefix("-") }
         if action == "exec" || action == "run", let dump = rest.firstIndex(of: "pg_dump"), case .step(var step) = backup(Array(rest[(dump + 1)...])) {
-            step.notes.append("TODO: the runbook runs pg_dump inside the compose service '\(services.first ?? "")': give backup_database the host: and port: where the host reaches that database")
+            step.notes.append(
+                "TODO: the runbook runs pg_dump inside the compose service '\(services.first ?? "")': give backup_database the host: and port: where the host reaches that database"
+            )
             return .step(step)
         }
         switch action {
         case "up", "restart":
             guard let service = services.first else {
                 let command = ([prefix] + args).joined(separator: " ")
-                return restart([
-                    "command": .literal((sudo ? "sudo " : "") + command),
-                    "status_command": .literal("test -n \"$(\(prefix)\(file.map { " -f \($0)" } ?? "") ps -q --status running)\""),
-                ], sudo: false, name: "Restart the compose project")
+                return restart(
+                    [
+                        "command": .literal((sudo ? "sudo " : "") + command),
+                        "status_command": .literal("test -n \"$(\(prefix)\(file.map { " -f \($0)" } ?? "") ps -q --status running)\""),
+                    ], sudo: false, name: "Restart the compose project")
             }
             var options: [String: DraftValue] = ["docker_compose": .literal(service)]
             if let file { options["compose_file"] = .literal(file) }
             guard case .step(var step) = restart(options, sudo: sudo, name: "Restart \(service)") else { return .nothing }
             if services.count > 1 {
-                step.notes.append("TODO: the runbook also restarts \(services.dropFirst().joined(separator: ", ")): add a restart_service step for each")
+                step.notes.append(
+                    "TODO: the runbook also restarts \(services.dropFirst().joined(separator: ", ")): add a restart_service step for each")
             }
             return .step(step)
         case "logs", "ps", "top":
@@ -289,18 +303,27 @@ struct CommandClassifier {
         var data: String?
         var headers: [(String, String)] = []
         var index = 0
-        let takesValue: Set<String> = ["-o", "--output", "-w", "--write-out", "-m", "--max-time", "-A", "--user-agent", "-e", "-b", "-c", "--connect-timeout", "-u", "--user"]
+        let takesValue: Set<String> = [
+            "-o", "--output", "-w", "--write-out", "-m", "--max-time", "-A", "--user-agent", "-e", "-b", "-c", "--connect-timeout", "-u", "--user",
+        ]
         while index < args.count {
             let arg = args[index]
             let next = index + 1 < args.count ? args[index + 1] : nil
             switch arg {
-            case "-X", "--request": method = next?.uppercased(); index += 1
+            case "-X", "--request":
+                method = next?.uppercased()
+                index += 1
             case "-I", "--head": method = "HEAD"
             case "-d", "--data", "--data-raw", "--data-binary", "--data-urlencode", "-F", "--form":
-                data = [data, next].compactMap { $0 }.joined(separator: "&"); index += 1
+                data = [data, next].compactMap { $0 }.joined(separator: "&")
+                index += 1
             case "-H", "--header":
                 if let next, let colon = next.firstIndex(of: ":") {
-                    headers.append((String(next[..<colon]).trimmingCharacters(in: .whitespaces), String(next[next.index(after: colon)...]).trimmingCharacters(in: .whitespaces)))
+                    headers.append(
+                        (
+                            String(next[..<colon]).trimmingCharacters(in: .whitespaces),
+                            String(next[next.index(after: colon)...]).trimmingCharacters(in: .whitespaces)
+                        ))
                 }
                 index += 1
             case _ where takesValue.contains(arg): index += 1
@@ -311,9 +334,10 @@ struct CommandClassifier {
             index += 1
         }
         guard let url, let parts = Self.splitURL(url) else { return .todo("curl without a URL rollout can check") }
-        let check = Draft.Check(method: method ?? (data == nil ? "GET" : "POST"), path: parts.path, status: 200,
-                                headers: headers.map { DraftEntry($0.0, .literal($0.1)) },
-                                form: [], body: data, sources: [source])
+        let check = Draft.Check(
+            method: method ?? (data == nil ? "GET" : "POST"), path: parts.path, status: 200,
+            headers: headers.map { DraftEntry($0.0, .literal($0.1)) },
+            form: [], body: data, sources: [source])
         return .check(check, origin: parts.origin)
     }
 
@@ -338,13 +362,21 @@ struct CommandClassifier {
         var entries: [DraftEntry] = []
         var database = value(after: databaseFlags, in: args)
         if database == nil {
-            let flagsWithValue: Set<String> = ["-U", "--username", "-h", "--host", "-p", "--port", "-f", "--file", "-F", "--format", "-c", "--command", "-d", "--dbname", "-t", "-n"]
+            let flagsWithValue: Set<String> = [
+                "-U", "--username", "-h", "--host", "-p", "--port", "-f", "--file", "-F", "--format", "-c", "--command", "-d", "--dbname", "-t", "-n",
+            ]
             var index = 0
             while index < args.count {
                 let arg = args[index]
-                if flagsWithValue.contains(arg) { index += 2; continue }
+                if flagsWithValue.contains(arg) {
+                    index += 2
+                    continue
+                }
                 if [">", ">>", "<", "|"].contains(arg) { break }
-                if !arg.hasPrefix("-") { database = arg; break }
+                if !arg.hasPrefix("-") {
+                    database = arg
+                    break
+                }
                 index += 1
             }
         }
@@ -361,7 +393,9 @@ struct CommandClassifier {
             for flag in flags {
                 if arg == flag, index + 1 < args.count { return args[index + 1] }
                 if flag.hasPrefix("--"), arg.hasPrefix(flag + "=") { return String(arg.dropFirst(flag.count + 1)) }
-                if !flag.hasPrefix("--"), arg.hasPrefix(flag), arg.count > flag.count, !arg.hasPrefix("--") { return String(arg.dropFirst(flag.count)) }
+                if !flag.hasPrefix("--"), arg.hasPrefix(flag), arg.count > flag.count, !arg.hasPrefix("--") {
+                    return String(arg.dropFirst(flag.count))
+                }
             }
         }
         return nil
@@ -372,7 +406,10 @@ struct CommandClassifier {
         guard let venv = context.venv else { return text }
         var prefix = ""
         var rest = Substring(text)
-        if rest.hasPrefix("sudo ") { prefix = "sudo "; rest = rest.dropFirst(5) }
+        if rest.hasPrefix("sudo ") {
+            prefix = "sudo "
+            rest = rest.dropFirst(5)
+        }
         guard let tool = rest.split(separator: " ").first, Self.venvTools.contains(String(tool)) else { return text }
         return prefix + venv + "/bin/" + rest
     }

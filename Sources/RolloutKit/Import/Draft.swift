@@ -110,7 +110,10 @@ public struct Draft: Sendable {
     public mutating func secret(fromEnvironment variable: String) -> String {
         let name = variable.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "_" }.reduce(into: "") { $0.append($1) }
         if !secrets.contains(where: { $0.name == name }) {
-            secrets.append(Secret(name: name, environmentVariable: variable.uppercased().map { $0.isLetter || $0.isNumber ? $0 : "_" }.reduce(into: "") { $0.append($1) }))
+            secrets.append(
+                Secret(
+                    name: name,
+                    environmentVariable: variable.uppercased().map { $0.isLetter || $0.isNumber ? $0 : "_" }.reduce(into: "") { $0.append($1) }))
         }
         return "{{ secrets.\(name) }}"
     }

@@ -33,7 +33,8 @@ public enum DraftWriter {
             }
         }
         if !draft.secrets.isEmpty {
-            out += "\nsecrets:\n  # Read from the environment of the machine running rollout when a run starts; never\n  # written to any output, report or record. The runbook's values were not copied.\n"
+            out +=
+                "\nsecrets:\n  # Read from the environment of the machine running rollout when a run starts; never\n  # written to any output, report or record. The runbook's values were not copied.\n"
             for secret in draft.secrets { out += "  \(key(secret.name)): { env: \(secret.environmentVariable) }\n" }
         }
         out += "\nsteps:\n"
@@ -83,7 +84,8 @@ public enum DraftWriter {
         if draft.baseURL == nil { out += "    # TODO: the app's public URL; the runbook does not give one\n" }
         out += "    vars: { base_url: \(scalar(draft.baseURL ?? "https://app.example.com")) }\n    hosts:\n"
         if draft.hostAddress == nil { out += "      # TODO: the host's address and login; the runbook does not name one\n" }
-        out += "      app1: { address: \(scalar(draft.hostAddress ?? "203.0.113.10")), user: \(scalar(draft.hostUser ?? "deploy")), groups: [app, db] }\n"
+        out +=
+            "      app1: { address: \(scalar(draft.hostAddress ?? "203.0.113.10")), user: \(scalar(draft.hostUser ?? "deploy")), groups: [app, db] }\n"
         out += "\nssh:\n  identity: ~/.ssh/id_ed25519\n  known_hosts: ~/.ssh/known_hosts\n  host_key_checking: strict\n"
         return out
     }
@@ -118,7 +120,8 @@ public enum DraftWriter {
         case .map(let entries) where !entries.isEmpty:
             return pad + key(entry.key) + ":\n" + entries.map { block($0, indent: indent + 2) }.joined()
         case .text(let text) where text.contains("\n"):
-            return pad + key(entry.key) + ": |\n" + text.split(separator: "\n", omittingEmptySubsequences: false).map { pad + "  " + $0 }.joined(separator: "\n") + "\n"
+            return pad + key(entry.key) + ": |\n"
+                + text.split(separator: "\n", omittingEmptySubsequences: false).map { pad + "  " + $0 }.joined(separator: "\n") + "\n"
         default:
             return pad + key(entry.key) + ": " + inline(entry.value) + "\n"
         }
@@ -142,7 +145,8 @@ public enum DraftWriter {
 
     /// `text` as a YAML scalar: plain when that reads back as the same string, else double-quoted.
     static func scalar(_ text: String) -> String {
-        let plain = text.range(of: #"^[A-Za-z/_.~][A-Za-z0-9_ ./~@,()+=-]*$"#, options: .regularExpression) != nil
+        let plain =
+            text.range(of: #"^[A-Za-z/_.~][A-Za-z0-9_ ./~@,()+=-]*$"#, options: .regularExpression) != nil
             && !text.hasSuffix(" ") && !reserved.contains(text.lowercased()) && Double(text) == nil
         return plain ? text : quoted(text)
     }

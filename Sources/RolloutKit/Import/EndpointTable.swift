@@ -8,7 +8,8 @@ enum EndpointTable {
         guard let pathColumn = header.firstIndex(where: { ["endpoint", "path", "url", "route"].contains(where: $0.contains) }) else { return nil }
         let methodColumn = header.firstIndex { $0.contains("method") || $0.contains("verb") }
         let statusColumns = header.indices.filter { index in
-            index != pathColumn && index != methodColumn && ["status", "response", "expect", "code", "result"].contains(where: header[index].contains)
+            index != pathColumn && index != methodColumn
+                && ["status", "response", "expect", "code", "result"].contains(where: header[index].contains)
         }
         var checks: [(method: String, path: String, status: Int, line: Int)] = []
         for row in table.rows {
@@ -33,8 +34,9 @@ enum EndpointTable {
     /// The first HTTP status (100–599) written in `text` as a number of its own.
     static func statusCode(in text: String) -> Int? {
         guard let regex = try? NSRegularExpression(pattern: #"(?<![0-9.])([1-5][0-9]{2})(?![0-9.])"#),
-              let match = regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)),
-              let range = Range(match.range(at: 1), in: text) else { return nil }
+            let match = regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)),
+            let range = Range(match.range(at: 1), in: text)
+        else { return nil }
         return Int(text[range])
     }
 }

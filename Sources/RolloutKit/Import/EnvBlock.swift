@@ -20,7 +20,10 @@ struct EnvBlock {
         for line in block.lines {
             let trimmed = line.text.trimmingCharacters(in: .whitespaces)
             if trimmed.isEmpty { continue }
-            if trimmed.hasPrefix("#") { comments.append(trimmed); continue }
+            if trimmed.hasPrefix("#") {
+                comments.append(trimmed)
+                continue
+            }
             if let entry = Self.entry(trimmed, line: line) { entries.append(entry) } else { other += 1 }
         }
         guard !entries.isEmpty, entries.count >= other * 2 else { return nil }

@@ -80,7 +80,8 @@ private struct ImportState {
                 guard role != .aside, let rows = EndpointTable.checks(table) else { continue }
                 for row in rows {
                     let cells = table.rows.first { $0.line == row.line }?.cells.joined(separator: " | ") ?? ""
-                    addCheck(Draft.Check(method: row.method, path: row.path, status: row.status, sources: [source(row.line, "| \(cells) |")]), origin: nil)
+                    addCheck(
+                        Draft.Check(method: row.method, path: row.path, status: row.status, sources: [source(row.line, "| \(cells) |")]), origin: nil)
                 }
             case .prose(let line):
                 if proseURL == nil, line.text.lowercased().contains("url"), let url = Self.firstURL(in: line.text) { proseURL = url }
@@ -101,10 +102,21 @@ private struct ImportState {
             readSQL(code, role: role, section: section)
             return
         case "python", "py", "ruby", "javascript", "js", "typescript":
-            guard let first = code.lines.first(where: { let t = $0.text.trimmingCharacters(in: .whitespaces); return !t.isEmpty && !t.hasPrefix("#") }) else { return }
+            guard
+                let first = code.lines.first(where: {
+                    let t = $0.text.trimmingCharacters(in: .whitespaces)
+                    return !t.isEmpty && !t.hasPrefix("#")
+                })
+            else { return }
             let src = source(first.number, first.text)
             if role == .deploy {
-                draft.items.append(.todo(Draft.Todo(source: src, reason: "\(code.language) code run by hand (\(code.lines.count) lines from line \(code.fenceLine + 1)): ship it as a script with the app and run it with a shell step")))
+                draft.items.append(
+                    .todo(
+                        Draft.Todo(
+                            source: src,
+                            reason:
+                                "\(code.language) code run by hand (\(code.lines.count) lines from line \(code.fenceLine + 1)): ship it as a script with the app and run it with a shell step"
+                        )))
             } else {
                 aside(section, src)
             }
@@ -124,7 +136,10 @@ private struct ImportState {
 
     mutating func readEnv(_ env: EnvBlock, headings: [String], section: String) {
         let labels = (headings + env.comments).map { $0.lowercased() }
-        let excluded = labels.contains { label in RunbookImporter.role([label]) == .rollback || ["staging", "test mode", "local", "development", "example", "sandbox"].contains(where: label.contains) }
+        let excluded = labels.contains { label in
+            RunbookImporter.role([label]) == .rollback
+                || ["staging", "test mode", "local", "development", "example", "sandbox"].contains(where: label.contains)
+        }
         guard let first = env.entries.first else { return }
         if excluded {
             aside(section, source(first.line.number, ".env block for another environment: \(env.entries.map(\.key).joined(separator: ", "))"))
@@ -178,7 +193,9 @@ private struct ImportState {
         let src = source(line, query.count > 100 ? String(query.prefix(97)) + "…" : query)
         guard role == .deploy else { return aside(section, src) }
         let text = query.hasSuffix(";") ? String(query.dropLast()) : query
-        var step = Draft.Step(kind: "sql", name: label.map { String($0.prefix(60)) }, options: [DraftEntry("query", .literal(text)), DraftEntry("database", .text("{{ db_name }}"))], source: src)
+        var step = Draft.Step(
+            kind: "sql", name: label.map { String($0.prefix(60)) },
+            options: [DraftEntry("query", .literal(text)), DraftEntry("database", .text("{{ db_name }}"))], source: src)
         step.notes.append("an assertion without expect: add expect: { value: … } or { rows: … } to make it check something")
         addStep(step)
     }
@@ -208,13 +225,18 @@ private struct ImportState {
             }
             if text.hasPrefix("#") {
                 let comment = text.dropFirst().trimmingCharacters(in: .whitespaces)
-                if editingEnv, role == .deploy, comment.lowercased().hasPrefix("set "), let entry = EnvBlock.entry(String(comment.dropFirst(4)), line: line) {
-                    let value: DraftValue = SecretShape.isSecretName(entry.key) || SecretShape.isSecretValue(entry.value)
+                if editingEnv, role == .deploy, comment.lowercased().hasPrefix("set "),
+                    let entry = EnvBlock.entry(String(comment.dropFirst(4)), line: line)
+                {
+                    let value: DraftValue =
+                        SecretShape.isSecretName(entry.key) || SecretShape.isSecretValue(entry.value)
                         ? .text(draft.secret(fromEnvironment: entry.key)) : .literal(entry.value)
                     setEnv(entry.key, value)
                     envSources.append(source(line.number, text))
                 } else if let range = comment.range(of: "should show:", options: .caseInsensitive) {
-                    let names = comment[range.upperBound...].replacingOccurrences(of: "tables", with: "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+                    let names = comment[range.upperBound...].replacingOccurrences(of: "tables", with: "").split(separator: ",").map {
+                        $0.trimmingCharacters(in: .whitespaces)
+                    }.filter { !$0.isEmpty }
                     expectTables += names.filter { !expectTables.contains($0) }
                     tableSources.append(source(line.number, text))
                 }
@@ -242,32 +264,47 @@ private struct ImportState {
                     if role == .deploy { pendingFetch = src } else if role == .aside { aside(section, src) }
                 case .envFile(let path):
                     editingEnv = true
-                    guard role == .deploy else { aside(section, src); continue }
+                    guard role == .deploy else {
+                        aside(section, src)
+                        continue
+                    }
                     envFile = envFile ?? resolve(path, from: context.cwd)
                     envAnchor = envAnchor ?? draft.items.count
                     envSources.append(src)
                 case .check(var check, let origin):
                     if let status = comment.flatMap(EndpointTable.statusCode(in:)) { check.status = status }
-                    guard role != .aside else { aside(section, src); continue }
+                    guard role != .aside else {
+                        aside(section, src)
+                        continue
+                    }
                     lastCheck = addCheck(check, origin: origin)
-                    if role == .rollback { draft.rollbackNotes.append(Draft.Todo(source: src, reason: "a check: the suite runs again after rollout undoes a deploy")) }
+                    if role == .rollback {
+                        draft.rollbackNotes.append(Draft.Todo(source: src, reason: "a check: the suite runs again after rollout undoes a deploy"))
+                    }
                 case .step(var step):
                     switch role {
                     case .aside:
                         aside(section, src)
                     case .rollback:
-                        let reason = switch step.kind {
-                        case "restart_service": "restart_service's undo restarts the service after the other undos"
-                        case "git": "the git step's undo checks out the commit that was deployed before"
-                        case "migrate": "TODO: a migration in the rollback plan; if it reverses the deploy's migration, make it that step's undo:"
-                        default: "TODO: rollout's undo does not do this; add it under rollback: if a failed deploy needs it"
-                        }
+                        let reason =
+                            switch step.kind {
+                            case "restart_service": "restart_service's undo restarts the service after the other undos"
+                            case "git": "the git step's undo checks out the commit that was deployed before"
+                            case "migrate": "TODO: a migration in the rollback plan; if it reverses the deploy's migration, make it that step's undo:"
+                            default: "TODO: rollout's undo does not do this; add it under rollback: if a failed deploy needs it"
+                            }
                         draft.rollbackNotes.append(Draft.Todo(source: src, reason: reason))
                     case .deploy:
                         if step.kind == "restart_service" {
                             let manager = step.options.first?.key ?? ""
                             if let used = restartInBlock, used != manager {
-                                draft.items.append(.todo(Draft.Todo(source: src, reason: "another way to restart the service than the restart_service step above: keep the one the host uses")))
+                                draft.items.append(
+                                    .todo(
+                                        Draft.Todo(
+                                            source: src,
+                                            reason:
+                                                "another way to restart the service than the restart_service step above: keep the one the host uses"))
+                                )
                                 continue
                             }
                             restartInBlock = manager
@@ -282,25 +319,49 @@ private struct ImportState {
                 case .serviceLog(let unit):
                     if role == .deploy { serviceLogs.append((unit, src)) } else if role == .aside { aside(section, src) }
                 case .downgrade(let command):
-                    guard role != .aside else { aside(section, src); continue }
+                    guard role != .aside else {
+                        aside(section, src)
+                        continue
+                    }
                     downgrade = (command, context.cwd, src)
-                    if role == .rollback { draft.rollbackNotes.append(Draft.Todo(source: src, reason: "the migrate step's undo: runs it when a later step fails")) }
+                    if role == .rollback {
+                        draft.rollbackNotes.append(Draft.Todo(source: src, reason: "the migrate step's undo: runs it when a later step fails"))
+                    }
                 case .databaseRestore:
                     switch role {
                     case .rollback:
                         rollbackRestoresDatabase = src
-                        draft.rollbackNotes.append(Draft.Todo(source: src, reason: "rollout restores the database from this run's backup_database dump when a later step fails (the migrate step's undo)"))
+                        draft.rollbackNotes.append(
+                            Draft.Todo(
+                                source: src,
+                                reason:
+                                    "rollout restores the database from this run's backup_database dump when a later step fails (the migrate step's undo)"
+                            ))
                     case .aside: aside(section, src)
-                    case .deploy: draft.items.append(.todo(Draft.Todo(source: src, reason: "restores a database by hand: rollout's undo does this when a step fails (restore_database does it on purpose)")))
+                    case .deploy:
+                        draft.items.append(
+                            .todo(
+                                Draft.Todo(
+                                    source: src,
+                                    reason:
+                                        "restores a database by hand: rollout's undo does this when a step fails (restore_database does it on purpose)"
+                                )))
                     }
                 case .codeRevert:
                     switch role {
-                    case .rollback: draft.rollbackNotes.append(Draft.Todo(source: src, reason: "the git step's undo checks out the commit that was deployed before"))
+                    case .rollback:
+                        draft.rollbackNotes.append(
+                            Draft.Todo(source: src, reason: "the git step's undo checks out the commit that was deployed before"))
                     case .aside: aside(section, src)
-                    case .deploy: draft.items.append(.todo(Draft.Todo(source: src, reason: "moves the code back by hand: the git step's undo does this when a step fails")))
+                    case .deploy:
+                        draft.items.append(
+                            .todo(Draft.Todo(source: src, reason: "moves the code back by hand: the git step's undo does this when a step fails")))
                     }
                 case .tables(let names):
-                    guard role == .deploy else { aside(section, src); continue }
+                    guard role == .deploy else {
+                        aside(section, src)
+                        continue
+                    }
                     expectTables += names.filter { !expectTables.contains($0) }
                     tableSources.append(src)
                 case .todo(let reason):
@@ -349,7 +410,9 @@ private struct ImportState {
     }
 
     func resolve(_ path: String, from cwd: String?) -> String {
-        if path.hasPrefix("/") || path.hasPrefix("~") || path.hasPrefix("$") { return path.hasSuffix("/") && path.count > 1 ? String(path.dropLast()) : path }
+        if path.hasPrefix("/") || path.hasPrefix("~") || path.hasPrefix("$") {
+            return path.hasSuffix("/") && path.count > 1 ? String(path.dropLast()) : path
+        }
         let base = cwd ?? appDirectory ?? "{{ app_dir }}"
         if path == "." { return base }
         if path == ".." { return (base as NSString).deletingLastPathComponent }
@@ -379,8 +442,11 @@ private struct ImportState {
     @discardableResult
     mutating func addCheck(_ check: Draft.Check, origin: String?) -> Int {
         if let origin { origins[origin, default: 0] += 1 }
-        if let index = draft.checks.indices.first(where: { draft.checks[$0].method == check.method && draft.checks[$0].path == check.path && draft.checks[$0].headers.isEmpty == check.headers.isEmpty
-            && (checkOrigins[$0] == origin || checkOrigins[$0] == nil || origin == nil) }) {
+        if let index = draft.checks.indices.first(where: {
+            draft.checks[$0].method == check.method && draft.checks[$0].path == check.path
+                && draft.checks[$0].headers.isEmpty == check.headers.isEmpty
+                && (checkOrigins[$0] == origin || checkOrigins[$0] == nil || origin == nil)
+        }) {
             draft.checks[index].sources += check.sources
             if draft.checks[index].form.isEmpty, draft.checks[index].body == nil { draft.checks[index].body = check.body }
             if draft.checks[index].headers.isEmpty { draft.checks[index].headers = check.headers }
@@ -395,22 +461,26 @@ private struct ImportState {
     /// A `.env` file path written in backticks in a line of prose (`/srv/app/.env`).
     static func envPath(in text: String) -> String? {
         guard let regex = try? NSRegularExpression(pattern: #"`([~/][^`\s]*\.env)`"#),
-              let match = regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)),
-              let range = Range(match.range(at: 1), in: text) else { return nil }
+            let match = regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)),
+            let range = Range(match.range(at: 1), in: text)
+        else { return nil }
         return String(text[range])
     }
 
     static func firstURL(in text: String) -> String? {
         guard let regex = try? NSRegularExpression(pattern: #"https?://[A-Za-z0-9.\-:]+"#),
-              let match = regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)),
-              let range = Range(match.range, in: text) else { return nil }
+            let match = regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)),
+            let range = Range(match.range, in: text)
+        else { return nil }
         return String(text[range])
     }
 
     // MARK: Finishing
 
     mutating func finish() -> Draft {
-        if let fetch = pendingFetch { draft.items.append(.todo(Draft.Todo(source: fetch, reason: "a git fetch without a checkout after it: the git step fetches by itself"))) }
+        if let fetch = pendingFetch {
+            draft.items.append(.todo(Draft.Todo(source: fetch, reason: "a git fetch without a checkout after it: the git step fetches by itself")))
+        }
         finishEnv()
         finishMigration()
         finishServiceLogs()
@@ -421,9 +491,11 @@ private struct ImportState {
 
     mutating func finishEnv() {
         guard !envValues.isEmpty || envFile != nil else { return }
-        var step = Draft.Step(kind: "set_env", name: "Write the .env", options: [
-            DraftEntry("file", .path(envFile ?? "\(appDirectory ?? "{{ app_dir }}")/.env")),
-        ], source: envSources.first ?? source(0, ".env"))
+        var step = Draft.Step(
+            kind: "set_env", name: "Write the .env",
+            options: [
+                DraftEntry("file", .path(envFile ?? "\(appDirectory ?? "{{ app_dir }}")/.env"))
+            ], source: envSources.first ?? source(0, ".env"))
         step.sources = envSources
         if envValues.isEmpty {
             step.notes.append("TODO: the runbook edits the file by hand without saying which keys: list them under values:")
@@ -432,16 +504,21 @@ private struct ImportState {
             step.set("values", .map(envValues))
         }
         if draft.secrets.contains(where: { envValues.map(\.value).contains(.text("{{ secrets.\($0.name) }}")) }) {
-            step.notes.append("secret values are read from the environment of the machine running rollout (see secrets:), never copied from the runbook")
+            step.notes.append(
+                "secret values are read from the environment of the machine running rollout (see secrets:), never copied from the runbook")
         }
-        let anchor = envAnchor ?? draft.items.firstIndex { if case .step(let s) = $0 { s.kind == "restart_service" } else { false } } ?? draft.items.count
+        let anchor =
+            envAnchor ?? draft.items.firstIndex { if case .step(let s) = $0 { s.kind == "restart_service" } else { false } } ?? draft.items.count
         draft.items.insert(.step(step), at: anchor)
     }
 
     mutating func finishMigration() {
         guard let index = draft.items.firstIndex(where: { if case .step(let s) = $0 { s.kind == "migrate" } else { false } }),
-              case .step(var step) = draft.items[index] else {
-            if let downgrade { draft.rollbackNotes.append(Draft.Todo(source: downgrade.source, reason: "TODO: a downgrade, but no migration this draft runs")) }
+            case .step(var step) = draft.items[index]
+        else {
+            if let downgrade {
+                draft.rollbackNotes.append(Draft.Todo(source: downgrade.source, reason: "TODO: a downgrade, but no migration this draft runs"))
+            }
             return
         }
         let backupBefore = draft.items[..<index].contains { if case .step(let s) = $0 { s.kind == "backup_database" } else { false } }
@@ -450,7 +527,9 @@ private struct ImportState {
                 step.set("expect_tables", .list(expectTables.map(DraftValue.literal)))
                 step.sources += tableSources
             } else {
-                step.notes.append("TODO: the runbook checks the tables \(expectTables.joined(separator: ", ")); give the step its database (database:, user:) to add expect_tables")
+                step.notes.append(
+                    "TODO: the runbook checks the tables \(expectTables.joined(separator: ", ")); give the step its database (database:, user:) to add expect_tables"
+                )
             }
         }
         if let downgrade {
@@ -459,10 +538,12 @@ private struct ImportState {
             step.sources.append(downgrade.source)
             step.notes.append("undo: the runbook's own downgrade (line \(downgrade.source.line))")
         } else if backupBefore {
-            step.notes.append("undo: rollout restores the database from the backup above when a later step fails"
-                + (rollbackRestoresDatabase.map { ", as the runbook's rollback plan does (line \($0.line))" } ?? ""))
+            step.notes.append(
+                "undo: rollout restores the database from the backup above when a later step fails"
+                    + (rollbackRestoresDatabase.map { ", as the runbook's rollback plan does (line \($0.line))" } ?? ""))
         } else {
-            step.notes.append("TODO: no downgrade in the runbook and no backup before it: lint warns, and a failed deploy after this step ends with exit 3")
+            step.notes.append(
+                "TODO: no downgrade in the runbook and no backup before it: lint warns, and a failed deploy after this step ends with exit 3")
         }
         draft.items[index] = .step(step)
     }
@@ -471,7 +552,10 @@ private struct ImportState {
         for log in serviceLogs {
             let target = draft.items.firstIndex { item in
                 guard case .step(let s) = item, s.kind == "restart_service" else { return false }
-                return log.unit.isEmpty || s.options.contains { $0.value == .literal(log.unit) || $0.value == .literal(log.unit.replacingOccurrences(of: ".service", with: "")) }
+                return log.unit.isEmpty
+                    || s.options.contains {
+                        $0.value == .literal(log.unit) || $0.value == .literal(log.unit.replacingOccurrences(of: ".service", with: ""))
+                    }
             }
             guard let target, case .step(var step) = draft.items[target] else {
                 draft.items.append(.todo(Draft.Todo(source: log.source, reason: "looks at a service no step restarts")))
@@ -479,25 +563,33 @@ private struct ImportState {
             }
             step.sources.append(log.source)
             if !step.notes.contains(where: { $0.hasPrefix("the service's status") }) {
-                step.notes.append("the service's status and logs (the runbook's systemctl status/journalctl): restart_service waits until it is healthy and shows its last log lines when it is not")
+                step.notes.append(
+                    "the service's status and logs (the runbook's systemctl status/journalctl): restart_service waits until it is healthy and shows its last log lines when it is not"
+                )
             }
             draft.items[target] = .step(step)
         }
     }
 
     mutating func finishChecks() {
-        let base = origins.max { $0.value < $1.value || ($0.value == $1.value && $0.key > $1.key) }?.key ?? proseURL.flatMap { CommandClassifier.splitURL($0)?.origin }
+        let base =
+            origins.max { $0.value < $1.value || ($0.value == $1.value && $0.key > $1.key) }?.key
+            ?? proseURL.flatMap { CommandClassifier.splitURL($0)?.origin }
         draft.baseURL = base
         for index in draft.checks.indices {
             if let origin = checkOrigins[index], origin != base { draft.checks[index].path = origin + draft.checks[index].path }
             draft.checks[index].headers = draft.checks[index].headers.map { header in
                 guard case .text(let value) = header.value,
-                      SecretShape.isSecretName(header.key) || header.key.lowercased() == "authorization" || SecretShape.isSecretValue(value) else { return header }
+                    SecretShape.isSecretName(header.key) || header.key.lowercased() == "authorization" || SecretShape.isSecretValue(value)
+                else { return header }
                 let scheme = ["Bearer ", "Basic ", "Token "].first { value.hasPrefix($0) } ?? ""
                 let credential = String(value.dropFirst(scheme.count))
                 let placeholder = credential.trimmingCharacters(in: CharacterSet(charactersIn: "<>${}"))
-                let variable = credential.hasPrefix("$") ? placeholder
-                    : SecretShape.isPlaceholder(credential) ? placeholder.replacingOccurrences(of: "your-", with: "").replacingOccurrences(of: "your_", with: "") : "api_token"
+                let variable =
+                    credential.hasPrefix("$")
+                    ? placeholder
+                    : SecretShape.isPlaceholder(credential)
+                        ? placeholder.replacingOccurrences(of: "your-", with: "").replacingOccurrences(of: "your_", with: "") : "api_token"
                 return DraftEntry(header.key, .text(scheme + draft.secret(fromEnvironment: variable)))
             }
             if let body = draft.checks[index].body, !body.hasPrefix("{"), !body.hasPrefix("["), body.contains("=") {
@@ -511,11 +603,13 @@ private struct ImportState {
                 }
                 draft.checks[index].body = nil
             } else if let body = draft.checks[index].body, !draft.checks[index].headers.contains(where: { $0.key.lowercased() == "content-type" }) {
-                draft.checks[index].headers.append(DraftEntry("Content-Type", .text(body.hasPrefix("{") || body.hasPrefix("[") ? "application/json" : "text/plain")))
+                draft.checks[index].headers.append(
+                    DraftEntry("Content-Type", .text(body.hasPrefix("{") || body.hasPrefix("[") ? "application/json" : "text/plain")))
             }
         }
         guard !draft.checks.isEmpty else { return }
-        var step = Draft.Step(kind: "check", name: "Check the endpoints", options: [DraftEntry("suite", .text("checks.yml"))], source: draft.checks[0].sources[0])
+        var step = Draft.Step(
+            kind: "check", name: "Check the endpoints", options: [DraftEntry("suite", .text("checks.yml"))], source: draft.checks[0].sources[0])
         step.sources = draft.checks.map { $0.sources[0] }
         step.common = [DraftEntry("run_once", .bool(true))]
         draft.items.append(.step(step))

@@ -11,7 +11,9 @@ public enum SecretShape {
     public static func isSecretName(_ name: String) -> Bool {
         let upper = name.uppercased()
         // How long a token lives is configuration, not a credential.
-        if ["EXPIRE", "TTL", "LIFETIME", "TIMEOUT", "MINUTES", "SECONDS", "HOURS", "DAYS", "LENGTH", "ALGORITHM"].contains(where: upper.contains) { return false }
+        if ["EXPIRE", "TTL", "LIFETIME", "TIMEOUT", "MINUTES", "SECONDS", "HOURS", "DAYS", "LENGTH", "ALGORITHM"].contains(where: upper.contains) {
+            return false
+        }
         if secretWords.contains(where: upper.contains) { return true }
         return upper.split(whereSeparator: { $0 == "_" || $0 == "-" }).contains { secretParts.contains(String($0)) }
     }
@@ -43,15 +45,18 @@ public enum SecretShape {
         }
         result = replacing(in: result, pattern: #"(://[^/\s:@]+:)[^@\s]+@"#) { "\($0[1])***@" }
         result = replacing(in: result, pattern: #"((?:^|\s)(?:-p|--password|--token|--secret)[ =])("[^"]*"|'[^']*'|\S+)"#) { "\($0[1])***" }
-        result = replacing(in: result, pattern: #"((?:Authorization|X-Api-Key|Api-Key)\s*:\s*(?:Bearer |Basic |Token )?)[^"'\s]+"#, options: [.caseInsensitive]) { "\($0[1])***" }
+        result = replacing(
+            in: result, pattern: #"((?:Authorization|X-Api-Key|Api-Key)\s*:\s*(?:Bearer |Basic |Token )?)[^"'\s]+"#, options: [.caseInsensitive]
+        ) { "\($0[1])***" }
         return result
     }
 
     /// The password of a `scheme://user:password@host` URL in `text`.
     static func urlPassword(in text: String) -> String? {
         guard let regex = try? NSRegularExpression(pattern: #"://[^/\s:@]+:([^@\s]+)@"#),
-              let match = regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)),
-              let range = Range(match.range(at: 1), in: text) else { return nil }
+            let match = regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)),
+            let range = Range(match.range(at: 1), in: text)
+        else { return nil }
         return String(text[range])
     }
 
@@ -62,7 +67,9 @@ public enum SecretShape {
         return text
     }
 
-    private static func replacing(in text: String, pattern: String, options: NSRegularExpression.Options = [], with transform: ([String]) -> String) -> String {
+    private static func replacing(in text: String, pattern: String, options: NSRegularExpression.Options = [], with transform: ([String]) -> String)
+        -> String
+    {
         guard let regex = try? NSRegularExpression(pattern: pattern, options: options) else { return text }
         var result = ""
         var last = text.startIndex

@@ -35,7 +35,10 @@ enum ShellTokenizer {
             } else if "|&;<>".contains(char) {
                 flush()
                 var op = String(char)
-                if index + 1 < chars.count, chars[index + 1] == char { op.append(char); index += 1 }
+                if index + 1 < chars.count, chars[index + 1] == char {
+                    op.append(char)
+                    index += 1
+                }
                 words.append(op)
             } else {
                 current.append(char)
@@ -81,7 +84,10 @@ enum ShellTokenizer {
         var quote: Character?
         var escaped = false
         for char in text {
-            if escaped { escaped = false; continue }
+            if escaped {
+                escaped = false
+                continue
+            }
             if let open = quote {
                 if char == "\\", open == "\"" { escaped = true } else if char == open { quote = nil }
             } else if char == "\\" {
@@ -106,8 +112,10 @@ enum ShellTokenizer {
                 quote = char
             } else if char == "#", previous == " " || previous == "\t" || offset == 0 {
                 let index = text.index(text.startIndex, offsetBy: offset)
-                return (String(text[..<index]).trimmingCharacters(in: .whitespaces),
-                        String(text[text.index(after: index)...]).trimmingCharacters(in: .whitespaces))
+                return (
+                    String(text[..<index]).trimmingCharacters(in: .whitespaces),
+                    String(text[text.index(after: index)...]).trimmingCharacters(in: .whitespaces)
+                )
             }
             previous = char
         }

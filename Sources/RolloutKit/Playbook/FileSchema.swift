@@ -33,17 +33,20 @@ public enum FileSchema: String, CaseIterable, Sendable {
     }
 
     var document: JSONValue {
-        let (title, options): (String, [OptionSpec]) = switch self {
-        case .playbook: ("Rollout playbook", PlaybookLoader.topOptions)
-        case .inventory: ("Rollout inventory", InventoryLoader.topOptions)
-        case .checks: ("Rollout check suite", CheckSuiteLoader.suiteOptions)
-        }
+        let (title, options): (String, [OptionSpec]) =
+            switch self {
+            case .playbook: ("Rollout playbook", PlaybookLoader.topOptions)
+            case .inventory: ("Rollout inventory", InventoryLoader.topOptions)
+            case .checks: ("Rollout check suite", CheckSuiteLoader.suiteOptions)
+            }
         var root = Self.object(options)
-        root = Self.merged(root, [
-            ("$schema", .string("https://json-schema.org/draft/2020-12/schema")),
-            ("$id", .string("urn:rollout:schema:\(rawValue)")),
-            ("title", .string(title)),
-        ], first: true)
+        root = Self.merged(
+            root,
+            [
+                ("$schema", .string("https://json-schema.org/draft/2020-12/schema")),
+                ("$id", .string("urn:rollout:schema:\(rawValue)")),
+                ("title", .string(title)),
+            ], first: true)
         if self == .playbook { root = Self.merged(root, [("$defs", .object([("step", Self.step)]))]) }
         return root
     }
@@ -70,7 +73,10 @@ public enum FileSchema: String, CaseIterable, Sendable {
         case .choice(let words):
             return .object([("enum", .array(words.map(JSONValue.string)))])
         case .textMap:
-            return .object([("type", .string("object")), ("additionalProperties", .object([("type", .array([.string("string"), .string("number"), .string("boolean"), .string("null")]))]))])
+            return .object([
+                ("type", .string("object")),
+                ("additionalProperties", .object([("type", .array([.string("string"), .string("number"), .string("boolean"), .string("null")]))])),
+            ])
         case .anything:
             return .object([])
         case .mapping(let options):
@@ -88,7 +94,9 @@ public enum FileSchema: String, CaseIterable, Sendable {
 
     /// A mapping of exactly `options` (required ones required).
     static func object(_ options: [OptionSpec], extra: [(key: String, value: JSONValue)] = []) -> JSONValue {
-        var members: [(key: String, value: JSONValue)] = [("type", .string("object")), ("properties", .object(properties(options) + extra)), ("additionalProperties", .bool(false))]
+        var members: [(key: String, value: JSONValue)] = [
+            ("type", .string("object")), ("properties", .object(properties(options) + extra)), ("additionalProperties", .bool(false)),
+        ]
         let required = options.filter(\.required).map(\.name)
         if !required.isEmpty { members.append(("required", .array(required.map(JSONValue.string)))) }
         return .object(members)
@@ -109,37 +117,57 @@ public enum FileSchema: String, CaseIterable, Sendable {
                 option.required = false
                 return option
             }
-            var forms: [JSONValue] = [object(kind.options.map { option -> OptionSpec in
-                var option = option
-                option.required = false
-                return option
-            })]
+            var forms: [JSONValue] = [
+                object(
+                    kind.options.map { option -> OptionSpec in
+                        var option = option
+                        option.required = false
+                        return option
+                    })
+            ]
             if let main = kind.mainOption, let option = kind.options.first(where: { $0.name == main }) { forms.append(schema(option.type)) }
             forms.append(.object([("type", .string("null"))]))
             let kindSchema: JSONValue = .object([("anyOf", .array(forms)), ("description", .string("The \(kind.kind) step."))])
             var members = StepDefinition.commonOptions.map { ($0.name, merged(schema($0.type), [("description", .string($0.summary))])) }
             members.append((kind.kind, kindSchema))
             members += properties(beside).filter { name, _ in !StepDefinition.commonKeys.contains(name) }
-            variants.append(.object([
-                ("type", .string("object")), ("properties", .object(members)), ("required", .array([.string(kind.kind)])),
-                ("additionalProperties", .bool(false)),
-            ]))
+            variants.append(
+                .object([
+                    ("type", .string("object")), ("properties", .object(members)), ("required", .array([.string(kind.kind)])),
+                    ("additionalProperties", .bool(false)),
+                ]))
         }
-        variants.append(.object([
-            ("type", .string("object")),
-            ("properties", .object([("include", .object([("type", .string("string")), ("description", .string("Insert the steps of this file, relative to this one."))]))])),
-            ("required", .array([.string("include")])), ("additionalProperties", .bool(false)),
-        ]))
+        variants.append(
+            .object([
+                ("type", .string("object")),
+                (
+                    "properties",
+                    .object([
+                        (
+                            "include",
+                            .object([("type", .string("string")), ("description", .string("Insert the steps of this file, relative to this one."))])
+                        )
+                    ])
+                ),
+                ("required", .array([.string("include")])), ("additionalProperties", .bool(false)),
+            ]))
         // First every key any step may have, so that a misspelt one is reported by its name;
         // then which combinations make one step.
         var known = ["include"] + StepDefinition.commonKeys
         for kind in StepRegistry.kinds { known += [kind.kind] + kind.optionKeys.filter { !known.contains($0) } }
         var seen = Set<String>()
         let keys = known.filter { seen.insert($0).inserted }
-        return .object([("allOf", .array([
-            .object([("type", .string("object")), ("properties", .object(keys.map { ($0, .object([])) })), ("additionalProperties", .bool(false))]),
-            .object([("anyOf", .array(variants))]),
-        ]))])
+        return .object([
+            (
+                "allOf",
+                .array([
+                    .object([
+                        ("type", .string("object")), ("properties", .object(keys.map { ($0, .object([])) })), ("additionalProperties", .bool(false)),
+                    ]),
+                    .object([("anyOf", .array(variants))]),
+                ])
+            )
+        ])
     }
 
     static func merged(_ value: JSONValue, _ members: [(key: String, value: JSONValue)], first: Bool = false) -> JSONValue {

@@ -11,7 +11,7 @@ public enum InventoryLoader {
         OptionSpec("vars", .namedMap(.anything), "The host's own variables."),
     ]
     public static let groupOptions: [OptionSpec] = [
-        OptionSpec("vars", .namedMap(.anything), "Variables of the group's hosts."),
+        OptionSpec("vars", .namedMap(.anything), "Variables of the group's hosts.")
     ]
     public static let environmentOptions: [OptionSpec] = [
         OptionSpec("vars", .namedMap(.anything), "Variables of the environment."),
@@ -112,7 +112,9 @@ public enum InventoryLoader {
             transport = .local
         }
         if address == "local", transport != .local {
-            reader.error("host '\(name)' has address 'local' (this machine) but transport '\(transport.rawValue)'; remove 'transport' or give a real address", at: "transport")
+            reader.error(
+                "host '\(name)' has address 'local' (this machine) but transport '\(transport.rawValue)'; remove 'transport' or give a real address",
+                at: "transport")
         }
         let port = reader.int("port", in: 1...65535) ?? 22
         let user = reader.string("user")
@@ -138,8 +140,9 @@ public enum InventoryLoader {
                     "host_key_checking cannot be turned off: anyone on the network could then pose as the host and receive your secrets; use 'accept-new' to trust a new host's key on first contact",
                     at: node.location)
             } else {
-                reader.sink.error("'host_key_checking' must be strict or accept-new, found '\(text)'", at: node.location,
-                                  suggestion: NameSuggestion.closest(to: text, in: SSHSettings.HostKeyChecking.allCases.map(\.rawValue)))
+                reader.sink.error(
+                    "'host_key_checking' must be strict or accept-new, found '\(text)'", at: node.location,
+                    suggestion: NameSuggestion.closest(to: text, in: SSHSettings.HostKeyChecking.allCases.map(\.rawValue)))
             }
         }
         if let timeout = reader.duration("connect_timeout") { settings.connectTimeout = timeout }

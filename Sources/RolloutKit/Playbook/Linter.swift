@@ -23,7 +23,8 @@ public struct Linter: Sendable {
 
     /// Checks one file.
     public func lint(_ path: String) -> Diagnostics {
-        let url = path.hasPrefix("/") ? URL(fileURLWithPath: path) : baseDirectory.map { $0.appendingPathComponent(path) } ?? URL(fileURLWithPath: path)
+        let url =
+            path.hasPrefix("/") ? URL(fileURLWithPath: path) : baseDirectory.map { $0.appendingPathComponent(path) } ?? URL(fileURLWithPath: path)
         let sink = DiagnosticSink(machineDependentSeverity: environmentName == nil ? .warning : .error)
         guard let root = YAMLDocument.load(url, name: path, into: &sink.diagnostics) else { return sink.diagnostics }
         switch FileKind.detect(root) {

@@ -23,8 +23,9 @@ public struct NotifyTarget: Sendable, Hashable {
 
     static let options: [OptionSpec] = [
         OptionSpec("url", .text, required: true, "The webhook URL, as a secret: \"{{ secrets.slack_webhook }}\"."),
-        OptionSpec("on", .either([.choice(Outcome.allCases.map(\.rawValue)), .list(.choice(Outcome.allCases.map(\.rawValue)))]),
-                   "success, failure, rollback, or a list of them. Default all three."),
+        OptionSpec(
+            "on", .either([.choice(Outcome.allCases.map(\.rawValue)), .list(.choice(Outcome.allCases.map(\.rawValue)))]),
+            "success, failure, rollback, or a list of them. Default all three."),
     ]
 
     /// The secret holding the URL.
@@ -40,7 +41,10 @@ public struct NotifyTarget: Sendable, Hashable {
     static func read(_ reader: OptionReader, secrets: [SecretDeclaration]) -> [NotifyTarget] {
         guard let node = reader.node("notify") else { return [] }
         guard let items = node.items else {
-            if !node.isNull { reader.sink.error("'notify' must be a list like [ { url: \"{{ secrets.slack_webhook }}\" } ], found \(node.kindDescription)", at: node.location) }
+            if !node.isNull {
+                reader.sink.error(
+                    "'notify' must be a list like [ { url: \"{{ secrets.slack_webhook }}\" } ], found \(node.kindDescription)", at: node.location)
+            }
             return []
         }
         var targets: [NotifyTarget] = []
@@ -49,12 +53,15 @@ public struct NotifyTarget: Sendable, Hashable {
             defer { entry.finish() }
             guard let url = entry.string("url", required: true) else { continue }
             guard let match = url.firstMatch(of: /^\{\{\s*secrets\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}$/) else {
-                entry.error("'url' of notify must be one secret, like \"{{ secrets.slack_webhook }}\": a webhook URL is a credential, so it is read like one and masked", at: "url")
+                entry.error(
+                    "'url' of notify must be one secret, like \"{{ secrets.slack_webhook }}\": a webhook URL is a credential, so it is read like one and masked",
+                    at: "url")
                 continue
             }
             let name = String(match.1)
             guard secrets.contains(where: { $0.name == name }) else {
-                let suggestion = NameSuggestion.closest(to: name, in: secrets.map(\.name)).map { "; did you mean '\($0)'?" } ?? "; declare it under secrets:"
+                let suggestion =
+                    NameSuggestion.closest(to: name, in: secrets.map(\.name)).map { "; did you mean '\($0)'?" } ?? "; declare it under secrets:"
                 entry.error("notify uses secret '\(name)', which the playbook does not declare\(suggestion)", at: "url")
                 continue
             }

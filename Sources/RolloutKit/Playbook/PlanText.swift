@@ -121,9 +121,10 @@ public struct PlanText: Sendable {
                 let values = items.compactMap { if case .text(let template) = $0 { text(template, in: scope) } else { nil } }
                 return ["\(indent)\(entry.key): [\(values.joined(separator: ", "))]"]
             }
-            return ["\(indent)\(entry.key):"] + items.enumerated().flatMap { index, item in
-                render(TemplateEntry(key: "- \(index + 1)", value: item), in: scope, indent: indent + "  ")
-            }
+            return ["\(indent)\(entry.key):"]
+                + items.enumerated().flatMap { index, item in
+                    render(TemplateEntry(key: "- \(index + 1)", value: item), in: scope, indent: indent + "  ")
+                }
         case .map(let entries):
             return ["\(indent)\(entry.key):"] + entries.flatMap { render($0, in: scope, indent: indent + "  ") }
         }
@@ -132,7 +133,8 @@ public struct PlanText: Sendable {
     private func text(_ template: Template, in scope: Scope) -> String {
         do {
             let rendered = try template.render(in: scope).masked
-            return rendered.contains("\n") ? "|\n" + rendered.split(separator: "\n", omittingEmptySubsequences: false).map { "        " + $0 }.joined(separator: "\n") : rendered
+            return rendered.contains("\n")
+                ? "|\n" + rendered.split(separator: "\n", omittingEmptySubsequences: false).map { "        " + $0 }.joined(separator: "\n") : rendered
         } catch {
             return "<\(error.message)>"
         }

@@ -32,9 +32,10 @@ final class PlaybookChecker {
         var environments = inventory.environments
         if let environmentName {
             guard let environment = inventory.environment(environmentName) else {
-                sink.error("no environment '\(environmentName)' in \(inventory.file) (it has \(inventory.environments.map(\.name).joined(separator: ", ")))",
-                           at: FileLocation(file: inventory.file, line: 1, column: 1),
-                           suggestion: NameSuggestion.closest(to: environmentName, in: inventory.environments.map(\.name)))
+                sink.error(
+                    "no environment '\(environmentName)' in \(inventory.file) (it has \(inventory.environments.map(\.name).joined(separator: ", ")))",
+                    at: FileLocation(file: inventory.file, line: 1, column: 1),
+                    suggestion: NameSuggestion.closest(to: environmentName, in: inventory.environments.map(\.name)))
                 return
             }
             environments = [environment]
@@ -52,8 +53,9 @@ final class PlaybookChecker {
             for (index, name) in step.on.enumerated() {
                 let location = index < step.onLocations.count ? step.onLocations[index] : step.location
                 guard known.contains(name) else {
-                    sink.error("'\(name)' in 'on:' is neither a group nor a host of the inventory", at: location,
-                               suggestion: NameSuggestion.closest(to: name, in: known))
+                    sink.error(
+                        "'\(name)' in 'on:' is neither a group nor a host of the inventory", at: location,
+                        suggestion: NameSuggestion.closest(to: name, in: known))
                     continue
                 }
                 if let environmentName, environments.allSatisfy({ $0.hosts(matching: name).isEmpty }) {
@@ -70,7 +72,8 @@ final class PlaybookChecker {
         // Playbook-level templates, on every host.
         for host in environment.hosts {
             let scope = scopeFor(host: host, in: environment, upcoming: [:])
-            let topTemplates = [playbook.stateDir] + playbook.vars.flatMap(\.value.templates)
+            let topTemplates =
+                [playbook.stateDir] + playbook.vars.flatMap(\.value.templates)
                 + environment.vars.flatMap(\.value.templates) + host.vars.flatMap(\.value.templates)
                 + host.groups.flatMap { environment.groups[$0]?.vars.flatMap(\.value.templates) ?? [] }
             for template in topTemplates { check(template, in: scope, fallback: host.location, registrations: [:]) }
@@ -115,15 +118,17 @@ final class PlaybookChecker {
                     if registered == fallback {
                         sink.error("'\(name)' is this step's own result; it exists only for the steps after it", at: location)
                     } else {
-                        sink.error("'\(name)' is registered by a later step (line \(registered.line)); a step can only read results of steps before it",
-                                   at: location)
+                        sink.error(
+                            "'\(name)' is registered by a later step (line \(registered.line)); a step can only read results of steps before it",
+                            at: location)
                     }
                     continue
                 }
                 let severity: Diagnostic.Severity = reference.path[0] == "env" ? sink.machineDependentSeverity : .error
                 var message = error.message
                 if error.kind == .undefined, let host = scope.host, let environment = environmentOf(host),
-                   inventoryVariables.contains(error.reference.split(separator: ".").first.map(String.init) ?? "") {
+                    inventoryVariables.contains(error.reference.split(separator: ".").first.map(String.init) ?? "")
+                {
                     message += " for host '\(host.name)' in environment '\(environment)' (other hosts define it)"
                 }
                 sink.diagnostics.append(Diagnostic(severity, message, at: location, suggestion: error.suggestion))
@@ -136,8 +141,9 @@ final class PlaybookChecker {
     private func checkCallbackNumbering(_ template: Template, in scope: Scope) {
         for reference in template.references where reference.path == ["i"] || reference.path == ["uuid"] {
             guard scope.vars[reference.path[0]] == nil, let location = reference.location, reported.insert(location).inserted else { continue }
-            sink.error("'\(reference)' has a value only in the fields of a callback step (each callback's number or id); define a variable '\(reference)' to use it here",
-                       at: location)
+            sink.error(
+                "'\(reference)' has a value only in the fields of a callback step (each callback's number or id); define a variable '\(reference)' to use it here",
+                at: location)
         }
     }
 

@@ -1,5 +1,5 @@
-public import Foundation
 import Crypto
+public import Foundation
 
 /// Loads a playbook, its includes, its inventory and its check suites, and checks everything
 /// that can be checked without connecting: every problem ends up in one `Diagnostics`.
@@ -16,7 +16,8 @@ public struct PlaybookLoader: Sendable {
         OptionSpec("forks", .number, "Hosts worked on in parallel, 1-1000. Default 10."),
         OptionSpec("serial", .either([.number, .text]), "Rolling batches: a host count or a share (25%)."),
         OptionSpec("max_fail_percentage", .number, "Stop when more than this share of a batch failed, 0-100."),
-        OptionSpec("callback_defaults", .mapping(CallbackDefaults.options), "What the playbook's Stripe callback steps send unless they say otherwise."),
+        OptionSpec(
+            "callback_defaults", .mapping(CallbackDefaults.options), "What the playbook's Stripe callback steps send unless they say otherwise."),
         OptionSpec("notify", .list(.mapping(NotifyTarget.options)), "Webhooks told how each run ended (success, failure, rollback)."),
     ]
     static let topKeys = topOptions.names
@@ -71,7 +72,9 @@ public struct PlaybookLoader: Sendable {
             if resolveSecrets {
                 secrets = resolver.resolve(loaded.playbook.secrets, into: &sink.diagnostics, severity: sink.machineDependentSeverity)
             }
-            PlaybookChecker(loaded: loaded, environmentName: environmentName, overrides: overrides, processEnvironment: resolver.environment, sink: sink).check()
+            PlaybookChecker(
+                loaded: loaded, environmentName: environmentName, overrides: overrides, processEnvironment: resolver.environment, sink: sink
+            ).check()
         }
         return Result(loaded: loaded, secrets: secrets, diagnostics: sink.diagnostics)
     }
@@ -145,7 +148,6 @@ public struct PlaybookLoader: Sendable {
         return LoadedPlaybook(playbook: playbook, inventory: inventory)
     }
 
-
     /// A step node and the directory its relative paths start from.
     private struct LocatedStep {
         var node: YAMLNode
@@ -179,7 +181,9 @@ public struct PlaybookLoader: Sendable {
                 continue
             }
             guard includesLeft > 0 else {
-                sink.error("more than \(Self.maxIncludes) includes in all; rollout reads at most \(Self.maxIncludes) (do the included files include each other many times?)", at: includeNode.location)
+                sink.error(
+                    "more than \(Self.maxIncludes) includes in all; rollout reads at most \(Self.maxIncludes) (do the included files include each other many times?)",
+                    at: includeNode.location)
                 return result
             }
             includesLeft -= 1
@@ -195,8 +199,9 @@ public struct PlaybookLoader: Sendable {
                 sink.error("an included file must be a list of steps, found \(root.kindDescription)", at: root.location)
                 continue
             }
-            result += expandIncludes(steps, directory: target.deletingLastPathComponent(), file: display, url: target,
-                                     chain: chain + [target.standardizedFileURL.path], includesLeft: &includesLeft, sink: sink)
+            result += expandIncludes(
+                steps, directory: target.deletingLastPathComponent(), file: display, url: target,
+                chain: chain + [target.standardizedFileURL.path], includesLeft: &includesLeft, sink: sink)
         }
         return result
     }

@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Runs the commands that print secrets (`{ command: "op read op://…" }`, `pass show …`,
@@ -52,7 +52,10 @@ final class SecretCommandCache: @unchecked Sendable {
         case .signalled(let name):
             return .failure(SecretCommandFailure("the command was killed by \(name)\(said)"))
         case .stopped:
-            return .failure(SecretCommandFailure("the command did not finish within \(Int(timeout.components.seconds)) s (is it waiting for a password? unlock the password manager first)"))
+            return .failure(
+                SecretCommandFailure(
+                    "the command did not finish within \(Int(timeout.components.seconds)) s (is it waiting for a password? unlock the password manager first)"
+                ))
         }
     }
 }

@@ -33,10 +33,11 @@ public struct SecretResolver: Sendable {
             case .success(let value):
                 secrets[declaration.name] = Secret(value)
                 if value.count < Self.shortestUnambiguous {
-                    diagnostics.append(Diagnostic(
-                        .warning,
-                        "secret '\(declaration.name)' is only \(value.count) \(value.count == 1 ? "character" : "characters") long: every occurrence of it in the output is masked as ***, which scrambles ordinary words that contain it; use a real secret of \(Self.shortestUnambiguous) characters or more",
-                        at: declaration.location))
+                    diagnostics.append(
+                        Diagnostic(
+                            .warning,
+                            "secret '\(declaration.name)' is only \(value.count) \(value.count == 1 ? "character" : "characters") long: every occurrence of it in the output is masked as ***, which scrambles ordinary words that contain it; use a real secret of \(Self.shortestUnambiguous) characters or more",
+                            at: declaration.location))
                 }
             case .failure(let problem):
                 diagnostics.append(Diagnostic(severity, "secret '\(declaration.name)': \(problem.message)", at: declaration.location))

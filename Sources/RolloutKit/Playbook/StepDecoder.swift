@@ -21,14 +21,15 @@ struct StepDecoder {
         let names = kinds.map { $0.kind }
         let kindEntries = entries.filter { $0.key.scalar.map(names.contains) ?? false }
         guard let kindEntry = kindEntries.first, let kindName = kindEntry.key.scalar,
-              let kind = kinds.first(where: { $0.kind == kindName })
+            let kind = kinds.first(where: { $0.kind == kindName })
         else {
             reportMissingKind(entries, at: node.location)
             return nil
         }
         if kindEntries.count > 1 {
-            sink.error("a step has one kind, but this one has '\(kindName)' and '\(kindEntries[1].key.scalar ?? "")'",
-                       at: kindEntries[1].key.location)
+            sink.error(
+                "a step has one kind, but this one has '\(kindName)' and '\(kindEntries[1].key.scalar ?? "")'",
+                at: kindEntries[1].key.location)
         }
 
         let common = OptionReader(
@@ -47,8 +48,9 @@ struct StepDecoder {
             if let main = kind.mainOption {
                 optionEntries = [YAMLNode.Entry(key: YAMLNode(.scalar(main, quoted: false), at: kindEntry.key.location), value: kindEntry.value)]
             } else {
-                sink.error("'\(kindName)' needs options as a mapping, like \(kindName): { \(kind.optionKeys.prefix(2).map { "\($0): …" }.joined(separator: ", ")) }",
-                           at: kindEntry.value.location)
+                sink.error(
+                    "'\(kindName)' needs options as a mapping, like \(kindName): { \(kind.optionKeys.prefix(2).map { "\($0): …" }.joined(separator: ", ")) }",
+                    at: kindEntry.value.location)
             }
         case .sequence:
             sink.error("'\(kindName)' needs options as a mapping, found a list", at: kindEntry.value.location)
@@ -62,7 +64,8 @@ struct StepDecoder {
             optionEntries.append(entry)
         }
         let options = OptionReader(entries: optionEntries, context: context, location: kindEntry.key.location, allowed: kind.optionKeys, sink: sink)
-        let step = kind.init(options: options, context: StepDecodingContext(directory: directory, location: node.location, callbackDefaults: callbackDefaults))
+        let step = kind.init(
+            options: options, context: StepDecodingContext(directory: directory, location: node.location, callbackDefaults: callbackDefaults))
         options.finish(extraCandidates: StepDefinition.commonKeys)
         let rawOptions = optionEntries.map { TemplateEntry(key: $0.key.scalar ?? "", value: options.templateTree($0.value)) }
 
@@ -111,8 +114,9 @@ struct StepDecoder {
     private func reportMissingKind(_ entries: [YAMLNode.Entry], at location: FileLocation) {
         let others = entries.filter { $0.key.scalar.map { !StepDefinition.commonKeys.contains($0) } ?? false }
         if let guess = others.first, let key = guess.key.scalar {
-            sink.error("unknown step kind '\(key)'", at: guess.key.location,
-                       suggestion: NameSuggestion.closest(to: key, in: kinds.map { $0.kind } + StepDefinition.commonKeys))
+            sink.error(
+                "unknown step kind '\(key)'", at: guess.key.location,
+                suggestion: NameSuggestion.closest(to: key, in: kinds.map { $0.kind } + StepDefinition.commonKeys))
         } else {
             sink.error("this step has no kind; give one of \(kinds.map { $0.kind }.joined(separator: ", "))", at: location)
         }

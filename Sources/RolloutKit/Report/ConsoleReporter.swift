@@ -191,7 +191,10 @@ public final class ConsoleReporter: Reporter, @unchecked Sendable {
                 } else if next == "]" || next == "P" || next == "_" || next == "^" {
                     // A string sequence: up to BEL or ST (ESC \\).
                     while let c = scalars.next(), c != "\u{07}" {
-                        if c == "\u{1B}" { _ = scalars.next(); break }
+                        if c == "\u{1B}" {
+                            _ = scalars.next()
+                            break
+                        }
                     }
                 }
             } else if scalar == "\t" || (scalar.value >= 0x20 && scalar.value != 0x7F) {

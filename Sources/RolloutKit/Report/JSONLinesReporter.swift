@@ -37,7 +37,8 @@ public final class JSONLinesReporter: Reporter, @unchecked Sendable {
             ])
         }
         func steps(_ items: [HostStep]) -> String {
-            "[" + items.map { JSONText.object([("host", JSONText.quote($0.host)), ("step", step($0.step))]) }
+            "["
+                + items.map { JSONText.object([("host", JSONText.quote($0.host)), ("step", step($0.step))]) }
                 .joined(separator: ",") + "]"
         }
         func ms(_ d: Duration) -> String {

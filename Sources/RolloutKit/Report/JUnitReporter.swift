@@ -58,19 +58,24 @@ public final class JUnitReporter: Reporter, @unchecked Sendable {
         func text(_ s: String) -> String { XMLText.escape(masker.mask(s)) }
         let suiteName = environment.isEmpty ? playbook : "\(playbook) (\(environment))"
         var out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-        out += "<testsuites name=\"\(text(suiteName))\" tests=\"\(cases.count)\" failures=\"\(failures)\" errors=\"\(errors)\" skipped=\"\(skipped)\" time=\"\(seconds(total))\">\n"
-        out += "  <testsuite name=\"\(text(suiteName))\" tests=\"\(cases.count)\" failures=\"\(failures)\" errors=\"\(errors)\" skipped=\"\(skipped)\" time=\"\(seconds(total))\" timestamp=\"\(started.formatted(.iso8601))\">\n"
+        out +=
+            "<testsuites name=\"\(text(suiteName))\" tests=\"\(cases.count)\" failures=\"\(failures)\" errors=\"\(errors)\" skipped=\"\(skipped)\" time=\"\(seconds(total))\">\n"
+        out +=
+            "  <testsuite name=\"\(text(suiteName))\" tests=\"\(cases.count)\" failures=\"\(failures)\" errors=\"\(errors)\" skipped=\"\(skipped)\" time=\"\(seconds(total))\" timestamp=\"\(started.formatted(.iso8601))\">\n"
         for item in cases {
-            out += "    <testcase classname=\"\(text(environment.isEmpty ? item.host : "\(environment).\(item.host)"))\" name=\"\(text(item.step.label))\" time=\"\(seconds(item.duration))\""
+            out +=
+                "    <testcase classname=\"\(text(environment.isEmpty ? item.host : "\(environment).\(item.host)"))\" name=\"\(text(item.step.label))\" time=\"\(seconds(item.duration))\""
             switch item.outcome {
             case .ok, .changed:
                 out += "/>\n"
             case .skipped:
                 out += ">\n      <skipped/>\n    </testcase>\n"
             case .failed:
-                out += ">\n      <failure message=\"\(text("\(item.step.kind) step failed on \(item.host)"))\" type=\"\(text(item.step.kind))\">\(text(item.outputTail))</failure>\n    </testcase>\n"
+                out +=
+                    ">\n      <failure message=\"\(text("\(item.step.kind) step failed on \(item.host)"))\" type=\"\(text(item.step.kind))\">\(text(item.outputTail))</failure>\n    </testcase>\n"
             case .unknown:
-                out += ">\n      <error message=\"\(text("the end of this step was never recorded on \(item.host)"))\" type=\"unknown\">\(text(item.outputTail))</error>\n    </testcase>\n"
+                out +=
+                    ">\n      <error message=\"\(text("the end of this step was never recorded on \(item.host)"))\" type=\"unknown\">\(text(item.outputTail))</error>\n    </testcase>\n"
             }
         }
         if !undoNotes.isEmpty {

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// Posts a `RunNotification` to the playbook's `notify:` webhooks once a run has ended. A
 /// webhook that fails (refused, times out, answers outside 2xx) is reported as a warning and

@@ -1,4 +1,4 @@
-public import BillingCore
+import BillingCore
 public import Foundation
 
 /// What a webhook is told when a run ends: a Slack-compatible `text` line for people, and a
@@ -43,17 +43,20 @@ public struct RunNotification: Sendable {
         }
         let value: JSONValue = .object([
             ("text", .string(masker.mask(text))),
-            ("rollout", .object([
-                ("playbook", .string(masker.mask(playbook))),
-                ("environment", .string(environment)),
-                ("run_id", .string(runID)),
-                ("outcome", .string(outcome.rawValue)),
-                ("exit_code", .int(Int64(summary.exitCode.rawValue))),
-                ("duration_ms", .int(Int64(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000))),
-                ("failed", steps(summary.failed)),
-                ("undone", steps(summary.undone)),
-                ("not_undone", steps(summary.notUndone)),
-            ])),
+            (
+                "rollout",
+                .object([
+                    ("playbook", .string(masker.mask(playbook))),
+                    ("environment", .string(environment)),
+                    ("run_id", .string(runID)),
+                    ("outcome", .string(outcome.rawValue)),
+                    ("exit_code", .int(Int64(summary.exitCode.rawValue))),
+                    ("duration_ms", .int(Int64(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000))),
+                    ("failed", steps(summary.failed)),
+                    ("undone", steps(summary.undone)),
+                    ("not_undone", steps(summary.notUndone)),
+                ])
+            ),
         ])
         return Data(value.serialized())
     }

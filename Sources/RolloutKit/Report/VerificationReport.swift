@@ -40,18 +40,22 @@ public struct VerificationReport: Sendable {
         var files: [String] = []
         for check in checks where !files.contains(check.file) { files.append(check.file) }
         var out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-        out += "<testsuites name=\"\(text("rollout verify (\(environment))"))\" tests=\"\(checks.count)\" failures=\"\(failed.count)\" errors=\"0\" time=\"\(Self.seconds(checks))\">\n"
+        out +=
+            "<testsuites name=\"\(text("rollout verify (\(environment))"))\" tests=\"\(checks.count)\" failures=\"\(failed.count)\" errors=\"0\" time=\"\(Self.seconds(checks))\">\n"
         for file in files {
             let cases = checks.filter { $0.file == file }
             let failures = cases.filter { !$0.passed }.count
-            out += "  <testsuite name=\"\(text(cases[0].suite))\" file=\"\(text(file))\" tests=\"\(cases.count)\" failures=\"\(failures)\" errors=\"0\" time=\"\(Self.seconds(cases))\" timestamp=\"\(started.formatted(.iso8601))\">\n"
+            out +=
+                "  <testsuite name=\"\(text(cases[0].suite))\" file=\"\(text(file))\" tests=\"\(cases.count)\" failures=\"\(failures)\" errors=\"0\" time=\"\(Self.seconds(cases))\" timestamp=\"\(started.formatted(.iso8601))\">\n"
             for check in cases {
-                out += "    <testcase classname=\"\(text("\(environment).\(check.suite)"))\" name=\"\(text(check.name))\" file=\"\(text(file))\" line=\"\(check.location.line)\" time=\"\(Self.seconds([check]))\""
+                out +=
+                    "    <testcase classname=\"\(text("\(environment).\(check.suite)"))\" name=\"\(text(check.name))\" file=\"\(text(file))\" line=\"\(check.location.line)\" time=\"\(Self.seconds([check]))\""
                 if check.passed {
                     out += "/>\n"
                 } else {
                     let message = check.problems.joined(separator: "; ")
-                    out += ">\n      <failure message=\"\(text(message))\" type=\"\(check.answered ? "unexpected response" : "no response")\">\(text(check.line + "\n" + check.problems.joined(separator: "\n")))</failure>\n    </testcase>\n"
+                    out +=
+                        ">\n      <failure message=\"\(text(message))\" type=\"\(check.answered ? "unexpected response" : "no response")\">\(text(check.line + "\n" + check.problems.joined(separator: "\n")))</failure>\n    </testcase>\n"
                 }
             }
             out += "  </testsuite>\n"
@@ -63,21 +67,23 @@ public struct VerificationReport: Sendable {
     public var jsonLines: String {
         var lines: [String] = []
         for check in checks {
-            lines.append(JSONText.object([
-                ("event", JSONText.quote("check_finished")), ("environment", JSONText.quote(environment)),
-                ("suite", JSONText.quote(check.suite)), ("file", JSONText.quote(check.file)), ("line", String(check.location.line)),
-                ("name", JSONText.quote(check.name)), ("status", check.status.map(String.init) ?? "null"),
-                ("duration_ms", check.milliseconds.map { String(format: "%.1f", $0) } ?? "null"),
-                ("attempts", String(check.attempts)), ("passed", check.passed ? "true" : "false"),
-                ("problems", "[" + check.problems.map(JSONText.quote).joined(separator: ",") + "]"),
-            ]))
+            lines.append(
+                JSONText.object([
+                    ("event", JSONText.quote("check_finished")), ("environment", JSONText.quote(environment)),
+                    ("suite", JSONText.quote(check.suite)), ("file", JSONText.quote(check.file)), ("line", String(check.location.line)),
+                    ("name", JSONText.quote(check.name)), ("status", check.status.map(String.init) ?? "null"),
+                    ("duration_ms", check.milliseconds.map { String(format: "%.1f", $0) } ?? "null"),
+                    ("attempts", String(check.attempts)), ("passed", check.passed ? "true" : "false"),
+                    ("problems", "[" + check.problems.map(JSONText.quote).joined(separator: ",") + "]"),
+                ]))
         }
-        lines.append(JSONText.object([
-            ("event", JSONText.quote("verify_finished")), ("environment", JSONText.quote(environment)),
-            ("checks", String(checks.count)), ("passed", String(checks.count - failed.count)), ("failed", String(failed.count)),
-            ("nothing_answered", nothingAnswered ? "true" : "false"),
-            ("duration_ms", String(format: "%.1f", duration.milliseconds)),
-        ]))
+        lines.append(
+            JSONText.object([
+                ("event", JSONText.quote("verify_finished")), ("environment", JSONText.quote(environment)),
+                ("checks", String(checks.count)), ("passed", String(checks.count - failed.count)), ("failed", String(failed.count)),
+                ("nothing_answered", nothingAnswered ? "true" : "false"),
+                ("duration_ms", String(format: "%.1f", duration.milliseconds)),
+            ]))
         return masker.mask(lines.joined(separator: "\n") + "\n")
     }
 

@@ -7,11 +7,12 @@ import Foundation
 /// It is the undo source of a later `migrate` and the input of `restore_database`.
 public struct BackupDatabaseStep: Step {
     public static let kind = "backup_database"
-    public static let options: [OptionSpec] = [
-        OptionSpec("engine", .choice(["postgres"]), "postgres (the only one). Default postgres."),
-        OptionSpec("dir", .text, "Where the dump is kept. Default <state_dir>/backups."),
-        OptionSpec("keep", .number, "How many dumps of this database to keep in dir. Default all."),
-    ] + DatabaseConnection.options.requiring("database")
+    public static let options: [OptionSpec] =
+        [
+            OptionSpec("engine", .choice(["postgres"]), "postgres (the only one). Default postgres."),
+            OptionSpec("dir", .text, "Where the dump is kept. Default <state_dir>/backups."),
+            OptionSpec("keep", .number, "How many dumps of this database to keep in dir. Default all."),
+        ] + DatabaseConnection.options.requiring("database")
     public static let resultFields = RegisteredResult.commonFields + ["path", "size", "sha256"]
 
     public var engine: String
@@ -50,7 +51,7 @@ extension BackupDatabaseStep: DatabaseDumpStep {
         let client = try PostgresClient(connection, in: context)
         let directory = try directory(in: context)
         var lines = [
-            "pg_dump -Fc \(client.description) to \(directory)/\(client.dumpName(runID: context.runID, step: context.stepIndex)), read back whole with pg_restore",
+            "pg_dump -Fc \(client.description) to \(directory)/\(client.dumpName(runID: context.runID, step: context.stepIndex)), read back whole with pg_restore"
         ]
         if let keep { lines.append("then keep the newest \(keep) dumps of \(client.database) in \(directory)") }
         return StepPlan(lines, changes: .none)
@@ -78,8 +79,9 @@ extension BackupDatabaseStep: DatabaseDumpStep {
         let result = try await context.runRecorded(RemoteCommand(script, environment: client.environment))
         var fields = StepRun.commandFields(result)
         guard result.succeeded, let dump = PostgresClient.dump(from: result.stdoutText) else {
-            return StepRun(outcome: .failed, command: result, fields: fields,
-                           failure: "could not back up \(client.description): \(PostgresClient.errorMessage(of: result))")
+            return StepRun(
+                outcome: .failed, command: result, fields: fields,
+                failure: "could not back up \(client.description): \(PostgresClient.errorMessage(of: result))")
         }
         fields["path"] = dump.path
         fields["size"] = dump.size

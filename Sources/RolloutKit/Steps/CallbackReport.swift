@@ -22,11 +22,16 @@ struct CallbackReport {
                 for exchange in group { seen[exchange.response.map { String($0.status) } ?? "no response", default: 0] += 1 }
                 let statuses = seen.sorted { $0.key < $1.key }.map { "\($0.key)×\($0.value)" }.joined(separator: ", ")
                 let times = group.compactMap { $0.response?.timings.total.milliseconds }.sorted()
-                let percentiles = times.isEmpty ? "" : String(
-                    format: ", p50 %.1f ms, p90 %.1f ms, p99 %.1f ms",
-                    Self.percentile(50, of: times), Self.percentile(90, of: times), Self.percentile(99, of: times))
-                let rate = batchTimes[kind].flatMap { $0 > .zero ? String(format: ", %.1f/s", Double(group.count) / ($0.milliseconds / 1000)) : nil } ?? ""
-                lines.append("\(kind): \(group.count) sent, statuses \(statuses)\(percentiles)\(rate), \(failed.isEmpty ? "pass" : "\(failed.count) FAIL")")
+                let percentiles =
+                    times.isEmpty
+                    ? ""
+                    : String(
+                        format: ", p50 %.1f ms, p90 %.1f ms, p99 %.1f ms",
+                        Self.percentile(50, of: times), Self.percentile(90, of: times), Self.percentile(99, of: times))
+                let rate =
+                    batchTimes[kind].flatMap { $0 > .zero ? String(format: ", %.1f/s", Double(group.count) / ($0.milliseconds / 1000)) : nil } ?? ""
+                lines.append(
+                    "\(kind): \(group.count) sent, statuses \(statuses)\(percentiles)\(rate), \(failed.isEmpty ? "pass" : "\(failed.count) FAIL")")
             }
             if let first = failed.first, let problem = first.problem {
                 let count = group.count == 1 ? "" : " (\(failed.count) of \(group.count))"

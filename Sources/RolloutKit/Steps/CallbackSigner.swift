@@ -4,8 +4,10 @@ import Foundation
 /// Builds the signed callbacks of one `callback` step on one host, with `rollout sign`'s code.
 struct CallbackSigner {
     /// PayTR form fields the notification model holds; the others are set after signing.
-    static let paytrModelFields = ["merchant_oid", "status", "total_amount", "payment_amount", "payment_type", "currency", "test_mode",
-                                   "failed_reason_code", "failed_reason_msg", "callback_id"]
+    static let paytrModelFields = [
+        "merchant_oid", "status", "total_amount", "payment_amount", "payment_type", "currency", "test_mode",
+        "failed_reason_code", "failed_reason_msg", "callback_id",
+    ]
     let step: CallbackStep
     let fields: [(key: String, value: String)]
     let failure: (String) -> StepError
@@ -26,11 +28,11 @@ struct CallbackSigner {
         self.fields = fields
         var secrets: [String: String] = [:]
         switch step.provider {
-        case let .paytr(merchantID, key, salt):
+        case .paytr(let merchantID, let key, let salt):
             secrets["key"] = try renderer.render(key).text
             secrets["salt"] = try renderer.render(salt).text
             if let merchantID { secrets["merchant_id"] = try renderer.render(merchantID).text }
-        case let .stripe(secret, apiVersion):
+        case .stripe(let secret, let apiVersion):
             secrets["secret"] = try renderer.render(secret).text
             if let apiVersion { secrets["api_version"] = try renderer.render(apiVersion).text }
         }
@@ -41,7 +43,8 @@ struct CallbackSigner {
             for (prefix, entries) in [("metadata.", defaults.metadata), ("", defaults.fields)] {
                 for entry in entries {
                     guard case .text(let template) = entry.value else {
-                        throw renderer.failure("callback_defaults.stripe: \(prefix)\(entry.key) must be a single value, not a list or mapping", hint: nil)
+                        throw renderer.failure(
+                            "callback_defaults.stripe: \(prefix)\(entry.key) must be a single value, not a list or mapping", hint: nil)
                     }
                     defaultFields.append((prefix + entry.key, try renderer.render(template).text))
                 }
@@ -84,28 +87,38 @@ struct CallbackSigner {
         for (name, text) in fields where Self.paytrModelFields.contains(name) {
             switch name {
             case "total_amount", "payment_amount":
-                guard let kurus = Int64(text) else { throw failure("fields.\(name) must be whole kuruş as PayTR posts them (9900 for 99.00), found '\(text)'") }
+                guard let kurus = Int64(text) else {
+                    throw failure("fields.\(name) must be whole kuruş as PayTR posts them (9900 for 99.00), found '\(text)'")
+                }
                 if name == "total_amount" { callback.totalAmount = kurus } else { callback.paymentAmount = kurus }
             case "payment_type":
-                guard let type = PayTRCallback.PaymentType(rawValue: text) else { throw failure("fields.payment_type must be card or eft, found '\(text)'") }
+                guard let type = PayTRCallback.PaymentType(rawValue: text) else {
+                    throw failure("fields.payment_type must be card or eft, found '\(text)'")
+                }
                 callback.paymentType = type
             case "currency":
-                guard let currency = PayTRCurrency(code: text) else { throw failure("fields.currency: unknown currency '\(text)'; use TL, TRY, USD, EUR, GBP or RUB") }
+                guard let currency = PayTRCurrency(code: text) else {
+                    throw failure("fields.currency: unknown currency '\(text)'; use TL, TRY, USD, EUR, GBP or RUB")
+                }
                 callback.currency = currency
             case "test_mode":
                 callback.testMode = text == "1" || text == "true"
             case "callback_id":
                 callback.callbackID = text
             case "status":
-                guard let status = PayTRCallback.Status(rawValue: text) else { throw failure("fields.status must be success or failed, found '\(text)'") }
+                guard let status = PayTRCallback.Status(rawValue: text) else {
+                    throw failure("fields.status must be success or failed, found '\(text)'")
+                }
                 callback.status = status
             default:
                 break
             }
         }
-        let credentials = PayTRCredentials(merchantID: secrets["merchant_id"] ?? "", merchantKey: secrets["key"] ?? "", merchantSalt: secrets["salt"] ?? "")
+        let credentials = PayTRCredentials(
+            merchantID: secrets["merchant_id"] ?? "", merchantKey: secrets["key"] ?? "", merchantSalt: secrets["salt"] ?? "")
         let unsigned = fields.filter { !Self.paytrModelFields.contains($0.key) }.map { (name: $0.key, value: $0.value) }
-        return PayTRTestCallback(callback: callback, credentials: credentials, tampered: step.scenario == "tampered", unsignedFields: unsigned).signed()
+        return PayTRTestCallback(callback: callback, credentials: credentials, tampered: step.scenario == "tampered", unsignedFields: unsigned)
+            .signed()
     }
 
     /// A Stripe event: `fields` paths mean what `rollout sign stripe --set` paths mean
@@ -119,7 +132,9 @@ struct CallbackSigner {
         }
         let versionText = secrets["api_version"] ?? stripeDefaults.values["api_version"]
         let version: StripeAPIVersion
-        do { version = try versionText.map(StripeAPIVersion.init(parsing:)) ?? StripeEvent.defaultAPIVersion } catch { throw failure("api_version: \(error.description)") }
+        do { version = try versionText.map(StripeAPIVersion.init(parsing:)) ?? StripeEvent.defaultAPIVersion } catch {
+            throw failure("api_version: \(error.description)")
+        }
         var amount: Int64?
         if let text = stripeDefaults.values["amount"] {
             guard let value = CallbackDefaults.amount(text) else {
@@ -135,11 +150,13 @@ struct CallbackSigner {
         let signedAt = Int64(Date().timeIntervalSince1970) - (step.scenario == "stale" ? 600 : 0)
         let event: StripeEvent
         do {
-            event = try StripeEvent(type: step.stripeEventType, apiVersion: version, created: signedAt - 1, amount: amount, currency: currency,
-                                    overrides: overrides)
+            event = try StripeEvent(
+                type: step.stripeEventType, apiVersion: version, created: signedAt - 1, amount: amount, currency: currency,
+                overrides: overrides)
         } catch {
             throw failure("fields: \(error.description)")
         }
-        return StripeTestCallback(event: event, secrets: [secrets["secret"] ?? ""], timestamp: signedAt, tampered: step.scenario == "tampered").signed()
+        return StripeTestCallback(event: event, secrets: [secrets["secret"] ?? ""], timestamp: signedAt, tampered: step.scenario == "tampered")
+            .signed()
     }
 }

@@ -20,9 +20,10 @@ public struct CallbackStep: Step {
         OptionSpec("status", .numbers, "Acceptable statuses. Default 200."),
         OptionSpec("body_contains", .texts, "Text the body must contain."),
     ]
-    static let expectOptions: [OptionSpec] = attemptOptions + [
-        OptionSpec("max_p90_ms", .number, "Slowest acceptable 90th percentile of the answers' times, in milliseconds."),
-    ]
+    static let expectOptions: [OptionSpec] =
+        attemptOptions + [
+            OptionSpec("max_p90_ms", .number, "Slowest acceptable 90th percentile of the answers' times, in milliseconds.")
+        ]
     public static let options: [OptionSpec] = [
         OptionSpec("paytr", .mapping(paytrOptions), "Sign as PayTR."),
         OptionSpec("stripe", .mapping(stripeOptions), "Sign as Stripe."),
@@ -32,8 +33,9 @@ public struct CallbackStep: Step {
         OptionSpec("fields", .textMap, "Payload fields to set."),
         OptionSpec("count", .number, "Callbacks to send. Default 1."),
         OptionSpec("concurrency", .number, "How many at a time. Default 1."),
-        OptionSpec("expect", .either([.mapping(expectOptions), .list(.mapping(attemptOptions))]),
-                   "status (default 200), body_contains, max_p90_ms; for replay, a list: one per attempt."),
+        OptionSpec(
+            "expect", .either([.mapping(expectOptions), .list(.mapping(attemptOptions))]),
+            "status (default 200), body_contains, max_p90_ms; for replay, a list: one per attempt."),
     ]
     public static let resultFields = RegisteredResult.commonFields + ["status", "body"]
     public static let scenarios = ["valid", "tampered", "replay", "stale", "failed"]
@@ -94,8 +96,9 @@ public struct CallbackStep: Step {
         }
         fields = options.templateMap("fields") ?? []
         defaults = chosen == "stripe" ? context.callbackDefaults : nil
-        if case let .stripe(_, apiVersion)? = provider {
-            StripeFieldCheck.check(options, type: Self.stripeEventType(event: event, scenario: scenario), apiVersion: apiVersion ?? defaults?.apiVersion)
+        if case .stripe(_, let apiVersion)? = provider {
+            StripeFieldCheck.check(
+                options, type: Self.stripeEventType(event: event, scenario: scenario), apiVersion: apiVersion ?? defaults?.apiVersion)
         }
         count = options.int("count", in: 1...100_000) ?? 1
         concurrency = options.int("concurrency", in: 1...1000) ?? 1
@@ -108,7 +111,8 @@ public struct CallbackStep: Step {
             }
             if items.isEmpty { options.error("'expect' is an empty list; give one expectation per attempt", at: "expect") }
             for (index, item) in items.enumerated() {
-                let expect = OptionReader(item, context: "expectation \(index + 1) of 'expect'", allowed: Self.attemptOptions.names, sink: options.sink)
+                let expect = OptionReader(
+                    item, context: "expectation \(index + 1) of 'expect'", allowed: Self.attemptOptions.names, sink: options.sink)
                 defer { expect.finish() }
                 let status = expect.ints("status", in: 100...599) ?? [200]
                 let contains = expect.templates("body_contains") ?? []
@@ -172,10 +176,11 @@ extension CallbackStep: RunnableStep {
     /// What would be sent, masked; sends nothing.
     public func plan(in context: StepContext) async throws -> StepPlan {
         let url = try context.render(self.url)
-        let what = switch provider {
-        case .paytr: "PayTR \(scenario == "failed" ? "failed" : "success") notification"
-        case .stripe: "Stripe \(stripeEventType.rawValue) event"
-        }
+        let what =
+            switch provider {
+            case .paytr: "PayTR \(scenario == "failed" ? "failed" : "success") notification"
+            case .stripe: "Stripe \(stripeEventType.rawValue) event"
+            }
         // Sending it books a payment in the app unless the app must refuse it: say so, since
         // nothing else in the plan would.
         let effect = ["tampered", "stale"].contains(scenario) ? "must be refused, books nothing" : "books a test payment in the app"
@@ -184,13 +189,15 @@ extension CallbackStep: RunnableStep {
             let copies = scenario == "replay" ? "the same callback \(sends) times" : "\(sends) callbacks with distinct ids"
             lines.append("\(copies), \(concurrency) at a time")
         }
-        lines.append("expect status \(expectStatus.map(String.init).joined(separator: " or "))"
-            + expectBodyContains.map { ", body contains '\(context.masker.mask($0.source))'" }.joined()
-            + (laterExpectations.isEmpty ? "" : " (first answer)"))
+        lines.append(
+            "expect status \(expectStatus.map(String.init).joined(separator: " or "))"
+                + expectBodyContains.map { ", body contains '\(context.masker.mask($0.source))'" }.joined()
+                + (laterExpectations.isEmpty ? "" : " (first answer)"))
         for (index, later) in laterExpectations.enumerated() {
             let which = index == laterExpectations.count - 1 ? "answer \(index + 2) and after" : "answer \(index + 2)"
-            lines.append("expect status \(later.status.map(String.init).joined(separator: " or "))"
-                + later.bodyContains.map { ", body contains '\(context.masker.mask($0.source))'" }.joined() + " (\(which))")
+            lines.append(
+                "expect status \(later.status.map(String.init).joined(separator: " or "))"
+                    + later.bodyContains.map { ", body contains '\(context.masker.mask($0.source))'" }.joined() + " (\(which))")
         }
         if let maxP90 { lines.append("expect p90 at most \(Int(maxP90.milliseconds)) ms") }
         return StepPlan(lines, changes: .none)
@@ -254,7 +261,8 @@ extension CallbackStep: RunnableStep {
             let times = exchanges.compactMap { $0.response?.timings.total.milliseconds }.sorted()
             if !times.isEmpty, CallbackReport.percentile(90, of: times) > maxP90.milliseconds {
                 let p90 = CallbackReport.percentile(90, of: times)
-                report.failures.append(String(format: "time: expected p90 at most %d ms, got %.1f ms (over %d answers)", Int(maxP90.milliseconds), p90, times.count))
+                report.failures.append(
+                    String(format: "time: expected p90 at most %d ms, got %.1f ms (over %d answers)", Int(maxP90.milliseconds), p90, times.count))
             }
         }
         let output = report.lines.joined(separator: "\n")
@@ -267,9 +275,11 @@ extension CallbackStep: RunnableStep {
         ]
         let command = CommandResult(exitStatus: report.failures.isEmpty ? 0 : 1, stdout: Array((output + "\n").utf8))
         guard report.failures.isEmpty else {
-            return StepRun(outcome: .failed, command: command, fields: fields,
-                           failure: context.masker.mask("callbacks to \(try context.render(self.url).masked) not answered as expected — "
-                               + report.failures.joined(separator: " | ")))
+            return StepRun(
+                outcome: .failed, command: command, fields: fields,
+                failure: context.masker.mask(
+                    "callbacks to \(try context.render(self.url).masked) not answered as expected — "
+                        + report.failures.joined(separator: " | ")))
         }
         return StepRun(outcome: .ok, command: command, fields: fields)
     }
@@ -287,7 +297,8 @@ extension CallbackStep: RunnableStep {
         await withTaskGroup(of: (Int, CallbackExchange).self) { group in
             var next = 0
             func start() {
-                let index = next, (kind, callback) = callbacks[index]
+                let index = next
+                let (kind, callback) = callbacks[index]
                 next += 1
                 group.addTask {
                     let request = HTTPRequest(

@@ -25,14 +25,16 @@ public struct CheckStep: Step {
             suitePath = path
             options.atMostOne(of: ["suite", "defaults"])
             let override = options.template("base_url")
-            guard var loaded = CheckSuiteLoader.load(
-                context.url(of: path), name: context.displayName(of: path), sink: options.sink, from: options.keyLocation("suite"),
-                baseURLGiven: override != nil)
+            guard
+                var loaded = CheckSuiteLoader.load(
+                    context.url(of: path), name: context.displayName(of: path), sink: options.sink, from: options.keyLocation("suite"),
+                    baseURLGiven: override != nil)
             else { return nil }
             if let override { loaded.baseURL = override }
             if !loaded.callbacks.isEmpty {
                 let only = loaded.checks.isEmpty ? "it has no checks, and its " : "its "
-                let message = "\(context.displayName(of: path)): \(only)callbacks: are sent only by rollout verify; in a playbook, write them as callback steps"
+                let message =
+                    "\(context.displayName(of: path)): \(only)callbacks: are sent only by rollout verify; in a playbook, write them as callback steps"
                 if loaded.checks.isEmpty { options.error(message, at: "suite") } else { options.warning(message, at: "suite") }
             }
             suite = loaded

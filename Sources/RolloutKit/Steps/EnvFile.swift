@@ -73,8 +73,10 @@ public struct EnvFile: Sendable, Hashable {
             entries[last].terminator = newline
         }
         let token = Self.encode(value, preferring: nil)
-        entries.append(.assignment(Assignment(
-            prefix: Array("\(key)=".utf8), key: key, valueToken: token, suffix: [], terminator: newline)))
+        entries.append(
+            .assignment(
+                Assignment(
+                    prefix: Array("\(key)=".utf8), key: key, valueToken: token, suffix: [], terminator: newline)))
     }
 
     /// Removes every line that sets `key`.
@@ -209,7 +211,8 @@ public struct EnvFile: Sendable, Hashable {
         let keyStart = j
         // python-dotenv's unquoted key: anything up to `=`, `#` or white space.
         while j < n && bytes[j] != UInt8(ascii: "=") && bytes[j] != UInt8(ascii: "#") && !isBlank(bytes[j])
-            && !isLineEnd(bytes[j]) {
+            && !isLineEnd(bytes[j])
+        {
             j += 1
         }
         guard j > keyStart else { return nil }
@@ -445,19 +448,25 @@ public struct EnvFileError: Error, Sendable, Hashable, CustomStringConvertible {
         case .invalidKey:
             return "cannot set \(key ?? "") in a .env file: a key must be letters, digits, '_' or '.', not starting with a digit"
         case .newline:
-            return "cannot write the \(subject): it contains a line break, which a one-line KEY=VALUE cannot hold; store it in a file and point to that file instead"
+            return
+                "cannot write the \(subject): it contains a line break, which a one-line KEY=VALUE cannot hold; store it in a file and point to that file instead"
         case .nulCharacter:
             return "cannot write the \(subject): it contains a NUL character"
         case .interpolation:
-            return "cannot write the \(subject): it contains ${…}, which python-dotenv expands in any quotes while sh, systemd and docker compose keep it in single quotes; remove the ${…} from the value"
+            return
+                "cannot write the \(subject): it contains ${…}, which python-dotenv expands in any quotes while sh, systemd and docker compose keep it in single quotes; remove the ${…} from the value"
         case .trailingBackslash:
-            return "cannot write the \(subject): it ends with a backslash, which sh and systemd read as a line continuation when bare and python-dotenv and docker compose as an escaped closing quote when quoted; change the value"
+            return
+                "cannot write the \(subject): it ends with a backslash, which sh and systemd read as a line continuation when bare and python-dotenv and docker compose as an escaped closing quote when quoted; change the value"
         case .controlCharacter:
-            return "cannot write the \(subject): it contains a control character, which systemd's EnvironmentFile= refuses (it drops the variable); remove it"
+            return
+                "cannot write the \(subject): it contains a control character, which systemd's EnvironmentFile= refuses (it drops the variable); remove it"
         case .quoteAndExpansion:
-            return "cannot write the \(subject): single quotes cannot hold its ', and in double quotes its $ or ` needs a backslash for sh and systemd that python-dotenv keeps as written, so python-dotenv and sh (or docker compose) would read different values; change the value"
+            return
+                "cannot write the \(subject): single quotes cannot hold its ', and in double quotes its $ or ` needs a backslash for sh and systemd that python-dotenv keeps as written, so python-dotenv and sh (or docker compose) would read different values; change the value"
         case .backslashesAndExpansion:
-            return "cannot write the \(subject): in single quotes python-dotenv reads its \\\\ as one backslash while sh, systemd and docker compose keep two, and in double quotes its $ or ` needs a backslash for sh and systemd that python-dotenv keeps as written; change the value"
+            return
+                "cannot write the \(subject): in single quotes python-dotenv reads its \\\\ as one backslash while sh, systemd and docker compose keep two, and in double quotes its $ or ` needs a backslash for sh and systemd that python-dotenv keeps as written; change the value"
         }
     }
 }

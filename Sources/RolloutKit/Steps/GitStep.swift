@@ -111,10 +111,11 @@ extension GitStep: RunnableStep {
         }
         guard let target else {
             let reason = values["unreachable"]?.first.map { " (\(context.masker.mask($0)))" } ?? ""
-            return StepPlan([
-                "\(options.dir) at \(Self.short(current)); would fetch \(options.remote) and check out \(options.ref)",
-                "cannot tell which commit \(options.ref) is without fetching\(reason)",
-            ], changes: .maybe)
+            return StepPlan(
+                [
+                    "\(options.dir) at \(Self.short(current)); would fetch \(options.remote) and check out \(options.ref)",
+                    "cannot tell which commit \(options.ref) is without fetching\(reason)",
+                ], changes: .maybe)
         }
         if target == current {
             return StepPlan(["\(options.dir) at \(Self.short(current)) = \(options.ref): no change"], changes: .none)
@@ -125,16 +126,17 @@ extension GitStep: RunnableStep {
     public func run(in context: StepContext) async throws -> StepRun {
         let options = try rendered(in: context)
         let quotedRemote = ShellWord.quote(options.remote)
-        let whenMissing = if let repo = options.repo {
-            """
-              rollout_git_previous=none
-              rollout_undo dir "$rollout_git_dir" && rollout_undo previous_commit none || exit 1
-              git clone --quiet --no-checkout --origin \(quotedRemote) \(ShellWord.quote(repo)) "$rollout_git_dir" || { echo '\(Self.errorMarker)clone'; exit 1; }
-              cd "$rollout_git_dir" || exit 1
-            """
-        } else {
-            "  echo '\(Self.errorMarker)missing'; exit 1"
-        }
+        let whenMissing =
+            if let repo = options.repo {
+                """
+                  rollout_git_previous=none
+                  rollout_undo dir "$rollout_git_dir" && rollout_undo previous_commit none || exit 1
+                  git clone --quiet --no-checkout --origin \(quotedRemote) \(ShellWord.quote(repo)) "$rollout_git_dir" || { echo '\(Self.errorMarker)clone'; exit 1; }
+                  cd "$rollout_git_dir" || exit 1
+                """
+            } else {
+                "  echo '\(Self.errorMarker)missing'; exit 1"
+            }
         let script = """
             rollout_git_dir=\(ShellWord.path(options.dir))
             if [ -e "$rollout_git_dir" ]; then
@@ -175,7 +177,8 @@ extension GitStep: RunnableStep {
             fields["stdout"] = "\(options.dir) already at \(Self.short(commit)) (\(options.ref))"
             return StepRun(outcome: .ok, command: result, fields: fields)
         }
-        fields["stdout"] = previous == "none"
+        fields["stdout"] =
+            previous == "none"
             ? "cloned into \(options.dir), checked out \(Self.short(commit)) (\(options.ref))"
             : "\(options.dir): \(Self.short(previous)) → \(Self.short(commit)) (\(options.ref))"
         return StepRun(outcome: .changed, command: result, fields: fields, undo: undo)
@@ -188,7 +191,8 @@ extension GitStep: RunnableStep {
         }
         switch lines[index].dropFirst(Self.errorMarker.count) {
         case "dirty":
-            return "\(options.dir) has uncommitted changes, nothing was changed: \(Self.files(Array(lines[(index + 1)...]))) — commit, stash or discard them first"
+            return
+                "\(options.dir) has uncommitted changes, nothing was changed: \(Self.files(Array(lines[(index + 1)...]))) — commit, stash or discard them first"
         case "missing": return "\(options.dir) does not exist — add 'repo' to clone it"
         case "not-a-working-copy": return "\(options.dir) exists but is not a git working copy with a commit; nothing was changed"
         case "clone": return "git clone \(options.repo ?? "") into \(options.dir) \(detail)"
@@ -221,8 +225,11 @@ extension GitStep: RunnableStep {
         }
         let result = try await context.run(RemoteCommand(script))
         guard result.succeeded else {
-            return StepRun(outcome: .failed, command: result,
-                           failure: "could not put \(dir) back at \(previous == "none" ? "nothing (remove the clone)" : Self.short(previous)): \(CommandFailure.describe(result))")
+            return StepRun(
+                outcome: .failed, command: result,
+                failure:
+                    "could not put \(dir) back at \(previous == "none" ? "nothing (remove the clone)" : Self.short(previous)): \(CommandFailure.describe(result))"
+            )
         }
         return StepRun(outcome: .changed, command: result)
     }
@@ -238,7 +245,8 @@ extension GitStep: RunnableStep {
             if parts.count == 2 { refs[String(parts[1])] = String(parts[0]) }
         }
         let name = remoteName(of: ref, remote: remote)
-        let candidates = ref.hasPrefix(remote + "/")
+        let candidates =
+            ref.hasPrefix(remote + "/")
             ? ["refs/heads/\(name)"]
             : ["refs/heads/\(name)", "refs/tags/\(name)^{}", "refs/tags/\(name)"]
         return candidates.lazy.compactMap { refs[$0] }.first

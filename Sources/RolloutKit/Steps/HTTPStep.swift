@@ -29,7 +29,8 @@ public struct HTTPStep: Step {
         OptionSpec("expect", .mapping(CheckSuiteLoader.expectOptions), "What the response must show. Default: status 200."),
         OptionSpec("follow_redirects", .flag, "Follow redirects. Default false."),
     ]
-    public static let options: [OptionSpec] = [OptionSpec("base_url", .text, "Prefix of a path that is not a full URL.")]
+    public static let options: [OptionSpec] =
+        [OptionSpec("base_url", .text, "Prefix of a path that is not a full URL.")]
         + requestOptions + [OptionSpec("undo", .mapping(requestOptions), "The request that puts back what this one changed, sent on rollback.")]
     public static let resultFields = RegisteredResult.commonFields + ["status"]
     static let readOnlyMethods: Set<String> = ["GET", "HEAD", "OPTIONS"]
@@ -42,16 +43,19 @@ public struct HTTPStep: Step {
     public init?(options: OptionReader, context: StepDecodingContext) {
         baseURL = options.template("base_url")
         let undoNode = options.node("undo")
-        guard let request = CheckSuiteLoader.check(
-            options, location: context.location, defaults: HTTPCheck.Defaults(), hasBaseURL: baseURL != nil, captures: false, owner: "the http step")
+        guard
+            let request = CheckSuiteLoader.check(
+                options, location: context.location, defaults: HTTPCheck.Defaults(), hasBaseURL: baseURL != nil, captures: false,
+                owner: "the http step")
         else { return nil }
         self.request = request
         if let undoNode {
             let reader = OptionReader(undoNode, context: "'undo'", allowed: CheckSuiteLoader.checkKeys.filter { $0 != "capture" }, sink: options.sink)
             defer { reader.finish() }
-            guard let undo = CheckSuiteLoader.check(
-                reader, location: undoNode.location, defaults: HTTPCheck.Defaults(), hasBaseURL: baseURL != nil, captures: false,
-                owner: "the http step")
+            guard
+                let undo = CheckSuiteLoader.check(
+                    reader, location: undoNode.location, defaults: HTTPCheck.Defaults(), hasBaseURL: baseURL != nil, captures: false,
+                    owner: "the http step")
             else { return nil }
             undoRequest = undo
         }
@@ -79,7 +83,8 @@ extension HTTPStep: RunnableStep {
         let base = try baseURL.map { template throws(StepError) in try context.render(template) }
         var lines = ["\(request.method) \(try request.url(baseURL: base, using: context).masked) — expect \(request.expect.summary)"]
         if let undoRequest {
-            lines.append("undo: \(undoRequest.method) \(try undoRequest.url(baseURL: base, using: context).masked) — expect \(undoRequest.expect.summary)")
+            lines.append(
+                "undo: \(undoRequest.method) \(try undoRequest.url(baseURL: base, using: context).masked) — expect \(undoRequest.expect.summary)")
         } else if mutates {
             lines.append("undo: none (add 'undo:' with the request that puts it back)")
         }
@@ -114,7 +119,9 @@ extension HTTPStep: RunnableStep {
                 let response = try await context.http.send(request)
                 problems = try check.expect.problems(with: response, using: context)
                 // A provider says why it refused in the body (a wrong key, a missing field).
-                if !problems.isEmpty, !problems.contains(where: { $0.hasPrefix("body") || $0.hasPrefix("json") && $0.contains("expected a JSON body") }) {
+                if !problems.isEmpty,
+                    !problems.contains(where: { $0.hasPrefix("body") || $0.hasPrefix("json") && $0.contains("expected a JSON body") })
+                {
                     problems.append("the answer: '\(HTTPCheck.Expectation.excerpt(context.masker.mask(response.bodyText), limit: 200))'")
                 }
                 line = String(format: "%@ %@: %d, %.1f ms", check.method, url, response.status, response.timings.total.milliseconds)

@@ -7,13 +7,14 @@
 public struct MigrateStep: Step {
     public static let kind = "migrate"
     public static let mainOption: String? = "run"
-    public static let options: [OptionSpec] = [
-        OptionSpec("run", .text, required: true, "The migration command."),
-        OptionSpec("cwd", .text, "Working directory."),
-        OptionSpec("env", .textMap, "Environment variables for the command."),
-        OptionSpec("expect_tables", .texts, "Tables that must exist afterwards."),
-        OptionSpec("undo", .text, "Command that reverses the migration (default: restore this run's backup)."),
-    ] + DatabaseConnection.options
+    public static let options: [OptionSpec] =
+        [
+            OptionSpec("run", .text, required: true, "The migration command."),
+            OptionSpec("cwd", .text, "Working directory."),
+            OptionSpec("env", .textMap, "Environment variables for the command."),
+            OptionSpec("expect_tables", .texts, "Tables that must exist afterwards."),
+            OptionSpec("undo", .text, "Command that reverses the migration (default: restore this run's backup)."),
+        ] + DatabaseConnection.options
 
     public var run: Template
     public var cwd: Template?
@@ -52,7 +53,8 @@ public struct MigrateStep: Step {
             sink.warning("this migration cannot be undone: add a 'backup_database' step before it, or an 'undo:' command", at: location)
         }
         if !expectTables.isEmpty, connection == nil, !backedUp {
-            sink.error("'expect_tables' needs a database to look in: add 'database:' to this step, or a 'backup_database' step before it", at: location)
+            sink.error(
+                "'expect_tables' needs a database to look in: add 'database:' to this step, or a 'backup_database' step before it", at: location)
         }
     }
 }
@@ -149,7 +151,8 @@ extension MigrateStep: RunnableStep {
                 throw context.failure("step \(step.index + 1) '\(step.name)' recorded no dump to undo this migration from")
             }
             undoData = client.recordFields.merging(["restore": path, "backup_step": String(step.index)]) { $1 }
-            guardScript = "[ -f \(ShellWord.path(path)) ] || { echo \"rollout: the backup \(path) is gone; not migrating without it\" >&2; exit 1; }\n"
+            guardScript =
+                "[ -f \(ShellWord.path(path)) ] || { echo \"rollout: the backup \(path) is gone; not migrating without it\" >&2; exit 1; }\n"
         case .none(let reason):
             undoData = ["none": reason]
         }
@@ -159,23 +162,27 @@ extension MigrateStep: RunnableStep {
         let result = try await context.runRecorded(migration)
         let fields = StepRun.commandFields(result)
         guard result.succeeded else {
-            return StepRun(outcome: .failed, command: result, fields: fields,
-                           failure: "the migration \(CommandFailure.describe(result))", undo: undoData)
+            return StepRun(
+                outcome: .failed, command: result, fields: fields,
+                failure: "the migration \(CommandFailure.describe(result))", undo: undoData)
         }
         if let tables {
-            let check = try await context.run(RemoteCommand(
-                PostgresClient.queryCommand, environment: tables.environment,
-                stdin: Array(PostgresClient.missingTablesQuery(expectTables).utf8)))
+            let check = try await context.run(
+                RemoteCommand(
+                    PostgresClient.queryCommand, environment: tables.environment,
+                    stdin: Array(PostgresClient.missingTablesQuery(expectTables).utf8)))
             guard check.succeeded else {
-                return StepRun(outcome: .failed, command: result, fields: fields,
-                               failure: "could not check the tables in \(tables.description): \(PostgresClient.errorMessage(of: check))",
-                               undo: undoData)
+                return StepRun(
+                    outcome: .failed, command: result, fields: fields,
+                    failure: "could not check the tables in \(tables.description): \(PostgresClient.errorMessage(of: check))",
+                    undo: undoData)
             }
             let missing = PostgresClient.rows(fromQueryOutput: check.stdout).compactMap(\.first)
             guard missing.isEmpty else {
-                return StepRun(outcome: .failed, command: result, fields: fields,
-                               failure: "the migration ran, but \(tables.database) has no table \(missing.joined(separator: ", "))",
-                               undo: undoData)
+                return StepRun(
+                    outcome: .failed, command: result, fields: fields,
+                    failure: "the migration ran, but \(tables.database) has no table \(missing.joined(separator: ", "))",
+                    undo: undoData)
             }
         }
         return StepRun(outcome: .changed, command: result, fields: fields, undo: undoData)
@@ -185,22 +192,28 @@ extension MigrateStep: RunnableStep {
         if undo["undo"] == "command", let template = self.undo {
             let recorded = undo["command"].map { Template(literal: $0) }
             let result = try await context.run(try command(recorded ?? template, in: context))
-            return StepRun(outcome: result.succeeded ? .changed : .failed, command: result,
-                           failure: result.succeeded ? nil : "the undo command \(CommandFailure.describe(result))")
+            return StepRun(
+                outcome: result.succeeded ? .changed : .failed, command: result,
+                failure: result.succeeded ? nil : "the undo command \(CommandFailure.describe(result))")
         }
         if let path = undo["restore"] {
             // The migration's own connection, else the backup step's (with its password), else
             // what the record kept (no password).
             let backupStep = undo["backup_step"].flatMap(Int.init)
             let backup = context.finishedSteps.first { $0.index == backupStep }?.step as? any DatabaseDumpStep
-            let client = try connection.map { connection throws(StepError) in try PostgresClient(connection, in: context) }
+            let client =
+                try connection.map { connection throws(StepError) in try PostgresClient(connection, in: context) }
                 ?? backup.map { backup throws(StepError) in try PostgresClient(backup.connection, in: context) }
                 ?? PostgresClient(recordFields: undo)
             guard let client else { return StepRun(outcome: .failed, failure: "the run record does not say which database to restore") }
             return try await client.restore(from: path, in: context)
         }
         let reason = undo["none"] ?? "the run record holds no way to undo it"
-        return StepRun(outcome: .failed, failure: "this migration cannot be undone: \(reason); restore the database by hand (add a backup_database step before the migration, or an 'undo:' command)")
+        return StepRun(
+            outcome: .failed,
+            failure:
+                "this migration cannot be undone: \(reason); restore the database by hand (add a backup_database step before the migration, or an 'undo:' command)"
+        )
     }
 
     public func undoSources(_ undo: [String: String]) -> [String] { undo["restore"].map { [$0] } ?? [] }

@@ -279,7 +279,8 @@ struct PostgresClient: Sendable, Hashable {
     /// a bare name follows the search path).
     static func missingTablesQuery(_ tables: [String]) -> String {
         let literals = tables.map { "'" + $0.replacingOccurrences(of: "'", with: "''") + "'" }.joined(separator: ", ")
-        return "SELECT name FROM unnest(ARRAY[\(literals)]::text[]) WITH ORDINALITY AS t(name, position) WHERE to_regclass(name) IS NULL ORDER BY position;\n"
+        return
+            "SELECT name FROM unnest(ARRAY[\(literals)]::text[]) WITH ORDINALITY AS t(name, position) WHERE to_regclass(name) IS NULL ORDER BY position;\n"
     }
 
     /// What a failed psql, pg_dump or pg_restore said, on one line: its first error line

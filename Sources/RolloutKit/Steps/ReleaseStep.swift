@@ -69,10 +69,11 @@ extension ReleaseStep: RunnableStep {
     public func plan(in context: StepContext) async throws -> StepPlan {
         let base = try renderedDirectory(in: context)
         let (archive, source) = try archive(in: context)
-        return StepPlan([
-            "\(source): \(archive.fileCount) files, \(archive.fileBytes) bytes → \(base)/releases/\(context.runID)/",
-            "switch \(base)/current to it, keep \(keepReleases) releases",
-        ], changes: .yes)
+        return StepPlan(
+            [
+                "\(source): \(archive.fileCount) files, \(archive.fileBytes) bytes → \(base)/releases/\(context.runID)/",
+                "switch \(base)/current to it, keep \(keepReleases) releases",
+            ], changes: .yes)
     }
 
     public func run(in context: StepContext) async throws -> StepRun {
@@ -116,7 +117,8 @@ extension ReleaseStep: RunnableStep {
         guard result.succeeded, let path = value("release") else {
             let failure: String
             if lines.contains(Self.errorMarker + "not-a-link") {
-                failure = "\(base)/current exists and is not a symbolic link; nothing was changed — move it aside (it becomes a release) and run again"
+                failure =
+                    "\(base)/current exists and is not a symbolic link; nothing was changed — move it aside (it becomes a release) and run again"
             } else if lines.contains(Self.errorMarker + "extract") {
                 failure = "could not unpack the release into \(base)/releases/ (is tar installed, is there room?): \(CommandFailure.describe(result))"
             } else {
@@ -127,7 +129,8 @@ extension ReleaseStep: RunnableStep {
         let pruned = lines.filter { $0.hasPrefix("pruned=") }.map { String($0.dropFirst("pruned=".count)) }
         fields["release"] = path
         fields["previous"] = value("previous") ?? ""
-        fields["stdout"] = "\(base)/current → releases/\(release) (\(archive.fileCount) files, \(archive.fileBytes) bytes)"
+        fields["stdout"] =
+            "\(base)/current → releases/\(release) (\(archive.fileCount) files, \(archive.fileBytes) bytes)"
             + (pruned.isEmpty ? "" : "; pruned \(pruned.joined(separator: ", "))")
         return StepRun(outcome: .changed, command: result, fields: fields, undo: undo)
     }
@@ -156,7 +159,8 @@ extension ReleaseStep: RunnableStep {
         guard let base = undo["dir"], let previous = undo["previous"], let release = undo["release"], RunID(release) != nil else {
             throw context.failure("the recorded undo data names no release directory")
         }
-        let switchBack = previous == "none"
+        let switchBack =
+            previous == "none"
             ? "rm -f current || exit 1"
             : """
             [ -d \(ShellWord.quote(previous)) ] || { echo '\(Self.errorMarker)gone'; exit 1; }
@@ -170,7 +174,8 @@ extension ReleaseStep: RunnableStep {
             """
         let result = try await context.run(RemoteCommand(script))
         guard result.succeeded else {
-            let reason = result.stdoutText.contains(Self.errorMarker + "gone")
+            let reason =
+                result.stdoutText.contains(Self.errorMarker + "gone")
                 ? "the release it pointed to before, \(previous), is gone (pruned by a later run?); current still points to releases/\(release)"
                 : CommandFailure.describe(result)
             return StepRun(outcome: .failed, command: result, failure: "could not switch \(base)/current back: \(reason)")

@@ -127,22 +127,26 @@ struct RemoteFileChange: Sendable {
     static func restoreScript(undo: [String: String], safety: String?) -> String? {
         guard let path = undo["file"] else { return nil }
         let file = "\"$rollout_file\""
-        let keep = safety.map { safety in """
-            if [ -e \(file) ]; then
-            \(copyScript(to: safety))fi
+        let keep =
+            safety.map { safety in
+                """
+                if [ -e \(file) ]; then
+                \(copyScript(to: safety))fi
 
-            """ } ?? ""
+                """
+            } ?? ""
         if undo["absent"] == "1" { return resolveScript(path) + keep + "rm -f -- \(file)" }
         guard let backup = undo["backup"] else { return nil }
         // Copies older than the recorded mode and owner kept them themselves (cp -p).
-        let attributes = if let mode = undo["mode"], let owner = undo["owner"] {
-            """
-            cp -- \(ShellWord.path(backup)) "$rollout_tmp" && chmod \(ShellWord.quote(mode)) -- "$rollout_tmp" \\
-              && { [ "$(stat -c %u:%g -- "$rollout_tmp")" = \(ShellWord.quote(owner)) ] || chown -- \(ShellWord.quote(owner)) "$rollout_tmp"; }
-            """
-        } else {
-            "cp -p -- \(ShellWord.path(backup)) \"$rollout_tmp\""
-        }
+        let attributes =
+            if let mode = undo["mode"], let owner = undo["owner"] {
+                """
+                cp -- \(ShellWord.path(backup)) "$rollout_tmp" && chmod \(ShellWord.quote(mode)) -- "$rollout_tmp" \\
+                  && { [ "$(stat -c %u:%g -- "$rollout_tmp")" = \(ShellWord.quote(owner)) ] || chown -- \(ShellWord.quote(owner)) "$rollout_tmp"; }
+                """
+            } else {
+                "cp -p -- \(ShellWord.path(backup)) \"$rollout_tmp\""
+            }
         return resolveScript(path) + keep + """
             [ -f \(ShellWord.path(backup)) ] || { echo "rollout: the backup \(backup) is gone; \(path) cannot be restored" >&2; exit 1; }
             rollout_tmp="$(dirname -- \(file))/.$(basename -- \(file)).rollout-undo-$$"
@@ -154,7 +158,8 @@ struct RemoteFileChange: Sendable {
 extension RemoteFileChange {
     /// Runs `restoreScript` for a step's undo.
     static func restore(_ undo: [String: String], in context: StepContext) async throws -> StepRun {
-        let safety = context.keepsSafetyCopies
+        let safety =
+            context.keepsSafetyCopies
             ? context.backupPath("backups", name: "before-undo-" + ((undo["file"] ?? "file") as NSString).lastPathComponent)
             : nil
         guard let script = restoreScript(undo: undo, safety: safety) else {

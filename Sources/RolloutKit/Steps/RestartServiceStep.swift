@@ -12,7 +12,8 @@ public struct RestartServiceStep: Step {
         OptionSpec("docker_compose", .text, "Compose service name."),
         OptionSpec("command", .text, "Custom restart command."),
         OptionSpec("compose_file", .text, "Compose file for docker_compose."),
-        OptionSpec("compose_command", .text, "The compose program: docker compose, docker-compose or podman-compose. Default: the first the host has."),
+        OptionSpec(
+            "compose_command", .text, "The compose program: docker compose, docker-compose or podman-compose. Default: the first the host has."),
         OptionSpec("supervisor_conf", .text, "supervisord config for supervisorctl -c."),
         OptionSpec("status_command", .text, "Succeeds when the service runs (for command)."),
         OptionSpec("sudo", .flag, "Run the manager's commands with sudo -n."),
@@ -62,12 +63,15 @@ public struct RestartServiceStep: Step {
         case "systemd": manager = options.template("systemd").map(Manager.systemd)
         case "supervisor": manager = options.template("supervisor").map(Manager.supervisor)
         case "pm2": manager = options.template("pm2").map(Manager.pm2)
-        case "docker_compose": manager = options.template("docker_compose").map { .dockerCompose(service: $0, file: composeFile, command: composeCommand) }
+        case "docker_compose":
+            manager = options.template("docker_compose").map { .dockerCompose(service: $0, file: composeFile, command: composeCommand) }
         case "command": manager = options.template("command").map { .command($0, status: statusCommand) }
         default: for key in Self.managers { _ = options.node(key) }
         }
         if composeFile != nil, chosen != "docker_compose" { options.error("'compose_file' applies only to docker_compose", at: "compose_file") }
-        if composeCommand != nil, chosen != "docker_compose" { options.error("'compose_command' applies only to docker_compose", at: "compose_command") }
+        if composeCommand != nil, chosen != "docker_compose" {
+            options.error("'compose_command' applies only to docker_compose", at: "compose_command")
+        }
         if supervisorConfig != nil, chosen != "supervisor" {
             options.error("'supervisor_conf' applies only to supervisor", at: "supervisor_conf")
         }
@@ -113,14 +117,15 @@ extension RestartServiceStep: RunnableStep {
             guard let template else { return nil }
             return try text(template)
         }
-        let target: ServiceControl.Target = switch manager {
-        case .systemd(let name): .systemd(try text(name))
-        case .supervisor(let name): .supervisor(try text(name), config: try optionalText(supervisorConfig))
-        case .pm2(let name): .pm2(try text(name))
-        case .dockerCompose(let service, let file, let command):
-            .dockerCompose(service: try text(service), file: try optionalText(file), command: try optionalText(command))
-        case .command(let command, let status): .command(try text(command), status: try optionalText(status))
-        }
+        let target: ServiceControl.Target =
+            switch manager {
+            case .systemd(let name): .systemd(try text(name))
+            case .supervisor(let name): .supervisor(try text(name), config: try optionalText(supervisorConfig))
+            case .pm2(let name): .pm2(try text(name))
+            case .dockerCompose(let service, let file, let command):
+                .dockerCompose(service: try text(service), file: try optionalText(file), command: try optionalText(command))
+            case .command(let command, let status): .command(try text(command), status: try optionalText(status))
+            }
         return (ServiceControl(target: target, sudo: sudo), sensitive)
     }
 
@@ -129,10 +134,15 @@ extension RestartServiceStep: RunnableStep {
         var lines = ["run: \(context.masker.mask(control.restartCommand))"]
         let within = DurationText.format(healthyWithin)
         if case .systemd(let name) = control.target {
-            lines.append("wait up to \(within) until \(context.masker.mask(name)) is active with a new main process (fail at once when it fails or systemd restarts it)")
+            lines.append(
+                "wait up to \(within) until \(context.masker.mask(name)) is active with a new main process (fail at once when it fails or systemd restarts it)"
+            )
         } else if case .dockerCompose(let service, _, let command) = control.target {
-            let which = command.map { "with \(context.masker.mask($0))" } ?? "with the first of docker compose, docker-compose, podman-compose the host has"
-            lines.append("wait up to \(within) until the containers of \(context.masker.mask(service)) run (and are healthy when they have a health check), \(which)")
+            let which =
+                command.map { "with \(context.masker.mask($0))" } ?? "with the first of docker compose, docker-compose, podman-compose the host has"
+            lines.append(
+                "wait up to \(within) until the containers of \(context.masker.mask(service)) run (and are healthy when they have a health check), \(which)"
+            )
         } else if let status = control.statusScript {
             let until = if case .command = control.target { "succeeds" } else { "says \(control.runningWord)" }
             lines.append("wait up to \(within) until \(context.masker.mask(status)) \(until)")
@@ -163,9 +173,11 @@ extension RestartServiceStep: RunnableStep {
     private func restart(in context: StepContext, undoing: Bool) async throws -> StepRun {
         let (control, sensitive) = try control(in: context)
         let undo = undoing ? nil : ["restarted": "1"]
-        var result = undoing
+        var result =
+            undoing
             ? try await context.run(RemoteCommand(control.restartScript(undoing: true), sensitive: sensitive))
-            : try await context.runRecorded(RemoteCommand("rollout_undo restarted 1 || exit 1\n" + control.restartScript(undoing: false), sensitive: sensitive))
+            : try await context.runRecorded(
+                RemoteCommand("rollout_undo restarted 1 || exit 1\n" + control.restartScript(undoing: false), sensitive: sensitive))
         let marks = RestartMarks(output: result.stdoutText)
         result.stdout = Array(RestartMarks.strip(result.stdoutText).utf8)
         let fields = StepRun.commandFields(result)
@@ -249,11 +261,12 @@ extension RestartServiceStep: RunnableStep {
                 return nil
             }
             if clock.now.advanced(by: Self.pollInterval) >= deadline {
-                let what = if case .command = control.target {
-                    "\(context.masker.mask(statusScript)) did not succeed"
-                } else {
-                    "\(serviceName(context)) was not \(control.runningWord)"
-                }
+                let what =
+                    if case .command = control.target {
+                        "\(context.masker.mask(statusScript)) did not succeed"
+                    } else {
+                        "\(serviceName(context)) was not \(control.runningWord)"
+                    }
                 return "\(what) within \(DurationText.format(healthyWithin)) of the restart (last: \(last))"
             }
             try await Task.sleep(for: Self.pollInterval)
@@ -311,9 +324,10 @@ extension RestartServiceStep: RunnableStep {
                 log = "(could not read the log: \(error))"
             }
             // A restart the manager refused (no permission, no such unit) says why on stderr.
-            shown = CommandResult(exitStatus: restart.exitStatus, exitSignal: restart.exitSignal,
-                                  stdout: Array(((log.isEmpty ? "(the log is empty)" : log) + (restart.succeeded ? "" : "\n")).utf8),
-                                  stderr: restart.succeeded ? [] : restart.stderr, duration: restart.duration)
+            shown = CommandResult(
+                exitStatus: restart.exitStatus, exitSignal: restart.exitSignal,
+                stdout: Array(((log.isEmpty ? "(the log is empty)" : log) + (restart.succeeded ? "" : "\n")).utf8),
+                stderr: restart.succeeded ? [] : restart.stderr, duration: restart.duration)
         }
         return StepRun(outcome: .failed, command: shown, fields: fields, failure: failure, undo: undo)
     }

@@ -3,10 +3,11 @@
 /// Undo: restore the safety backup.
 public struct RestoreDatabaseStep: Step {
     public static let kind = "restore_database"
-    public static let options: [OptionSpec] = [
-        OptionSpec("engine", .choice(["postgres"]), "postgres."),
-        OptionSpec("backup", .text, "Path of the dump on the host. Default the newest backup_database dump of this database."),
-    ] + DatabaseConnection.options.requiring("database")
+    public static let options: [OptionSpec] =
+        [
+            OptionSpec("engine", .choice(["postgres"]), "postgres."),
+            OptionSpec("backup", .text, "Path of the dump on the host. Default the newest backup_database dump of this database."),
+        ] + DatabaseConnection.options.requiring("database")
     public static let resultFields = RegisteredResult.commonFields + ["path", "safety_backup"]
 
     public var engine: String
@@ -42,10 +43,11 @@ extension RestoreDatabaseStep: RunnableStep {
         let client = try PostgresClient(connection, in: context)
         let directory = DatabaseConnection.defaultDumpDirectory(stateDirectory: context.stateDirectory)
         let from = try source(in: context) ?? "the newest dump of \(client.database) in \(directory)"
-        return StepPlan([
-            "pg_dump -Fc \(client.description) to \(directory)/\(client.safetyDumpName(runID: context.runID, step: context.stepIndex)) (safety copy, the undo)",
-            "then restore \(client.database) from \(from): pg_restore --clean --if-exists --no-owner, in one transaction",
-        ], changes: .yes)
+        return StepPlan(
+            [
+                "pg_dump -Fc \(client.description) to \(directory)/\(client.safetyDumpName(runID: context.runID, step: context.stepIndex)) (safety copy, the undo)",
+                "then restore \(client.database) from \(from): pg_restore --clean --if-exists --no-owner, in one transaction",
+            ], changes: .yes)
     }
 
     /// The safety copy needs room as much as a backup does: checked before the run changes
@@ -76,9 +78,10 @@ extension RestoreDatabaseStep: RunnableStep {
         fields["safety_backup"] = safety?.path ?? ""
         let undo = safety.map { ["safety_backup": $0.path] }
         guard result.succeeded else {
-            return StepRun(outcome: .failed, command: result, fields: fields,
-                           failure: "could not restore \(client.description)\(restored.map { " from \($0)" } ?? ""): \(PostgresClient.errorMessage(of: result))",
-                           undo: undo)
+            return StepRun(
+                outcome: .failed, command: result, fields: fields,
+                failure: "could not restore \(client.description)\(restored.map { " from \($0)" } ?? ""): \(PostgresClient.errorMessage(of: result))",
+                undo: undo)
         }
         return StepRun(outcome: .changed, command: result, fields: fields, undo: undo)
     }

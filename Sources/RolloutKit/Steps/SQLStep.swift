@@ -10,10 +10,11 @@ public struct SQLStep: Step {
         OptionSpec("value", .text, "The first column of the first row."),
         OptionSpec("rows", .number, "The row count."),
     ]
-    public static let options: [OptionSpec] = [
-        OptionSpec("query", .text, required: true, "The query, given to psql on stdin."),
-        OptionSpec("expect", .mapping(expectOptions), "value or rows."),
-    ] + DatabaseConnection.options.requiring("database")
+    public static let options: [OptionSpec] =
+        [
+            OptionSpec("query", .text, required: true, "The query, given to psql on stdin."),
+            OptionSpec("expect", .mapping(expectOptions), "value or rows."),
+        ] + DatabaseConnection.options.requiring("database")
     public static let resultFields = RegisteredResult.commonFields + ["value", "rows"]
 
     public var query: Template
@@ -53,12 +54,14 @@ extension SQLStep: RunnableStep {
         let client = try PostgresClient(connection, in: context)
         let rendered = try context.render(query)
         let shown = "'\(rendered.masked.oneLine(limit: 80))'"
-        let result = try await context.run(RemoteCommand(
-            PostgresClient.queryCommand, environment: client.environment, stdin: Array((rendered.text + "\n").utf8)))
+        let result = try await context.run(
+            RemoteCommand(
+                PostgresClient.queryCommand, environment: client.environment, stdin: Array((rendered.text + "\n").utf8)))
         var fields = StepRun.commandFields(result)
         guard result.succeeded else {
-            return StepRun(outcome: .failed, command: result, fields: fields,
-                           failure: "query \(shown) failed on \(client.description): \(PostgresClient.errorMessage(of: result))")
+            return StepRun(
+                outcome: .failed, command: result, fields: fields,
+                failure: "query \(shown) failed on \(client.description): \(PostgresClient.errorMessage(of: result))")
         }
         let rows = PostgresClient.rows(fromQueryOutput: result.stdout)
         let value = rows.first?.first ?? ""

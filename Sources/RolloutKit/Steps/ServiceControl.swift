@@ -60,13 +60,14 @@ struct ServiceControl: Sendable, Hashable {
     /// file changed, which a plain `restart` would not read. podman-compose 1.0 does not compare,
     /// so it is told to recreate. Prints the command it used as a mark for the later looks.
     private func composeUpScript(service: String, command: String?) -> String {
-        let detect = command.map { "rollout_compose=\(ShellWord.quote($0))" } ?? """
-            if docker compose version >/dev/null 2>&1; then rollout_compose='docker compose'
-            elif command -v docker-compose >/dev/null 2>&1; then rollout_compose=docker-compose
-            elif command -v podman-compose >/dev/null 2>&1; then rollout_compose=podman-compose
-            else echo "no compose command on this host: install the docker compose plugin, docker-compose or podman-compose, or name one with compose_command" >&2; exit 127
-            fi
-            """
+        let detect =
+            command.map { "rollout_compose=\(ShellWord.quote($0))" } ?? """
+                if docker compose version >/dev/null 2>&1; then rollout_compose='docker compose'
+                elif command -v docker-compose >/dev/null 2>&1; then rollout_compose=docker-compose
+                elif command -v podman-compose >/dev/null 2>&1; then rollout_compose=podman-compose
+                else echo "no compose command on this host: install the docker compose plugin, docker-compose or podman-compose, or name one with compose_command" >&2; exit 127
+                fi
+                """
         return """
             \(detect)
             rollout_up='up -d'
@@ -83,7 +84,8 @@ struct ServiceControl: Sendable, Hashable {
     /// The status command, with the compose command the restart used (`marks`).
     func statusScript(marks: RestartMarks) -> String? {
         switch target {
-        case .systemd(let name): "systemctl show -p ActiveState -p SubState -p Result -p MainPID -p NRestarts -p InvocationID -- " + ShellWord.quote(name)
+        case .systemd(let name):
+            "systemctl show -p ActiveState -p SubState -p Result -p MainPID -p NRestarts -p InvocationID -- " + ShellWord.quote(name)
         case .supervisor(let name, _): supervisorctl("status " + ShellWord.quote(name))
         case .pm2: manager("pm2 jlist")
         case .dockerCompose(let service, _, let command):
@@ -222,10 +224,13 @@ struct ServiceControl: Sendable, Hashable {
             return .failed("systemd says the unit failed (Result=\(properties["Result"] ?? "unknown"))")
         }
         if let after = marks.value("after.NRestarts").flatMap(Int.init), let now = properties["NRestarts"].flatMap(Int.init), now > after {
-            return .failed("systemd restarted it \(now - after) time\(now - after == 1 ? "" : "s") since the restart (NRestarts \(after) → \(now)): its new process keeps exiting")
+            return .failed(
+                "systemd restarted it \(now - after) time\(now - after == 1 ? "" : "s") since the restart (NRestarts \(after) → \(now)): its new process keeps exiting"
+            )
         }
         if let first = firstRunningPID, first != pid {
-            return .failed("its main process changed from \(first) to \(pid == "0" ? "none" : pid) since it started: it exited and systemd started it again")
+            return .failed(
+                "its main process changed from \(first) to \(pid == "0" ? "none" : pid) since it started: it exited and systemd started it again")
         }
         if let invocation = marks.value("before.InvocationID"), !invocation.isEmpty, properties["InvocationID"] == invocation {
             return .waiting("\(sub), still the process from before the restart")
@@ -241,7 +246,8 @@ struct ServiceControl: Sendable, Hashable {
     static func pm2Status(_ output: String, name: String) -> (running: Bool, state: String)? {
         // pm2 may print notices before the JSON array.
         guard let start = output.firstIndex(of: "["),
-              let list = try? JSONSerialization.jsonObject(with: Data(output[start...].utf8)) as? [[String: Any]] else { return nil }
+            let list = try? JSONSerialization.jsonObject(with: Data(output[start...].utf8)) as? [[String: Any]]
+        else { return nil }
         let matching = list.filter { entry in
             (entry["name"] as? String) == name || (entry["pm_id"] as? Int).map(String.init) == name
         }

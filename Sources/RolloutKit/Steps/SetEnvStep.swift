@@ -112,14 +112,17 @@ extension SetEnvStep: RunnableStep {
             return StepRun(outcome: .ok)
         }
         let backup = context.backupPath("env-history", name: (edit.change.path as NSString).lastPathComponent)
-        let result = try await context.runRecorded(RemoteCommand(
-            edit.change.replaceScript(backup: backup, mode: nil, defaultMode: Self.newFileMode, owner: nil),
-            stdin: edit.new.bytes))
-        let undo: [String: String] = edit.before == .absent
+        let result = try await context.runRecorded(
+            RemoteCommand(
+                edit.change.replaceScript(backup: backup, mode: nil, defaultMode: Self.newFileMode, owner: nil),
+                stdin: edit.new.bytes))
+        let undo: [String: String] =
+            edit.before == .absent
             ? ["file": edit.change.path, "absent": "1"]
             : RemoteFileChange.undo(path: edit.change.path, backup: backup, stdout: result.stdoutText)
         guard result.succeeded else {
-            return StepRun(outcome: .failed, command: result, failure: "could not write \(edit.change.path): \(CommandFailure.describe(result))", undo: undo)
+            return StepRun(
+                outcome: .failed, command: result, failure: "could not write \(edit.change.path): \(CommandFailure.describe(result))", undo: undo)
         }
         let diff = EnvFile.changes(from: edit.old, to: edit.new).map { $0.line(secretKeys: edit.secretKeys, masker: context.masker) }
         var fields = StepRun.commandFields(result)

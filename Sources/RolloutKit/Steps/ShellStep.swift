@@ -138,8 +138,9 @@ extension ShellStep: RunnableStep {
         command.stdin = []
         command.sensitive = command.sensitive || script.containsSecrets
         let result = try await context.run(command)
-        return StepRun(outcome: result.succeeded ? .changed : .failed, command: result,
-                       failure: result.succeeded ? nil : "the undo command \(CommandFailure.describe(result))")
+        return StepRun(
+            outcome: result.succeeded ? .changed : .failed, command: result,
+            failure: result.succeeded ? nil : "the undo command \(CommandFailure.describe(result))")
     }
 
     /// Each way the output falls short of `expect`, as `stdout: expected …, got …`.

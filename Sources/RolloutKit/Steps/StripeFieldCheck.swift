@@ -27,17 +27,19 @@ enum StripeFieldCheck {
             guard !root.isEmpty, !objectKeys.contains(root) else { continue }
             let version = known.map { " in API version \($0)" } ?? ""
             if envelopeKeys.contains(root) {
-                options.sink.warning("'fields.\(path)' would add '\(root)' to the \(kind); to set the event's own, write '$.\(path)'",
-                                     at: entry.key.location)
+                options.sink.warning(
+                    "'fields.\(path)' would add '\(root)' to the \(kind); to set the event's own, write '$.\(path)'",
+                    at: entry.key.location)
             } else {
-                options.sink.warning("the \(kind) of \(type)\(version) has no '\(root)'; 'fields.\(path)' adds it as a new field",
-                                     at: entry.key.location, suggestion: NameSuggestion.closest(to: root, in: objectKeys))
+                options.sink.warning(
+                    "the \(kind) of \(type)\(version) has no '\(root)'; 'fields.\(path)' adds it as a new field",
+                    at: entry.key.location, suggestion: NameSuggestion.closest(to: root, in: objectKeys))
             }
         }
     }
 
     private static func keys(of value: JSONValue?) -> [String] {
-        guard case let .object(members)? = value else { return [] }
+        guard case .object(let members)? = value else { return [] }
         return members.map(\.key)
     }
 }

@@ -17,5 +17,5 @@ enum TCPProbe {
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif

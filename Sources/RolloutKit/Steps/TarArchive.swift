@@ -70,7 +70,8 @@ struct TarArchive {
     private mutating func header(_ path: String, type: UInt8, mode: Int, size: Int, mtime: Int, linkName: String = "") throws(Failure) {
         var block = [UInt8](repeating: 0, count: 512)
         let utf8 = Array(path.utf8)
-        var name = utf8[...], prefix: ArraySlice<UInt8> = []
+        var name = utf8[...]
+        var prefix: ArraySlice<UInt8> = []
         if utf8.count > 100 {
             let cuts = utf8.indices.filter { utf8[$0] == UInt8(ascii: "/") && $0 <= 155 && utf8.count - $0 - 1 <= 100 && $0 < utf8.count - 1 }
             guard let cut = cuts.first else {

@@ -1,5 +1,5 @@
-public import Foundation
 import Crypto
+public import Foundation
 
 /// Copies a local file (or inline text) to the host atomically: SFTP to a temporary name,
 /// fsync, rename. `upload: { src: files/app.conf, dest: /etc/app.conf, mode: "0640", owner: app }`.
@@ -89,20 +89,24 @@ extension UploadStep: RunnableStep {
         let backup = context.backupPath("backups", name: (destination.text as NSString).lastPathComponent)
         // A digest of secret contents would let anyone who reads the host's `ps` test guesses.
         let digest = body.containsSecrets ? nil : SHA256.hash(data: body.bytes).map { String(format: "%02x", $0) }.joined()
-        let result = try await context.runRecorded(RemoteCommand(
-            change.replaceScript(backup: backup, mode: mode, defaultMode: Self.newFileMode,
-                                 owner: try owner.map { template throws(StepError) in try context.render(template).text },
-                                 unlessSHA256: digest),
-            stdin: body.bytes))
+        let result = try await context.runRecorded(
+            RemoteCommand(
+                change.replaceScript(
+                    backup: backup, mode: mode, defaultMode: Self.newFileMode,
+                    owner: try owner.map { template throws(StepError) in try context.render(template).text },
+                    unlessSHA256: digest),
+                stdin: body.bytes))
         if result.succeeded, result.stdoutText.hasPrefix(RemoteFileChange.unchangedMarker) {
             return StepRun(outcome: .ok, command: result, fields: StepRun.commandFields(result))
         }
-        let undo = result.stdoutText.contains(RemoteFileChange.wasAbsentMarker)
+        let undo =
+            result.stdoutText.contains(RemoteFileChange.wasAbsentMarker)
             ? ["file": destination.text, "absent": "1"]
             : RemoteFileChange.undo(path: destination.text, backup: backup, stdout: result.stdoutText)
         guard result.succeeded else {
-            return StepRun(outcome: .failed, command: result, fields: StepRun.commandFields(result),
-                           failure: "could not write \(destination.text): \(CommandFailure.describe(result))", undo: undo)
+            return StepRun(
+                outcome: .failed, command: result, fields: StepRun.commandFields(result),
+                failure: "could not write \(destination.text): \(CommandFailure.describe(result))", undo: undo)
         }
         return StepRun(outcome: .changed, command: result, fields: StepRun.commandFields(result), undo: undo)
     }

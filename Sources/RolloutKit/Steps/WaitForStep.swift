@@ -89,8 +89,12 @@ extension WaitForStep: RunnableStep {
                 do {
                     let response = try await context.http.send(HTTPRequest(url: url.text, timeout: probeTimeout))
                     if status.contains(response.status) {
-                        return StepRun(outcome: .ok, fields: ["stdout": "\(response.status)", "status": "\(response.status)",
-                                                              "attempts": "\(attempts)"])
+                        return StepRun(
+                            outcome: .ok,
+                            fields: [
+                                "stdout": "\(response.status)", "status": "\(response.status)",
+                                "attempts": "\(attempts)",
+                            ])
                     }
                     last = "answered \(response.status)"
                 } catch {
@@ -107,7 +111,9 @@ extension WaitForStep: RunnableStep {
                 last = reason
             }
             if clock.now.advanced(by: interval) >= deadline {
-                return StepRun(outcome: .failed, failure: "\(try describe(in: context)) not ready after \(DurationText.format(within)) (\(attempts) attempts; last: \(last))")
+                return StepRun(
+                    outcome: .failed,
+                    failure: "\(try describe(in: context)) not ready after \(DurationText.format(within)) (\(attempts) attempts; last: \(last))")
             }
             try await Task.sleep(for: interval)
         }
@@ -142,16 +148,17 @@ extension WaitForStep: RunnableStep {
                 probe() { timeout 10 bash -c 'exec 3<>"/dev/tcp/$ROLLOUT_WAIT_HOST/$ROLLOUT_WAIT_PORT"' 2>/dev/null && return 0; last="connection refused or timed out"; return 1; }
                 """
         }
-        let script = probe + """
+        let script =
+            probe + """
 
-            end=$(( $(date +%s) + \(seconds) )); n=0; last=""
-            while :; do
-              n=$((n + 1))
-              if probe; then echo "ready $n"; exit 0; fi
-              if [ "$(date +%s)" -ge "$end" ]; then echo "$n $last"; exit 1; fi
-              sleep \(pause)
-            done
-            """
+                end=$(( $(date +%s) + \(seconds) )); n=0; last=""
+                while :; do
+                  n=$((n + 1))
+                  if probe; then echo "ready $n"; exit 0; fi
+                  if [ "$(date +%s)" -ge "$end" ]; then echo "$n $last"; exit 1; fi
+                  sleep \(pause)
+                done
+                """
         let result = try await context.run(RemoteCommand(script, environment: environment, timeout: within + .seconds(30)))
         let said = result.stdoutText.trimmingTrailingNewlines
         switch result.exitStatus {
@@ -159,13 +166,18 @@ extension WaitForStep: RunnableStep {
             return StepRun(outcome: .ok, fields: ["attempts": String(said.split(separator: " ").last ?? "1")])
         case 2:
             let tool = said.replacingOccurrences(of: "missing ", with: "")
-            throw context.failure("\(tool) is not installed on \(context.host.name), which wait_for from: host needs", hint: "install \(tool) on the host, or probe from this machine (leave out from: host)")
+            throw context.failure(
+                "\(tool) is not installed on \(context.host.name), which wait_for from: host needs",
+                hint: "install \(tool) on the host, or probe from this machine (leave out from: host)")
         default:
             let parts = said.split(separator: " ", maxSplits: 1)
             let attempts = parts.first.map(String.init) ?? "?"
             let last = parts.count > 1 ? String(parts[1]) : said
-            return StepRun(outcome: .failed, failure: context.masker.mask(
-                "\(try describe(in: context)) not ready from \(context.host.name) after \(DurationText.format(within)) (\(attempts) attempts; last: \(last))"))
+            return StepRun(
+                outcome: .failed,
+                failure: context.masker.mask(
+                    "\(try describe(in: context)) not ready from \(context.host.name) after \(DurationText.format(within)) (\(attempts) attempts; last: \(last))"
+                ))
         }
     }
 }

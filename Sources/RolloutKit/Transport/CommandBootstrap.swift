@@ -36,7 +36,8 @@ struct CommandBootstrap: Sendable, Equatable {
         if !text.hasSuffix("\n") { text += "\n" }
         program = Array(text.utf8)
         lineCount = program.reduce(0) { $0 + ($1 == 10 ? 1 : 0) }
-        commandLine = "exec /bin/sh -c '\(Self.processGroupHeader) n=\(lineCount); s=; "
+        commandLine =
+            "exec /bin/sh -c '\(Self.processGroupHeader) n=\(lineCount); s=; "
             + "while [ $n -gt 0 ] && IFS= read -r l; do s=\"$s$l\n\"; n=$((n-1)); done; eval \"$s\"'"
     }
 

@@ -103,7 +103,8 @@ struct KnownHosts: Sendable {
             throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
         }
         let lines = (try? String(contentsOfFile: path, encoding: .utf8))?.split(separator: "\n", omittingEmptySubsequences: false).count ?? 1
-        entries.append(Entry(line: max(1, lines - 1), hosts: Self.hostField(host: host, port: port), keyType: Self.keyType(of: key), key: key, revoked: false))
+        entries.append(
+            Entry(line: max(1, lines - 1), hosts: Self.hostField(host: host, port: port), keyType: Self.keyType(of: key), key: key, revoked: false))
     }
 
     /// `SHA256:…` as `ssh-keygen -l` prints it.

@@ -7,9 +7,11 @@ struct LibSSH2Error: Error, CustomStringConvertible {
 
     /// True when the TCP connection (not just one request) is gone: the session is unusable.
     var isConnectionLoss: Bool {
-        [LIBSSH2_ERROR_SOCKET_NONE, LIBSSH2_ERROR_SOCKET_SEND, LIBSSH2_ERROR_SOCKET_DISCONNECT,
-         LIBSSH2_ERROR_SOCKET_TIMEOUT, LIBSSH2_ERROR_SOCKET_RECV, LIBSSH2_ERROR_TIMEOUT]
-            .contains(code)
+        [
+            LIBSSH2_ERROR_SOCKET_NONE, LIBSSH2_ERROR_SOCKET_SEND, LIBSSH2_ERROR_SOCKET_DISCONNECT,
+            LIBSSH2_ERROR_SOCKET_TIMEOUT, LIBSSH2_ERROR_SOCKET_RECV, LIBSSH2_ERROR_TIMEOUT,
+        ]
+        .contains(code)
     }
 
     var description: String { message.isEmpty ? "libssh2 error \(code)" : message }

@@ -1,7 +1,7 @@
 public import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `Transport` on this machine (inventory `address: local`): the same contract as
@@ -118,7 +118,13 @@ public final class LocalTransport: Transport {
             return nil
         }
         if parts.count == 2 {
-            if let group = getgrnam(parts[1]) { gid = group.pointee.gr_gid } else if let numeric = gid_t(parts[1]) { gid = numeric } else { return nil }
+            if let group = getgrnam(parts[1]) {
+                gid = group.pointee.gr_gid
+            } else if let numeric = gid_t(parts[1]) {
+                gid = numeric
+            } else {
+                return nil
+            }
         }
         return (uid, gid)
     }
@@ -126,7 +132,8 @@ public final class LocalTransport: Transport {
     public func download(_ path: String, to destination: URL) async throws {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
-            throw TransportError.fileOperationFailed(endpoint: endpoint, operation: "download of", path: path, reason: String(cString: strerror(errno)))
+            throw TransportError.fileOperationFailed(
+                endpoint: endpoint, operation: "download of", path: path, reason: String(cString: strerror(errno)))
         }
         defer { Glibc.close(fd) }
         let sink = try LocalFileSink(destination: destination)
@@ -136,7 +143,8 @@ public final class LocalTransport: Transport {
             let n = Glibc.read(fd, buffer.baseAddress, buffer.count)
             if n < 0 && errno == EINTR { continue }
             guard n >= 0 else {
-                throw TransportError.fileOperationFailed(endpoint: endpoint, operation: "download of", path: path, reason: String(cString: strerror(errno)))
+                throw TransportError.fileOperationFailed(
+                    endpoint: endpoint, operation: "download of", path: path, reason: String(cString: strerror(errno)))
             }
             if n == 0 { break }
             try sink.write(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))

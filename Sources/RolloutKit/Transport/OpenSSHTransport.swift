@@ -2,7 +2,7 @@ public import Foundation
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `Transport` through the system `ssh` client (`transport: openssh`): for keys and setups
@@ -102,7 +102,9 @@ public final class OpenSSHTransport: Transport {
             executable: sshPath, arguments: options + ["--", target.host, bootstrap.commandLine], environment: environment)
         let stopping = PipedProcess.Stopping(
             terminate: { group, _ in
-                if let group { _ = try? self.quickSSH([], remote: "/bin/sh -c " + CommandBootstrap.quote(CommandBootstrap.killScript(processGroup: group))) }
+                if let group {
+                    _ = try? self.quickSSH([], remote: "/bin/sh -c " + CommandBootstrap.quote(CommandBootstrap.killScript(processGroup: group)))
+                }
             },
             escalate: { _, child in kill(child, SIGKILL) })
         let outcome = try child.run(
@@ -141,7 +143,9 @@ public final class OpenSSHTransport: Transport {
             var expected = "the listed key"
             if let range = stderr.range(of: "key in \(target.knownHostsFile):") {
                 line = Int(stderr[range.upperBound...].prefix { $0.isNumber }) ?? 0
-                if let entry = (try? KnownHosts(path: target.knownHostsFile))?.entries(host: target.host, port: target.port).first(where: { $0.line == line }) {
+                if let entry = (try? KnownHosts(path: target.knownHostsFile))?.entries(host: target.host, port: target.port).first(where: {
+                    $0.line == line
+                }) {
                     expected = "\(entry.keyType) \(KnownHosts.fingerprint(of: entry.key))"
                 }
             }
@@ -156,7 +160,8 @@ public final class OpenSSHTransport: Transport {
                 scanCommand: "ssh-keyscan \(portFlag)\(target.host) >> \(target.knownHostsFile)")
         }
         if stderr.contains("Permission denied") {
-            return .authenticationFailed(endpoint: endpoint, user: target.user, reason: "the server refused the key\(target.identityFile.map { " \($0)" } ?? "s offered")")
+            return .authenticationFailed(
+                endpoint: endpoint, user: target.user, reason: "the server refused the key\(target.identityFile.map { " \($0)" } ?? "s offered")")
         }
         if stderr.contains("timed out") || stderr.contains("No route") || stderr.contains("Could not resolve") || stderr.contains("unreachable") {
             return .unreachable(endpoint: endpoint, reason: firstLine)
@@ -266,7 +271,8 @@ private final class SinkBox: Sendable {
             do {
                 try bytes.withUnsafeBytes { try state.sink.write($0) }
             } catch {
-                state.failure = error as? TransportError
+                state.failure =
+                    error as? TransportError
                     ?? .fileOperationFailed(endpoint: "local", operation: "writing", path: state.sink.destination.path, reason: "\(error)")
             }
         }

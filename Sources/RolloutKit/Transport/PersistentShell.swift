@@ -44,7 +44,8 @@ final class PersistentShell {
     /// The loop, with builtins only; its first stderr line is the process group header. It
     /// reads the marker as its first line of input, so the marker is not on its command line
     /// (where `ps` would print it), and clears it in each command's subshell.
-    static let commandLine = "exec /bin/sh -c '\(CommandBootstrap.processGroupHeader) IFS= read -r m; "
+    static let commandLine =
+        "exec /bin/sh -c '\(CommandBootstrap.processGroupHeader) IFS= read -r m; "
         + "while IFS= read -r n; do s=; while [ $n -gt 0 ] && IFS= read -r l; do s=\"$s$l\n\"; n=$((n-1)); done; "
         + "(m=; eval \"$s\") </dev/null; r=$?; printf \"%s %s\\n\" \"$m\" $r; printf \"%s %s\\n\" \"$m\" $r >&2; done'"
 
@@ -55,7 +56,10 @@ final class PersistentShell {
     ) throws(SSHCommandFailure) -> CommandResult {
         if channel.receivedEOF {
             isAlive = false
-            throw .notStarted(LibSSH2Error(code: LIBSSH2_ERROR_CHANNEL_CLOSED, message: "the shell rollout keeps open on this connection had exited and a new one could not be started"))
+            throw .notStarted(
+                LibSSH2Error(
+                    code: LIBSSH2_ERROR_CHANNEL_CLOSED,
+                    message: "the shell rollout keeps open on this connection had exited and a new one could not be started"))
         }
         let start = ContinuousClock.now
         var collected = CommandOutput(limit: outputLimit, callback: output, processGroupHeader: false)

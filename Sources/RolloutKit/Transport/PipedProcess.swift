@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A local child process whose stdin is fed and whose stdout and stderr are drained together
@@ -60,7 +60,9 @@ struct PipedProcess {
                         streams[index].fd = -1
                     }
                 } else if child.stdinFD >= 0 {
-                    let n = input.withUnsafeBytes { write(child.stdinFD, $0.baseAddress!.advanced(by: written), min(input.count - written, 64 * 1024)) }
+                    let n = input.withUnsafeBytes {
+                        write(child.stdinFD, $0.baseAddress!.advanced(by: written), min(input.count - written, 64 * 1024))
+                    }
                     if n > 0 {
                         written += n
                         if written == input.count { child.closeInput() }

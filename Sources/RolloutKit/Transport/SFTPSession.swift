@@ -80,8 +80,10 @@ final class SFTPSession {
         while offset < contents.count {
             let n = try call {
                 contents.withUnsafeBytes { bytes in
-                    Int32(clamping: libssh2_sftp_write(file.raw, bytes.baseAddress!.advanced(by: offset).assumingMemoryBound(to: CChar.self),
-                                                       min(contents.count - offset, 256 * 1024)))
+                    Int32(
+                        clamping: libssh2_sftp_write(
+                            file.raw, bytes.baseAddress!.advanced(by: offset).assumingMemoryBound(to: CChar.self),
+                            min(contents.count - offset, 256 * 1024)))
                 }
             }
             offset += Int(n)

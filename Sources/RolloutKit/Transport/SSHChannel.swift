@@ -44,8 +44,9 @@ final class SSHChannel {
     /// Throws only when the connection is gone.
     func write(_ bytes: [UInt8], from offset: Int) throws(LibSSH2Error) -> Int? {
         let n = bytes.withUnsafeBytes { buffer in
-            cssh_channel_write(raw, buffer.baseAddress!.advanced(by: offset).assumingMemoryBound(to: CChar.self),
-                               min(bytes.count - offset, 64 * 1024))
+            cssh_channel_write(
+                raw, buffer.baseAddress!.advanced(by: offset).assumingMemoryBound(to: CChar.self),
+                min(bytes.count - offset, 64 * 1024))
         }
         if n >= 0 { return n }
         if n == Int(LIBSSH2_ERROR_EAGAIN) { return 0 }

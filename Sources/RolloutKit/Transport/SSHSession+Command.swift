@@ -1,7 +1,7 @@
 import CLibSSH2
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// How a command on an `SSHSession` ended when it did not end by itself.
@@ -36,8 +36,9 @@ extension SSHSession {
         }
         var collected = CommandOutput(limit: outputLimit, callback: output)
         do {
-            let stop = try pump(channel, input: bootstrap.program + stdin, collecting: &collected,
-                                deadline: timeout.map { start + $0 })
+            let stop = try pump(
+                channel, input: bootstrap.program + stdin, collecting: &collected,
+                deadline: timeout.map { start + $0 })
             switch stop {
             case .finished:
                 try channel.close()

@@ -2,7 +2,7 @@ import CLibSSH2
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// One authenticated libssh2 session over one TCP socket. Not thread-safe: `SSHTransport`
@@ -179,7 +179,8 @@ final class SSHSession {
     private func authenticateWithAgent() throws(TransportError) {
         let endpoint = target.endpoint
         guard let socketPath = target.agentSocket ?? ProcessInfo.processInfo.environment["SSH_AUTH_SOCK"] else {
-            throw .invalidConfiguration(endpoint: endpoint, problem: "no identity file is configured and SSH_AUTH_SOCK is not set; set ssh.identity or start ssh-agent")
+            throw .invalidConfiguration(
+                endpoint: endpoint, problem: "no identity file is configured and SSH_AUTH_SOCK is not set; set ssh.identity or start ssh-agent")
         }
         guard let agent = libssh2_agent_init(raw) else {
             throw .sessionFailed(endpoint: endpoint, operation: "ssh-agent setup", reason: lastError(-1).description)

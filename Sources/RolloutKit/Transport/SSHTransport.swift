@@ -65,8 +65,9 @@ public actor SSHTransport: Transport {
             let current = try connectedSession()
             do {
                 if ownChannel {
-                    return try current.execute(bootstrap, stdin: command.stdin, timeout: command.timeout,
-                                               outputLimit: outputLimit, output: output)
+                    return try current.execute(
+                        bootstrap, stdin: command.stdin, timeout: command.timeout,
+                        outputLimit: outputLimit, output: output)
                 }
                 let shell = try persistentShell(on: current)
                 defer { if !shell.isAlive { self.shell = nil } }

@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A child started with posix_spawn(3) in its own process group, with pipes for stdin,
@@ -87,7 +87,9 @@ final class SpawnedProcess {
         close(fds[3])
         close(fds[5])
         guard rc == 0 else {
-            close(fds[1]); close(fds[2]); close(fds[4])
+            close(fds[1])
+            close(fds[2])
+            close(fds[4])
             throw .sessionFailed(endpoint: "local", operation: "starting \(executable)", reason: String(cString: strerror(rc)))
         }
         pid = child

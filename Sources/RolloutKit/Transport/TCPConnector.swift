@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Opens TCP connections from this machine, for SSH sessions and `wait_for: { tcp: … }` alike:

@@ -55,15 +55,20 @@ public enum TransportError: Error, Sendable, Hashable, CustomStringConvertible {
         case .authenticationFailed(let endpoint, let user, let reason):
             return "authentication as \(user) failed on \(endpoint): \(reason); check that the key's .pub line is in ~\(user)/.ssh/authorized_keys"
         case .rsaKeyRejected(let endpoint, let key):
-            return "\(endpoint) rejected the RSA key \(key): libssh2 1.10 signs RSA only with SHA-1, which OpenSSH 8.8+ refuses; use an ed25519 key or set `transport: openssh`"
+            return
+                "\(endpoint) rejected the RSA key \(key): libssh2 1.10 signs RSA only with SHA-1, which OpenSSH 8.8+ refuses; use an ed25519 key or set `transport: openssh`"
         case .hostKeyMismatch(let endpoint, let path, let line, let expected, let offered, let remove):
-            return "HOST KEY MISMATCH for \(endpoint): \(path):\(line) expects \(expected) but the host offered \(offered); if the host was really reinstalled, run `\(remove)` and connect again, otherwise do not connect"
+            return
+                "HOST KEY MISMATCH for \(endpoint): \(path):\(line) expects \(expected) but the host offered \(offered); if the host was really reinstalled, run `\(remove)` and connect again, otherwise do not connect"
         case .hostKeyUnknown(let endpoint, let path, let offered, let scan):
-            return "host key of \(endpoint) (\(offered)) is not in \(path); verify it out of band and add it with `\(scan)`, or set host_key_checking: accept-new"
+            return
+                "host key of \(endpoint) (\(offered)) is not in \(path); verify it out of band and add it with `\(scan)`, or set host_key_checking: accept-new"
         case .connectionLost(let endpoint, let command, let reason):
-            return "connection to \(endpoint) lost while running `\(command)` (\(reason)): its outcome is UNKNOWN; check the host before running it again"
+            return
+                "connection to \(endpoint) lost while running `\(command)` (\(reason)): its outcome is UNKNOWN; check the host before running it again"
         case .timedOut(let endpoint, let command, let after):
-            return "`\(command)` on \(endpoint) ran longer than its timeout of \(Self.seconds(after)) and was killed with its process group; raise `timeout` or find out why it hangs"
+            return
+                "`\(command)` on \(endpoint) ran longer than its timeout of \(Self.seconds(after)) and was killed with its process group; raise `timeout` or find out why it hangs"
         case .fileOperationFailed(let endpoint, let operation, let path, let reason):
             return "\(operation) \(path) on \(endpoint) failed: \(reason)"
         case .fileTooLarge(let endpoint, let path, let size, let limit):

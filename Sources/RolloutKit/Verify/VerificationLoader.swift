@@ -46,8 +46,9 @@ public struct VerificationLoader: Sendable {
         guard let inventory = InventoryLoader.load(URL(fileURLWithPath: path), name: path, sink: sink) else { return nil }
         guard let environment = inventory.environment(environmentName) else {
             let names = inventory.environments.map(\.name)
-            sink.error("no environment '\(environmentName)' in \(path) (it has \(names.joined(separator: ", ")))",
-                       at: FileLocation(file: path, line: 1, column: 1), suggestion: NameSuggestion.closest(to: environmentName, in: names))
+            sink.error(
+                "no environment '\(environmentName)' in \(path) (it has \(names.joined(separator: ", ")))",
+                at: FileLocation(file: path, line: 1, column: 1), suggestion: NameSuggestion.closest(to: environmentName, in: names))
             return nil
         }
         return environment
@@ -58,7 +59,8 @@ public struct VerificationLoader: Sendable {
         let kind = FileKind.detect(root)
         guard kind == .checkSuite else {
             let found = kind.map { "a \($0.rawValue)" } ?? "not a check suite (it has no 'checks:')"
-            let hint = kind == .playbook ? "; a playbook's checks run with `rollout run` or `rollout plan`, or pass the suite file its check step names" : ""
+            let hint =
+                kind == .playbook ? "; a playbook's checks run with `rollout run` or `rollout plan`, or pass the suite file its check step names" : ""
             sink.error("\(path) is \(found); rollout verify runs check suites\(hint)", at: root.location)
             return nil
         }

@@ -35,7 +35,8 @@ import Testing
     @Test func aStepThatRecordsItsUndoLateStaysUnknownAndNeedsAHuman() async throws {
         let harness = try EngineHarness()
         harness.host("h1").on("run b h1", .dropBeforeRunning)
-        let summary = try await harness.run("""
+        let summary = try await harness.run(
+            """
             steps:
               - probe: { id: a, log: "{{ log }}" }
               - probe: { id: b, log: "{{ log }}", undo_recorded_late: true }
@@ -48,7 +49,8 @@ import Testing
     @Test func anUnreadableJournalLeavesTheCutOffStepUnknown() async throws {
         let harness = try EngineHarness()
         harness.host("h1").on("run b h1", .dropAfterRunning)
-        harness.host("h1").on(where: { $0.script.hasPrefix("cat -- ") && $0.script.contains(".jsonl") }, .exit(1, stderr: "cat: journal: Input/output error"))
+        harness.host("h1").on(
+            where: { $0.script.hasPrefix("cat -- ") && $0.script.contains(".jsonl") }, .exit(1, stderr: "cat: journal: Input/output error"))
         let summary = try await harness.run(Self.steps)
         #expect(summary.exitCode == .rollbackIncomplete)
         #expect(summary.notUndone.map(\.step.name) == ["probe b"])
@@ -59,7 +61,8 @@ import Testing
     @Test func aShellStepCutOffMayHaveChangedAnythingAndIsReportedUnknown() async throws {
         let harness = try EngineHarness()
         harness.host("h1").on("echo migrating", .dropAfterRunning)
-        let summary = try await harness.run("""
+        let summary = try await harness.run(
+            """
             steps:
               - probe: { id: a, log: "{{ log }}" }
               - shell: echo migrating
@@ -73,7 +76,8 @@ import Testing
     @Test func aDropInsideABatchOfShellStepsIsUnknownNotFailed() async throws {
         let harness = try EngineHarness()
         harness.host("h1").on("echo two", .dropAfterRunning)
-        let summary = try await harness.run("""
+        let summary = try await harness.run(
+            """
             steps:
               - shell: echo one
               - shell: echo two

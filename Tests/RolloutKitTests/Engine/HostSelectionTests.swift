@@ -98,7 +98,8 @@ import Testing
 
     @Test func anIgnoredFailureDoesNotCountAgainstTheTolerance() async throws {
         let harness = try EngineHarness(hosts: 2)
-        let summary = try await harness.run("""
+        let summary = try await harness.run(
+            """
             steps:
               - probe: { id: a, log: "{{ log }}", fail_on: h1 }
                 ignore_failure: true
@@ -110,7 +111,8 @@ import Testing
 
     @Test func runOnceRunsOnTheFirstHostOnly() async throws {
         let harness = try EngineHarness(hosts: 3)
-        _ = try await harness.run("""
+        _ = try await harness.run(
+            """
             steps:
               - probe: { id: migrate, log: "{{ log }}" }
                 run_once: true
@@ -122,7 +124,8 @@ import Testing
 
     @Test func runOnceRunsOnceAcrossSerialBatches() async throws {
         let harness = try EngineHarness(hosts: 3)
-        _ = try await harness.run("""
+        _ = try await harness.run(
+            """
             serial: 1
             steps:
               - probe: { id: migrate, log: "{{ log }}" }
@@ -134,7 +137,8 @@ import Testing
 
     @Test func runOnceTakesTheFirstHostOfItsGroup() async throws {
         let harness = try EngineHarness(hosts: 3, groups: ["h2": ["db"], "h3": ["db"]])
-        _ = try await harness.run("""
+        _ = try await harness.run(
+            """
             steps:
               - probe: { id: migrate, log: "{{ log }}" }
                 on: db
@@ -145,7 +149,8 @@ import Testing
 
     @Test func aRunOnceStepThatFailsUndoesEveryHost() async throws {
         let harness = try EngineHarness(hosts: 2)
-        let summary = try await harness.run("""
+        let summary = try await harness.run(
+            """
             steps:
               - probe: { id: a, log: "{{ log }}" }
               - probe: { id: migrate, log: "{{ log }}", fail_on: h1 }
@@ -158,7 +163,8 @@ import Testing
 
     @Test func stepsOnAGroupSkipTheOtherHosts() async throws {
         let harness = try EngineHarness(hosts: 2, groups: ["h2": ["web"]])
-        _ = try await harness.run("""
+        _ = try await harness.run(
+            """
             steps:
               - probe: { id: a, log: "{{ log }}" }
                 on: web

@@ -38,7 +38,8 @@ import Testing
 
     @Test func anInterruptionWhoseUndoFailsNeedsAHuman() async throws {
         let harness = try EngineHarness()
-        let summary = try await harness.run("""
+        let summary = try await harness.run(
+            """
             steps:
               - probe: { id: a, log: "{{ log }}", undo_fails: true }
               - probe: { id: b, log: "{{ log }}" }
@@ -52,7 +53,8 @@ import Testing
         harness.host("h1").on("echo one", .before { harness.interruption.request() })
         // The second step is still running when the stop comes, as a long command would be; it
         // waits (at most 5 s) for the stop file the runner writes over a second connection.
-        let summary = try await harness.run("""
+        let summary = try await harness.run(
+            """
             steps:
               - shell: "echo one"
               - shell: "i=0; while [ $i -lt 500 ] && ! ls \(runs)/*.stop >/dev/null 2>&1; do sleep 0.01; i=$((i+1)); done; touch {{ root }}/second"

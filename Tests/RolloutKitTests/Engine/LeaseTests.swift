@@ -1,3 +1,4 @@
+import Foundation
 import RolloutKit
 import TestSupport
 import Testing
@@ -54,26 +55,30 @@ import Testing
         let summary = try await harness.run(Self.steps(3))
         #expect(summary.exitCode == .restored)
         #expect(harness.logLines == ["run s1 h1", "undo s1 h1"])
-        #expect(harness.events.contains {
-            if case .stepFinished(_, _, .failed, _, let tail) = $0 { tail.contains("deploy lock was taken away") } else { false }
-        })
+        #expect(
+            harness.events.contains {
+                if case .stepFinished(_, _, .failed, _, let tail) = $0 { tail.contains("deploy lock was taken away") } else { false }
+            })
     }
 
     @Test func aLockTakenAwayStopsTheRunAtTheNextRenewalAndUndoes() async throws {
         let harness = try EngineHarness()
         let clock = harness.clock
         let lock = harness.root.appendingPathComponent("h1/state/lock")
-        harness.host("h1").on("run s2 h1", .before {
-            clock.advance(by: .seconds(200))
-            try? FileManager.default.removeItem(at: lock)
-        })
+        harness.host("h1").on(
+            "run s2 h1",
+            .before {
+                clock.advance(by: .seconds(200))
+                try? FileManager.default.removeItem(at: lock)
+            })
         let summary = try await harness.run(Self.steps(3))
         #expect(summary.exitCode == .restored)
         #expect(!harness.logLines.contains("run s2 h1"))
         #expect(harness.logLines.contains("undo s1 h1"))
-        #expect(harness.events.contains {
-            if case .stepFinished(_, _, .failed, _, let tail) = $0 { tail.contains("deploy lock was taken away") } else { false }
-        })
+        #expect(
+            harness.events.contains {
+                if case .stepFinished(_, _, .failed, _, let tail) = $0 { tail.contains("deploy lock was taken away") } else { false }
+            })
     }
 
     @Test func theLockIsReleasedAtTheEndOfARun() async throws {
@@ -85,12 +90,11 @@ import Testing
 
     @Test func theLockIsReleasedAfterARollback() async throws {
         let harness = try EngineHarness()
-        _ = try await harness.run("""
+        _ = try await harness.run(
+            """
             steps:
               - probe: { id: a, log: "{{ log }}", fail_on: h1 }
             """)
         #expect(!harness.exists("h1/state/lock"))
     }
 }
-
-import Foundation

@@ -69,7 +69,8 @@ import Testing
 
     @Test func consecutiveShellStepsShareOneCommand() async throws {
         let harness = try EngineHarness()
-        _ = try await harness.run("""
+        _ = try await harness.run(
+            """
             steps:
               - shell: echo one
               - shell: echo two
@@ -83,7 +84,8 @@ import Testing
 
     @Test func aRegisteredStepIsNotBatchedAndItsResultIsReadable() async throws {
         let harness = try EngineHarness()
-        _ = try await harness.run("""
+        _ = try await harness.run(
+            """
             steps:
               - shell: echo ready
                 register: first

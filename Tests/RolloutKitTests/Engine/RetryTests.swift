@@ -1,3 +1,4 @@
+import Foundation
 import RolloutKit
 import TestSupport
 import Testing
@@ -51,5 +52,3 @@ import Testing
         #expect(harness.clock.sleeps.isEmpty)
     }
 }
-
-import Foundation

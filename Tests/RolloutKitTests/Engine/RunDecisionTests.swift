@@ -53,11 +53,13 @@ import Testing
     @Test func stepGrouping() {
         typealias C = StepGrouping.Candidate
         let hosts = ["h1", "h2"]
-        #expect(StepGrouping.groupLength([C(batchable: true, hosts: hosts), C(batchable: true, hosts: hosts), C(batchable: false, hosts: hosts)]) == 2)
+        #expect(
+            StepGrouping.groupLength([C(batchable: true, hosts: hosts), C(batchable: true, hosts: hosts), C(batchable: false, hosts: hosts)]) == 2)
         #expect(StepGrouping.groupLength([C(batchable: false, hosts: hosts), C(batchable: true, hosts: hosts)]) == 1)
         #expect(StepGrouping.groupLength([C(batchable: true, hosts: hosts), C(batchable: true, hosts: ["h1"])]) == 1)
         #expect(StepGrouping.groupLength([C(batchable: true, hosts: hosts)]) == 1)
-        #expect(StepGrouping.groupLength([C(batchable: true, hosts: hosts), C(batchable: true, hosts: hosts), C(batchable: true, hosts: hosts)]) == 3)
+        #expect(
+            StepGrouping.groupLength([C(batchable: true, hosts: hosts), C(batchable: true, hosts: hosts), C(batchable: true, hosts: hosts)]) == 3)
         #expect(StepGrouping.groupLength([]) == 1)
     }
 }

@@ -6,7 +6,8 @@ import Testing
 @Suite struct UndoOrderTests {
     @Test func undoesEveryChangeNewestFirst() async throws {
         let harness = try EngineHarness()
-        let summary = try await harness.run("""
+        let summary = try await harness.run(
+            """
             steps:
               - probe: { id: a, log: "{{ log }}" }
               - probe: { id: b, log: "{{ log }}" }
@@ -18,7 +19,8 @@ import Testing
 
     @Test func anUndoThatMustComeLastWaitsForTheOthers() async throws {
         let harness = try EngineHarness()
-        _ = try await harness.run("""
+        _ = try await harness.run(
+            """
             steps:
               - probe: { id: restart, log: "{{ log }}", undo_last: true }
               - probe: { id: b, log: "{{ log }}" }
@@ -29,7 +31,8 @@ import Testing
 
     @Test func readOnlyStepsAreNotUndone() async throws {
         let harness = try EngineHarness()
-        _ = try await harness.run("""
+        _ = try await harness.run(
+            """
             steps:
               - probe: { id: look, log: "{{ log }}", read_only: true }
               - probe: { id: b, log: "{{ log }}", fail_on: h1 }
@@ -40,7 +43,8 @@ import Testing
 
     @Test func aStepThatFailedOnOneHostIsUndoneOnEveryHost() async throws {
         let harness = try EngineHarness(hosts: 3)
-        let summary = try await harness.run("""
+        let summary = try await harness.run(
+            """
             steps:
               - probe: { id: a, log: "{{ log }}" }
               - probe: { id: b, log: "{{ log }}", fail_on: h2 }
@@ -56,7 +60,8 @@ import Testing
 
     @Test func anUndoThatFailsLeavesTheOthersRunningAndNeedsAHuman() async throws {
         let harness = try EngineHarness()
-        let summary = try await harness.run("""
+        let summary = try await harness.run(
+            """
             steps:
               - probe: { id: a, log: "{{ log }}" }
               - probe: { id: b, log: "{{ log }}", undo_fails: true }
@@ -69,7 +74,8 @@ import Testing
 
     @Test func aSuccessfulRunUndoesNothing() async throws {
         let harness = try EngineHarness(hosts: 2)
-        let summary = try await harness.run("""
+        let summary = try await harness.run(
+            """
             steps:
               - probe: { id: a, log: "{{ log }}" }
               - probe: { id: b, log: "{{ log }}" }
@@ -81,7 +87,8 @@ import Testing
 
     @Test func aSkippedStepIsNotUndone() async throws {
         let harness = try EngineHarness()
-        _ = try await harness.run("""
+        _ = try await harness.run(
+            """
             steps:
               - probe: { id: a, log: "{{ log }}" }
                 when: "no"
@@ -93,7 +100,8 @@ import Testing
 
     @Test func anIgnoredFailureLetsTheRunGoOnAndUndoesNothing() async throws {
         let harness = try EngineHarness()
-        let summary = try await harness.run("""
+        let summary = try await harness.run(
+            """
             steps:
               - probe: { id: a, log: "{{ log }}", fail_on: h1 }
                 ignore_failure: true
@@ -105,7 +113,8 @@ import Testing
 
     @Test func rollbackStepsRunAfterTheUndo() async throws {
         let harness = try EngineHarness()
-        _ = try await harness.run("""
+        _ = try await harness.run(
+            """
             steps:
               - probe: { id: a, log: "{{ log }}" }
               - probe: { id: b, log: "{{ log }}", fail_on: h1 }
@@ -117,7 +126,8 @@ import Testing
 
     @Test func readOnlyChecksRunAgainOnTheRestoredState() async throws {
         let harness = try EngineHarness()
-        let summary = try await harness.run("""
+        let summary = try await harness.run(
+            """
             steps:
               - probe: { id: a, log: "{{ log }}" }
               - probe: { id: health, log: "{{ log }}", read_only: true }
@@ -130,7 +140,8 @@ import Testing
     @Test func aCheckFailingOnTheRestoredStateNeedsAHuman() async throws {
         let harness = try EngineHarness()
         let broken = harness.root.appendingPathComponent("broken").path
-        let summary = try await harness.run("""
+        let summary = try await harness.run(
+            """
             steps:
               - probe: { id: health, log: "{{ log }}", read_only: true, fail_if: "\(broken)" }
               - shell: "touch \(broken); exit 1"
@@ -144,7 +155,8 @@ import Testing
 @Suite struct RollbackSectionsTests {
     @Test func aShellStepWithUndoIsUndoneInTheUndoOrder() async throws {
         let harness = try EngineHarness()
-        let summary = try await harness.run("""
+        let summary = try await harness.run(
+            """
             steps:
               - probe: { id: a, log: "{{ log }}" }
               - shell: "echo run seed h1 >> {{ log }}"
@@ -158,7 +170,8 @@ import Testing
     @Test func aShellStepWithUndoCutOffBeforeItRanChangedNothing() async throws {
         let harness = try EngineHarness()
         harness.host("h1").on("echo run seed", .dropBeforeRunning)
-        let summary = try await harness.run("""
+        let summary = try await harness.run(
+            """
             steps:
               - shell: "echo run seed h1 >> {{ log }}"
                 undo: "echo undo seed h1 >> {{ log }}"
@@ -169,7 +182,8 @@ import Testing
 
     @Test func beforeUndoRollbackStepsRunBeforeTheUndoAndTheOthersAfter() async throws {
         let harness = try EngineHarness()
-        _ = try await harness.run("""
+        _ = try await harness.run(
+            """
             steps:
               - probe: { id: a, log: "{{ log }}" }
               - probe: { id: b, log: "{{ log }}", fail_on: h1 }
@@ -199,7 +213,8 @@ import Testing
 
     @Test func aFailingAlwaysStepDoesNotChangeTheOutcome() async throws {
         let harness = try EngineHarness()
-        let summary = try await harness.run("""
+        let summary = try await harness.run(
+            """
             steps:
               - probe: { id: a, log: "{{ log }}" }
             always:

@@ -21,7 +21,7 @@ public struct CallbackDefaults: Sendable {
         OptionSpec("fields", .textMap, "Field paths relative to data.object ($. for the envelope), before the step's own."),
     ]
     public static let options: [OptionSpec] = [
-        OptionSpec("stripe", .mapping(stripeOptions), "Defaults of every Stripe callback step."),
+        OptionSpec("stripe", .mapping(stripeOptions), "Defaults of every Stripe callback step.")
     ]
     static let keys = options.names
     static let stripeKeys = stripeOptions.names
@@ -38,7 +38,8 @@ public struct CallbackDefaults: Sendable {
     /// never work (a malformed api_version, an amount that is not a number) at their line.
     static func read(_ reader: OptionReader) -> CallbackDefaults? {
         guard let defaults = reader.mapping("callback_defaults", allowed: keys),
-              let stripe = defaults.mapping("stripe", context: "'callback_defaults.stripe'", allowed: stripeKeys) else { return nil }
+            let stripe = defaults.mapping("stripe", context: "'callback_defaults.stripe'", allowed: stripeKeys)
+        else { return nil }
         let result = CallbackDefaults(
             apiVersion: stripe.template("api_version"), currency: stripe.template("currency"), amount: stripe.template("amount"),
             metadata: stripe.templateMap("metadata") ?? [], fields: stripe.templateMap("fields") ?? [])

@@ -27,8 +27,9 @@ public struct StepRun: Sendable, Hashable {
             "stdout": result.stdoutText.trimmingTrailingNewlines,
             "stderr": result.stderrText.trimmingTrailingNewlines,
             "exit_code": result.exitStatus.map(String.init) ?? "",
-            "duration_ms": String(result.duration.components.seconds * 1000
-                + result.duration.components.attoseconds / 1_000_000_000_000_000),
+            "duration_ms": String(
+                result.duration.components.seconds * 1000
+                    + result.duration.components.attoseconds / 1_000_000_000_000_000),
         ]
     }
 }

@@ -59,7 +59,7 @@ public struct CheckCapture: Sendable, Hashable {
         case .regex(let pattern):
             let body = response.bodyText
             guard let regex = try? NSRegularExpression(pattern: pattern),
-                  let match = regex.firstMatch(in: body, range: NSRange(body.startIndex..., in: body))
+                let match = regex.firstMatch(in: body, range: NSRange(body.startIndex..., in: body))
             else {
                 return .failure(CaptureMissing("capture \(name): ~ \(pattern) matches nothing in the body"))
             }

@@ -42,8 +42,9 @@ public enum CheckSuiteLoader {
         OptionSpec("defaults", .mapping(defaultsOptions), "timeout, retries, delay for every check."),
         OptionSpec("login", .list(.mapping(checkOptions)), "Requests that sign in first; their cookies and captures serve every check."),
         OptionSpec("checks", .list(.mapping(checkOptions)), "The checks, in order."),
-        OptionSpec("callbacks", .list(.mapping([OptionSpec("name", .text, "Shown in reports.")] + (StepRegistry.kind(named: "callback")?.options ?? []))),
-                   "Signed test callbacks rollout verify sends after the checks."),
+        OptionSpec(
+            "callbacks", .list(.mapping([OptionSpec("name", .text, "Shown in reports.")] + (StepRegistry.kind(named: "callback")?.options ?? []))),
+            "Signed test callbacks rollout verify sends after the checks."),
         OptionSpec("secrets", .namedMap(.mapping(SecretDeclaration.options)), "Secrets the suite uses under rollout verify."),
     ]
     static let suiteKeys = suiteOptions.names
@@ -89,7 +90,8 @@ public enum CheckSuiteLoader {
             if let items = node.items, !items.isEmpty {
                 login = items.compactMap { check($0, defaults: defaults, hasBaseURL: hasBaseURL, sink: reader.sink) }
             } else {
-                reader.sink.error("'login' must be a list of requests that sign in (like the checks), found \(node.kindDescription)", at: node.location)
+                reader.sink.error(
+                    "'login' must be a list of requests that sign in (like the checks), found \(node.kindDescription)", at: node.location)
             }
         }
         var checks: [HTTPCheck] = []
@@ -102,7 +104,8 @@ public enum CheckSuiteLoader {
             }
         }
         checkCapturedReferences(login + checks, sink: reader.sink)
-        return CheckSuite(name: name, baseURL: baseURL, defaults: defaults, checks: checks, login: login, secrets: [], file: file, location: reader.location)
+        return CheckSuite(
+            name: name, baseURL: baseURL, defaults: defaults, checks: checks, login: login, secrets: [], file: file, location: reader.location)
     }
 
     /// Every `{{ captured.NAME }}` must be captured by an earlier request of the suite (the
@@ -123,8 +126,9 @@ public enum CheckSuiteLoader {
                     sink.error("'captured.\(name)' comes from \(whose); a request can only use values captured before it", at: location)
                 } else {
                     let all = checks.flatMap(\.captures).map(\.name)
-                    sink.error("no request of the suite captures '\(name)'; add it under 'capture:' of an earlier request", at: location,
-                               suggestion: NameSuggestion.closest(to: name, in: all))
+                    sink.error(
+                        "no request of the suite captures '\(name)'; add it under 'capture:' of an earlier request", at: location,
+                        suggestion: NameSuggestion.closest(to: name, in: all))
                 }
             }
             known += check.captures.map(\.name)
@@ -135,7 +139,8 @@ public enum CheckSuiteLoader {
     private static func callbacks(_ reader: OptionReader, file: String) -> [SuiteCallback] {
         guard let node = reader.node("callbacks") else { return [] }
         guard let items = node.items else {
-            reader.sink.error("'callbacks' must be a list of callbacks (the options of a callback step), found \(node.kindDescription)", at: node.location)
+            reader.sink.error(
+                "'callbacks' must be a list of callbacks (the options of a callback step), found \(node.kindDescription)", at: node.location)
             return []
         }
         if items.isEmpty { reader.sink.error("'callbacks' is empty; add a callback or remove the key", at: node.location) }
@@ -178,8 +183,9 @@ public enum CheckSuiteLoader {
         }
         let method = parts[0].uppercased()
         if !methods.contains(method) {
-            sink.error("'\(parts[0])' is not an HTTP method (use \(methods.joined(separator: ", ")))", at: requestNode.location,
-                       suggestion: NameSuggestion.closest(to: method, in: methods))
+            sink.error(
+                "'\(parts[0])' is not an HTTP method (use \(methods.joined(separator: ", ")))", at: requestNode.location,
+                suggestion: NameSuggestion.closest(to: method, in: methods))
         }
         let pathOffset = request.unicodeScalars.count - parts[1].unicodeScalars.count
         let pathNode = YAMLNode(.scalar(parts[1], quoted: false), at: requestNode.location.advanced(by: pathOffset))
@@ -233,7 +239,8 @@ public enum CheckSuiteLoader {
     /// `json: { "$.status": active, "$.items.length()": 3, "$.id": "~ ^sub_" }`.
     private static func jsonExpectations(_ node: YAMLNode, reader: OptionReader) -> [(path: JSONPath, expectation: HTTPCheck.ValueExpectation)] {
         guard let entries = node.entries else {
-            reader.sink.error("'json' must map JSON paths to expected values, like { \"$.status\": active }, found \(node.kindDescription)", at: node.location)
+            reader.sink.error(
+                "'json' must map JSON paths to expected values, like { \"$.status\": active }, found \(node.kindDescription)", at: node.location)
             return []
         }
         var result: [(path: JSONPath, expectation: HTTPCheck.ValueExpectation)] = []
@@ -247,8 +254,9 @@ public enum CheckSuiteLoader {
                 continue
             }
             guard entry.value.items == nil, entry.value.entries == nil else {
-                reader.sink.error("the expected value of '\(pathText)' must be one value (text, a number, true, false, null or ~ regex), found \(entry.value.kindDescription); check its parts with their own paths, like $.items[0]",
-                                  at: entry.value.location)
+                reader.sink.error(
+                    "the expected value of '\(pathText)' must be one value (text, a number, true, false, null or ~ regex), found \(entry.value.kindDescription); check its parts with their own paths, like $.items[0]",
+                    at: entry.value.location)
                 continue
             }
             let text = entry.value.isNull ? "null" : (reader.scalarText(entry.value, key: pathText) ?? "")
@@ -267,15 +275,19 @@ public enum CheckSuiteLoader {
     /// `capture: { token: { json: $.access_token, secret: true }, csrf: { regex: 'name="csrf_token" value="([^"]+)"' } }`.
     private static func captureList(_ node: YAMLNode, sink: DiagnosticSink) -> [CheckCapture] {
         guard let entries = node.entries else {
-            sink.error("'capture' must map names to where the value is, like { token: { json: $.access_token } }, found \(node.kindDescription)", at: node.location)
+            sink.error(
+                "'capture' must map names to where the value is, like { token: { json: $.access_token } }, found \(node.kindDescription)",
+                at: node.location)
             return []
         }
         var result: [CheckCapture] = []
         for entry in entries {
             guard let name = entry.key.scalar, !name.isEmpty,
-                  name.unicodeScalars.allSatisfy({ $0 == "_" || $0.properties.isAlphabetic || ("0"..."9").contains($0) })
+                name.unicodeScalars.allSatisfy({ $0 == "_" || $0.properties.isAlphabetic || ("0"..."9").contains($0) })
             else {
-                sink.error("a capture's name must be letters, digits and '_', like csrf_token, found '\(entry.key.scalar ?? entry.key.kindDescription)'", at: entry.key.location)
+                sink.error(
+                    "a capture's name must be letters, digits and '_', like csrf_token, found '\(entry.key.scalar ?? entry.key.kindDescription)'",
+                    at: entry.key.location)
                 continue
             }
             let options = OptionReader(entry.value, context: "capture '\(name)'", allowed: captureKeys, sink: sink)
@@ -285,7 +297,9 @@ public enum CheckSuiteLoader {
             switch options.exactlyOne(of: ["json", "header", "cookie", "regex"]) {
             case "json":
                 if let text = options.string("json") {
-                    do { source = .json(try JSONPath(parsing: text)) } catch { sink.error(error.message, at: options.node("json")?.location ?? entry.value.location) }
+                    do { source = .json(try JSONPath(parsing: text)) } catch {
+                        sink.error(error.message, at: options.node("json")?.location ?? entry.value.location)
+                    }
                 }
             case "header": source = options.string("header").map { .header($0) }
             case "cookie": source = options.string("cookie").map { .cookie($0) }

@@ -68,7 +68,8 @@ extension HTTPCheck.Expectation {
             problems += try jsonProblems(body, shown: shown, using: renderer)
         }
         if let maxTime, response.timings.total > maxTime {
-            problems.append(String(format: "time: expected at most %d ms, got %.1f ms", Int(maxTime.milliseconds), response.timings.total.milliseconds))
+            problems.append(
+                String(format: "time: expected at most %d ms, got %.1f ms", Int(maxTime.milliseconds), response.timings.total.milliseconds))
         }
         return problems
     }

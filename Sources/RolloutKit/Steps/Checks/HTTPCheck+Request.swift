@@ -9,8 +9,9 @@ extension HTTPCheck {
         let path = try renderer.render(self.path)
         if path.text.hasPrefix("http://") || path.text.hasPrefix("https://") { return path }
         guard let baseURL else {
-            throw renderer.failure("\(name): '\(path.masked)' is relative but the suite has no 'base_url'",
-                                   hint: "set base_url in the suite or on the check step")
+            throw renderer.failure(
+                "\(name): '\(path.masked)' is relative but the suite has no 'base_url'",
+                hint: "set base_url in the suite or on the check step")
         }
         var joined = baseURL
         // `base_url: http://app/` and `GET /health` make one slash, not two.
