@@ -73,6 +73,21 @@ struct PlaybookFixture {
 
     /// A small valid inventory: environment `staging` with host `web1` in groups app and db,
     /// environment `production` with `app1` (app, db) and `app2` (app).
+    /// A playbook of `steps` (YAML list items) with the shared inventory, loaded for
+    /// `production`.
+    static func steps(_ steps: String) throws -> (PlaybookLoader.Result, PlaybookFixture) {
+        let fixture = try PlaybookFixture([
+            "deploy.yml": """
+            name: demo
+            inventory: inventory.yml
+            steps:
+            \(steps)
+            """,
+            "inventory.yml": PlaybookFixture.inventory,
+        ])
+        return (fixture.load(environment: "production"), fixture)
+    }
+
     static let inventory = """
         environments:
           staging:

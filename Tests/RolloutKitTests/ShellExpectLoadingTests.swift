@@ -4,21 +4,8 @@ import Testing
 
 /// `expect:` on shell steps: loading and each mistake at its file:line:column.
 @Suite struct ShellExpectLoadingTests {
-    private func load(_ step: String) throws -> (PlaybookLoader.Result, PlaybookFixture) {
-        let fixture = try PlaybookFixture([
-            "deploy.yml": """
-            name: demo
-            inventory: inventory.yml
-            steps:
-            \(step)
-            """,
-            "inventory.yml": PlaybookFixture.inventory,
-        ])
-        return (fixture.load(environment: "production"), fixture)
-    }
-
     @Test func exitCodesAndOutputAssertionsLoad() throws {
-        let (result, _) = try load(
+        let (result, _) = try PlaybookFixture.steps(
             """
               - shell: ./healthcheck
                 expect: { exit: [0, 3], stdout_contains: [ok, "{{ base_url }}"], stdout_matches: 'revision r\\d+', stderr_contains: warn, stderr_matches: "^$" }
@@ -32,7 +19,7 @@ import Testing
     }
 
     @Test func expectExitAndExpectTogetherAreRefused() throws {
-        let (result, fixture) = try load(
+        let (result, fixture) = try PlaybookFixture.steps(
             """
               - shell: ./healthcheck
                 expect_exit: [0]
@@ -43,7 +30,7 @@ import Testing
     }
 
     @Test func aMisspeltExpectationSuggestsTheRightOne() throws {
-        let (result, fixture) = try load(
+        let (result, fixture) = try PlaybookFixture.steps(
             """
               - shell: ./healthcheck
                 expect: { 1️⃣stdout_contain: ok }
@@ -54,7 +41,7 @@ import Testing
     }
 
     @Test func anInvalidRegexIsReportedAtItsKey() throws {
-        let (result, fixture) = try load(
+        let (result, fixture) = try PlaybookFixture.steps(
             """
               - shell: ./healthcheck
                 expect: { 1️⃣stderr_matches: "([" }

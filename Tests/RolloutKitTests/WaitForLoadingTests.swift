@@ -4,21 +4,8 @@ import Testing
 
 /// `wait_for`'s `from:`: where the probes start.
 @Suite struct WaitForLoadingTests {
-    private func load(_ step: String) throws -> (PlaybookLoader.Result, PlaybookFixture) {
-        let fixture = try PlaybookFixture([
-            "deploy.yml": """
-            name: demo
-            inventory: inventory.yml
-            steps:
-            \(step)
-            """,
-            "inventory.yml": PlaybookFixture.inventory,
-        ])
-        return (fixture.load(environment: "production"), fixture)
-    }
-
     @Test func fromHostLoadsAndTheDefaultIsThisMachine() throws {
-        let (result, _) = try load(
+        let (result, _) = try PlaybookFixture.steps(
             """
               - wait_for: { url: "{{ base_url }}/health", from: host }
               - wait_for: { tcp: "127.0.0.1:5432" }
@@ -29,7 +16,7 @@ import Testing
     }
 
     @Test func aMisspeltWaitForOriginSuggestsTheRightOne() throws {
-        let (result, fixture) = try load(
+        let (result, fixture) = try PlaybookFixture.steps(
             """
               - wait_for: { url: "{{ base_url }}/health", from: 1️⃣hots }
             """)
