@@ -9,9 +9,9 @@ struct HistoryCommand: AsyncParsableCommand {
         abstract: "List the runs recorded on the hosts, newest last.",
         discussion: """
             Reads the run journals each host keeps under the playbook's state_dir, so it shows \
-            runs started from any machine. A run whose status is 'running' either is in progress \
-            or stopped without a word (crash, lost connection): `rollout unlock` shows whether its \
-            lock lease has lapsed.
+            runs started from any machine. A run that stopped without a word (its runner killed, \
+            its connection lost: it no longer holds the deploy lock with a live lease) shows as \
+            'interrupted', with its changes possibly still in place: `rollout rollback` offers it.
 
             Examples:
               rollout history deploy.yml -e production
@@ -34,19 +34,21 @@ struct HistoryCommand: AsyncParsableCommand {
                 overrides: deployment.overrides, processEnvironment: deployment.processEnvironment)
             let transport = deployment.connector.transport(for: host)
             do {
-                let result = try await transport.run(RemoteCommand(RunHistory.readScript(stateDirectory: state)), output: nil)
-                let (records, unreadable) = RunHistory.records(fromOutput: result.stdoutText)
+                let result = try await transport.run(RemoteCommand(RunHistory.listingScript(stateDirectory: state)), output: nil)
+                let listing = RunHistory.listing(fromOutput: result.stdoutText)
                 print("\(host.name) (\(state)):")
-                if records.isEmpty { print("  no runs recorded") }
-                for record in records {
+                if listing.records.isEmpty { print("  no runs recorded") }
+                for record in listing.records {
                     let changed = record.steps.filter { $0.outcome == .changed }.count
                     let failedSteps = record.steps.filter { $0.outcome == .failed || $0.outcome == .unknown }.map { "\($0.index + 1). \($0.name)" }
+                    let status = RunHistory.shownStatus(of: record, lock: listing.lock)
                     var line =
-                        "  \(record.runID)  \(record.status.rawValue.padding(toLength: 15, withPad: " ", startingAt: 0)) \(record.user)  \(record.steps.count) steps, \(changed) changed"
+                        "  \(record.runID)  \(status.rawValue.padding(toLength: 15, withPad: " ", startingAt: 0)) \(record.user)  \(record.steps.count) steps, \(changed) changed"
                     if !failedSteps.isEmpty { line += ", failed: \(failedSteps.joined(separator: "; "))" }
+                    if status != record.status { line += " (stopped without a word; rollout rollback offers it)" }
                     print(line)
                 }
-                for name in unreadable { print("  \(name): journal unreadable") }
+                for name in listing.unreadable { print("  \(name): journal unreadable") }
             } catch {
                 failed = true
                 FileHandle.standardError.write(Data("rollout history: \(error)\n".utf8))

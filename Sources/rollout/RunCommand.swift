@@ -56,7 +56,7 @@ struct RunCommand: AsyncParsableCommand {
                 return """
                     rollout: stopped at once; the hosts may be half-deployed and are still locked by this run.
                       1. see what happened:  rollout history \(selection.playbook) -e \(selection.environment)
-                      2. clear the lock:     rollout unlock \(selection.playbook) -e \(selection.environment)
+                      2. clear the lock:     rollout unlock \(selection.playbook) -e \(selection.environment) --force
                       3. undo the run:       rollout rollback \(selection.playbook) -e \(selection.environment)\(run)
                     """
             })

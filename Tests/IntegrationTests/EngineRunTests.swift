@@ -445,6 +445,12 @@ import Testing
         let lines = output.all.split(separator: "\n").map(String.init)
         let unlock = try #require(lines.first { $0.contains("2. clear the lock:") }?.components(separatedBy: "rollout ").last)
         let rollback = try #require(lines.first { $0.contains("3. undo the run:") }?.components(separatedBy: "rollout ").last)
+        // The killed runner's lease is still live: a plain unlock refuses, naming the holder.
+        let refused = try sandbox.rollout(["unlock", "slow.yml", "-e", "sandbox", "--yes"])
+        #expect(refused.status == 4, "\(refused.all)")
+        #expect(refused.all.contains("most likely still going") && refused.all.contains("--force"), "\(refused.all)")
+        #expect(FileManager.default.fileExists(atPath: sandbox.hostDirectory(0).appendingPathComponent("state/lock").path))
+        #expect(unlock.hasSuffix("--force"), "the notice's unlock must pass --force: \(unlock)")
         let unlocked = try sandbox.rollout(unlock.split(separator: " ").map(String.init) + ["--yes"])
         #expect(unlocked.status == 0, "\(unlocked.all)")
         let rolledBack = try sandbox.rollout(rollback.split(separator: " ").map(String.init) + ["--yes"])

@@ -134,6 +134,36 @@ struct RunJournalTests {
         #expect(ids == ["20261123T134501Z-ffff", "20261123T134501Z-0001"])
     }
 
+    /// A runner killed outright leaves its record at `running`; history tells it from a live run
+    /// by the lock: its lease lapsed, or the lock is gone or someone else's.
+    @Test func historyShowsARunWhoseRunnerIsGoneAsInterrupted() throws {
+        let dir = try ShellProcess.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let state = dir.appendingPathComponent("state").path
+        let lock = DeployLock(stateDirectory: state)
+        let takenAt = Date(timeIntervalSince1970: 1_795_000_000)
+        let taken = try ShellProcess.run(lock.acquireScript(owner: "alice@laptop", runID: runID, host: "local1", lease: .seconds(60), now: takenAt))
+        #expect(taken.status == 0, "\(taken.stderr)")
+        let journal = RunJournal(stateDirectory: state, runID: runID, host: "local1")
+        #expect(try ShellProcess.run(journal.append([.runStarted(header(takenAt))])).status == 0)
+
+        let listed = try ShellProcess.run(RunHistory.listingScript(stateDirectory: state))
+        let listing = RunHistory.listing(fromOutput: listed.stdout)
+        let record = try #require(listing.records.first)
+        #expect(listing.records.count == 1 && listing.unreadable.isEmpty)
+        #expect(record.status == .running)
+        #expect(RunHistory.shownStatus(of: record, lock: listing.lock, now: takenAt.addingTimeInterval(30)) == .running, "lease live")
+        #expect(RunHistory.shownStatus(of: record, lock: listing.lock, now: takenAt.addingTimeInterval(61)) == .interrupted, "lease lapsed")
+
+        let otherRun = LockHolder(owner: "bob@ci", runID: "20261123T140000Z-0001", host: "local1", startedAt: 0, leaseExpires: .max)
+        #expect(RunHistory.shownStatus(of: record, lock: .held(otherRun), now: takenAt) == .interrupted, "someone else's lock")
+        #expect(RunHistory.shownStatus(of: record, lock: .free, now: takenAt) == .interrupted, "lock cleared")
+        #expect(RunHistory.shownStatus(of: record, lock: .held(nil), now: takenAt) == .running, "a lock being taken names no owner yet")
+        var finished = record
+        finished.status = .succeeded
+        #expect(RunHistory.shownStatus(of: finished, lock: .free) == .succeeded)
+    }
+
     @Test func replayRefusesAJournalWithoutItsStart() {
         #expect(throws: RunJournalError(problem: .missingStart)) {
             try RunRecord.replay(journalLines: [JournalEvent.runFinished(status: .succeeded, at: Date()).jsonLine])

@@ -128,6 +128,11 @@ public final class EngineHarness: Sendable {
         events.compactMap { if case .notice(let text) = $0 { text } else { nil } }
     }
 
+    /// The status the run reported at its end (what the console shows as its result).
+    public var finalStatus: RunStatus? {
+        events.lazy.compactMap { if case .runFinished(let status, _) = $0 { status } else { nil } }.last
+    }
+
     /// Whether `path` (relative to the root) exists.
     public func exists(_ path: String) -> Bool {
         FileManager.default.fileExists(atPath: root.appendingPathComponent(path).path)

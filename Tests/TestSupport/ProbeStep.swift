@@ -8,6 +8,7 @@ public import RolloutKit
 public struct ProbeStep: Step {
     public static let kind = "probe"
     public static let mainOption: String? = "id"
+    public static let resultFields = RegisteredResult.commonFields + ["state"]
     public static let options: [OptionSpec] = [
         OptionSpec("id", .text, required: true, "Names the probe in the log."),
         OptionSpec("log", .text, required: true, "The file runs, undos and checks are appended to."),
@@ -17,6 +18,7 @@ public struct ProbeStep: Step {
         OptionSpec("read_only", .flag, "It only checks; it runs again after a rollback."),
         OptionSpec("undo_recorded_late", .flag, "It records its undo after its change."),
         OptionSpec("fail_if", .text, "It fails on a host where this file exists."),
+        OptionSpec("expect_state", .text, "Read only: it fails unless the release its host is at (`<log>.<host>.state`) is this."),
     ]
 
     public var id: Template
@@ -31,6 +33,9 @@ public struct ProbeStep: Step {
     public var undoRecordedLate: Bool
     /// The step fails on a host where this file exists (checked when it runs).
     public var failIf: Template?
+    /// A read-only probe's expectation of the release its host is at: a mutating probe moves
+    /// the host to `new` (registering `state: new`) and its undo back to `old`.
+    public var expectState: Template?
 
     public init?(options: OptionReader, context: StepDecodingContext) {
         let id = options.template("id", required: true)
@@ -41,6 +46,7 @@ public struct ProbeStep: Step {
         readOnly = options.bool("read_only") ?? false
         undoRecordedLate = options.bool("undo_recorded_late") ?? false
         failIf = options.template("fail_if")
+        expectState = options.template("expect_state")
         guard let id, let log else { return nil }
         self.id = id
         self.log = log
@@ -55,6 +61,14 @@ extension ProbeStep: RunnableStep {
     public var undoesLast: Bool { undoLast }
     public var runsAgainAfterRollback: Bool { readOnly }
 
+    public func registeredAfterUndo(_ fields: [String: String]) -> [String: String] {
+        fields.merging(["state": "old"]) { $1 }
+    }
+
+    private func stateFile(in context: StepContext) throws(StepError) -> String {
+        "'\(try context.render(log).text).\(context.host.name).state'"
+    }
+
     private func fails(in context: StepContext) throws(StepError) -> Bool {
         guard let failOn else { return false }
         return try context.render(failOn).text.split(separator: " ").contains { $0 == context.host.name }
@@ -68,26 +82,40 @@ extension ProbeStep: RunnableStep {
         return line + "\n[ -e '\(try context.render(failIf).text)' ] && exit 1\ntrue"
     }
 
+    /// Under `--check` a probe failing on this host rejects its plan, as a step refusing a
+    /// value does.
+    public func plan(in context: StepContext) async throws -> StepPlan {
+        if try fails(in: context) {
+            throw StepError(host: context.host.name, step: summary, message: "probe \(try context.render(id).text) rejects its value")
+        }
+        return StepPlan([summary], changes: readOnly ? .none : .maybe)
+    }
+
     public func run(in context: StepContext) async throws -> StepRun {
         let failing = try fails(in: context)
         let id = try context.render(self.id).text
         if readOnly {
-            let result = try await context.run(RemoteCommand(try append("check", id: id, in: context) + (failing ? "\nexit 1" : "")))
+            var script = try append("check", id: id, in: context) + (failing ? "\nexit 1" : "")
+            if let expectState {
+                script += "\n[ \"$(cat \(try stateFile(in: context)) 2>/dev/null || echo old)\" = '\(try context.render(expectState).text)' ] || exit 1"
+            }
+            let result = try await context.run(RemoteCommand(script))
             return StepRun(outcome: result.succeeded ? .ok : .failed, command: result, failure: result.succeeded ? nil : "probe \(id) failed")
         }
         let record = "rollout_undo probe '\(id)' || exit 1"
-        let change = try append("run", id: id, in: context)
+        let change = try append("run", id: id, in: context) + "\necho new > \(try stateFile(in: context))"
         let script = (undoRecordedLate ? [change, record] : [record, change]).joined(separator: "\n") + (failing ? "\nexit 1" : "")
         let result = try await context.runRecorded(RemoteCommand(script))
         return StepRun(
-            outcome: result.succeeded ? .changed : .failed, command: result,
+            outcome: result.succeeded ? .changed : .failed, command: result, fields: ["state": "new"],
             failure: result.succeeded ? nil : "probe \(id) failed", undo: ["probe": id])
     }
 
     public func undo(_ undo: [String: String], in context: StepContext) async throws -> StepRun {
         // The id the run recorded, not the playbook's now: an undo works from the record.
         let id = undo["probe"] ?? "?"
-        let result = try await context.run(RemoteCommand(try append("undo", id: id, in: context) + (undoFails ? "\nexit 1" : "")))
+        let undone = undoFails ? "\nexit 1" : "\necho old > \(try stateFile(in: context))"
+        let result = try await context.run(RemoteCommand(try append("undo", id: id, in: context) + undone))
         return StepRun(
             outcome: result.succeeded ? .changed : .failed, command: result, failure: result.succeeded ? nil : "undo of probe \(id) failed")
     }

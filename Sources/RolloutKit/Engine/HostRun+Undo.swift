@@ -22,7 +22,14 @@ extension HostRun {
                 .undoFinished(
                     host: host.name, step: change.info, succeeded: succeeded, duration: start.duration(to: clock.now),
                     outputTail: tail(of: run)))
-            if succeeded { undone.append(change.info) } else { notUndone.append(change.info) }
+            if succeeded {
+                undone.append(change.info)
+                if let name = change.definition.register, let result = registered[name] {
+                    registered[name] = RegisteredResult(fields: step.registeredAfterUndo(result.fields))
+                }
+            } else {
+                notUndone.append(change.info)
+            }
         }
         changes.removeAll()
         return (undone, notUndone)

@@ -1,5 +1,44 @@
+public import Foundation
+
 /// The runs recorded on one host, read from its journals in one command.
 public enum RunHistory {
+    /// Ends the lock part of `listingScript`'s output.
+    static let lockEndMarker = "ROLLOUT_LOCK_END"
+
+    /// What `rollout history` shows of one host: its runs and who holds its lock.
+    public struct Listing: Sendable {
+        public var records: [RunRecord]
+        public var unreadable: [String]
+        public var lock: DeployLock.State
+    }
+
+    /// Prints the lock's holder, then every journal (`readScript`), in one command.
+    public static func listingScript(stateDirectory: String) -> String {
+        "(\n\(DeployLock(stateDirectory: stateDirectory).inspectScript)\n)\necho \(lockEndMarker)\n" + readScript(stateDirectory: stateDirectory)
+    }
+
+    /// What `listingScript` printed.
+    public static func listing(fromOutput output: String) -> Listing {
+        let end = output.range(of: lockEndMarker + "\n")
+        let lockPart = end.map { String(output[..<$0.lowerBound]) } ?? ""
+        let journals = end.map { String(output[$0.upperBound...]) } ?? output
+        let (records, unreadable) = records(fromOutput: journals)
+        return Listing(records: records, unreadable: unreadable, lock: DeployLock.state(fromOutput: lockPart))
+    }
+
+    /// The status to show for `record`: a run recorded as `running` whose runner no longer
+    /// holds the lock with a live lease stopped without a word (killed, connection lost), so
+    /// it is shown as `interrupted` rather than as a run still going.
+    public static func shownStatus(of record: RunRecord, lock: DeployLock.State, now: Date = Date()) -> RunStatus {
+        guard record.status == .running else { return record.status }
+        if case .held(let holder) = lock {
+            // No owner yet: a run is taking the lock this instant.
+            guard let holder else { return .running }
+            if holder.runID == record.runID.rawValue && !holder.isLeaseLapsed(now: now) { return .running }
+        }
+        return .interrupted
+    }
+
     /// Prints every journal under `stateDirectory`, each after a `==> <run-id>` line.
     public static func readScript(stateDirectory: String) -> String {
         let runs = ShellWord.path(stateDirectory.hasSuffix("/") ? stateDirectory + "runs" : stateDirectory + "/runs")

@@ -9,7 +9,13 @@ public struct RunVerdict: Sendable, Hashable {
     ///   - aborted: a step failed beyond what the playbook tolerates, so the run rolled back.
     ///   - restoredCleanly: every undo, rollback step and check run again succeeded, and no
     ///     step was left in an unknown state.
-    public init(interrupted: Bool, aborted: Bool, restoredCleanly: Bool) {
+    ///   - check: a plan (`--check`), which changes nothing: a step that would fail makes it
+    ///     `failed` (exit 1), never "rolled back", since there was nothing to restore.
+    public init(interrupted: Bool, aborted: Bool, restoredCleanly: Bool, check: Bool = false) {
+        if check && aborted && !interrupted {
+            (exitCode, status) = (.restored, .failed)
+            return
+        }
         switch (interrupted, aborted, restoredCleanly) {
         case (_, _, false): (exitCode, status) = (.rollbackIncomplete, .rollbackFailed)
         case (true, _, true): (exitCode, status) = (.interrupted, .interrupted)

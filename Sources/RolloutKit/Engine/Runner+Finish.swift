@@ -8,7 +8,7 @@ extension Runner {
         }
         let verdict = RunVerdict(
             interrupted: restoration.interrupted, aborted: restoration.aborted,
-            restoredCleanly: notUndone.isEmpty && !restoration.rollbackFailed)
+            restoredCleanly: notUndone.isEmpty && !restoration.rollbackFailed, check: options.check)
 
         let total = playbook.steps.count
         let finished = await fanOut(runs) { run -> (String, Bool, RunRecord?) in

@@ -35,7 +35,7 @@ extension Runner {
                 guard !targets.isEmpty else { continue }
                 let members = (index..<(index + length)).map(member)
                 let results = await fanOut(targets) { run in await run.execute(members) }
-                if length == 1, definition.step.runsAgainAfterRollback, !progress.verifications.contains(index) {
+                if length == 1, definition.runsAgainAfterRollback, !progress.verifications.contains(index) {
                     progress.verifications.append(index)
                 }
                 for (position, member) in members.enumerated()

@@ -100,6 +100,7 @@ struct StepDecoder {
         }
         let ignoreFailure = common.bool("ignore_failure") ?? false
         let beforeUndo = common.bool("before_undo") ?? false
+        let verifyAfterRollback = common.bool("verify_after_rollback") ?? true
         common.finish()
         guard let step else { return nil }
         var definition = StepDefinition(
@@ -107,6 +108,7 @@ struct StepDecoder {
             timeout: timeout, retries: retries, delay: delay, register: register, ignoreFailure: ignoreFailure,
             location: node.location, onLocations: onLocations)
         definition.beforeUndo = beforeUndo
+        definition.skipAfterRollback = !verifyAfterRollback
         return definition
     }
 

@@ -12,6 +12,10 @@ public struct StepDefinition: Sendable {
         OptionSpec("register", .text, "Name for this step's result, readable by later steps."),
         OptionSpec("ignore_failure", .flag, "A failure is reported but does not stop the deploy."),
         OptionSpec("before_undo", .flag, "In rollback: only: run before the automatic undo (stop traffic first). Default after it."),
+        OptionSpec(
+            "verify_after_rollback", .flag,
+            "A check that ran is run again after a rollback, to show the restored release works. Default true; false for a check of what only the new release has."
+        ),
     ]
     public static let commonKeys = commonOptions.names
 
@@ -38,10 +42,16 @@ public struct StepDefinition: Sendable {
     /// A `rollback:` step that runs before the automatic undo (disabling a webhook, so that no
     /// event lands on a half-restored app) instead of after it.
     public var beforeUndo: Bool = false
+    /// `verify_after_rollback: false`: a check of what only the new release has (a new
+    /// endpoint), which the restored release would fail.
+    public var skipAfterRollback: Bool = false
     /// Where the step starts (`deploy.yml:12:5`), for messages.
     public var location: FileLocation
     /// Where each name of `on:` is written, for messages about it.
     public var onLocations: [FileLocation]
+
+    /// True when the step, having run, runs again on the restored state after a rollback.
+    public var runsAgainAfterRollback: Bool { step.runsAgainAfterRollback && !skipAfterRollback }
 
     /// The kind's name: `shell`, `migrate`.
     public var kind: String { type(of: step).kind }

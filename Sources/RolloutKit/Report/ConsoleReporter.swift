@@ -152,7 +152,8 @@ public final class ConsoleReporter: Reporter, @unchecked Sendable {
             break
         }
         for host in summary.lockLeftHeld {
-            emit("The deploy lock on \(host) is still held; once no deploy runs there: rollout unlock \(playbook) -e \(environment)")
+            // This run's own lease stays live for a while after it ends, so unlock needs --force.
+            emit("The deploy lock on \(host) is still held by this run; once no deploy runs there: rollout unlock \(playbook) -e \(environment) --force")
         }
     }
 

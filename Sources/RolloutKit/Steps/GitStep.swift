@@ -31,6 +31,14 @@ public struct GitStep: Step {
     public var mutates: Bool { true }
     public var summary: String { "git \(ref.shortened)" }
     public func undoDescription(render: (Template) -> String) -> String { "checks out the previous commit" }
+
+    /// Once undone the working copy is at the previous commit again.
+    public func registeredAfterUndo(_ fields: [String: String]) -> [String: String] {
+        guard let previous = fields["previous_commit"], !previous.isEmpty else { return fields }
+        var restored = fields
+        restored["commit"] = previous
+        return restored
+    }
 }
 
 /// The working copy is checked out detached at the commit `ref` resolves to: the checkout is

@@ -43,6 +43,17 @@ public struct ReleaseStep: Step {
     public var mutates: Bool { true }
     public var summary: String { "release \(src.shortened) to \(dir.shortened)" }
     public func undoDescription(render: (Template) -> String) -> String { "switches current back to the previous release" }
+
+    /// Once undone `current` points at the previous release again.
+    public func registeredAfterUndo(_ fields: [String: String]) -> [String: String] {
+        // `previous` is what `current` held: `releases/<id>` relative to the base, or `none`.
+        guard let previous = fields["previous"], !previous.isEmpty, previous != "none",
+            let release = fields["release"], let marker = release.range(of: "/releases/", options: .backwards)
+        else { return fields }
+        var restored = fields
+        restored["release"] = previous.hasPrefix("/") ? previous : release[..<marker.lowerBound] + "/" + previous
+        return restored
+    }
 }
 
 extension ReleaseStep: RunnableStep {

@@ -41,6 +41,20 @@ import Testing
         #expect(!harness.host("h1").commands.contains { $0.script.contains("mkdir") && $0.script.contains("lock") })
     }
 
+    @Test func aPlanWhoseCheckFailsEndsFailedNotRolledBack() async throws {
+        let harness = try EngineHarness()
+        let summary = try await harness.run(
+            """
+            steps:
+              - probe: { id: a, log: "{{ log }}" }
+              - probe: { id: b, log: "{{ log }}", fail_on: h1 }
+            """
+        ) { $0.check = true }
+        #expect(summary.exitCode == .restored)
+        #expect(harness.finalStatus == .failed, "a plan restores nothing, so it never ends rolled back")
+        #expect(harness.logLines.isEmpty, "nothing ran")
+    }
+
     @Test func limitRunsOnTheNamedHostsOnly() async throws {
         let harness = try EngineHarness(hosts: 3)
         _ = try await harness.run(Self.steps) { $0.limit = ["h2"] }

@@ -19,6 +19,15 @@ import Testing
         #expect(verdict.status == status)
     }
 
+    /// A plan changes nothing, so a step that would fail makes it "failed", never "rolled back".
+    @Test func aPlanWithAFailingStepFailsWithoutClaimingARollback() {
+        let plan = RunVerdict(interrupted: false, aborted: true, restoredCleanly: true, check: true)
+        #expect(plan.exitCode == .restored)
+        #expect(plan.status == .failed)
+        #expect(RunVerdict(interrupted: false, aborted: false, restoredCleanly: true, check: true).status == .succeeded)
+        #expect(RunVerdict(interrupted: true, aborted: false, restoredCleanly: true, check: true).status == .interrupted)
+    }
+
     @Test func aHostThatFailedWithinTheToleranceIsRecordedAsRolledBack() {
         let verdict = RunVerdict(interrupted: false, aborted: false, restoredCleanly: true)
         #expect(verdict.status(ofHostThatFailed: true) == .rolledBack)

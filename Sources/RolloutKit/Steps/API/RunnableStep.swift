@@ -41,6 +41,11 @@ public protocol RunnableStep: Step {
     /// True when the step's undo must run after every other undo on its host: a restart must
     /// start the process on the files and code the other undos put back.
     var undoesLast: Bool { get }
+
+    /// The fields the step registered, as they describe the host once its change is undone:
+    /// checks run again after a rollback are judged against the restored release, so a
+    /// `{{ git.commit }}` they expect is the commit put back. Default: unchanged.
+    func registeredAfterUndo(_ fields: [String: String]) -> [String: String]
 }
 
 extension RunnableStep {
@@ -48,6 +53,7 @@ extension RunnableStep {
 
     public var runsAgainAfterRollback: Bool { !mutates }
     public var undoesLast: Bool { false }
+    public func registeredAfterUndo(_ fields: [String: String]) -> [String: String] { fields }
 
     public func plan(in context: StepContext) async throws -> StepPlan {
         StepPlan([summary], changes: mutates ? .maybe : .none)
