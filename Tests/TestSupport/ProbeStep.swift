@@ -97,7 +97,8 @@ extension ProbeStep: RunnableStep {
         if readOnly {
             var script = try append("check", id: id, in: context) + (failing ? "\nexit 1" : "")
             if let expectState {
-                script += "\n[ \"$(cat \(try stateFile(in: context)) 2>/dev/null || echo old)\" = '\(try context.render(expectState).text)' ] || exit 1"
+                script +=
+                    "\n[ \"$(cat \(try stateFile(in: context)) 2>/dev/null || echo old)\" = '\(try context.render(expectState).text)' ] || exit 1"
             }
             let result = try await context.run(RemoteCommand(script))
             return StepRun(outcome: result.succeeded ? .ok : .failed, command: result, failure: result.succeeded ? nil : "probe \(id) failed")

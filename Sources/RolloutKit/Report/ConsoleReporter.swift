@@ -153,7 +153,9 @@ public final class ConsoleReporter: Reporter, @unchecked Sendable {
         }
         for host in summary.lockLeftHeld {
             // This run's own lease stays live for a while after it ends, so unlock needs --force.
-            emit("The deploy lock on \(host) is still held by this run; once no deploy runs there: rollout unlock \(playbook) -e \(environment) --force")
+            emit(
+                "The deploy lock on \(host) is still held by this run; once no deploy runs there: rollout unlock \(playbook) -e \(environment) --force"
+            )
         }
     }
 
