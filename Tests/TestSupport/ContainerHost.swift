@@ -26,7 +26,7 @@ public final class ContainerHost: Sendable {
 
     /// The client key of every container host of this test process.
     public static let keyFile: String = {
-        let directory = "/tmp/rollout-test-hosts/\(getpid())-container-client"
+        let directory = "/tmp/rollout-test-hosts/\(TestProcess.id)-container-client"
         try? FileManager.default.removeItem(atPath: directory)
         try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         do {
@@ -45,7 +45,7 @@ public final class ContainerHost: Sendable {
 
     /// Boots a host named `name` on free ports (with PostgreSQL when `postgres` is true).
     public static func start(name: String, postgres: Bool = false) throws -> ContainerHost {
-        let directory = URL(fileURLWithPath: "/tmp/rollout-test-hosts/\(getpid())-container-\(name)")
+        let directory = URL(fileURLWithPath: "/tmp/rollout-test-hosts/\(TestProcess.id)-container-\(name)")
         try? FileManager.default.removeItem(at: directory)
         let client = directory.appendingPathComponent("client")
         try FileManager.default.createDirectory(at: client, withIntermediateDirectories: true)

@@ -12,7 +12,7 @@ public final class ContainerSandbox: Sendable {
     public init(hosts: [ContainerHost], user: String, groups: [[String]] = [], vars: [String] = []) throws {
         self.hosts = hosts
         self.user = user
-        root = URL(fileURLWithPath: "/tmp/rollout-sandboxes/\(getpid())-\(UUID().uuidString.prefix(8))")
+        root = URL(fileURLWithPath: "/tmp/rollout-sandboxes/\(TestProcess.id)-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         var knownHosts = ""
         var inventory = "environments:\n  sandbox:\n    hosts:\n"

@@ -24,7 +24,7 @@ public final class DeploySandbox: Sendable {
     public init(hostCount count: Int) throws {
         hosts = Array(Self.fleet.prefix(count))
         user = hosts[0].user
-        root = URL(fileURLWithPath: "/tmp/rollout-sandboxes/\(getpid())-\(UUID().uuidString.prefix(8))")
+        root = URL(fileURLWithPath: "/tmp/rollout-sandboxes/\(TestProcess.id)-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         var knownHosts = ""
         for host in hosts {

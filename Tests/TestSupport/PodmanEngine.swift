@@ -18,7 +18,7 @@ public final class PodmanEngine: Sendable {
     }()
 
     private init() throws {
-        directory = URL(fileURLWithPath: "/tmp/rollout-test-podman/\(getpid())")
+        directory = URL(fileURLWithPath: "/tmp/rollout-test-podman/\(TestProcess.id)")
         let output = try runLocal(
             packageRoot.appendingPathComponent("scripts/podman-engine").path, ["start", directory.path, "--watch", String(getpid())])
         var environment: [String: String] = [:]

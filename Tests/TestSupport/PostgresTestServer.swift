@@ -34,7 +34,7 @@ public final class PostgresTestServer: Sendable {
     }
 
     private static func start() throws -> PostgresTestServer {
-        let directory = URL(fileURLWithPath: "/tmp/rollout-test-postgres/\(getpid())")
+        let directory = URL(fileURLWithPath: "/tmp/rollout-test-postgres/\(TestProcess.id)")
         try? FileManager.default.removeItem(at: directory)
         try FileManager.default.createDirectory(at: directory.deletingLastPathComponent(), withIntermediateDirectories: true)
         let server = PostgresTestServer(directory: directory, port: try SSHTestHost.freePort())
@@ -45,7 +45,7 @@ public final class PostgresTestServer: Sendable {
             "/bin/bash",
             [
                 "-c",
-                "setsid bash -c 'while kill -0 \"$1\" 2>/dev/null; do sleep 0.5; done; \"$2\" stop \"$3\"; rm -rf -- \"$3\"' "
+                "setsid bash -c 'while \(TestProcess.isRunningCondition); do sleep 0.5; done; \"$2\" stop \"$3\"; rm -rf -- \"$3\"' "
                     + "watchdog \(getpid()) \(script) \(directory.path) > /dev/null 2>&1 < /dev/null &",
             ])
         // The password role: scram-sha-256 for it, ahead of the trust lines initdb wrote.

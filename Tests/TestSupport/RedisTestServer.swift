@@ -33,7 +33,7 @@ public final class RedisTestServer: Sendable {
         // A port found free can be taken before the server binds it: try another.
         for _ in 0..<3 {
             let server = RedisTestServer(port: try SSHTestHost.freePort())
-            let log = FileManager.default.temporaryDirectory.appendingPathComponent("rollout-test-redis-\(getpid())-\(server.port).log").path
+            let log = FileManager.default.temporaryDirectory.appendingPathComponent("rollout-test-redis-\(TestProcess.id)-\(server.port).log").path
             let process = try ChildProcess(
                 "/usr/bin/redis-server",
                 [
@@ -41,7 +41,7 @@ public final class RedisTestServer: Sendable {
                     "--daemonize", "no", "--dir", FileManager.default.temporaryDirectory.path,
                 ], stdout: log, stderr: log)
             _ = try ChildProcess(
-                "/bin/sh", ["-c", "while kill -0 \(getpid()) 2>/dev/null; do sleep 0.5; done; kill \(process.pid)"],
+                "/bin/sh", ["-c", "while \(TestProcess.isRunningCondition); do sleep 0.5; done; kill \(process.pid)"],
                 stdout: "/dev/null", stderr: "/dev/null")
             let deadline = Date().addingTimeInterval(10)
             while Date() < deadline {

@@ -93,7 +93,7 @@ public final class ReferenceApp: @unchecked Sendable {
             "/bin/sh",
             [
                 "-c",
-                "while kill -0 \(getpid()) 2>/dev/null && kill -0 \(process.pid) 2>/dev/null; do sleep 0.5; done; kill \(process.pid) 2>/dev/null",
+                "while \(TestProcess.isRunningCondition) && kill -0 \(process.pid) 2>/dev/null; do sleep 0.5; done; kill \(process.pid) 2>/dev/null",
             ],
             stdout: "/dev/null", stderr: "/dev/null")
         let deadline = Date().addingTimeInterval(60)
@@ -183,13 +183,13 @@ public final class ReferenceApp: @unchecked Sendable {
 
     /// /tmp/rollout-test-refapps/<pid>, deleted by a watchdog once the test process is gone.
     private static let scratch: URL = {
-        let directory = URL(fileURLWithPath: "/tmp/rollout-test-refapps/\(getpid())")
+        let directory = URL(fileURLWithPath: "/tmp/rollout-test-refapps/\(TestProcess.id)")
         try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         _ = try? runLocal(
             "/bin/bash",
             [
                 "-c",
-                "setsid bash -c 'while kill -0 \"$1\" 2>/dev/null; do sleep 1; done; sleep 2; rm -rf -- \"$2\"' watchdog \(getpid()) \(directory.path) > /dev/null 2>&1 < /dev/null &",
+                "setsid bash -c 'while \(TestProcess.isRunningCondition); do sleep 1; done; sleep 2; rm -rf -- \"$2\"' watchdog \(getpid()) \(directory.path) > /dev/null 2>&1 < /dev/null &",
             ])
         return directory
     }()

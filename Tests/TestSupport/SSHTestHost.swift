@@ -30,7 +30,7 @@ public final class SSHTestHost: Sendable {
 
     /// Starts a new host on a free port, under a directory of its own.
     public static func start(name: String) throws -> SSHTestHost {
-        let directory = URL(fileURLWithPath: "/tmp/rollout-test-hosts/\(getpid())-\(name)")
+        let directory = URL(fileURLWithPath: "/tmp/rollout-test-hosts/\(TestProcess.id)-\(name)")
         try? FileManager.default.removeItem(at: directory)
         // A free port is only free when asked: a connection another test opens meanwhile may
         // take it as its local port before sshd binds it. Then sshd exits at once; try another.

@@ -60,7 +60,7 @@ public final class ShippedPlaybookHost: Sendable {
             "/bin/bash",
             [
                 "-c",
-                "setsid bash -c 'while kill -0 \"$1\" 2>/dev/null; do sleep 1; done; [ -f \"$2\" ] && kill \"$(cat \"$2\")\"' watchdog \(getpid()) \(pidFile) > /dev/null 2>&1 < /dev/null &",
+                "setsid bash -c 'while \(TestProcess.isRunningCondition); do sleep 1; done; [ -f \"$2\" ] && kill \"$(cat \"$2\")\"' watchdog \(getpid()) \(pidFile) > /dev/null 2>&1 < /dev/null &",
             ])
     }
 

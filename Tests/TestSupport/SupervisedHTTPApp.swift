@@ -94,7 +94,7 @@ public final class SupervisedHTTPApp: Sendable {
             [
                 "-c",
                 """
-                while kill -0 \(getpid()) 2>/dev/null && [ -f \(path)/supervisord.pid ]; do sleep 1; done
+                while \(TestProcess.isRunningCondition) && [ -f \(path)/supervisord.pid ]; do sleep 1; done
                 [ -f \(path)/supervisord.pid ] && kill "$(cat \(path)/supervisord.pid)"
                 """,
             ], stdout: "/dev/null", stderr: "/dev/null")
