@@ -226,7 +226,14 @@ extension RestartServiceStep: RunnableStep {
             guard let statusScript = control.statusScript(marks: marks) else { return nil }
             var command = RemoteCommand(statusScript, sensitive: sensitive)
             command.timeout = min(max(ContinuousClock().now.duration(to: deadline), .seconds(1)), .seconds(10))
-            let result = try await context.run(command)
+            let result: CommandResult
+            do {
+                result = try await context.run(command)
+            } catch TransportError.timedOut(_, _, let after) {
+                // A busy host answers a status query slowly (`docker-compose ps` under load):
+                // that says nothing of the service, so ask again until the deadline.
+                return .waiting("the status query took over \(Int(after.components.seconds)) s")
+            }
             if case .systemd = control.target {
                 let verdict = ServiceControl.systemdStatus(result.stdoutText, marks: marks, firstRunningPID: runningPID)
                 return verdict.state.isEmpty ? .waiting(CommandFailure.describe(result)) : verdict
