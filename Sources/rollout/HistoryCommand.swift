@@ -11,7 +11,8 @@ struct HistoryCommand: AsyncParsableCommand {
             Reads the run journals each host keeps under the playbook's state_dir, so it shows \
             runs started from any machine. A run whose status is 'running' either is in progress \
             or stopped without a word (crash, lost connection): `rollout unlock` shows whether its \
-            lock lease has lapsed.
+            lock lease has lapsed, and `rollout run --resume ID` continues it. A resumed run \
+            is one run: its line says when it was resumed.
 
             Examples:
               rollout history deploy.yml -e production
@@ -44,6 +45,12 @@ struct HistoryCommand: AsyncParsableCommand {
                     var line =
                         "  \(record.runID)  \(record.status.rawValue.padding(toLength: 15, withPad: " ", startingAt: 0)) \(record.user)  \(record.steps.count) steps, \(changed) changed"
                     if !failedSteps.isEmpty { line += ", failed: \(failedSteps.joined(separator: "; "))" }
+                    if !record.resumedAt.isEmpty {
+                        line +=
+                            ", resumed "
+                            + record.resumedAt.map { $0.formatted(.iso8601.time(includingFractionalSeconds: false).timeSeparator(.colon)) + "Z" }
+                            .joined(separator: ", ")
+                    }
                     print(line)
                 }
                 for name in unreadable { print("  \(name): journal unreadable") }

@@ -53,7 +53,14 @@ public struct DeployLock: Sendable, Hashable {
 
     /// Takes the lock: exits 0 having printed the new `owner.json`, or exits `heldExitCode`
     /// having printed the holder's, or another non-zero status with the reason on stderr.
-    public func acquireScript(owner ownerName: String, runID: RunID, host: String, lease: Duration, now: Date = Date()) -> String {
+    ///
+    /// With `takeOver`, a lock already held by `runID` (a run that stopped, taken up again by
+    /// `run --resume` after it checked that the holder is gone) gets this process as its owner
+    /// and a fresh lease, so that a later look at the lock sees the live runner.
+    public func acquireScript(
+        owner ownerName: String, runID: RunID, host: String, lease: Duration, now: Date = Date(), takeOver: Bool = false,
+        pid: Int32 = getpid()
+    ) -> String {
         // Builtins only, but for the one `mkdir` that is the lock: the time comes from the
         // engine and the owner is written straight into the new directory (a reader that
         // catches it half-written sees no owner and looks again, see `acquire`). The runs/
@@ -62,7 +69,7 @@ public struct DeployLock: Sendable, Hashable {
         let started = Int64(now.timeIntervalSince1970)
         let expires = started + lease.components.seconds
         let holder =
-            "{\"owner\":\(JSONText.quote(ownerName)),\"run_id\":\(JSONText.quote(runID.rawValue)),\"host\":\(JSONText.quote(host)),\"started_at\":\(started),\"lease_expires\":\(expires)}"
+            "{\"owner\":\(JSONText.quote(ownerName)),\"run_id\":\(JSONText.quote(runID.rawValue)),\"host\":\(JSONText.quote(host)),\"started_at\":\(started),\"lease_expires\":\(expires),\"pid\":\(pid)}"
         let journal = RunJournal(stateDirectory: stateDirectory, runID: runID, host: host)
         let runs = ShellWord.path(journal.runsDirectory)
         return """
@@ -83,7 +90,7 @@ public struct DeployLock: Sendable, Hashable {
             rollout_owner=; IFS= read -r rollout_owner < \(owner) 2>/dev/null
             case $rollout_owner in *\(ownerPattern(runID.rawValue))*)
               # Another host of this run shares the machine and state directory: join its lock.
-              : > \(holderFile(host)) && : >> \(ShellWord.path(journal.path)) && { printf '%s\\n' "$rollout_owner"; exit 0; } ;;
+              \(takeOver ? "printf '%s\\n' \(ShellWord.quote(holder)) > \(owner) && printf '%s\\n' \(expires) > \(leaseFile) && rollout_owner=\(ShellWord.quote(holder)) &&" : "") : > \(holderFile(host)) && : >> \(ShellWord.path(journal.path)) && { printf '%s\\n' "$rollout_owner"; exit 0; } ;;
             esac
             \(reportHolder)
             """
@@ -179,9 +186,9 @@ public struct DeployLock: Sendable, Hashable {
     public func acquire(
         on transport: some Transport, owner: String, runID: RunID, host: String, lease: Duration,
         playbook: String, environment: String, wait: LockWaitPolicy = .noWait,
-        clock: any RunClock = SystemClock()
+        clock: any RunClock = SystemClock(), takeOver: Bool = false
     ) async throws -> LockHolder {
-        let script = acquireScript(owner: owner, runID: runID, host: host, lease: lease)
+        let script = acquireScript(owner: owner, runID: runID, host: host, lease: lease, takeOver: takeOver)
         let start = clock.now
         var unnamedRetries = 10
         while true {

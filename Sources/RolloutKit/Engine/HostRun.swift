@@ -57,6 +57,12 @@ actor HostRun {
     var lease: LeaseKeeper
     /// Set by `adopt`: undos then keep a copy of what they overwrite.
     var undoingEarlierRun = false
+    /// Steps done before the run stopped, under `run --resume`: they do not run again.
+    var done: Set<Int> = []
+    /// Under `run --resume`, the undo that steps in flight at the stop recorded on their first
+    /// attempt: the step runs again, and its undo stays the first one (the host as it was
+    /// before the run), whatever the second attempt found.
+    var earlierUndo: [Int: [String: String]] = [:]
 
     init(
         host: Host, transport: any Transport, runID: RunID, stateDirectory: String, scope: Scope,
@@ -79,10 +85,14 @@ actor HostRun {
     }
 
     /// Takes the deploy lock; the run's header rides along with the first step.
-    func acquireLock(owner: String, header: RunHeader, playbook: String, environment: String, wait: LockWaitPolicy) async throws {
+    /// With `takeOver` (`run --resume`), a lock the run itself still holds from before its stop
+    /// becomes this process's.
+    func acquireLock(
+        owner: String, header: RunHeader, playbook: String, environment: String, wait: LockWaitPolicy, takeOver: Bool = false
+    ) async throws {
         try await lock.acquire(
             on: transport, owner: owner, runID: runID, host: host.name, lease: LeaseKeeper.lease,
-            playbook: playbook, environment: environment, wait: wait, clock: clock)
+            playbook: playbook, environment: environment, wait: wait, clock: clock, takeOver: takeOver)
         holdsLock = true
         lease = LeaseKeeper(clock: clock)
         queue(.runStarted(header))
@@ -163,6 +173,23 @@ actor HostRun {
         }
     }
 
+    /// Takes up where the run stopped on this host (`run --resume`): the steps done, the changes
+    /// to undo if the run fails from here, and the record so far (so the local copy is the whole
+    /// run). `steps` are the playbook's.
+    func takeUp(_ resume: ResumePlan.HostResume, steps: [StepDefinition]) {
+        done = resume.done
+        earlierUndo = resume.again
+        let info = { (step: StepRecord) in StepInfo(index: step.index, name: step.name, kind: step.kind, total: steps.count) }
+        changes = resume.changes.map { Change(definition: steps[$0.index], info: info($0), undo: $0.undo) }
+        finished = resume.finished.map {
+            FinishedStep(index: $0.index, name: $0.name, step: steps[$0.index].step, outcome: $0.outcome ?? .ok, fields: [:])
+        }
+        journalled = resume.events + journalled
+        for (index, outcome) in resume.settled.sorted(by: { $0.key < $1.key }) {
+            queue(.stepResult(index: index, outcome: outcome, outputTail: "judged by its exit code after the run stopped", at: Date()))
+        }
+    }
+
     /// Releases the lock taken by `acquireLock` when the run does not go ahead.
     func abandon() async {
         guard holdsLock else { return }
@@ -227,7 +254,11 @@ actor HostRun {
         let outputTail = tail(of: run)
         let outcome = run.outcome
         queue(.stepResult(index: index, outcome: outcome, outputTail: outputTail, at: Date()))
-        if let undo = run.undo, !checkMode, outcome != .ok, outcome != .skipped {
+        if let undo = earlierUndo[index], !undo.isEmpty {
+            // Run again after a stop: whatever this attempt did, the first one may have changed
+            // the host, and its undo is what puts the host back as it was before the run.
+            changes.append(Change(definition: definition, info: member.info, undo: undo))
+        } else if let undo = run.undo, !checkMode, outcome != .ok, outcome != .skipped {
             changes.append(Change(definition: definition, info: member.info, undo: undo))
         }
         if outcome == .ok || outcome == .changed {

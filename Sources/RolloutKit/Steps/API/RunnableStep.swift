@@ -41,6 +41,24 @@ public protocol RunnableStep: Step {
     /// True when the step's undo must run after every other undo on its host: a restart must
     /// start the process on the files and code the other undos put back.
     var undoesLast: Bool { get }
+
+    /// True when running the step again after it may already have run leaves the host as one
+    /// run would (an `.env` set to the same values, a checkout of the same ref, a read): a step
+    /// that was in flight when a run stopped is then run again by `run --resume`. Default: when
+    /// it does not mutate.
+    var safeToRunAgain: Bool { get }
+
+    /// How the step ended, judged from its command's exit code alone, for a step whose command
+    /// ended on the host while the engine's verdict was lost with the runner (`run --resume`).
+    /// Nil when the exit code is not enough to judge (the step checks more than its command).
+    /// Default nil.
+    func outcome(ofEndedCommand exitCode: Int32) -> StepOutcome?
+
+    /// True when the step needs the results of earlier steps of the run beyond what the run
+    /// record keeps (a migration restoring from the dump path a `backup_database` registered):
+    /// `run --resume` cannot continue at or before it once one of those steps finished before
+    /// the stop. Default false.
+    var needsEarlierResults: Bool { get }
 }
 
 extension RunnableStep {
@@ -48,6 +66,9 @@ extension RunnableStep {
 
     public var runsAgainAfterRollback: Bool { !mutates }
     public var undoesLast: Bool { false }
+    public var safeToRunAgain: Bool { !mutates }
+    public func outcome(ofEndedCommand exitCode: Int32) -> StepOutcome? { nil }
+    public var needsEarlierResults: Bool { false }
 
     public func plan(in context: StepContext) async throws -> StepPlan {
         StepPlan([summary], changes: mutates ? .maybe : .none)
