@@ -79,6 +79,8 @@ public struct ResumePlan: Sendable {
         public var changes: [StepRecord]
         /// Done steps that ended ok or changed, oldest first (`StepContext.finishedSteps`).
         public var finished: [StepRecord]
+        /// The furthest playbook step the host's record shows started.
+        public var furthest: Int?
         /// The journal's events so far, so that the local copy of the record is the whole run.
         public var events: [JournalEvent]
         /// What the host's record says, for the notice: "from step 3 'name'".
@@ -165,7 +167,7 @@ public struct ResumePlan: Sendable {
         var registeredBefore: [String: Int] = [:]
         for (target, record, events) in records {
             var resume = HostResume(
-                host: target.host, done: [], again: [:], settled: [:], changes: [], finished: [], events: events,
+                host: target.host, done: [], again: [:], settled: [:], changes: [], finished: [], furthest: nil, events: events,
                 description: "nothing recorded yet: from step 1")
             guard let record else {
                 plan.hosts.append(resume)
@@ -197,6 +199,7 @@ public struct ResumePlan: Sendable {
                         forcible: true)
                 }
                 previous = max(previous, step.index)
+                resume.furthest = previous
                 guard steps.indices.contains(step.index), steps[step.index].kind == step.kind else {
                     let now = steps.indices.contains(step.index) ? "is '\(steps[step.index].name)' (\(steps[step.index].kind))" : "is gone"
                     refuse(
@@ -262,7 +265,7 @@ public struct ResumePlan: Sendable {
         let ordered = plan.hosts
         for start in stride(from: 0, to: ordered.count, by: size) {
             let batch = Array(ordered[start..<min(ordered.count, start + size)])
-            let furthest = batch.compactMap { resume in (resume.done.union(resume.again.keys)).max().map { (resume.host, $0) } }
+            let furthest = batch.compactMap { resume in resume.furthest.map { (resume.host, $0) } }
                 .max { $0.1 < $1.1 }
             guard let (ahead, reached) = furthest else { continue }
             for resume in batch {
