@@ -69,11 +69,16 @@ import Testing
         let history = try sandbox.rollout(["history", "deploy.yml", "-e", "sandbox"])
         #expect(history.stdout.contains("\(runID)  running"), "\(history.all)")
 
-        let resumed = try sandbox.rollout(["run", "deploy.yml", "-e", "sandbox", "--resume", runID])
+        let resumed = try sandbox.rollout(["run", "deploy.yml", "-e", "sandbox", "--resume", runID, "--json", "resume.jsonl"])
         #expect(resumed.status == 0, "\(resumed.all)")
         #expect(resumed.stdout.contains("run \(runID)"), "\(resumed.all)")
         #expect(resumed.stdout.contains("resuming run \(runID) on h0: from step 3"), "\(resumed.all)")
         #expect(!resumed.stdout.contains("2/4 Long migration —"), "the long step is not run again")
+        // The machine-readable report: the same run, resumed on h0.
+        let report = try String(contentsOf: sandbox.root.appendingPathComponent("resume.jsonl"), encoding: .utf8)
+        #expect(report.contains("\"event\":\"run_started\"") && report.contains("\"run_id\":\"\(runID)\""), "\(report)")
+        let resumedLine = report.split(separator: "\n").first { $0.contains("\"event\":\"run_resumed\"") }
+        #expect(resumedLine?.contains("\"host\":\"h0\",\"from\":\"from step 3 ") == true, "\(report)")
 
         for file in [".env", "app.conf", "migration-done"] {
             #expect(try sandbox.snapshot(host: 0, file) == (try reference.snapshot(host: 0, file)), "\(file)")

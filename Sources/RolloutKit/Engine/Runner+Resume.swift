@@ -131,7 +131,7 @@ extension Runner {
             return refuse(failures.allSatisfy { $0 is LockHeldError } ? .lockHeld : .connectionFailed)
         }
         for resume in plan.hosts {
-            events.send(.notice("resuming run \(runID) on \(resume.host): \(resume.description)"))
+            events.send(.runResumed(host: resume.host, from: resume.description))
         }
         return await carryOut(taking)
     }

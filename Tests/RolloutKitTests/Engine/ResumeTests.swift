@@ -78,7 +78,7 @@ import Testing
         let summary = try await harness.resume(Self.steps, runID: runID)
         #expect(summary.exitCode == .success, "\(harness.notices)")
         #expect(harness.logLines == ["run c h1"])
-        #expect(harness.notices.contains { $0.contains("resuming run \(runID) on h1: from step 3 'probe c'") })
+        #expect(harness.events.contains(.runResumed(host: "h1", from: "from step 3 'probe c'")))
         // One run: its record holds every step, and says it was resumed.
         let record = try record(harness, runID: runID)
         #expect(record.status == .succeeded)
