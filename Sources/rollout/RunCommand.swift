@@ -18,19 +18,21 @@ struct RunCommand: AsyncParsableCommand {
               rollout run deploy.yml -e staging --var ref=v2.3.1 --junit out.xml
               rollout run deploy.yml -e production --limit app1 --check
 
-            Resuming a stopped run: when a run stops without finishing (its runner killed, the \
-            machine or connection lost), `--resume ID` continues it under the same run ID from \
-            its first unfinished step on each host. Rollout first reads each host's record of \
-            the run and refuses, saying what differs, when the playbook changed since (naming \
-            the steps), a host's record ends where the run cannot have left it, the run already \
-            finished or was rolled back, a step needs a result registered before the stop, or \
-            its lock is another run's or its runner still lives. A step in flight at the stop \
-            runs again only when it is safe to (set_env, upload, git, restart_service, read-only \
-            steps; a shell step whose command's end is recorded is judged by its exit code); \
-            otherwise rollout names it and stops. --force goes on despite a changed playbook, an \
-            in-flight step or a live lease of the run itself; never despite another run's lock. \
-            If the resumed run fails, it undoes the whole run, the steps before the stop too.
-              rollout history deploy.yml -e production          # find the run: status running
+            Resuming a stopped run: when a run stops without finishing (its runner killed, \
+            the machine or connection lost), `--resume ID` continues it under the same run \
+            ID from its first unfinished step on each host. Rollout first reads each host's \
+            record of the run and refuses (exit 2, or 4 for a lock), saying what differs, \
+            when the playbook changed since (naming the steps), a host's record ends where \
+            the run cannot have left it, the run already finished or was rolled back, a step \
+            needs a result registered before the stop, or the lock is another run's or its \
+            runner still lives. A step in flight at the stop runs again only when it is safe \
+            to (set_env, upload, git, restart_service, read-only steps; a shell step whose \
+            end is recorded is judged by its exit code); otherwise rollout names it and \
+            stops. --force goes on despite a changed playbook, an in-flight step, an odd \
+            record or a live runner of the run itself; never despite another run's lock. If \
+            the resumed run fails, it undoes the whole run, the steps before the stop too. \
+            Pass the same --var values as the run (they are not in the playbook's hash).
+              rollout history deploy.yml -e production      # the stopped run: running
               rollout run deploy.yml -e production --resume 20261123T134501Z-3f9a
 
             Exit status: 0 success · 1 a step failed and the previous state was restored · \
@@ -57,7 +59,7 @@ struct RunCommand: AsyncParsableCommand {
             valueName: "id"))
     var resume: String?
 
-    @Flag(help: "With --resume: go on despite a changed playbook, a step in flight at the stop, or a live lease of the run itself.")
+    @Flag(help: "With --resume: go on despite a changed playbook, a step in flight at the stop, an odd record, or a live runner of the run itself.")
     var force = false
 
     func validate() throws {

@@ -162,7 +162,7 @@ actor HostRun {
     func finish(status: RunStatus) async -> Bool {
         queue(.runFinished(status: status, at: Date()))
         guard !checkMode else { return true }
-        let script = journal.append(pending) + "\n" + (holdsLock ? lock.releaseScript(runID: runID.rawValue, host: host.name) : "")
+        let script = journal.append(pending) + "\n" + (holdsLock ? lock.releaseScript(runID: runID.rawValue, host: host.name, pid: getpid()) : "")
         pending.removeAll()
         do {
             let result = try await transport.run(RemoteCommand(script), output: nil)
