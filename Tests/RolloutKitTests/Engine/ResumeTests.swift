@@ -1,5 +1,6 @@
 import Foundation
 import RolloutKit
+import Synchronization
 import TestSupport
 import Testing
 
@@ -56,7 +57,14 @@ import Testing
         if let finished { events.append(.runFinished(status: finished, at: started)) }
         try Data(events.map { $0.jsonLine + "\n" }.joined().utf8).write(to: runs.appendingPathComponent("\(runID).\(host).jsonl"))
         guard finished == nil else { return }
-        let lock = state.appendingPathComponent("lock")
+        try holdLock(harness, runID: runID, host: host, pid: pid, runHolding: runHolding)
+    }
+
+    /// The lock of `host` as a run holds it: owned by `runHolding` (default `runID`) in process
+    /// `pid` of this machine, its lease live.
+    func holdLock(_ harness: EngineHarness, runID: RunID, host: String = "h1", pid: Int32 = 999_999, runHolding: String? = nil) throws {
+        let started = Date().addingTimeInterval(-60)
+        let lock = harness.root.appendingPathComponent("\(host)/state/lock")
         try FileManager.default.createDirectory(at: lock, withIntermediateDirectories: true)
         let expires = Int64(Date().timeIntervalSince1970) + 500
         let owner =
@@ -269,5 +277,50 @@ import Testing
         let summary = try await harness.resume(body, runID: runID, force: true)
         #expect(summary.exitCode == .invalidInput)
         #expect(harness.notices.contains { $0.contains("uses {{ first.stdout }}, registered by step 1 'probe a' before the stop") })
+    }
+
+    @Test func aResumedRunIsRolledBackLaterAsOneRunWithEveryStep() async throws {
+        let harness = try EngineHarness()
+        let runID = RunID.generate()
+        try stop(harness, try harness.playbook(Self.steps), runID: runID, steps: [.probe(0, "a"), .probe(1, "b")])
+        #expect(try await harness.resume(Self.steps, runID: runID).exitCode == .success)
+        let rollback = try await harness.rollback(Self.steps)
+        #expect(rollback.exitCode == .success)
+        #expect(harness.logLines == ["run c h1", "undo c h1", "undo b h1", "undo a h1"])
+    }
+
+    /// The runner died while it undid the run after a failure: some changes are undone, some
+    /// not, and the record says the rollback did not finish, so the run is not continued.
+    @Test func aRunKilledHalfWayThroughItsUndosIsNotResumed() async throws {
+        let harness = try EngineHarness()
+        let body = """
+            steps:
+              - probe: { id: a, log: "{{ log }}" }
+              - probe: { id: b, log: "{{ log }}" }
+              - probe: { id: c, log: "{{ log }}", fail_on: h1 }
+            """
+        let runs = harness.root.appendingPathComponent("h1/state/runs")
+        let journalAtUndo = Mutex<(URL, Data)?>(nil)
+        harness.host("h1").on(
+            where: { $0.script.contains("undo b h1") },
+            .before {
+                let name = (try? FileManager.default.contentsOfDirectory(atPath: runs.path))?.first { $0.hasSuffix(".jsonl") }
+                if let name, let data = try? Data(contentsOf: runs.appendingPathComponent(name)) {
+                    journalAtUndo.withLock { $0 = (runs.appendingPathComponent(name), data) }
+                }
+            })
+        #expect(try await harness.run(body).exitCode == .restored)
+        // The host as the runner left it had it been killed as the undo of b began.
+        let (journal, data) = try #require(journalAtUndo.withLock { $0 })
+        try data.write(to: journal)
+        let runID = try #require(harness.runIDs(in: "h1/state/runs").first)
+        try holdLock(harness, runID: runID)
+
+        let summary = try await harness.resume(body, runID: runID, force: true)
+        #expect(summary.exitCode == .invalidInput)
+        #expect(
+            harness.notices.contains {
+                $0.contains("run \(runID) ended on h1 with rollback_failed") && $0.contains("rollout rollback --run \(runID)")
+            })
     }
 }
