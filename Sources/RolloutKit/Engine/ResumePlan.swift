@@ -12,8 +12,9 @@ public import Foundation
 ///   `ignore_failure`) is done and does not run again; its recorded undo stays part of the run,
 ///   so a failure after the resumption undoes it too, in the order the run made it.
 /// - A step that failed before the stop means the run was failing: refused (the run is undone
-///   with `rollout rollback --run`, not continued). A `rollback:` or `always:` step in the
-///   record means the run was already rolling back: refused too.
+///   with `rollout rollback --run`, not continued). A `rollback:` step in the record, or the
+///   `rollback_failed` a restore writes before its first undo, means the run was already
+///   rolling back: refused too. `always:` steps in the record run again at the end.
 /// - A step that was in flight at the stop (started, no verdict) is judged by what the record
 ///   says: a command whose end is recorded is judged by its exit code when its kind allows
 ///   (`RunnableStep.outcome(ofEndedCommand:)`); a step of a kind that records its undo before
@@ -187,9 +188,12 @@ public struct ResumePlan: Sendable {
             let lastWithVerdict = record.steps.lastIndex { verdicts.contains($0.index) }
             for (position, step) in record.steps.enumerated() {
                 let label = "step \(step.index + 1) '\(step.name)'"
+                // The `always:` steps (numbered after `rollback:`) run at the end of every run: they
+                // run again at the end of the resumed one.
+                if step.index >= originalCount + playbook.rollback.count { continue }
                 if step.index >= originalCount {
                     refuse(
-                        "run \(runID) was already rolling back on \(target.host) when it stopped (it ran rollback: or always: step '\(step.name)'); finish undoing it with rollout rollback --run \(runID)"
+                        "run \(runID) was already rolling back on \(target.host) when it stopped (it ran rollback: step '\(step.name)'); finish undoing it with rollout rollback --run \(runID)"
                     )
                     break
                 }

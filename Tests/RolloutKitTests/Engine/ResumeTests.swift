@@ -323,4 +323,23 @@ import Testing
                 $0.contains("run \(runID) ended on h1 with rollback_failed") && $0.contains("rollout rollback --run \(runID)")
             })
     }
+
+    @Test func aRunStoppedInItsAlwaysStepsRunsThemAgainAndFinishes() async throws {
+        let harness = try EngineHarness()
+        let runID = RunID.generate()
+        let body =
+            Self.steps + """
+
+                always:
+                  - probe: { id: z, log: "{{ log }}", read_only: true }
+                """
+        let playbook = try harness.playbook(body)
+        let always = Recorded(index: 3, name: "probe z", exitCode: nil, outcome: nil)
+        try stop(harness, playbook, runID: runID, steps: [.probe(0, "a"), .probe(1, "b"), .probe(2, "c"), always])
+        let summary = try await harness.resume(body, runID: runID)
+        #expect(summary.exitCode == .success, "\(harness.notices)")
+        #expect(harness.logLines == ["check z h1"])
+        #expect(harness.events.contains(.runResumed(host: "h1", from: "every step done; the run's end is written")))
+        #expect(try record(harness, runID: runID).status == .succeeded)
+    }
 }
