@@ -17,6 +17,7 @@ public struct ProbeStep: Step {
         OptionSpec("read_only", .flag, "It only checks; it runs again after a rollback."),
         OptionSpec("undo_recorded_late", .flag, "It records its undo after its change."),
         OptionSpec("fail_if", .text, "It fails on a host where this file exists."),
+        OptionSpec("from_runner", .flag, "It acts as a callback does: from the runner, not through a recorded command, and must not act twice."),
     ]
 
     public var id: Template
@@ -31,6 +32,8 @@ public struct ProbeStep: Step {
     public var undoRecordedLate: Bool
     /// The step fails on a host where this file exists (checked when it runs).
     public var failIf: Template?
+    /// It stands for a step that acts from the runner and must not act twice (a callback).
+    public var fromRunner: Bool
 
     public init?(options: OptionReader, context: StepDecodingContext) {
         let id = options.template("id", required: true)
@@ -41,6 +44,7 @@ public struct ProbeStep: Step {
         readOnly = options.bool("read_only") ?? false
         undoRecordedLate = options.bool("undo_recorded_late") ?? false
         failIf = options.template("fail_if")
+        fromRunner = options.bool("from_runner") ?? false
         guard let id, let log else { return nil }
         self.id = id
         self.log = log
@@ -51,9 +55,11 @@ public struct ProbeStep: Step {
 }
 
 extension ProbeStep: RunnableStep {
-    public var recordsUndoFirst: Bool { !undoRecordedLate }
+    public var recordsUndoFirst: Bool { !undoRecordedLate && !fromRunner }
     public var undoesLast: Bool { undoLast }
     public var runsAgainAfterRollback: Bool { readOnly }
+    public var journalsItself: Bool { !readOnly && !fromRunner }
+    public var safeToRunAgain: Bool { readOnly && !fromRunner }
 
     private func fails(in context: StepContext) throws(StepError) -> Bool {
         guard let failOn else { return false }
@@ -71,6 +77,10 @@ extension ProbeStep: RunnableStep {
     public func run(in context: StepContext) async throws -> StepRun {
         let failing = try fails(in: context)
         let id = try context.render(self.id).text
+        if fromRunner {
+            let result = try await context.run(RemoteCommand(try append("send", id: id, in: context) + (failing ? "\nexit 1" : "")))
+            return StepRun(outcome: result.succeeded ? .ok : .failed, command: result, failure: result.succeeded ? nil : "probe \(id) failed")
+        }
         if readOnly {
             let result = try await context.run(RemoteCommand(try append("check", id: id, in: context) + (failing ? "\nexit 1" : "")))
             return StepRun(outcome: result.succeeded ? .ok : .failed, command: result, failure: result.succeeded ? nil : "probe \(id) failed")

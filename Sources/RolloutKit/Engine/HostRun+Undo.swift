@@ -36,10 +36,7 @@ extension HostRun {
     func markRollingBack() async {
         guard !checkMode else { return }
         queue(.runFinished(status: .rollbackFailed, at: Date()))
-        let sent = pending
-        if let result = try? await transport.run(RemoteCommand(journal.append(sent)), output: nil), result.succeeded {
-            pending.removeAll()
-        }
+        _ = await flushJournal()
     }
 
     /// Newest first, except the undos that must see every other undo done (restarts), which

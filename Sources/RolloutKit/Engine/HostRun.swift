@@ -127,6 +127,17 @@ actor HostRun {
         }
         events.send(.stepStarted(host: host.name, step: member.info))
         let step = definition.step
+        // A step that acts from the runner and must not act twice (a callback, a provider API
+        // call) is journalled on the host before it acts and right after.
+        let guarded = !checkMode && !step.journalsItself && !step.safeToRunAgain
+        if guarded {
+            queue(.stepStarted(index: member.index, name: definition.name, kind: definition.kind, at: started))
+            if let failure = await flushJournal() {
+                let run = StepRun(outcome: .failed, failure: "cannot write the run journal \(journal.path) before the step: \(failure)")
+                finish(member, run: run, started: started, duration: .zero, recorded: false, startJournalled: true)
+                return run
+            }
+        }
         let recorder = Recorder()
         var run = StepRun(outcome: .failed)
         for attempt in 0...definition.retries {
@@ -138,7 +149,8 @@ actor HostRun {
             if run.outcome != .failed { break }
         }
         if run.outcome == .unknown { unknown.append(member) }
-        finish(member, run: run, started: started, duration: start.duration(to: clock.now), recorded: recorder.used)
+        finish(member, run: run, started: started, duration: start.duration(to: clock.now), recorded: recorder.used, startJournalled: guarded)
+        if guarded { _ = await flushJournal() }
         return run
     }
 
@@ -241,11 +253,12 @@ actor HostRun {
     /// Records how a step ended: in the journal (when its own command did not already carry
     /// its start and end), in the changes to undo, in the registered results, and to the
     /// reporters.
-    func finish(_ member: Member, run: StepRun, started: Date, duration: Duration, recorded: Bool) {
+    /// `startJournalled`: the step's start already reached the journal.
+    func finish(_ member: Member, run: StepRun, started: Date, duration: Duration, recorded: Bool, startJournalled: Bool = false) {
         let definition = member.definition
         let index = member.index
         if !recorded, !checkMode {
-            queue(.stepStarted(index: index, name: definition.name, kind: definition.kind, at: started))
+            if !startJournalled { queue(.stepStarted(index: index, name: definition.name, kind: definition.kind, at: started)) }
             // A step that changes something elsewhere (an `http` step's provider API) records
             // its undo here, so `rollout rollback` finds it later too.
             if let undo = run.undo, run.outcome != .ok, run.outcome != .skipped { queue(.undoRecorded(index: index, undo: undo)) }
@@ -271,6 +284,21 @@ actor HostRun {
         events.send(.stepFinished(host: host.name, step: member.info, outcome: outcome, duration: duration, outputTail: outputTail))
         if checkMode, outcome != .failed, let plan = run.fields["stdout"], !plan.isEmpty {
             events.send(.notice(plan.split(separator: "\n").map { "    " + $0 }.joined(separator: "\n")))
+        }
+    }
+
+    /// Writes the pending events to the journal now, in a round trip of their own; returns why
+    /// it could not (they then stay pending).
+    func flushJournal() async -> String? {
+        let sent = pending
+        guard !sent.isEmpty else { return nil }
+        do {
+            let result = try await transport.run(RemoteCommand(journal.append(sent)), output: nil)
+            guard result.succeeded else { return CommandFailure.describe(result) }
+            pending.removeFirst(min(sent.count, pending.count))
+            return nil
+        } catch {
+            return "\(error)"
         }
     }
 

@@ -342,4 +342,39 @@ import Testing
         #expect(harness.events.contains(.runResumed(host: "h1", from: "every step done; the run's end is written")))
         #expect(try record(harness, runID: runID).status == .succeeded)
     }
+
+    /// A step that acts from the runner and must not act twice (a callback) reaches the journal
+    /// before it acts and as soon as it ended, not with the next command: a runner killed in
+    /// between leaves a record that shows it, so a resume does not send it again unasked.
+    @Test func aStepThatMustNotActTwiceIsJournalledBeforeAndAfterItActs() async throws {
+        let harness = try EngineHarness()
+        let body = """
+            steps:
+              - probe: { id: a, log: "{{ log }}" }
+              - probe: { id: p, log: "{{ log }}", from_runner: true }
+              - probe: { id: c, log: "{{ log }}" }
+            """
+        let runs = harness.root.appendingPathComponent("h1/state/runs")
+        let seen = Mutex<[String: String]>([:])
+        let journal: @Sendable () -> String = {
+            let name = (try? FileManager.default.contentsOfDirectory(atPath: runs.path))?.first { $0.hasSuffix(".jsonl") }
+            return name.flatMap { try? String(contentsOf: runs.appendingPathComponent($0), encoding: .utf8) } ?? ""
+        }
+        harness.host("h1").on(where: { $0.script.contains("send p h1") }, .before { seen.withLock { $0["during"] = journal() } })
+        harness.host("h1").on(where: { $0.script.contains("run c h1") }, .before { seen.withLock { $0["after"] = journal() } })
+        #expect(try await harness.run(body).exitCode == .success)
+        let during = seen.withLock { $0["during"] } ?? ""
+        let after = seen.withLock { $0["after"] } ?? ""
+        #expect(during.contains("\"event\":\"step_started\",\"index\":1,"), "\(during)")
+        #expect(!during.contains("\"event\":\"step_result\",\"index\":1,"), "\(during)")
+        #expect(after.contains("\"event\":\"step_result\",\"index\":1,\"outcome\":\"ok\""), "\(after)")
+
+        // Killed while it acted: the record shows it in flight, and the resume names it.
+        let stopped = try EngineHarness()
+        let runID = RunID.generate()
+        let playbook = try stopped.playbook(body)
+        try stop(stopped, playbook, runID: runID, steps: [.probe(0, "a"), Recorded(index: 1, name: "probe p", exitCode: nil, outcome: nil)])
+        #expect(try await stopped.resume(body, runID: runID).exitCode == .invalidInput)
+        #expect(stopped.notices.contains { $0.contains("step 2 'probe p' (probe) was running on h1 when the run stopped") })
+    }
 }

@@ -48,6 +48,13 @@ public protocol RunnableStep: Step {
     /// it does not mutate.
     var safeToRunAgain: Bool { get }
 
+    /// True when the step's work goes through `StepContext.runRecorded`, whose command journals
+    /// the step's start and end on the host. A step that acts from the runner (an `http`
+    /// request, a `callback`) does not: when it is not `safeToRunAgain`, the engine journals its
+    /// start before it acts and its end right after, so that a runner killed meanwhile leaves a
+    /// record `run --resume` reads right. Default: when it mutates (the host).
+    var journalsItself: Bool { get }
+
     /// How the step ended, judged from its command's exit code alone, for a step whose command
     /// ended on the host while the engine's verdict was lost with the runner (`run --resume`).
     /// Nil when the exit code is not enough to judge (the step checks more than its command).
@@ -67,6 +74,7 @@ extension RunnableStep {
     public var runsAgainAfterRollback: Bool { !mutates }
     public var undoesLast: Bool { false }
     public var safeToRunAgain: Bool { !mutates }
+    public var journalsItself: Bool { mutates }
     public func outcome(ofEndedCommand exitCode: Int32) -> StepOutcome? { nil }
     public var needsEarlierResults: Bool { false }
 
