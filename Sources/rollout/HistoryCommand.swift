@@ -11,7 +11,9 @@ struct HistoryCommand: AsyncParsableCommand {
             Reads the run journals each host keeps under the playbook's state_dir, so it shows \
             runs started from any machine. A run that stopped without a word (its runner killed, \
             its connection lost: it no longer holds the deploy lock with a live lease) shows as \
-            'interrupted', with its changes possibly still in place: `rollout rollback` offers it.
+            'interrupted', with its changes possibly still in place: `rollout run --resume ID` \
+            continues it, `rollout rollback` undoes it. A resumed run is one run: its line says \
+            when it was resumed.
 
             Examples:
               rollout history deploy.yml -e production
@@ -45,7 +47,13 @@ struct HistoryCommand: AsyncParsableCommand {
                     var line =
                         "  \(record.runID)  \(status.rawValue.padding(toLength: 15, withPad: " ", startingAt: 0)) \(record.user)  \(record.steps.count) steps, \(changed) changed"
                     if !failedSteps.isEmpty { line += ", failed: \(failedSteps.joined(separator: "; "))" }
-                    if status != record.status { line += " (stopped without a word; rollout rollback offers it)" }
+                    if !record.resumedAt.isEmpty {
+                        line +=
+                            ", resumed "
+                            + record.resumedAt.map { $0.formatted(.iso8601.time(includingFractionalSeconds: false).timeSeparator(.colon)) + "Z" }
+                            .joined(separator: ", ")
+                    }
+                    if status != record.status { line += " (stopped without a word: --resume or rollback it)" }
                     print(line)
                 }
                 for name in listing.unreadable { print("  \(name): journal unreadable") }

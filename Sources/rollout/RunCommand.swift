@@ -18,6 +18,23 @@ struct RunCommand: AsyncParsableCommand {
               rollout run deploy.yml -e staging --var ref=v2.3.1 --junit out.xml
               rollout run deploy.yml -e production --limit app1 --check
 
+            Resuming a stopped run: when a run stops without finishing (its runner killed, \
+            the machine or connection lost), `--resume ID` continues it under the same run \
+            ID from its first unfinished step on each host. Rollout first reads each host's \
+            record of the run and refuses (exit 2, or 4 for a lock), saying what differs, \
+            when the playbook changed since (naming the steps), a host's record ends where \
+            the run cannot have left it, the run already finished or was rolled back, a step \
+            needs a result registered before the stop, or the lock is another run's or its \
+            runner still lives. A step in flight at the stop runs again only when it is safe \
+            to (set_env, upload, git, restart_service, read-only steps; a shell step whose \
+            end is recorded is judged by its exit code); otherwise rollout names it and \
+            stops. --force goes on despite a changed playbook, an in-flight step, an odd \
+            record or a live runner of the run itself; never despite another run's lock. If \
+            the resumed run fails, it undoes the whole run, the steps before the stop too. \
+            Pass the same --var values as the run (they are not in the playbook's hash).
+              rollout history deploy.yml -e production      # the stopped run: running
+              rollout run deploy.yml -e production --resume 20261123T134501Z-3f9a
+
             Exit status: 0 success · 1 a step failed and the previous state was restored · \
             2 invalid input, nothing ran · 3 rollback failed or incomplete, a human is needed · \
             4 deploy lock held · 5 could not connect or authenticate, nothing changed · \
@@ -36,18 +53,42 @@ struct RunCommand: AsyncParsableCommand {
 
     @OptionGroup var lockWait: LockWaitOption
 
+    @Option(
+        help: ArgumentHelp(
+            "Continue the stopped run ID (see rollout history) from its first unfinished step, after checking each host's record.",
+            valueName: "id"))
+    var resume: String?
+
+    @Flag(help: "With --resume: go on despite a changed playbook, a step in flight at the stop, an odd record, or a live runner of the run itself.")
+    var force = false
+
+    func validate() throws {
+        if force, resume == nil { throw ValidationError("--force only applies to --resume ID") }
+        guard let resume else { return }
+        if RunID(resume) == nil {
+            throw ValidationError("--resume takes a run ID like 20261123T134501Z-3f9a (see rollout history), found '\(resume)'")
+        }
+        if check {
+            throw ValidationError("--resume continues a run; it cannot be combined with --check (rollout plan shows what a new run would do)")
+        }
+        if !limit.isEmpty { throw ValidationError("--resume continues the run on the hosts its record names; it takes no --limit") }
+    }
+
     func run() async throws {
-        try await Self.execute(selection: selection, output: output, check: check, limit: limit, lockWait: try lockWait.policy())
+        try await Self.execute(
+            selection: selection, output: output, check: check, limit: limit, lockWait: try lockWait.policy(),
+            resume: resume.flatMap(RunID.init), force: force)
     }
 
     /// Shared with `rollout plan`, which is `run --check`.
     static func execute(
-        selection: PlaybookSelection, output: RunOutputOptions, check: Bool, limit: [String], lockWait wait: LockWaitPolicy
+        selection: PlaybookSelection, output: RunOutputOptions, check: Bool, limit: [String], lockWait wait: LockWaitPolicy,
+        resume: RunID? = nil, force: Bool = false
     ) async throws {
         let deployment = try selection.load()
         _ = try deployment.hosts(limitedTo: limit)
         let masker = deployment.masker
-        let runID = RunID.generate()
+        let runID = resume ?? RunID.generate()
         let interruption = Interruption(
             firstNotice:
                 "rollout: interrupted — finishing the command in flight, then rolling back. Press Ctrl-C again to exit at once (exit 3, nothing rolled back).",
@@ -58,6 +99,7 @@ struct RunCommand: AsyncParsableCommand {
                       1. see what happened:  rollout history \(selection.playbook) -e \(selection.environment)
                       2. clear the lock:     rollout unlock \(selection.playbook) -e \(selection.environment) --force
                       3. undo the run:       rollout rollback \(selection.playbook) -e \(selection.environment)\(run)
+                         or continue it:     rollout run \(selection.playbook) -e \(selection.environment) --resume \(runID)
                     """
             })
         interruption.install()
@@ -86,7 +128,7 @@ struct RunCommand: AsyncParsableCommand {
             interruption: interruption,
             output: commandOutput)
         let started = ContinuousClock.now
-        let summary = await runner.run()
+        let summary = await (resume != nil ? runner.resume(force: force) : runner.run())
         if !check { await notify(deployment: deployment, selection: selection, runID: runID, summary: summary, duration: .now - started) }
         if summary.exitCode != .success { throw ExitCode(summary.exitCode.rawValue) }
     }

@@ -40,6 +40,33 @@ struct DeployLockTests {
         #expect(mode?.intValue == 0o600)
     }
 
+    /// `run --resume` takes its own stopped run's lock over: the new runner becomes its owner,
+    /// and the old runner, should it wake up (a laptop asleep), can neither take a step nor
+    /// release the lock.
+    @Test func aTakeOverMakesTheLockTheNewRunnersAndFencesTheOldOne() throws {
+        let dir = try ShellProcess.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let lock = DeployLock(stateDirectory: dir.path)
+        #expect(try ShellProcess.run(lock.acquireScript(owner: "alice@laptop", runID: runA, host: "app1", lease: .seconds(60), pid: 111)).status == 0)
+        #expect(try ShellProcess.run(lock.checkScript(runID: runA, pid: 111)).status == 0)
+
+        let takeOver = lock.acquireScript(owner: "bob@ci", runID: runA, host: "app1", lease: .seconds(60), takeOver: true, pid: 222)
+        #expect(try ShellProcess.run(takeOver).status == 0)
+        guard case .held(let holder?) = DeployLock.state(fromOutput: try ShellProcess.run(lock.inspectScript).stdout) else {
+            Issue.record("lock not reported held")
+            return
+        }
+        #expect(holder.owner == "bob@ci" && holder.pid == 222 && holder.runID == runA.rawValue)
+
+        let stale = try ShellProcess.run(lock.checkScript(runID: runA, pid: 111))
+        #expect(stale.status == Int32(DeployLock.heldExitCode))
+        #expect(stale.stderr.contains("resumed by another runner"))
+        #expect(try ShellProcess.run(lock.releaseScript(runID: runA.rawValue, host: "app1", pid: 111)).status == Int32(DeployLock.heldExitCode))
+        #expect(try ShellProcess.run(lock.checkScript(runID: runA, pid: 222)).status == 0)
+        #expect(try ShellProcess.run(lock.releaseScript(runID: runA.rawValue, host: "app1", pid: 222)).status == 0)
+        #expect(DeployLock.state(fromOutput: try ShellProcess.run(lock.inspectScript).stdout) == .free)
+    }
+
     @Test func renewReleaseAndInspectRespectTheHolder() throws {
         let dir = try ShellProcess.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -74,6 +74,18 @@ public final class EngineHarness: Sendable {
         return await rollback.run(try await rollback.plan())
     }
 
+    /// `rollout run --resume` of run `runID` with the playbook `body`, as the CLI does it.
+    public func resume(_ body: String, runID: RunID, force: Bool = false, overrides: [String: String] = [:]) async throws -> RunSummary {
+        let runner = try makeRunner(body, overrides: overrides) { $0.runID = runID }
+        return await runner.resume(force: force)
+    }
+
+    /// The playbook `body` as the harness loads it (its content and step hashes, for a record
+    /// written by hand).
+    public func playbook(_ body: String) throws -> Playbook {
+        try makeRunner(body, overrides: [:]).loaded.playbook
+    }
+
     /// The IDs of the runs recorded under `path` (relative to the root), in no given order (two
     /// runs started in the same second sort by their random suffix).
     public func runIDs(in path: String) throws -> [RunID] {

@@ -19,6 +19,7 @@ public struct ProbeStep: Step {
         OptionSpec("undo_recorded_late", .flag, "It records its undo after its change."),
         OptionSpec("fail_if", .text, "It fails on a host where this file exists."),
         OptionSpec("expect_state", .text, "Read only: it fails unless the release its host is at (`<log>.<host>.state`) is this."),
+        OptionSpec("from_runner", .flag, "It acts as a callback does: from the runner, not through a recorded command, and must not act twice."),
     ]
 
     public var id: Template
@@ -36,6 +37,8 @@ public struct ProbeStep: Step {
     /// A read-only probe's expectation of the release its host is at: a mutating probe moves
     /// the host to `new` (registering `state: new`) and its undo back to `old`.
     public var expectState: Template?
+    /// It stands for a step that acts from the runner and must not act twice (a callback).
+    public var fromRunner: Bool
 
     public init?(options: OptionReader, context: StepDecodingContext) {
         let id = options.template("id", required: true)
@@ -47,6 +50,7 @@ public struct ProbeStep: Step {
         undoRecordedLate = options.bool("undo_recorded_late") ?? false
         failIf = options.template("fail_if")
         expectState = options.template("expect_state")
+        fromRunner = options.bool("from_runner") ?? false
         guard let id, let log else { return nil }
         self.id = id
         self.log = log
@@ -57,9 +61,11 @@ public struct ProbeStep: Step {
 }
 
 extension ProbeStep: RunnableStep {
-    public var recordsUndoFirst: Bool { !undoRecordedLate }
+    public var recordsUndoFirst: Bool { !undoRecordedLate && !fromRunner }
     public var undoesLast: Bool { undoLast }
     public var runsAgainAfterRollback: Bool { readOnly }
+    public var journalsItself: Bool { !readOnly && !fromRunner }
+    public var safeToRunAgain: Bool { readOnly && !fromRunner }
 
     public func registeredAfterUndo(_ fields: [String: String]) -> [String: String] {
         fields.merging(["state": "old"]) { $1 }
@@ -94,6 +100,10 @@ extension ProbeStep: RunnableStep {
     public func run(in context: StepContext) async throws -> StepRun {
         let failing = try fails(in: context)
         let id = try context.render(self.id).text
+        if fromRunner {
+            let result = try await context.run(RemoteCommand(try append("send", id: id, in: context) + (failing ? "\nexit 1" : "")))
+            return StepRun(outcome: result.succeeded ? .ok : .failed, command: result, failure: result.succeeded ? nil : "probe \(id) failed")
+        }
         if readOnly {
             var script = try append("check", id: id, in: context) + (failing ? "\nexit 1" : "")
             if let expectState {

@@ -37,8 +37,9 @@ public struct DeployLock: Sendable, Hashable {
     }
 
     /// Shell pattern matching an `owner.json` line of run `runID`.
-    private func ownerPattern(_ runID: String) -> String {
-        ShellWord.quote("\"run_id\":" + JSONText.quote(runID))
+    /// With `pid`, also the runner's process (written after the run ID in `owner.json`).
+    private func ownerPattern(_ runID: String, pid: Int32? = nil) -> String {
+        ShellWord.quote("\"run_id\":" + JSONText.quote(runID)) + (pid.map { "*" + ShellWord.quote("\"pid\":\($0)}") } ?? "")
     }
 
     /// Prints the holder (after `heldMarker`) and exits with `heldExitCode`.
@@ -53,7 +54,14 @@ public struct DeployLock: Sendable, Hashable {
 
     /// Takes the lock: exits 0 having printed the new `owner.json`, or exits `heldExitCode`
     /// having printed the holder's, or another non-zero status with the reason on stderr.
-    public func acquireScript(owner ownerName: String, runID: RunID, host: String, lease: Duration, now: Date = Date()) -> String {
+    ///
+    /// With `takeOver`, a lock already held by `runID` (a run that stopped, taken up again by
+    /// `run --resume` after it checked that the holder is gone) gets this process as its owner
+    /// and a fresh lease, so that a later look at the lock sees the live runner.
+    public func acquireScript(
+        owner ownerName: String, runID: RunID, host: String, lease: Duration, now: Date = Date(), takeOver: Bool = false,
+        pid: Int32 = getpid()
+    ) -> String {
         // Builtins only, but for the one `mkdir` that is the lock: the time comes from the
         // engine and the owner is written straight into the new directory (a reader that
         // catches it half-written sees no owner and looks again, see `acquire`). The runs/
@@ -62,7 +70,7 @@ public struct DeployLock: Sendable, Hashable {
         let started = Int64(now.timeIntervalSince1970)
         let expires = started + lease.components.seconds
         let holder =
-            "{\"owner\":\(JSONText.quote(ownerName)),\"run_id\":\(JSONText.quote(runID.rawValue)),\"host\":\(JSONText.quote(host)),\"started_at\":\(started),\"lease_expires\":\(expires)}"
+            "{\"owner\":\(JSONText.quote(ownerName)),\"run_id\":\(JSONText.quote(runID.rawValue)),\"host\":\(JSONText.quote(host)),\"started_at\":\(started),\"lease_expires\":\(expires),\"pid\":\(pid)}"
         let journal = RunJournal(stateDirectory: stateDirectory, runID: runID, host: host)
         let runs = ShellWord.path(journal.runsDirectory)
         return """
@@ -83,7 +91,7 @@ public struct DeployLock: Sendable, Hashable {
             rollout_owner=; IFS= read -r rollout_owner < \(owner) 2>/dev/null
             case $rollout_owner in *\(ownerPattern(runID.rawValue))*)
               # Another host of this run shares the machine and state directory: join its lock.
-              : > \(holderFile(host)) && : >> \(ShellWord.path(journal.path)) && { printf '%s\\n' "$rollout_owner"; exit 0; } ;;
+              \(takeOver ? "printf '%s\\n' \(ShellWord.quote(holder)) > \(owner) && printf '%s\\n' \(expires) > \(leaseFile) && rollout_owner=\(ShellWord.quote(holder)) &&" : "") : > \(holderFile(host)) && : >> \(ShellWord.path(journal.path)) && { printf '%s\\n' "$rollout_owner"; exit 0; } ;;
             esac
             \(reportHolder)
             """
@@ -93,19 +101,22 @@ public struct DeployLock: Sendable, Hashable {
     /// on stderr and exits `heldExitCode`, so a step prefixed with it does not run for a lock
     /// it lost. Cheap enough to prefix every step's command with: one `date`, the rest shell
     /// builtins, rewriting the 0600 `lease` file that `acquireScript` created.
-    public func renewScript(runID: RunID, lease: Duration) -> String {
+    public func renewScript(runID: RunID, lease: Duration, pid: Int32? = nil) -> String {
         // Builtins only but for one `date`: this runs ahead of a step once a quarter lease passed.
         """
-        \(checkScript(runID: runID)) && printf '%s\\n' "$(( $(date +%s) + \(lease.components.seconds) ))" > \(leaseFile)
+        \(checkScript(runID: runID, pid: pid)) && printf '%s\\n' "$(( $(date +%s) + \(lease.components.seconds) ))" > \(leaseFile)
         """
     }
 
     /// Exits `heldExitCode` with the reason on stderr unless run `runID` still holds the lock;
     /// builtins only, so every step that changes a host starts with it: a lock cleared with
     /// `rollout unlock` stops the run before its next change, not at the next renewal.
-    public func checkScript(runID: RunID) -> String {
+    ///
+    /// With `pid`, the lock must also still be this process's: a runner that stalled (a laptop
+    /// asleep) while `run --resume` took its run over elsewhere stops before its next change.
+    public func checkScript(runID: RunID, pid: Int32? = nil) -> String {
         """
-        { IFS= read -r rollout_owner 2>/dev/null < \(owner) && case $rollout_owner in *\(ownerPattern(runID.rawValue))*) true;; *) false;; esac; } || { echo "rollout: run \(runID.rawValue) no longer holds the deploy lock \(lockDirectory) (was it cleared with rollout unlock?); stopping" >&2; exit \(Self.heldExitCode); }
+        { IFS= read -r rollout_owner 2>/dev/null < \(owner) && case $rollout_owner in *\(ownerPattern(runID.rawValue, pid: pid))*) true;; *) false;; esac; } || { echo "rollout: run \(runID.rawValue) no longer holds the deploy lock \(lockDirectory) (was it cleared with rollout unlock, or the run resumed by another runner?); stopping" >&2; exit \(Self.heldExitCode); }
         """
     }
 
@@ -124,11 +135,12 @@ public struct DeployLock: Sendable, Hashable {
     /// Lets go of the lock for `host` if run `runID` holds it (or nobody does), removing it
     /// when no other host of the run still holds it; otherwise prints the holder and exits
     /// `heldExitCode`. A lock taken before locks had holder files is removed at once.
-    public func releaseScript(runID: String, host: String) -> String {
+    /// With `pid`, only while the lock is this process's (see `checkScript`).
+    public func releaseScript(runID: String, host: String, pid: Int32? = nil) -> String {
         """
         [ -d \(lock) ] || exit 0
         rollout_owner=; IFS= read -r rollout_owner < \(owner) 2>/dev/null
-        case $rollout_owner in *\(ownerPattern(runID))*)
+        case $rollout_owner in *\(ownerPattern(runID, pid: pid))*)
           rm -f -- \(holderFile(host))
           # Another host of the run still holds it: it removes the lock when it finishes.
           set -- \(ShellWord.path(lockDirectory))/holder.*; [ -e "$1" ] && exit 0
@@ -179,9 +191,9 @@ public struct DeployLock: Sendable, Hashable {
     public func acquire(
         on transport: some Transport, owner: String, runID: RunID, host: String, lease: Duration,
         playbook: String, environment: String, wait: LockWaitPolicy = .noWait,
-        clock: any RunClock = SystemClock()
+        clock: any RunClock = SystemClock(), takeOver: Bool = false
     ) async throws -> LockHolder {
-        let script = acquireScript(owner: owner, runID: runID, host: host, lease: lease)
+        let script = acquireScript(owner: owner, runID: runID, host: host, lease: lease, takeOver: takeOver)
         let start = clock.now
         var unnamedRetries = 10
         while true {

@@ -14,7 +14,8 @@ extension HostRun {
         _ build: (_ pending: [JournalEvent], _ prologue: String) -> RemoteCommand
     ) async throws -> CommandResult {
         let renewing = lease.isDue
-        let prologue = renewing ? lock.renewScript(runID: runID, lease: LeaseKeeper.lease) : lock.checkScript(runID: runID)
+        let prologue =
+            renewing ? lock.renewScript(runID: runID, lease: LeaseKeeper.lease, pid: getpid()) : lock.checkScript(runID: runID, pid: getpid())
         let sent = pending
         pending.removeAll()
         let result: CommandResult
@@ -57,7 +58,9 @@ extension HostRun {
         if result.exitStatus == DeployLock.heldExitCode, result.stderrText.contains("no longer holds the deploy lock") {
             throw StepError(
                 host: host.name, step: step, message: "the deploy lock was taken away while the run held it",
-                hint: "someone ran rollout unlock; check the host before deploying again")
+                hint:
+                    "someone ran rollout unlock, or resumed this run with another runner (rollout run --resume); check the host before deploying again"
+            )
         }
         if result.exitStatus == RunJournal.unwritableExitCode, result.stderrText.contains("cannot write the run journal") {
             throw StepError(

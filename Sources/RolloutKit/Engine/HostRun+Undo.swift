@@ -35,6 +35,17 @@ extension HostRun {
         return (undone, notUndone)
     }
 
+    /// Writes to the journal, before the first undo, that the run is being rolled back (as
+    /// `rollback_failed`, which the run's end then replaces): a runner killed half-way through
+    /// its undos leaves a record that says so, and `run --resume` refuses to continue a run whose
+    /// changes may be partly undone (`rollout rollback` offers it). Costs a round trip on the
+    /// failure path only; when it cannot be sent the events wait for the next command.
+    func markRollingBack() async {
+        guard !checkMode else { return }
+        queue(.runFinished(status: .rollbackFailed, at: Date()))
+        _ = await flushJournal()
+    }
+
     /// Newest first, except the undos that must see every other undo done (restarts), which
     /// go last, newest first among themselves.
     static func undoOrder(_ changes: [Change]) -> [Change] {

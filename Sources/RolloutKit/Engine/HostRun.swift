@@ -57,6 +57,12 @@ actor HostRun {
     var lease: LeaseKeeper
     /// Set by `adopt`: undos then keep a copy of what they overwrite.
     var undoingEarlierRun = false
+    /// Steps done before the run stopped, under `run --resume`: they do not run again.
+    var done: Set<Int> = []
+    /// Under `run --resume`, the undo that steps in flight at the stop recorded on their first
+    /// attempt: the step runs again, and its undo stays the first one (the host as it was
+    /// before the run), whatever the second attempt found.
+    var earlierUndo: [Int: [String: String]] = [:]
 
     init(
         host: Host, transport: any Transport, runID: RunID, stateDirectory: String, scope: Scope,
@@ -79,10 +85,14 @@ actor HostRun {
     }
 
     /// Takes the deploy lock; the run's header rides along with the first step.
-    func acquireLock(owner: String, header: RunHeader, playbook: String, environment: String, wait: LockWaitPolicy) async throws {
+    /// With `takeOver` (`run --resume`), a lock the run itself still holds from before its stop
+    /// becomes this process's.
+    func acquireLock(
+        owner: String, header: RunHeader, playbook: String, environment: String, wait: LockWaitPolicy, takeOver: Bool = false
+    ) async throws {
         try await lock.acquire(
             on: transport, owner: owner, runID: runID, host: host.name, lease: LeaseKeeper.lease,
-            playbook: playbook, environment: environment, wait: wait, clock: clock)
+            playbook: playbook, environment: environment, wait: wait, clock: clock, takeOver: takeOver)
         holdsLock = true
         lease = LeaseKeeper(clock: clock)
         queue(.runStarted(header))
@@ -117,6 +127,17 @@ actor HostRun {
         }
         events.send(.stepStarted(host: host.name, step: member.info))
         let step = definition.step
+        // A step that acts from the runner and must not act twice (a callback, a provider API
+        // call) is journalled on the host before it acts and right after.
+        let guarded = !checkMode && !step.journalsItself && !step.safeToRunAgain
+        if guarded {
+            queue(.stepStarted(index: member.index, name: definition.name, kind: definition.kind, at: started))
+            if let failure = await flushJournal() {
+                let run = StepRun(outcome: .failed, failure: "cannot write the run journal \(journal.path) before the step: \(failure)")
+                finish(member, run: run, started: started, duration: .zero, recorded: false, startJournalled: true)
+                return run
+            }
+        }
         let recorder = Recorder()
         var run = StepRun(outcome: .failed)
         for attempt in 0...definition.retries {
@@ -128,7 +149,8 @@ actor HostRun {
             if run.outcome != .failed { break }
         }
         if run.outcome == .unknown { unknown.append(member) }
-        finish(member, run: run, started: started, duration: start.duration(to: clock.now), recorded: recorder.used)
+        finish(member, run: run, started: started, duration: start.duration(to: clock.now), recorded: recorder.used, startJournalled: guarded)
+        if guarded { _ = await flushJournal() }
         return run
     }
 
@@ -152,7 +174,7 @@ actor HostRun {
     func finish(status: RunStatus) async -> Bool {
         queue(.runFinished(status: status, at: Date()))
         guard !checkMode else { return true }
-        let script = journal.append(pending) + "\n" + (holdsLock ? lock.releaseScript(runID: runID.rawValue, host: host.name) : "")
+        let script = journal.append(pending) + "\n" + (holdsLock ? lock.releaseScript(runID: runID.rawValue, host: host.name, pid: getpid()) : "")
         pending.removeAll()
         do {
             let result = try await transport.run(RemoteCommand(script), output: nil)
@@ -160,6 +182,23 @@ actor HostRun {
             return result.succeeded
         } catch {
             return !holdsLock
+        }
+    }
+
+    /// Takes up where the run stopped on this host (`run --resume`): the steps done, the changes
+    /// to undo if the run fails from here, and the record so far (so the local copy is the whole
+    /// run). `steps` are the playbook's.
+    func takeUp(_ resume: ResumePlan.HostResume, steps: [StepDefinition]) {
+        done = resume.done
+        earlierUndo = resume.again
+        let info = { (step: StepRecord) in StepInfo(index: step.index, name: step.name, kind: step.kind, total: steps.count) }
+        changes = resume.changes.map { Change(definition: steps[$0.index], info: info($0), undo: $0.undo) }
+        finished = resume.finished.map {
+            FinishedStep(index: $0.index, name: $0.name, step: steps[$0.index].step, outcome: $0.outcome ?? .ok, fields: [:])
+        }
+        journalled = resume.events + journalled
+        for (index, outcome) in resume.settled.sorted(by: { $0.key < $1.key }) {
+            queue(.stepResult(index: index, outcome: outcome, outputTail: "judged by its exit code after the run stopped", at: Date()))
         }
     }
 
@@ -214,11 +253,12 @@ actor HostRun {
     /// Records how a step ended: in the journal (when its own command did not already carry
     /// its start and end), in the changes to undo, in the registered results, and to the
     /// reporters.
-    func finish(_ member: Member, run: StepRun, started: Date, duration: Duration, recorded: Bool) {
+    /// `startJournalled`: the step's start already reached the journal.
+    func finish(_ member: Member, run: StepRun, started: Date, duration: Duration, recorded: Bool, startJournalled: Bool = false) {
         let definition = member.definition
         let index = member.index
         if !recorded, !checkMode {
-            queue(.stepStarted(index: index, name: definition.name, kind: definition.kind, at: started))
+            if !startJournalled { queue(.stepStarted(index: index, name: definition.name, kind: definition.kind, at: started)) }
             // A step that changes something elsewhere (an `http` step's provider API) records
             // its undo here, so `rollout rollback` finds it later too.
             if let undo = run.undo, run.outcome != .ok, run.outcome != .skipped { queue(.undoRecorded(index: index, undo: undo)) }
@@ -227,7 +267,11 @@ actor HostRun {
         let outputTail = tail(of: run)
         let outcome = run.outcome
         queue(.stepResult(index: index, outcome: outcome, outputTail: outputTail, at: Date()))
-        if let undo = run.undo, !checkMode, outcome != .ok, outcome != .skipped {
+        if let undo = earlierUndo[index], !undo.isEmpty {
+            // Run again after a stop: whatever this attempt did, the first one may have changed
+            // the host, and its undo is what puts the host back as it was before the run.
+            changes.append(Change(definition: definition, info: member.info, undo: undo))
+        } else if let undo = run.undo, !checkMode, outcome != .ok, outcome != .skipped {
             changes.append(Change(definition: definition, info: member.info, undo: undo))
         }
         if outcome == .ok || outcome == .changed {
@@ -240,6 +284,21 @@ actor HostRun {
         events.send(.stepFinished(host: host.name, step: member.info, outcome: outcome, duration: duration, outputTail: outputTail))
         if checkMode, outcome != .failed, let plan = run.fields["stdout"], !plan.isEmpty {
             events.send(.notice(plan.split(separator: "\n").map { "    " + $0 }.joined(separator: "\n")))
+        }
+    }
+
+    /// Writes the pending events to the journal now, in a round trip of their own; returns why
+    /// it could not (they then stay pending).
+    func flushJournal() async -> String? {
+        let sent = pending
+        guard !sent.isEmpty else { return nil }
+        do {
+            let result = try await transport.run(RemoteCommand(journal.append(sent)), output: nil)
+            guard result.succeeded else { return CommandFailure.describe(result) }
+            pending.removeFirst(min(sent.count, pending.count))
+            return nil
+        } catch {
+            return "\(error)"
         }
     }
 

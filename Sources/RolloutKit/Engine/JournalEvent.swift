@@ -34,7 +34,9 @@ public enum JournalEvent: Sendable, Hashable {
                     ("host", JSONText.quote(header.host)),
                     ("user", JSONText.quote(header.user)),
                     ("at", Self.milliseconds(header.startedAt)),
-                ] + (header.undoes.map { [("undoes", JSONText.quote($0.rawValue))] } ?? []))
+                ] + (header.undoes.map { [("undoes", JSONText.quote($0.rawValue))] } ?? [])
+                    + (header.stepHashes.isEmpty ? [] : [("step_hashes", "[" + header.stepHashes.map(JSONText.quote).joined(separator: ",") + "]")])
+                    + (header.resumed ? [("resumed", "true")] : []))
         case .stepStarted(let index, let name, let kind, let at):
             return Self.stepStartedPrefix(index: index, name: name, kind: kind) + Self.milliseconds(at) + "}"
         case .undoRecorded(let index, let undo):
@@ -80,7 +82,8 @@ public enum JournalEvent: Sendable, Hashable {
                 RunHeader(
                     runID: runID, playbook: try need(wire.playbook), playbookHash: try need(wire.playbook_hash),
                     environment: try need(wire.environment), host: try need(wire.host), user: try need(wire.user),
-                    startedAt: try need(at), undoes: wire.undoes.flatMap(RunID.init)))
+                    startedAt: try need(at), undoes: wire.undoes.flatMap(RunID.init), stepHashes: wire.step_hashes ?? [],
+                    resumed: wire.resumed ?? false))
         case "step_started":
             self = .stepStarted(index: try need(wire.index), name: try need(wire.name), kind: try need(wire.kind), at: try need(at))
         case "undo":
@@ -125,6 +128,8 @@ public enum JournalEvent: Sendable, Hashable {
         var at: Int64?
         var run_id: String?
         var undoes: String?
+        var step_hashes: [String]?
+        var resumed: Bool?
         var playbook: String?
         var playbook_hash: String?
         var environment: String?

@@ -12,6 +12,10 @@ public struct LockHolder: Sendable, Hashable, Codable {
     public var startedAt: Int64
     /// Until when the holder promised to renew the lease, by the host's clock.
     public var leaseExpires: Int64
+    /// Process ID of the runner on the `owner` machine; nil in locks taken before it was kept.
+    /// Lets `run --resume` on that machine tell a killed runner from a live one at once,
+    /// without waiting for the lease to lapse.
+    public var pid: Int32?
 
     enum CodingKeys: String, CodingKey {
         case owner
@@ -19,9 +23,11 @@ public struct LockHolder: Sendable, Hashable, Codable {
         case host
         case startedAt = "started_at"
         case leaseExpires = "lease_expires"
+        case pid
     }
 
-    public init(owner: String, runID: String, host: String, startedAt: Int64, leaseExpires: Int64) {
+    public init(owner: String, runID: String, host: String, startedAt: Int64, leaseExpires: Int64, pid: Int32? = nil) {
+        self.pid = pid
         self.owner = owner
         self.runID = runID
         self.host = host

@@ -18,6 +18,10 @@ public struct RunRecord: Sendable, Hashable, Codable {
     public var startedAt: Date
     /// The run this one undid, when it was a `rollout rollback`.
     public var undoes: RunID?
+    /// Hash of each playbook step when the run started (empty in older records).
+    public var stepHashes: [String]
+    /// When `run --resume` took the run up again after it stopped, oldest first.
+    public var resumedAt: [Date]
     public var endedAt: Date?
     public var status: RunStatus
     /// Steps in the order they started.
@@ -31,6 +35,25 @@ public struct RunRecord: Sendable, Hashable, Codable {
         case startedAt = "started_at"
         case endedAt = "ended_at"
         case status, steps
+        case stepHashes = "step_hashes"
+        case resumedAt = "resumed_at"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        runID = try container.decode(RunID.self, forKey: .runID)
+        playbook = try container.decode(String.self, forKey: .playbook)
+        playbookHash = try container.decode(String.self, forKey: .playbookHash)
+        environment = try container.decode(String.self, forKey: .environment)
+        host = try container.decode(String.self, forKey: .host)
+        user = try container.decode(String.self, forKey: .user)
+        startedAt = try container.decode(Date.self, forKey: .startedAt)
+        endedAt = try container.decodeIfPresent(Date.self, forKey: .endedAt)
+        status = try container.decode(RunStatus.self, forKey: .status)
+        steps = try container.decode([StepRecord].self, forKey: .steps)
+        // Local copies written before these were kept.
+        stepHashes = try container.decodeIfPresent([String].self, forKey: .stepHashes) ?? []
+        resumedAt = try container.decodeIfPresent([Date].self, forKey: .resumedAt) ?? []
     }
 
     public init(header: RunHeader, status: RunStatus = .running, endedAt: Date? = nil, steps: [StepRecord] = []) {
@@ -42,6 +65,8 @@ public struct RunRecord: Sendable, Hashable, Codable {
         user = header.user
         startedAt = header.startedAt
         undoes = header.undoes
+        stepHashes = header.stepHashes
+        resumedAt = []
         self.endedAt = endedAt
         self.status = status
         self.steps = steps
@@ -82,7 +107,17 @@ public struct RunRecord: Sendable, Hashable, Codable {
             }
             switch event {
             case .runStarted(let header):
-                record = RunRecord(header: header)
+                if header.resumed, var resumed = record {
+                    // The run taken up again: same record, one more resumption; it is running again.
+                    // (A copy kept by the engine may hold the line twice.)
+                    if resumed.resumedAt.last != header.startedAt { resumed.resumedAt.append(header.startedAt) }
+                    resumed.status = .running
+                    resumed.endedAt = nil
+                    record = resumed
+                } else {
+                    record = RunRecord(header: header)
+                    if header.resumed { record?.resumedAt = [header.startedAt] }
+                }
             case .stepStarted(let index, let name, let kind, let at):
                 if steps[index] == nil { order.append(index) }
                 // A step started again (a retry) keeps the undo its first attempt saved: that is

@@ -19,7 +19,7 @@ extension Runner {
                 } else {
                     let header = RunHeader(
                         runID: runID, playbook: playbook.name, playbookHash: playbook.contentHash,
-                        environment: environment.name, host: host.name, user: owner, startedAt: Date())
+                        environment: environment.name, host: host.name, user: owner, startedAt: Date(), stepHashes: playbook.stepHashes)
                     try await run.acquireLock(
                         owner: owner, header: header, playbook: options.playbookArgument,
                         environment: environment.name, wait: options.lockWait)
@@ -55,7 +55,7 @@ extension Runner {
         var refusals: [String] = []
         for index in playbook.steps.indices {
             let definition = playbook.steps[index]
-            var targets = await targetsOf(definition, among: runs)
+            var targets = await pendingTargets(of: index, among: runs)
             if definition.runOnce { targets = Array(targets.prefix(1)) }
             for target in targets {
                 if let refusal = await target.preflight(member(index)) { refusals.append(refusal) }

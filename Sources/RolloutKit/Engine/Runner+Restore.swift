@@ -27,6 +27,7 @@ extension Runner {
                 toUndo.append(run)
             }
         }
+        _ = await fanOut(rollingBack ? runs : toUndo) { run in await run.markRollingBack() }
         if rollingBack {
             restoration.rollbackFailed = await runRollbackSteps(on: runs, beforeUndo: true)
         }

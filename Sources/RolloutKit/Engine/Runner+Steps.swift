@@ -11,7 +11,9 @@ extension Runner {
 
     func runSteps(on runs: [HostRun]) async -> Progress {
         var progress = Progress()
+        // A resumed run: a run_once step done before the stop, on whichever host, is done.
         var ranOnce: Set<Int> = []
+        for run in runs { ranOnce.formUnion(await run.done.filter { playbook.steps[$0].runOnce }) }
         let tolerance = FailureTolerance(maxFailPercentage: playbook.maxFailPercentage)
         let batchSize = max(1, playbook.serial?.batchSize(of: runs.count) ?? runs.count)
         for batchStart in stride(from: 0, to: runs.count, by: batchSize) {
@@ -24,9 +26,16 @@ extension Runner {
                 }
                 let index = next
                 let definition = playbook.steps[index]
-                var targets = await targetsOf(definition, among: batch)
+                let all = await targetsOf(definition, among: batch)
+                var targets = await pendingTargets(of: index, among: batch)
                 let length = await groupLength(from: index, among: batch)
                 next += length
+                if targets.isEmpty, !all.isEmpty, length == 1, definition.step.runsAgainAfterRollback,
+                    !progress.verifications.contains(index)
+                {
+                    // Done before a resumed run's stop: it still shows the restored state works.
+                    progress.verifications.append(index)
+                }
                 if definition.runOnce {
                     if ranOnce.contains(index) { continue }
                     targets = Array(targets.prefix(1))
@@ -64,17 +73,26 @@ extension Runner {
     private func groupLength(from start: Int, among batch: [HostRun]) async -> Int {
         guard !options.check, output == nil else { return 1 }
         var candidates: [StepGrouping.Candidate] = []
-        for definition in playbook.steps[start...] {
+        for index in playbook.steps.indices.suffix(from: start) {
+            let definition = playbook.steps[index]
             let batchable =
                 (definition.step as? any BatchableStep)?.batchable == true
                 && definition.when == nil && definition.register == nil && definition.retries == 0
                 && definition.timeout == nil && !definition.runOnce
             candidates.append(
                 StepGrouping.Candidate(
-                    batchable: batchable, hosts: await targetsOf(definition, among: batch).map(\.host.name)))
+                    batchable: batchable, hosts: await pendingTargets(of: index, among: batch).map(\.host.name)))
             if !batchable { break }
         }
         return StepGrouping.groupLength(candidates)
+    }
+
+    /// The runs of `batch` that step `index` of the playbook still has to run on: its targets,
+    /// less the hosts where a resumed run had done it before the stop.
+    func pendingTargets(of index: Int, among batch: [HostRun]) async -> [HostRun] {
+        var pending: [HostRun] = []
+        for run in await targetsOf(playbook.steps[index], among: batch) where await !run.done.contains(index) { pending.append(run) }
+        return pending
     }
 
     /// The runs of `batch` the step applies to; hosts that already failed take no further

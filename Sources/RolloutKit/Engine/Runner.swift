@@ -115,6 +115,12 @@ public struct Runner: Sendable {
             return refuse(code)
         }
 
+        return await carryOut(runs)
+    }
+
+    /// The run once every host is connected and locked: the preflight, the steps, the restore
+    /// after a failure, the `always:` steps and the end. Shared by `run` and `resume`.
+    func carryOut(_ runs: [HostRun]) async -> RunSummary {
         // What would stop a step later (a backup without room) is found while nothing changed.
         if !options.check {
             let refusals = await preflight(runs)
@@ -144,7 +150,7 @@ public struct Runner: Sendable {
     }
 
     /// The summary of a run that could not start, reported.
-    private func refuse(_ code: RolloutExitCode) -> RunSummary {
+    func refuse(_ code: RolloutExitCode) -> RunSummary {
         let summary = RunSummary(exitCode: code)
         events.send(.runFinished(status: .failed, summary: summary))
         return summary

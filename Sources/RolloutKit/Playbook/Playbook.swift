@@ -51,8 +51,12 @@ public struct Playbook: Sendable {
     public var notify: [NotifyTarget] = []
     /// SHA-256 (hex) of the playbook's content with includes expanded, ignoring comments and
     /// layout. Kept in every run record, so that a later run can tell the playbook changed
-    /// (what the planned `--resume` checks).
+    /// (what `run --resume` checks).
     public var contentHash: String
+    /// SHA-256 (hex, first 16 digits) of each of `steps`, in order, with includes expanded: a
+    /// resumed run names the steps that changed since the run started, not only that the
+    /// playbook did.
+    public var stepHashes: [String] = []
 }
 
 /// A playbook with its inventory, as `rollout lint`, `plan` and `run` load them.

@@ -144,7 +144,8 @@ public struct PlaybookLoader: Sendable {
             name: name, file: file, url: url, inventoryURL: inventoryURL, vars: vars, secrets: secrets,
             steps: definitions["steps"] ?? [], rollback: definitions["rollback"] ?? [], always: definitions["always"] ?? [], stateDir: stateDir,
             forks: forks, serial: serial, maxFailPercentage: maxFail, notify: notify,
-            contentHash: Self.hash(root, expanded: expanded))
+            contentHash: Self.hash(root, expanded: expanded),
+            stepHashes: (expanded["steps"] ?? []).map(Self.stepHash))
         return LoadedPlaybook(playbook: playbook, inventory: inventory)
     }
 
@@ -204,6 +205,12 @@ public struct PlaybookLoader: Sendable {
                 chain: chain + [target.standardizedFileURL.path], includesLeft: &includesLeft, sink: sink)
         }
         return result
+    }
+
+    /// SHA-256 of one step's parsed content, first 16 hex digits: enough to tell a changed step,
+    /// short enough to keep one per step in every run header.
+    static func stepHash(_ node: YAMLNode) -> String {
+        String(SHA256.hash(data: Data(node.canonical.utf8)).map { String(format: "%02x", $0) }.joined().prefix(16))
     }
 
     /// SHA-256 over the playbook's parsed content with includes expanded.

@@ -69,6 +69,8 @@ public final class ConsoleReporter: Reporter, @unchecked Sendable {
                 let result = succeeded ? colour("restored", 32) : colour("UNDO FAILED", 31)
                 emit("[\(host)] undo \(step.label) — \(result) (\(ElapsedText.format(duration)))")
                 if !succeeded { emitTail(tail) }
+            case .runResumed(let host, let from):
+                emit("resuming run \(runID.map { "\($0)" } ?? "") on \(host): \(masker.mask(from))")
             case .notice(let text):
                 emit(masker.mask(text))
             case .runFinished(let status, let summary):

@@ -67,6 +67,8 @@ public final class JSONLinesReporter: Reporter, @unchecked Sendable {
                 ("event", JSONText.quote("undo_finished")), ("host", JSONText.quote(host)), ("step", step(info)),
                 ("succeeded", String(succeeded)), ("duration_ms", ms(duration)), ("output_tail", JSONText.quote(tail)),
             ]
+        case .runResumed(let host, let from):
+            members = [("event", JSONText.quote("run_resumed")), ("host", JSONText.quote(host)), ("from", JSONText.quote(from))]
         case .notice(let text):
             members = [("event", JSONText.quote("notice")), ("text", JSONText.quote(text))]
         case .runFinished(let status, let summary):

@@ -39,7 +39,7 @@ public final class JUnitReporter: Reporter, @unchecked Sendable {
             case .runFinished:
                 // A report that cannot be written must not stop the rollback or hide the exit code.
                 try? Data(render().utf8).write(to: url, options: .atomic)
-            case .stepStarted, .undoStarted, .notice:
+            case .stepStarted, .undoStarted, .notice, .runResumed:
                 break
             }
         }

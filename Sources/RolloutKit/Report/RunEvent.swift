@@ -9,6 +9,9 @@ public enum RunEvent: Sendable, Hashable {
     /// The rollback began undoing `step` on `host`.
     case undoStarted(host: String, step: StepInfo)
     case undoFinished(host: String, step: StepInfo, succeeded: Bool, duration: Duration, outputTail: String)
+    /// `rollout run --resume`: the run `runStarted` named stopped earlier and is taken up again
+    /// on `host`; `from` says where ("from step 3 'Upload the config'").
+    case runResumed(host: String, from: String)
     case runFinished(status: RunStatus, summary: RunSummary)
     /// Something the person running the deploy must read that is not about one step: why the
     /// run could not start (a host unreachable, a lock held), a warning.

@@ -134,6 +134,8 @@ public struct CallbackStep: Step {
     }
 
     public var mutates: Bool { false }
+    /// Sent again it would book another payment on the live endpoint.
+    public var safeToRunAgain: Bool { false }
 
     /// The playbook's `callback_defaults:` it signs with, checked with the step's own names.
     public var nestedTemplates: [Template] { defaults?.templates ?? [] }

@@ -243,6 +243,8 @@ extension GitStep: RunnableStep {
     }
 
     public var recordsUndoFirst: Bool { true }
+    /// A second checkout of the same ref leaves the same commit checked out.
+    public var safeToRunAgain: Bool { true }
 
     /// The commit `ref` names among the refs a remote advertises (`git ls-remote` lines), or
     /// nil when it names none of them (a commit id, or a ref the remote does not have).

@@ -69,6 +69,8 @@ public struct HTTPStep: Step {
         (baseURL.map { [$0] } ?? []) + request.templates + (undoRequest?.templates ?? [])
     }
 
+    /// It acts from the runner, on the provider's side.
+    public var journalsItself: Bool { false }
     public var planEffect: String { mutates ? "changes the provider's side" : "read only" }
 
     public func undoDescription(render: (Template) -> String) -> String {

@@ -219,4 +219,7 @@ extension MigrateStep: RunnableStep {
     public func undoSources(_ undo: [String: String]) -> [String] { undo["restore"].map { [$0] } ?? [] }
 
     public var recordsUndoFirst: Bool { true }
+    /// Without `undo:` it restores from the dump an earlier `backup_database` registered, a
+    /// path the run record does not keep.
+    public var needsEarlierResults: Bool { undo == nil }
 }

@@ -168,6 +168,8 @@ extension RestartServiceStep: RunnableStep {
     public var recordsUndoFirst: Bool { true }
 
     public var undoesLast: Bool { true }
+    /// A second restart ends as one does: the service running the deployed code.
+    public var safeToRunAgain: Bool { true }
 
     /// Restarts and waits; a run records its undo (restart again) before restarting.
     private func restart(in context: StepContext, undoing: Bool) async throws -> StepRun {

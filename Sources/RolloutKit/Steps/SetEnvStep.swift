@@ -137,4 +137,6 @@ extension SetEnvStep: RunnableStep {
     public func undoSources(_ undo: [String: String]) -> [String] { undo["backup"].map { [$0] } ?? [] }
 
     public var recordsUndoFirst: Bool { true }
+    /// Setting the same keys again gives the same file.
+    public var safeToRunAgain: Bool { true }
 }

@@ -98,6 +98,11 @@ extension ShellStep: RunnableStep {
     /// With `undo:`, the step notes in the journal that it has one before its command runs: a
     /// journal without the note proves the command never started.
     public var recordsUndoFirst: Bool { undo != nil }
+    /// Without output expectations a shell step is judged by its exit code alone.
+    public func outcome(ofEndedCommand exitCode: Int32) -> StepOutcome? {
+        guard expectOutput.isEmpty else { return nil }
+        return expectExit.contains(Int(exitCode)) ? (readOnly ? .ok : .changed) : .failed
+    }
 
     public func plan(in context: StepContext) async throws -> StepPlan {
         let command = try context.render(run)

@@ -118,4 +118,6 @@ extension UploadStep: RunnableStep {
     public func undoSources(_ undo: [String: String]) -> [String] { undo["backup"].map { [$0] } ?? [] }
 
     public var recordsUndoFirst: Bool { true }
+    /// Writing the same contents again gives the same file.
+    public var safeToRunAgain: Bool { true }
 }

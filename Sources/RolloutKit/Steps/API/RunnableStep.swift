@@ -46,6 +46,30 @@ public protocol RunnableStep: Step {
     /// checks run again after a rollback are judged against the restored release, so a
     /// `{{ git.commit }}` they expect is the commit put back. Default: unchanged.
     func registeredAfterUndo(_ fields: [String: String]) -> [String: String]
+    /// True when running the step again after it may already have run leaves the host as one
+    /// run would (an `.env` set to the same values, a checkout of the same ref, a read): a step
+    /// that was in flight when a run stopped is then run again by `run --resume`. Default: when
+    /// it does not mutate.
+    var safeToRunAgain: Bool { get }
+
+    /// True when the step's work goes through `StepContext.runRecorded`, whose command journals
+    /// the step's start and end on the host. A step that acts from the runner (an `http`
+    /// request, a `callback`) does not: when it is not `safeToRunAgain`, the engine journals its
+    /// start before it acts and its end right after, so that a runner killed meanwhile leaves a
+    /// record `run --resume` reads right. Default: when it mutates (the host).
+    var journalsItself: Bool { get }
+
+    /// How the step ended, judged from its command's exit code alone, for a step whose command
+    /// ended on the host while the engine's verdict was lost with the runner (`run --resume`).
+    /// Nil when the exit code is not enough to judge (the step checks more than its command).
+    /// Default nil.
+    func outcome(ofEndedCommand exitCode: Int32) -> StepOutcome?
+
+    /// True when the step needs the results of earlier steps of the run beyond what the run
+    /// record keeps (a migration restoring from the dump path a `backup_database` registered):
+    /// `run --resume` cannot continue at or before it once one of those steps finished before
+    /// the stop. Default false.
+    var needsEarlierResults: Bool { get }
 }
 
 extension RunnableStep {
@@ -54,6 +78,10 @@ extension RunnableStep {
     public var runsAgainAfterRollback: Bool { !mutates }
     public var undoesLast: Bool { false }
     public func registeredAfterUndo(_ fields: [String: String]) -> [String: String] { fields }
+    public var safeToRunAgain: Bool { !mutates }
+    public var journalsItself: Bool { mutates }
+    public func outcome(ofEndedCommand exitCode: Int32) -> StepOutcome? { nil }
+    public var needsEarlierResults: Bool { false }
 
     public func plan(in context: StepContext) async throws -> StepPlan {
         StepPlan([summary], changes: mutates ? .maybe : .none)
