@@ -57,6 +57,9 @@ actor HostRun {
     var lease: LeaseKeeper
     /// Set by `adopt`: undos then keep a copy of what they overwrite.
     var undoingEarlierRun = false
+    /// Set by `adopt` under `rollout rollback --force`: undo even what a step objects to (a
+    /// database that received writes since the deploy).
+    var forcesUndo = false
 
     init(
         host: Host, transport: any Transport, runID: RunID, stateDirectory: String, scope: Scope,

@@ -314,6 +314,25 @@ extension PostgresClient {
         }
     }
 
+    /// What replacing this database from a dump now would delete that the deploy did not
+    /// write: the writes since `counters` were recorded (see `TableWrites`), in words; nil when
+    /// none. One query, reading only statistics. Without recorded counters (a record written
+    /// before Rollout kept them, or a migration cut off before it ended) nothing can be told,
+    /// and that is the objection.
+    func writesObjection(since counters: String?, in context: StepContext) async throws -> String? {
+        guard let counters, let recorded = TableWrites.parse(recorded: counters) else {
+            return
+                "the run record holds no write counters of \(database) from the end of the deploy's change, so Rollout cannot tell whether it received writes that restoring the dump would delete"
+        }
+        let result = try await context.run(
+            RemoteCommand(Self.queryCommand, environment: environment, stdin: Array(TableWrites.currentQuery.utf8)))
+        guard result.succeeded else {
+            return "could not read the write counters of \(description) to check for writes since the deploy: \(Self.errorMessage(of: result))"
+        }
+        let now = TableWrites.tables(fromQueryRows: Self.rows(fromQueryOutput: result.stdout))
+        return TableWrites.objection(TableWrites.compare(recorded: recorded, now: now), database: database)
+    }
+
     /// Restores the dump at `path` for an undo. Undoing an earlier run (`rollout rollback`), it
     /// first dumps what is there now, next to the backups, so that the undo loses nothing either.
     func restore(from path: String, in context: StepContext) async throws -> StepRun {
