@@ -17,10 +17,11 @@ extension HostRun {
                 for objection in objections { events.send(.notice("[\(host.name)] \(objection)")) }
                 events.send(
                     .notice(
-                        "[\(host.name)] nothing was undone on \(host.name), so that those writes are not lost; to restore anyway: rollout rollback with --force"
+                        "[\(host.name)] nothing was undone on \(host.name), so that those writes are not lost"
                     ))
                 let refused = changes.map(\.info)
                 changes.removeAll()
+                refusedUndo = true
                 return ([], refused)
             }
         }

@@ -60,6 +60,8 @@ actor HostRun {
     /// Set by `adopt` under `rollout rollback --force`: undo even what a step objects to (a
     /// database that received writes since the deploy).
     var forcesUndo = false
+    /// Set by `undoChanges` when a change objected and nothing was undone.
+    var refusedUndo = false
 
     init(
         host: Host, transport: any Transport, runID: RunID, stateDirectory: String, scope: Scope,

@@ -117,9 +117,12 @@ public struct RollbackRun: Sendable {
             for line in objections { events.send(.notice(line)) }
             events.send(
                 .notice(
-                    "nothing was changed on any host, so that those writes are not lost: copy out what must stay, then add --force to restore anyway (it keeps a safety dump of what it replaces)"
+                    "nothing was changed on any host, so that those writes are not lost (with --force the rollback restores anyway, after a safety dump of what it replaces)"
                 ))
-            let summary = RunSummary(exitCode: .rollbackIncomplete)
+            var summary = RunSummary(exitCode: .rollbackIncomplete)
+            summary.refusedForWrites = true
+            let targets = Set(plans.compactMap { $0.target?.runID })
+            summary.rolledBackRun = targets.count == 1 ? targets.first : nil
             events.send(.runFinished(status: .rollbackFailed, summary: summary))
             return summary
         }
@@ -155,6 +158,7 @@ public struct RollbackRun: Sendable {
         let exitCode: RolloutExitCode = complete ? .success : lockHeld && undone.isEmpty ? .lockHeld : .rollbackIncomplete
         var summary = RunSummary(exitCode: exitCode, undone: undone, notUndone: notUndone, lockLeftHeld: lockLeftHeld)
         summary.rolledBackRun = undoneRuns.count == 1 ? undoneRuns.first : nil
+        summary.refusedForWrites = results.contains { $0.refusedForWrites }
         events.send(.runFinished(status: complete ? .rolledBack : .rollbackFailed, summary: summary))
         return summary
     }
@@ -217,6 +221,8 @@ public struct RollbackRun: Sendable {
         var problem: String?
         /// Another run holds the host's deploy lock: nothing was done there.
         var lockHeld = false
+        /// A database received writes since the deploy: nothing was undone there.
+        var refusedForWrites = false
     }
 
     private func undo(_ plan: HostPlan) async -> HostOutcome {
@@ -249,6 +255,7 @@ public struct RollbackRun: Sendable {
         let (done, failed) = await run.undoChanges()
         outcome.undone = done
         outcome.notUndone += failed
+        outcome.refusedForWrites = await run.refusedUndo
         if outcome.notUndone.isEmpty {
             if await runner.runRollbackSteps(on: [run], beforeUndo: false) || stoppedFirst {
                 outcome.problem = "[\(host)] a rollback: step failed"
