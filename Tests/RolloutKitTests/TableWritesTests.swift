@@ -41,4 +41,12 @@ import Testing
         #expect(TableWrites.objection(.none, database: "app") == nil)
         #expect(TableWrites.objection(.reset, database: "app")?.contains("cannot tell") == true)
     }
+
+    @Test func theCountersLineIsNotPartOfTheStepsOutput() {
+        let result = CommandResult(exitStatus: 0, stdout: Array("migrated\nrollout-counters 1:2:3:4\ndone\n".utf8))
+        #expect(TableWrites.recorded(from: result.stdoutText) == "1:2:3:4")
+        #expect(TableWrites.removingRecord(from: result).stdoutText == "migrated\ndone\n")
+        let plain = CommandResult(exitStatus: 0, stdout: Array("migrated\n".utf8))
+        #expect(TableWrites.removingRecord(from: plain) == plain)
+    }
 }

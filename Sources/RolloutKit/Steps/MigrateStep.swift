@@ -233,8 +233,9 @@ extension MigrateStep: RunnableStep {
             // The counters' connection carries the database password.
             migration.sensitive = true
         }
-        let result = try await context.runRecorded(migration)
-        undoData.counters = TableWrites.recorded(from: result.stdoutText)
+        let recordedResult = try await context.runRecorded(migration)
+        undoData.counters = TableWrites.recorded(from: recordedResult.stdoutText)
+        let result = TableWrites.removingRecord(from: recordedResult)
         let fields = StepRun.commandFields(result)
         let recorded = undoData.fields
         guard result.succeeded else {

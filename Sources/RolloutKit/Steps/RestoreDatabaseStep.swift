@@ -91,14 +91,16 @@ extension RestoreDatabaseStep: RunnableStep {
         script += "rollout_undo \(Undo.CodingKeys.safetyBackup.stringValue) \"$rollout_dump\" || exit 1\n"
         script += client.restoreScript
         script += TableWrites.recordScript(environment: [:])
-        let result = try await context.runRecorded(RemoteCommand(script, environment: client.environment))
+        let recordedResult = try await context.runRecorded(RemoteCommand(script, environment: client.environment))
+        let counters = TableWrites.recorded(from: recordedResult.stdoutText)
+        let result = TableWrites.removingRecord(from: recordedResult)
         var fields = StepRun.commandFields(result)
         let restored = result.stdoutText.split(separator: "\n").first { $0.hasPrefix("rollout-source ") }
             .map { String($0.dropFirst("rollout-source ".count)) }
         let safety = PostgresClient.dump(from: result.stdoutText)
         fields["path"] = restored ?? ""
         fields["safety_backup"] = safety?.path ?? ""
-        let undo = safety.map { Undo(safetyBackup: $0.path, counters: TableWrites.recorded(from: result.stdoutText)).fields }
+        let undo = safety.map { Undo(safetyBackup: $0.path, counters: counters).fields }
         guard result.succeeded else {
             return StepRun(
                 outcome: .failed, command: result, fields: fields,

@@ -114,6 +114,16 @@ public struct TableWrites: Sendable, Hashable {
         stdout.split(separator: "\n").last { $0.hasPrefix(marker) }.map { String($0.dropFirst(marker.count)) }
     }
 
+    /// `result` without the counters' line, so that the step's output and registered `stdout`
+    /// are the migration's own.
+    static func removingRecord(from result: CommandResult) -> CommandResult {
+        var result = result
+        let lines = result.stdout.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        guard lines.contains(where: { $0.starts(with: Array(marker.utf8)) }) else { return result }
+        result.stdout = Array(lines.filter { !$0.starts(with: Array(marker.utf8)) }.joined(separator: [UInt8(ascii: "\n")]))
+        return result
+    }
+
     /// SQL listing every user table now, one row each: oid, name, inserted, updated, deleted
     /// (for `PostgresClient.queryCommand`).
     static let currentQuery = """
