@@ -168,10 +168,15 @@ public struct RollbackRun: Sendable {
     /// undid, not one whose own rollback completed (`rolled_back`, `interrupted`); a run that
     /// never finished (its runner was killed, or lost its connection) is one.
     static func target(among records: [RunRecord], playbook: String) -> RunRecord? {
+        inPlace(among: records, playbook: playbook).last
+    }
+
+    /// The runs of `playbook` in `records` (oldest first) that may still have changes in place.
+    private static func inPlace(among records: [RunRecord], playbook: String) -> [RunRecord] {
         // A rollback that did not finish leaves its run offered, to be undone again.
         let undone = Set(records.filter { $0.status == .succeeded }.compactMap(\.undoes))
         let inPlace: Set<RunStatus> = [.succeeded, .running, .rollbackFailed]
-        return records.last { record in
+        return records.filter { record in
             record.playbook == playbook && record.undoes == nil && !undone.contains(record.runID)
                 && inPlace.contains(record.status) && !record.undoableSteps.isEmpty
         }
@@ -180,12 +185,7 @@ public struct RollbackRun: Sendable {
     /// The runs of the target's playbook after it whose changes are still in place (not
     /// rollbacks, not undone).
     static func newerRuns(than target: RunRecord, among records: [RunRecord]) -> [RunRecord] {
-        let undone = Set(records.filter { $0.status == .succeeded }.compactMap(\.undoes))
-        let inPlace: Set<RunStatus> = [.succeeded, .running, .rollbackFailed]
-        return records.filter { record in
-            record.runID > target.runID && record.playbook == target.playbook && record.undoes == nil && !undone.contains(record.runID)
-                && inPlace.contains(record.status) && !record.undoableSteps.isEmpty
-        }
+        inPlace(among: records, playbook: target.playbook).filter { $0.runID > target.runID }
     }
 
     /// Hands `plan`'s changes to `run`, as the undo takes them over.

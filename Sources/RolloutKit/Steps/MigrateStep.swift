@@ -166,7 +166,11 @@ extension MigrateStep: RunnableStep {
     }
 
     /// `template` as a command with the step's `cwd` and `env` (the migration and its `undo:`).
-    private func command(_ template: Template, prefix: String = "", in context: StepContext) throws(StepError) -> RemoteCommand {
+    /// With `after`, the command runs in a subshell (an `exit` in it ends only it), then
+    /// `after`, and the whole ends with the command's status.
+    private func command(_ template: Template, prefix: String = "", after: String = "", in context: StepContext) throws(StepError)
+        -> RemoteCommand
+    {
         let script = try context.render(template)
         let directory = try cwd.map { template throws(StepError) in try context.render(template) }
         var environment: [String: String] = [:]
@@ -177,7 +181,8 @@ extension MigrateStep: RunnableStep {
             sensitive = sensitive || rendered.containsSecrets
             environment[entry.key] = rendered.text
         }
-        return RemoteCommand(prefix + script.text, cwd: directory?.text, environment: environment, sensitive: sensitive)
+        let body = after.isEmpty ? script.text : "(\n\(script.text)\n)\nrollout_status=$?\n\(after)exit $rollout_status\n"
+        return RemoteCommand(prefix + body, cwd: directory?.text, environment: environment, sensitive: sensitive)
     }
 
     public func plan(in context: StepContext) async throws -> StepPlan {
@@ -225,14 +230,9 @@ extension MigrateStep: RunnableStep {
         }
         let record = undoData.fields.sorted { $0.key < $1.key }
             .map { "rollout_undo \(ShellWord.quote($0.key)) \(ShellWord.quote($0.value))" }.joined(separator: " && ")
-        var migration = try command(run, prefix: guardScript + "{ \(record); } || exit 1\n", in: context)
-        if !countersScript.isEmpty {
-            let prefix = guardScript + "{ \(record); } || exit 1\n"
-            migration.script =
-                prefix + "(\n" + migration.script.dropFirst(prefix.count) + "\n)\nrollout_status=$?\n" + countersScript + "exit $rollout_status\n"
-            // The counters' connection carries the database password.
-            migration.sensitive = true
-        }
+        var migration = try command(run, prefix: guardScript + "{ \(record); } || exit 1\n", after: countersScript, in: context)
+        // The counters' connection carries the database password.
+        if !countersScript.isEmpty { migration.sensitive = true }
         let recordedResult = try await context.runRecorded(migration)
         undoData.counters = TableWrites.recorded(from: recordedResult.stdoutText)
         let result = TableWrites.removingRecord(from: recordedResult)
