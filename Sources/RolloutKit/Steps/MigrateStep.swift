@@ -45,7 +45,8 @@ public struct MigrateStep: Step {
     public var mutates: Bool { true }
     public var summary: String { "migrate: \(run.shortened)" }
     public func undoDescription(render: (Template) -> String) -> String {
-        undo.map { "runs \(render($0))" } ?? "restores the database from this run's backup_database"
+        undo.map { "runs \(render($0))" }
+            ?? "restores the database from this run's backup_database, unless it received writes since the migration (then --force)"
     }
 
     /// A migration with nothing to undo it is the riskiest step a deploy can take.
@@ -149,7 +150,8 @@ extension MigrateStep: RunnableStep {
         case .command:
             return "undo: \(try undo.map { template throws(StepError) in try context.render(template).masked } ?? "")"
         case .backup(let step, let client):
-            return "undo: restore \(client.database) from the dump of step \(step.index + 1) '\(step.name)'"
+            return
+                "undo: restore \(client.database) from the dump of step \(step.index + 1) '\(step.name)', unless it received writes since the migration (then: rollout rollback --force)"
         case .none(let reason):
             return "undo: none (\(reason)); if a later step fails, the run stops with exit 3 and the migration stays"
         }
