@@ -185,7 +185,8 @@ public struct RollbackRun: Sendable {
     /// The runs of the target's playbook after it whose changes are still in place (not
     /// rollbacks, not undone).
     static func newerRuns(than target: RunRecord, among records: [RunRecord]) -> [RunRecord] {
-        inPlace(among: records, playbook: target.playbook).filter { $0.runID > target.runID }
+        // By start time: two runs started in the same second sort by their IDs' random part.
+        inPlace(among: records, playbook: target.playbook).filter { $0.startedAt > target.startedAt }
     }
 
     /// Hands `plan`'s changes to `run`, as the undo takes them over.
