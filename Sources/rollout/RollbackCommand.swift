@@ -13,15 +13,21 @@ struct RollbackCommand: AsyncParsableCommand {
             the previous versions were kept. Rollout takes the deploy lock, copies what is there \
             now next to the backups (so the rollback loses nothing either), restores the changes \
             newest first, runs the playbook's rollback: steps, and marks the run as rolled back. \
-            It shows what it will restore and asks first; --yes skips the question (needed \
-            without a terminal).
+            It shows, per step, what it puts back and what it throws away, and asks first; \
+            --yes skips the question (needed without a terminal). Before it replaces a database \
+            from a dump it checks, per table, whether the database received writes since the \
+            deploy (a payment, say): if it did, it names the tables and counts and changes \
+            nothing anywhere (exit 3); --force restores anyway, after a safety dump of what it \
+            replaces. With --run naming an older run, it says which newer runs' changes are \
+            still in place on top of it.
 
             Examples:
               rollout rollback playbooks/youarecoder/deploy.yml -e production
               rollout rollback deploy.yml -e production --run 20261123T134501Z-3f9a --yes
 
             Exit status: 0 restored · 2 invalid input or nothing confirmed · 3 some change could \
-            not be restored (the output says which) · 4 deploy lock held · 5 could not connect.
+            not be restored, or a database received writes since the deploy and nothing was \
+            changed (the output says which) · 4 deploy lock held · 5 could not connect.
             """
     )
 
@@ -38,6 +44,11 @@ struct RollbackCommand: AsyncParsableCommand {
 
     @Flag(help: "Do not ask before restoring.")
     var yes = false
+
+    @Flag(
+        help: ArgumentHelp(
+            "Restore a database even when it received writes since the deploy (a safety dump of it is kept first)."))
+    var force = false
 
     @OptionGroup var lockWait: LockWaitOption
 
@@ -57,7 +68,7 @@ struct RollbackCommand: AsyncParsableCommand {
             options: Runner.Options(
                 playbookArgument: selection.playbook, limit: limit, lockWait: try lockWait.policy(), overrides: deployment.overrides),
             events: events, connect: { host in connector.transport(for: host) })
-        let rollback = RollbackRun(runner: runner, runID: target)
+        let rollback = RollbackRun(runner: runner, runID: target, force: force)
         let plans: [RollbackRun.HostPlan]
         do {
             plans = try await rollback.plan()
@@ -75,16 +86,24 @@ struct RollbackCommand: AsyncParsableCommand {
             anything = true
             print("\(plan.host.name): undo run \(record.runID) by \(record.user), \(record.status.rawValue):")
             for step in plan.steps {
+                let preview = rollback.preview(of: step)
+                print("  \(step.index + 1). \(step.name)  [\(step.kind)]")
+                print("       puts back:   \(preview.putsBack)")
+                if let throwsAway = preview.throwsAway { print("       throws away: \(throwsAway)") }
+            }
+            for newer in plan.newerRuns {
                 print(
-                    "  \(step.index + 1). \(step.name)  [\(step.kind)] ← \(step.undo["backup"] ?? (step.undo["absent"] == "1" ? "remove (it did not exist)" : "recorded state"))"
+                    "  newer run \(newer.runID) by \(newer.user), \(newer.status.rawValue), is still in place: undoing \(record.runID) puts back what was there before it, so what \(newer.runID) changed in the same files, working copies and databases goes too (undo \(newer.runID) first to keep the order)"
                 )
             }
             for problem in plan.problems { print("  cannot undo: \(problem)") }
             for source in plan.missingSources { print("  gone: \(source)") }
+            for objection in plan.objections { print("  refused: \(objection)") }
         }
         guard anything else { return }
-        // With an undo source gone nothing is restored, so there is nothing to confirm.
-        if !yes && !plans.contains(where: { !$0.missingSources.isEmpty }) {
+        // With an undo source gone, or a database that received writes, nothing is restored,
+        // so there is nothing to confirm.
+        if !yes && !plans.contains(where: { !$0.missingSources.isEmpty || !$0.objections.isEmpty }) {
             guard isatty(0) == 1 else {
                 FileHandle.standardError.write(Data("rollout rollback: add --yes to restore without a terminal to confirm on\n".utf8))
                 throw ExitCode(RolloutExitCode.invalidInput.rawValue)

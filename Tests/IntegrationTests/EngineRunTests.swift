@@ -246,6 +246,32 @@ import Testing
         #expect(!rollback.all.contains(EngineRunTests.sentinel))
     }
 
+    /// `--run` naming an older run while a newer one is still in place: the preview names the
+    /// newer run, whose changes to the same files go too.
+    @Test func rollbackOfAnOlderRunNamesTheNewerRunStillInPlace() throws {
+        let sandbox = try DeploySandbox(hostCount: 1)
+        try sandbox.write("deploy.yml", EngineRunTests.playbook(in: sandbox))
+        try sandbox.seed(host: 0, ".env", contents: "API_KEY=old-key\nAPP_REVISION=r1\n", mode: 0o640)
+        let runs = sandbox.hostDirectory(0).appendingPathComponent("state/runs")
+        let first = try sandbox.rollout(["run", "deploy.yml", "-e", "sandbox"], environment: ["TEST_API_KEY": "key-one"])
+        try #require(first.status == 0, "\(first.all)")
+        let firstID = try #require(try FileManager.default.contentsOfDirectory(atPath: runs.path).first).prefix { $0 != "." }
+        let second = try sandbox.rollout(["run", "deploy.yml", "-e", "sandbox"], environment: ["TEST_API_KEY": "key-two"])
+        try #require(second.status == 0, "\(second.all)")
+        let secondID = try #require(
+            try FileManager.default.contentsOfDirectory(atPath: runs.path).map { $0.prefix { $0 != "." } }.first { $0 != firstID })
+
+        let preview = try sandbox.rollout(["rollback", "deploy.yml", "-e", "sandbox", "--run", String(firstID)], environment: ["TEST_API_KEY": "x"])
+        #expect(preview.status == 2, "\(preview.all)")
+        #expect(preview.stdout.contains("undo run \(firstID)"), "\(preview.stdout)")
+        #expect(preview.stdout.contains("newer run \(secondID) by "), "\(preview.stdout)")
+        #expect(preview.stdout.contains("succeeded, is still in place: undoing \(firstID) puts back what was there before it"), "\(preview.stdout)")
+        #expect(preview.stdout.contains("/.env as it was before the run, from "), "\(preview.stdout)")
+
+        let latest = try sandbox.rollout(["rollback", "deploy.yml", "-e", "sandbox"], environment: ["TEST_API_KEY": "x"])
+        #expect(latest.stdout.contains("undo run \(secondID)") && !latest.stdout.contains("newer run"), "\(latest.stdout)")
+    }
+
     /// A shared `.env` linked into each release is common: set_env and upload write the link's
     /// target in place, the link stays a link, the target keeps its mode and owner, and both
     /// the failed run's undo and `rollout rollback` give back the target's exact bytes.

@@ -42,6 +42,16 @@ import Testing
         try Data(playbook.utf8).write(to: project.appendingPathComponent("deploy.yml"))
         try files.copyItem(at: Self.fixture.appendingPathComponent("inventory.yml"), to: project.appendingPathComponent("inventory.yml"))
 
+        // The preview reads the old records as each kind's typed record.
+        let preview = try RolloutCLI.run(
+            ["rollback", "deploy.yml", "-e", "sandbox"], in: project, environment: ["TEST_API_KEY": "fixture-secret-9f2"])
+        #expect(preview.status == 2, "no terminal to confirm on: \(preview.all)")
+        #expect(
+            preview.stdout.contains("puts back:   \(host.path)/app/.env as it was before the run, from \(host.path)/state/env-history/"),
+            "\(preview.stdout)")
+        #expect(preview.stdout.contains("puts back:   commit 87eb2e2dbc7a in \(repo)"), "\(preview.stdout)")
+        #expect(preview.stdout.contains("puts back:   \(host.path)/app/app.conf as it was before the run"), "\(preview.stdout)")
+
         let output = try RolloutCLI.run(
             ["rollback", "deploy.yml", "-e", "sandbox", "--yes"], in: project,
             environment: ["TEST_API_KEY": "fixture-secret-9f2"])

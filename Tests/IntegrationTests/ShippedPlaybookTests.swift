@@ -119,9 +119,15 @@ struct ShippedPlaybookTests {
         #expect(ShippedPlaybookHost.get(base + "/health") == before.4)
         #expect(!bad.all.contains(Self.webhookSecret) && !bad.all.contains("sk_test_shippedPlaybookKey0123"))
 
-        // On-call's rollback of next: its dump comes back (the README warns: with the payments
-        // booked since), the good release runs again.
-        let rollback = try host.rollback(vars, environment: secrets)
+        // On-call's rollback of next: the payments booked after its migration (by its own
+        // callback checks here, by customers in production: Rollout cannot tell them apart) would
+        // go with the dump, so it refuses and changes nothing; with --force the dump comes back
+        // and the good release runs again.
+        let refused = try host.rollback(vars, environment: secrets)
+        #expect(refused.status == 3, "\(refused.all)")
+        #expect(refused.all.contains(" since the deploy; restoring would") && refused.all.contains("payments: "), "\(refused.all)")
+        #expect(try sql("SELECT count(*) FROM payments") == "204", "nothing was restored")
+        let rollback = try host.rollback(vars, environment: secrets, force: true)
         #expect(rollback.status == 0, "\(rollback.all)")
         #expect(try host.checkedOutCommit() == goodCommit)
         #expect(ShippedPlaybookHost.get(base + "/health").contains(goodCommit))

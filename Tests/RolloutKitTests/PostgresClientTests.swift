@@ -42,13 +42,15 @@ struct PostgresClientTests {
             client.dumpScript(directory: "/srv/my backups", name: name, keep: 3, protected: ["a b.dump", "it's.dump"]),
             client.roomScript(directory: "~/it's backups"), client.restoreScript, client.newestDumpScript(directory: "/srv/backups"),
             change.readScript,
+            TableWrites.recordScript(environment: client.environment), TableWrites.recordScript(environment: [:]),
             change.replaceScript(backup: "/s/env-history/x", mode: nil, defaultMode: 0o600, owner: nil),
             change.replaceScript(
                 backup: "/s/backups/x", mode: 0o640, defaultMode: 0o644, owner: "app:app", unlessSHA256: String(repeating: "a", count: 64)),
             try #require(
-                RemoteFileChange.restoreScript(undo: ["file": "/srv/.env", "backup": "/s/x", "mode": "640", "owner": "0:0"], safety: "/s/y")),
-            try #require(RemoteFileChange.restoreScript(undo: ["file": "/srv/.env", "backup": "/s/x"], safety: nil)),
-            try #require(RemoteFileChange.restoreScript(undo: ["file": "/srv/.env", "absent": "1"], safety: "/s/y")),
+                RemoteFileChange.restoreScript(
+                    undo: try FileUndoRecord(fields: ["file": "/srv/.env", "backup": "/s/x", "mode": "640", "owner": "0:0"]), safety: "/s/y")),
+            try #require(RemoteFileChange.restoreScript(undo: try FileUndoRecord(fields: ["file": "/srv/.env", "backup": "/s/x"]), safety: nil)),
+            try #require(RemoteFileChange.restoreScript(undo: try FileUndoRecord(fields: ["file": "/srv/.env", "absent": "1"]), safety: "/s/y")),
         ]
         for script in scripts {
             let parsed = try ShellProcess.run("sh -n -c \(ShellWord.quote(script))")

@@ -69,8 +69,8 @@ public final class EngineHarness: Sendable {
 
     /// `rollout rollback` of the playbook `body` (of run `runID`, or the one it picks), as the
     /// CLI does it after the user said yes.
-    public func rollback(_ body: String, runID: RunID? = nil, overrides: [String: String] = [:]) async throws -> RunSummary {
-        let rollback = RollbackRun(runner: try makeRunner(body, overrides: overrides), runID: runID)
+    public func rollback(_ body: String, runID: RunID? = nil, force: Bool = false, overrides: [String: String] = [:]) async throws -> RunSummary {
+        let rollback = RollbackRun(runner: try makeRunner(body, overrides: overrides), runID: runID, force: force)
         return await rollback.run(try await rollback.plan())
     }
 
@@ -84,6 +84,16 @@ public final class EngineHarness: Sendable {
     /// written by hand).
     public func playbook(_ body: String) throws -> Playbook {
         try makeRunner(body, overrides: [:]).loaded.playbook
+    }
+
+    /// What `rollout rollback` of the playbook `body` shows before it asks: each host's plan,
+    /// with the preview of each step.
+    public func rollbackPlans(_ body: String, runID: RunID? = nil, force: Bool = false) async throws -> (
+        plans: [RollbackRun.HostPlan], previews: [[UndoPreview]]
+    ) {
+        let rollback = RollbackRun(runner: try makeRunner(body, overrides: [:]), runID: runID, force: force)
+        let plans = try await rollback.plan()
+        return (plans, plans.map { $0.steps.map(rollback.preview(of:)) })
     }
 
     /// The IDs of the runs recorded under `path` (relative to the root), in no given order (two

@@ -61,6 +61,13 @@ public struct ProbeStep: Step {
 }
 
 extension ProbeStep: RunnableStep {
+    /// What a probe records before it changes anything: its id.
+    public struct Undo: UndoRecord {
+        var probe: String?
+
+        public var preview: UndoPreview { UndoPreview(putsBack: "what probe \(probe ?? "?") ran over") }
+    }
+
     public var recordsUndoFirst: Bool { !undoRecordedLate && !fromRunner }
     public var undoesLast: Bool { undoLast }
     public var runsAgainAfterRollback: Bool { readOnly }
@@ -119,12 +126,12 @@ extension ProbeStep: RunnableStep {
         let result = try await context.runRecorded(RemoteCommand(script))
         return StepRun(
             outcome: result.succeeded ? .changed : .failed, command: result, fields: ["state": "new"],
-            failure: result.succeeded ? nil : "probe \(id) failed", undo: ["probe": id])
+            failure: result.succeeded ? nil : "probe \(id) failed", undo: Undo(probe: id).fields)
     }
 
-    public func undo(_ undo: [String: String], in context: StepContext) async throws -> StepRun {
+    public func undo(_ undo: Undo, in context: StepContext) async throws -> StepRun {
         // The id the run recorded, not the playbook's now: an undo works from the record.
-        let id = undo["probe"] ?? "?"
+        let id = undo.probe ?? "?"
         let undone = undoFails ? "\nexit 1" : "\necho old > \(try stateFile(in: context))"
         let result = try await context.run(RemoteCommand(try append("undo", id: id, in: context) + undone))
         return StepRun(

@@ -77,8 +77,9 @@ public final class ShippedPlaybookHost: Sendable {
 
     /// `rollout rollback playbooks/<app>/deploy.yml -e sandbox --yes --var …`: on-call's undo of
     /// the last run whose changes are still in place.
-    public func rollback(_ vars: [String: String], environment: [String: String]) throws -> RolloutCLI.Output {
-        try rollout(["rollback", playbook, "-e", "sandbox", "--yes", "--json", "events.jsonl"], vars, environment: environment)
+    public func rollback(_ vars: [String: String], environment: [String: String], force: Bool = false) throws -> RolloutCLI.Output {
+        try rollout(
+            ["rollback", playbook, "-e", "sandbox", "--yes", "--json", "events.jsonl"] + (force ? ["--force"] : []), vars, environment: environment)
     }
 
     private func rollout(_ command: [String], _ vars: [String: String], environment: [String: String]) throws -> RolloutCLI.Output {

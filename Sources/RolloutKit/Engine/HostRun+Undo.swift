@@ -5,8 +5,26 @@ import Foundation
 extension HostRun {
     /// Undoes every change of this run on this host, newest first (an undo that must see every
     /// other undo done, a restart, goes last); returns those undone and those that could not be.
+    ///
+    /// Before it undoes anything it asks every change what undoing it now would lose (see
+    /// `RunnableStep.undoObjection`): while one objects it undoes none of them, unless forced,
+    /// so that the host is not left half restored (old code on the new schema).
     func undoChanges() async -> (undone: [StepInfo], failed: [StepInfo]) {
         await settleUnknownSteps()
+        if !forcesUndo {
+            let objections = await undoObjections()
+            if !objections.isEmpty {
+                for objection in objections { events.send(.notice("[\(host.name)] \(objection)")) }
+                events.send(
+                    .notice(
+                        "[\(host.name)] nothing was undone on \(host.name), so that those writes are not lost"
+                    ))
+                let refused = changes.map(\.info)
+                changes.removeAll()
+                refusedUndo = true
+                return ([], refused)
+            }
+        }
         var undone: [StepInfo] = []
         var notUndone: [StepInfo] = []
         for change in Self.undoOrder(changes) {
@@ -16,7 +34,7 @@ extension HostRun {
             var context = self.context(for: member, scope: currentScope, recorder: Recorder())
             context.keepsSafetyCopies = undoingEarlierRun
             let step = change.definition.step
-            let run = await outcome { try await step.undo(change.undo, in: context) }
+            let run = await outcome { try await step.undo(recorded: change.undo, in: context) }
             let succeeded = run.outcome != .failed
             events.send(
                 .undoFinished(
@@ -44,6 +62,26 @@ extension HostRun {
         guard !checkMode else { return }
         queue(.runFinished(status: .rollbackFailed, at: Date()))
         _ = await flushJournal()
+    }
+
+    /// What undoing this host's changes now would lose, one line per change that objects
+    /// (`step 3 'Migrate': payments: 1 row inserted since the deploy; …`); a check that cannot
+    /// be made objects too. Reads only.
+    func undoObjections() async -> [String] {
+        var objections: [String] = []
+        for change in changes {
+            let member = Member(definition: change.definition, index: change.info.index, info: change.info)
+            let context = self.context(for: member, scope: currentScope, recorder: Recorder())
+            let step = "step \(change.info.index + 1) '\(change.info.name)'"
+            do {
+                if let objection = try await change.definition.step.undoObjection(recorded: change.undo, in: context) {
+                    objections.append("\(step): \(masker.mask(objection))")
+                }
+            } catch {
+                objections.append("\(step): cannot tell what undoing it would lose: \(masker.mask("\(error)"))")
+            }
+        }
+        return objections
     }
 
     /// Newest first, except the undos that must see every other undo done (restarts), which
@@ -82,10 +120,11 @@ extension HostRun {
     }
 
     /// Takes over the changes an earlier run recorded, for `rollout rollback`.
-    func adopt(_ recorded: [Change], finished: [FinishedStep]) {
+    func adopt(_ recorded: [Change], finished: [FinishedStep], force: Bool = false) {
         changes = recorded
         self.finished = finished
         undoingEarlierRun = true
+        forcesUndo = force
     }
 
     /// Appends `events` to the journal of another run on this host (marking it rolled back).

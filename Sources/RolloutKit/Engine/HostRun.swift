@@ -63,6 +63,11 @@ actor HostRun {
     /// attempt: the step runs again, and its undo stays the first one (the host as it was
     /// before the run), whatever the second attempt found.
     var earlierUndo: [Int: [String: String]] = [:]
+    /// Set by `adopt` under `rollout rollback --force`: undo even what a step objects to (a
+    /// database that received writes since the deploy).
+    var forcesUndo = false
+    /// Set by `undoChanges` when a change objected and nothing was undone.
+    var refusedUndo = false
 
     init(
         host: Host, transport: any Transport, runID: RunID, stateDirectory: String, scope: Scope,

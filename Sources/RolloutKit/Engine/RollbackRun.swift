@@ -17,16 +17,38 @@ public struct RollbackRun: Sendable {
         /// Undo sources (backup copies, dumps) that are gone from the host: while any host has
         /// one, the rollback changes nothing anywhere.
         public var missingSources: [String] = []
+        /// What undoing would lose that the run did not write (a database that received
+        /// writes since the deploy), one line per step: while any host has one, the rollback
+        /// changes nothing anywhere, unless forced. Empty under `--force`.
+        public var objections: [String] = []
+        /// Runs of this playbook newer than the target whose changes are still in place: undoing
+        /// the target puts back what was there before it, under theirs too (`--run` an older run).
+        public var newerRuns: [RunRecord] = []
     }
 
     public var runner: Runner
     /// `--run ID`; nil picks each host's last run of this playbook that still has changes in
     /// place (see `target(among:on:)`).
     public var runID: RunID?
+    /// `--force`: restore even a database that received writes since the deploy.
+    public var force: Bool
 
-    public init(runner: Runner, runID: RunID?) {
+    public init(runner: Runner, runID: RunID?, force: Bool = false) {
         self.runner = runner
         self.runID = runID
+        self.force = force
+    }
+
+    /// What undoing `step` puts back and throws away, from its record, as its kind reads it
+    /// (the playbook's step, or the kind the record names when the playbook changed).
+    public func preview(of step: StepRecord) -> UndoPreview {
+        let kind = definition(for: step).map { type(of: $0.step) as any RunnableStep.Type } ?? StepRegistry.kind(named: step.kind)
+        guard let kind else { return UndoPreview(putsBack: "what the record of a '\(step.kind)' step holds (a kind this Rollout does not know)") }
+        do {
+            return try kind.undoRecord(recorded: step.undo).preview
+        } catch {
+            return UndoPreview(putsBack: "nothing it can read: \(error)")
+        }
     }
 
     /// Reads every host's record and says what would be undone, changing nothing.
@@ -42,11 +64,18 @@ public struct RollbackRun: Sendable {
             let steps = (target?.undoableSteps ?? []).sorted { $0.index > $1.index }
             for step in steps where definition(for: step) == nil {
                 problems.append(
-                    "step \(step.index + 1) '\(step.name)' (\(step.kind)) is not step \(step.index + 1) of the playbook any more; restore it by hand from \(step.undo["backup"] ?? "its backup")"
+                    "step \(step.index + 1) '\(step.name)' (\(step.kind)) is not step \(step.index + 1) of the playbook any more; restore it by hand: \(preview(of: step).putsBack)"
                 )
             }
             var plan = HostPlan(host: host, target: target, steps: steps, problems: problems)
             plan.missingSources = try await missingSources(of: steps, on: run)
+            if let target {
+                plan.newerRuns = Self.newerRuns(than: target, among: records)
+                if !force {
+                    await adopt(plan, into: run)
+                    plan.objections = await run.undoObjections()
+                }
+            }
             plans.append(plan)
         }
         return plans
@@ -56,7 +85,10 @@ public struct RollbackRun: Sendable {
     /// one round trip.
     private func missingSources(of steps: [StepRecord], on run: HostRun) async throws -> [String] {
         let needed = steps.flatMap { step in
-            (definition(for: step)?.step.undoSources(step.undo) ?? []).map { (step, $0) }
+            guard let definition = definition(for: step), let record = try? type(of: definition.step).undoRecord(recorded: step.undo) else {
+                return [(StepRecord, String)]()
+            }
+            return record.sources.map { (step, $0) }
         }
         guard !needed.isEmpty else { return [] }
         let script =
@@ -80,6 +112,20 @@ public struct RollbackRun: Sendable {
             .runStarted(
                 playbook: runner.options.playbookArgument, environment: runner.environment.name,
                 hosts: targets.map(\.host.name), runID: rollbackID))
+        let objections = plans.flatMap { plan in plan.objections.map { "[\(plan.host.name)] \($0)" } }
+        guard objections.isEmpty else {
+            for line in objections { events.send(.notice(line)) }
+            events.send(
+                .notice(
+                    "nothing was changed on any host, so that those writes are not lost (with --force the rollback restores anyway, after a safety dump of what it replaces)"
+                ))
+            var summary = RunSummary(exitCode: .rollbackIncomplete)
+            summary.refusedForWrites = true
+            let targets = Set(plans.compactMap { $0.target?.runID })
+            summary.rolledBackRun = targets.count == 1 ? targets.first : nil
+            events.send(.runFinished(status: .rollbackFailed, summary: summary))
+            return summary
+        }
         let missing = plans.flatMap { plan in plan.missingSources.map { "[\(plan.host.name)] gone: \($0)" } }
         guard missing.isEmpty else {
             for line in missing { events.send(.notice(line)) }
@@ -112,6 +158,7 @@ public struct RollbackRun: Sendable {
         let exitCode: RolloutExitCode = complete ? .success : lockHeld && undone.isEmpty ? .lockHeld : .rollbackIncomplete
         var summary = RunSummary(exitCode: exitCode, undone: undone, notUndone: notUndone, lockLeftHeld: lockLeftHeld)
         summary.rolledBackRun = undoneRuns.count == 1 ? undoneRuns.first : nil
+        summary.refusedForWrites = results.contains { $0.refusedForWrites }
         events.send(.runFinished(status: complete ? .rolledBack : .rollbackFailed, summary: summary))
         return summary
     }
@@ -121,13 +168,42 @@ public struct RollbackRun: Sendable {
     /// undid, not one whose own rollback completed (`rolled_back`, `interrupted`); a run that
     /// never finished (its runner was killed, or lost its connection) is one.
     static func target(among records: [RunRecord], playbook: String) -> RunRecord? {
+        inPlace(among: records, playbook: playbook).last
+    }
+
+    /// The runs of `playbook` in `records` (oldest first) that may still have changes in place.
+    private static func inPlace(among records: [RunRecord], playbook: String) -> [RunRecord] {
         // A rollback that did not finish leaves its run offered, to be undone again.
         let undone = Set(records.filter { $0.status == .succeeded }.compactMap(\.undoes))
         let inPlace: Set<RunStatus> = [.succeeded, .running, .rollbackFailed]
-        return records.last { record in
+        return records.filter { record in
             record.playbook == playbook && record.undoes == nil && !undone.contains(record.runID)
                 && inPlace.contains(record.status) && !record.undoableSteps.isEmpty
         }
+    }
+
+    /// The runs of the target's playbook after it whose changes are still in place (not
+    /// rollbacks, not undone).
+    static func newerRuns(than target: RunRecord, among records: [RunRecord]) -> [RunRecord] {
+        // By start time: two runs started in the same second sort by their IDs' random part.
+        inPlace(among: records, playbook: target.playbook).filter { $0.startedAt > target.startedAt }
+    }
+
+    /// Hands `plan`'s changes to `run`, as the undo takes them over.
+    private func adopt(_ plan: HostPlan, into run: HostRun) async {
+        guard let target = plan.target else { return }
+        let total = runner.loaded.playbook.steps.count
+        let changes = plan.steps.reversed().compactMap { step -> HostRun.Change? in
+            definition(for: step).map {
+                HostRun.Change(
+                    definition: $0, info: StepInfo(index: step.index, name: step.name, kind: step.kind, total: total), undo: step.undo)
+            }
+        }
+        let finished = target.steps.compactMap { step -> FinishedStep? in
+            guard step.outcome == .ok || step.outcome == .changed, let definition = definition(for: step) else { return nil }
+            return FinishedStep(index: step.index, name: step.name, step: definition.step, outcome: step.outcome ?? .ok, fields: [:])
+        }
+        await run.adopt(changes, finished: finished, force: force)
     }
 
     private func definition(for step: StepRecord) -> StepDefinition? {
@@ -146,6 +222,8 @@ public struct RollbackRun: Sendable {
         var problem: String?
         /// Another run holds the host's deploy lock: nothing was done there.
         var lockHeld = false
+        /// A database received writes since the deploy: nothing was undone there.
+        var refusedForWrites = false
     }
 
     private func undo(_ plan: HostPlan) async -> HostOutcome {
@@ -169,25 +247,16 @@ public struct RollbackRun: Sendable {
             return outcome
         }
         let total = runner.loaded.playbook.steps.count
-        let info = { (step: StepRecord) in StepInfo(index: step.index, name: step.name, kind: step.kind, total: total) }
-        var changes: [HostRun.Change] = []
-        for step in plan.steps.reversed() {
-            if let definition = definition(for: step) {
-                changes.append(HostRun.Change(definition: definition, info: info(step), undo: step.undo))
-            } else {
-                // Listed in the plan's problems: left for a human, so the run is not marked undone.
-                outcome.notUndone.append(info(step))
-            }
+        // Listed in the plan's problems: left for a human, so the run is not marked undone.
+        for step in plan.steps.reversed() where definition(for: step) == nil {
+            outcome.notUndone.append(StepInfo(index: step.index, name: step.name, kind: step.kind, total: total))
         }
-        let finished = target.steps.compactMap { step -> FinishedStep? in
-            guard step.outcome == .ok || step.outcome == .changed, let definition = definition(for: step) else { return nil }
-            return FinishedStep(index: step.index, name: step.name, step: definition.step, outcome: step.outcome ?? .ok, fields: [:])
-        }
-        await run.adopt(changes, finished: finished)
+        await adopt(plan, into: run)
         let stoppedFirst = await runner.runRollbackSteps(on: [run], beforeUndo: true)
         let (done, failed) = await run.undoChanges()
         outcome.undone = done
         outcome.notUndone += failed
+        outcome.refusedForWrites = await run.refusedUndo
         if outcome.notUndone.isEmpty {
             if await runner.runRollbackSteps(on: [run], beforeUndo: false) || stoppedFirst {
                 outcome.problem = "[\(host)] a rollback: step failed"

@@ -9,7 +9,11 @@ extension RunHistory {
         let unfinished = records.filter { [.failed, .rollbackFailed, .running, .interrupted].contains($0.status) }
         let newestSucceeded = Dictionary(grouping: records.filter { $0.status == .succeeded }, by: \.playbook).values
             .compactMap { runs in runs.max { $0.runID < $1.runID } }
-        let values = (unfinished + newestSucceeded).flatMap(\.undoableSteps).flatMap(\.undo.values)
-        return Set(values.filter { $0.hasPrefix("/") || $0.hasPrefix("~") }.map { ($0 as NSString).lastPathComponent })
+        let sources = (unfinished + newestSucceeded).flatMap(\.undoableSteps).flatMap { step in
+            // A kind this Rollout does not know keeps every path its record names.
+            guard let kind = StepRegistry.kind(named: step.kind) else { return step.undo.values.filter { $0.hasPrefix("/") || $0.hasPrefix("~") } }
+            return (try? kind.undoRecord(recorded: step.undo).sources) ?? []
+        }
+        return Set(sources.map { ($0 as NSString).lastPathComponent })
     }
 }

@@ -36,9 +36,10 @@ extension Runner {
                 if step.outcome == .changed, !restoration.undone.contains(hostStep) { changed.append(hostStep) }
             }
         }
-        let summary = RunSummary(
+        var summary = RunSummary(
             exitCode: verdict.exitCode, changed: options.check ? [] : changed, failed: failed,
             undone: restoration.undone, notUndone: notUndone, lockLeftHeld: lockLeftHeld)
+        summary.refusedForWrites = restoration.refusedForWrites
         events.send(.runFinished(status: verdict.status, summary: summary))
         return summary
     }

@@ -10,6 +10,8 @@ extension Runner {
         var rollbackFailed = false
         /// An `always:` step failed (reported; it does not change the outcome).
         var alwaysFailed = false
+        /// A host undid nothing because a database received writes since the deploy.
+        var refusedForWrites = false
     }
 
     /// Restores what needs it; under `--check`, where nothing changed, only says how the run
@@ -39,6 +41,7 @@ extension Runner {
             let batch = Array(toUndo[start..<min(toUndo.count, start + undoBatch)])
             outcomes += await fanOut(batch) { run in (run.host.name, await run.undoChanges()) }
         }
+        for run in toUndo where await run.refusedUndo { restoration.refusedForWrites = true }
         for (host, outcome) in outcomes {
             restoration.undone += outcome.undone.map { HostStep(host: host, step: $0) }
             restoration.notUndone += outcome.failed.map { HostStep(host: host, step: $0) }

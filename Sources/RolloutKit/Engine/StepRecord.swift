@@ -17,8 +17,9 @@ public struct StepRecord: Sendable, Hashable, Codable {
     public var durationMilliseconds: Int64?
     /// The last lines the step printed, secrets masked.
     public var outputTail: String
-    /// What the step saved before it changed anything, for its undo: e.g. `previous_file` (the
-    /// path of the saved copy), `previous_commit`. Empty for steps with no undo.
+    /// What the step saved before it changed anything, for its undo: its kind's `Undo` record
+    /// as the journal keeps it, text pairs (`RunnableStep.undoRecord(recorded:)` reads it).
+    /// Empty for steps with no undo.
     public var undo: [String: String]
 
     enum CodingKeys: String, CodingKey {

@@ -140,6 +140,10 @@ public final class ConsoleReporter: Reporter, @unchecked Sendable {
             emit("The hosts are as they were before the run that was undone. To deploy again: \(rerun)")
         case .rolledBack:
             emit("The hosts are as they were before the run. Fix the failing step, then run again: \(rerun)")
+        case .rollbackFailed where summary.refusedForWrites:
+            emit(
+                "Nothing was restored where a database received writes since the deploy. Copy out what must stay, then restore anyway: \(rollback) --force"
+            )
         case .rollbackFailed:
             emit("Look at the hosts for the steps not undone, then retry the rollback: \(rollback)")
         case .failed:

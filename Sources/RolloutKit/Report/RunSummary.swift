@@ -15,6 +15,9 @@ public struct RunSummary: Sendable, Hashable {
     /// The run a `rollout rollback` undid (when every host undid the same one), so that a
     /// retry names it rather than the rollback's own run.
     public var rolledBackRun: RunID?
+    /// Undos were refused because a database received writes since the deploy (nothing was
+    /// undone on those hosts): the retry needs `--force`, once what must stay is copied out.
+    public var refusedForWrites = false
 
     public init(
         exitCode: RolloutExitCode, changed: [HostStep] = [], failed: [HostStep] = [], undone: [HostStep] = [],

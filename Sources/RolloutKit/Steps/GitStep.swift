@@ -45,6 +45,29 @@ public struct GitStep: Step {
 /// then exactly that commit whatever local branches say, no local branch is moved or rewritten,
 /// and the undo puts back precisely what was there (the branch too, when HEAD was on one).
 extension GitStep: RunnableStep {
+    /// What a checkout records before it moves HEAD: the working copy and the commit (and
+    /// branch) it was on, or `none` when the step cloned it.
+    public struct Undo: UndoRecord {
+        var dir: String?
+        var previousCommit: String?
+        var previousBranch: String?
+
+        enum CodingKeys: String, CodingKey {
+            case dir
+            case previousCommit = "previous_commit"
+            case previousBranch = "previous_branch"
+        }
+
+        public var preview: UndoPreview {
+            let dir = dir ?? "the working copy"
+            guard let commit = previousCommit, commit != "none" else {
+                return UndoPreview(putsBack: "no \(dir) (the run cloned it)", throwsAway: "the clone in \(dir)")
+            }
+            let branch = previousBranch.map { $0.isEmpty ? "" : " (\($0))" } ?? ""
+            return UndoPreview(putsBack: "commit \(GitStep.short(commit))\(branch) in \(dir)", throwsAway: "the commit checked out there now")
+        }
+    }
+
     /// What the step's scripts print before they stop, so that the step can say what happened.
     private static let errorMarker = "rollout-git-error: "
     /// Git must fail rather than wait for a password nobody can type.
@@ -171,9 +194,7 @@ extension GitStep: RunnableStep {
             lines.last { $0.hasPrefix(name + "=") }.map { String($0.dropFirst(name.count + 1)) }
         }
         let previous = value("previous_commit")
-        let undo: [String: String]? = previous.map {
-            ["dir": options.dir, "previous_commit": $0, "previous_branch": value("previous_branch") ?? ""]
-        }
+        let undo = previous.map { Undo(dir: options.dir, previousCommit: $0, previousBranch: value("previous_branch") ?? "").fields }
         var fields = StepRun.commandFields(result)
         guard result.succeeded, let commit = value("commit"), let previous else {
             let failure = failure(of: result, lines: lines, options: options)
@@ -212,8 +233,8 @@ extension GitStep: RunnableStep {
 
     /// Checks out the previous commit (and branch, when HEAD was on one that still points
     /// there), or removes the working copy the step cloned.
-    public func undo(_ undo: [String: String], in context: StepContext) async throws -> StepRun {
-        guard let dir = undo["dir"], let previous = undo["previous_commit"] else {
+    public func undo(_ undo: Undo, in context: StepContext) async throws -> StepRun {
+        guard let dir = undo.dir, let previous = undo.previousCommit else {
             throw context.failure("the recorded undo data names no directory or commit")
         }
         let quotedDir = ShellWord.path(dir)
@@ -221,7 +242,7 @@ extension GitStep: RunnableStep {
         if previous == "none" {
             script = "rm -rf -- \(quotedDir)"
         } else {
-            let branch = undo["previous_branch"] ?? ""
+            let branch = undo.previousBranch ?? ""
             script = """
                 cd \(quotedDir) || exit 1
                 if [ -n \(ShellWord.quote(branch)) ] && [ "$(git rev-parse --verify -q \(ShellWord.quote("refs/heads/" + branch)))" = \(ShellWord.quote(previous)) ]; then
@@ -267,7 +288,7 @@ extension GitStep: RunnableStep {
         ref.hasPrefix(remote + "/") ? String(ref.dropFirst(remote.count + 1)) : ref
     }
 
-    private static func short(_ commit: String) -> String {
+    static func short(_ commit: String) -> String {
         commit == "none" ? "nothing" : String(commit.prefix(12))
     }
 

@@ -80,6 +80,15 @@ public struct HTTPStep: Step {
 }
 
 extension HTTPStep: RunnableStep {
+    /// What a request with `undo:` records once it was sent: the request, for the preview.
+    public struct Undo: UndoRecord {
+        var request: String?
+
+        public var preview: UndoPreview {
+            UndoPreview(putsBack: "what the step's undo: request puts back (it sends it), after \(request ?? "its request")")
+        }
+    }
+
     /// The request (URL and headers masked) and its undo; sends nothing.
     public func plan(in context: StepContext) async throws -> StepPlan {
         let base = try baseURL.map { template throws(StepError) in try context.render(template) }
@@ -95,11 +104,11 @@ extension HTTPStep: RunnableStep {
 
     public func run(in context: StepContext) async throws -> StepRun {
         var outcome = try await send(request, in: context)
-        if outcome.outcome != .failed, undoRequest != nil { outcome.undo = ["request": "\(request.method) \(request.path.source)"] }
+        if outcome.outcome != .failed, undoRequest != nil { outcome.undo = Undo(request: "\(request.method) \(request.path.source)").fields }
         return outcome
     }
 
-    public func undo(_ undo: [String: String], in context: StepContext) async throws -> StepRun {
+    public func undo(_ record: Undo, in context: StepContext) async throws -> StepRun {
         guard let undoRequest else { return StepRun(outcome: .ok) }
         return try await send(undoRequest, in: context)
     }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Runs a schema migration, then checks that `expect_tables` exist.
 /// `migrate: { run: venv/bin/flask db upgrade, cwd: /opt/app, expect_tables: [payments] }`.
 /// Undo: `undo:` when given (e.g. `alembic downgrade -1`), otherwise the database is restored
@@ -43,7 +45,8 @@ public struct MigrateStep: Step {
     public var mutates: Bool { true }
     public var summary: String { "migrate: \(run.shortened)" }
     public func undoDescription(render: (Template) -> String) -> String {
-        undo.map { "runs \(render($0))" } ?? "restores the database from this run's backup_database"
+        undo.map { "runs \(render($0))" }
+            ?? "restores the database from this run's backup_database, unless it received writes since the migration (then --force)"
     }
 
     /// A migration with nothing to undo it is the riskiest step a deploy can take.
@@ -60,6 +63,65 @@ public struct MigrateStep: Step {
 }
 
 extension MigrateStep: RunnableStep {
+    /// What a migration records before it runs: how it is undone (`undo: command`, with the
+    /// command as rendered; or the dump to `restore` and the database, without its password;
+    /// or why nothing can undo it), and once it ended the database's write `counters`, so that
+    /// an undo can tell the writes made since from the migration's own.
+    public struct Undo: UndoRecord {
+        var undo: String?
+        var command: String?
+        var restore: String?
+        var backupStep: String?
+        var database: String?
+        var user: String?
+        var host: String?
+        var port: String?
+        var dumpSize: String?
+        var counters: String?
+        var none: String?
+
+        enum CodingKeys: String, CodingKey {
+            case undo, command, restore
+            case backupStep = "backup_step"
+            case database, user, host, port
+            case dumpSize = "dump_size"
+            case counters, none
+        }
+
+        public var sources: [String] { restore.map { [$0] } ?? [] }
+
+        public var preview: UndoPreview {
+            if undo == "command" {
+                return UndoPreview(
+                    putsBack: "the schema before the migration, by its undo: command\(command.map { " (\($0))" } ?? "")",
+                    throwsAway: "what the migration changed; the rows written since stay")
+            }
+            guard let restore else { return UndoPreview(putsBack: "nothing: \(none ?? "the record holds no way to undo it")") }
+            let database = database ?? "the database"
+            var dump = "the dump \(restore)"
+            // Dumps are named after the run that took them, and run IDs after their start.
+            if let range = restore.range(of: "[0-9]{8}T[0-9]{6}Z-[0-9a-f]{4}", options: [.regularExpression, .backwards]),
+                let time = RunID(String(restore[range]))?.startTime
+            {
+                dump += " (taken by the run of \(Self.timeText(time)))"
+            }
+            if let dumpSize { dump += ", \(dumpSize) bytes" }
+            return UndoPreview(
+                putsBack: "database \(database) from \(dump)",
+                throwsAway:
+                    "\(database) as it is now (a safety dump is taken first); it refuses if \(database) received writes since the deploy, unless --force"
+            )
+        }
+
+        private static func timeText(_ date: Date) -> String {
+            let formatter = DateFormatter()
+            formatter.locale = Locale(identifier: "en_US_POSIX")
+            formatter.timeZone = TimeZone(identifier: "UTC")
+            formatter.dateFormat = "yyyy-MM-dd HH:mm:ss 'UTC'"
+            return formatter.string(from: date)
+        }
+    }
+
     /// How the migration is undone on one host, decided before it runs.
     enum UndoSource {
         /// The step's `undo:` command.
@@ -88,7 +150,8 @@ extension MigrateStep: RunnableStep {
         case .command:
             return "undo: \(try undo.map { template throws(StepError) in try context.render(template).masked } ?? "")"
         case .backup(let step, let client):
-            return "undo: restore \(client.database) from the dump of step \(step.index + 1) '\(step.name)'"
+            return
+                "undo: restore \(client.database) from the dump of step \(step.index + 1) '\(step.name)', unless it received writes since the migration (then: rollout rollback --force)"
         case .none(let reason):
             return "undo: none (\(reason)); if a later step fails, the run stops with exit 3 and the migration stays"
         }
@@ -105,7 +168,11 @@ extension MigrateStep: RunnableStep {
     }
 
     /// `template` as a command with the step's `cwd` and `env` (the migration and its `undo:`).
-    private func command(_ template: Template, prefix: String = "", in context: StepContext) throws(StepError) -> RemoteCommand {
+    /// With `after`, the command runs in a subshell (an `exit` in it ends only it), then
+    /// `after`, and the whole ends with the command's status.
+    private func command(_ template: Template, prefix: String = "", after: String = "", in context: StepContext) throws(StepError)
+        -> RemoteCommand
+    {
         let script = try context.render(template)
         let directory = try cwd.map { template throws(StepError) in try context.render(template) }
         var environment: [String: String] = [:]
@@ -116,7 +183,8 @@ extension MigrateStep: RunnableStep {
             sensitive = sensitive || rendered.containsSecrets
             environment[entry.key] = rendered.text
         }
-        return RemoteCommand(prefix + script.text, cwd: directory?.text, environment: environment, sensitive: sensitive)
+        let body = after.isEmpty ? script.text : "(\n\(script.text)\n)\nrollout_status=$?\n\(after)exit $rollout_status\n"
+        return RemoteCommand(prefix + body, cwd: directory?.text, environment: environment, sensitive: sensitive)
     }
 
     public func plan(in context: StepContext) async throws -> StepPlan {
@@ -135,36 +203,47 @@ extension MigrateStep: RunnableStep {
         let own = try connection.map { connection throws(StepError) in try PostgresClient(connection, in: context) }
         let source = try undoSource(in: context, ownDatabase: own)
         let tables = try tableDatabase(own: own, source: source, in: context)
-        var undoData: [String: String]
+        var undoData: Undo
         var guardScript = ""
+        var countersScript = ""
         switch source {
         case .command:
-            undoData = ["undo": "command"]
+            undoData = Undo(undo: "command")
             // The command as rendered now, so `rollout rollback` later runs the same one: it may
             // name a result this run registered (`alembic downgrade {{ before.stdout }}`), which a
             // later process cannot render again. Not kept when it holds a secret.
             if let template = undo, let rendered = try? context.render(template), !rendered.containsSecrets, !rendered.text.contains("\n") {
-                undoData["command"] = rendered.text
+                undoData.command = rendered.text
             }
         case .backup(let step, let client):
             guard let path = step.fields["path"], !path.isEmpty else {
                 throw context.failure("step \(step.index + 1) '\(step.name)' recorded no dump to undo this migration from")
             }
-            undoData = client.recordFields.merging(["restore": path, "backup_step": String(step.index)]) { $1 }
+            undoData = Undo(
+                restore: path, backupStep: String(step.index), database: client.database, user: client.user, host: client.host,
+                port: client.port.map(String.init), dumpSize: step.fields["size"])
+            // After the migration, whatever its end: the writes an undo finds beyond these are
+            // someone else's.
+            countersScript = TableWrites.recordScript(environment: client.environment)
             guardScript =
                 "[ -f \(ShellWord.path(path)) ] || { echo \"rollout: the backup \(path) is gone; not migrating without it\" >&2; exit 1; }\n"
         case .none(let reason):
-            undoData = ["none": reason]
+            undoData = Undo(none: reason)
         }
-        let record = undoData.sorted { $0.key < $1.key }
+        let record = undoData.fields.sorted { $0.key < $1.key }
             .map { "rollout_undo \(ShellWord.quote($0.key)) \(ShellWord.quote($0.value))" }.joined(separator: " && ")
-        let migration = try command(run, prefix: guardScript + "{ \(record); } || exit 1\n", in: context)
-        let result = try await context.runRecorded(migration)
+        var migration = try command(run, prefix: guardScript + "{ \(record); } || exit 1\n", after: countersScript, in: context)
+        // The counters' connection carries the database password.
+        if !countersScript.isEmpty { migration.sensitive = true }
+        let recordedResult = try await context.runRecorded(migration)
+        undoData.counters = TableWrites.recorded(from: recordedResult.stdoutText)
+        let result = TableWrites.removingRecord(from: recordedResult)
         let fields = StepRun.commandFields(result)
+        let recorded = undoData.fields
         guard result.succeeded else {
             return StepRun(
                 outcome: .failed, command: result, fields: fields,
-                failure: "the migration \(CommandFailure.describe(result))", undo: undoData)
+                failure: "the migration \(CommandFailure.describe(result))", undo: recorded)
         }
         if let tables {
             let check = try await context.run(
@@ -175,40 +254,34 @@ extension MigrateStep: RunnableStep {
                 return StepRun(
                     outcome: .failed, command: result, fields: fields,
                     failure: "could not check the tables in \(tables.description): \(PostgresClient.errorMessage(of: check))",
-                    undo: undoData)
+                    undo: recorded)
             }
             let missing = PostgresClient.rows(fromQueryOutput: check.stdout).compactMap(\.first)
             guard missing.isEmpty else {
                 return StepRun(
                     outcome: .failed, command: result, fields: fields,
                     failure: "the migration ran, but \(tables.database) has no table \(missing.joined(separator: ", "))",
-                    undo: undoData)
+                    undo: recorded)
             }
         }
-        return StepRun(outcome: .changed, command: result, fields: fields, undo: undoData)
+        return StepRun(outcome: .changed, command: result, fields: fields, undo: recorded)
     }
 
-    public func undo(_ undo: [String: String], in context: StepContext) async throws -> StepRun {
-        if undo["undo"] == "command", let template = self.undo {
-            let recorded = undo["command"].map { Template(literal: $0) }
+    public func undo(_ undo: Undo, in context: StepContext) async throws -> StepRun {
+        if undo.undo == "command", let template = self.undo {
+            let recorded = undo.command.map { Template(literal: $0) }
             let result = try await context.run(try command(recorded ?? template, in: context))
             return StepRun(
                 outcome: result.succeeded ? .changed : .failed, command: result,
                 failure: result.succeeded ? nil : "the undo command \(CommandFailure.describe(result))")
         }
-        if let path = undo["restore"] {
-            // The migration's own connection, else the backup step's (with its password), else
-            // what the record kept (no password).
-            let backupStep = undo["backup_step"].flatMap(Int.init)
-            let backup = context.finishedSteps.first { $0.index == backupStep }?.step as? any DatabaseDumpStep
-            let client =
-                try connection.map { connection throws(StepError) in try PostgresClient(connection, in: context) }
-                ?? backup.map { backup throws(StepError) in try PostgresClient(backup.connection, in: context) }
-                ?? PostgresClient(recordFields: undo)
-            guard let client else { return StepRun(outcome: .failed, failure: "the run record does not say which database to restore") }
+        if let path = undo.restore {
+            guard let client = try restoreClient(undo, in: context) else {
+                return StepRun(outcome: .failed, failure: "the run record does not say which database to restore")
+            }
             return try await client.restore(from: path, in: context)
         }
-        let reason = undo["none"] ?? "the run record holds no way to undo it"
+        let reason = undo.none ?? "the run record holds no way to undo it"
         return StepRun(
             outcome: .failed,
             failure:
@@ -216,7 +289,23 @@ extension MigrateStep: RunnableStep {
         )
     }
 
-    public func undoSources(_ undo: [String: String]) -> [String] { undo["restore"].map { [$0] } ?? [] }
+    /// The connection a restore uses: the migration's own, else the backup step's (with its
+    /// password), else what the record kept (no password); nil when none.
+    private func restoreClient(_ undo: Undo, in context: StepContext) throws(StepError) -> PostgresClient? {
+        let backupStep = undo.backupStep.flatMap(Int.init)
+        let backup = context.finishedSteps.first { $0.index == backupStep }?.step as? any DatabaseDumpStep
+        if let connection { return try PostgresClient(connection, in: context) }
+        if let backup { return try PostgresClient(backup.connection, in: context) }
+        return PostgresClient(recordFields: undo.fields)
+    }
+
+    /// A restore from the dump deletes every write since the dump: refused while the database
+    /// received writes since the migration ended (see `TableWrites`). An `undo:` command (a
+    /// downgrade) keeps the rows, so it has nothing to object to.
+    public func undoObjection(_ undo: Undo, in context: StepContext) async throws -> String? {
+        guard undo.undo != "command", undo.restore != nil, let client = try restoreClient(undo, in: context) else { return nil }
+        return try await client.writesObjection(since: undo.counters, in: context)
+    }
 
     public var recordsUndoFirst: Bool { true }
     /// Without `undo:` it restores from the dump an earlier `backup_database` registered, a

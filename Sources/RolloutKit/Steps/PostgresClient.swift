@@ -146,11 +146,14 @@ struct PostgresClient: Sendable, Hashable {
 
             """
         if let keep {
+            // The dump just made counts first, and dumps a run may still restore from do not
+            // count: sorting by name alone put a protected dump of a run started in the same
+            // second ahead of the new one, and `keep: 1` deleted the dump just made.
             script += """
                 \(listDumpsFunction)
-                rollout_dumps "$rollout_dump_dir" | tail -n +\(keep + 1) | while IFS= read -r rollout_old; do
-                  case "${rollout_old##*/}" in \(protectedPattern(protected))) ;; *) rm -f -- "$rollout_old" ;; esac
-                done
+                { printf '%s\\n' "$rollout_dump"; rollout_dumps "$rollout_dump_dir" | while IFS= read -r rollout_old; do
+                  case "${rollout_old##*/}" in \(protectedPattern(protected))) ;; "${rollout_dump##*/}") ;; *) printf '%s\\n' "$rollout_old" ;; esac
+                done; } | tail -n +\(keep + 1) | while IFS= read -r rollout_old; do rm -f -- "$rollout_old"; done
 
                 """
         }
@@ -312,6 +315,25 @@ extension PostgresClient {
         guard result.succeeded else {
             throw context.failure("the dump of \(description) cannot be written: \(Self.errorMessage(of: result))")
         }
+    }
+
+    /// What replacing this database from a dump now would delete that the deploy did not
+    /// write: the writes since `counters` were recorded (see `TableWrites`), in words; nil when
+    /// none. One query, reading only statistics. Without recorded counters (a record written
+    /// before Rollout kept them, or a migration cut off before it ended) nothing can be told,
+    /// and that is the objection.
+    func writesObjection(since counters: String?, in context: StepContext) async throws -> String? {
+        guard let counters, let recorded = TableWrites.parse(recorded: counters) else {
+            return
+                "the run record holds no write counters of \(database) from the end of the deploy's change, so Rollout cannot tell whether it received writes that restoring the dump would delete"
+        }
+        let result = try await context.run(
+            RemoteCommand(Self.queryCommand, environment: environment, stdin: Array(TableWrites.currentQuery.utf8)))
+        guard result.succeeded else {
+            return "could not read the write counters of \(description) to check for writes since the deploy: \(Self.errorMessage(of: result))"
+        }
+        let now = TableWrites.tables(fromQueryRows: Self.rows(fromQueryOutput: result.stdout))
+        return TableWrites.objection(TableWrites.compare(recorded: recorded, now: now), database: database)
     }
 
     /// Restores the dump at `path` for an undo. Undoing an earlier run (`rollout rollback`), it

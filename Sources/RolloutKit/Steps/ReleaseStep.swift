@@ -57,6 +57,21 @@ public struct ReleaseStep: Step {
 }
 
 extension ReleaseStep: RunnableStep {
+    /// What a release records before it switches `current`: the base directory, where
+    /// `current` pointed (`none` when nowhere) and the release it makes.
+    public struct Undo: UndoRecord {
+        var dir: String?
+        var previous: String?
+        var release: String?
+
+        public var preview: UndoPreview {
+            let base = dir ?? "the release directory"
+            let back =
+                previous.map { $0 == "none" ? "no \(base)/current (there was none)" : "\(base)/current → \($0)" } ?? "\(base)/current as it was"
+            return UndoPreview(putsBack: back, throwsAway: "release \(release ?? "?") (removed)")
+        }
+    }
+
     /// Names of releases the step made (run ids): the only entries of `releases/` it prunes.
     static let releaseNamePattern = "^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{4}$"
     static let errorMarker = "rollout-release-error:"
@@ -123,7 +138,7 @@ extension ReleaseStep: RunnableStep {
         func value(_ name: String) -> String? {
             lines.last { $0.hasPrefix(name + "=") }.map { String($0.dropFirst(name.count + 1)) }
         }
-        let undo: [String: String]? = value("previous").map { ["dir": base, "previous": $0, "release": release] }
+        let undo = value("previous").map { Undo(dir: base, previous: $0, release: release).fields }
         var fields = StepRun.commandFields(result)
         guard result.succeeded, let path = value("release") else {
             let failure: String
@@ -166,8 +181,8 @@ extension ReleaseStep: RunnableStep {
 
     /// Switches `current` back to the release it pointed to before (or removes it when there
     /// was none) and removes the release the step made.
-    public func undo(_ undo: [String: String], in context: StepContext) async throws -> StepRun {
-        guard let base = undo["dir"], let previous = undo["previous"], let release = undo["release"], RunID(release) != nil else {
+    public func undo(_ undo: Undo, in context: StepContext) async throws -> StepRun {
+        guard let base = undo.dir, let previous = undo.previous, let release = undo.release, RunID(release) != nil else {
             throw context.failure("the recorded undo data names no release directory")
         }
         let switchBack =

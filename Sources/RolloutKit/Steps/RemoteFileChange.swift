@@ -108,24 +108,24 @@ struct RemoteFileChange: Sendable {
             """
     }
 
-    /// The undo data `replaceScript` recorded for a file that was there, from its output.
-    static func undo(path: String, backup: String, stdout: String) -> [String: String] {
-        var undo = ["file": path, "backup": backup]
+    /// The record `replaceScript` made for a file that was there, from its output.
+    static func undo(path: String, backup: String, stdout: String) -> FileUndoRecord {
+        var record = FileUndoRecord(file: path, backup: backup)
         for line in stdout.split(separator: "\n") where line.hasPrefix(wasMarker) {
             let parts = line.dropFirst(wasMarker.count).split(separator: " ")
             if parts.count == 2 {
-                undo["mode"] = String(parts[0])
-                undo["owner"] = String(parts[1])
+                record.mode = String(parts[0])
+                record.owner = String(parts[1])
             }
         }
-        return undo
+        return record
     }
 
     /// Puts back what `replaceScript` recorded in `undo`: the backup copy, with the mode and
     /// owner the file had, or no file at all; through a symlink, as the change was made.
     /// With `safety`, what is there now is first copied there, so the undo loses nothing either.
-    static func restoreScript(undo: [String: String], safety: String?) -> String? {
-        guard let path = undo["file"] else { return nil }
+    static func restoreScript(undo: FileUndoRecord, safety: String?) -> String? {
+        guard let path = undo.file else { return nil }
         let file = "\"$rollout_file\""
         let keep =
             safety.map { safety in
@@ -135,11 +135,11 @@ struct RemoteFileChange: Sendable {
 
                 """
             } ?? ""
-        if undo["absent"] == "1" { return resolveScript(path) + keep + "rm -f -- \(file)" }
-        guard let backup = undo["backup"] else { return nil }
+        if undo.absent == "1" { return resolveScript(path) + keep + "rm -f -- \(file)" }
+        guard let backup = undo.backup else { return nil }
         // Copies older than the recorded mode and owner kept them themselves (cp -p).
         let attributes =
-            if let mode = undo["mode"], let owner = undo["owner"] {
+            if let mode = undo.mode, let owner = undo.owner {
                 """
                 cp -- \(ShellWord.path(backup)) "$rollout_tmp" && chmod \(ShellWord.quote(mode)) -- "$rollout_tmp" \\
                   && { [ "$(stat -c %u:%g -- "$rollout_tmp")" = \(ShellWord.quote(owner)) ] || chown -- \(ShellWord.quote(owner)) "$rollout_tmp"; }
@@ -157,10 +157,10 @@ struct RemoteFileChange: Sendable {
 
 extension RemoteFileChange {
     /// Runs `restoreScript` for a step's undo.
-    static func restore(_ undo: [String: String], in context: StepContext) async throws -> StepRun {
+    static func restore(_ undo: FileUndoRecord, in context: StepContext) async throws -> StepRun {
         let safety =
             context.keepsSafetyCopies
-            ? context.backupPath("backups", name: "before-undo-" + ((undo["file"] ?? "file") as NSString).lastPathComponent)
+            ? context.backupPath("backups", name: "before-undo-" + ((undo.file ?? "file") as NSString).lastPathComponent)
             : nil
         guard let script = restoreScript(undo: undo, safety: safety) else {
             return StepRun(outcome: .failed, failure: "the run record has no backup to restore for this step")
@@ -168,6 +168,6 @@ extension RemoteFileChange {
         let result = try await context.run(RemoteCommand(script))
         return StepRun(
             outcome: result.succeeded ? .changed : .failed, command: result,
-            failure: result.succeeded ? nil : "could not restore \(undo["file"] ?? "the file"): \(CommandFailure.describe(result))")
+            failure: result.succeeded ? nil : "could not restore \(undo.file ?? "the file"): \(CommandFailure.describe(result))")
     }
 }

@@ -102,6 +102,17 @@ public struct RestartServiceStep: Step {
 }
 
 extension RestartServiceStep: RunnableStep {
+    /// What a restart records before it restarts: that it did, so the rollback restarts again.
+    public struct Undo: UndoRecord {
+        var restarted: String?
+
+        enum CodingKeys: String, CodingKey { case restarted }
+
+        public var preview: UndoPreview {
+            UndoPreview(putsBack: "the service running the restored files and code (restarted after every other undo)")
+        }
+    }
+
     /// Pause between two looks at the service.
     static let pollInterval: Duration = .milliseconds(500)
 
@@ -161,7 +172,7 @@ extension RestartServiceStep: RunnableStep {
 
     /// Restarts again, so that the process reads the files the other undos put back (the
     /// engine runs this undo after them). The deployed revision is not expected any more.
-    public func undo(_ undo: [String: String], in context: StepContext) async throws -> StepRun {
+    public func undo(_ record: Undo, in context: StepContext) async throws -> StepRun {
         try await restart(in: context, undoing: true)
     }
 
@@ -174,12 +185,14 @@ extension RestartServiceStep: RunnableStep {
     /// Restarts and waits; a run records its undo (restart again) before restarting.
     private func restart(in context: StepContext, undoing: Bool) async throws -> StepRun {
         let (control, sensitive) = try control(in: context)
-        let undo = undoing ? nil : ["restarted": "1"]
+        let undo = undoing ? nil : Undo(restarted: "1").fields
         var result =
             undoing
             ? try await context.run(RemoteCommand(control.restartScript(undoing: true), sensitive: sensitive))
             : try await context.runRecorded(
-                RemoteCommand("rollout_undo restarted 1 || exit 1\n" + control.restartScript(undoing: false), sensitive: sensitive))
+                RemoteCommand(
+                    "rollout_undo \(Undo.CodingKeys.restarted.stringValue) 1 || exit 1\n" + control.restartScript(undoing: false),
+                    sensitive: sensitive))
         let marks = RestartMarks(output: result.stdoutText)
         result.stdout = Array(RestartMarks.strip(result.stdoutText).utf8)
         let fields = StepRun.commandFields(result)

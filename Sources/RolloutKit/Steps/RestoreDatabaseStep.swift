@@ -30,6 +30,27 @@ public struct RestoreDatabaseStep: Step {
 }
 
 extension RestoreDatabaseStep: RunnableStep {
+    /// What a restore records before it replaces the database: the safety dump of what was
+    /// there, and once it ended the database's write `counters` (see `TableWrites`).
+    public struct Undo: UndoRecord {
+        var safetyBackup: String?
+        var counters: String?
+
+        enum CodingKeys: String, CodingKey {
+            case safetyBackup = "safety_backup"
+            case counters
+        }
+
+        public var sources: [String] { safetyBackup.map { [$0] } ?? [] }
+
+        public var preview: UndoPreview {
+            UndoPreview(
+                putsBack: "the database as it was before the restore, from the safety dump \(safetyBackup ?? "(none recorded)")",
+                throwsAway:
+                    "the database as it is now (a safety dump is taken first); it refuses if it received writes since the deploy, unless --force")
+        }
+    }
+
     /// The dump to restore, when `backup` names one.
     private func source(in context: StepContext) throws(StepError) -> String? {
         guard let backup else { return nil }
@@ -67,16 +88,19 @@ extension RestoreDatabaseStep: RunnableStep {
 
             """
         script += client.dumpScript(directory: directory, name: client.safetyDumpName(runID: context.runID, step: context.stepIndex))
-        script += "rollout_undo safety_backup \"$rollout_dump\" || exit 1\n"
+        script += "rollout_undo \(Undo.CodingKeys.safetyBackup.stringValue) \"$rollout_dump\" || exit 1\n"
         script += client.restoreScript
-        let result = try await context.runRecorded(RemoteCommand(script, environment: client.environment))
+        script += TableWrites.recordScript(environment: [:])
+        let recordedResult = try await context.runRecorded(RemoteCommand(script, environment: client.environment))
+        let counters = TableWrites.recorded(from: recordedResult.stdoutText)
+        let result = TableWrites.removingRecord(from: recordedResult)
         var fields = StepRun.commandFields(result)
         let restored = result.stdoutText.split(separator: "\n").first { $0.hasPrefix("rollout-source ") }
             .map { String($0.dropFirst("rollout-source ".count)) }
         let safety = PostgresClient.dump(from: result.stdoutText)
         fields["path"] = restored ?? ""
         fields["safety_backup"] = safety?.path ?? ""
-        let undo = safety.map { ["safety_backup": $0.path] }
+        let undo = safety.map { Undo(safetyBackup: $0.path, counters: counters).fields }
         guard result.succeeded else {
             return StepRun(
                 outcome: .failed, command: result, fields: fields,
@@ -86,14 +110,19 @@ extension RestoreDatabaseStep: RunnableStep {
         return StepRun(outcome: .changed, command: result, fields: fields, undo: undo)
     }
 
-    public func undo(_ undo: [String: String], in context: StepContext) async throws -> StepRun {
-        guard let safety = undo["safety_backup"] else {
+    public func undo(_ undo: Undo, in context: StepContext) async throws -> StepRun {
+        guard let safety = undo.safetyBackup else {
             return StepRun(outcome: .failed, failure: "the run record has no safety backup to restore for this step")
         }
         return try await PostgresClient(connection, in: context).restore(from: safety, in: context)
     }
 
-    public func undoSources(_ undo: [String: String]) -> [String] { undo["safety_backup"].map { [$0] } ?? [] }
+    /// Putting the safety dump back deletes every write since the restore: refused while the
+    /// database received writes since it ended (see `TableWrites`).
+    public func undoObjection(_ undo: Undo, in context: StepContext) async throws -> String? {
+        guard undo.safetyBackup != nil else { return nil }
+        return try await PostgresClient(connection, in: context).writesObjection(since: undo.counters, in: context)
+    }
 
     public var recordsUndoFirst: Bool { true }
 }

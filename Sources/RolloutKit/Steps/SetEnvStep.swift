@@ -116,25 +116,24 @@ extension SetEnvStep: RunnableStep {
             RemoteCommand(
                 edit.change.replaceScript(backup: backup, mode: nil, defaultMode: Self.newFileMode, owner: nil),
                 stdin: edit.new.bytes))
-        let undo: [String: String] =
+        let undo =
             edit.before == .absent
-            ? ["file": edit.change.path, "absent": "1"]
+            ? FileUndoRecord(file: edit.change.path, absent: "1")
             : RemoteFileChange.undo(path: edit.change.path, backup: backup, stdout: result.stdoutText)
         guard result.succeeded else {
             return StepRun(
-                outcome: .failed, command: result, failure: "could not write \(edit.change.path): \(CommandFailure.describe(result))", undo: undo)
+                outcome: .failed, command: result, failure: "could not write \(edit.change.path): \(CommandFailure.describe(result))",
+                undo: undo.fields)
         }
         let diff = EnvFile.changes(from: edit.old, to: edit.new).map { $0.line(secretKeys: edit.secretKeys, masker: context.masker) }
         var fields = StepRun.commandFields(result)
         fields["stdout"] = diff.joined(separator: "\n")
-        return StepRun(outcome: .changed, command: result, fields: fields, undo: undo)
+        return StepRun(outcome: .changed, command: result, fields: fields, undo: undo.fields)
     }
 
-    public func undo(_ undo: [String: String], in context: StepContext) async throws -> StepRun {
-        try await RemoteFileChange.restore(undo, in: context)
+    public func undo(_ record: FileUndoRecord, in context: StepContext) async throws -> StepRun {
+        try await RemoteFileChange.restore(record, in: context)
     }
-
-    public func undoSources(_ undo: [String: String]) -> [String] { undo["backup"].map { [$0] } ?? [] }
 
     public var recordsUndoFirst: Bool { true }
     /// Setting the same keys again gives the same file.

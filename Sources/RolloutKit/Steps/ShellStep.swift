@@ -90,6 +90,16 @@ public struct ShellStep: Step {
 }
 
 extension ShellStep: RunnableStep {
+    /// What a step with `undo:` records before its command runs: that it has one (the command
+    /// itself is rendered again from the playbook when it is undone).
+    public struct Undo: UndoRecord {
+        var command: String?
+
+        enum CodingKeys: String, CodingKey { case command }
+
+        public var preview: UndoPreview { UndoPreview(putsBack: "what the step's undo: command puts back (it runs it)") }
+    }
+
     /// A read-only shell step asserts whatever its author wrote, often something only the new
     /// deploy makes true (its revision): after a rollback it is not run again. `check` and
     /// `wait_for` are the steps that show the restored state works.
@@ -119,9 +129,9 @@ extension ShellStep: RunnableStep {
 
     public func run(in context: StepContext) async throws -> StepRun {
         var command = try command(in: context)
-        if undo != nil { command.script = "rollout_undo command 1 || exit 1\n" + command.script }
+        if undo != nil { command.script = "rollout_undo \(Undo.CodingKeys.command.stringValue) 1 || exit 1\n" + command.script }
         var run = result(of: try await context.runRecorded(command))
-        if undo != nil { run.undo = ["command": "1"] }
+        if undo != nil { run.undo = Undo(command: "1").fields }
         guard run.outcome != .failed, let result = run.command else { return run }
         let problems = try outputProblems(result, in: context)
         if !problems.isEmpty {
@@ -133,7 +143,7 @@ extension ShellStep: RunnableStep {
 
     /// Runs `undo:` as the step ran its command: same cwd and environment, rendered now (under
     /// `rollout rollback`, from the playbook as it is).
-    public func undo(_ undo: [String: String], in context: StepContext) async throws -> StepRun {
+    public func undo(_ record: Undo, in context: StepContext) async throws -> StepRun {
         guard let template = self.undo else {
             return StepRun(outcome: .failed, failure: "the playbook's step has no 'undo:' any more; reverse it by hand")
         }

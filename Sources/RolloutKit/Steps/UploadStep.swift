@@ -101,21 +101,19 @@ extension UploadStep: RunnableStep {
         }
         let undo =
             result.stdoutText.contains(RemoteFileChange.wasAbsentMarker)
-            ? ["file": destination.text, "absent": "1"]
+            ? FileUndoRecord(file: destination.text, absent: "1")
             : RemoteFileChange.undo(path: destination.text, backup: backup, stdout: result.stdoutText)
         guard result.succeeded else {
             return StepRun(
                 outcome: .failed, command: result, fields: StepRun.commandFields(result),
-                failure: "could not write \(destination.text): \(CommandFailure.describe(result))", undo: undo)
+                failure: "could not write \(destination.text): \(CommandFailure.describe(result))", undo: undo.fields)
         }
-        return StepRun(outcome: .changed, command: result, fields: StepRun.commandFields(result), undo: undo)
+        return StepRun(outcome: .changed, command: result, fields: StepRun.commandFields(result), undo: undo.fields)
     }
 
-    public func undo(_ undo: [String: String], in context: StepContext) async throws -> StepRun {
-        try await RemoteFileChange.restore(undo, in: context)
+    public func undo(_ record: FileUndoRecord, in context: StepContext) async throws -> StepRun {
+        try await RemoteFileChange.restore(record, in: context)
     }
-
-    public func undoSources(_ undo: [String: String]) -> [String] { undo["backup"].map { [$0] } ?? [] }
 
     public var recordsUndoFirst: Bool { true }
     /// Writing the same contents again gives the same file.

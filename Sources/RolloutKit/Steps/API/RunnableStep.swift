@@ -3,6 +3,10 @@
 /// `Step` is what `rollout lint` reads; every kind also conforms here, in its own file, and
 /// `StepRegistry` only takes kinds that do, so a playbook that lints can run.
 public protocol RunnableStep: Step {
+    /// What the kind saves before it changes the host, for its undo: a type in the kind's own
+    /// file. Default `NoUndo`.
+    associatedtype Undo: UndoRecord = NoUndo
+
     /// What the step would do on the host, reading its current state but changing nothing
     /// (`rollout plan`, `rollout run --check`).
     func plan(in context: StepContext) async throws -> StepPlan
@@ -19,14 +23,15 @@ public protocol RunnableStep: Step {
     /// nothing to check.
     func preflight(in context: StepContext) async throws
 
-    /// The files on the host that `undo` restores from (a backup copy, a dump), from the undo
-    /// data `run` recorded: `rollout rollback` checks they all exist before it changes
-    /// anything, and `keep:` never prunes one a run that can still be undone names. Default:
-    /// none.
-    func undoSources(_ undo: [String: String]) -> [String]
+    /// Restores what `run` changed, from the record it saved.
+    func undo(_ record: Undo, in context: StepContext) async throws -> StepRun
 
-    /// Restores what `run` changed, from the undo data it recorded.
-    func undo(_ undo: [String: String], in context: StepContext) async throws -> StepRun
+    /// Reads the host, changing nothing, and says what undoing now would lose that the run did
+    /// not write itself (a payment a database received since the deploy, which restoring its
+    /// dump would delete); nil when nothing. The engine asks every change of a host before it
+    /// undoes any, and undoes none while one objects, unless the user said `--force`.
+    /// Default nil.
+    func undoObjection(_ record: Undo, in context: StepContext) async throws -> String?
 
     /// True when the step writes its undo data to the journal before it changes anything, so
     /// that a journal without it proves the step changed nothing (a step cut off by a dropped
@@ -87,11 +92,36 @@ extension RunnableStep {
         StepPlan([summary], changes: mutates ? .maybe : .none)
     }
 
-    public func undo(_ undo: [String: String], in context: StepContext) async throws -> StepRun {
-        StepRun(outcome: .ok)
-    }
-
     public func preflight(in context: StepContext) async throws {}
 
-    public func undoSources(_ undo: [String: String]) -> [String] { [] }
+    public func undoObjection(_ record: Undo, in context: StepContext) async throws -> String? { nil }
+
+    /// The kind's record, read from the text pairs a run journal holds.
+    public static func undoRecord(recorded fields: [String: String]) throws(UndoRecordError) -> any UndoRecord {
+        try Undo(fields: fields)
+    }
+
+    /// Undoes the step from the text pairs a run journal holds; a record that does not read as
+    /// this kind's is a failed undo that says so.
+    public func undo(recorded fields: [String: String], in context: StepContext) async throws -> StepRun {
+        let record: Undo
+        do {
+            record = try Undo(fields: fields)
+        } catch {
+            return StepRun(outcome: .failed, failure: "\(error)")
+        }
+        return try await undo(record, in: context)
+    }
+
+    /// `undoObjection` from the text pairs a run journal holds (nil when they do not read).
+    public func undoObjection(recorded fields: [String: String], in context: StepContext) async throws -> String? {
+        guard let record = try? Undo(fields: fields) else { return nil }
+        return try await undoObjection(record, in: context)
+    }
+}
+
+extension RunnableStep where Undo == NoUndo {
+    public func undo(_ record: NoUndo, in context: StepContext) async throws -> StepRun {
+        StepRun(outcome: .ok)
+    }
 }
