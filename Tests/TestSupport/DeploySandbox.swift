@@ -21,8 +21,14 @@ public final class DeploySandbox: Sendable {
 
     /// A fresh directory with an inventory (`sandbox` environment) of the first `count` hosts
     /// of the fleet, named h0, h1, ….
-    public init(hostCount count: Int) throws {
-        hosts = Array(Self.fleet.prefix(count))
+    public convenience init(hostCount count: Int) throws {
+        try self.init(hosts: Array(Self.fleet.prefix(count)))
+    }
+
+    /// A sandbox of `hosts` (h0, h1, …), for a test that does to its sshd what would disturb
+    /// the tests sharing the fleet (cutting its sessions).
+    public init(hosts: [SSHTestHost]) throws {
+        self.hosts = hosts
         user = hosts[0].user
         root = URL(fileURLWithPath: "/tmp/rollout-sandboxes/\(getpid())-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)

@@ -67,6 +67,20 @@ public final class SSHTestHost: Sendable {
         try Self.script(["crash", directory.path])
     }
 
+    /// Kills, with SIGKILL, the sshd processes serving this host's open sessions, and nothing
+    /// else: the listener still takes new connections and the commands the sessions ran are
+    /// left running, as when the connection to a host is cut mid-command.
+    /// Returns how many sessions' processes it killed.
+    @discardableResult
+    public func dropSessions() throws -> Int {
+        let pidFile = directory.appendingPathComponent("sshd/sshd.pid").path
+        guard let listener = Int32(try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines))
+        else { throw CommandFailed(command: "read \(pidFile)", output: "no pid") }
+        let sessions = ProcessTable.descendants(of: listener).filter { ProcessTable.command(of: $0) == "sshd" }
+        for pid in sessions { kill(pid, SIGKILL) }
+        return sessions.count
+    }
+
     public var keyFile: String { directory.appendingPathComponent("client/id_ed25519").path }
     public var knownHostsFile: String { directory.appendingPathComponent("client/known_hosts").path }
     public var authorizedKeysFile: String { directory.appendingPathComponent("sshd/authorized_keys").path }

@@ -6,7 +6,13 @@ extension HostRun {
     /// Undoes every change of this run on this host, newest first (an undo that must see every
     /// other undo done, a restart, goes last); returns those undone and those that could not be.
     func undoChanges() async -> (undone: [StepInfo], failed: [StepInfo]) {
-        await settleUnknownSteps()
+        if let stillRunning = await settleCutOffCommand() {
+            // An undo the old command then overwrites would be reported "restored" and not be.
+            events.send(.notice(stillRunning))
+            let left = changes.map(\.info)
+            changes.removeAll()
+            return ([], left)
+        }
         var undone: [StepInfo] = []
         var notUndone: [StepInfo] = []
         for change in Self.undoOrder(changes) {
@@ -35,16 +41,35 @@ extension HostRun {
         return newestFirst.filter { !$0.definition.step.undoesLast } + newestFirst.filter { $0.definition.step.undoesLast }
     }
 
-    /// A step cut off by a dropped connection may have recorded its undo before the drop: the
-    /// journal on the host (read over a new connection) says. A step with an undo joins the
-    /// changes to undo; a step whose kind records its undo before changing anything, and left
-    /// none, changed nothing; anything else stays unknown for a human to look at.
-    func settleUnknownSteps() async {
-        guard !unknown.isEmpty else { return }
+    /// After a command was cut off (a dropped connection, a timeout, Ctrl-C), over a new
+    /// connection and in one round trip: ends what is left of it (its process group, recorded on
+    /// the host by `RunJournal.launch`), then reads the journal to settle the steps whose end was
+    /// never seen. A step that recorded its undo before the drop joins the changes to undo; a
+    /// step whose kind records its undo before changing anything, and left none, changed
+    /// nothing; anything else stays unknown for a human to look at.
+    ///
+    /// Returns what to tell the user when the command may still be running (the host cannot be
+    /// reached again, or its process group outlived SIGKILL): nothing may then be undone here.
+    func settleCutOffCommand() async -> String? {
+        guard let cutOff = cutOffCommand else { return nil }
+        cutOffCommand = nil
+        let reading = !unknown.isEmpty
+        let script = journal.stopScript + (reading ? "\n" + journal.readScript : "")
+        let result: CommandResult
+        do {
+            result = try await transport.run(RemoteCommand(script), output: nil)
+        } catch {
+            return stillRunning(cutOff, because: "the host cannot be reached to stop it (\(masker.mask("\(error)")))")
+        }
+        if result.exitStatus == RunJournal.stillRunningExitCode {
+            let why = result.stderrText.trimmingTrailingNewlines.replacingOccurrences(of: "rollout: ", with: "")
+            return stillRunning(cutOff, because: "it could not be stopped: \(masker.mask(why))")
+        }
+        guard reading else { return nil }
         // The undo data each step recorded; nil when the journal cannot be read. An empty
         // journal (made with the lock) is readable: no command got past the bookkeeping.
         var recorded: [Int: [String: String]]?
-        if let result = try? await transport.run(RemoteCommand(journal.readScript), output: nil), result.succeeded {
+        if result.succeeded {
             let lines = result.stdoutText.split(separator: "\n")
             if lines.allSatisfy({ $0.allSatisfy(\.isWhitespace) }) {
                 recorded = [:]
@@ -61,6 +86,16 @@ extension HostRun {
         }
         unknown.removeAll()
         changes.sort { $0.info.index < $1.info.index }
+        return nil
+    }
+
+    /// The cut-off steps stay unknown, and the notice says why nothing is undone on this host.
+    private func stillRunning(_ command: String, because reason: String) -> String {
+        unknownSteps += unknown.map(\.info)
+        unknown.removeAll()
+        return "[\(host.name)] '\(command)' was cut off and may still be running: \(reason). "
+            + "Nothing was undone on \(host.name), so that nothing it still writes lands on a state reported restored; "
+            + "stop it there, then run the rollback"
     }
 
     /// Takes over the changes an earlier run recorded, for `rollout rollback`.

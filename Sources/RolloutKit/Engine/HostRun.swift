@@ -51,6 +51,9 @@ actor HostRun {
     /// Steps whose end was never seen because the connection dropped, until `undoChanges`
     /// settles them from the host's journal.
     var unknown: [Member] = []
+    /// The command whose end was never seen (a dropped connection, a timeout, Ctrl-C): what is
+    /// left of it is ended before anything is undone.
+    var cutOffCommand: String?
     /// Steps that may have changed the host and could not be undone: their outcome is unknown
     /// and the journal holds no undo for them.
     var unknownSteps: [StepInfo] = []
