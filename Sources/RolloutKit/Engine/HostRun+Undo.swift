@@ -54,7 +54,7 @@ extension HostRun {
         guard let cutOff = cutOffCommand else { return nil }
         cutOffCommand = nil
         let reading = !unknown.isEmpty
-        let script = journal.stopScript + (reading ? "\n" + journal.readScript : "")
+        let script = (cutOffJournal ?? journal).stopScript + (reading ? "\n" + journal.readScript : "")
         let result: CommandResult
         do {
             result = try await transport.run(RemoteCommand(script), output: nil)
@@ -98,11 +98,17 @@ extension HostRun {
             + "stop it there, then run the rollback"
     }
 
-    /// Takes over the changes an earlier run recorded, for `rollout rollback`.
-    func adopt(_ recorded: [Change], finished: [FinishedStep]) {
+    /// Takes over the changes an earlier run recorded, for `rollout rollback`. A run that
+    /// never finished (its runner killed, its connection lost) or whose rollback failed may
+    /// have left its last command running: it is ended before anything is undone.
+    func adopt(_ recorded: [Change], finished: [FinishedStep], from target: RunRecord) {
         changes = recorded
         self.finished = finished
         undoingEarlierRun = true
+        if target.status == .running || target.status == .rollbackFailed {
+            cutOffCommand = "the command run \(target.runID.rawValue) had in flight when it stopped"
+            cutOffJournal = RunJournal(stateDirectory: stateDirectory, runID: target.runID, host: host.name)
+        }
     }
 
     /// Appends `events` to the journal of another run on this host (marking it rolled back).

@@ -54,6 +54,9 @@ actor HostRun {
     /// The command whose end was never seen (a dropped connection, a timeout, Ctrl-C): what is
     /// left of it is ended before anything is undone.
     var cutOffCommand: String?
+    /// The journal whose process group file names that command: this run's, or under
+    /// `rollout rollback` the undone run's.
+    var cutOffJournal: RunJournal?
     /// Steps that may have changed the host and could not be undone: their outcome is unknown
     /// and the journal holds no undo for them.
     var unknownSteps: [StepInfo] = []

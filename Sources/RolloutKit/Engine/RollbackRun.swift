@@ -183,7 +183,7 @@ public struct RollbackRun: Sendable {
             guard step.outcome == .ok || step.outcome == .changed, let definition = definition(for: step) else { return nil }
             return FinishedStep(index: step.index, name: step.name, step: definition.step, outcome: step.outcome ?? .ok, fields: [:])
         }
-        await run.adopt(changes, finished: finished)
+        await run.adopt(changes, finished: finished, from: target)
         let stoppedFirst = await runner.runRollbackSteps(on: [run], beforeUndo: true)
         let (done, failed) = await run.undoChanges()
         outcome.undone = done

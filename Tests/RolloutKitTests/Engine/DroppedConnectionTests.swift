@@ -3,6 +3,10 @@ import RolloutKit
 import TestSupport
 import Testing
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// What the engine concludes when the connection drops while a step runs: the host's journal,
 /// read over a new connection, says whether the step recorded its undo (it then changed the
 /// host, or may have, and is undone); a step that records its undo first and left none changed
@@ -186,5 +190,39 @@ import Testing
         let files = try FileManager.default.contentsOfDirectory(atPath: group.path).filter { $0.hasSuffix(".pgid") }
         #expect(files.count == 1)
         #expect(try Data(contentsOf: group.appendingPathComponent(files[0])).isEmpty)
+    }
+
+    /// The run could not stop its cut-off command (the host was unreachable) and ended with
+    /// everything in place; `rollout rollback` of it ends the command first, then undoes.
+    @Test func aRollbackOfARunThatLeftItsCommandRunningStopsItFirst() async throws {
+        let harness = try EngineHarness()
+        let steps = """
+            steps:
+              - probe: { id: a, log: "{{ log }}" }
+              - shell:
+                  run: "echo $$ > {{ root }}/writer.pid; for i in $(seq 1 600); do echo x >> {{ root }}/out; sleep 0.05; done"
+                  undo: "echo undo writer >> {{ log }}"
+            """
+        harness.host("h1").on("writer.pid", .dropWhileRunning(after: .milliseconds(300)))
+        harness.host("h1").on(where: { $0.script.contains("after SIGKILL") }, .dropBeforeRunning)
+        let pidFile = harness.root.appendingPathComponent("writer.pid").path
+        defer {
+            if let pid = Int32((try? String(contentsOfFile: pidFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") {
+                kill(-pid, SIGKILL)
+            }
+        }
+        let first = try await harness.run(steps)
+        #expect(first.exitCode == .rollbackIncomplete)
+        let pid = try #require(Int32(try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(ProcessTable.isRunning(pid), "the writer should still run after a run that could not stop it")
+
+        let rollback = try await harness.rollback(steps)
+        #expect(rollback.exitCode == .success)
+        #expect(!ProcessTable.isRunning(pid))
+        #expect(harness.logLines == ["run a h1", "undo writer", "undo a h1"])
+        let commands = harness.host("h1").commands.map(\.script)
+        let stop = try #require(commands.lastIndex { $0.contains("after SIGKILL") })
+        let undo = try #require(commands.firstIndex { $0.contains("undo writer") })
+        #expect(stop < undo)
     }
 }
