@@ -51,6 +51,8 @@ import Testing
         #expect(dropped > 0, "no session to cut")
         #expect(output.status == 1, "\(output.all)")
         #expect(output.all.contains("UNKNOWN"), "\(output.all)")
+        // The message names the step's own command, not the undo record ahead of it.
+        #expect(output.all.contains("while running `echo $$ >"), "\(output.all)")
         #expect(output.all.contains("restored"), "\(output.all)")
         let pid = try #require(Int32(try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
         #expect(!ProcessTable.isRunning(pid), "the writer still runs")

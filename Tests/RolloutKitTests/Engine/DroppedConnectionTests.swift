@@ -200,12 +200,14 @@ import Testing
             steps:
               - probe: { id: a, log: "{{ log }}" }
               - shell:
-                  run: "echo $$ > {{ root }}/writer.pid; for i in $(seq 1 600); do echo x >> {{ root }}/out; sleep 0.05; done"
+                  run: "echo $$ > {{ root }}/writer.pid; while :; do echo x >> {{ root }}/out; sleep 0.05; done"
                   undo: "echo undo writer >> {{ log }}"
             """
         harness.host("h1").on("writer.pid", .dropWhileRunning(after: .milliseconds(300)))
         harness.host("h1").on(where: { $0.script.contains("after SIGKILL") }, .dropBeforeRunning)
         let pidFile = harness.root.appendingPathComponent("writer.pid").path
+        // The writer never ends by itself (a busy machine could otherwise outlast it); it is
+        // killed here whatever happens.
         defer {
             if let pid = Int32((try? String(contentsOfFile: pidFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") {
                 kill(-pid, SIGKILL)
