@@ -100,7 +100,8 @@ public struct RunJournal: Sendable, Hashable {
     /// 3. appends `step_ended` with the exit code, and exits with the step's code.
     ///
     /// With `recordsStep` false only the bookkeeping (1. without `step_started`) is done and
-    /// `userScript` follows as is: `StepBatch` journals each of its steps itself.
+    /// `userScript` runs as 2. says, its exit status the script's: `StepBatch` journals each of
+    /// its steps itself.
     ///
     /// Nothing in the bookkeeping starts a process: the times come from the engine (asking
     /// `date` twice cost more than the round trip itself), so the shell only runs builtins and
@@ -131,8 +132,8 @@ public struct RunJournal: Sendable, Hashable {
 
             """
         guard recordsStep else {
-            // A `StepBatch` writes each of its steps' events itself.
-            return script + userScript
+            // A `StepBatch` writes each of its steps' events itself, all in one process group.
+            return script + launch(userScript, stepIndex: stepIndex, keepingStdin: false) + "exit $rollout_status\n"
         }
         script += launch(userScript, stepIndex: stepIndex, keepingStdin: true)
         script += """

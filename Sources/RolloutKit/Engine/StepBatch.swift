@@ -3,9 +3,10 @@ public import Foundation
 /// Consecutive one-command steps sent to a host as one script: one round trip instead of one
 /// per step, with each step still journalled, judged and reported on its own.
 ///
-/// The script runs the steps in order, each in a process group of its own (see
-/// `RunJournal.launch`) with its own `cwd` and environment, and stops after the first that
-/// fails (unless its failure is ignored). After each step it writes a line with a random
+/// The script runs the steps in order, each in its own subshell with its own `cwd` and
+/// environment, all in one process group of their own (see `RunJournal.launch`: one `setsid`
+/// per batch, not per step), and stops after the first that fails (unless its failure is
+/// ignored). After each step it writes a line with a random
 /// marker, the step's index and its exit status to both stdout and stderr, which is how the
 /// output is split back into steps.
 public struct StepBatch: Sendable {
@@ -59,7 +60,10 @@ public struct StepBatch: Sendable {
             let expected = member.expectedExitCodes.map(String.init).joined(separator: "|")
             body += """
                 printf '%s\\n' \(ShellWord.quote(JournalEvent.stepStartedPrefix(index: member.index, name: member.name, kind: member.kind) + JournalEvent.milliseconds(startedAt) + "}")) >> "$rollout_journal"
-                \(journal.launch(step, stepIndex: member.index, keepingStdin: false))printf '%s%s,"at":null}\\n' \(ShellWord.quote(JournalEvent.stepEndedPrefix(index: member.index))) "$rollout_status" >> "$rollout_journal"
+                ( eval \(ShellWord.quote(step))
+                ) </dev/null
+                rollout_status=$?
+                printf '%s%s,"at":null}\\n' \(ShellWord.quote(JournalEvent.stepEndedPrefix(index: member.index))) "$rollout_status" >> "$rollout_journal"
                 printf '\\n%s %s %s\\n' \(marker) \(member.index) "$rollout_status"
                 printf '\\n%s %s %s\\n' \(marker) \(member.index) "$rollout_status" >&2
 

@@ -192,6 +192,28 @@ import Testing
         #expect(try Data(contentsOf: group.appendingPathComponent(files[0])).isEmpty)
     }
 
+    /// Shell steps sent as one batch share one process group: a batch cut off mid-step is ended
+    /// whole before anything is undone.
+    @Test func aBatchCutOffWhileItRunsIsStoppedWhole() async throws {
+        let harness = try EngineHarness()
+        harness.host("h1").on("writer.pid", .dropWhileRunning(after: .milliseconds(500)))
+        let summary = try await harness.run(
+            """
+            steps:
+              - probe: { id: a, log: "{{ log }}" }
+              - shell: echo one
+              - shell: "echo $$ > {{ root }}/writer.pid; while :; do echo x >> {{ root }}/out; sleep 0.05; done"
+              - shell: echo three
+            """)
+        let pidFile = harness.root.appendingPathComponent("writer.pid").path
+        let pid = try #require(Int32(try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        defer { kill(-pid, SIGKILL) }
+        // The shell steps have no undo: they are left for a human, but no longer running.
+        #expect(summary.exitCode == .rollbackIncomplete)
+        #expect(harness.logLines == ["run a h1", "undo a h1"])
+        #expect(ProcessTable.members(ofGroup: pid).isEmpty, "part of the batch still runs")
+    }
+
     /// The run could not stop its cut-off command (the host was unreachable) and ended with
     /// everything in place; `rollout rollback` of it ends the command first, then undoes.
     @Test func aRollbackOfARunThatLeftItsCommandRunningStopsItFirst() async throws {
