@@ -111,7 +111,7 @@ public struct RunJournal: Sendable, Hashable {
     /// journal (call it before changing anything; it exits the step with `unwritableExitCode`
     /// when the journal cannot be written; control characters in KEY and VALUE are dropped),
     /// and `$rollout_journal` names the journal file. The step runs as a process group of its
-    /// own (see `launch(_:stdin:)`).
+    /// own (see `launch(_:stepIndex:keepingStdin:)`).
     public func wrap(
         stepIndex: Int, name: String, kind: String, userScript: String,
         pending: [JournalEvent] = [], prologue: String? = nil, startedAt: Date = Date(), recordsStep: Bool = true
@@ -144,12 +144,13 @@ public struct RunJournal: Sendable, Hashable {
         return script
     }
 
-    /// Shell text, inside `wrap` (or a `StepBatch`), that runs `userScript` and sets `rollout_status` to its exit
-    /// status.
+    /// Shell text, inside `wrap` (for a `StepBatch` too), that runs `userScript` and sets
+    /// `rollout_status` to its exit status.
     ///
-    /// The script runs in a new session (`setsid`, where the host has it), so it and everything
-    /// it starts form one process group whose ID, the launched shell's PID, is written to
-    /// `processGroupPath` before the wrapper waits, and emptied after: in the same round trip,
+    /// The script runs in a new session (`setsid`), so it and everything it starts form one
+    /// process group whose ID, the launched shell's PID, is written to `processGroupPath`
+    /// before the wrapper waits, and emptied after (a host without `setsid` gets `nosetsid`
+    /// there, for `stopScript` to say it cannot tell): in the same round trip,
     /// so a command that a dropped connection leaves running can be ended by `stopScript`
     /// over the next connection. A TERM, INT or HUP the wrapper gets (a timeout, Ctrl-C) is
     /// passed on to that group. The script reaches the new shell as a here-document on a file
@@ -170,23 +171,30 @@ public struct RunJournal: Sendable, Hashable {
             \(keepingStdin ? "exec 9<&-\n" : "")if [ -n "$rollout_launch" ]; then
               printf '%s\\n' "$rollout_pid" > "$rollout_group"
               trap 'kill -TERM -$rollout_pid 2>/dev/null' TERM INT HUP
+            else
+              echo nosetsid > "$rollout_group"
             fi
             wait $rollout_pid; rollout_status=$?
             while kill -0 $rollout_pid 2>/dev/null; do wait $rollout_pid; rollout_status=$?; done
             trap - TERM INT HUP
-            [ -z "$rollout_launch" ] || : > "$rollout_group"
+            : > "$rollout_group"
 
             """
     }
 
     /// Shell text that ends what is left of the command a dropped connection cut off: the
     /// process group `processGroupPath` names, if any of it still runs (zombies do not count),
-    /// gets TERM, up to 3 s of grace, then KILL. Exits `stillRunningExitCode`, naming the
-    /// group on stderr, when some of it still runs after that; 0 otherwise, the file emptied.
+    /// gets TERM, up to 3 s of grace, then KILL. Exits `stillRunningExitCode`, saying why on
+    /// stderr, when some of it still runs after that (or the host could not start it as a group
+    /// of its own); 0 otherwise, the file emptied.
     public var stopScript: String {
         """
         rollout_group=\(ShellWord.path(processGroupPath)); g=
         [ -s "$rollout_group" ] && read -r g < "$rollout_group"
+        if [ "$g" = nosetsid ]; then
+          echo "rollout: this host has no setsid (util-linux), so the command's processes cannot be told apart from others" >&2
+          exit \(Self.stillRunningExitCode)
+        fi
         case $g in ''|*[!0-9]*|0|1) g= ;; esac
         rollout_alive() {
           [ -d /proc/self ] || { kill -0 -"$g" 2>/dev/null; return; }

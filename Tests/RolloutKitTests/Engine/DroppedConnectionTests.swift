@@ -214,6 +214,25 @@ import Testing
         #expect(ProcessTable.members(ofGroup: pid).isEmpty, "part of the batch still runs")
     }
 
+    /// Without `setsid` on the host the command cannot be started as a group of its own, so
+    /// after a drop nothing tells its processes apart: nothing is undone, and the run says why.
+    @Test func aHostWithoutSetsidCannotTellTheCutOffCommandApartAndSaysSo() async throws {
+        let harness = try EngineHarness()
+        harness.host("h1").on("busy.pid", .dropWhileRunning(after: .milliseconds(300)))
+        let summary = try await harness.run(
+            """
+            steps:
+              - probe: { id: a, log: "{{ log }}" }
+              - shell:
+                  run: "echo $$ > {{ root }}/busy.pid; i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done"
+                  env: { PATH: /nonexistent }
+            """)
+        #expect(summary.exitCode == .rollbackIncomplete)
+        #expect(harness.logLines == ["run a h1"])
+        let notices = harness.events.compactMap { if case .notice(let text) = $0 { text } else { nil } }
+        #expect(notices.contains { $0.contains("may still be running") && $0.contains("no setsid") }, "\(notices)")
+    }
+
     /// The run could not stop its cut-off command (the host was unreachable) and ended with
     /// everything in place; `rollout rollback` of it ends the command first, then undoes.
     @Test func aRollbackOfARunThatLeftItsCommandRunningStopsItFirst() async throws {
