@@ -14,6 +14,7 @@ packages=(
   systemd-container debootstrap zstd   # container hosts with systemd as PID 1 (scripts/host-image, scripts/container-host)
   podman runc containernetworking-plugins iptables  # a Podman engine with Docker's API (scripts/podman-engine)
   docker-compose podman-compose        # restart_service: docker_compose, with each compose Debian 12 has
+  nftables iproute2                    # network faults (loss, resets) in a network namespace the fault tests create
 )
 missing=()
 for p in "${packages[@]}"; do

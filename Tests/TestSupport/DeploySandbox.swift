@@ -21,8 +21,14 @@ public final class DeploySandbox: Sendable {
 
     /// A fresh directory with an inventory (`sandbox` environment) of the first `count` hosts
     /// of the fleet, named h0, h1, ….
-    public init(hostCount count: Int) throws {
-        hosts = Array(Self.fleet.prefix(count))
+    public convenience init(hostCount count: Int) throws {
+        try self.init(hosts: Array(Self.fleet.prefix(count)))
+    }
+
+    /// A sandbox of `hosts` (h0, h1, …), for a test that does to its sshd what would disturb
+    /// the tests sharing the fleet (cutting its sessions).
+    public init(hosts: [SSHTestHost]) throws {
+        self.hosts = hosts
         user = hosts[0].user
         root = URL(fileURLWithPath: "/tmp/rollout-sandboxes/\(TestProcess.id)-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
@@ -88,11 +94,23 @@ public final class DeploySandbox: Sendable {
         }
     }
 
-    /// Runs `rollout` in the sandbox directory; `during` gets its process once it started.
+    /// Runs `rollout` in the sandbox directory (in the hosts' network namespace, when they have
+    /// one); `during` gets its process once it started.
     public func rollout(
         _ arguments: [String], environment: [String: String] = [:], whileRunning during: (ChildProcess) throws -> Void = { _ in }
     ) throws -> RolloutCLI.Output {
-        try RolloutCLI.run(arguments, in: root, environment: environment, whileRunning: during)
+        let launcher = hosts[0].namespace.map { ["/usr/sbin/ip", "netns", "exec", $0] } ?? []
+        return try RolloutCLI.run(arguments, in: root, environment: environment, launcher: launcher, whileRunning: during)
+    }
+
+    /// Points the inventory and known_hosts at `port` instead of host `index`'s own (a proxy
+    /// in front of it).
+    public func reach(host index: Int, through port: Int) throws {
+        let own = hosts[index].port
+        for (name, old, new) in [("inventory.yml", "port: \(own),", "port: \(port),"), ("known_hosts", "]:\(own) ", "]:\(port) ")] {
+            let url = root.appendingPathComponent(name)
+            try String(contentsOf: url, encoding: .utf8).replacingOccurrences(of: old, with: new).write(to: url, atomically: true, encoding: .utf8)
+        }
     }
 }
 

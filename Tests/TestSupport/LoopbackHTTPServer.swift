@@ -10,6 +10,8 @@ import Foundation
 /// `POST /ok` 200 "OK" (what a PayTR endpoint answers); `POST /reject` 400; `GET /billing/` 302 to
 /// /auth/login?next=/billing/ (a page behind a login); `GET /json` 200 with a JSON body and
 /// `Content-Type: application/json`; `GET /flaky?key=K` 503 the first time for each K, then 200;
+/// `GET /flap?key=K&answers=fffpf` the n-th request for K answers as the n-th letter says (`f`
+/// 503, `p` 200), and 200 once the letters run out: a health endpoint that flaps, then settles;
 /// `POST /record/NAME` 200, keeping the body, and `GET /recorded/NAME` the bodies kept for NAME,
 /// one per line (what a webhook received).
 public final class LoopbackHTTPServer: @unchecked Sendable {
@@ -37,6 +39,8 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
         threading.Thread(target=exit_when_parent_goes, daemon=True).start()
 
         flaky_seen = set()
+        flap_count = {}
+        flap_lock = threading.Lock()
         recorded = {}
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -74,6 +78,13 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
                     first = key not in flaky_seen
                     flaky_seen.add(key)
                     self.reply(503 if first else 200, b"warming up" if first else b"ready")
+                elif url.path == "/flap":
+                    key, answers = query.get("key", [""])[0], query.get("answers", [""])[0]
+                    with flap_lock:
+                        n = flap_count.get(key, 0)
+                        flap_count[key] = n + 1
+                    failing = n < len(answers) and answers[n] == "f"
+                    self.reply(503 if failing else 200, b"flapping" if failing else b"healthy")
                 elif url.path.startswith("/status/"):
                     self.reply(int(url.path.split("/")[2]), b"status body")
                 elif url.path == "/slow":

@@ -23,8 +23,9 @@ public enum RolloutCLI {
     }
 
     /// Runs `rollout`, calling `during` with its process once it has started (to signal it).
+    /// `launcher` goes in front of it (`ip netns exec NAME`: the run inside a network namespace).
     public static func run(
-        _ arguments: [String], in directory: URL, environment: [String: String] = [:],
+        _ arguments: [String], in directory: URL, environment: [String: String] = [:], launcher: [String] = [],
         whileRunning during: (ChildProcess) throws -> Void
     ) throws -> Output {
         guard FileManager.default.isExecutableFile(atPath: binary.path) else {
@@ -37,8 +38,9 @@ public enum RolloutCLI {
             try? FileManager.default.removeItem(at: out)
             try? FileManager.default.removeItem(at: err)
         }
+        let command = launcher + [binary.path] + arguments
         let child = try ChildProcess(
-            binary.path, arguments,
+            command[0], Array(command.dropFirst()),
             environment: ["PATH": "/usr/bin:/bin", "HOME": directory.path, "USER": "tester"].merging(environment) { $1 },
             directory: directory.path, stdout: out.path, stderr: err.path)
         do {

@@ -12,6 +12,8 @@ public final class SSHTestHost: Sendable {
     public let directory: URL
     public let port: Int
     public let user: String
+    /// The network namespace sshd runs in (see `NetworkNamespace`); nil for this machine's.
+    public let namespace: String?
 
     /// The host every integration test shares.
     public static let shared: SSHTestHost = {
@@ -22,21 +24,23 @@ public final class SSHTestHost: Sendable {
         }
     }()
 
-    private init(directory: URL, port: Int, user: String) {
+    private init(directory: URL, port: Int, user: String, namespace: String? = nil) {
         self.directory = directory
         self.port = port
         self.user = user
+        self.namespace = namespace
     }
 
-    /// Starts a new host on a free port, under a directory of its own.
-    public static func start(name: String) throws -> SSHTestHost {
+    /// Starts a new host on a free port, under a directory of its own; with `namespace`, sshd
+    /// listens on that network namespace's loopback (the port is then free there for sure).
+    public static func start(name: String, namespace: String? = nil) throws -> SSHTestHost {
         let directory = URL(fileURLWithPath: "/tmp/rollout-test-hosts/\(TestProcess.id)-\(name)")
         try? FileManager.default.removeItem(at: directory)
         // A free port is only free when asked: a connection another test opens meanwhile may
         // take it as its local port before sshd binds it. Then sshd exits at once; try another.
         var attempts = 0
         while true {
-            let host = SSHTestHost(directory: directory, port: try freePort(), user: "rollout-test")
+            let host = SSHTestHost(directory: directory, port: try freePort(), user: "rollout-test", namespace: namespace)
             do {
                 try host.startSSHD()
                 return host
@@ -54,17 +58,31 @@ public final class SSHTestHost: Sendable {
 
     /// (Re)starts this host's sshd on its port with its existing keys.
     public func startSSHD() throws {
-        try Self.script(["start", directory.path, String(port), "--watch", String(getpid())])
+        try script(["start", directory.path, String(port), "--watch", String(getpid())])
     }
 
     /// Kills this host's sshd and every session it serves.
     public func stop() throws {
-        try Self.script(["stop", directory.path])
+        try script(["stop", directory.path])
     }
 
     /// Kills sshd and its sessions but leaves their commands running: a dropped connection.
     public func crash() throws {
-        try Self.script(["crash", directory.path])
+        try script(["crash", directory.path])
+    }
+
+    /// Kills, with SIGKILL, the sshd processes serving this host's open sessions, and nothing
+    /// else: the listener still takes new connections and the commands the sessions ran are
+    /// left running, as when the connection to a host is cut mid-command.
+    /// Returns how many sessions' processes it killed.
+    @discardableResult
+    public func dropSessions() throws -> Int {
+        let pidFile = directory.appendingPathComponent("sshd/sshd.pid").path
+        guard let listener = Int32(try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines))
+        else { throw CommandFailed(command: "read \(pidFile)", output: "no pid") }
+        let sessions = ProcessTable.descendants(of: listener).filter { ProcessTable.command(of: $0) == "sshd" }
+        for pid in sessions { kill(pid, SIGKILL) }
+        return sessions.count
     }
 
     public var keyFile: String { directory.appendingPathComponent("client/id_ed25519").path }
@@ -144,9 +162,12 @@ public final class SSHTestHost: Sendable {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
+    /// Runs `scripts/sandbox-host` in this host's network namespace.
     @discardableResult
-    static func script(_ arguments: [String]) throws -> String {
-        try runLocal(packageRoot.appendingPathComponent("scripts/sandbox-host").path, arguments)
+    func script(_ arguments: [String]) throws -> String {
+        let path = packageRoot.appendingPathComponent("scripts/sandbox-host").path
+        guard let namespace else { return try runLocal(path, arguments) }
+        return try runLocal("/usr/sbin/ip", ["netns", "exec", namespace, path] + arguments)
     }
 }
 

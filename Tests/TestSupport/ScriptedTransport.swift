@@ -20,6 +20,9 @@ public final class ScriptedTransport: Transport {
         /// The command runs to its end on the host, then the connection drops before its
         /// result arrives: the engine cannot know how it ended.
         case dropAfterRunning
+        /// The command starts on the host, and the connection drops `after` it began while it
+        /// still runs: as when sshd dies, the command is left running on its own.
+        case dropWhileRunning(after: Duration)
         /// The command never ends: it times out when it has a timeout, otherwise it waits until
         /// the task is cancelled.
         case hang
@@ -76,6 +79,11 @@ public final class ScriptedTransport: Transport {
             throw TransportError.connectionLost(endpoint: endpoint, command: command.summary, reason: "scripted drop")
         case .dropAfterRunning?:
             _ = try await local.run(command, output: nil)
+            throw TransportError.connectionLost(endpoint: endpoint, command: command.summary, reason: "scripted drop")
+        case .dropWhileRunning(let after)?:
+            let local = self.local
+            Task.detached { _ = try? await local.run(command, output: nil) }
+            try await Task.sleep(for: after)
             throw TransportError.connectionLost(endpoint: endpoint, command: command.summary, reason: "scripted drop")
         case .hang?:
             if let timeout = command.timeout {

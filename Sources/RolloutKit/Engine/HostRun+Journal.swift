@@ -23,6 +23,8 @@ extension HostRun {
             result = try await transport.run(build(sent, prologue), output: output)
         } catch {
             pending = sent + pending
+            // Refused before it reached the host: nothing of it runs there.
+            if (error as? TransportError)?.isConnectionFailure != true { cutOffCommand = what }
             throw Self.naming(error, what)
         }
         if renewing { lease.renewed() }

@@ -10,7 +10,16 @@ extension HostRun {
     /// `RunnableStep.undoObjection`): while one objects it undoes none of them, unless forced,
     /// so that the host is not left half restored (old code on the new schema).
     func undoChanges() async -> (undone: [StepInfo], failed: [StepInfo]) {
-        await settleUnknownSteps()
+        var stillRunning = cutOffStillRunning
+        if stillRunning == nil { stillRunning = await settleCutOffCommand() }
+        cutOffStillRunning = nil
+        if let stillRunning {
+            // An undo the old command then overwrites would be reported "restored" and not be.
+            events.send(.notice(stillRunning))
+            let left = changes.map(\.info)
+            changes.removeAll()
+            return ([], left)
+        }
         if !forcesUndo {
             let objections = await undoObjections()
             if !objections.isEmpty {
@@ -60,6 +69,9 @@ extension HostRun {
     /// failure path only; when it cannot be sent the events wait for the next command.
     func markRollingBack() async {
         guard !checkMode else { return }
+        // The command a drop cut off is ended (and the journal read) before anything else is
+        // sent to the host, so that nothing it still writes lands after the mark.
+        cutOffStillRunning = await settleCutOffCommand()
         queue(.runFinished(status: .rollbackFailed, at: Date()))
         _ = await flushJournal()
     }
@@ -69,7 +81,10 @@ extension HostRun {
     /// be made objects too. Reads only.
     func undoObjections() async -> [String] {
         var objections: [String] = []
-        for change in changes {
+        // A change cut off in this run (its command ended by `settleCutOffCommand` moments ago)
+        // recorded nothing at its end: every write until then counts as its own, as writes
+        // during a migration do, and it is undone as a failed one is.
+        for change in changes where !change.cutOff {
             let member = Member(definition: change.definition, index: change.info.index, info: change.info)
             let context = self.context(for: member, scope: currentScope, recorder: Recorder())
             let step = "step \(change.info.index + 1) '\(change.info.name)'"
@@ -91,16 +106,35 @@ extension HostRun {
         return newestFirst.filter { !$0.definition.step.undoesLast } + newestFirst.filter { $0.definition.step.undoesLast }
     }
 
-    /// A step cut off by a dropped connection may have recorded its undo before the drop: the
-    /// journal on the host (read over a new connection) says. A step with an undo joins the
-    /// changes to undo; a step whose kind records its undo before changing anything, and left
-    /// none, changed nothing; anything else stays unknown for a human to look at.
-    func settleUnknownSteps() async {
-        guard !unknown.isEmpty else { return }
+    /// After a command was cut off (a dropped connection, a timeout, Ctrl-C), over a new
+    /// connection and in one round trip: ends what is left of it (its process group, recorded on
+    /// the host by `RunJournal.launch`), then reads the journal to settle the steps whose end was
+    /// never seen. A step that recorded its undo before the drop joins the changes to undo; a
+    /// step whose kind records its undo before changing anything, and left none, changed
+    /// nothing; anything else stays unknown for a human to look at.
+    ///
+    /// Returns what to tell the user when the command may still be running (the host cannot be
+    /// reached again, or its process group outlived SIGKILL): nothing may then be undone here.
+    func settleCutOffCommand() async -> String? {
+        guard let cutOff = cutOffCommand else { return nil }
+        cutOffCommand = nil
+        let reading = !unknown.isEmpty
+        let script = (cutOffJournal ?? journal).stopScript + (reading ? "\n" + journal.readScript : "")
+        let result: CommandResult
+        do {
+            result = try await transport.run(RemoteCommand(script), output: nil)
+        } catch {
+            return stillRunning(cutOff, because: "the host cannot be reached to stop it (\(masker.mask("\(error)")))")
+        }
+        if result.exitStatus == RunJournal.stillRunningExitCode {
+            let why = result.stderrText.trimmingTrailingNewlines.replacingOccurrences(of: "rollout: ", with: "")
+            return stillRunning(cutOff, because: "it could not be stopped: \(masker.mask(why))")
+        }
+        guard reading else { return nil }
         // The undo data each step recorded; nil when the journal cannot be read. An empty
         // journal (made with the lock) is readable: no command got past the bookkeeping.
         var recorded: [Int: [String: String]]?
-        if let result = try? await transport.run(RemoteCommand(journal.readScript), output: nil), result.succeeded {
+        if result.succeeded {
             let lines = result.stdoutText.split(separator: "\n")
             if lines.allSatisfy({ $0.allSatisfy(\.isWhitespace) }) {
                 recorded = [:]
@@ -110,21 +144,37 @@ extension HostRun {
         }
         for member in unknown {
             if let undo = recorded?[member.index], !undo.isEmpty {
-                changes.append(Change(definition: member.definition, info: member.info, undo: undo))
+                changes.append(Change(definition: member.definition, info: member.info, undo: undo, cutOff: true))
             } else if recorded == nil || !member.definition.step.recordsUndoFirst {
                 unknownSteps.append(member.info)
             }
         }
         unknown.removeAll()
         changes.sort { $0.info.index < $1.info.index }
+        return nil
     }
 
-    /// Takes over the changes an earlier run recorded, for `rollout rollback`.
-    func adopt(_ recorded: [Change], finished: [FinishedStep], force: Bool = false) {
+    /// The cut-off steps stay unknown, and the notice says why nothing is undone on this host.
+    private func stillRunning(_ command: String, because reason: String) -> String {
+        unknownSteps += unknown.map(\.info)
+        unknown.removeAll()
+        return "[\(host.name)] '\(command)' was cut off and may still be running: \(reason). "
+            + "Nothing was undone on \(host.name), so that nothing it still writes lands on a state reported restored; "
+            + "stop it there, then run the rollback"
+    }
+
+    /// Takes over the changes an earlier run recorded, for `rollout rollback`. A run that
+    /// never finished (its runner killed, its connection lost) or whose rollback failed may
+    /// have left its last command running: it is ended before anything is undone.
+    func adopt(_ recorded: [Change], finished: [FinishedStep], from target: RunRecord, force: Bool = false) {
         changes = recorded
         self.finished = finished
         undoingEarlierRun = true
         forcesUndo = force
+        if target.status == .running || target.status == .rollbackFailed {
+            cutOffCommand = "the command run \(target.runID.rawValue) had in flight when it stopped"
+            cutOffJournal = RunJournal(stateDirectory: stateDirectory, runID: target.runID, host: host.name)
+        }
     }
 
     /// Appends `events` to the journal of another run on this host (marking it rolled back).

@@ -14,6 +14,9 @@ actor HostRun {
         var definition: StepDefinition
         var info: StepInfo
         var undo: [String: String]
+        /// Cut off mid-way by a dropped connection in this run: its end, and what the step
+        /// records there (a migration's write counters), never came.
+        var cutOff = false
     }
 
     /// A step as the runner hands it to a host: where it stands in the playbook and how it is
@@ -51,6 +54,12 @@ actor HostRun {
     /// Steps whose end was never seen because the connection dropped, until `undoChanges`
     /// settles them from the host's journal.
     var unknown: [Member] = []
+    /// The command whose end was never seen (a dropped connection, a timeout, Ctrl-C): what is
+    /// left of it is ended before anything is undone.
+    var cutOffCommand: String?
+    /// The journal whose process group file names that command: this run's, or under
+    /// `rollout rollback` the undone run's.
+    var cutOffJournal: RunJournal?
     /// Steps that may have changed the host and could not be undone: their outcome is unknown
     /// and the journal holds no undo for them.
     var unknownSteps: [StepInfo] = []
@@ -68,6 +77,9 @@ actor HostRun {
     var forcesUndo = false
     /// Set by `undoChanges` when a change objected and nothing was undone.
     var refusedUndo = false
+    /// Set by `markRollingBack` when the command a drop cut off could not be ended: why,
+    /// for `undoChanges`, which then undoes nothing.
+    var cutOffStillRunning: String?
 
     init(
         host: Host, transport: any Transport, runID: RunID, stateDirectory: String, scope: Scope,

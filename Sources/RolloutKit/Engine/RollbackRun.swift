@@ -203,7 +203,7 @@ public struct RollbackRun: Sendable {
             guard step.outcome == .ok || step.outcome == .changed, let definition = definition(for: step) else { return nil }
             return FinishedStep(index: step.index, name: step.name, step: definition.step, outcome: step.outcome ?? .ok, fields: [:])
         }
-        await run.adopt(changes, finished: finished, force: force)
+        await run.adopt(changes, finished: finished, from: target, force: force)
     }
 
     private func definition(for step: StepRecord) -> StepDefinition? {

@@ -22,6 +22,10 @@ public struct RunJournal: Sendable, Hashable {
     /// script did not run.
     public static let unwritableExitCode: Int32 = 125
 
+    /// Exit status of `stopScript` when the cut-off command's process group outlived SIGKILL
+    /// (it runs as another user, or the host refuses the signal).
+    public static let stillRunningExitCode: Int32 = 122
+
     public init(stateDirectory: String, runID: RunID, host: String?) {
         self.stateDirectory = stateDirectory
         self.runID = runID
@@ -34,6 +38,13 @@ public struct RunJournal: Sendable, Hashable {
     /// `<state_dir>/runs/<run-id>.stop`: created by the engine when the run is interrupted, so
     /// that a batch of steps in flight stops before its next step.
     public var stopPath: String { Self.join(runsDirectory, "\(runID.rawValue).stop") }
+
+    /// `<state_dir>/runs/<run-id>.<host>.pgid`: the process group of the step command in
+    /// flight on this host (empty between commands), so that a command the connection cut off
+    /// can be found and ended over a new one before anything is undone.
+    public var processGroupPath: String {
+        Self.join(runsDirectory, String(Self.fileName(runID: runID, host: host).dropLast(".jsonl".count)) + ".pgid")
+    }
 
     /// `<state_dir>/runs/<run-id>.<host>.jsonl` (`<run-id>.jsonl` without a host).
     public var path: String { Self.join(runsDirectory, Self.fileName(runID: runID, host: host)) }
@@ -75,7 +86,8 @@ public struct RunJournal: Sendable, Hashable {
     /// command of a run pays for the subshell, and the caller's umask is left alone.
     private var ensureExists: String {
         let file = ShellWord.path(path)
-        return "{ [ -f \(file) ] || (umask 077 && mkdir -p -- \(ShellWord.path(runsDirectory)) && : >> \(file)); }"
+        return
+            "{ [ -f \(file) ] || (umask 077 && mkdir -p -- \(ShellWord.path(runsDirectory)) && : >> \(file) && : >> \(ShellWord.path(processGroupPath))); }"
     }
 
     /// One script that records and runs a step:
@@ -83,12 +95,13 @@ public struct RunJournal: Sendable, Hashable {
     /// 1. runs `prologue` (e.g. the deploy lock's lease renewal) and appends `pending` events
     ///    (e.g. the previous step's verdict), then `step_started` at `startedAt`;
     ///    if any of that fails it exits with `unwritableExitCode` and the step does not run;
-    /// 2. runs `userScript` in a subshell with the login umask (through `eval`, so neither its `exit` nor a syntax
-    ///    error in it skips what follows), with its stdout, stderr and stdin untouched;
+    /// 2. runs `userScript` in a shell of its own with the login umask (so neither its `exit`
+    ///    nor a syntax error in it skips what follows), with its stdout, stderr and stdin untouched;
     /// 3. appends `step_ended` with the exit code, and exits with the step's code.
     ///
     /// With `recordsStep` false only the bookkeeping (1. without `step_started`) is done and
-    /// `userScript` follows as is: `StepBatch` journals each of its steps itself.
+    /// `userScript` runs as 2. says, its exit status the script's: `StepBatch` journals each of
+    /// its steps itself.
     ///
     /// Nothing in the bookkeeping starts a process: the times come from the engine (asking
     /// `date` twice cost more than the round trip itself), so the shell only runs builtins and
@@ -97,18 +110,18 @@ public struct RunJournal: Sendable, Hashable {
     /// Inside the step, `rollout_undo KEY VALUE` appends undo data for this step to the
     /// journal (call it before changing anything; it exits the step with `unwritableExitCode`
     /// when the journal cannot be written; control characters in KEY and VALUE are dropped),
-    /// and `$rollout_journal` names the journal file.
+    /// and `$rollout_journal` names the journal file. The step runs as a process group of its
+    /// own (see `launch(_:stepIndex:keepingStdin:)`).
     public func wrap(
         stepIndex: Int, name: String, kind: String, userScript: String,
         pending: [JournalEvent] = [], prologue: String? = nil, startedAt: Date = Date(), recordsStep: Bool = true
     ) -> String {
         let started = JournalEvent.stepStartedPrefix(index: stepIndex, name: name, kind: kind)
         let ended = JournalEvent.stepEndedPrefix(index: stepIndex)
-        let undoPrefix = "{\"event\":\"undo\",\"index\":\(stepIndex),\"key\":"
         var script = """
             rollout_journal=\(ShellWord.path(path))
-            rollout_json() { printf '%s' "$1" | tr -d '\\000-\\037' | sed -e 's/\\\\/\\\\\\\\/g' -e 's/"/\\\\"/g'; }
-            rollout_undo() { printf '%s"%s","value":"%s"}\\n' \(ShellWord.quote(undoPrefix)) "$(rollout_json "$1")" "$(rollout_json "$2")" >> "$rollout_journal" || { echo "rollout: cannot write the run journal $rollout_journal" >&2; exit \(Self.unwritableExitCode); }; }
+            rollout_group=\(ShellWord.path(processGroupPath))
+            command -v setsid >/dev/null 2>&1 && rollout_launch=setsid || rollout_launch=
 
             """
         if let prologue, !prologue.isEmpty {
@@ -119,18 +132,88 @@ public struct RunJournal: Sendable, Hashable {
 
             """
         guard recordsStep else {
-            // A `StepBatch` writes each of its steps' events itself.
-            return script + userScript
+            // A `StepBatch` writes each of its steps' events itself, all in one process group.
+            return script + launch(userScript, stepIndex: stepIndex, keepingStdin: false) + "exit $rollout_status\n"
         }
+        script += launch(userScript, stepIndex: stepIndex, keepingStdin: true)
         script += """
-            ( eval \(ShellWord.quote(userScript))
-            )
-            rollout_status=$?
             printf '%s%s,"at":null}\\n' \(ShellWord.quote(ended)) "$rollout_status" >> "$rollout_journal"
             exit $rollout_status
 
             """
         return script
+    }
+
+    /// Shell text, inside `wrap` (for a `StepBatch` too), that runs `userScript` and sets
+    /// `rollout_status` to its exit status.
+    ///
+    /// The script runs in a new session (`setsid`), so it and everything it starts form one
+    /// process group whose ID, the launched shell's PID, is written to `processGroupPath`
+    /// before the wrapper waits, and emptied after (a host without `setsid` gets `nosetsid`
+    /// there, for `stopScript` to say it cannot tell): in the same round trip,
+    /// so a command that a dropped connection leaves running can be ended by `stopScript`
+    /// over the next connection. A TERM, INT or HUP the wrapper gets (a timeout, Ctrl-C) is
+    /// passed on to that group. The script reaches the new shell as a here-document on a file
+    /// descriptor, never on a command line, where `ps` would show its secrets; the
+    /// `rollout_undo` helper (recording for step `stepIndex`) comes along with it.
+    func launch(_ userScript: String, stepIndex: Int, keepingStdin: Bool) -> String {
+        let delimiter = "ROLLOUT_SCRIPT_" + UUID().uuidString.replacingOccurrences(of: "-", with: "")
+        let undoPrefix = "{\"event\":\"undo\",\"index\":\(stepIndex),\"key\":"
+        return """
+            \(keepingStdin ? "exec 9<&0\n" : "")$rollout_launch /bin/sh /dev/fd/8 8<<'\(delimiter)' \(keepingStdin ? "<&9 9<&-" : "</dev/null") &
+            exec 8<&-
+            rollout_journal=\(ShellWord.path(path))
+            rollout_json() { printf '%s' "$1" | tr -d '\\000-\\037' | sed -e 's/\\\\/\\\\\\\\/g' -e 's/"/\\\\"/g'; }
+            rollout_undo() { printf '%s"%s","value":"%s"}\\n' \(ShellWord.quote(undoPrefix)) "$(rollout_json "$1")" "$(rollout_json "$2")" >> "$rollout_journal" || { echo "rollout: cannot write the run journal $rollout_journal" >&2; exit \(Self.unwritableExitCode); }; }
+            \(userScript)
+            \(delimiter)
+            rollout_pid=$!
+            \(keepingStdin ? "exec 9<&-\n" : "")if [ -n "$rollout_launch" ]; then
+              printf '%s\\n' "$rollout_pid" > "$rollout_group"
+              trap 'kill -TERM -$rollout_pid 2>/dev/null' TERM INT HUP
+            else
+              echo nosetsid > "$rollout_group"
+            fi
+            wait $rollout_pid; rollout_status=$?
+            while kill -0 $rollout_pid 2>/dev/null; do wait $rollout_pid; rollout_status=$?; done
+            trap - TERM INT HUP
+            : > "$rollout_group"
+
+            """
+    }
+
+    /// Shell text that ends what is left of the command a dropped connection cut off: the
+    /// process group `processGroupPath` names, if any of it still runs (zombies do not count),
+    /// gets TERM, up to 3 s of grace, then KILL. Exits `stillRunningExitCode`, saying why on
+    /// stderr, when some of it still runs after that (or the host could not start it as a group
+    /// of its own); 0 otherwise, the file emptied.
+    public var stopScript: String {
+        """
+        rollout_group=\(ShellWord.path(processGroupPath)); g=
+        [ -s "$rollout_group" ] && read -r g < "$rollout_group"
+        if [ "$g" = nosetsid ]; then
+          echo "rollout: this host has no setsid (util-linux), so the command's processes cannot be told apart from others" >&2
+          exit \(Self.stillRunningExitCode)
+        fi
+        case $g in ''|*[!0-9]*|0|1) g= ;; esac
+        rollout_alive() {
+          [ -d /proc/self ] || { kill -0 -"$g" 2>/dev/null; return; }
+          for s in /proc/[0-9]*/stat; do
+            l=; read -r l < "$s" 2>/dev/null || continue
+            l=${l##*) }; set -- $l
+            [ "$1" != Z ] && [ "$3" = "$g" ] && return 0
+          done
+          return 1
+        }
+        if [ -n "$g" ] && rollout_alive; then
+          kill -TERM -"$g" 2>/dev/null; n=0
+          while rollout_alive && [ $n -lt 30 ]; do sleep 0.1; n=$((n+1)); done
+          kill -KILL -"$g" 2>/dev/null; n=0
+          while rollout_alive && [ $n -lt 20 ]; do sleep 0.1; n=$((n+1)); done
+          if rollout_alive; then echo "rollout: process group $g still runs after SIGKILL" >&2; exit \(Self.stillRunningExitCode); fi
+        fi
+        [ ! -s "$rollout_group" ] || : > "$rollout_group"
+        """
     }
 
     /// Shell text that prints the journal of this run (for `rollout rollback`/`history`),

@@ -4,9 +4,10 @@ public import Foundation
 /// per step, with each step still journalled, judged and reported on its own.
 ///
 /// The script runs the steps in order, each in its own subshell with its own `cwd` and
-/// environment, and stops after the first that fails (unless its failure is ignored). After
-/// each step it writes a line with a random marker, the step's index and its exit status to
-/// both stdout and stderr, which is how the output is split back into steps.
+/// environment, all in one process group of their own (see `RunJournal.launch`: one `setsid`
+/// per batch, not per step), and stops after the first that fails (unless its failure is
+/// ignored). After each step it writes a line with a random marker, the step's index and its
+/// exit status to both stdout and stderr, which is how the output is split back into steps.
 public struct StepBatch: Sendable {
     /// One step of the batch.
     public struct Member: Sendable {

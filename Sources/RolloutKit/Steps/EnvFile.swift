@@ -55,17 +55,29 @@ public struct EnvFile: Sendable, Hashable {
         keys.map { ($0, value(for: $0)!) }
     }
 
-    /// Sets `key` to `value`: edits its line(s) in place, keeping the line's prefix, quoting
-    /// style where it can hold the value, and trailing comment; a new key goes at the end.
-    /// Lines already holding `value` stay byte for byte as they were.
+    /// Sets `key` to `value`: edits its line(s) in place, keeping the line's prefix and quoting
+    /// style where it can hold the value; a new key goes at the end. A comment after the value
+    /// moves to a line of its own above it: systemd's `EnvironmentFile=` knows no comment after
+    /// a value and would read it as part of the value. Lines already holding `value` stay byte
+    /// for byte as they were.
     public mutating func set(_ key: String, to value: String) throws(EnvFileError) {
         guard Self.isValidKey(key) else { throw EnvFileError(key: key, problem: .invalidKey) }
         try Self.checkWritable(value, key: key)
         var found = false
-        for index in entries.indices where entries[index].key == key {
+        var index = entries.startIndex
+        while index < entries.endIndex {
+            defer { index += 1 }
+            guard entries[index].key == key else { continue }
             found = true
             guard entries[index].value != value, case .assignment(var line) = entries[index] else { continue }
             line.valueToken = Self.encode(value, preferring: line.quote)
+            if let hash = line.suffix.firstIndex(of: UInt8(ascii: "#")) {
+                let indentation = Array(line.prefix.prefix { $0 == 0x20 || $0 == 0x09 })
+                let comment = Array(line.suffix[hash...].reversed().drop { $0 == 0x20 || $0 == 0x09 }.reversed())
+                line.suffix = []
+                entries.insert(.other(body: indentation + comment, terminator: line.terminator.isEmpty ? newline : line.terminator), at: index)
+                index += 1
+            }
             entries[index] = .assignment(line)
         }
         guard !found else { return }

@@ -77,10 +77,13 @@ extension Transport {
 
 extension RemoteCommand {
     /// The command as error messages show it: its first line, shortened; never a sensitive script.
+    /// A line that only records a step's undo (`rollout_undo …`) is not the command's own.
     public var summary: String {
         if sensitive { return "(sensitive script)" }
-        let firstLine = script.split(separator: "\n", omittingEmptySubsequences: true).first.map(String.init) ?? ""
-        let more = firstLine.count > 80 || script.contains("\n")
+        let lines = script.split(separator: "\n", omittingEmptySubsequences: true)
+        let own = lines.drop { $0.hasPrefix("rollout_undo ") }
+        let firstLine = (own.first ?? lines.first).map(String.init) ?? ""
+        let more = firstLine.count > 80 || own.count > 1
         return String(firstLine.prefix(80)) + (more ? " …" : "")
     }
 }

@@ -50,7 +50,17 @@ import Testing
     @Test func aStopDuringABatchEndsItBeforeItsNextStep() async throws {
         let harness = try EngineHarness()
         let runs = harness.root.appendingPathComponent("h1/state/runs").path
-        harness.host("h1").on("echo one", .before { harness.interruption.request() })
+        let started = harness.root.appendingPathComponent("second-started").path
+        // The stop comes once the second step runs (asked for sooner, on a busy machine the stop
+        // file could be there before the batch reached its second step).
+        harness.host("h1").on(
+            "echo one",
+            .before {
+                Task.detached {
+                    while !FileManager.default.fileExists(atPath: started) { try? await Task.sleep(for: .milliseconds(10)) }
+                    harness.interruption.request()
+                }
+            })
         // The second step is still running when the stop comes, as a long command would be; it
         // waits for the stop file the runner writes over a second connection (at most 120 s: on
         // a machine busy with the rest of the suite the runner's task may wait for a thread).
@@ -58,7 +68,7 @@ import Testing
             """
             steps:
               - shell: "echo one"
-              - shell: "end=$(( $(date +%s) + 120 )); while [ $(date +%s) -lt $end ] && ! ls \(runs)/*.stop >/dev/null 2>&1; do sleep 0.02; done; touch {{ root }}/second"
+              - shell: "touch {{ root }}/second-started; end=$(( $(date +%s) + 120 )); while [ $(date +%s) -lt $end ] && ! ls \(runs)/*.stop >/dev/null 2>&1; do sleep 0.02; done; touch {{ root }}/second"
               - shell: "touch {{ root }}/third"
             """)
         #expect(summary.exitCode == .interrupted)
