@@ -105,17 +105,25 @@ public struct RunJournal: Sendable, Hashable {
         let started = JournalEvent.stepStartedPrefix(index: stepIndex, name: name, kind: kind)
         let ended = JournalEvent.stepEndedPrefix(index: stepIndex)
         let undoPrefix = "{\"event\":\"undo\",\"index\":\(stepIndex),\"key\":"
-        var script = """
-            rollout_journal=\(ShellWord.path(path))
-            rollout_json() { printf '%s' "$1" | tr -d '\\000-\\037' | sed -e 's/\\\\/\\\\\\\\/g' -e 's/"/\\\\"/g'; }
-            rollout_undo() { printf '%s"%s","value":"%s"}\\n' \(ShellWord.quote(undoPrefix)) "$(rollout_json "$1")" "$(rollout_json "$2")" >> "$rollout_journal" || { echo "rollout: cannot write the run journal $rollout_journal" >&2; exit \(Self.unwritableExitCode); }; }
+        // The host reads the script a byte at a time (`PersistentShell`), so what a step does not
+        // use stays out: the undo helpers only for a script that calls them, and the journal's
+        // path written once.
+        var script = "rollout_journal=\(ShellWord.path(path))\n"
+        if userScript.contains("rollout_undo") {
+            script += """
+                rollout_json() { printf '%s' "$1" | tr -d '\\000-\\037' | sed -e 's/\\\\/\\\\\\\\/g' -e 's/"/\\\\"/g'; }
+                rollout_undo() { printf '%s"%s","value":"%s"}\\n' \(ShellWord.quote(undoPrefix)) "$(rollout_json "$1")" "$(rollout_json "$2")" >> "$rollout_journal" || { echo "rollout: cannot write the run journal $rollout_journal" >&2; exit \(Self.unwritableExitCode); }; }
 
-            """
+                """
+        }
         if let prologue, !prologue.isEmpty {
             script += "{ \(prologue)\n} || exit $?\n"
         }
+        var lines = pending.map { ShellWord.quote($0.jsonLine) }
+        if recordsStep { lines.append(ShellWord.quote(started + JournalEvent.milliseconds(startedAt) + "}")) }
+        let write = lines.isEmpty ? "" : " && printf '%s\\n' \(lines.joined(separator: " ")) >> \"$rollout_journal\""
         script += """
-            { \(append(pending))\(recordsStep ? " && printf '%s\\n' " + ShellWord.quote(started + JournalEvent.milliseconds(startedAt) + "}") + " >> \"$rollout_journal\"" : ""); } || { echo "rollout: cannot write the run journal $rollout_journal" >&2; exit \(Self.unwritableExitCode); }
+            { { [ -f "$rollout_journal" ] || (umask 077 && mkdir -p -- \(ShellWord.path(runsDirectory)) && : >> "$rollout_journal"); }\(write); } || { echo "rollout: cannot write the run journal $rollout_journal" >&2; exit \(Self.unwritableExitCode); }
 
             """
         guard recordsStep else {
