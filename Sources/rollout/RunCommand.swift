@@ -17,6 +17,7 @@ struct RunCommand: AsyncParsableCommand {
               rollout run playbooks/youarecoder/deploy.yml -e production
               rollout run deploy.yml -e staging --var ref=v2.3.1 --junit out.xml
               rollout run deploy.yml -e production --limit app1 --check
+              rollout run deploy.yml -e production --shard 2/4   (CI job 2 of 4, see docs/ci.md)
 
             Exit status: 0 success · 1 a step failed and the previous state was restored · \
             2 invalid input, nothing ran · 3 rollback failed or incomplete, a human is needed · \
@@ -34,18 +35,29 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Only these hosts or groups (repeatable, or comma-separated).", valueName: "host"))
     var limit: [String] = []
 
+    @OptionGroup var shard: ShardOption
+
     @OptionGroup var lockWait: LockWaitOption
 
     func run() async throws {
-        try await Self.execute(selection: selection, output: output, check: check, limit: limit, lockWait: try lockWait.policy())
+        try await Self.execute(
+            selection: selection, output: output, check: check, limit: limit, shard: try shard.parsed(), lockWait: try lockWait.policy())
     }
 
     /// Shared with `rollout plan`, which is `run --check`.
     static func execute(
-        selection: PlaybookSelection, output: RunOutputOptions, check: Bool, limit: [String], lockWait wait: LockWaitPolicy
+        selection: PlaybookSelection, output: RunOutputOptions, check: Bool, limit: [String], shard: HostShard? = nil,
+        lockWait wait: LockWaitPolicy
     ) async throws {
         let deployment = try selection.load()
-        _ = try deployment.hosts(limitedTo: limit)
+        let limited = try deployment.hosts(limitedTo: limit)
+        if let shard, shard.hosts(of: limited).isEmpty {
+            // A fixed CI matrix wider than the inventory: that job has nothing to do.
+            print("rollout: shard \(shard) has no hosts (\(limited.count) host(s) split \(shard.count) ways); nothing to do")
+            return
+        }
+        // One connection per host stays open for the whole run: take every descriptor allowed.
+        FileDescriptorLimit.raiseToHardLimit()
         let masker = deployment.masker
         let runID = RunID.generate()
         let interruption = Interruption(
@@ -78,7 +90,7 @@ struct RunCommand: AsyncParsableCommand {
             loaded: deployment.loaded, environment: deployment.environment, secrets: deployment.secrets,
             processEnvironment: deployment.processEnvironment,
             options: Runner.Options(
-                playbookArgument: selection.playbook, limit: limit,
+                playbookArgument: selection.playbook, limit: limit, shard: shard,
                 runID: runID, check: check, lockWait: wait, overrides: deployment.overrides,
                 localStore: LocalRunStore(directory: URL(fileURLWithPath: "."))),
             events: events,
