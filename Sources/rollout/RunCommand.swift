@@ -51,13 +51,15 @@ struct RunCommand: AsyncParsableCommand {
     ) async throws {
         let deployment = try selection.load()
         let limited = try deployment.hosts(limitedTo: limit)
-        if let shard, shard.hosts(of: limited).isEmpty {
+        let hosts = shard?.hosts(of: limited) ?? limited
+        if let shard, hosts.isEmpty {
             // A fixed CI matrix wider than the inventory: that job has nothing to do.
             print("rollout: shard \(shard) has no hosts (\(limited.count) host(s) split \(shard.count) ways); nothing to do")
             return
         }
-        // One connection per host stays open for the whole run: take every descriptor allowed.
-        FileDescriptorLimit.raiseToHardLimit()
+        // One connection per host stays open for the whole run (and a second one to stop a batch
+        // on Ctrl-C), besides what rollout itself opens.
+        FileDescriptorLimit.raise(toAtLeast: 2 * hosts.count + 64)
         let masker = deployment.masker
         let runID = RunID.generate()
         let interruption = Interruption(

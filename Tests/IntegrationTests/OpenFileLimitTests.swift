@@ -10,11 +10,12 @@ import Testing
 /// first, the run stops with an error that says so and what to do, within seconds, having
 /// changed nothing and leaving no lock behind.
 @Suite(.serialized) struct OpenFileLimitTests {
-    @Test func aFleetLargerThanUlimitNIsRefusedClearlyNotHung() throws {
+    /// A sandbox whose inventory has 60 hosts on one sshd: one machine and login user, so one
+    /// state_dir and lock, and 60 connections; each host's step touches a file of its own.
+    func fleet() throws -> DeploySandbox {
         let sandbox = try DeploySandbox(hostCount: 1)
         let root = sandbox.root.path
         let host = sandbox.hosts[0]
-        // 60 inventory hosts on one sshd: one machine and login user, so one state_dir and lock.
         var inventory = "environments:\n  sandbox:\n    hosts:\n"
         for index in 0..<60 { inventory += "      h\(index): { address: 127.0.0.1, port: \(host.port), user: \(host.user) }\n" }
         inventory += "ssh: { identity: \(host.keyFile), known_hosts: known_hosts }\n"
@@ -29,37 +30,56 @@ import Testing
             steps:
               - shell: touch "\(root)/h0/touched-{{ host.name }}"
             """)
+        return sandbox
+    }
+
+    func touched(_ sandbox: DeploySandbox) -> Int {
+        sandbox.allFiles().filter { $0.lastPathComponent.hasPrefix("touched-") }.count
+    }
+
+    /// `rollout run fleet.yml` after the shell command `ulimit`; nil when it had not exited
+    /// after 120 s (it is killed then).
+    func runLimited(_ sandbox: DeploySandbox, ulimit: String) throws -> (status: Int32, output: String)? {
+        let root = sandbox.root.path
         let out = root + "/limited.out"
-        // `ulimit -n` in sh sets the hard limit too, so rollout cannot raise it.
         let child = try ChildProcess(
-            "/bin/sh", ["-c", "ulimit -n 40 && exec \"$0\" \"$@\"", RolloutCLI.binary.path, "run", "fleet.yml", "-e", "sandbox"],
+            "/bin/sh", ["-c", "ulimit \(ulimit) && exec \"$0\" \"$@\"", RolloutCLI.binary.path, "run", "fleet.yml", "-e", "sandbox"],
             environment: ["PATH": "/usr/bin:/bin", "HOME": root, "USER": "tester"], directory: root, stdout: out, stderr: out)
         let deadline = Date().addingTimeInterval(120)
         var raw: Int32 = 0
-        var exited = false
         while Date() < deadline {
             if waitpid(child.pid, &raw, WNOHANG) == child.pid {
-                exited = true
-                break
+                return ((raw >> 8) & 0xff, (try? String(contentsOfFile: out, encoding: .utf8)) ?? "")
             }
             usleep(50_000)
         }
-        if !exited {
-            child.send(SIGKILL)
-            _ = child.wait()
-        }
-        let output = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
-        #expect(exited, "rollout hung out of file descriptors: \(output)")
-        #expect((raw >> 8) & 0xff == 5, "exit 5, could not connect: \(output)")
+        child.send(SIGKILL)
+        _ = child.wait()
+        return nil
+    }
+
+    @Test func aFleetLargerThanUlimitNIsRefusedClearlyNotHung() throws {
+        let sandbox = try fleet()
+        // `ulimit -n` in sh sets the hard limit too, so rollout cannot raise it.
+        let limited = try #require(try runLimited(sandbox, ulimit: "-n 40"), "rollout hung out of file descriptors")
+        let output = limited.output
+        #expect(limited.status == 5, "exit 5, could not connect: \(output)")
         #expect(output.contains("limit of 40 open files (`ulimit -n`)"), "\(output)")
         #expect(output.contains("raise the limit"), "\(output)")
         #expect(output.components(separatedBy: "open files").count == 2, "one line for all the hosts it stopped: \(output)")
         #expect(output.contains("nothing was changed on any host"), "\(output)")
-        #expect(!sandbox.allFiles().contains { $0.lastPathComponent.hasPrefix("touched-") })
+        #expect(touched(sandbox) == 0)
 
         // No lock was left behind: the same run with the machine's limit deploys every host.
         let again = try sandbox.rollout(["run", "fleet.yml", "-e", "sandbox"])
         #expect(again.status == 0, "\(again.all)")
-        #expect(sandbox.allFiles().filter { $0.lastPathComponent.hasPrefix("touched-") }.count == 60)
+        #expect(touched(sandbox) == 60)
+    }
+
+    @Test func aLowSoftLimitUnderAHighHardOneIsRaisedForTheFleet() throws {
+        let sandbox = try fleet()
+        let raised = try #require(try runLimited(sandbox, ulimit: "-S -n 40"), "rollout hung")
+        #expect(raised.status == 0, "\(raised.output)")
+        #expect(touched(sandbox) == 60)
     }
 }

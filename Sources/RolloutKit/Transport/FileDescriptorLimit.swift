@@ -20,16 +20,18 @@ public enum FileDescriptorLimit {
         return false
     }
 
-    /// Raises the soft limit to the hard one, as far as the process may without privileges
-    /// (distributions start processes at a soft 1,024 under a hard limit many times that).
-    /// Returns the limit in force afterwards.
+    /// Raises the soft limit to at least `needed` (as far as the hard limit allows, which takes
+    /// no privilege: distributions start processes at a soft 1,024 under a hard limit many
+    /// times that). Only as far as needed, since the commands a run starts inherit the limit
+    /// and some of them close every descriptor up to it. Returns the limit in force afterwards.
     @discardableResult
-    public static func raiseToHardLimit() -> Int? {
+    public static func raise(toAtLeast needed: Int) -> Int? {
         var limit = rlimit()
         guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return nil }
-        if limit.rlim_cur < limit.rlim_max {
+        let wanted = min(rlim_t(max(needed, 0)), limit.rlim_max)
+        if limit.rlim_cur < wanted {
             var raised = limit
-            raised.rlim_cur = limit.rlim_max
+            raised.rlim_cur = wanted
             _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &raised)
         }
         return current
