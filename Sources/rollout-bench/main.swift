@@ -2,12 +2,49 @@
 // scripts/sandbox-host (needs root, as the tests do). Build with `swift build -c release`.
 //
 //   .build/release/rollout-bench [sequential-count] [leak-count]
+//   .build/release/rollout-bench handshakes KEY KNOWN_HOSTS USER IN-FLIGHT PORT...
+//
+// `handshakes` is the floor of a fleet run (scripts/bench-scale): bare libssh2 connections to
+// 127.0.0.1 on each PORT (TCP, key exchange, host key check, public key login, nothing run), at
+// most IN-FLIGHT at once; prints the wall time in ms.
 import Foundation
 import RolloutKit
 
 #if canImport(Glibc)
     import Glibc
 #endif
+
+if CommandLine.arguments.count > 6, CommandLine.arguments[1] == "handshakes" {
+    let arguments = Array(CommandLine.arguments.dropFirst(2))
+    let (key, knownHosts, user, inFlight) = (arguments[0], arguments[1], arguments[2], max(1, Int(arguments[3]) ?? 1))
+    let targets = arguments.dropFirst(4).compactMap(Int.init).map {
+        SSHTarget(host: "127.0.0.1", port: $0, user: user, identityFile: key, knownHostsFile: knownHosts)
+    }
+    let clock = ContinuousClock()
+    let start = clock.now
+    let sessions = try await withThrowingTaskGroup(of: SSHTransport.self) { group in
+        var next = 0
+        func add() {
+            let transport = SSHTransport(target: targets[next])
+            group.addTask {
+                try await transport.connect()
+                return transport
+            }
+            next += 1
+        }
+        while next < min(inFlight, targets.count) { add() }
+        var connected: [SSHTransport] = []
+        for try await transport in group {
+            connected.append(transport)
+            if next < targets.count { add() }
+        }
+        return connected
+    }
+    let elapsed = clock.now - start
+    for transport in sessions { await transport.close() }
+    print(String(format: "%.0f", Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15))
+    exit(0)
+}
 
 let sequentialCount = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 200 : 200
 let leakCount = CommandLine.arguments.count > 2 ? Int(CommandLine.arguments[2]) ?? 10_000 : 10_000

@@ -17,6 +17,7 @@ struct RunCommand: AsyncParsableCommand {
               rollout run playbooks/youarecoder/deploy.yml -e production
               rollout run deploy.yml -e staging --var ref=v2.3.1 --junit out.xml
               rollout run deploy.yml -e production --limit app1 --check
+              rollout run deploy.yml -e production --shard 2/4   (CI job 2 of 4, see docs/ci.md)
 
             Resuming a stopped run: when a run stops without finishing (its runner killed, \
             the machine or connection lost), `--resume ID` continues it under the same run \
@@ -51,6 +52,8 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Only these hosts or groups (repeatable, or comma-separated).", valueName: "host"))
     var limit: [String] = []
 
+    @OptionGroup var shard: ShardOption
+
     @OptionGroup var lockWait: LockWaitOption
 
     @Option(
@@ -71,22 +74,33 @@ struct RunCommand: AsyncParsableCommand {
         if check {
             throw ValidationError("--resume continues a run; it cannot be combined with --check (rollout plan shows what a new run would do)")
         }
-        if !limit.isEmpty { throw ValidationError("--resume continues the run on the hosts its record names; it takes no --limit") }
+        if !limit.isEmpty || shard.shard != nil {
+            throw ValidationError("--resume continues the run on the hosts its record names; it takes no --limit or --shard")
+        }
     }
 
     func run() async throws {
         try await Self.execute(
-            selection: selection, output: output, check: check, limit: limit, lockWait: try lockWait.policy(),
+            selection: selection, output: output, check: check, limit: limit, shard: try shard.parsed(), lockWait: try lockWait.policy(),
             resume: resume.flatMap(RunID.init), force: force)
     }
 
     /// Shared with `rollout plan`, which is `run --check`.
     static func execute(
-        selection: PlaybookSelection, output: RunOutputOptions, check: Bool, limit: [String], lockWait wait: LockWaitPolicy,
-        resume: RunID? = nil, force: Bool = false
+        selection: PlaybookSelection, output: RunOutputOptions, check: Bool, limit: [String], shard: HostShard? = nil,
+        lockWait wait: LockWaitPolicy, resume: RunID? = nil, force: Bool = false
     ) async throws {
         let deployment = try selection.load()
-        _ = try deployment.hosts(limitedTo: limit)
+        let limited = try deployment.hosts(limitedTo: limit)
+        let hosts = shard?.hosts(of: limited) ?? limited
+        if let shard, hosts.isEmpty {
+            // A fixed CI matrix wider than the inventory: that job has nothing to do.
+            print("rollout: shard \(shard) has no hosts (\(limited.count) host(s) split \(shard.count) ways); nothing to do")
+            return
+        }
+        // One connection per host stays open for the whole run (and a second one to stop a batch
+        // on Ctrl-C), besides what rollout itself opens.
+        FileDescriptorLimit.raise(toAtLeast: 2 * hosts.count + 64)
         let masker = deployment.masker
         let runID = resume ?? RunID.generate()
         let interruption = Interruption(
@@ -120,7 +134,7 @@ struct RunCommand: AsyncParsableCommand {
             loaded: deployment.loaded, environment: deployment.environment, secrets: deployment.secrets,
             processEnvironment: deployment.processEnvironment,
             options: Runner.Options(
-                playbookArgument: selection.playbook, limit: limit,
+                playbookArgument: selection.playbook, limit: limit, shard: shard,
                 runID: runID, check: check, lockWait: wait, overrides: deployment.overrides,
                 localStore: LocalRunStore(directory: URL(fileURLWithPath: "."))),
             events: events,

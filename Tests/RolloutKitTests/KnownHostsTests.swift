@@ -68,6 +68,20 @@ struct KnownHostsTests {
         #expect(try KnownHosts(path: path).check(host: "127.0.0.1", port: 2200, key: blob(keyA)) == .trusted)
     }
 
+    @Test("a file read for one host is reused for the next, and read again once another connection appended to it")
+    func loadedOncePerChange() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("kh-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try "[127.0.0.1]:2200 ssh-ed25519 \(keyA)\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let first = try KnownHosts.load(path: path)
+        #expect(first.check(host: "127.0.0.1", port: 2200, key: blob(keyA)) == .trusted)
+        #expect(try KnownHosts.load(path: path).entries == first.entries)
+        var appending = try KnownHosts(path: path)
+        try appending.append(host: "127.0.0.1", port: 2201, key: blob(keyB))
+        #expect(try KnownHosts.load(path: path).check(host: "127.0.0.1", port: 2201, key: blob(keyB)) == .trusted)
+        #expect(try KnownHosts.load(path: path + ".missing").entries.isEmpty)
+    }
+
     @Test("fingerprints and key types read as ssh-keygen prints them")
     func fingerprint() {
         #expect(KnownHosts.keyType(of: blob(keyA)) == "ssh-ed25519")

@@ -65,6 +65,22 @@ struct StepBatchTests {
         #expect(!journal.contains("\"index\":2"))
     }
 
+    @Test func aThousandStepsGoAsOneScriptEachReportedAndJournalledOnItsOwn() throws {
+        let dir = try ShellProcess.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let batch = StepBatch(members: (0..<1000).map { member($0, "echo \($0)") })
+        let (results, journal, status) = try run(batch, in: dir)
+        #expect(status == 0)
+        #expect(results.count == 1000)
+        #expect((0..<1000).allSatisfy { results[$0]?.stdoutText == "\($0)\n" && results[$0]?.exitStatus == 0 })
+        let record = try RunRecord.replay(journalLines: journal.split(separator: "\n"))
+        #expect(record.steps.map(\.index) == Array(0..<1000))
+        #expect(record.steps.allSatisfy { $0.exitCode == 0 && $0.name == "step \($0.index)" })
+        // The bookkeeping is written once: each step adds about its own command to the script.
+        let script = batch.script(journal: RunJournal(stateDirectory: dir.path, runID: runID, host: "h1"), pending: [], prologue: nil)
+        #expect(script.utf8.count < 1000 * 80)
+    }
+
     @Test func outputThatLooksLikeAMarkerWithoutTheRandomPartIsKept() throws {
         let dir = try ShellProcess.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }

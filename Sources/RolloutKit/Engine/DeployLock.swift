@@ -77,9 +77,10 @@ public struct DeployLock: Sendable, Hashable {
             umask 077
             [ -d \(runs) ] || mkdir -p -- \(runs) || exit 1
             # A lock released between a failed mkdir and the look at it is taken on the next try.
+            # The other hosts of a run on this machine find the lock there: no mkdir to start.
             rollout_took=; rollout_seen=
             for rollout_try in 1 2 3; do
-              if mkdir -- \(lock) 2>/dev/null; then rollout_took=1; break; fi
+              if [ ! -d \(lock) ] && mkdir -- \(lock) 2>/dev/null; then rollout_took=1; break; fi
               [ -d \(lock) ] && { rollout_seen=1; break; }
             done
             if [ -n "$rollout_took" ]; then

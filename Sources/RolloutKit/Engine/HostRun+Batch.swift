@@ -35,6 +35,9 @@ extension HostRun {
         } catch {
             outcome = .failure(error)
         }
+        // Split once: the output of a long batch is as long as the batch.
+        let own: [Int: CommandResult]
+        if case .success(let result) = outcome { own = batch.results(from: result) } else { own = [:] }
         var results: [StepRun?] = []
         var stopped = false
         for member in members {
@@ -55,7 +58,7 @@ extension HostRun {
                 run = StepRun(outcome: .failed, failure: "\(error)")
                 stopped = true
             case .success(let result):
-                guard let own = batch.results(from: result)[member.index],
+                guard let own = own[member.index],
                     let step = member.definition.step as? any BatchableStep
                 else {
                     if result.exitStatus != 0 {

@@ -44,6 +44,9 @@ actor HostRun {
     var registered: [String: RegisteredResult] = [:]
     /// Steps that ended ok or changed here, oldest first (what `StepContext.finishedSteps` shows).
     var finished: [FinishedStep] = []
+    /// The highest index in `finished`: when below a step's own, the step sees `finished` as it
+    /// is, shared rather than filtered (a copy per step made long playbooks quadratic).
+    private var highestFinishedIndex = -1
     /// Events that ride along with the next command sent to the host.
     var pending: [JournalEvent] = []
     /// Every event of this run on this host, for the local copy of the record.
@@ -258,7 +261,7 @@ actor HostRun {
             recorded: { [self] command in
                 try await self.runRecorded(command, member: member, recorder: recorder)
             })
-        context.finishedSteps = finished.filter { $0.index < index }
+        context.finishedSteps = highestFinishedIndex < index ? finished : finished.filter { $0.index < index }
         context.clock = clock
         context.undoSourcesInUse = { [transport, stateDirectory] in
             let history = try await transport.run(RemoteCommand(RunHistory.readScript(stateDirectory: stateDirectory)), output: nil)
@@ -293,6 +296,7 @@ actor HostRun {
         }
         if outcome == .ok || outcome == .changed {
             finished.append(FinishedStep(index: index, name: definition.name, step: definition.step, outcome: outcome, fields: run.fields))
+            highestFinishedIndex = max(highestFinishedIndex, index)
         }
         if let name = definition.register, outcome != .skipped {
             registered[name] = RegisteredResult(fields: run.fields)

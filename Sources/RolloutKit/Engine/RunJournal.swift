@@ -118,6 +118,8 @@ public struct RunJournal: Sendable, Hashable {
     ) -> String {
         let started = JournalEvent.stepStartedPrefix(index: stepIndex, name: name, kind: kind)
         let ended = JournalEvent.stepEndedPrefix(index: stepIndex)
+        // The host reads the script a byte at a time (`PersistentShell`): the bookkeeping is
+        // kept short, the journal's path written once.
         var script = """
             rollout_journal=\(ShellWord.path(path))
             rollout_group=\(ShellWord.path(processGroupPath))
@@ -127,8 +129,11 @@ public struct RunJournal: Sendable, Hashable {
         if let prologue, !prologue.isEmpty {
             script += "{ \(prologue)\n} || exit $?\n"
         }
+        var lines = pending.map { ShellWord.quote($0.jsonLine) }
+        if recordsStep { lines.append(ShellWord.quote(started + JournalEvent.milliseconds(startedAt) + "}")) }
+        let write = lines.isEmpty ? "" : " && printf '%s\\n' \(lines.joined(separator: " ")) >> \"$rollout_journal\""
         script += """
-            { \(append(pending))\(recordsStep ? " && printf '%s\\n' " + ShellWord.quote(started + JournalEvent.milliseconds(startedAt) + "}") + " >> \"$rollout_journal\"" : ""); } || { echo "rollout: cannot write the run journal $rollout_journal" >&2; exit \(Self.unwritableExitCode); }
+            { { [ -f "$rollout_journal" ] || (umask 077 && mkdir -p -- \(ShellWord.path(runsDirectory)) && : >> "$rollout_journal"); }\(write); } || { echo "rollout: cannot write the run journal $rollout_journal" >&2; exit \(Self.unwritableExitCode); }
 
             """
         guard recordsStep else {
@@ -159,13 +164,19 @@ public struct RunJournal: Sendable, Hashable {
     func launch(_ userScript: String, stepIndex: Int, keepingStdin: Bool) -> String {
         let delimiter = "ROLLOUT_SCRIPT_" + UUID().uuidString.replacingOccurrences(of: "-", with: "")
         let undoPrefix = "{\"event\":\"undo\",\"index\":\(stepIndex),\"key\":"
+        // Only for a script that calls them: the host reads every byte of the script.
+        let undoHelpers =
+            userScript.contains("rollout_undo")
+            ? """
+            rollout_json() { printf '%s' "$1" | tr -d '\\000-\\037' | sed -e 's/\\\\/\\\\\\\\/g' -e 's/"/\\\\"/g'; }
+            rollout_undo() { printf '%s"%s","value":"%s"}\\n' \(ShellWord.quote(undoPrefix)) "$(rollout_json "$1")" "$(rollout_json "$2")" >> "$rollout_journal" || { echo "rollout: cannot write the run journal $rollout_journal" >&2; exit \(Self.unwritableExitCode); }; }
+
+            """ : ""
         return """
             \(keepingStdin ? "exec 9<&0\n" : "")$rollout_launch /bin/sh /dev/fd/8 8<<'\(delimiter)' \(keepingStdin ? "<&9 9<&-" : "</dev/null") &
             exec 8<&-
             rollout_journal=\(ShellWord.path(path))
-            rollout_json() { printf '%s' "$1" | tr -d '\\000-\\037' | sed -e 's/\\\\/\\\\\\\\/g' -e 's/"/\\\\"/g'; }
-            rollout_undo() { printf '%s"%s","value":"%s"}\\n' \(ShellWord.quote(undoPrefix)) "$(rollout_json "$1")" "$(rollout_json "$2")" >> "$rollout_journal" || { echo "rollout: cannot write the run journal $rollout_journal" >&2; exit \(Self.unwritableExitCode); }; }
-            \(userScript)
+            \(undoHelpers)\(userScript)
             \(delimiter)
             rollout_pid=$!
             \(keepingStdin ? "exec 9<&-\n" : "")if [ -n "$rollout_launch" ]; then

@@ -11,23 +11,14 @@ extension Runner {
     func prepare(hosts: [Host]) async -> Preparation {
         let owner = RunRecord.currentUser(environment: processEnvironment)
         let runID = options.runID
+        let gate = HandshakeGate()
         let outcomes = await fanOut(hosts) { host -> Result<HostRun, any Error> in
-            do {
-                let run = try makeRun(host: host, runID: runID)
-                if options.check {
-                    _ = try await run.transport.run(RemoteCommand("true"), output: nil)
-                } else {
-                    let header = RunHeader(
-                        runID: runID, playbook: playbook.name, playbookHash: playbook.contentHash,
-                        environment: environment.name, host: host.name, user: owner, startedAt: Date(), stepHashes: playbook.stepHashes)
-                    try await run.acquireLock(
-                        owner: owner, header: header, playbook: options.playbookArgument,
-                        environment: environment.name, wait: options.lockWait)
-                }
-                return .success(run)
-            } catch {
-                return .failure(error)
-            }
+            // The connection opens with the first command, the lock's.
+            let server = "\(host.address):\(host.port)"
+            await gate.enter(server)
+            let outcome = await connectAndLock(host, runID: runID, owner: owner)
+            await gate.leave(server)
+            return outcome
         }
         var runs: [HostRun] = []
         var lockMessages: [String] = []
@@ -41,12 +32,45 @@ extension Runner {
             }
         }
         if !connectMessages.isEmpty {
-            return .refused(runs, .connectionFailed, connectMessages + lockMessages + ["nothing was changed on any host"])
+            return .refused(runs, .connectionFailed, Self.collapsed(connectMessages) + lockMessages + ["nothing was changed on any host"])
         }
         if !lockMessages.isEmpty {
             return .refused(runs, .lockHeld, lockMessages + ["nothing was changed on any host"])
         }
         return .ready(runs)
+    }
+
+    /// Each message once, in the order first seen, saying how many hosts it stands for: a fleet
+    /// on one server that ran out of file descriptors gets one line, not one per host.
+    private static func collapsed(_ messages: [String]) -> [String] {
+        var counts: [String: Int] = [:]
+        for message in messages { counts[message, default: 0] += 1 }
+        var seen: Set<String> = []
+        return messages.compactMap { message in
+            guard seen.insert(message).inserted else { return nil }
+            let count = counts[message] ?? 1
+            return count > 1 ? "\(message) (\(count) hosts)" : message
+        }
+    }
+
+    /// The host's run, connected and holding the deploy lock (or only connected, under `--check`).
+    private func connectAndLock(_ host: Host, runID: RunID, owner: String) async -> Result<HostRun, any Error> {
+        do {
+            let run = try makeRun(host: host, runID: runID)
+            if options.check {
+                _ = try await run.transport.run(RemoteCommand("true"), output: nil)
+            } else {
+                let header = RunHeader(
+                    runID: runID, playbook: playbook.name, playbookHash: playbook.contentHash,
+                    environment: environment.name, host: host.name, user: owner, startedAt: Date(), stepHashes: playbook.stepHashes)
+                try await run.acquireLock(
+                    owner: owner, header: header, playbook: options.playbookArgument,
+                    environment: environment.name, wait: options.lockWait)
+            }
+            return .success(run)
+        } catch {
+            return .failure(error)
+        }
     }
 
     /// Every step's `preflight` on the hosts it targets: what would stop it later, found while

@@ -17,6 +17,8 @@ public struct Runner: Sendable {
         public var playbookArgument: String
         /// Only these hosts (names or groups); empty means all.
         public var limit: [String]
+        /// Only this part of those hosts (`--shard K/N`).
+        public var shard: HostShard?
         /// The run's ID, chosen before it starts so that messages can name it.
         public var runID: RunID
         /// Plan every step against the hosts' current state and change nothing.
@@ -28,11 +30,12 @@ public struct Runner: Sendable {
         public var localStore: LocalRunStore?
 
         public init(
-            playbookArgument: String, limit: [String] = [], runID: RunID = .generate(), check: Bool = false, lockWait: LockWaitPolicy = .noWait,
-            overrides: [String: String] = [:], localStore: LocalRunStore? = nil
+            playbookArgument: String, limit: [String] = [], shard: HostShard? = nil, runID: RunID = .generate(), check: Bool = false,
+            lockWait: LockWaitPolicy = .noWait, overrides: [String: String] = [:], localStore: LocalRunStore? = nil
         ) {
             self.playbookArgument = playbookArgument
             self.limit = limit
+            self.shard = shard
             self.runID = runID
             self.check = check
             self.lockWait = lockWait
@@ -80,9 +83,10 @@ public struct Runner: Sendable {
 
     var playbook: Playbook { loaded.playbook }
 
-    /// The hosts the run covers, after `--limit`.
+    /// The hosts the run covers, after `--limit` and `--shard`.
     public func hosts() throws(HostLimitError) -> [Host] {
-        try environment.hosts(limitedTo: options.limit)
+        let limited = try environment.hosts(limitedTo: options.limit)
+        return options.shard?.hosts(of: limited) ?? limited
     }
 
     /// Runs the playbook and returns what happened; never throws: every failure is in the

@@ -42,34 +42,43 @@ public struct StepBatch: Sendable {
     public var sensitive: Bool { members.contains { $0.command.sensitive } }
 
     /// The script, with the journal's bookkeeping for every step.
+    ///
+    /// The bookkeeping lives once in a shell function and each step is one call of it, so the
+    /// script grows by little more than each step's own command: the host reads the script a
+    /// byte at a time with the `read` builtin, so its size is what a long batch costs there.
     public func script(journal: RunJournal, pending: [JournalEvent], prologue: String?, startedAt: Date = Date()) -> String {
-        var body = ""
-        for (position, member) in members.enumerated() {
-            if position > 0 {
-                // Ctrl-C on the machine running rollout creates this file (see `Runner`): the
-                // step in flight finishes, the next one does not start.
-                body += "[ -e \(ShellWord.path(journal.stopPath)) ] && exit 0\n"
+        // rollout_step INDEX NAME-JSON KIND-JSON EXPECTED SCRIPT: EXPECTED is the exit codes
+        // that let the batch go on, space-separated, or `-` for a step whose failure is ignored.
+        // Ctrl-C on the machine running rollout creates the stop file (see `Runner`): the step
+        // in flight finishes, the next one does not start.
+        var body = """
+            rollout_stop=\(ShellWord.path(journal.stopPath))
+            rollout_step() {
+              [ -e "$rollout_stop" ] && exit 0
+              printf '{"event":"step_started","index":%s,"name":%s,"kind":%s,"at":\(JournalEvent.milliseconds(startedAt))}\\n' "$1" "$2" "$3" >> "$rollout_journal"
+              ( eval "$5"
+              ) </dev/null
+              rollout_status=$?
+              printf '{"event":"step_ended","index":%s,"exit_code":%s,"at":null}\\n' "$1" "$rollout_status" >> "$rollout_journal"
+              printf '\\n%s %s %s\\n' \(marker) "$1" "$rollout_status"
+              printf '\\n%s %s %s\\n' \(marker) "$1" "$rollout_status" >&2
+              case " $4 " in *" - "* | *" $rollout_status "*) ;; *) exit 0 ;; esac
             }
+
+            """
+        for member in members {
             var step = ""
             if let cwd = member.command.cwd { step += "cd -- \(ShellWord.path(cwd)) || exit\n" }
             for (key, value) in member.command.environment.sorted(by: { $0.key < $1.key }) {
                 step += "export \(key)=\(ShellWord.quote(value))\n"
             }
             step += member.command.script
-            let expected = member.expectedExitCodes.map(String.init).joined(separator: "|")
-            body += """
-                printf '%s\\n' \(ShellWord.quote(JournalEvent.stepStartedPrefix(index: member.index, name: member.name, kind: member.kind) + JournalEvent.milliseconds(startedAt) + "}")) >> "$rollout_journal"
-                ( eval \(ShellWord.quote(step))
-                ) </dev/null
-                rollout_status=$?
-                printf '%s%s,"at":null}\\n' \(ShellWord.quote(JournalEvent.stepEndedPrefix(index: member.index))) "$rollout_status" >> "$rollout_journal"
-                printf '\\n%s %s %s\\n' \(marker) \(member.index) "$rollout_status"
-                printf '\\n%s %s %s\\n' \(marker) \(member.index) "$rollout_status" >&2
-
-                """
-            if !member.continueOnFailure {
-                body += "case $rollout_status in \(expected.isEmpty ? "0" : expected)) ;; *) exit 0 ;; esac\n"
-            }
+            let expected =
+                member.continueOnFailure
+                ? "-" : member.expectedExitCodes.isEmpty ? "0" : member.expectedExitCodes.map(String.init).joined(separator: " ")
+            body +=
+                "rollout_step \(member.index) \(ShellWord.quote(JSONText.quote(member.name))) \(ShellWord.quote(JSONText.quote(member.kind))) "
+                + "\(ShellWord.quote(expected)) \(ShellWord.quote(step))\n"
         }
         let first = members[0]
         return journal.wrap(
@@ -93,25 +102,27 @@ public struct StepBatch: Sendable {
         return results
     }
 
-    /// Output per step index, with its exit status, from one stream.
+    /// Output per step index, with its exit status, from one stream: one pass over it.
     private func split(_ output: [UInt8]) -> [Int: (status: Int32, bytes: [UInt8])] {
         let tag = Array(("\n" + marker + " ").utf8)
         var segments: [Int: (Int32, [UInt8])] = [:]
-        var start = output.startIndex
-        var cursor = output.startIndex
-        while cursor + tag.count <= output.endIndex {
-            guard output[cursor] == tag[0], Array(output[cursor..<(cursor + tag.count)]) == tag else {
-                cursor += 1
-                continue
+        output.withUnsafeBufferPointer { bytes in
+            var start = 0
+            var cursor = 0
+            while cursor + tag.count <= bytes.count {
+                guard bytes[cursor] == tag[0], bytes[cursor..<(cursor + tag.count)].elementsEqual(tag) else {
+                    cursor += 1
+                    continue
+                }
+                let lineStart = cursor + tag.count
+                guard let lineEnd = bytes[lineStart...].firstIndex(of: UInt8(ascii: "\n")) else { break }
+                let fields = String(decoding: bytes[lineStart..<lineEnd], as: UTF8.self).split(separator: " ")
+                if fields.count == 2, let index = Int(fields[0]), let status = Int32(fields[1]) {
+                    segments[index] = (status, Array(bytes[start..<cursor]))
+                }
+                start = lineEnd + 1
+                cursor = start
             }
-            let lineStart = cursor + tag.count
-            guard let lineEnd = output[lineStart...].firstIndex(of: UInt8(ascii: "\n")) else { break }
-            let fields = String(decoding: output[lineStart..<lineEnd], as: UTF8.self).split(separator: " ")
-            if fields.count == 2, let index = Int(fields[0]), let status = Int32(fields[1]) {
-                segments[index] = (status, Array(output[start..<cursor]))
-            }
-            start = lineEnd + 1
-            cursor = start
         }
         return segments
     }

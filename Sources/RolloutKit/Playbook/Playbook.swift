@@ -42,8 +42,12 @@ public struct Playbook: Sendable {
     public var always: [StepDefinition]
     /// Where each host keeps the lock, run records and backups (default `~/.rollout/<name>`).
     public var stateDir: Template
-    /// Hosts worked on in parallel (default 10).
+    /// Hosts worked on in parallel (default `defaultForks`).
     public var forks: Int
+    /// Enough hosts in flight that a fleet's connections overlap their network waits, while
+    /// memory and threads stay bounded (one blocked thread per host in flight). Hosts that are
+    /// one server connect at most `HandshakeGate.perServer` at a time whatever `forks` is.
+    public static let defaultForks = 50
     public var serial: Serial?
     /// Stop when more than this share of a batch's hosts failed (default 0: any failure stops).
     public var maxFailPercentage: Int

@@ -13,7 +13,7 @@ public struct PlaybookLoader: Sendable {
         OptionSpec("rollback", .steps, "Steps run when a deploy fails: after the automatic undo, or before it with before_undo: true."),
         OptionSpec("always", .steps, "Steps run at the end of every run, after success and after a rollback (cleanup)."),
         OptionSpec("state_dir", .text, "Where each host keeps the lock, run records and backups."),
-        OptionSpec("forks", .number, "Hosts worked on in parallel, 1-1000. Default 10."),
+        OptionSpec("forks", .number, "Hosts worked on in parallel, 1-1000. Default 50."),
         OptionSpec("serial", .either([.number, .text]), "Rolling batches: a host count or a share (25%)."),
         OptionSpec("max_fail_percentage", .number, "Stop when more than this share of a batch failed, 0-100."),
         OptionSpec(
@@ -125,7 +125,7 @@ public struct PlaybookLoader: Sendable {
         }
 
         let stateDir = reader.template("state_dir") ?? Template(literal: "~/.rollout/\(name)")
-        let forks = reader.int("forks", in: 1...1000) ?? 10
+        let forks = reader.int("forks", in: 1...1000) ?? Playbook.defaultForks
         var serial: Playbook.Serial?
         if let node = reader.node("serial"), let text = reader.scalarText(node, key: "serial") {
             if text.hasSuffix("%"), let percent = Int(text.dropLast()), (1...100).contains(percent) {

@@ -295,29 +295,37 @@ extension CallbackStep: RunnableStep {
     private static func send(
         _ callbacks: [(kind: String, callback: SignedTestCallback)], to url: String, concurrency: Int, timeout: Duration, http: HTTPClient
     ) async -> [CallbackExchange] {
-        var exchanges = [CallbackExchange?](repeating: nil, count: callbacks.count)
-        await withTaskGroup(of: (Int, CallbackExchange).self) { group in
+        let exchange: @Sendable (Int) async -> (Int, CallbackExchange) = { index in
+            let (kind, callback) = callbacks[index]
+            let request = HTTPRequest(
+                method: "POST", url: url, headers: callback.headers.map { HTTPHeader($0.name, $0.value) },
+                body: .bytes(Data(callback.body)), timeout: timeout)
+            do {
+                return (index, CallbackExchange(kind: kind, response: try await http.send(request), error: nil))
+            } catch {
+                return (index, CallbackExchange(kind: kind, response: nil, error: "\(error)"))
+            }
+        }
+        // The task group fills a local array and hands it back: a nested function that captured
+        // the group and mutated an array captured from outside trapped (index out of range) in
+        // the release build at concurrency above 1.
+        let exchanges = await withTaskGroup(of: (Int, CallbackExchange).self) { group in
+            var results = [CallbackExchange?](repeating: nil, count: callbacks.count)
             var next = 0
-            func start() {
+            while next < min(concurrency, callbacks.count) {
                 let index = next
-                let (kind, callback) = callbacks[index]
+                group.addTask { await exchange(index) }
                 next += 1
-                group.addTask {
-                    let request = HTTPRequest(
-                        method: "POST", url: url, headers: callback.headers.map { HTTPHeader($0.name, $0.value) },
-                        body: .bytes(Data(callback.body)), timeout: timeout)
-                    do {
-                        return (index, CallbackExchange(kind: kind, response: try await http.send(request), error: nil))
-                    } catch {
-                        return (index, CallbackExchange(kind: kind, response: nil, error: "\(error)"))
-                    }
+            }
+            while let (index, answer) = await group.next() {
+                results[index] = answer
+                if next < callbacks.count {
+                    let index = next
+                    group.addTask { await exchange(index) }
+                    next += 1
                 }
             }
-            while next < min(concurrency, callbacks.count) { start() }
-            while let (index, exchange) = await group.next() {
-                exchanges[index] = exchange
-                if next < callbacks.count { start() }
-            }
+            return results
         }
         return exchanges.compactMap { $0 }
     }

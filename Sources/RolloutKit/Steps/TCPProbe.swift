@@ -12,6 +12,8 @@ enum TCPProbe {
             return "connection refused"
         case .failure(.timedOut):
             return "no answer within the probe's timeout"
+        case .failure(.outOfFileDescriptors):
+            return "rollout has no file descriptor left for the probe (`ulimit -n`)"
         }
     }
 }

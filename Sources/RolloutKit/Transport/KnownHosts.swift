@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Synchronization
 
 /// An OpenSSH known_hosts file: which key each host is expected to present.
 ///
@@ -13,6 +14,24 @@ struct KnownHosts: Sendable {
         var keyType: String
         var key: [UInt8]
         var revoked: Bool
+        /// `hosts` taken apart once, for matching it against every host of a run.
+        var patterns: [HostPattern]
+
+        init(line: Int, hosts: String, keyType: String, key: [UInt8], revoked: Bool) {
+            self.line = line
+            self.hosts = hosts
+            self.keyType = keyType
+            self.key = key
+            self.revoked = revoked
+            patterns = KnownHosts.patterns(of: hosts)
+        }
+    }
+
+    /// One name or pattern of a host field, lowercased.
+    struct HostPattern: Sendable, Equatable {
+        var bytes: [UInt8]
+        var negated: Bool
+        var wildcard: Bool
     }
 
     /// What the file says about a key a host offered.
@@ -26,6 +45,21 @@ struct KnownHosts: Sendable {
 
     let path: String
     private(set) var entries: [Entry]
+
+    /// Files read so far, with the size and time they had: every host of a fleet checks its key
+    /// against the same file, which is read and parsed once rather than once per host.
+    private static let parsed = Mutex<[String: (stamp: [Int], file: KnownHosts)]>([:])
+
+    /// `path` as `init(path:)` reads it, parsed again only when it changed since the last time.
+    static func load(path: String) throws -> KnownHosts {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return try KnownHosts(path: path) }
+        let stamp = [Int(info.st_ino), Int(info.st_size), info.st_mtim.tv_sec, info.st_mtim.tv_nsec]
+        if let cached = parsed.withLock({ $0[path] }), cached.stamp == stamp { return cached.file }
+        let file = try KnownHosts(path: path)
+        parsed.withLock { $0[path] = (stamp, file) }
+        return file
+    }
 
     /// Reads `path`; a missing file is an empty list.
     init(path: String) throws {
@@ -57,8 +91,9 @@ struct KnownHosts: Sendable {
     }
 
     func entries(host: String, port: Int) -> [Entry] {
-        let name = Self.hostField(host: host, port: port)
-        return entries.filter { Self.matches(name, field: $0.hosts) }
+        let name = Self.hostField(host: host, port: port).lowercased()
+        let bytes = Array(name.utf8)
+        return entries.filter { Self.matches(name, bytes, entry: $0.hosts, patterns: $0.patterns) }
     }
 
     /// Key types known for the host, in file order, to steer the key exchange towards them.
@@ -125,18 +160,31 @@ struct KnownHosts: Sendable {
     /// Whether `name` matches a comma-separated host field: plain or hashed names, wildcards,
     /// and `!negations`, which win over any positive match.
     static func matches(_ name: String, field: String) -> Bool {
-        if field.hasPrefix("|1|") { return hashedMatches(name.lowercased(), field: field) }
         let name = name.lowercased()
-        let field = field.lowercased()
+        return matches(name, Array(name.utf8), entry: field, patterns: patterns(of: field))
+    }
+
+    /// `matches` with the lowercased name and the field's patterns prepared by the caller.
+    private static func matches(_ name: String, _ bytes: [UInt8], entry field: String, patterns: [HostPattern]) -> Bool {
+        if field.hasPrefix("|1|") { return hashedMatches(name, field: field) }
         var matched = false
-        for pattern in field.split(separator: ",") {
-            if pattern.hasPrefix("!") {
-                if wildcardMatch(Array(pattern.dropFirst().utf8)[...], Array(name.utf8)[...]) { return false }
-            } else if wildcardMatch(Array(pattern.utf8)[...], Array(name.utf8)[...]) {
+        for pattern in patterns {
+            let hit = pattern.wildcard ? wildcardMatch(pattern.bytes[...], bytes[...]) : pattern.bytes == bytes
+            if hit {
+                if pattern.negated { return false }
                 matched = true
             }
         }
         return matched
+    }
+
+    static func patterns(of field: String) -> [HostPattern] {
+        guard !field.hasPrefix("|1|") else { return [] }
+        return field.lowercased().split(separator: ",").map { part in
+            let negated = part.hasPrefix("!")
+            let bytes = Array((negated ? part.dropFirst() : part[...]).utf8)
+            return HostPattern(bytes: bytes, negated: negated, wildcard: bytes.contains { $0 == UInt8(ascii: "*") || $0 == UInt8(ascii: "?") })
+        }
     }
 
     /// OpenSSH's host patterns: `*` and `?` only (a `[` is literal, as in `[host]:port`).

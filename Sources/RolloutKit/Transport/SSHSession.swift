@@ -33,10 +33,17 @@ final class SSHSession {
         // From here on deinit frees the session and closes the socket, also when init throws.
         libssh2_session_set_blocking(raw, 1)
         libssh2_session_set_timeout(raw, target.connectTimeoutMilliseconds)
-        var knownHosts = try loadKnownHosts()
-        try handshake(preferring: knownHosts.keyTypes(host: target.host, port: target.port))
-        try verifyHostKey(against: &knownHosts)
-        try authenticate()
+        do {
+            var knownHosts = try loadKnownHosts()
+            try handshake(preferring: knownHosts.keyTypes(host: target.host, port: target.port))
+            try verifyHostKey(against: &knownHosts)
+            try authenticate()
+        } catch {
+            // Reading known_hosts or the key needs a descriptor too: when none is left, that is
+            // the failure to report, not an unreadable file or a refused key.
+            if FileDescriptorLimit.exhausted { throw .outOfFileDescriptors(endpoint: endpoint, limit: FileDescriptorLimit.current) }
+            throw error
+        }
         libssh2_keepalive_config(raw, 1, UInt32(target.keepaliveSeconds))
         libssh2_session_set_timeout(raw, 0)
         libssh2_session_set_blocking(raw, 0)
@@ -65,6 +72,8 @@ final class SSHSession {
             throw .unreachable(endpoint: endpoint, reason: "no answer within \(TransportError.seconds(target.connectTimeout))")
         case .failure(.other(let reason)):
             throw .unreachable(endpoint: endpoint, reason: reason)
+        case .failure(.outOfFileDescriptors):
+            throw .outOfFileDescriptors(endpoint: endpoint, limit: FileDescriptorLimit.current)
         }
     }
 
@@ -80,7 +89,7 @@ final class SSHSession {
 
     private func loadKnownHosts() throws(TransportError) -> KnownHosts {
         do {
-            return try KnownHosts(path: target.knownHostsFile)
+            return try KnownHosts.load(path: target.knownHostsFile)
         } catch {
             throw .invalidConfiguration(endpoint: target.endpoint, problem: "cannot read known_hosts file \(target.knownHostsFile): \(error)")
         }

@@ -12,6 +12,8 @@ enum TCPConnector {
         case unresolvable(String)
         case refused
         case timedOut
+        /// No socket: the process or the system has no file descriptor left.
+        case outOfFileDescriptors
         case other(String)
     }
 
@@ -33,7 +35,11 @@ enum TCPConnector {
             next = info.pointee.ai_next
             let flags = Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue)
             let fd = Glibc.socket(info.pointee.ai_family, info.pointee.ai_socktype | flags, info.pointee.ai_protocol)
-            guard fd >= 0 else { continue }
+            guard fd >= 0 else {
+                // Another address would fail the same way: say so now, not "no address".
+                if errno == EMFILE || errno == ENFILE { return .failure(.outOfFileDescriptors) }
+                continue
+            }
             var status = Glibc.connect(fd, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0 ? 0 : errno
             if status == EINPROGRESS {
                 var poller = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)

@@ -28,6 +28,9 @@ public enum TransportError: Error, Sendable, Hashable, CustomStringConvertible {
     case invalidConfiguration(endpoint: String, problem: String)
     /// The SSH protocol failed outside a command (handshake, channel open).
     case sessionFailed(endpoint: String, operation: String, reason: String)
+    /// This machine has no file descriptor left for the connection: the process is at its
+    /// `ulimit -n` (`limit`, nil when unknown) or the system at its own.
+    case outOfFileDescriptors(endpoint: String, limit: Int?)
 
     /// True when the command may have run on the host although no result came back.
     public var outcomeUnknown: Bool {
@@ -39,7 +42,7 @@ public enum TransportError: Error, Sendable, Hashable, CustomStringConvertible {
     public var isConnectionFailure: Bool {
         switch self {
         case .unreachable, .connectionRefused, .authenticationFailed, .rsaKeyRejected,
-            .hostKeyMismatch, .hostKeyUnknown:
+            .hostKeyMismatch, .hostKeyUnknown, .outOfFileDescriptors:
             return true
         default:
             return false
@@ -77,6 +80,10 @@ public enum TransportError: Error, Sendable, Hashable, CustomStringConvertible {
             return "cannot connect to \(endpoint): \(problem)"
         case .sessionFailed(let endpoint, let operation, let reason):
             return "SSH \(operation) with \(endpoint) failed: \(reason); try again, and check the server's log if it persists"
+        case .outOfFileDescriptors(let endpoint, let limit):
+            let limitText = limit.map { "its limit of \($0) open files (`ulimit -n`)" } ?? "the system's limit of open files"
+            return
+                "cannot open a connection to \(endpoint): rollout reached \(limitText), and a run keeps one connection per host open; raise the limit (`ulimit -n 4096`) or run fewer hosts at once (`--shard K/N` or `--limit`)"
         }
     }
 
