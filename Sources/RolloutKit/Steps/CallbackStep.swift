@@ -293,30 +293,35 @@ extension CallbackStep: RunnableStep {
     private static func send(
         _ callbacks: [(kind: String, callback: SignedTestCallback)], to url: String, concurrency: Int, timeout: Duration, http: HTTPClient
     ) async -> [CallbackExchange] {
-        var exchanges = [CallbackExchange?](repeating: nil, count: callbacks.count)
-        await withTaskGroup(of: (Int, CallbackExchange).self) { group in
-            var next = 0
-            func start() {
-                let index = next
-                let (kind, callback) = callbacks[index]
-                next += 1
-                group.addTask {
-                    let request = HTTPRequest(
-                        method: "POST", url: url, headers: callback.headers.map { HTTPHeader($0.name, $0.value) },
-                        body: .bytes(Data(callback.body)), timeout: timeout)
-                    do {
-                        return (index, CallbackExchange(kind: kind, response: try await http.send(request), error: nil))
-                    } catch {
-                        return (index, CallbackExchange(kind: kind, response: nil, error: "\(error)"))
+        // The results stay local to the group's body, and the tasks are added there, not from a
+        // nested function: the release build of the earlier shape (a nested `start()` capturing
+        // the group, the array captured from outside) trapped with "Index out of range" at
+        // `exchanges[index] = …` in about half the runs of playbooks/youarecoder.
+        await withTaskGroup(of: (Int, CallbackExchange).self, returning: [CallbackExchange].self) { group in
+            var exchanges = [CallbackExchange?](repeating: nil, count: callbacks.count)
+            var started = 0
+            var finished = 0
+            while finished < callbacks.count {
+                while started < callbacks.count, started - finished < concurrency {
+                    let index = started
+                    let (kind, callback) = callbacks[index]
+                    started += 1
+                    group.addTask {
+                        let request = HTTPRequest(
+                            method: "POST", url: url, headers: callback.headers.map { HTTPHeader($0.name, $0.value) },
+                            body: .bytes(Data(callback.body)), timeout: timeout)
+                        do {
+                            return (index, CallbackExchange(kind: kind, response: try await http.send(request), error: nil))
+                        } catch {
+                            return (index, CallbackExchange(kind: kind, response: nil, error: "\(error)"))
+                        }
                     }
                 }
-            }
-            while next < min(concurrency, callbacks.count) { start() }
-            while let (index, exchange) = await group.next() {
+                guard let (index, exchange) = await group.next() else { break }
                 exchanges[index] = exchange
-                if next < callbacks.count { start() }
+                finished += 1
             }
+            return exchanges.compactMap { $0 }
         }
-        return exchanges.compactMap { $0 }
     }
 }
