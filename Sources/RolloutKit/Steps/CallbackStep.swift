@@ -293,11 +293,18 @@ extension CallbackStep: RunnableStep {
     private static func send(
         _ callbacks: [(kind: String, callback: SignedTestCallback)], to url: String, concurrency: Int, timeout: Duration, http: HTTPClient
     ) async -> [CallbackExchange] {
-        // The results stay local to the group's body, and the tasks are added there, not from a
-        // nested function: the release build of the earlier shape (a nested `start()` capturing
-        // the group, the array captured from outside) trapped with "Index out of range" at
-        // `exchanges[index] = …` in about half the runs of playbooks/youarecoder.
-        await withTaskGroup(of: (Int, CallbackExchange).self, returning: [CallbackExchange].self) { group in
+        // One at a time needs no task group. The release build (static Swift runtime) trapped
+        // with "Index out of range" where the group's results were stored, on an index the
+        // source cannot make out of range, in about half the runs of playbooks/youarecoder
+        // (scripts/bench-playbooks); the debug build never did.
+        guard concurrency > 1, callbacks.count > 1 else {
+            var exchanges: [CallbackExchange] = []
+            for (kind, callback) in callbacks {
+                exchanges.append(await exchange(kind: kind, callback: callback, url: url, timeout: timeout, http: http))
+            }
+            return exchanges
+        }
+        return await withTaskGroup(of: Answered.self, returning: [CallbackExchange].self) { group in
             var exchanges = [CallbackExchange?](repeating: nil, count: callbacks.count)
             var started = 0
             var finished = 0
@@ -307,21 +314,34 @@ extension CallbackStep: RunnableStep {
                     let (kind, callback) = callbacks[index]
                     started += 1
                     group.addTask {
-                        let request = HTTPRequest(
-                            method: "POST", url: url, headers: callback.headers.map { HTTPHeader($0.name, $0.value) },
-                            body: .bytes(Data(callback.body)), timeout: timeout)
-                        do {
-                            return (index, CallbackExchange(kind: kind, response: try await http.send(request), error: nil))
-                        } catch {
-                            return (index, CallbackExchange(kind: kind, response: nil, error: "\(error)"))
-                        }
+                        Answered(index: index, exchange: await exchange(kind: kind, callback: callback, url: url, timeout: timeout, http: http))
                     }
                 }
-                guard let (index, exchange) = await group.next() else { break }
-                exchanges[index] = exchange
+                guard let answered = await group.next() else { break }
+                exchanges[answered.index] = answered.exchange
                 finished += 1
             }
             return exchanges.compactMap { $0 }
+        }
+    }
+
+    /// One callback of a `count`, and the place its answer goes in the step's order.
+    private struct Answered: Sendable {
+        var index: Int
+        var exchange: CallbackExchange
+    }
+
+    /// Sends one callback: its answer, or why none came.
+    private static func exchange(kind: String, callback: SignedTestCallback, url: String, timeout: Duration, http: HTTPClient) async
+        -> CallbackExchange
+    {
+        let request = HTTPRequest(
+            method: "POST", url: url, headers: callback.headers.map { HTTPHeader($0.name, $0.value) }, body: .bytes(Data(callback.body)),
+            timeout: timeout)
+        do {
+            return CallbackExchange(kind: kind, response: try await http.send(request), error: nil)
+        } catch {
+            return CallbackExchange(kind: kind, response: nil, error: "\(error)")
         }
     }
 }
