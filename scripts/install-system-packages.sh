@@ -10,6 +10,7 @@ packages=(
   redis-server                         # the strategy-subscriptions reference app's entitlements cache
   python3-venv                         # the reference verifiers and billing app
   curl                                 # the sandbox playbook's endpoint probes
+  tcpdump                              # scripts/bench-playbooks: the work measured on the hosts' side of the loopback network
   git                                  # the git step and its tests
   systemd-container debootstrap zstd   # container hosts with systemd as PID 1 (scripts/host-image, scripts/container-host)
   podman runc containernetworking-plugins iptables  # a Podman engine with Docker's API (scripts/podman-engine)

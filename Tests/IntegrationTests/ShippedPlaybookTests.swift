@@ -6,7 +6,8 @@ import Testing
 /// (`sandbox/<app>/`, released by `scripts/sandbox-app-repo`) to a real loopback sshd host with
 /// PostgreSQL and Redis, exactly as shipped: `good` then `next` pass, and `bad-migration` fails
 /// with exit 1 and leaves the database, the `.env`, the checkout and the running release as they
-/// were.
+/// were. The Stripe playbooks disable their webhook endpoint (on a loopback server that plays
+/// Stripe's API) before the undo of a failed deploy and enable it again after.
 ///
 /// Serialized: each deploy builds a venv and runs a multi-process web server.
 @Suite("shipped playbooks", .serialized)
@@ -54,6 +55,39 @@ struct ShippedPlaybookTests {
         }
     }
 
+    /// What Stripe's API (the loopback stand-in) received during the last run, and where the
+    /// run's events put the webhook endpoint's disable and enable among the undos: a failed
+    /// deploy must disable it before its first undo starts and enable it only after the last
+    /// undo ended, with the secret key sent and never shown.
+    static func expectWebhookPausedAroundTheUndo(
+        _ api: ProviderAPIServer, endpoint: String, key: String, receivedBefore: Int, host: ShippedPlaybookHost, output: RolloutCLI.Output
+    ) throws {
+        let received = try JSONDecoder().decode(
+            [ProviderAPIServer.Received].self, from: Data(ShippedPlaybookHost.get(api.baseURL + "/received").utf8)
+        ).dropFirst(receivedBefore)
+        #expect(received.map(\.body) == ["disabled=true", "disabled=false"], "\(received)")
+        #expect(received.allSatisfy { $0.path == "/v1/webhook_endpoints/\(endpoint)" && $0.authorization == "Bearer \(key)" }, "\(received)")
+        #expect(ShippedPlaybookHost.get(api.baseURL + "/v1/webhook_endpoints/\(endpoint)").contains("\"enabled\""))
+        // The events in the order the engine emitted them (--json writes each as it happens).
+        let events = host.events.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+        func name(_ event: [String: Any]) -> String { (event["step"] as? [String: Any])?["name"] as? String ?? "" }
+        func finished(_ step: String) -> Int? {
+            events.firstIndex { $0["event"] as? String == "step_finished" && name($0) == step }
+        }
+        let disabled = try #require(
+            finished("rollback: Disable the Stripe webhook endpoint first (Stripe queues events meanwhile)"), "\(host.events)")
+        let enabled = try #require(finished("always: The Stripe webhook endpoint is enabled"), "\(host.events)")
+        let undos = events.indices.filter { ["undo_started", "undo_finished"].contains(events[$0]["event"] as? String) }
+        #expect(undos.count >= 2, "a failed deploy with nothing undone: \(host.events)")
+        #expect(events[disabled]["outcome"] as? String != "failed" && events[enabled]["outcome"] as? String != "failed", "\(host.events)")
+        #expect(disabled < (undos.first ?? 0), "the endpoint was disabled after the undo began:\n\(host.events)")
+        #expect(enabled > (undos.last ?? .max), "the endpoint was enabled before the undo ended:\n\(host.events)")
+        #expect(output.all.contains("POST \(api.baseURL)/v1/webhook_endpoints/\(endpoint)"), "\(output.all)")
+        #expect(!output.all.contains(key) && !host.events.contains(key), "the Stripe key is shown")
+    }
+
     // MARK: - mentor payments
 
     @Test(
@@ -65,9 +99,13 @@ struct ShippedPlaybookTests {
         let database = try Self.postgres.createDatabase()
         let port = try SSHTestHost.freePort()
         let base = "http://127.0.0.1:\(port)"
-        let vars = ["db_name": database, "db_port": String(Self.postgres.port), "app_port": String(port), "base_url": base]
+        let stripeKey = "sk_test_shippedPlaybookKey0123"
+        let stripe = try ProviderAPIServer(apiKey: stripeKey, endpoints: ["we_mentor_platform"])
+        let vars = [
+            "db_name": database, "db_port": String(Self.postgres.port), "app_port": String(port), "base_url": base, "stripe_api_base": stripe.baseURL,
+        ]
         let secrets = [
-            "MENTOR_STRIPE_SECRET_KEY": "sk_test_shippedPlaybookKey0123", "MENTOR_STRIPE_WEBHOOK_SECRET": Self.webhookSecret,
+            "MENTOR_STRIPE_SECRET_KEY": stripeKey, "MENTOR_STRIPE_WEBHOOK_SECRET": Self.webhookSecret,
             "MENTOR_SECRET_KEY": "shipped-playbook-jwt-secret-0123",
         ]
         func sql(_ query: String) throws -> String { try Self.postgres.sql(query, database: database) }
@@ -107,11 +145,16 @@ struct ShippedPlaybookTests {
             ShippedPlaybookHost.get(base + "/health")
         )
         #expect(before.1 == "usd" && before.4.contains(before.3), "\(before)")
+        // A successful deploy sends one request to Stripe's API: always:'s enable, which changes nothing.
+        let receivedBefore = try JSONSerialization.jsonObject(with: Data(ShippedPlaybookHost.get(stripe.baseURL + "/received").utf8)) as? [Any]
+        #expect(receivedBefore?.count == 2, "\(String(describing: receivedBefore))")
         let badStarted = Date()
         let bad = try host.run(vars.merging(["ref": "origin/bad-migration"]) { $1 }, environment: secrets)
         print("\(host.app): failed deploy of bad-migration and its undo took \(String(format: "%.1f", Date().timeIntervalSince(badStarted))) s")
         #expect(bad.status == 1, "\(bad.all)")
         #expect(bad.all.contains("balance_cents"), "\(bad.all)")
+        try Self.expectWebhookPausedAroundTheUndo(
+            stripe, endpoint: "we_mentor_platform", key: stripeKey, receivedBefore: receivedBefore?.count ?? 0, host: host, output: bad)
         #expect(try sql(contents) == before.0)
         #expect(try sql("SELECT string_agg(DISTINCT currency, ',') FROM payments") == "usd")
         #expect(try host.sandbox.snapshot(host: 0, "mentor-payments/.env") == before.2)
@@ -164,12 +207,14 @@ struct ShippedPlaybookTests {
         let port = try SSHTestHost.freePort()
         let base = "http://127.0.0.1:\(port)"
         let jwtSecret = "shipped-playbook-jwt-secret-0123456789abcdef"
+        let stripeKey = "sk_test_shippedPlaybookKey0123"
+        let stripe = try ProviderAPIServer(apiKey: stripeKey, endpoints: ["we_strategy_api"])
         let vars = [
             "db_name": database, "db_port": String(Self.postgres.port), "app_port": String(port), "base_url": base,
-            "redis_url": RedisTestServer.shared.url(database: 5), "smoke_user_id": "1",
+            "redis_url": RedisTestServer.shared.url(database: 5), "smoke_user_id": "1", "stripe_api_base": stripe.baseURL,
         ]
         let secrets = [
-            "STRATEGY_STRIPE_SECRET_KEY": "sk_test_shippedPlaybookKey0123", "STRATEGY_STRIPE_WEBHOOK_SECRET": Self.webhookSecret,
+            "STRATEGY_STRIPE_SECRET_KEY": stripeKey, "STRATEGY_STRIPE_WEBHOOK_SECRET": Self.webhookSecret,
             "STRATEGY_JWT_SECRET_KEY": jwtSecret, "STRATEGY_API_TOKEN": try Self.token(user: "1", secret: jwtSecret),
         ]
         func sql(_ query: String) throws -> String { try Self.postgres.sql(query, database: database) }
@@ -204,10 +249,14 @@ struct ShippedPlaybookTests {
             try sql(booked), try host.sandbox.snapshot(host: 0, "strategy-subscriptions/.env"), try host.checkedOutCommit(),
             ShippedPlaybookHost.get(base + "/health")
         )
+        let receivedBefore = try JSONSerialization.jsonObject(with: Data(ShippedPlaybookHost.get(stripe.baseURL + "/received").utf8)) as? [Any]
+        #expect(receivedBefore?.count == 2, "\(String(describing: receivedBefore))")
         let badStarted = Date()
         let bad = try host.run(vars.merging(["ref": "origin/bad-migration"]) { $1 }, environment: secrets)
         print("\(host.app): failed deploy of bad-migration and its undo took \(String(format: "%.1f", Date().timeIntervalSince(badStarted))) s")
         #expect(bad.status == 1, "\(bad.all)")
+        try Self.expectWebhookPausedAroundTheUndo(
+            stripe, endpoint: "we_strategy_api", key: stripeKey, receivedBefore: receivedBefore?.count ?? 0, host: host, output: bad)
         // 0003 was committed (Starter repriced) before 0004 failed; the downgrade to the recorded
         // revision took it away again.
         #expect(bad.all.contains("0002_subscription_trial_end -> 0003_reprice_starter"), "\(bad.all)")

@@ -5,7 +5,7 @@ public import Foundation
 #endif
 
 /// A loopback sshd host ready for one of the shipped playbooks (`playbooks/<app>/`) in its
-/// `sandbox` environment: the playbook and the check suites copied as they are shipped, the
+/// `loopback` environment: the playbook and the check suites copied as they are shipped, the
 /// shipped inventory with only the sandbox host's port and the SSH key changed, the app's
 /// release repository (`scripts/sandbox-app-repo`) and the offline wheels
 /// (`scripts/sandbox-wheelhouse`) where the inventory looks for them (`$ROLLOUT_SANDBOX`,
@@ -35,9 +35,9 @@ public final class ShippedPlaybookHost: Sendable {
         var inventory = try String(contentsOf: packageRoot.appendingPathComponent("playbooks/\(app)/inventory.yml"), encoding: .utf8)
         let host = sandbox.hosts[0]
         for (shipped, local) in [
-            ("port: 2222,", "port: \(host.port),"),
-            ("identity: ../../.sandbox/host/client/id_ed25519", "identity: \(host.keyFile)"),
-            ("known_hosts: ../../.sandbox/host/client/known_hosts", "known_hosts: \(root.path)/known_hosts"),
+            ("loopback1: { address: 127.0.0.1, port: 2222,", "loopback1: { address: 127.0.0.1, port: \(host.port),"),
+            ("identity: ../../.sandbox/client/id_ed25519", "identity: \(host.keyFile)"),
+            ("known_hosts: ../../.sandbox/client/known_hosts", "known_hosts: \(root.path)/known_hosts"),
         ] {
             guard inventory.contains(shipped) else {
                 throw CommandFailed(command: "adapt inventory", output: "no '\(shipped)' in playbooks/\(app)/inventory.yml")
@@ -69,17 +69,17 @@ public final class ShippedPlaybookHost: Sendable {
         (try? String(contentsOf: sandbox.root.appendingPathComponent("events.jsonl"), encoding: .utf8)) ?? ""
     }
 
-    /// `rollout run playbooks/<app>/deploy.yml -e sandbox --verbose --json events.jsonl --var …`
+    /// `rollout run playbooks/<app>/deploy.yml -e loopback --verbose --json events.jsonl --var …`
     /// with the sandbox's paths and `environment` (the secrets) in its environment.
     public func run(_ vars: [String: String], environment: [String: String]) throws -> RolloutCLI.Output {
-        try rollout(["run", playbook, "-e", "sandbox", "--verbose", "--json", "events.jsonl"], vars, environment: environment)
+        try rollout(["run", playbook, "-e", "loopback", "--verbose", "--json", "events.jsonl"], vars, environment: environment)
     }
 
-    /// `rollout rollback playbooks/<app>/deploy.yml -e sandbox --yes --var …`: on-call's undo of
+    /// `rollout rollback playbooks/<app>/deploy.yml -e loopback --yes --var …`: on-call's undo of
     /// the last run whose changes are still in place.
     public func rollback(_ vars: [String: String], environment: [String: String], force: Bool = false) throws -> RolloutCLI.Output {
         try rollout(
-            ["rollback", playbook, "-e", "sandbox", "--yes", "--json", "events.jsonl"] + (force ? ["--force"] : []), vars, environment: environment)
+            ["rollback", playbook, "-e", "loopback", "--yes", "--json", "events.jsonl"] + (force ? ["--force"] : []), vars, environment: environment)
     }
 
     private func rollout(_ command: [String], _ vars: [String: String], environment: [String: String]) throws -> RolloutCLI.Output {

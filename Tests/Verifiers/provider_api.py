@@ -7,7 +7,10 @@ wrong key is 401 with Stripe's error shape. GET /v1/webhook_endpoints/<id> answe
 GET /received lists every request it got before (method, path, authorization, body), so a test
 can see what was sent, undo included. The key comes from the environment, never the arguments.
 
-Prints its port once listening; exits when its stdin closes. Standard library only.
+PROVIDER_API_ENDPOINTS (comma-separated, default we_billing) names the endpoints that exist,
+enabled; PROVIDER_API_PORT picks the port (default: a free one; scripts/sandbox-deploy uses
+12111, stripe-mock's). Prints its port once listening; exits when its stdin closes. Standard
+library only.
 """
 import http.server
 import json
@@ -21,7 +24,7 @@ from urllib.parse import parse_qsl
 signal.pthread_sigmask(signal.SIG_SETMASK, set())
 KEY = os.environ["PROVIDER_API_KEY"]
 lock = threading.Lock()
-endpoints = {"we_billing": "enabled"}
+endpoints = {name: "enabled" for name in os.environ.get("PROVIDER_API_ENDPOINTS", "we_billing").split(",") if name}
 received = []
 
 
@@ -77,7 +80,7 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     daemon_threads = True
 
 
-server = Server(("127.0.0.1", 0), Handler)
+server = Server(("127.0.0.1", int(os.environ.get("PROVIDER_API_PORT", "0"))), Handler)
 print(server.server_address[1], flush=True)
 threading.Thread(target=exit_when_parent_goes, daemon=True).start()
 server.serve_forever()

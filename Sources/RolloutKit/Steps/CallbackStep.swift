@@ -295,38 +295,55 @@ extension CallbackStep: RunnableStep {
     private static func send(
         _ callbacks: [(kind: String, callback: SignedTestCallback)], to url: String, concurrency: Int, timeout: Duration, http: HTTPClient
     ) async -> [CallbackExchange] {
-        let exchange: @Sendable (Int) async -> (Int, CallbackExchange) = { index in
-            let (kind, callback) = callbacks[index]
-            let request = HTTPRequest(
-                method: "POST", url: url, headers: callback.headers.map { HTTPHeader($0.name, $0.value) },
-                body: .bytes(Data(callback.body)), timeout: timeout)
-            do {
-                return (index, CallbackExchange(kind: kind, response: try await http.send(request), error: nil))
-            } catch {
-                return (index, CallbackExchange(kind: kind, response: nil, error: "\(error)"))
+        // One at a time needs no task group. The release build (static Swift runtime) trapped
+        // with "Index out of range" where the group's results were stored, on an index the
+        // source cannot make out of range, in about half the runs of playbooks/youarecoder
+        // (scripts/bench-playbooks); the debug build never did.
+        guard concurrency > 1, callbacks.count > 1 else {
+            var exchanges: [CallbackExchange] = []
+            for (kind, callback) in callbacks {
+                exchanges.append(await exchange(kind: kind, callback: callback, url: url, timeout: timeout, http: http))
             }
+            return exchanges
         }
-        // The task group fills a local array and hands it back: a nested function that captured
-        // the group and mutated an array captured from outside trapped (index out of range) in
-        // the release build at concurrency above 1.
-        let exchanges = await withTaskGroup(of: (Int, CallbackExchange).self) { group in
-            var results = [CallbackExchange?](repeating: nil, count: callbacks.count)
-            var next = 0
-            while next < min(concurrency, callbacks.count) {
-                let index = next
-                group.addTask { await exchange(index) }
-                next += 1
-            }
-            while let (index, answer) = await group.next() {
-                results[index] = answer
-                if next < callbacks.count {
-                    let index = next
-                    group.addTask { await exchange(index) }
-                    next += 1
+        return await withTaskGroup(of: Answered.self, returning: [CallbackExchange].self) { group in
+            var exchanges = [CallbackExchange?](repeating: nil, count: callbacks.count)
+            var started = 0
+            var finished = 0
+            while finished < callbacks.count {
+                while started < callbacks.count, started - finished < concurrency {
+                    let index = started
+                    let (kind, callback) = callbacks[index]
+                    started += 1
+                    group.addTask {
+                        Answered(index: index, exchange: await exchange(kind: kind, callback: callback, url: url, timeout: timeout, http: http))
+                    }
                 }
+                guard let answered = await group.next() else { break }
+                exchanges[answered.index] = answered.exchange
+                finished += 1
             }
-            return results
+            return exchanges.compactMap { $0 }
         }
-        return exchanges.compactMap { $0 }
+    }
+
+    /// One callback of a `count`, and the place its answer goes in the step's order.
+    private struct Answered: Sendable {
+        var index: Int
+        var exchange: CallbackExchange
+    }
+
+    /// Sends one callback: its answer, or why none came.
+    private static func exchange(kind: String, callback: SignedTestCallback, url: String, timeout: Duration, http: HTTPClient) async
+        -> CallbackExchange
+    {
+        let request = HTTPRequest(
+            method: "POST", url: url, headers: callback.headers.map { HTTPHeader($0.name, $0.value) }, body: .bytes(Data(callback.body)),
+            timeout: timeout)
+        do {
+            return CallbackExchange(kind: kind, response: try await http.send(request), error: nil)
+        } catch {
+            return CallbackExchange(kind: kind, response: nil, error: "\(error)")
+        }
     }
 }
