@@ -16,14 +16,7 @@ extension Runner {
     /// despite another run's lock or a run that already ended.
     public func resume(force: Bool) async -> RunSummary {
         let runID = options.runID
-        let hosts: [Host]
-        do {
-            hosts = try self.hosts()
-        } catch {
-            events.send(.notice("\(error)"))
-            return refuse(.invalidInput)
-        }
-        events.send(.runStarted(playbook: options.playbookArgument, environment: environment.name, hosts: hosts.map(\.name), runID: runID))
+        guard let hosts = reportStart() else { return refuse(.invalidInput) }
 
         // One look at each host: the run's journal and the lock.
         let looks = await fanOut(hosts) { host -> Result<(HostRun, ResumePlan.Journal, DeployLock.State), any Error> in

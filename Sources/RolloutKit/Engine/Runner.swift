@@ -92,14 +92,7 @@ public struct Runner: Sendable {
     /// Runs the playbook and returns what happened; never throws: every failure is in the
     /// summary and its exit code.
     public func run() async -> RunSummary {
-        let hosts: [Host]
-        do {
-            hosts = try self.hosts()
-        } catch {
-            events.send(.notice("\(error)"))
-            return refuse(.invalidInput)
-        }
-        events.send(.runStarted(playbook: options.playbookArgument, environment: environment.name, hosts: hosts.map(\.name), runID: options.runID))
+        guard let hosts = reportStart() else { return refuse(.invalidInput) }
         if options.check {
             events.send(.notice("check mode: reading the hosts' current state; nothing will be changed and no lock is taken"))
         }
@@ -151,6 +144,20 @@ public struct Runner: Sendable {
         stopper.cancel()
         await stopper.value
         return summary
+    }
+
+    /// The hosts the run covers, its start reported; nil, the reason reported, when `--limit`
+    /// names what the environment does not have.
+    func reportStart() -> [Host]? {
+        do {
+            let hosts = try self.hosts()
+            events.send(
+                .runStarted(playbook: options.playbookArgument, environment: environment.name, hosts: hosts.map(\.name), runID: options.runID))
+            return hosts
+        } catch {
+            events.send(.notice("\(error)"))
+            return nil
+        }
     }
 
     /// The summary of a run that could not start, reported.
