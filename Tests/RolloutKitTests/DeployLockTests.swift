@@ -48,7 +48,7 @@ struct DeployLockTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let lock = DeployLock(stateDirectory: dir.path)
         #expect(try ShellProcess.run(lock.acquireScript(owner: "alice@laptop", runID: runA, host: "app1", lease: .seconds(60), pid: 111)).status == 0)
-        #expect(try ShellProcess.run(lock.checkScript(runID: runA, pid: 111)).status == 0)
+        #expect(try ShellProcess.run(lock.guardFunctions(runID: runA, lease: .seconds(60), pid: 111) + "rollout_check").status == 0)
 
         let takeOver = lock.acquireScript(owner: "bob@ci", runID: runA, host: "app1", lease: .seconds(60), takeOver: true, pid: 222)
         #expect(try ShellProcess.run(takeOver).status == 0)
@@ -58,11 +58,11 @@ struct DeployLockTests {
         }
         #expect(holder.owner == "bob@ci" && holder.pid == 222 && holder.runID == runA.rawValue)
 
-        let stale = try ShellProcess.run(lock.checkScript(runID: runA, pid: 111))
+        let stale = try ShellProcess.run(lock.guardFunctions(runID: runA, lease: .seconds(60), pid: 111) + "rollout_check")
         #expect(stale.status == Int32(DeployLock.heldExitCode))
         #expect(stale.stderr.contains("resumed by another runner"))
         #expect(try ShellProcess.run(lock.releaseScript(runID: runA.rawValue, host: "app1", pid: 111)).status == Int32(DeployLock.heldExitCode))
-        #expect(try ShellProcess.run(lock.checkScript(runID: runA, pid: 222)).status == 0)
+        #expect(try ShellProcess.run(lock.guardFunctions(runID: runA, lease: .seconds(60), pid: 222) + "rollout_check").status == 0)
         #expect(try ShellProcess.run(lock.releaseScript(runID: runA.rawValue, host: "app1", pid: 222)).status == 0)
         #expect(DeployLock.state(fromOutput: try ShellProcess.run(lock.inspectScript).stdout) == .free)
     }
@@ -79,7 +79,7 @@ struct DeployLockTests {
         let journalMode = try FileManager.default.attributesOfItem(atPath: journalPath)[.posixPermissions] as? NSNumber
         #expect(journalMode?.intValue == 0o600)
 
-        let renewed = try ShellProcess.run("umask 022\n" + lock.renewScript(runID: runA, lease: .seconds(600)))
+        let renewed = try ShellProcess.run("umask 022\n" + lock.guardFunctions(runID: runA, lease: .seconds(600)) + "rollout_renew")
         #expect(renewed.status == 0)
         let leaseMode = try FileManager.default.attributesOfItem(atPath: lock.lockDirectory + "/lease")[.posixPermissions] as? NSNumber
         #expect(leaseMode?.intValue == 0o600)
@@ -93,7 +93,7 @@ struct DeployLockTests {
         #expect(holder.leaseExpires >= holder.startedAt + 590)
         #expect(!holder.isLeaseLapsed(now: Date()))
 
-        let stolen = try ShellProcess.run(lock.renewScript(runID: runB, lease: .seconds(600)))
+        let stolen = try ShellProcess.run(lock.guardFunctions(runID: runB, lease: .seconds(600)) + "rollout_renew")
         #expect(stolen.status == DeployLock.heldExitCode)
         #expect(stolen.stderr.contains("no longer holds the deploy lock"))
 
@@ -101,9 +101,8 @@ struct DeployLockTests {
         let journal = RunJournal(stateDirectory: dir.path, runID: runB, host: "app1")
         let marker = dir.appendingPathComponent("ran").path
         let step = try ShellProcess.run(
-            journal.wrap(
-                stepIndex: 0, name: "s", kind: "shell", userScript: "touch \(ShellWord.quote(marker))",
-                prologue: lock.renewScript(runID: runB, lease: .seconds(60))))
+            journal.library(guardFunctions: lock.guardFunctions(runID: runB, lease: .seconds(60))).definitions
+                + journal.wrap(stepIndex: 0, name: "s", kind: "shell", userScript: "touch \(ShellWord.quote(marker))", guard: "rollout_renew"))
         #expect(step.status == DeployLock.heldExitCode)
         #expect(!FileManager.default.fileExists(atPath: marker))
 

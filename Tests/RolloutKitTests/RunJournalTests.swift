@@ -21,7 +21,7 @@ struct RunJournalTests {
         let journal = RunJournal(stateDirectory: dir.appendingPathComponent("state").path, runID: runID, host: "h1")
         let first = try ShellProcess.run(journal.append([.runStarted(header())]))
         #expect(first.status == 0)
-        let script = journal.wrap(
+        let script = journal.library().definitions + journal.wrap(
             stepIndex: 0, name: "Set \"env\" 100%", kind: "set_env",
             userScript: "rollout_undo previous_file \"/tmp/x y\\\"z\"\necho out; echo err >&2; exit 7")
         let result = try ShellProcess.run(script)
@@ -29,7 +29,7 @@ struct RunJournalTests {
         #expect(result.stdout == "out\n")
         #expect(result.stderr == "err\n")
         let second = try ShellProcess.run(
-            journal.wrap(
+            journal.library().definitions + journal.wrap(
                 stepIndex: 1, name: "syntax", kind: "shell", userScript: "if then fi (",
                 pending: [.stepResult(index: 0, outcome: .failed, outputTail: "out\nerr", at: Date())]))
         #expect(second.status != 0)
@@ -56,7 +56,7 @@ struct RunJournalTests {
         let dir = try ShellProcess.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let journal = RunJournal(stateDirectory: dir.appendingPathComponent("state").path, runID: runID, host: "h1")
-        let step = journal.wrap(stepIndex: 0, name: "umask", kind: "shell", userScript: "umask")
+        let step = journal.library().definitions + journal.wrap(stepIndex: 0, name: "umask", kind: "shell", userScript: "umask")
         let result = try ShellProcess.run("umask 022\n" + step)
         #expect(result.status == 0)
         #expect(result.stdout == "0022\n")
@@ -74,9 +74,9 @@ struct RunJournalTests {
         let childPid = dir.appendingPathComponent("child.pid").path
         let ok = try ShellProcess.run(
             journal.append([.runStarted(header())])
-                + "\n" + journal.wrap(stepIndex: 0, name: "quick", kind: "shell", userScript: "true"))
+                + "\n" + journal.library().definitions + journal.wrap(stepIndex: 0, name: "quick", kind: "shell", userScript: "true"))
         #expect(ok.status == 0)
-        let step = journal.wrap(
+        let step = journal.library().definitions + journal.wrap(
             stepIndex: 1, name: "git", kind: "git",
             userScript: "rollout_undo previous_commit abc123\nsh -c 'echo $$ > \"$1\"; exec sleep 30' sh \(ShellWord.quote(childPid))",
             pending: [.stepResult(index: 0, outcome: .ok, outputTail: "", at: Date())])

@@ -19,7 +19,7 @@ struct StepBatchTests {
         let header = RunHeader(
             runID: runID, playbook: "batch", playbookHash: "sha256:abc", environment: "test", host: "local",
             user: "tester@machine", startedAt: Date())
-        let outcome = try ShellProcess.run(batch.script(journal: journal, pending: [.runStarted(header)], prologue: nil))
+        let outcome = try ShellProcess.run(journal.library().definitions + batch.script(journal: journal, pending: [.runStarted(header)], guard: nil))
         let result = CommandResult(
             exitStatus: outcome.status, stdout: Array(outcome.stdout.utf8), stderr: Array(outcome.stderr.utf8), duration: .milliseconds(30))
         let lines = (try? String(contentsOfFile: journal.path, encoding: .utf8)) ?? ""
@@ -77,7 +77,7 @@ struct StepBatchTests {
         #expect(record.steps.map(\.index) == Array(0..<1000))
         #expect(record.steps.allSatisfy { $0.exitCode == 0 && $0.name == "step \($0.index)" })
         // The bookkeeping is written once: each step adds about its own command to the script.
-        let script = batch.script(journal: RunJournal(stateDirectory: dir.path, runID: runID, host: "h1"), pending: [], prologue: nil)
+        let script = batch.script(journal: RunJournal(stateDirectory: dir.path, runID: runID, host: "h1"), pending: [], guard: nil)
         #expect(script.utf8.count < 1000 * 80)
     }
 

@@ -98,26 +98,24 @@ public struct DeployLock: Sendable, Hashable {
             """
     }
 
-    /// Extends the lease to `lease` from now, if `runID` still holds the lock; otherwise says so
-    /// on stderr and exits `heldExitCode`, so a step prefixed with it does not run for a lock
-    /// it lost. Cheap enough to prefix every step's command with: one `date`, the rest shell
-    /// builtins, rewriting the 0600 `lease` file that `acquireScript` created.
-    public func renewScript(runID: RunID, lease: Duration, pid: Int32? = nil) -> String {
-        // Builtins only but for one `date`: this runs ahead of a step once a quarter lease passed.
-        """
-        \(checkScript(runID: runID, pid: pid)) && printf '%s\\n' "$(( $(date +%s) + \(lease.components.seconds) ))" > \(leaseFile)
-        """
-    }
-
-    /// Exits `heldExitCode` with the reason on stderr unless run `runID` still holds the lock;
-    /// builtins only, so every step that changes a host starts with it: a lock cleared with
-    /// `rollout unlock` stops the run before its next change, not at the next renewal.
+    /// Shell functions that guard each step's command (`RunJournal.library` takes them):
     ///
-    /// With `pid`, the lock must also still be this process's: a runner that stalled (a laptop
-    /// asleep) while `run --resume` took its run over elsewhere stops before its next change.
-    public func checkScript(runID: RunID, pid: Int32? = nil) -> String {
+    /// - `rollout_check` returns `heldExitCode`, with the reason on stderr, unless run `runID`
+    ///   still holds the lock, so a step that starts with it does not run for a lock it lost: a
+    ///   lock cleared with `rollout unlock` stops the run before its next change, not at the
+    ///   next renewal. With `pid`, the lock must also still be this process's: a runner that
+    ///   stalled (a laptop asleep) while `run --resume` took its run over elsewhere stops
+    ///   before its next change.
+    /// - `rollout_renew` does the same check and extends the lease to `lease` from now,
+    ///   rewriting the 0600 `lease` file that `acquireScript` created.
+    ///
+    /// Builtins only, but for the renewal's one `date` (a quarter lease apart): every step that
+    /// changes a host runs one of them.
+    public func guardFunctions(runID: RunID, lease: Duration, pid: Int32? = nil) -> String {
         """
-        { IFS= read -r rollout_owner 2>/dev/null < \(owner) && case $rollout_owner in *\(ownerPattern(runID.rawValue, pid: pid))*) true;; *) false;; esac; } || { echo "rollout: run \(runID.rawValue) no longer holds the deploy lock \(lockDirectory) (was it cleared with rollout unlock, or the run resumed by another runner?); stopping" >&2; exit \(Self.heldExitCode); }
+        rollout_check() { IFS= read -r rollout_owner 2>/dev/null < \(owner) && case $rollout_owner in *\(ownerPattern(runID.rawValue, pid: pid))*) return 0;; esac; echo "rollout: run \(runID.rawValue) no longer holds the deploy lock \(lockDirectory) (was it cleared with rollout unlock, or the run resumed by another runner?); stopping" >&2; return \(Self.heldExitCode); }
+        rollout_renew() { rollout_check && printf '%s\\n' "$(( $(date +%s) + \(lease.components.seconds) ))" > \(leaseFile); }
+
         """
     }
 
@@ -136,7 +134,7 @@ public struct DeployLock: Sendable, Hashable {
     /// Lets go of the lock for `host` if run `runID` holds it (or nobody does), removing it
     /// when no other host of the run still holds it; otherwise prints the holder and exits
     /// `heldExitCode`. A lock taken before locks had holder files is removed at once.
-    /// With `pid`, only while the lock is this process's (see `checkScript`).
+    /// With `pid`, only while the lock is this process's (see `guardFunctions`).
     public func releaseScript(runID: String, host: String, pid: Int32? = nil) -> String {
         """
         [ -d \(lock) ] || exit 0

@@ -28,9 +28,9 @@ extension HostRun {
         let outcome: Result<CommandResult, any Error>
         do {
             outcome = .success(
-                try await sendJournalled(naming: what, output: nil) { pending, prologue in
+                try await sendJournalled(naming: what, output: nil) { pending, guardFunction in
                     RemoteCommand(
-                        batch.script(journal: journal, pending: pending, prologue: prologue, startedAt: started), sensitive: batch.sensitive)
+                        batch.script(journal: journal, pending: pending, guard: guardFunction, startedAt: started), sensitive: batch.sensitive)
                 })
         } catch {
             outcome = .failure(error)

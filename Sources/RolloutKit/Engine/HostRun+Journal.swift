@@ -5,22 +5,24 @@ import Foundation
 /// written, the lease renewal when due, and the step's own start and end ride in the same round
 /// trip, so the bookkeeping costs no extra one.
 extension HostRun {
-    /// Sends the command `build` makes from the pending journal events and the lock's
-    /// prologue: the lease renewal when due, otherwise the check that the run still holds the
-    /// lock. When the send fails the events stay pending, and the error names `what` instead
-    /// of the wrapper script around it.
+    /// Sends the command `build` makes from the pending journal events and the lock's guard
+    /// (a function of `journalLibrary`): the lease renewal when due, otherwise the check that
+    /// the run still holds the lock. The command calls the journal's library, and runs in
+    /// place in a persistent shell when it can. When the send fails the events stay pending,
+    /// and the error names `what` instead of the wrapper script around it.
     func sendJournalled(
         naming what: String, output: (@Sendable (OutputChunk) -> Void)?,
-        _ build: (_ pending: [JournalEvent], _ prologue: String) -> RemoteCommand
+        _ build: (_ pending: [JournalEvent], _ guard: String) -> RemoteCommand
     ) async throws -> CommandResult {
         let renewing = lease.isDue
-        let prologue =
-            renewing ? lock.renewScript(runID: runID, lease: LeaseKeeper.lease, pid: getpid()) : lock.checkScript(runID: runID, pid: getpid())
         let sent = pending
         pending.removeAll()
+        var command = build(sent, renewing ? "rollout_renew" : "rollout_check")
+        command.library = journalLibrary
+        command.runsInPlace = true
         let result: CommandResult
         do {
-            result = try await transport.run(build(sent, prologue), output: output)
+            result = try await transport.run(command, output: output)
         } catch {
             pending = sent + pending
             // Refused before it reached the host: nothing of it runs there.
@@ -40,11 +42,13 @@ extension HostRun {
         if checkMode { return try await transport.run(command, output: output) }
         let definition = member.definition
         let startedAt = Date()
-        let result = try await sendJournalled(naming: command.summary, output: output) { pending, prologue in
+        let result = try await sendJournalled(naming: command.summary, output: output) { pending, guardFunction in
             var wrapped = command
             wrapped.script = journal.wrap(
                 stepIndex: member.index, name: definition.name, kind: definition.kind, userScript: command.script,
-                pending: pending, prologue: prologue)
+                cwd: command.cwd, pending: pending, guard: guardFunction, keepingStdin: !command.stdin.isEmpty)
+            // The step's own shell enters the directory (see `RunJournal.wrap`).
+            wrapped.cwd = nil
             return wrapped
         }
         journalled.append(.stepStarted(index: member.index, name: definition.name, kind: definition.kind, at: startedAt))

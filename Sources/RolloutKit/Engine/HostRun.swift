@@ -67,6 +67,9 @@ actor HostRun {
     /// and the journal holds no undo for them.
     var unknownSteps: [StepInfo] = []
     var lease: LeaseKeeper
+    /// The journal's shell functions with the lock's guards (see `RunJournal.library`), which
+    /// every command that changes the host calls.
+    let journalLibrary: ShellLibrary
     /// Set by `adopt`: undos then keep a copy of what they overwrite.
     var undoingEarlierRun = false
     /// Steps done before the run stopped, under `run --resume`: they do not run again.
@@ -95,6 +98,7 @@ actor HostRun {
         self.stateDirectory = stateDirectory
         self.journal = RunJournal(stateDirectory: stateDirectory, runID: runID, host: host.name)
         self.lock = DeployLock(stateDirectory: stateDirectory)
+        journalLibrary = journal.library(guardFunctions: lock.guardFunctions(runID: runID, lease: LeaseKeeper.lease, pid: getpid()))
         self.baseScope = scope
         self.masker = masker
         self.events = events

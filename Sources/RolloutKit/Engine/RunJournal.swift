@@ -90,78 +90,86 @@ public struct RunJournal: Sendable, Hashable {
             "{ [ -f \(file) ] || (umask 077 && mkdir -p -- \(ShellWord.path(runsDirectory)) && : >> \(file) && : >> \(ShellWord.path(processGroupPath))); }"
     }
 
-    /// One script that records and runs a step:
+    /// The shell functions every wrapped command of this run on this host calls (see `wrap`),
+    /// with `guardFunctions` (the deploy lock's `rollout_check` and `rollout_renew`, see
+    /// `DeployLock.guardFunctions`). Sent once per shell, so the text each step sends is little
+    /// more than its own script.
     ///
-    /// 1. runs `prologue` (e.g. the deploy lock's lease renewal) and appends `pending` events
-    ///    (e.g. the previous step's verdict), then `step_started` at `startedAt`;
-    ///    if any of that fails it exits with `unwritableExitCode` and the step does not run;
-    /// 2. runs `userScript` in a shell of its own with the login umask (so neither its `exit`
-    ///    nor a syntax error in it skips what follows), with its stdout, stderr and stdin untouched;
-    /// 3. appends `step_ended` with the exit code, and exits with the step's code.
+    /// `rollout_run GUARD ENDED STDIN EVENT…` runs the script on file descriptor 8:
     ///
-    /// With `recordsStep` false only the bookkeeping (1. without `step_started`) is done and
-    /// `userScript` runs as 2. says, its exit status the script's: `StepBatch` journals each of
-    /// its steps itself.
+    /// 1. runs `GUARD` (a function name, or `:`), returning its status when it fails; appends the
+    ///    `EVENT` lines to the journal, creating it if needed, or returns `unwritableExitCode`;
+    /// 2. runs the script as a process group of its own (`setsid`), its stdin this shell's file
+    ///    descriptor 9 when `STDIN` is 1, else /dev/null: the group's id, the launched shell's
+    ///    PID, goes to `processGroupPath` before it waits and the file is emptied after (a host
+    ///    without `setsid` gets `nosetsid` there, for `stopScript` to say it cannot tell), so a
+    ///    command a dropped connection left running can be ended over the next connection. A
+    ///    TERM, INT or HUP the caller gets (a timeout, Ctrl-C) is passed on to the group, and the
+    ///    caller's shell exits once it ended: the shell may be a `PersistentShell` running the
+    ///    call in place, which the signal was meant to end;
+    /// 3. appends `step_ended` for step `ENDED` with the exit code (unless `ENDED` is `-`) and
+    ///    returns the script's status.
     ///
-    /// Nothing in the bookkeeping starts a process: the times come from the engine (asking
-    /// `date` twice cost more than the round trip itself), so the shell only runs builtins and
-    /// the step's own subshell.
+    /// It returns rather than exits, and its variables are `rollout_`-prefixed, so that a
+    /// `PersistentShell` can run the call in place. Nothing in it starts a process but the
+    /// launch: the times come from the engine (asking `date` twice cost more than the round trip).
+    public func library(guardFunctions: String = "") -> ShellLibrary {
+        let runs = ShellWord.path(runsDirectory)
+        return ShellLibrary(
+            definitions: """
+                rollout_journal=\(ShellWord.path(path))
+                rollout_group=\(ShellWord.path(processGroupPath))
+                \(guardFunctions)rollout_run() {
+                  $1 || return
+                  command -v setsid >/dev/null 2>&1 && rollout_launch=setsid || rollout_launch=
+                  rollout_ended=$2 rollout_in=$3 rollout_cut=; shift 3
+                  { { [ -f "$rollout_journal" ] || (umask 077 && mkdir -p -- \(runs) && : >> "$rollout_journal"); } && { [ $# = 0 ] || printf '%s\\n' "$@" >> "$rollout_journal"; }; } || { echo "rollout: cannot write the run journal $rollout_journal" >&2; return \(Self.unwritableExitCode); }
+                  if [ "$rollout_in" = 1 ]; then $rollout_launch /bin/sh /dev/fd/8 <&9 9<&- & else $rollout_launch /bin/sh /dev/fd/8 </dev/null & fi
+                  rollout_pid=$!
+                  if [ -n "$rollout_launch" ]; then
+                    printf '%s\\n' "$rollout_pid" > "$rollout_group"
+                    trap 'kill -TERM -$rollout_pid 2>/dev/null; rollout_cut=1' TERM INT HUP
+                  else
+                    echo nosetsid > "$rollout_group"
+                  fi
+                  wait $rollout_pid; rollout_status=$?
+                  while kill -0 $rollout_pid 2>/dev/null; do wait $rollout_pid; rollout_status=$?; done
+                  trap - TERM INT HUP
+                  : > "$rollout_group"
+                  [ "$rollout_ended" = - ] || printf '%s%s,"at":null}\\n' '{"event":"step_ended","index":'"$rollout_ended"',"exit_code":' "$rollout_status" >> "$rollout_journal"
+                  [ -z "$rollout_cut" ] || exit $rollout_status
+                  return $rollout_status
+                }
+                """)
+    }
+
+    /// The call of `rollout_run` (see `library`) that records and runs a step: `guard` first
+    /// (a function of the library; nil for none), then `pending` events and `step_started` at
+    /// `startedAt` (with `recordsStep`), then `userScript` in a shell of its own with the login
+    /// umask (so neither its `exit` nor a syntax error in it skips what follows) and, with
+    /// `keepingStdin`, the command's stdin; then `step_ended` with its exit code, which is the
+    /// command's. A `cwd` is entered by the step's own shell: a directory that is missing fails
+    /// the step, recorded like any other failure.
+    ///
+    /// With `recordsStep` false only the bookkeeping is done (no `step_started`, no
+    /// `step_ended`): `StepBatch` journals each of its steps itself, all in one process group.
     ///
     /// Inside the step, `rollout_undo KEY VALUE` appends undo data for this step to the
     /// journal (call it before changing anything; it exits the step with `unwritableExitCode`
     /// when the journal cannot be written; control characters in KEY and VALUE are dropped),
-    /// and `$rollout_journal` names the journal file. The step runs as a process group of its
-    /// own (see `launch(_:stepIndex:keepingStdin:)`).
+    /// and `$rollout_journal` names the journal file. The script reaches the step's shell as a
+    /// here-document on a file descriptor, never on a command line, where `ps` would show its
+    /// secrets.
     public func wrap(
-        stepIndex: Int, name: String, kind: String, userScript: String,
-        pending: [JournalEvent] = [], prologue: String? = nil, startedAt: Date = Date(), recordsStep: Bool = true
+        stepIndex: Int, name: String, kind: String, userScript: String, cwd: String? = nil,
+        pending: [JournalEvent] = [], guard guardFunction: String? = nil, startedAt: Date = Date(), recordsStep: Bool = true,
+        keepingStdin: Bool = false
     ) -> String {
-        let started = JournalEvent.stepStartedPrefix(index: stepIndex, name: name, kind: kind)
-        let ended = JournalEvent.stepEndedPrefix(index: stepIndex)
-        // The host reads the script a byte at a time (`PersistentShell`): the bookkeeping is
-        // kept short, the journal's path written once.
-        var script = """
-            rollout_journal=\(ShellWord.path(path))
-            rollout_group=\(ShellWord.path(processGroupPath))
-            command -v setsid >/dev/null 2>&1 && rollout_launch=setsid || rollout_launch=
-
-            """
-        if let prologue, !prologue.isEmpty {
-            script += "{ \(prologue)\n} || exit $?\n"
-        }
         var lines = pending.map { ShellWord.quote($0.jsonLine) }
-        if recordsStep { lines.append(ShellWord.quote(started + JournalEvent.milliseconds(startedAt) + "}")) }
-        let write = lines.isEmpty ? "" : " && printf '%s\\n' \(lines.joined(separator: " ")) >> \"$rollout_journal\""
-        script += """
-            { { [ -f "$rollout_journal" ] || (umask 077 && mkdir -p -- \(ShellWord.path(runsDirectory)) && : >> "$rollout_journal"); }\(write); } || { echo "rollout: cannot write the run journal $rollout_journal" >&2; exit \(Self.unwritableExitCode); }
-
-            """
-        guard recordsStep else {
-            // A `StepBatch` writes each of its steps' events itself, all in one process group.
-            return script + launch(userScript, stepIndex: stepIndex, keepingStdin: false) + "exit $rollout_status\n"
+        if recordsStep {
+            lines.append(
+                ShellWord.quote(JournalEvent.stepStartedPrefix(index: stepIndex, name: name, kind: kind) + JournalEvent.milliseconds(startedAt) + "}"))
         }
-        script += launch(userScript, stepIndex: stepIndex, keepingStdin: true)
-        script += """
-            printf '%s%s,"at":null}\\n' \(ShellWord.quote(ended)) "$rollout_status" >> "$rollout_journal"
-            exit $rollout_status
-
-            """
-        return script
-    }
-
-    /// Shell text, inside `wrap` (for a `StepBatch` too), that runs `userScript` and sets
-    /// `rollout_status` to its exit status.
-    ///
-    /// The script runs in a new session (`setsid`), so it and everything it starts form one
-    /// process group whose ID, the launched shell's PID, is written to `processGroupPath`
-    /// before the wrapper waits, and emptied after (a host without `setsid` gets `nosetsid`
-    /// there, for `stopScript` to say it cannot tell): in the same round trip,
-    /// so a command that a dropped connection leaves running can be ended by `stopScript`
-    /// over the next connection. A TERM, INT or HUP the wrapper gets (a timeout, Ctrl-C) is
-    /// passed on to that group. The script reaches the new shell as a here-document on a file
-    /// descriptor, never on a command line, where `ps` would show its secrets; the
-    /// `rollout_undo` helper (recording for step `stepIndex`) comes along with it.
-    func launch(_ userScript: String, stepIndex: Int, keepingStdin: Bool) -> String {
         let delimiter = "ROLLOUT_SCRIPT_" + UUID().uuidString.replacingOccurrences(of: "-", with: "")
         let undoPrefix = "{\"event\":\"undo\",\"index\":\(stepIndex),\"key\":"
         // Only for a script that calls them: the host reads every byte of the script.
@@ -172,23 +180,13 @@ public struct RunJournal: Sendable, Hashable {
             rollout_undo() { printf '%s"%s","value":"%s"}\\n' \(ShellWord.quote(undoPrefix)) "$(rollout_json "$1")" "$(rollout_json "$2")" >> "$rollout_journal" || { echo "rollout: cannot write the run journal $rollout_journal" >&2; exit \(Self.unwritableExitCode); }; }
 
             """ : ""
+        let arguments = ([guardFunction ?? ":", recordsStep ? String(stepIndex) : "-", keepingStdin ? "1" : "0"] + lines).joined(separator: " ")
         return """
-            \(keepingStdin ? "exec 9<&0\n" : "")$rollout_launch /bin/sh /dev/fd/8 8<<'\(delimiter)' \(keepingStdin ? "<&9 9<&-" : "</dev/null") &
+            rollout_run \(arguments) 8<<'\(delimiter)'\(keepingStdin ? " 9<&0" : "")
             exec 8<&-
             rollout_journal=\(ShellWord.path(path))
-            \(undoHelpers)\(userScript)
+            \(undoHelpers)\(cwd.map { "cd -- \(ShellWord.path($0)) || exit 1\n" } ?? "")\(userScript)
             \(delimiter)
-            rollout_pid=$!
-            \(keepingStdin ? "exec 9<&-\n" : "")if [ -n "$rollout_launch" ]; then
-              printf '%s\\n' "$rollout_pid" > "$rollout_group"
-              trap 'kill -TERM -$rollout_pid 2>/dev/null' TERM INT HUP
-            else
-              echo nosetsid > "$rollout_group"
-            fi
-            wait $rollout_pid; rollout_status=$?
-            while kill -0 $rollout_pid 2>/dev/null; do wait $rollout_pid; rollout_status=$?; done
-            trap - TERM INT HUP
-            : > "$rollout_group"
 
             """
     }

@@ -46,7 +46,9 @@ public struct StepBatch: Sendable {
     /// The bookkeeping lives once in a shell function and each step is one call of it, so the
     /// script grows by little more than each step's own command: the host reads the script a
     /// byte at a time with the `read` builtin, so its size is what a long batch costs there.
-    public func script(journal: RunJournal, pending: [JournalEvent], prologue: String?, startedAt: Date = Date()) -> String {
+    /// The script calls `journal`'s library (`RunJournal.library`); `guard` is the lock's guard
+    /// function to run first.
+    public func script(journal: RunJournal, pending: [JournalEvent], guard guardFunction: String?, startedAt: Date = Date()) -> String {
         // rollout_step INDEX NAME-JSON KIND-JSON EXPECTED SCRIPT: EXPECTED is the exit codes
         // that let the batch go on, space-separated, or `-` for a step whose failure is ignored.
         // Ctrl-C on the machine running rollout creates the stop file (see `Runner`): the step
@@ -83,7 +85,7 @@ public struct StepBatch: Sendable {
         let first = members[0]
         return journal.wrap(
             stepIndex: first.index, name: first.name, kind: first.kind, userScript: body, pending: pending,
-            prologue: prologue, startedAt: startedAt, recordsStep: false)
+            guard: guardFunction, startedAt: startedAt, recordsStep: false)
     }
 
     /// Each step's result, in order, for the steps that ran; `duration` is shared evenly (the

@@ -19,8 +19,10 @@ struct CommandBootstrap: Sendable, Equatable {
     /// Lines in `program`.
     var lineCount: Int
 
-    init(_ command: RemoteCommand, endpoint: String) throws(TransportError) {
-        var text = ""
+    /// With `definingLibrary` false the program leaves out the command's `ShellLibrary`: the
+    /// shell that runs it (a `PersistentShell`) has the definitions already.
+    init(_ command: RemoteCommand, endpoint: String, definingLibrary: Bool = true) throws(TransportError) {
+        var text = definingLibrary ? command.library?.definitions ?? "" : ""
         for name in command.environment.keys.sorted() {
             guard Self.isShellName(name) else {
                 throw .invalidConfiguration(

@@ -12,6 +12,10 @@ import Foundation
 /// runs it in a subshell with stdin from /dev/null, and writes `<marker> <status>\n` on
 /// stdout and on stderr (`CommandEndMarker` finds and removes them). The command is done when
 /// both have arrived. The marker is random per shell, so no command prints it by chance.
+/// A count prefixed with `d` is a `ShellLibrary`'s definitions, evaluated in the shell itself
+/// (no subshell, no markers), in the same write as the first command that needs them; one
+/// prefixed with `p` is a command that runs in place (`RemoteCommand.runsInPlace`): evaluated
+/// in the shell itself, saving the subshell's fork.
 ///
 /// Commands share the shell's process group, so killing one would also reach what earlier
 /// commands left running in the background: commands that may need killing (a timeout) and
@@ -31,6 +35,8 @@ final class PersistentShell {
     private var markerSent = false
     /// False once the shell has exited; the owner then starts a new one.
     private(set) var isAlive = true
+    /// The libraries this shell has defined.
+    private var definedLibraries: Set<ShellLibrary> = []
 
     init(session: SSHSession) throws(LibSSH2Error) {
         self.session = session
@@ -46,13 +52,18 @@ final class PersistentShell {
     /// (where `ps` would print it), and clears it in each command's subshell.
     static let commandLine =
         "exec /bin/sh -c '\(CommandBootstrap.processGroupHeader) IFS= read -r m; "
-        + "while IFS= read -r n; do s=; while [ $n -gt 0 ] && IFS= read -r l; do s=\"$s$l\n\"; n=$((n-1)); done; "
-        + "(m=; eval \"$s\") </dev/null; r=$?; printf \"%s %s\\n\" \"$m\" $r; printf \"%s %s\\n\" \"$m\" $r >&2; done'"
+        + "while IFS= read -r n; do k=${n%%[0-9]*}; n=${n#\"$k\"}; s=; "
+        + "while [ $n -gt 0 ] && IFS= read -r l; do s=\"$s$l\n\"; n=$((n-1)); done; "
+        + "case $k in d) eval \"$s\"; continue;; p) eval \"$s\" </dev/null;; *) (m=; eval \"$s\") </dev/null;; esac; "
+        + "r=$?; printf \"%s %s\\n\" \"$m\" $r; printf \"%s %s\\n\" \"$m\" $r >&2; done'"
 
     /// Runs one command and waits for its markers. `.notStarted` means the shell had already
     /// exited and nothing was sent: the caller may start a new shell and try again.
+    /// `library` is defined first unless this shell already has it; with `inPlace` the program
+    /// runs in the shell itself (see `RemoteCommand.runsInPlace`).
     func execute(
-        _ bootstrap: CommandBootstrap, outputLimit: Int, output: (@Sendable (OutputChunk) -> Void)?
+        _ bootstrap: CommandBootstrap, library: ShellLibrary? = nil, inPlace: Bool = false, outputLimit: Int,
+        output: (@Sendable (OutputChunk) -> Void)?
     ) throws(SSHCommandFailure) -> CommandResult {
         if channel.receivedEOF {
             isAlive = false
@@ -63,8 +74,16 @@ final class PersistentShell {
         }
         let start = ContinuousClock.now
         var collected = CommandOutput(limit: outputLimit, callback: output, processGroupHeader: false)
-        let input = Array(((markerSent ? "" : marker + "\n") + "\(bootstrap.lineCount)\n").utf8) + bootstrap.program
+        var input = Array((markerSent ? "" : marker + "\n").utf8)
+        if let library, !definedLibraries.contains(library) {
+            let definitions = Array(library.definitions.utf8)
+            input += Array("d\(definitions.reduce(0) { $0 + ($1 == 10 ? 1 : 0) })\n".utf8) + definitions
+        }
+        input += Array("\(inPlace ? "p" : "")\(bootstrap.lineCount)\n".utf8) + bootstrap.program
         markerSent = true
+        // Once written the definitions are the shell's, whatever the command does; a shell
+        // that dies with them half-read is not used again.
+        if let library { definedLibraries.insert(library) }
         let end: End
         do {
             end = try pump(input: input, collecting: &collected)

@@ -56,10 +56,11 @@ public actor SSHTransport: Transport {
     }
 
     private func execute(_ command: RemoteCommand, output: (@Sendable (OutputChunk) -> Void)?) throws -> CommandResult {
-        let bootstrap = try CommandBootstrap(command, endpoint: endpoint)
         // Killing a command in the shared shell would reach what earlier commands left running,
         // and the shell's stdin is its command stream.
         let ownChannel = command.timeout != nil || !command.stdin.isEmpty
+        // The shell defines the library itself, once.
+        let bootstrap = try CommandBootstrap(command, endpoint: endpoint, definingLibrary: ownChannel)
         var retried = false
         while true {
             let current = try connectedSession()
@@ -71,7 +72,8 @@ public actor SSHTransport: Transport {
                 }
                 let shell = try persistentShell(on: current)
                 defer { if !shell.isAlive { self.shell = nil } }
-                return try shell.execute(bootstrap, outputLimit: outputLimit, output: output)
+                return try shell.execute(
+                    bootstrap, library: command.library, inPlace: command.canRunInPlace, outputLimit: outputLimit, output: output)
             } catch {
                 switch error {
                 case .notStarted(let cause):

@@ -50,6 +50,13 @@ public struct RemoteCommand: Sendable, Hashable {
     public var timeout: Duration?
     /// The script itself carries secrets: keep it off every command line.
     public var sensitive: Bool
+    /// Functions the script calls, defined by the transport in the shell that runs it.
+    public var library: ShellLibrary?
+    /// The script is one call of a `library` function that returns (never exits), changes
+    /// nothing in the shell a later command could see, and reads no stdin: a `PersistentShell`
+    /// runs it in place, without the subshell (a fork) other commands get. Ignored unless the
+    /// command has a library, and no `cwd`, `environment`, `stdin` or `timeout`.
+    public var runsInPlace: Bool
 
     public init(
         _ script: String,
@@ -57,7 +64,9 @@ public struct RemoteCommand: Sendable, Hashable {
         environment: [String: String] = [:],
         stdin: [UInt8] = [],
         timeout: Duration? = nil,
-        sensitive: Bool = false
+        sensitive: Bool = false,
+        library: ShellLibrary? = nil,
+        runsInPlace: Bool = false
     ) {
         self.script = script
         self.cwd = cwd
@@ -65,6 +74,13 @@ public struct RemoteCommand: Sendable, Hashable {
         self.stdin = stdin
         self.timeout = timeout
         self.sensitive = sensitive
+        self.library = library
+        self.runsInPlace = runsInPlace
+    }
+
+    /// Whether a `PersistentShell` may run this command in place (see `runsInPlace`).
+    var canRunInPlace: Bool {
+        runsInPlace && library != nil && cwd == nil && environment.isEmpty && stdin.isEmpty && timeout == nil
     }
 }
 

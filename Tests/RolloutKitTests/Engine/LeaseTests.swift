@@ -6,8 +6,8 @@ import Testing
 /// The deploy lock's lease: renewed inside step commands (no extra round trip) once a quarter
 /// of it has passed, and a lost lock stops the run before its next change.
 @Suite struct LeaseTests {
-    /// What only a renewal runs: it writes the new expiry.
-    static let renewal = "$(date +%s)"
+    /// How a command that renews the lease starts: the guard that writes the new expiry.
+    static let renewal = "rollout_run rollout_renew "
 
     static func steps(_ count: Int) -> String {
         "steps:\n" + (1...count).map { "  - probe: { id: s\($0), log: \"{{ log }}\" }" }.joined(separator: "\n")
