@@ -29,11 +29,14 @@ public struct DeployLock: Sendable, Hashable {
         stateDirectory.hasSuffix("/") ? stateDirectory + "lock" : stateDirectory + "/lock"
     }
 
-    private var lock: String { ShellWord.path(lockDirectory) }
-    private var owner: String { ShellWord.path(lockDirectory + "/owner.json") }
-    private var leaseFile: String { ShellWord.path(lockDirectory + "/lease") }
+    // The scripts name the lock's files through `rollout_l` (`setLock`): the host reads every
+    // byte of a script, and the path would otherwise be written a dozen times.
+    private var setLock: String { "rollout_l=\(ShellWord.path(lockDirectory))\n" }
+    private var lock: String { "\"$rollout_l\"" }
+    private var owner: String { "\"$rollout_l\"/owner.json" }
+    private var leaseFile: String { "\"$rollout_l\"/lease" }
     private func holderFile(_ host: String) -> String {
-        ShellWord.path(lockDirectory + "/holder." + RunJournal.fileSafe(host))
+        "\"$rollout_l\"/holder.\(RunJournal.fileSafe(host))"
     }
 
     /// Shell pattern matching an `owner.json` line of run `runID`.
@@ -73,11 +76,12 @@ public struct DeployLock: Sendable, Hashable {
             "{\"owner\":\(JSONText.quote(ownerName)),\"run_id\":\(JSONText.quote(runID.rawValue)),\"host\":\(JSONText.quote(host)),\"started_at\":\(started),\"lease_expires\":\(expires),\"pid\":\(pid)}"
         let journal = RunJournal(stateDirectory: stateDirectory, runID: runID, host: host)
         let runs = ShellWord.path(journal.runsDirectory)
-        return """
+        // A lock released between a failed mkdir and the look at it is taken on the next try.
+        // The other hosts of a run on this machine find the lock there: no mkdir to start.
+        // Another host of this run that shares the machine and state directory joins its lock.
+        return setLock + """
             umask 077
             [ -d \(runs) ] || mkdir -p -- \(runs) || exit 1
-            # A lock released between a failed mkdir and the look at it is taken on the next try.
-            # The other hosts of a run on this machine find the lock there: no mkdir to start.
             rollout_took=; rollout_seen=
             for rollout_try in 1 2 3; do
               if [ ! -d \(lock) ] && mkdir -- \(lock) 2>/dev/null; then rollout_took=1; break; fi
@@ -91,7 +95,6 @@ public struct DeployLock: Sendable, Hashable {
             [ -n "$rollout_seen" ] || { echo "rollout: cannot create the deploy lock \(lockDirectory)" >&2; exit 1; }
             rollout_owner=; IFS= read -r rollout_owner < \(owner) 2>/dev/null
             case $rollout_owner in *\(ownerPattern(runID.rawValue))*)
-              # Another host of this run shares the machine and state directory: join its lock.
               \(takeOver ? "printf '%s\\n' \(ShellWord.quote(holder)) > \(owner) && printf '%s\\n' \(expires) > \(leaseFile) && rollout_owner=\(ShellWord.quote(holder)) &&" : "") : > \(holderFile(host)) && : >> \(ShellWord.path(journal.path)) && { printf '%s\\n' "$rollout_owner"; exit 0; } ;;
             esac
             \(reportHolder)
@@ -112,7 +115,7 @@ public struct DeployLock: Sendable, Hashable {
     /// Builtins only, but for the renewal's one `date` (a quarter lease apart): every step that
     /// changes a host runs one of them.
     public func guardFunctions(runID: RunID, lease: Duration, pid: Int32? = nil) -> String {
-        """
+        setLock + """
         rollout_check() { IFS= read -r rollout_owner 2>/dev/null < \(owner) && case $rollout_owner in *\(ownerPattern(runID.rawValue, pid: pid))*) return 0;; esac; echo "rollout: run \(runID.rawValue) no longer holds the deploy lock \(lockDirectory) (was it cleared with rollout unlock, or the run resumed by another runner?); stopping" >&2; return \(Self.heldExitCode); }
         rollout_renew() { rollout_check && printf '%s\\n' "$(( $(date +%s) + \(lease.components.seconds) ))" > \(leaseFile); }
 
@@ -122,7 +125,7 @@ public struct DeployLock: Sendable, Hashable {
     /// Prints the holder after `heldMarker` when the lock is held; prints nothing when it is
     /// free. Exits 0 either way.
     public var inspectScript: String {
-        """
+        setLock + """
         [ -d \(lock) ] || exit 0
         echo \(Self.heldMarker)
         cat -- \(owner) 2>/dev/null
@@ -136,13 +139,13 @@ public struct DeployLock: Sendable, Hashable {
     /// `heldExitCode`. A lock taken before locks had holder files is removed at once.
     /// With `pid`, only while the lock is this process's (see `guardFunctions`).
     public func releaseScript(runID: String, host: String, pid: Int32? = nil) -> String {
-        """
+        // While another host of the run still holds it, that host removes the lock when it finishes.
+        setLock + """
         [ -d \(lock) ] || exit 0
         rollout_owner=; IFS= read -r rollout_owner < \(owner) 2>/dev/null
         case $rollout_owner in *\(ownerPattern(runID, pid: pid))*)
           rm -f -- \(holderFile(host))
-          # Another host of the run still holds it: it removes the lock when it finishes.
-          set -- \(ShellWord.path(lockDirectory))/holder.*; [ -e "$1" ] && exit 0
+          set -- \(lock)/holder.*; [ -e "$1" ] && exit 0
           rm -rf -- \(lock); exit $? ;;
         esac
         \(reportHolder)
@@ -151,7 +154,7 @@ public struct DeployLock: Sendable, Hashable {
 
     /// Removes the lock whoever holds it, for `rollout unlock` of a lock without an owner.
     public var forceReleaseScript: String {
-        "rm -rf -- \(lock)"
+        setLock + "rm -rf -- \(lock)"
     }
 
     /// What the lock scripts report about the lock.
