@@ -23,7 +23,10 @@ struct StepBatchTests {
         let result = CommandResult(
             exitStatus: outcome.status, stdout: Array(outcome.stdout.utf8), stderr: Array(outcome.stderr.utf8), duration: .milliseconds(30))
         let lines = (try? String(contentsOfFile: journal.path, encoding: .utf8)) ?? ""
-        return (batch.results(from: result), lines, outcome.status)
+        let split = StepBatchOutput(batch: batch)
+        split.receive(OutputChunk(stream: .stdout, bytes: result.stdout))
+        split.receive(OutputChunk(stream: .stderr, bytes: result.stderr))
+        return (split.results(duration: result.duration), lines, outcome.status)
     }
 
     @Test func eachStepGetsItsOwnOutputStatusAndSettings() throws {
@@ -88,5 +91,30 @@ struct StepBatchTests {
         let (results, _, _) = try run(batch, in: dir)
         #expect(results[0]?.stdoutText == "\nrollout-step-end- 0 1\n")
         #expect(results[0]?.exitStatus == 0)
+    }
+
+    /// Output streamed in any pieces, and more of it than a step keeps, still splits into
+    /// its steps: each keeps the tail of its own output, counts what it dropped, and has its status.
+    @Test func outputSplitsIntoStepsWhateverPiecesItArrivesIn() throws {
+        let batch = StepBatch(members: [member(0, "a"), member(1, "b"), member(2, "c")])
+        let stdout = Array(
+            (String(repeating: "x", count: 300) + "\n\n\(batch.marker) 0 0\n" + "second\n\n\(batch.marker) 1 3\n" + "no newline"
+                + "\n\(batch.marker) 2 0\n").utf8)
+        for size in [1, 7, 64, stdout.count] {
+            let split = StepBatchOutput(batch: batch, limit: 100)
+            var offset = 0
+            while offset < stdout.count {
+                split.receive(OutputChunk(stream: .stdout, bytes: Array(stdout[offset..<min(offset + size, stdout.count)])))
+                offset += size
+            }
+            split.receive(OutputChunk(stream: .stderr, bytes: Array("oops\n\n\(batch.marker) 1 3\n".utf8)))
+            let results = split.results(duration: .milliseconds(30))
+            #expect(results.count == 3, "pieces of \(size)")
+            #expect(results[0]?.stdout == Array((String(repeating: "x", count: 99) + "\n").utf8))
+            #expect(results[0]?.stdoutTruncatedBytes == 201)
+            #expect(results[1]?.exitStatus == 3 && results[1]?.stdoutText == "second\n" && results[1]?.stderrText == "oops\n")
+            #expect(results[2]?.stdoutText == "no newline")
+            #expect(results[2]?.duration == .milliseconds(10))
+        }
     }
 }

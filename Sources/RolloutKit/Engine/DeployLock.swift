@@ -2,11 +2,13 @@ public import Foundation
 
 /// The deploy lock of one host: `<state_dir>/lock`, a directory whose atomic `mkdir` decides
 /// who runs, holding `owner.json` (who, which run, since when, lease), `lease` (the lease as
-/// last renewed) and one empty `holder.<host>` file per inventory host of the run holding it.
+/// last renewed) and one `holder.<host>` file per inventory host of the run holding it, which
+/// is not empty while that host holds the lock.
 ///
 /// Inventory hosts that are one machine and login user (containers or services on one server,
 /// a shared home) share a state directory and so one lock: the run that took it lets its own
-/// other hosts join, and the last of them to finish removes it.
+/// other hosts join, and the last of them to finish removes it. A host lets go by emptying its
+/// holder file, a builtin, rather than removing it, which would start an `rm` per host.
 ///
 /// The lock is never broken automatically, even when its lease lapsed: a lapsed lease only
 /// tells a crashed holder from a live one, and `rollout unlock` clears it after a human looked.
@@ -88,14 +90,14 @@ public struct DeployLock: Sendable, Hashable {
               [ -d \(lock) ] && { rollout_seen=1; break; }
             done
             if [ -n "$rollout_took" ]; then
-              { : > \(holderFile(host)) && printf '%s\\n' \(ShellWord.quote(holder)) > \(owner) && printf '%s\\n' \(expires) > \(leaseFile) && : >> \(ShellWord.path(journal.path)); } || { rm -rf -- \(lock); exit 1; }
+              { echo 1 > \(holderFile(host)) && printf '%s\\n' \(ShellWord.quote(holder)) > \(owner) && printf '%s\\n' \(expires) > \(leaseFile) && : >> \(ShellWord.path(journal.path)); } || { rm -rf -- \(lock); exit 1; }
               printf '%s\\n' \(ShellWord.quote(holder))
               exit 0
             fi
             [ -n "$rollout_seen" ] || { echo "rollout: cannot create the deploy lock \(lockDirectory)" >&2; exit 1; }
             rollout_owner=; IFS= read -r rollout_owner < \(owner) 2>/dev/null
             case $rollout_owner in *\(ownerPattern(runID.rawValue))*)
-              \(takeOver ? "printf '%s\\n' \(ShellWord.quote(holder)) > \(owner) && printf '%s\\n' \(expires) > \(leaseFile) && rollout_owner=\(ShellWord.quote(holder)) &&" : "") : > \(holderFile(host)) && : >> \(ShellWord.path(journal.path)) && { printf '%s\\n' "$rollout_owner"; exit 0; } ;;
+              \(takeOver ? "printf '%s\\n' \(ShellWord.quote(holder)) > \(owner) && printf '%s\\n' \(expires) > \(leaseFile) && rollout_owner=\(ShellWord.quote(holder)) &&" : "") echo 1 > \(holderFile(host)) && : >> \(ShellWord.path(journal.path)) && { printf '%s\\n' "$rollout_owner"; exit 0; } ;;
             esac
             \(reportHolder)
             """
@@ -144,8 +146,8 @@ public struct DeployLock: Sendable, Hashable {
         [ -d \(lock) ] || exit 0
         rollout_owner=; IFS= read -r rollout_owner < \(owner) 2>/dev/null
         case $rollout_owner in *\(ownerPattern(runID, pid: pid))*)
-          rm -f -- \(holderFile(host))
-          set -- \(lock)/holder.*; [ -e "$1" ] && exit 0
+          : > \(holderFile(host))
+          for rollout_h in \(lock)/holder.*; do [ -s "$rollout_h" ] && exit 0; done
           rm -rf -- \(lock); exit $? ;;
         esac
         \(reportHolder)

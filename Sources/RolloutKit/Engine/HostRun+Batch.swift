@@ -25,19 +25,19 @@ extension HostRun {
         for member in members { events.send(.stepStarted(host: host.name, step: member.info)) }
         let started = Date()
         let what = "the \(members.count) steps from '\(batchMembers[0].command.summary)' sent as one batch"
+        let split = StepBatchOutput(batch: batch)
         let outcome: Result<CommandResult, any Error>
         do {
             outcome = .success(
-                try await sendJournalled(naming: what, output: nil) { pending, guardFunction in
+                try await sendJournalled(naming: what, output: split.receive) { pending, guardFunction in
                     RemoteCommand(
                         batch.script(journal: journal, pending: pending, guard: guardFunction, startedAt: started), sensitive: batch.sensitive)
                 })
         } catch {
             outcome = .failure(error)
         }
-        // Split once: the output of a long batch is as long as the batch.
         let own: [Int: CommandResult]
-        if case .success(let result) = outcome { own = batch.results(from: result) } else { own = [:] }
+        if case .success(let result) = outcome { own = split.results(duration: result.duration) } else { own = [:] }
         var results: [StepRun?] = []
         var stopped = false
         for member in members {

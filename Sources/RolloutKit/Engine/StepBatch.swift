@@ -87,45 +87,4 @@ public struct StepBatch: Sendable {
             stepIndex: first.index, name: first.name, kind: first.kind, userScript: body, pending: pending,
             guard: guardFunction, startedAt: startedAt, recordsStep: false)
     }
-
-    /// Each step's result, in order, for the steps that ran; `duration` is shared evenly (the
-    /// host does not time steps, which would cost a process each).
-    public func results(from batch: CommandResult) -> [Int: CommandResult] {
-        let stdout = split(batch.stdout)
-        let stderr = split(batch.stderr)
-        var results: [Int: CommandResult] = [:]
-        let ran = stdout.count
-        for (index, (status, bytes)) in stdout {
-            let errors = stderr[index]?.bytes ?? []
-            results[index] = CommandResult(
-                exitStatus: status, stdout: bytes, stderr: errors,
-                duration: ran > 0 ? batch.duration / ran : .zero)
-        }
-        return results
-    }
-
-    /// Output per step index, with its exit status, from one stream: one pass over it.
-    private func split(_ output: [UInt8]) -> [Int: (status: Int32, bytes: [UInt8])] {
-        let tag = Array(("\n" + marker + " ").utf8)
-        var segments: [Int: (Int32, [UInt8])] = [:]
-        output.withUnsafeBufferPointer { bytes in
-            var start = 0
-            var cursor = 0
-            while cursor + tag.count <= bytes.count {
-                guard bytes[cursor] == tag[0], bytes[cursor..<(cursor + tag.count)].elementsEqual(tag) else {
-                    cursor += 1
-                    continue
-                }
-                let lineStart = cursor + tag.count
-                guard let lineEnd = bytes[lineStart...].firstIndex(of: UInt8(ascii: "\n")) else { break }
-                let fields = String(decoding: bytes[lineStart..<lineEnd], as: UTF8.self).split(separator: " ")
-                if fields.count == 2, let index = Int(fields[0]), let status = Int32(fields[1]) {
-                    segments[index] = (status, Array(bytes[start..<cursor]))
-                }
-                start = lineEnd + 1
-                cursor = start
-            }
-        }
-        return segments
-    }
 }

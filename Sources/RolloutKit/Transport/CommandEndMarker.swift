@@ -12,8 +12,10 @@ struct CommandEndMarker {
     private let tag: [UInt8]
     private var held: [UInt8] = []
     private var leftover: [UInt8] = []
-    /// The status the marker line carried, once it was seen.
-    private(set) var status: Int32?
+    /// The rest of the marker line, after the marker and its space, once it was seen.
+    private(set) var line: [UInt8]?
+    /// The status the marker line carried (its rest as a number; -1 when it is not one).
+    var status: Int32? { line.map { Int32(String(decoding: $0, as: UTF8.self)) ?? -1 } }
 
     init(marker: String) {
         tag = Array((marker + " ").utf8)
@@ -21,7 +23,7 @@ struct CommandEndMarker {
 
     /// Takes the next chunk of the stream; returns the bytes that belong to the command.
     mutating func scan(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
-        guard status == nil else {
+        guard line == nil else {
             leftover.append(contentsOf: bytes)
             return []
         }
@@ -33,7 +35,7 @@ struct CommandEndMarker {
                 held.removeFirst(start)
                 return output
             }
-            status = Int32(String(decoding: held[statusStart..<end], as: UTF8.self)) ?? -1
+            line = Array(held[statusStart..<end])
             let output = Array(held[..<start])
             leftover = Array(held[(end + 1)...])
             held = []
@@ -53,7 +55,7 @@ struct CommandEndMarker {
 
     /// Gets ready for the next command.
     mutating func next() {
-        status = nil
+        line = nil
         held = leftover
         leftover = []
     }
