@@ -70,21 +70,23 @@ extension Runner {
 
     /// How many steps from `start` share one round trip per host. Not under `--check` or
     /// `--verbose` (whose live output would carry the batch's markers).
+    /// A step that registers its result joins a batch unless something reads the result's
+    /// `duration_ms`: the host does not time the steps of a batch (see `StepBatchOutput`).
     private func groupLength(from start: Int, among batch: [HostRun]) async -> Int {
         guard !options.check, output == nil else { return 1 }
-        var candidates: [StepGrouping.Candidate] = []
+        var grouping = StepGrouping()
         for index in playbook.steps.indices.suffix(from: start) {
             let definition = playbook.steps[index]
             let batchable =
                 (definition.step as? any BatchableStep)?.batchable == true
-                && definition.when == nil && definition.register == nil && definition.retries == 0
-                && definition.timeout == nil && !definition.runOnce
-            candidates.append(
-                StepGrouping.Candidate(
-                    batchable: batchable, hosts: await pendingTargets(of: index, among: batch).map(\.host.name)))
-            if !batchable { break }
+                && definition.when == nil && definition.retries == 0 && definition.timeout == nil && !definition.runOnce
+                && definition.register.map { !durationsRead.contains($0) } != false
+            let candidate = StepGrouping.Candidate(
+                batchable: batchable, hosts: await pendingTargets(of: index, among: batch).map(\.host.name),
+                registers: definition.register, reads: Set(definition.templates.flatMap(\.references).compactMap(\.path.first)))
+            if !grouping.add(candidate) { break }
         }
-        return StepGrouping.groupLength(candidates)
+        return max(1, grouping.length)
     }
 
     /// The runs of `batch` that step `index` of the playbook still has to run on: its targets,

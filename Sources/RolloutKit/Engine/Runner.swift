@@ -61,6 +61,8 @@ public struct Runner: Sendable {
     public var output: (@Sendable (String, OutputChunk) -> Void)?
     /// Where leases, retry delays and the steps' polling read the time.
     public var clock: any RunClock
+    /// The registered names whose `duration_ms` a template reads (see `groupLength`).
+    let durationsRead: Set<String>
 
     public init(
         loaded: LoadedPlaybook, environment: Inventory.Environment, secrets: [String: Secret],
@@ -79,6 +81,10 @@ public struct Runner: Sendable {
         self.connect = connect
         self.interruption = interruption
         self.output = output
+        let playbook = loaded.playbook
+        durationsRead = Set(
+            (playbook.steps + playbook.rollback + playbook.always).flatMap(\.templates).flatMap(\.references)
+                .filter { $0.path.count == 2 && $0.path[1] == "duration_ms" }.map(\.path[0]))
     }
 
     var playbook: Playbook { loaded.playbook }

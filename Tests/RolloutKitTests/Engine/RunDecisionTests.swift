@@ -71,4 +71,21 @@ import Testing
             StepGrouping.groupLength([C(batchable: true, hosts: hosts), C(batchable: true, hosts: hosts), C(batchable: true, hosts: hosts)]) == 3)
         #expect(StepGrouping.groupLength([]) == 1)
     }
+
+    /// A registered result is known once its step ran: a step that reads one registered
+    /// within the group starts a group of its own; one registered before the group, or a
+    /// name nobody registered in it, does not.
+    @Test func stepGroupingAroundRegisteredResults() {
+        typealias C = StepGrouping.Candidate
+        let hosts = ["h1"]
+        let registering = C(batchable: true, hosts: hosts, registers: "r1")
+        #expect(StepGrouping.groupLength([registering, C(batchable: true, hosts: hosts), registering]) == 3)
+        #expect(StepGrouping.groupLength([registering, C(batchable: true, hosts: hosts, reads: ["r1"])]) == 1)
+        #expect(StepGrouping.groupLength([C(batchable: true, hosts: hosts, reads: ["r1"]), registering]) == 2)
+        #expect(
+            StepGrouping.groupLength([
+                C(batchable: true, hosts: hosts), registering, C(batchable: true, hosts: hosts, reads: ["vars", "host"]),
+                C(batchable: true, hosts: hosts, reads: ["host", "r1"]),
+            ]) == 3)
+    }
 }
