@@ -118,22 +118,22 @@ public struct DeployLock: Sendable, Hashable {
     /// changes a host runs one of them.
     public func guardFunctions(runID: RunID, lease: Duration, pid: Int32? = nil) -> String {
         setLock + """
-        rollout_check() { IFS= read -r rollout_owner 2>/dev/null < \(owner) && case $rollout_owner in *\(ownerPattern(runID.rawValue, pid: pid))*) return 0;; esac; echo "rollout: run \(runID.rawValue) no longer holds the deploy lock \(lockDirectory) (was it cleared with rollout unlock, or the run resumed by another runner?); stopping" >&2; return \(Self.heldExitCode); }
-        rollout_renew() { rollout_check && printf '%s\\n' "$(( $(date +%s) + \(lease.components.seconds) ))" > \(leaseFile); }
+            rollout_check() { IFS= read -r rollout_owner 2>/dev/null < \(owner) && case $rollout_owner in *\(ownerPattern(runID.rawValue, pid: pid))*) return 0;; esac; echo "rollout: run \(runID.rawValue) no longer holds the deploy lock \(lockDirectory) (was it cleared with rollout unlock, or the run resumed by another runner?); stopping" >&2; return \(Self.heldExitCode); }
+            rollout_renew() { rollout_check && printf '%s\\n' "$(( $(date +%s) + \(lease.components.seconds) ))" > \(leaseFile); }
 
-        """
+            """
     }
 
     /// Prints the holder after `heldMarker` when the lock is held; prints nothing when it is
     /// free. Exits 0 either way.
     public var inspectScript: String {
         setLock + """
-        [ -d \(lock) ] || exit 0
-        echo \(Self.heldMarker)
-        cat -- \(owner) 2>/dev/null
-        [ -f \(leaseFile) ] && printf 'lease=%s\\n' "$(cat -- \(leaseFile))"
-        exit 0
-        """
+            [ -d \(lock) ] || exit 0
+            echo \(Self.heldMarker)
+            cat -- \(owner) 2>/dev/null
+            [ -f \(leaseFile) ] && printf 'lease=%s\\n' "$(cat -- \(leaseFile))"
+            exit 0
+            """
     }
 
     /// Lets go of the lock for `host` if run `runID` holds it (or nobody does), removing it
@@ -143,15 +143,15 @@ public struct DeployLock: Sendable, Hashable {
     public func releaseScript(runID: String, host: String, pid: Int32? = nil) -> String {
         // While another host of the run still holds it, that host removes the lock when it finishes.
         setLock + """
-        [ -d \(lock) ] || exit 0
-        rollout_owner=; IFS= read -r rollout_owner < \(owner) 2>/dev/null
-        case $rollout_owner in *\(ownerPattern(runID, pid: pid))*)
-          : > \(holderFile(host))
-          for rollout_h in \(lock)/holder.*; do [ -s "$rollout_h" ] && exit 0; done
-          rm -rf -- \(lock); exit $? ;;
-        esac
-        \(reportHolder)
-        """
+            [ -d \(lock) ] || exit 0
+            rollout_owner=; IFS= read -r rollout_owner < \(owner) 2>/dev/null
+            case $rollout_owner in *\(ownerPattern(runID, pid: pid))*)
+              : > \(holderFile(host))
+              for rollout_h in \(lock)/holder.*; do [ -s "$rollout_h" ] && exit 0; done
+              rm -rf -- \(lock); exit $? ;;
+            esac
+            \(reportHolder)
+            """
     }
 
     /// Removes the lock whoever holds it, for `rollout unlock` of a lock without an owner.

@@ -168,7 +168,8 @@ public struct RunJournal: Sendable, Hashable {
         var lines = pending.map { ShellWord.quote($0.jsonLine) }
         if recordsStep {
             lines.append(
-                ShellWord.quote(JournalEvent.stepStartedPrefix(index: stepIndex, name: name, kind: kind) + JournalEvent.milliseconds(startedAt) + "}"))
+                ShellWord.quote(JournalEvent.stepStartedPrefix(index: stepIndex, name: name, kind: kind) + JournalEvent.milliseconds(startedAt) + "}")
+            )
         }
         let delimiter = "ROLLOUT_SCRIPT_" + UUID().uuidString.replacingOccurrences(of: "-", with: "")
         let undoPrefix = "{\"event\":\"undo\",\"index\":\(stepIndex),\"key\":"
