@@ -130,7 +130,14 @@ struct ServiceControl: Sendable, Hashable {
         case .dockerCompose(let service, _, let command):
             let used = marks.value("compose") ?? command ?? "docker compose"
             let noColor = used.contains("podman-compose") ? "" : "--no-color "
-            return compose(used, "logs \(noColor)--tail \(lines) " + ShellWord.quote(service)) + " 2>&1"
+            let logs = compose(used, "logs \(noColor)--tail \(lines) " + ShellWord.quote(service)) + " 2>&1"
+            // Right after a container exited, Podman has been seen to hand compose an empty log
+            // (`web_1  | ` and nothing else): one more look half a second later.
+            return """
+                rollout_log=$(\(logs))
+                case $rollout_log in *"| "[![:space:]]*) ;; *) sleep 0.5; rollout_log=$(\(logs)) ;; esac
+                printf '%s\\n' "$rollout_log"
+                """
         case .command:
             return nil
         }
