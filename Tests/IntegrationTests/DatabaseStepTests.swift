@@ -47,7 +47,7 @@ import Testing
             """, database: database)
     }
 
-    @Test func aFailureAfterTheMigrationRestoresTheDatabaseFromTheRunsBackup() throws {
+    @Test func aFailureAfterTheMigrationRestoresTheDatabaseFromTheRunsBackup() async throws {
         let database = try server.createDatabase()
         try server.sql(
             "CREATE TABLE customers (id int PRIMARY KEY, name text); INSERT INTO customers VALUES (1, 'ada'), (2, 'grace');",
@@ -73,7 +73,7 @@ import Testing
                   - name: Smoke test
                     shell: echo "backup {{ db_backup.path }} {{ db_backup.size }} {{ db_backup.sha256 }}"; exit 3
                 """)
-        let output = try sandbox.rollout(["run", "db.yml", "-e", "sandbox"])
+        let output = try await sandbox.rollout(["run", "db.yml", "-e", "sandbox"])
         #expect(output.status == 1, "\(output.all)")
         #expect(try contents(of: database) == before, "the migration's table is gone and the rows are as they were")
 
@@ -85,12 +85,12 @@ import Testing
         #expect(try FileManager.default.attributesOfItem(atPath: backups.path)[.posixPermissions] as? Int == 0o700)
         #expect(try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int == 0o600)
         let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int ?? -1
-        let sha256 = try runLocal("/usr/bin/sha256sum", [path]).prefix(64)
+        let sha256 = try await runLocal("/usr/bin/sha256sum", [path]).prefix(64)
         #expect(output.stdout.contains("backup \(path) \(size) \(sha256)"), "\(output.stdout)")
         #expect(!output.stdout.contains("verify again"), "neither the backup nor the sql assertion runs again after the rollback")
     }
 
-    @Test func restoreDatabaseRestoresTheNewestDumpAndItsUndoPutsTheSafetyCopyBack() throws {
+    @Test func restoreDatabaseRestoresTheNewestDumpAndItsUndoPutsTheSafetyCopyBack() async throws {
         let database = try server.createDatabase()
         try server.sql("CREATE TABLE customers (id int PRIMARY KEY, name text); INSERT INTO customers VALUES (1, 'ada');", database: database)
         let backedUp = try contents(of: database)
@@ -115,7 +115,7 @@ import Testing
                 shell: test "{{ fail }}" = no
             """)
         for _ in 0..<3 {
-            let output = try sandbox.rollout(["run", "db.yml", "-e", "sandbox"])
+            let output = try await sandbox.rollout(["run", "db.yml", "-e", "sandbox"])
             #expect(output.status == 0, "\(output.all)")
         }
         let backups = sandbox.hostDirectory(0).appendingPathComponent("state/backups")
@@ -125,20 +125,20 @@ import Testing
 
         try server.sql("INSERT INTO customers VALUES (2, 'grace'); CREATE TABLE extra (x int);", database: database)
         let current = try contents(of: database)
-        let failed = try sandbox.rollout(["run", "restore.yml", "-e", "sandbox", "--var", "fail=yes"])
+        let failed = try await sandbox.rollout(["run", "restore.yml", "-e", "sandbox", "--var", "fail=yes"])
         #expect(failed.status == 1, "\(failed.all)")
         #expect(try contents(of: database) == current, "the undo restored the safety copy")
 
-        let restored = try sandbox.rollout(["run", "restore.yml", "-e", "sandbox"])
+        let restored = try await sandbox.rollout(["run", "restore.yml", "-e", "sandbox"])
         #expect(restored.status == 0, "\(restored.all)")
         #expect(try contents(of: database) == backedUp, "the newest backup was restored; the table added since is gone")
 
-        let rollback = try sandbox.rollout(["rollback", "restore.yml", "-e", "sandbox", "--yes"])
+        let rollback = try await sandbox.rollout(["rollback", "restore.yml", "-e", "sandbox", "--yes"])
         #expect(rollback.status == 0, "\(rollback.all)")
         #expect(try contents(of: database) == current, "rollout rollback restored what was there before the restore: \(rollback.all)")
     }
 
-    @Test func sqlExpectationFailuresSayWhatWasExpectedAndWhatCameBack() throws {
+    @Test func sqlExpectationFailuresSayWhatWasExpectedAndWhatCameBack() async throws {
         let database = try server.createDatabase()
         try server.sql(
             "CREATE TABLE payments (id int, status text); INSERT INTO payments VALUES (1, 'paid'), (2, 'paid');",
@@ -156,20 +156,20 @@ import Testing
                       - name: Check payments
                         sql: { query: "\(text)", \(connection(database)), \(expect) }
                     """)
-            let output = try sandbox.rollout(["run", "db.yml", "-e", "sandbox"])
+            let output = try await sandbox.rollout(["run", "db.yml", "-e", "sandbox"])
             #expect(output.status == 1, "\(output.all)")
             for message in messages { #expect(output.stdout.contains(message), "\(name): \(output.stdout)") }
             #expect(!output.stdout.contains("AND id < 1000000 AND status IS NOT NULL"), "the query is shortened")
         }
     }
 
-    @Test func aBackupThatCannotConnectFailsWithPgDumpsMessage() throws {
+    @Test func aBackupThatCannotConnectFailsWithPgDumpsMessage() async throws {
         let port = try closedLoopbackPort()
         let sandbox = try sandbox(
             steps: """
                   - backup_database: { database: app, host: 127.0.0.1, port: \(port) }
                 """)
-        let output = try sandbox.rollout(["run", "db.yml", "-e", "sandbox"])
+        let output = try await sandbox.rollout(["run", "db.yml", "-e", "sandbox"])
         #expect(output.status == 1, "\(output.all)")
         #expect(
             output.stdout.contains(
@@ -178,7 +178,7 @@ import Testing
             "\(output.stdout)")
     }
 
-    @Test func thePasswordAppearsInNoOutputRecordOrProcessList() throws {
+    @Test func thePasswordAppearsInNoOutputRecordOrProcessList() async throws {
         try server.createPasswordUser(password: Self.sentinel)
         let database = try server.createDatabase(owner: server.passwordUser)
         try server.sql(
@@ -201,13 +201,13 @@ import Testing
                 """,
             secrets: "secrets:\n  db_password: { env: DB_PASSWORD }")
         var processes = ""
-        let output = try sandbox.rollout(
+        let output = try await sandbox.rollout(
             ["run", "db.yml", "-e", "sandbox", "--verbose", "--json", "events.jsonl"], environment: ["DB_PASSWORD": Self.sentinel]
         ) { child in
             let deadline = Date().addingTimeInterval(60)
             while Date() < deadline, Self.isRunning(child.pid) {
-                processes += (try? runLocal("/bin/ps", ["-eww", "-o", "args="])) ?? ""
-                Thread.sleep(forTimeInterval: 0.05)
+                processes += (try? await runLocal("/bin/ps", ["-eww", "-o", "args="])) ?? ""
+                try await Task.sleep(for: .seconds(0.05))
             }
         }
         #expect(output.status == 1, "\(output.all)")
@@ -222,13 +222,13 @@ import Testing
         }
 
         let wrong = try self.sandbox(steps: "  - backup_database: { \(connection) }", secrets: "secrets:\n  db_password: { env: DB_PASSWORD }")
-        let refused = try wrong.rollout(["run", "db.yml", "-e", "sandbox"], environment: ["DB_PASSWORD": "not-" + Self.sentinel])
+        let refused = try await wrong.rollout(["run", "db.yml", "-e", "sandbox"], environment: ["DB_PASSWORD": "not-" + Self.sentinel])
         #expect(refused.status == 1, "\(refused.all)")
         #expect(refused.stdout.contains("password authentication failed for user \"\(server.passwordUser)\""), "\(refused.stdout)")
         #expect(!refused.all.contains(Self.sentinel))
     }
 
-    @Test func planShowsWhatWouldRunAndChangesNothing() throws {
+    @Test func planShowsWhatWouldRunAndChangesNothing() async throws {
         let database = try server.createDatabase()
         try server.sql("CREATE TABLE customers (id int PRIMARY KEY, name text);", database: database)
         let sandbox = try sandbox(
@@ -239,7 +239,7 @@ import Testing
                   - restore_database: { \(connection(database)), backup: /srv/app.dump }
                   - sql: { query: "SELECT count(*) FROM payments", \(connection(database)), expect: { value: "0" } }
                 """)
-        let output = try sandbox.rollout(["plan", "db.yml", "-e", "sandbox"])
+        let output = try await sandbox.rollout(["plan", "db.yml", "-e", "sandbox"])
         #expect(output.status == 0, "\(output.all)")
         for line in [
             "pg_dump -Fc \(database) as \(server.user) on 127.0.0.1:\(server.port) to \(sandbox.root.path)/h0/state/backups/\(database)-",
@@ -256,7 +256,7 @@ import Testing
         #expect(try server.sql("SELECT to_regclass('payments') IS NULL AND to_regclass('refunds') IS NULL", database: database) == "t")
     }
 
-    @Test func aMigrationWithNoWayBackSaysSoAndTheFailedRunNeedsAHuman() throws {
+    @Test func aMigrationWithNoWayBackSaysSoAndTheFailedRunNeedsAHuman() async throws {
         let database = try server.createDatabase()
         let sandbox = try sandbox(
             steps: """
@@ -265,9 +265,9 @@ import Testing
                   - name: Smoke test
                     shell: exit 3
                 """)
-        let plan = try sandbox.rollout(["plan", "db.yml", "-e", "sandbox"])
+        let plan = try await sandbox.rollout(["plan", "db.yml", "-e", "sandbox"])
         #expect(plan.stdout.contains("undo: none (no backup_database of \(database) ran before it on h0 in this run)"), "\(plan.stdout)")
-        let output = try sandbox.rollout(["run", "db.yml", "-e", "sandbox"])
+        let output = try await sandbox.rollout(["run", "db.yml", "-e", "sandbox"])
         #expect(output.status == 3, "\(output.all)")
         #expect(
             output.stdout.contains("this migration cannot be undone: no backup_database of \(database) ran before it on h0 in this run"),
@@ -289,7 +289,7 @@ import Testing
     /// 5 KB dump is cut to 4096 bytes, and `pg_restore --list` (which reads only the table of
     /// contents at the front) passes it. The backup must read the dump to its end and fail
     /// before the migration changes anything.
-    @Test func aDumpCutShortByAFullDiskFailsTheBackupBeforeTheMigrationRuns() throws {
+    @Test func aDumpCutShortByAFullDiskFailsTheBackupBeforeTheMigrationRuns() async throws {
         let disk = try TmpfsMount(bytes: 16 << 20)
         let database = try server.createDatabase()
         try server.sql(
@@ -307,7 +307,7 @@ import Testing
                     migrate:
                       run: \(psql(database)) -c 'DROP TABLE customers'
                 """)
-        let output = try sandbox.rollout(["run", "db.yml", "-e", "sandbox"])
+        let output = try await sandbox.rollout(["run", "db.yml", "-e", "sandbox"])
         #expect(output.status == 1, "\(output.all)")
         #expect(output.all.contains("does not read back whole, so it is no backup"), "\(output.all)")
         #expect(output.all.contains("could not read from input file"), "pg_restore's own words: \(output.all)")
@@ -318,7 +318,7 @@ import Testing
 
     /// A dump directory without room (or not writable) stops the run before its first step,
     /// not at the backup after other steps have changed the host.
-    @Test func aDumpDirectoryWithoutRoomStopsTheRunBeforeAnythingChanges() throws {
+    @Test func aDumpDirectoryWithoutRoomStopsTheRunBeforeAnythingChanges() async throws {
         let disk = try TmpfsMount(bytes: 8192)
         let database = try server.createDatabase()
         try server.sql("CREATE TABLE customers (id int PRIMARY KEY, name text);", database: database)
@@ -331,7 +331,7 @@ import Testing
                   - name: Back up the database
                     backup_database: { \(connection(database)), dir: "\(disk.directory.path)/backups" }
                 """)
-        let output = try sandbox.rollout(["run", "db.yml", "-e", "sandbox"])
+        let output = try await sandbox.rollout(["run", "db.yml", "-e", "sandbox"])
         #expect(output.status == 1, "\(output.all)")
         #expect(output.all.contains("\(disk.directory.path) has 8192 bytes free, and the dump of \(database) may need up to"), "\(output.all)")
         #expect(output.all.contains("nothing was changed on any host"), "\(output.all)")
@@ -340,7 +340,7 @@ import Testing
 
     /// `keep: 1` in another playbook's nightly backups, sharing the directory, must not prune
     /// the dump the last deploy's migration is undone from.
-    @Test func keepNeverPrunesADumpThatARunCanStillBeUndoneFrom() throws {
+    @Test func keepNeverPrunesADumpThatARunCanStillBeUndoneFrom() async throws {
         let database = try server.createDatabase()
         try server.sql("CREATE TABLE customers (id int PRIMARY KEY, name text); INSERT INTO customers VALUES (1, 'ada');", database: database)
         let before = try contents(of: database)
@@ -361,24 +361,24 @@ import Testing
             steps:
               - backup_database: { \(connection(database)), keep: 1 }
             """)
-        let deploy = try sandbox.rollout(["run", "db.yml", "-e", "sandbox"])
+        let deploy = try await sandbox.rollout(["run", "db.yml", "-e", "sandbox"])
         try #require(deploy.status == 0, "\(deploy.all)")
         for _ in 0..<2 {
-            let nightly = try sandbox.rollout(["run", "nightly.yml", "-e", "sandbox"])
+            let nightly = try await sandbox.rollout(["run", "nightly.yml", "-e", "sandbox"])
             #expect(nightly.status == 0, "\(nightly.all)")
         }
         let backups = sandbox.hostDirectory(0).appendingPathComponent("state/backups")
         let dumps = try FileManager.default.contentsOfDirectory(atPath: backups.path).filter { $0.hasSuffix(".dump") }
         #expect(dumps.count == 2, "the newest nightly dump and the deploy's: \(dumps)")
 
-        let rollback = try sandbox.rollout(["rollback", "db.yml", "-e", "sandbox", "--yes"])
+        let rollback = try await sandbox.rollout(["rollback", "db.yml", "-e", "sandbox", "--yes"])
         #expect(rollback.status == 0, "\(rollback.all)")
         #expect(try contents(of: database) == before, "the migration was undone from its dump")
     }
 
     /// The room check is for backups that will run: one its `when:` rules out does not stop
     /// the deploy.
-    @Test func aBackupItsWhenRulesOutIsNotCheckedForRoom() throws {
+    @Test func aBackupItsWhenRulesOutIsNotCheckedForRoom() async throws {
         let disk = try TmpfsMount(bytes: 8192)
         let database = try server.createDatabase()
         let sandbox = try sandbox(
@@ -388,13 +388,13 @@ import Testing
                     backup_database: { \(connection(database)), dir: "\(disk.directory.path)/backups" }
                   - shell: "true"
                 """)
-        let output = try sandbox.rollout(["run", "db.yml", "-e", "sandbox"])
+        let output = try await sandbox.rollout(["run", "db.yml", "-e", "sandbox"])
         #expect(output.status == 0, "\(output.all)")
     }
 
     /// restore_database first dumps what is there (its undo): without room for that dump the
     /// run stops before its first step, not in the middle of the deploy.
-    @Test func aRestoreWithoutRoomForItsSafetyCopyStopsTheRunBeforeAnythingChanges() throws {
+    @Test func aRestoreWithoutRoomForItsSafetyCopyStopsTheRunBeforeAnythingChanges() async throws {
         let disk = try TmpfsMount(bytes: 256 << 10)
         let database = try server.createDatabase()
         let marker = FileManager.default.temporaryDirectory.appendingPathComponent("rollout-changed-\(UUID().uuidString)").path
@@ -412,7 +412,7 @@ import Testing
               - name: Restore
                 restore_database: { \(connection(database)), backup: /srv/nowhere.dump }
             """)
-        let output = try sandbox.rollout(["run", "restore.yml", "-e", "sandbox"])
+        let output = try await sandbox.rollout(["run", "restore.yml", "-e", "sandbox"])
         #expect(output.status == 1, "\(output.all)")
         #expect(output.all.contains("bytes free, and the dump of \(database) may need up to"), "\(output.all)")
         #expect(!FileManager.default.fileExists(atPath: marker), "the first step never ran")

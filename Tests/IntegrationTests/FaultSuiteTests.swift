@@ -75,7 +75,7 @@ struct TargetFingerprint: Equatable, CustomStringConvertible {
     /// The sshd serving the run is killed while a migration keeps writing to PostgreSQL: the
     /// run ends the migration's processes over a new connection, then restores the dump, so
     /// the database comes back byte for byte and nothing writes to it afterwards.
-    @Test func sshdKilledMidMigrationLeavesTheDatabaseAsItWas() throws {
+    @Test func sshdKilledMidMigrationLeavesTheDatabaseAsItWas() async throws {
         let host = try SSHTestHost.start(name: "midmigration")
         defer { try? host.stop() }
         let sandbox = try target(try DeploySandbox(hosts: [host]))
@@ -100,10 +100,10 @@ struct TargetFingerprint: Equatable, CustomStringConvertible {
         defer { Self.killGroup(recordedIn: pidFile) }
         let before = try fingerprint(sandbox, database: database)
         var dropped = 0
-        let output = try sandbox.rollout(["run", "faults.yml", "-e", "sandbox"]) { _ in
+        let output = try await sandbox.rollout(["run", "faults.yml", "-e", "sandbox"]) { _ in
             let deadline = Date().addingTimeInterval(30)
             while Date() < deadline, (Int((try? server.sql("SELECT count(*) FROM payments", database: database)) ?? "") ?? 0) < 3 {
-                Thread.sleep(forTimeInterval: 0.05)
+                try await Task.sleep(for: .seconds(0.05))
             }
             dropped = (try? host.dropSessions()) ?? 0
         }
@@ -112,7 +112,7 @@ struct TargetFingerprint: Equatable, CustomStringConvertible {
         #expect(output.stdout.contains("UNKNOWN"), "\(output.stdout)")
         let after = try fingerprint(sandbox, database: database)
         #expect(after == before)
-        Thread.sleep(forTimeInterval: 0.4)
+        try await Task.sleep(for: .seconds(0.4))
         #expect(try fingerprint(sandbox, database: database) == before, "something still writes to the database")
     }
 
@@ -126,7 +126,7 @@ struct TargetFingerprint: Equatable, CustomStringConvertible {
 
     /// The health endpoint fails three times, then passes for good: `wait_for` rides through
     /// the flapping and the deploy stands.
-    @Test func aHealthEndpointThatFlapsThenSettlesLetsTheDeployStand() throws {
+    @Test func aHealthEndpointThatFlapsThenSettlesLetsTheDeployStand() async throws {
         let http = try LoopbackHTTPServer()
         let sandbox = try target(try DeploySandbox(hostCount: 1))
         try sandbox.write(
@@ -138,7 +138,7 @@ struct TargetFingerprint: Equatable, CustomStringConvertible {
                   - check: { base_url: "\(http.baseURL)", checks: [ { request: "GET /flap?key=settles&answers=fff", retries: 0 } ] }
                 """))
         let before = try fingerprint(sandbox)
-        let output = try sandbox.rollout(["run", "faults.yml", "-e", "sandbox"])
+        let output = try await sandbox.rollout(["run", "faults.yml", "-e", "sandbox"])
         #expect(output.status == 0, "\(output.all)")
         let after = try fingerprint(sandbox)
         #expect(after.env.bytes == Data("APP_REVISION=r2\nAPI_KEY=k1\n".utf8))
@@ -150,7 +150,7 @@ struct TargetFingerprint: Equatable, CustomStringConvertible {
     /// The endpoint passes once, then fails again before it settles: `wait_for` took the one
     /// pass, the `check` after it sees the failure, and the run is undone; the check, run again
     /// on the restored state, passes, so the run ends restored (exit 1), not "a human is needed".
-    @Test func aHealthEndpointThatFlapsAfterItFirstPassedUndoesTheDeploy() throws {
+    @Test func aHealthEndpointThatFlapsAfterItFirstPassedUndoesTheDeploy() async throws {
         let http = try LoopbackHTTPServer()
         let sandbox = try target(try DeploySandbox(hostCount: 1))
         try sandbox.write(
@@ -162,7 +162,7 @@ struct TargetFingerprint: Equatable, CustomStringConvertible {
                   - check: { base_url: "\(http.baseURL)", checks: [ { request: "GET /flap?key=relapses&answers=fffpf", retries: 0 } ] }
                 """))
         let before = try fingerprint(sandbox)
-        let output = try sandbox.rollout(["run", "faults.yml", "-e", "sandbox"])
+        let output = try await sandbox.rollout(["run", "faults.yml", "-e", "sandbox"])
         #expect(output.status == 1, "\(output.all)")
         #expect(output.stdout.contains("503"), "\(output.stdout)")
         #expect(try fingerprint(sandbox) == before)

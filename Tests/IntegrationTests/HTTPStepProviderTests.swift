@@ -55,7 +55,7 @@ import Testing
                   - name: Restart that fails
                     shell: exit 3
                 """)
-        let output = try sandbox.rollout(["run", "deploy.yml", "-e", "sandbox", "--json", "report.jsonl"], environment: Self.environment)
+        let output = try await sandbox.rollout(["run", "deploy.yml", "-e", "sandbox", "--json", "report.jsonl"], environment: Self.environment)
         #expect(output.status == 1, "\(output.all)")
         let received = try await api.received()
         #expect(received.map(\.body) == ["disabled=true", "disabled=false"], "\(received)")
@@ -69,7 +69,7 @@ import Testing
     func planSendsNothing() async throws {
         let api = try ProviderAPIServer(apiKey: Self.apiKey)
         let sandbox = try sandbox(api, steps: "")
-        let output = try sandbox.rollout(["plan", "deploy.yml", "-e", "sandbox", "--offline"], environment: Self.environment)
+        let output = try await sandbox.rollout(["plan", "deploy.yml", "-e", "sandbox", "--offline"], environment: Self.environment)
         #expect(output.status == 0, "\(output.all)")
         #expect(output.stdout.contains("1. Pause the billing webhook  [http, changes the provider's side]"), "\(output.stdout)")
         #expect(output.stdout.contains("   undo:\n     request: POST \(api.baseURL)/v1/webhook_endpoints/we_billing\n"), "\(output.stdout)")
@@ -83,7 +83,7 @@ import Testing
     func aRefusedRequestFailsWithoutShowingTheKey() async throws {
         let api = try ProviderAPIServer(apiKey: "sk_test_another_key_entirely")
         let sandbox = try sandbox(api, steps: "")
-        let output = try sandbox.rollout(["run", "deploy.yml", "-e", "sandbox"], environment: Self.environment)
+        let output = try await sandbox.rollout(["run", "deploy.yml", "-e", "sandbox"], environment: Self.environment)
         #expect(output.status == 1, "\(output.all)")
         #expect(output.all.contains("status: expected 200, got 401"), "\(output.all)")
         #expect(output.all.contains("Invalid API Key provided: ***"), "the provider's echo of the key is masked: \(output.all)")

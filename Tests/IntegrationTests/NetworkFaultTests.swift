@@ -18,7 +18,7 @@ struct NetworkFaultTests {
     /// One in ten packets lost each way between the runner and sshd: TCP retransmits, the
     /// deploy runs, its last step fails, and the undo over the same lossy link puts everything
     /// back.
-    @Test func packetLossSlowsTheRunButLosesNothing() throws {
+    @Test func packetLossSlowsTheRunButLosesNothing() async throws {
         let namespace = try NetworkNamespace("loss")
         let host = try SSHTestHost.start(name: "loss", namespace: namespace.name)
         defer { try? host.stop() }
@@ -35,7 +35,7 @@ struct NetworkFaultTests {
               }
             }
             """)
-        let output = try sandbox.rollout(["run", "faults.yml", "-e", "sandbox"])
+        let output = try await sandbox.rollout(["run", "faults.yml", "-e", "sandbox"])
         #expect(output.status == 1, "\(output.all)")
         #expect(try faults.fingerprint(sandbox) == before)
         // The rules did drop packets: the run went through a lossy link.
@@ -49,7 +49,7 @@ struct NetworkFaultTests {
     /// The runner's connection is reset while a long command runs (every packet it sends on it
     /// is answered with a TCP reset; new connections pass): the step's outcome is unknown, the
     /// command is ended over a new connection, and the run is undone.
-    @Test func aResetMidCommandEndsTheCommandAndUndoesTheRun() throws {
+    @Test func aResetMidCommandEndsTheCommandAndUndoesTheRun() async throws {
         let namespace = try NetworkNamespace("reset")
         let host = try SSHTestHost.start(name: "reset", namespace: namespace.name)
         defer { try? host.stop() }
@@ -68,10 +68,10 @@ struct NetworkFaultTests {
         defer { FaultSuiteTests.killGroup(recordedIn: "\(dir)/writer.pid") }
         let before = try faults.fingerprint(sandbox)
         var reset: [Int] = []
-        let output = try sandbox.rollout(["run", "faults.yml", "-e", "sandbox"]) { _ in
+        let output = try await sandbox.rollout(["run", "faults.yml", "-e", "sandbox"]) { _ in
             let deadline = Date().addingTimeInterval(30)
             while Date() < deadline, ((try? String(contentsOfFile: "\(dir)/ticks", encoding: .utf8))?.count ?? 0) < "tick\n".count * 3 {
-                Thread.sleep(forTimeInterval: 0.05)
+                try await Task.sleep(for: .seconds(0.05))
             }
             reset = (try? namespace.clientPorts(connectedTo: host.port)) ?? []
             let rules = reset.map { "    tcp sport \($0) reject with tcp reset" }.joined(separator: "\n")
@@ -82,13 +82,13 @@ struct NetworkFaultTests {
         #expect(output.stdout.contains("UNKNOWN"), "\(output.stdout)")
         #expect(try faults.fingerprint(sandbox) == before)
         let ticks = try FileManager.default.attributesOfItem(atPath: "\(dir)/ticks")[.size] as? Int
-        Thread.sleep(forTimeInterval: 0.4)
+        try await Task.sleep(for: .seconds(0.4))
         #expect(try FileManager.default.attributesOfItem(atPath: "\(dir)/ticks")[.size] as? Int == ticks, "the command still writes")
     }
 
     /// What the host sends arrives 2 s late while a step runs: a slow link is not a failure.
     /// The step runs once, the run finishes, and the deploy stands.
-    @Test func aTwoSecondDelayIsNotAFailureAndRunsNothingTwice() throws {
+    @Test func aTwoSecondDelayIsNotAFailureAndRunsNothingTwice() async throws {
         let host = try SSHTestHost.start(name: "delay")
         defer { try? host.stop() }
         let proxy = try DelayingTCPProxy(to: host.port, delay: .seconds(2))
@@ -105,13 +105,13 @@ struct NetworkFaultTests {
                 """))
         let before = try faults.fingerprint(sandbox)
         let started = ContinuousClock.now
-        let output = try sandbox.rollout(["run", "faults.yml", "-e", "sandbox"]) { _ in
+        let output = try await sandbox.rollout(["run", "faults.yml", "-e", "sandbox"]) { _ in
             let deadline = Date().addingTimeInterval(30)
             while Date() < deadline, !FileManager.default.fileExists(atPath: "\(dir)/started") {
-                Thread.sleep(forTimeInterval: 0.02)
+                try await Task.sleep(for: .seconds(0.02))
             }
             proxy.slow()
-            Thread.sleep(forTimeInterval: 2.5)
+            try await Task.sleep(for: .seconds(2.5))
             proxy.resume()
         }
         #expect(output.status == 0, "\(output.all)")

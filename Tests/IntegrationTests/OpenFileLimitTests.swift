@@ -58,7 +58,7 @@ import Testing
         return nil
     }
 
-    @Test func aFleetLargerThanUlimitNIsRefusedClearlyNotHung() throws {
+    @Test func aFleetLargerThanUlimitNIsRefusedClearlyNotHung() async throws {
         let sandbox = try fleet()
         // `ulimit -n` in sh sets the hard limit too, so rollout cannot raise it.
         let limited = try #require(try runLimited(sandbox, ulimit: "-n 40"), "rollout hung out of file descriptors")
@@ -71,7 +71,7 @@ import Testing
         #expect(touched(sandbox) == 0)
 
         // No lock was left behind: the same run with the machine's limit deploys every host.
-        let again = try sandbox.rollout(["run", "fleet.yml", "-e", "sandbox"])
+        let again = try await sandbox.rollout(["run", "fleet.yml", "-e", "sandbox"])
         #expect(again.status == 0, "\(again.all)")
         #expect(touched(sandbox) == 60)
     }

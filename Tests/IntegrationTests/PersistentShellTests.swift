@@ -76,7 +76,7 @@ struct PersistentShellTests {
         running.cancel()
         await #expect(throws: CancellationError.self) { _ = try await running.value }
         // The "host" is this machine, so its process table is ours to check.
-        let left = try runLocal("/bin/sh", ["-c", "pgrep -f 'slee[p] \(marker)' || true"])
+        let left = try await runLocal("/bin/sh", ["-c", "pgrep -f 'slee[p] \(marker)' || true"])
         #expect(left.isEmpty, "still running: \(left)")
         #expect(try await ssh.run(RemoteCommand("echo ok")).stdoutText == "ok\n")
     }

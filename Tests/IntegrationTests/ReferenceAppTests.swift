@@ -20,8 +20,8 @@ struct ReferenceAppTests {
     }
 
     /// `rollout sign arguments…` with the apps' secrets in its environment; its exit status and output.
-    func sign(_ arguments: [String]) throws -> CommandRun {
-        try CommandRun.run(
+    func sign(_ arguments: [String]) async throws -> CommandRun {
+        try await CommandRun.run(
             try BuiltTools.rollout(), ["sign"] + arguments,
             environment: Self.paytr.merging(["STRIPE_WEBHOOK_SECRET": Self.stripeSecret]) { $1 })
     }
@@ -43,7 +43,7 @@ struct ReferenceAppTests {
     }
 
     @Test("youarecoder answers the deploy report's endpoint table and settles one PayTR payment exactly once")
-    func youarecoderEndpointsAndCallbacks() throws {
+    func youarecoderEndpointsAndCallbacks() async throws {
         let database = try Self.postgres.createDatabase()
         let app = try youarecoder(database: database)
         let migrated = try app.runChecked("flask", ["db", "upgrade"])
@@ -61,7 +61,7 @@ struct ReferenceAppTests {
         #expect(try app.request("GET", "/billing/payment/success").status == 200)
         #expect(try app.request("GET", "/billing/payment/fail").status == 200)
         let callbackURL = app.baseURL + "/billing/callback"
-        expectSent(try sign(["paytr", "--tamper", "--send", callbackURL, "--expect", "400"]), "bad hash")
+        expectSent(try await sign(["paytr", "--tamper", "--send", callbackURL, "--expect", "400"]), "bad hash")
         #expect(
             try app.request("POST", "/billing/callback", form: ["merchant_oid": "X1", "status": "success", "total_amount": "100", "hash": "forged"])
                 .status == 400)
@@ -91,13 +91,13 @@ struct ReferenceAppTests {
         #expect(try app.request("POST", "/billing/subscribe/enterprise", cookies: jar).body.contains("paytriframe"))
         for _ in 0..<2 {
             expectSent(
-                try sign([
+                try await sign([
                     "paytr", "--merchant-oid", oid, "--amount", "99.00", "--currency", "USD",
                     "--send", callbackURL, "--expect", "200", "--expect-body", "OK",
                 ]))
         }
         expectSent(
-            try sign([
+            try await sign([
                 "paytr", "--merchant-oid", oid, "--amount", "99.00", "--currency", "USD", "--wrong-secret", "--send", callbackURL, "--expect", "400",
             ]))
         #expect(try Self.postgres.sql("SELECT plan, status FROM subscriptions", database: database) == "team|active")
@@ -109,7 +109,7 @@ struct ReferenceAppTests {
         let second = try app.request("POST", "/billing/subscribe/starter", headers: ["Accept: application/json"], cookies: jar)
         let failedOID = try #require((try JSONSerialization.jsonObject(with: Data(second.body.utf8)) as? [String: Any])?["merchant_oid"] as? String)
         expectSent(
-            try sign([
+            try await sign([
                 "paytr", "--merchant-oid", failedOID, "--status", "failed", "--reason-code", "2",
                 "--send", callbackURL, "--expect", "200", "--expect-body", "OK",
             ]))
@@ -181,7 +181,7 @@ struct ReferenceAppTests {
     }
 
     @Test("mentor payments: fee + payout == amount on every payment, a resent event changes nothing, refunds and failures are booked")
-    func mentorPaymentsLedger() throws {
+    func mentorPaymentsLedger() async throws {
         let database = try Self.postgres.createDatabase()
         let app = try mentorPayments(database: database)
         try app.start()
@@ -191,8 +191,8 @@ struct ReferenceAppTests {
         for (index, amount) in [2999, 1, 5, 15, 123_457].enumerated() {
             let id = try booking(app, mentor: 7, amount: amount)
             let event = paymentEvent(event: "evt_refapp_pay\(index)", intent: "pi_refapp_\(index)", booking: id, amount: amount)
-            expectSent(try sign(event + ["--send", hook, "--expect", "200"]), #""status":"processed""#)
-            expectSent(try sign(event + ["--send", hook, "--expect", "200"]), #""status":"already_processed""#)
+            expectSent(try await sign(event + ["--send", hook, "--expect", "200"]), #""status":"processed""#)
+            expectSent(try await sign(event + ["--send", hook, "--expect", "200"]), #""status":"already_processed""#)
             payouts += amount - (amount * 10 + 50) / 100
         }
         #expect(
@@ -203,15 +203,15 @@ struct ReferenceAppTests {
                 == "300|2699")
         #expect(try Self.postgres.sql("SELECT balance FROM mentor_balances WHERE mentor_id = 7", database: database) == String(payouts))
         #expect(try Self.postgres.sql("SELECT count(*) FROM bookings WHERE status = 'completed'", database: database) == "5")
-        expectSent(try sign(["stripe", "--wrong-secret", "--send", hook, "--expect", "400"]))
+        expectSent(try await sign(["stripe", "--wrong-secret", "--send", hook, "--expect", "400"]))
 
         // A full refund takes the mentor's 90 % back, once.
         let refund = [
             "stripe", "--event", "charge.refunded", "--set", "$.id=evt_refapp_refund", "--set", "data.object.payment_intent=pi_refapp_0",
             "--set", "data.object.amount=2999", "--set", "data.object.amount_refunded=2999", "--send", hook, "--expect", "200",
         ]
-        expectSent(try sign(refund), #""status":"processed""#)
-        expectSent(try sign(refund), #""status":"already_processed""#)
+        expectSent(try await sign(refund), #""status":"processed""#)
+        expectSent(try await sign(refund), #""status":"already_processed""#)
         #expect(try Self.postgres.sql("SELECT balance FROM mentor_balances WHERE mentor_id = 7", database: database) == String(payouts - 2699))
         #expect(
             try Self.postgres.sql("SELECT status, amount_refunded FROM payments WHERE payment_intent_id = 'pi_refapp_0'", database: database)
@@ -220,7 +220,7 @@ struct ReferenceAppTests {
         // A declined card marks the booking, credits nobody.
         let declined = try booking(app, mentor: 8, amount: 5000)
         expectSent(
-            try sign(
+            try await sign(
                 paymentEvent("payment_intent.payment_failed", event: "evt_refapp_fail", intent: "pi_refapp_fail", booking: declined, amount: 5000)
                     + ["--send", hook, "--expect", "200"]), #""status":"processed""#)
         #expect(try Self.postgres.sql("SELECT status FROM bookings WHERE id = \(declined)", database: database) == "payment_failed")
@@ -228,7 +228,7 @@ struct ReferenceAppTests {
     }
 
     @Test("mentor payments: a burst of distinct concurrent payments, each delivered twice at once, is booked exactly once each")
-    func mentorPaymentsBurst() throws {
+    func mentorPaymentsBurst() async throws {
         let database = try Self.postgres.createDatabase()
         let app = try mentorPayments(database: database)
         try app.start()
@@ -238,7 +238,7 @@ struct ReferenceAppTests {
         for index in 0..<count {
             let amount = 1000 + index * 37
             let id = try booking(app, mentor: 9, amount: amount)
-            let curl = try sign(
+            let curl = try await sign(
                 paymentEvent(event: "evt_refapp_burst\(index)", intent: "pi_refapp_burst\(index)", booking: id, amount: amount)
                     + ["--format", "curl", "--url", app.baseURL + "/payments/webhook"])
             #expect(curl.status == 0, "\(curl.stderrText)")
@@ -249,7 +249,7 @@ struct ReferenceAppTests {
         let script = FileManager.default.temporaryDirectory.appendingPathComponent("refapp-burst-\(UUID().uuidString).sh")
         try (commands.joined(separator: "\n") + "\nwait\n").write(to: script, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: script) }
-        try runLocal("/bin/sh", [script.path])
+        try await runLocal("/bin/sh", [script.path])
         #expect(
             try Self.postgres.sql(
                 "SELECT count(*), count(DISTINCT payment_intent_id), count(*) FILTER (WHERE platform_fee + mentor_payout = amount) FROM payments",
@@ -290,7 +290,7 @@ struct ReferenceAppTests {
     }
 
     @Test("strategy subscriptions: the subscription endpoint wants a JWT, and every subscription change invalidates the cached entitlements")
-    func strategyEntitlements() throws {
+    func strategyEntitlements() async throws {
         let redis = RedisTestServer.shared
         let database = try Self.postgres.createDatabase()
         let app = try strategy(database: database, redisDatabase: 1)
@@ -325,7 +325,7 @@ struct ReferenceAppTests {
             "--set", "data.object.mode=subscription", "--set", "data.object.subscription=sub_refapp1",
             "--set", "data.object.metadata.plan_name=starter", "--send", hook, "--expect", "200",
         ]
-        expectSent(try sign(checkout), #""status":"processed""#)
+        expectSent(try await sign(checkout), #""status":"processed""#)
         #expect(try redis.command(["-n", "1", "EXISTS", cacheKey]) == "0")
         let starter = try subscription()
         #expect(starter["plan"] as? String == "starter" && starter["cached"] as? Bool == false && starter["status"] as? String == "active")
@@ -336,7 +336,7 @@ struct ReferenceAppTests {
             "--set", "data.object.customer=cus_refapp1", "--set", "data.object.items.data.0.price.id=price_pro_yearly",
             "--send", hook, "--expect", "200",
         ]
-        expectSent(try sign(upgrade), #""status":"processed""#)
+        expectSent(try await sign(upgrade), #""status":"processed""#)
         #expect(try redis.command(["-n", "1", "EXISTS", cacheKey]) == "0")
         let pro = try subscription()
         #expect(pro["plan"] as? String == "pro" && pro["billing_cycle"] as? String == "yearly")
@@ -344,19 +344,19 @@ struct ReferenceAppTests {
 
         // A resent event is acknowledged and changes nothing, not even the cache.
         #expect(try subscription()["cached"] as? Bool == true)
-        expectSent(try sign(upgrade), #""status":"already_processed""#)
+        expectSent(try await sign(upgrade), #""status":"already_processed""#)
         #expect(try redis.command(["-n", "1", "EXISTS", cacheKey]) == "1")
-        expectSent(try sign(["stripe", "--event", "customer.subscription.updated", "--wrong-secret", "--send", hook, "--expect", "400"]))
+        expectSent(try await sign(["stripe", "--event", "customer.subscription.updated", "--wrong-secret", "--send", hook, "--expect", "400"]))
 
         let failedInvoice = [
             "stripe", "--event", "invoice.payment_failed", "--set", "$.id=evt_refapp_inv_failed",
             "--set", "data.object.customer=cus_refapp1", "--set", "data.object.parent.subscription_details.subscription=sub_refapp1",
             "--send", hook, "--expect", "200",
         ]
-        expectSent(try sign(failedInvoice), #""status":"processed""#)
+        expectSent(try await sign(failedInvoice), #""status":"processed""#)
         #expect(try subscription()["status"] as? String == "past_due")
         expectSent(
-            try sign([
+            try await sign([
                 "stripe", "--event", "customer.subscription.deleted", "--set", "$.id=evt_refapp_deleted", "--set", "data.object.id=sub_refapp1",
                 "--set", "data.object.customer=cus_refapp1", "--send", hook, "--expect", "200",
             ]), #""status":"processed""#)

@@ -6,7 +6,7 @@ import Testing
 /// the same time against real sshd hosts, and the hosts' deploy locks keep a job that overlaps
 /// another by mistake from touching a host twice.
 @Suite(.serialized) struct ShardRunTests {
-    @Test func twoShardsAtOnceDeployEachHostOnceAndAnOverlappingJobIsHeldOff() throws {
+    @Test func twoShardsAtOnceDeployEachHostOnceAndAnOverlappingJobIsHeldOff() async throws {
         let sandbox = try DeploySandbox(hostCount: 4)
         let root = sandbox.root.path
         // Each host its own state_dir, as four machines would have: one lock per host.
@@ -28,17 +28,17 @@ import Testing
         var overlapping: RolloutCLI.Output?
         var second: RolloutCLI.Output?
         var secondStartedWhileFirstRan = false
-        let first = try sandbox.rollout(["run", "deploy.yml", "-e", "sandbox", "--shard", "1/2", "--var", "job=first"]) { _ in
+        let first = try await sandbox.rollout(["run", "deploy.yml", "-e", "sandbox", "--shard", "1/2", "--var", "job=first"]) { _ in
             let deadline = Date().addingTimeInterval(60)
             while !(FileManager.default.fileExists(atPath: file(0, "deployed")) && FileManager.default.fileExists(atPath: file(2, "deployed"))),
                 Date() < deadline
             {
-                Thread.sleep(forTimeInterval: 0.05)
+                try await Task.sleep(for: .seconds(0.05))
             }
             // The same shard again by mistake, while the first job is inside its step.
-            overlapping = try sandbox.rollout(["run", "deploy.yml", "-e", "sandbox", "--shard", "1/2", "--var", "job=overlap"])
+            overlapping = try await sandbox.rollout(["run", "deploy.yml", "-e", "sandbox", "--shard", "1/2", "--var", "job=overlap"])
             secondStartedWhileFirstRan = !FileManager.default.fileExists(atPath: file(0, "done"))
-            second = try sandbox.rollout(["run", "deploy.yml", "-e", "sandbox", "--shard", "2/2", "--var", "job=second"])
+            second = try await sandbox.rollout(["run", "deploy.yml", "-e", "sandbox", "--shard", "2/2", "--var", "job=second"])
         }
         let other = try #require(second)
         let overlap = try #require(overlapping)
@@ -54,7 +54,7 @@ import Testing
         #expect(first.stdout.contains("[h0]") && first.stdout.contains("[h2]") && !first.stdout.contains("[h1]"), "\(first.stdout)")
     }
 
-    @Test func aShardWithoutHostsSaysSoAndSucceeds() throws {
+    @Test func aShardWithoutHostsSaysSoAndSucceeds() async throws {
         let sandbox = try DeploySandbox(hostCount: 2)
         try sandbox.write(
             "deploy.yml",
@@ -65,10 +65,10 @@ import Testing
             steps:
               - shell: "true"
             """)
-        let empty = try sandbox.rollout(["run", "deploy.yml", "-e", "sandbox", "--shard", "3/3"])
+        let empty = try await sandbox.rollout(["run", "deploy.yml", "-e", "sandbox", "--shard", "3/3"])
         #expect(empty.status == 0, "\(empty.all)")
         #expect(empty.all.contains("shard 3/3 has no hosts"), "\(empty.all)")
-        let invalid = try sandbox.rollout(["run", "deploy.yml", "-e", "sandbox", "--shard", "4/3"])
+        let invalid = try await sandbox.rollout(["run", "deploy.yml", "-e", "sandbox", "--shard", "4/3"])
         #expect(invalid.status == 2, "\(invalid.all)")
         #expect(invalid.all.contains("--shard 4/3: expected K/N"), "\(invalid.all)")
     }

@@ -25,7 +25,7 @@ import Testing
     }
 
     @Test("output that shows what expect asks passes, with a chosen exit code")
-    func matchingOutputPasses() throws {
+    func matchingOutputPasses() async throws {
         let sandbox = try sandbox(
             """
               - name: Health
@@ -33,13 +33,13 @@ import Testing
                 read_only: true
                 expect: { exit: 3, stdout_contains: ["{{ revision }}", ok], stdout_matches: 'revision r\\d+', stderr_matches: "^warning" }
             """)
-        let output = try sandbox.rollout(["run", "deploy.yml", "-e", "sandbox"], environment: ["TEST_TOKEN": Self.token])
+        let output = try await sandbox.rollout(["run", "deploy.yml", "-e", "sandbox"], environment: ["TEST_TOKEN": Self.token])
         #expect(output.status == 0, "\(output.all)")
         #expect(output.stdout.contains("Health — ok"), "\(output.stdout)")
     }
 
     @Test("output that misses fails the step with what was expected and what was printed, secrets masked")
-    func missingOutputFails() throws {
+    func missingOutputFails() async throws {
         let sandbox = try sandbox(
             """
               - name: Health
@@ -47,7 +47,7 @@ import Testing
                 read_only: true
                 expect: { stdout_contains: "{{ revision }}", stderr_contains: done }
             """)
-        let output = try sandbox.rollout(["run", "deploy.yml", "-e", "sandbox"], environment: ["TEST_TOKEN": Self.token])
+        let output = try await sandbox.rollout(["run", "deploy.yml", "-e", "sandbox"], environment: ["TEST_TOKEN": Self.token])
         #expect(output.status == 1, "\(output.all)")
         #expect(output.all.contains("stdout: expected to contain 'r42', got 'token *** revision r41'"), "\(output.all)")
         #expect(output.all.contains("stderr: expected to contain 'done', got ''"), "\(output.all)")

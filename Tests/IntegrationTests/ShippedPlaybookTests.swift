@@ -16,7 +16,7 @@ struct ShippedPlaybookTests {
     static let webhookSecret = "whsec_shipped4d1c9e7a2b6f8e0d1a3c5e7b9d1f3a5c"
 
     @Test("every shipped playbook, inventory and check suite lints clean, without a warning")
-    func lintClean() throws {
+    func lintClean() async throws {
         let manager = FileManager.default
         var files: [String] = []
         for directory in try manager.contentsOfDirectory(atPath: packageRoot.appendingPathComponent("playbooks").path).sorted() {
@@ -43,12 +43,12 @@ struct ShippedPlaybookTests {
             "SUBSCRIPTIONS_OPS_PASSWORD": "lint-ops-password",
         ]
         for file in files {
-            let lint = try RolloutCLI.run(["lint", file], in: packageRoot, environment: environment)
+            let lint = try await RolloutCLI.run(["lint", file], in: packageRoot, environment: environment)
             #expect(lint.status == 0 && !lint.all.contains("warning"), "\(file): exit \(lint.status)\n\(lint.all)")
         }
         for app in ["youarecoder", "mentor-payments", "strategy-subscriptions"] {
             for environment in ["staging", "production"] {
-                let plan = try RolloutCLI.run(["plan", "playbooks/\(app)/deploy.yml", "-e", environment, "--offline"], in: packageRoot)
+                let plan = try await RolloutCLI.run(["plan", "playbooks/\(app)/deploy.yml", "-e", environment, "--offline"], in: packageRoot)
                 #expect(plan.status == 0, "\(app) -e \(environment): exit \(plan.status)\n\(plan.all)")
                 #expect(plan.stdout.contains("systemd") || plan.stdout.contains("systemctl"), "\(app) -e \(environment): \(plan.stdout)")
             }
@@ -93,7 +93,7 @@ struct ShippedPlaybookTests {
     @Test(
         "mentor payments: good then next deploy; 100 concurrent payments booked once each with fee + payout == amount; bad-migration exits 1 with nothing lost"
     )
-    func mentorPayments() throws {
+    func mentorPayments() async throws {
         let host = try ShippedPlaybookHost(app: "mentor-payments")
         defer { host.stopApp() }
         let database = try Self.postgres.createDatabase()
@@ -111,7 +111,7 @@ struct ShippedPlaybookTests {
         func sql(_ query: String) throws -> String { try Self.postgres.sql(query, database: database) }
 
         let started = Date()
-        let good = try host.run(vars.merging(["ref": "origin/good"]) { $1 }, environment: secrets)
+        let good = try await host.run(vars.merging(["ref": "origin/good"]) { $1 }, environment: secrets)
         #expect(good.status == 0, "\(good.all)")
         print("mentor-payments: deploy of good took \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
         let burst = try #require((good.all + host.events).split(separator: "\n").first { $0.contains("100 sent") }, "\(good.all)\n\(host.events)")
@@ -131,7 +131,7 @@ struct ShippedPlaybookTests {
             ) == "100")
 
         let nextStarted = Date()
-        let next = try host.run(vars.merging(["ref": "origin/next"]) { $1 }, environment: secrets)
+        let next = try await host.run(vars.merging(["ref": "origin/next"]) { $1 }, environment: secrets)
         #expect(next.status == 0, "\(next.all)")
         print("mentor-payments: deploy of next took \(String(format: "%.1f", Date().timeIntervalSince(nextStarted))) s")
         #expect(try sql("SELECT count(*) FROM information_schema.tables WHERE table_name = 'payout_requests'") == "1")
@@ -149,7 +149,7 @@ struct ShippedPlaybookTests {
         let receivedBefore = try JSONSerialization.jsonObject(with: Data(ShippedPlaybookHost.get(stripe.baseURL + "/received").utf8)) as? [Any]
         #expect(receivedBefore?.count == 2, "\(String(describing: receivedBefore))")
         let badStarted = Date()
-        let bad = try host.run(vars.merging(["ref": "origin/bad-migration"]) { $1 }, environment: secrets)
+        let bad = try await host.run(vars.merging(["ref": "origin/bad-migration"]) { $1 }, environment: secrets)
         print("\(host.app): failed deploy of bad-migration and its undo took \(String(format: "%.1f", Date().timeIntervalSince(badStarted))) s")
         #expect(bad.status == 1, "\(bad.all)")
         #expect(bad.all.contains("balance_cents"), "\(bad.all)")
@@ -166,11 +166,11 @@ struct ShippedPlaybookTests {
         // callback checks here, by customers in production: Rollout cannot tell them apart) would
         // go with the dump, so it refuses and changes nothing; with --force the dump comes back
         // and the good release runs again.
-        let refused = try host.rollback(vars, environment: secrets)
+        let refused = try await host.rollback(vars, environment: secrets)
         #expect(refused.status == 3, "\(refused.all)")
         #expect(refused.all.contains(" since the deploy; restoring would") && refused.all.contains("payments: "), "\(refused.all)")
         #expect(try sql("SELECT count(*) FROM payments") == "204", "nothing was restored")
-        let rollback = try host.rollback(vars, environment: secrets, force: true)
+        let rollback = try await host.rollback(vars, environment: secrets, force: true)
         #expect(rollback.status == 0, "\(rollback.all)")
         #expect(try host.checkedOutCommit() == goodCommit)
         #expect(ShippedPlaybookHost.get(base + "/health").contains(goodCommit))
@@ -200,7 +200,7 @@ struct ShippedPlaybookTests {
     @Test(
         "strategy subscriptions: good then next deploy, signed in; bad-migration is undone by alembic downgrade to the recorded revision and keeps the payments booked before"
     )
-    func strategySubscriptions() throws {
+    func strategySubscriptions() async throws {
         let host = try ShippedPlaybookHost(app: "strategy-subscriptions")
         defer { host.stopApp() }
         let database = try Self.postgres.createDatabase()
@@ -221,20 +221,20 @@ struct ShippedPlaybookTests {
 
         // The first deploy makes the tables; the smoke account does not exist yet.
         let started = Date()
-        let good = try host.run(vars.merging(["ref": "origin/good", "smoke_subscription": "false"]) { $1 }, environment: secrets)
+        let good = try await host.run(vars.merging(["ref": "origin/good", "smoke_subscription": "false"]) { $1 }, environment: secrets)
         #expect(good.status == 0, "\(good.all)")
         print("strategy-subscriptions: deploy of good took \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
         #expect(try sql("SELECT version_num FROM alembic_version") == "0001_initial")
         let goodCommit = try host.checkedOutCommit()
         // The operator's tool makes the smoke account (user 1), as the runbook's token comes from it.
         #expect(
-            try runLocal(
+            try await runLocal(
                 "/bin/sh", ["-c", "cd \"$1\" && venv/bin/python scripts/issue_token.py smoke@strategy.test 2>&1", "sh", host.appDirectory.path]
             )
             .contains("user_id=1"))
 
         let nextStarted = Date()
-        let next = try host.run(vars.merging(["ref": "origin/next"]) { $1 }, environment: secrets)
+        let next = try await host.run(vars.merging(["ref": "origin/next"]) { $1 }, environment: secrets)
         #expect(next.status == 0, "\(next.all)")
         print("strategy-subscriptions: deploy of next took \(String(format: "%.1f", Date().timeIntervalSince(nextStarted))) s")
         #expect(try sql("SELECT version_num FROM alembic_version") == "0002_subscription_trial_end")
@@ -252,7 +252,7 @@ struct ShippedPlaybookTests {
         let receivedBefore = try JSONSerialization.jsonObject(with: Data(ShippedPlaybookHost.get(stripe.baseURL + "/received").utf8)) as? [Any]
         #expect(receivedBefore?.count == 2, "\(String(describing: receivedBefore))")
         let badStarted = Date()
-        let bad = try host.run(vars.merging(["ref": "origin/bad-migration"]) { $1 }, environment: secrets)
+        let bad = try await host.run(vars.merging(["ref": "origin/bad-migration"]) { $1 }, environment: secrets)
         print("\(host.app): failed deploy of bad-migration and its undo took \(String(format: "%.1f", Date().timeIntervalSince(badStarted))) s")
         #expect(bad.status == 1, "\(bad.all)")
         try Self.expectWebhookPausedAroundTheUndo(
@@ -280,7 +280,7 @@ struct ShippedPlaybookTests {
         // On-call's rollback of the deploy that stuck (next): downgraded to the revision recorded
         // before it, the good release back and running, the subscriptions kept.
         let rollbackStarted = Date()
-        let rollback = try host.rollback(vars, environment: secrets)
+        let rollback = try await host.rollback(vars, environment: secrets)
         #expect(rollback.status == 0, "\(rollback.all)")
         print("strategy-subscriptions: rollout rollback of next took \(String(format: "%.1f", Date().timeIntervalSince(rollbackStarted))) s")
         #expect(try sql("SELECT version_num FROM alembic_version") == "0001_initial")
@@ -297,7 +297,7 @@ struct ShippedPlaybookTests {
     @Test(
         "youarecoder: the endpoint table and the signed-in rows pass, a forged PayTR callback gets 400 and a genuine one OK, one payment per merchant_oid, the subscription active, one invoice; bad-migration is downgraded to the recorded revision"
     )
-    func youarecoder() throws {
+    func youarecoder() async throws {
         let host = try ShippedPlaybookHost(app: "youarecoder")
         defer { host.stopApp() }
         let database = try Self.postgres.createDatabase()
@@ -326,7 +326,7 @@ struct ShippedPlaybookTests {
         existing.stop()
 
         let started = Date()
-        let good = try host.run(vars.merging(["ref": "origin/good"]) { $1 }, environment: secrets)
+        let good = try await host.run(vars.merging(["ref": "origin/good"]) { $1 }, environment: secrets)
         #expect(good.status == 0, "\(good.all)")
         print("youarecoder: deploy of good took \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
         for row in [
@@ -345,7 +345,7 @@ struct ShippedPlaybookTests {
         let goodCommit = try host.checkedOutCommit()
 
         let nextStarted = Date()
-        let next = try host.run(vars.merging(["ref": "origin/next"]) { $1 }, environment: secrets)
+        let next = try await host.run(vars.merging(["ref": "origin/next"]) { $1 }, environment: secrets)
         #expect(next.status == 0, "\(next.all)")
         print("youarecoder: deploy of next took \(String(format: "%.1f", Date().timeIntervalSince(nextStarted))) s")
         #expect(try sql("SELECT version_num FROM alembic_version") == "0002_invoice_pdf_url")
@@ -357,7 +357,7 @@ struct ShippedPlaybookTests {
             ShippedPlaybookHost.get(base + "/health")
         )
         let badStarted = Date()
-        let bad = try host.run(vars.merging(["ref": "origin/bad-migration"]) { $1 }, environment: secrets)
+        let bad = try await host.run(vars.merging(["ref": "origin/bad-migration"]) { $1 }, environment: secrets)
         print("\(host.app): failed deploy of bad-migration and its undo took \(String(format: "%.1f", Date().timeIntervalSince(badStarted))) s")
         #expect(bad.status == 1, "\(bad.all)")
         #expect(bad.all.contains("0002_invoice_pdf_url -> 0003_company_billing_email"), "\(bad.all)")
@@ -372,7 +372,7 @@ struct ShippedPlaybookTests {
 
         // On-call's rollback of next: flask db downgrade to the revision next recorded, the good
         // release running again, every payment kept.
-        let rollback = try host.rollback(vars, environment: secrets)
+        let rollback = try await host.rollback(vars, environment: secrets)
         #expect(rollback.status == 0, "\(rollback.all)")
         #expect(try sql("SELECT version_num FROM alembic_version") == "0001_initial")
         #expect(try host.checkedOutCommit() == goodCommit)

@@ -35,9 +35,10 @@ final class TransportConnectionTests {
         let impostor = try newKey("ed25519")
         let publicKey = try String(contentsOfFile: impostor + ".pub", encoding: .utf8).split(separator: " ").prefix(2).joined(separator: " ")
         let path = try knownHosts("# comment\n[127.0.0.1]:\(host.port) \(publicKey)\n")
-        let expected = try runLocal("/usr/bin/ssh-keygen", ["-l", "-E", "sha256", "-f", impostor + ".pub"]).split(separator: " ")[1]
-        let offered = try runLocal("/usr/bin/ssh-keygen", ["-l", "-E", "sha256", "-f", host.directory.path + "/sshd/ssh_host_ed25519_key.pub"]).split(
-            separator: " ")[1]
+        let expected = try await runLocal("/usr/bin/ssh-keygen", ["-l", "-E", "sha256", "-f", impostor + ".pub"]).split(separator: " ")[1]
+        let offered = try await runLocal("/usr/bin/ssh-keygen", ["-l", "-E", "sha256", "-f", host.directory.path + "/sshd/ssh_host_ed25519_key.pub"])
+            .split(
+                separator: " ")[1]
         for transport: any Transport in [
             SSHTransport(target: host.target(knownHostsFile: path)), OpenSSHTransport(target: host.target(knownHostsFile: path)),
         ] {

@@ -131,7 +131,7 @@ struct TransportContractTests {
         }
         #expect(ContinuousClock.now - started < .seconds(10))
         // The "host" is this machine, so its process table is ours to check.
-        let left = try runLocal("/bin/sh", ["-c", "pgrep -f 'slee[p] \(marker)' || true"])
+        let left = try await runLocal("/bin/sh", ["-c", "pgrep -f 'slee[p] \(marker)' || true"])
         #expect(left.isEmpty, "still running: \(left)")
     }
 
@@ -187,7 +187,7 @@ struct TransportContractTests {
         try await transport.upload([1, 2, 3], to: owned, options: UploadOptions(owner: "rollout-test"))
         status = try #require(try await transport.stat(owned))
         #expect(status.mode == 0o644)
-        let uid = try runLocal("/usr/bin/id", ["-u", "rollout-test"]).trimmingCharacters(in: .whitespacesAndNewlines)
+        let uid = try await runLocal("/usr/bin/id", ["-u", "rollout-test"]).trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(String(status.uid) == uid)
 
         let local = FileManager.default.temporaryDirectory.appendingPathComponent("download-\(UUID().uuidString)")

@@ -97,10 +97,10 @@ public final class DeploySandbox: Sendable {
     /// Runs `rollout` in the sandbox directory (in the hosts' network namespace, when they have
     /// one); `during` gets its process once it started.
     public func rollout(
-        _ arguments: [String], environment: [String: String] = [:], whileRunning during: (ChildProcess) throws -> Void = { _ in }
-    ) throws -> RolloutCLI.Output {
+        _ arguments: [String], environment: [String: String] = [:], whileRunning during: (ChildProcess) async throws -> Void = { _ in }
+    ) async throws -> RolloutCLI.Output {
         let launcher = hosts[0].namespace.map { ["/usr/sbin/ip", "netns", "exec", $0] } ?? []
-        return try RolloutCLI.run(arguments, in: root, environment: environment, launcher: launcher, whileRunning: during)
+        return try await RolloutCLI.run(arguments, in: root, environment: environment, launcher: launcher, whileRunning: during)
     }
 
     /// Points the inventory and known_hosts at `port` instead of host `index`'s own (a proxy

@@ -18,16 +18,17 @@ public enum RolloutCLI {
     /// Runs `rollout arguments…` in `directory` with a minimal environment plus `environment`.
     public static func run(
         _ arguments: [String], in directory: URL, environment: [String: String] = [:]
-    ) throws -> Output {
-        try run(arguments, in: directory, environment: environment, whileRunning: { _ in })
+    ) async throws -> Output {
+        try await run(arguments, in: directory, environment: environment, whileRunning: { _ in })
     }
 
     /// Runs `rollout`, calling `during` with its process once it has started (to signal it).
     /// `launcher` goes in front of it (`ip netns exec NAME`: the run inside a network namespace).
+    /// Waits for it off the shared cooperative pool (see `ChildProcess.wait()`).
     public static func run(
         _ arguments: [String], in directory: URL, environment: [String: String] = [:], launcher: [String] = [],
-        whileRunning during: (ChildProcess) throws -> Void
-    ) throws -> Output {
+        whileRunning during: (ChildProcess) async throws -> Void
+    ) async throws -> Output {
         guard FileManager.default.isExecutableFile(atPath: binary.path) else {
             throw CommandFailed(command: binary.path, output: "not built; run: swift build --build-tests")
         }
@@ -44,12 +45,12 @@ public enum RolloutCLI {
             environment: ["PATH": "/usr/bin:/bin", "HOME": directory.path, "USER": "tester"].merging(environment) { $1 },
             directory: directory.path, stdout: out.path, stderr: err.path)
         do {
-            try during(child)
+            try await during(child)
         } catch {
-            _ = child.wait()
+            _ = await child.wait()
             throw error
         }
-        let status = child.wait()
+        let status = await child.wait()
         return Output(
             status: status,
             stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",

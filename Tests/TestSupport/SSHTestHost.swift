@@ -179,11 +179,26 @@ public struct CommandFailed: Error, CustomStringConvertible {
 }
 
 /// Runs a local program to completion and returns its stdout; throws with its output when it fails.
+/// Waits off the shared cooperative pool (see `ChildProcess.wait()`).
+@discardableResult
+public func runLocal(_ executable: String, _ arguments: [String]) async throws -> String {
+    let output = FileManager.default.temporaryDirectory.appendingPathComponent("rollout-fixture-\(UUID().uuidString)").path
+    defer { unlink(output) }
+    let status = try await ChildProcess(executable, arguments, stdout: output, stderr: output).wait()
+    return try finishedRun(executable, arguments, status: status, output: output)
+}
+
+/// `runLocal` for code that cannot await (a fixture's one-time start): blocks the calling thread.
 @discardableResult
 public func runLocal(_ executable: String, _ arguments: [String]) throws -> String {
     let output = FileManager.default.temporaryDirectory.appendingPathComponent("rollout-fixture-\(UUID().uuidString)").path
     defer { unlink(output) }
     let status = try ChildProcess(executable, arguments, stdout: output, stderr: output).wait()
+    return try finishedRun(executable, arguments, status: status, output: output)
+}
+
+/// What a finished `runLocal` program wrote to `output`, or the error naming it when it failed.
+private func finishedRun(_ executable: String, _ arguments: [String], status: Int32, output: String) throws -> String {
     let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
     guard status == 0 else {
         throw CommandFailed(command: ([executable] + arguments).joined(separator: " "), output: text)

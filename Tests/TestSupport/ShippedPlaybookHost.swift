@@ -71,20 +71,20 @@ public final class ShippedPlaybookHost: Sendable {
 
     /// `rollout run playbooks/<app>/deploy.yml -e loopback --verbose --json events.jsonl --var …`
     /// with the sandbox's paths and `environment` (the secrets) in its environment.
-    public func run(_ vars: [String: String], environment: [String: String]) throws -> RolloutCLI.Output {
-        try rollout(["run", playbook, "-e", "loopback", "--verbose", "--json", "events.jsonl"], vars, environment: environment)
+    public func run(_ vars: [String: String], environment: [String: String]) async throws -> RolloutCLI.Output {
+        try await rollout(["run", playbook, "-e", "loopback", "--verbose", "--json", "events.jsonl"], vars, environment: environment)
     }
 
     /// `rollout rollback playbooks/<app>/deploy.yml -e loopback --yes --var …`: on-call's undo of
     /// the last run whose changes are still in place.
-    public func rollback(_ vars: [String: String], environment: [String: String], force: Bool = false) throws -> RolloutCLI.Output {
-        try rollout(
+    public func rollback(_ vars: [String: String], environment: [String: String], force: Bool = false) async throws -> RolloutCLI.Output {
+        try await rollout(
             ["rollback", playbook, "-e", "loopback", "--yes", "--json", "events.jsonl"] + (force ? ["--force"] : []), vars, environment: environment)
     }
 
-    private func rollout(_ command: [String], _ vars: [String: String], environment: [String: String]) throws -> RolloutCLI.Output {
+    private func rollout(_ command: [String], _ vars: [String: String], environment: [String: String]) async throws -> RolloutCLI.Output {
         let arguments = command + vars.sorted { $0.key < $1.key }.flatMap { ["--var", "\($0.key)=\($0.value)"] }
-        return try sandbox.rollout(
+        return try await sandbox.rollout(
             arguments,
             environment: environment.merging([
                 "ROLLOUT_SANDBOX": hostDirectory.path,
