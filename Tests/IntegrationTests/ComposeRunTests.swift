@@ -96,11 +96,10 @@ import Testing
           - name: Restart web
             restart_service: { docker_compose: web, compose_file: "\(project.composeFile)"\(command), healthy_within: 60s, health_url: "\(project.healthURL)", expect_revision: "\(revision)" }
         """.write(to: root.appendingPathComponent("deploy.yml"), atomically: true, encoding: .utf8)
-        let started = Date()
         // Root's PATH on a server: podman needs iptables (/usr/sbin) to publish a port.
         let environment = PodmanEngine.shared.environment.merging(["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"]) { $1 }
         let output = try await RolloutCLI.run(["run", "deploy.yml", "-e", "sandbox"], in: root, environment: environment)
-        return (output, Date().timeIntervalSince(started))
+        return (output, output.duration / .seconds(1))
     }
 
     /// What CI installs: without these the parameterized tests below would have nothing to run.

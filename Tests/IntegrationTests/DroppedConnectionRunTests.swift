@@ -44,7 +44,7 @@ import Testing
         let output = try await sandbox.rollout(["run", "writer.yml", "-e", "sandbox"]) { _ in
             let deadline = Date().addingTimeInterval(30)
             while Date() < deadline, ((try? String(contentsOfFile: ticks, encoding: .utf8))?.count ?? 0) < "tick\n".count * 3 {
-                try await Task.sleep(for: .seconds(0.05))
+                Thread.sleep(forTimeInterval: 0.05)
             }
             dropped = (try? host.dropSessions()) ?? 0
         }

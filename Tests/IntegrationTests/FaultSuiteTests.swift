@@ -103,7 +103,7 @@ struct TargetFingerprint: Equatable, CustomStringConvertible {
         let output = try await sandbox.rollout(["run", "faults.yml", "-e", "sandbox"]) { _ in
             let deadline = Date().addingTimeInterval(30)
             while Date() < deadline, (Int((try? server.sql("SELECT count(*) FROM payments", database: database)) ?? "") ?? 0) < 3 {
-                try await Task.sleep(for: .seconds(0.05))
+                Thread.sleep(forTimeInterval: 0.05)
             }
             dropped = (try? host.dropSessions()) ?? 0
         }

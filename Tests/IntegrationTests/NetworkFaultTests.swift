@@ -71,7 +71,7 @@ struct NetworkFaultTests {
         let output = try await sandbox.rollout(["run", "faults.yml", "-e", "sandbox"]) { _ in
             let deadline = Date().addingTimeInterval(30)
             while Date() < deadline, ((try? String(contentsOfFile: "\(dir)/ticks", encoding: .utf8))?.count ?? 0) < "tick\n".count * 3 {
-                try await Task.sleep(for: .seconds(0.05))
+                Thread.sleep(forTimeInterval: 0.05)
             }
             reset = (try? namespace.clientPorts(connectedTo: host.port)) ?? []
             let rules = reset.map { "    tcp sport \($0) reject with tcp reset" }.joined(separator: "\n")
@@ -108,10 +108,10 @@ struct NetworkFaultTests {
         let output = try await sandbox.rollout(["run", "faults.yml", "-e", "sandbox"]) { _ in
             let deadline = Date().addingTimeInterval(30)
             while Date() < deadline, !FileManager.default.fileExists(atPath: "\(dir)/started") {
-                try await Task.sleep(for: .seconds(0.02))
+                Thread.sleep(forTimeInterval: 0.02)
             }
             proxy.slow()
-            try await Task.sleep(for: .seconds(2.5))
+            Thread.sleep(forTimeInterval: 2.5)
             proxy.resume()
         }
         #expect(output.status == 0, "\(output.all)")

@@ -43,7 +43,7 @@ import Testing
         let killed = try await sandbox.rollout(["run", "deploy.yml", "-e", "sandbox"]) { process in
             let started = host.appendingPathComponent("migration-started").path
             let deadline = Date().addingTimeInterval(30)
-            while !FileManager.default.fileExists(atPath: started), Date() < deadline { try await Task.sleep(for: .seconds(0.05)) }
+            while !FileManager.default.fileExists(atPath: started), Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
             process.send(SIGKILL)
         }
         #expect(killed.status == 128 + SIGKILL, "\(killed.all)")

@@ -33,12 +33,12 @@ import Testing
             while !(FileManager.default.fileExists(atPath: file(0, "deployed")) && FileManager.default.fileExists(atPath: file(2, "deployed"))),
                 Date() < deadline
             {
-                try await Task.sleep(for: .seconds(0.05))
+                Thread.sleep(forTimeInterval: 0.05)
             }
             // The same shard again by mistake, while the first job is inside its step.
-            overlapping = try await sandbox.rollout(["run", "deploy.yml", "-e", "sandbox", "--shard", "1/2", "--var", "job=overlap"])
+            overlapping = try sandbox.rollout(["run", "deploy.yml", "-e", "sandbox", "--shard", "1/2", "--var", "job=overlap"])
             secondStartedWhileFirstRan = !FileManager.default.fileExists(atPath: file(0, "done"))
-            second = try await sandbox.rollout(["run", "deploy.yml", "-e", "sandbox", "--shard", "2/2", "--var", "job=second"])
+            second = try sandbox.rollout(["run", "deploy.yml", "-e", "sandbox", "--shard", "2/2", "--var", "job=second"])
         }
         let other = try #require(second)
         let overlap = try #require(overlapping)

@@ -95,13 +95,20 @@ public final class DeploySandbox: Sendable {
     }
 
     /// Runs `rollout` in the sandbox directory (in the hosts' network namespace, when they have
-    /// one); `during` gets its process once it started.
+    /// one); `during` gets its process once it started, on a thread of its own (see
+    /// `RolloutCLI.run`).
     public func rollout(
-        _ arguments: [String], environment: [String: String] = [:], whileRunning during: (ChildProcess) async throws -> Void = { _ in }
+        _ arguments: [String], environment: [String: String] = [:], whileRunning during: @escaping (ChildProcess) throws -> Void = { _ in }
     ) async throws -> RolloutCLI.Output {
-        let launcher = hosts[0].namespace.map { ["/usr/sbin/ip", "netns", "exec", $0] } ?? []
-        return try await RolloutCLI.run(arguments, in: root, environment: environment, launcher: launcher, whileRunning: during)
+        try await RolloutCLI.run(arguments, in: root, environment: environment, launcher: launcher, whileRunning: during)
     }
+
+    /// The blocking `rollout`, for a `during` that starts another run while the first goes on.
+    public func rollout(_ arguments: [String], environment: [String: String] = [:]) throws -> RolloutCLI.Output {
+        try RolloutCLI.run(arguments, in: root, environment: environment, launcher: launcher)
+    }
+
+    private var launcher: [String] { hosts[0].namespace.map { ["/usr/sbin/ip", "netns", "exec", $0] } ?? [] }
 
     /// Points the inventory and known_hosts at `port` instead of host `index`'s own (a proxy
     /// in front of it).
