@@ -175,7 +175,7 @@ import Testing
     @Test("in a playbook, a check step signs in once for two check steps, and the secret token is in no output or record")
     func aCheckStepKeepsTheTokenOutOfTheRunRecord() async throws {
         let app = try SignInApp(email: Self.email, password: Self.password, jwtSecret: Self.jwtSecret)
-        let sandbox = try DeploySandbox(hostCount: 1)
+        let sandbox = try await DeploySandbox(hostCount: 1)
         try sandbox.write(
             "deploy.yml",
             """

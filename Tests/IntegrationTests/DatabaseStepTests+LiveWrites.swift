@@ -28,8 +28,8 @@ extension DatabaseStepTests {
     }
 
     /// A deploy that backs up the database and adds a column to `payments`.
-    func paymentsDeploy(_ database: String, then steps: String = "") throws -> DeploySandbox {
-        try sandbox(
+    func paymentsDeploy(_ database: String, then steps: String = "") async throws -> DeploySandbox {
+        try await sandbox(
             steps: """
                   - name: Back up the database
                     backup_database: { \(connection(database)) }
@@ -44,7 +44,7 @@ extension DatabaseStepTests {
         let database = try server.createDatabase()
         try server.sql("CREATE TABLE payments (id int PRIMARY KEY, amount int); INSERT INTO payments VALUES (1, 100);", database: database)
         let before = try payments(of: database)
-        let sandbox = try paymentsDeploy(database)
+        let sandbox = try await paymentsDeploy(database)
         let deploy = try await sandbox.rollout(["run", "db.yml", "-e", "sandbox"])
         try #require(deploy.status == 0, "\(deploy.all)")
         #expect(!deploy.all.contains("rollout-counters"), "the counters are the record's, not the step's output")
@@ -85,7 +85,7 @@ extension DatabaseStepTests {
         let database = try server.createDatabase()
         try server.sql("CREATE TABLE payments (id int PRIMARY KEY, amount int); INSERT INTO payments VALUES (1, 100);", database: database)
         let before = try payments(of: database)
-        let sandbox = try sandbox(
+        let sandbox = try await sandbox(
             steps: """
                   - name: Back up the database
                     backup_database: { \(connection(database)) }
@@ -105,7 +105,7 @@ extension DatabaseStepTests {
         let database = try server.createDatabase()
         try server.sql("CREATE TABLE payments (id int PRIMARY KEY, amount int); INSERT INTO payments VALUES (1, 100);", database: database)
         let before = try payments(of: database)
-        let sandbox = try sandbox(
+        let sandbox = try await sandbox(
             steps: """
                   - name: Back up the database
                     backup_database: { \(connection(database)) }
@@ -124,7 +124,7 @@ extension DatabaseStepTests {
     @Test func anUndoInTheRunRefusesToDeleteWritesMadeAfterTheMigration() async throws {
         let database = try server.createDatabase()
         try server.sql("CREATE TABLE payments (id int PRIMARY KEY, amount int); INSERT INTO payments VALUES (1, 100);", database: database)
-        let sandbox = try paymentsDeploy(
+        let sandbox = try await paymentsDeploy(
             database,
             then: """
                   - name: A customer pays while the deploy runs

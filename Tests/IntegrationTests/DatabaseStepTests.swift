@@ -7,11 +7,15 @@ import Testing
 /// the user reads, and where the password goes.
 @Suite(.serialized) struct DatabaseStepTests {
     static let sentinel = "pw-SENTINEL-5c1e0b"
-    let server = PostgresTestServer.shared
+    let server: PostgresTestServer
+
+    init() async {
+        server = await PostgresTestServer.shared
+    }
 
     /// A one-host sandbox with `name` holding `steps` (YAML, indented by 2), the state under h0.
-    func sandbox(_ name: String = "db.yml", steps: String, secrets: String = "", vars: String = "") throws -> DeploySandbox {
-        let sandbox = try DeploySandbox(hostCount: 1)
+    func sandbox(_ name: String = "db.yml", steps: String, secrets: String = "", vars: String = "") async throws -> DeploySandbox {
+        let sandbox = try await DeploySandbox(hostCount: 1)
         try sandbox.write(
             name,
             """
@@ -53,7 +57,7 @@ import Testing
             "CREATE TABLE customers (id int PRIMARY KEY, name text); INSERT INTO customers VALUES (1, 'ada'), (2, 'grace');",
             database: database)
         let before = try contents(of: database)
-        let sandbox = try sandbox(
+        let sandbox = try await sandbox(
             steps: """
                   - name: Back up the database
                     register: db_backup
@@ -94,7 +98,7 @@ import Testing
         let database = try server.createDatabase()
         try server.sql("CREATE TABLE customers (id int PRIMARY KEY, name text); INSERT INTO customers VALUES (1, 'ada');", database: database)
         let backedUp = try contents(of: database)
-        let sandbox = try sandbox(
+        let sandbox = try await sandbox(
             steps: """
                   - backup_database: { \(connection(database)), keep: 2 }
                 """)
@@ -151,7 +155,7 @@ import Testing
         ]
         for (name, expect, messages) in cases {
             let text = name == "error" ? "SELECT count(*) FROM payment" : query
-            let sandbox = try sandbox(
+            let sandbox = try await sandbox(
                 steps: """
                       - name: Check payments
                         sql: { query: "\(text)", \(connection(database)), \(expect) }
@@ -165,7 +169,7 @@ import Testing
 
     @Test func aBackupThatCannotConnectFailsWithPgDumpsMessage() async throws {
         let port = try closedLoopbackPort()
-        let sandbox = try sandbox(
+        let sandbox = try await sandbox(
             steps: """
                   - backup_database: { database: app, host: 127.0.0.1, port: \(port) }
                 """)
@@ -186,7 +190,7 @@ import Testing
             database: database)
         let connection =
             "database: \(database), host: 127.0.0.1, port: \(server.port), user: \(server.passwordUser), password: \"{{ secrets.db_password }}\""
-        let sandbox = try sandbox(
+        let sandbox = try await sandbox(
             steps: """
                   - backup_database: { \(connection) }
                   - migrate:
@@ -221,7 +225,7 @@ import Testing
             #expect(!text.contains(Self.sentinel), "\(file.path) holds the password")
         }
 
-        let wrong = try self.sandbox(steps: "  - backup_database: { \(connection) }", secrets: "secrets:\n  db_password: { env: DB_PASSWORD }")
+        let wrong = try await self.sandbox(steps: "  - backup_database: { \(connection) }", secrets: "secrets:\n  db_password: { env: DB_PASSWORD }")
         let refused = try await wrong.rollout(["run", "db.yml", "-e", "sandbox"], environment: ["DB_PASSWORD": "not-" + Self.sentinel])
         #expect(refused.status == 1, "\(refused.all)")
         #expect(refused.stdout.contains("password authentication failed for user \"\(server.passwordUser)\""), "\(refused.stdout)")
@@ -231,7 +235,7 @@ import Testing
     @Test func planShowsWhatWouldRunAndChangesNothing() async throws {
         let database = try server.createDatabase()
         try server.sql("CREATE TABLE customers (id int PRIMARY KEY, name text);", database: database)
-        let sandbox = try sandbox(
+        let sandbox = try await sandbox(
             steps: """
                   - backup_database: { \(connection(database)), keep: 3 }
                   - migrate: { run: "\(psql(database)) -c 'CREATE TABLE payments (id int)'", expect_tables: [payments] }
@@ -258,7 +262,7 @@ import Testing
 
     @Test func aMigrationWithNoWayBackSaysSoAndTheFailedRunNeedsAHuman() async throws {
         let database = try server.createDatabase()
-        let sandbox = try sandbox(
+        let sandbox = try await sandbox(
             steps: """
                   - migrate: { run: "\(psql(database)) -c 'CREATE TABLE payments (id int)'", \(connection(database)) }
                   - migrate: { run: "\(psql(database)) -c 'CREATE TABLE refunds (id int)'", undo: "\(psql(database)) -c 'DROP TABLE refunds'" }
@@ -297,7 +301,7 @@ import Testing
             database: database)
         let before = try contents(of: database)
         let dir = disk.directory.path
-        let sandbox = try sandbox(
+        let sandbox = try await sandbox(
             steps: """
                   - name: Something else fills the disk, all but one page
                     shell: head -c $(( $(df -P -B1 \(dir) | awk 'NR == 2 { print $4 }') - 4096 )) /dev/zero > \(dir)/filler
@@ -324,7 +328,7 @@ import Testing
         try server.sql("CREATE TABLE customers (id int PRIMARY KEY, name text);", database: database)
         let marker = FileManager.default.temporaryDirectory.appendingPathComponent("rollout-changed-\(UUID().uuidString)").path
         defer { unlink(marker) }
-        let sandbox = try sandbox(
+        let sandbox = try await sandbox(
             steps: """
                   - name: Change something first
                     shell: touch \(marker)
@@ -344,7 +348,7 @@ import Testing
         let database = try server.createDatabase()
         try server.sql("CREATE TABLE customers (id int PRIMARY KEY, name text); INSERT INTO customers VALUES (1, 'ada');", database: database)
         let before = try contents(of: database)
-        let sandbox = try sandbox(
+        let sandbox = try await sandbox(
             steps: """
                   - name: Back up the database
                     backup_database: { \(connection(database)), keep: 1 }
@@ -381,7 +385,7 @@ import Testing
     @Test func aBackupItsWhenRulesOutIsNotCheckedForRoom() async throws {
         let disk = try TmpfsMount(bytes: 8192)
         let database = try server.createDatabase()
-        let sandbox = try sandbox(
+        let sandbox = try await sandbox(
             steps: """
                   - name: Only when asked
                     when: "{{ fail }} == yes"
@@ -399,7 +403,7 @@ import Testing
         let database = try server.createDatabase()
         let marker = FileManager.default.temporaryDirectory.appendingPathComponent("rollout-changed-\(UUID().uuidString)").path
         defer { unlink(marker) }
-        let sandbox = try DeploySandbox(hostCount: 1)
+        let sandbox = try await DeploySandbox(hostCount: 1)
         try sandbox.write(
             "restore.yml",
             """

@@ -12,7 +12,7 @@ import Testing
 /// command still writes lands on the restored host.
 @Suite(.serialized) struct DroppedConnectionRunTests {
     @Test func aCutConnectionLeavesNoWriterBehindAndTheHostComesBackAsItWas() async throws {
-        let host = try SSHTestHost.start(name: "cut")
+        let host = try await SSHTestHost.start(name: "cut")
         defer { try? host.stop() }
         let sandbox = try DeploySandbox(hosts: [host])
         let dir = sandbox.hostDirectory(0)

@@ -8,8 +8,8 @@ import Testing
 @Suite(.serialized) struct EngineFeatureTests {
     /// A sandbox of `hosts` hosts with `deploy.yml`: the given top-level keys and steps, each
     /// host's state under its own directory and `{{ dir }}` naming that directory.
-    func sandbox(hosts: Int, top: String = "", steps: String) throws -> DeploySandbox {
-        let sandbox = try DeploySandbox(hostCount: hosts)
+    func sandbox(hosts: Int, top: String = "", steps: String) async throws -> DeploySandbox {
+        let sandbox = try await DeploySandbox(hostCount: hosts)
         try sandbox.write(
             "deploy.yml",
             """
@@ -40,7 +40,7 @@ import Testing
     // MARK: - when
 
     @Test func whenFalseSkipsTheStepAndWhenTrueRunsIt() async throws {
-        let sandbox = try sandbox(
+        let sandbox = try await sandbox(
             hosts: 1, top: "",
             steps: """
                   - name: Never
@@ -59,7 +59,7 @@ import Testing
     }
 
     @Test func whenComparesARegisteredValue() async throws {
-        let sandbox = try sandbox(
+        let sandbox = try await sandbox(
             hosts: 2,
             steps: """
                   - name: Ask
@@ -83,7 +83,7 @@ import Testing
     // MARK: - register
 
     @Test func aRegisteredResultFeedsALaterStep() async throws {
-        let sandbox = try sandbox(
+        let sandbox = try await sandbox(
             hosts: 2,
             steps: """
                   - name: Produce
@@ -107,7 +107,7 @@ import Testing
         """#
 
     @Test func retriesRunAFailingCommandAgainUntilItSucceeds() async throws {
-        let sandbox = try sandbox(
+        let sandbox = try await sandbox(
             hosts: 1,
             steps: """
                   - name: Flaky
@@ -121,7 +121,7 @@ import Testing
     }
 
     @Test func tooFewRetriesFailTheRun() async throws {
-        let sandbox = try sandbox(
+        let sandbox = try await sandbox(
             hosts: 1,
             steps: """
                   - name: Flaky
@@ -140,7 +140,7 @@ import Testing
     @Test func aTimeoutKillsTheCommandAndFailsTheRun() async throws {
         // A sleep length no other process has: its command line is the marker.
         let marker = "sleep 30.\(Int.random(in: 100_000...999_999))"
-        let sandbox = try sandbox(
+        let sandbox = try await sandbox(
             hosts: 1,
             steps: """
                   - name: Hangs
@@ -170,7 +170,7 @@ import Testing
     // MARK: - ignore_failure
 
     @Test func anIgnoredFailureIsShownAndTheRunGoesOn() async throws {
-        let sandbox = try sandbox(
+        let sandbox = try await sandbox(
             hosts: 2,
             steps: """
                   - name: Optional cleanup
@@ -189,7 +189,7 @@ import Testing
     // MARK: - run_once
 
     @Test func runOnceRunsOnExactlyOneHost() async throws {
-        let sandbox = try sandbox(
+        let sandbox = try await sandbox(
             hosts: 3,
             steps: """
                   - name: Migrate
@@ -207,7 +207,7 @@ import Testing
     // MARK: - on
 
     @Test func onAGroupOrAHostRunsOnlyThere() async throws {
-        let sandbox = try sandbox(
+        let sandbox = try await sandbox(
             hosts: 3,
             steps: """
                   - name: Databases
@@ -231,7 +231,7 @@ import Testing
     // MARK: - serial and max_fail_percentage
 
     @Test func aFailureInASerialBatchStopsTheLaterBatches() async throws {
-        let sandbox = try sandbox(
+        let sandbox = try await sandbox(
             hosts: 3, top: "serial: 1",
             steps: """
                   - name: Configure
@@ -253,7 +253,7 @@ import Testing
     }
 
     @Test func aPercentageSerialMakesBatchesOfThatShareOfTheHosts() async throws {
-        let sandbox = try sandbox(
+        let sandbox = try await sandbox(
             hosts: 4, top: "serial: 50%",
             steps: """
                   - name: Smoke test
@@ -271,7 +271,7 @@ import Testing
     }
 
     @Test func failuresWithinMaxFailPercentageAreUndoneAndTheRunGoesOn() async throws {
-        let sandbox = try sandbox(
+        let sandbox = try await sandbox(
             hosts: 4, top: "max_fail_percentage: 50",
             steps: """
                   - name: Configure
@@ -299,7 +299,7 @@ import Testing
     // MARK: - --limit
 
     @Test func limitRunsOnlyOnTheNamedHost() async throws {
-        let sandbox = try sandbox(
+        let sandbox = try await sandbox(
             hosts: 3,
             steps: """
                   - shell: touch "{{ dir }}/touched"
@@ -313,7 +313,7 @@ import Testing
     // MARK: - --lock-wait
 
     @Test func lockWaitWaitsForTheRunHoldingTheLock() async throws {
-        let sandbox = try sandbox(
+        let sandbox = try await sandbox(
             hosts: 1,
             steps: """
                   - name: Hold the lock

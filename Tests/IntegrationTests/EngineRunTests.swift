@@ -35,8 +35,8 @@ import Testing
         """
     }
 
-    func seededSandbox(hosts: Int) throws -> DeploySandbox {
-        let sandbox = try DeploySandbox(hostCount: hosts)
+    func seededSandbox(hosts: Int) async throws -> DeploySandbox {
+        let sandbox = try await DeploySandbox(hostCount: hosts)
         try sandbox.write("deploy.yml", Self.playbook(in: sandbox))
         for index in 0..<hosts {
             try sandbox.seed(host: index, "app.conf", contents: "listen old\n", mode: 0o600)
@@ -46,7 +46,7 @@ import Testing
     }
 
     @Test func fiveStepsOnTenHostsSucceed() async throws {
-        let sandbox = try seededSandbox(hosts: 10)
+        let sandbox = try await seededSandbox(hosts: 10)
         let output = try await sandbox.rollout(["run", "deploy.yml", "-e", "sandbox"], environment: ["TEST_API_KEY": Self.sentinel])
         #expect(output.status == 0, "\(output.all)")
         for index in 0..<10 {
@@ -66,7 +66,7 @@ import Testing
     }
 
     @Test func aStepFailingOnOneHostUndoesEveryHost() async throws {
-        let sandbox = try seededSandbox(hosts: 10)
+        let sandbox = try await seededSandbox(hosts: 10)
         let before = try (0..<10).map { (try sandbox.snapshot(host: $0, ".env"), try sandbox.snapshot(host: $0, "app.conf")) }
         let output = try await sandbox.rollout(
             ["run", "deploy.yml", "-e", "sandbox", "--var", "fail_on=h3", "--junit", "junit.xml"],
@@ -83,7 +83,7 @@ import Testing
     }
 
     @Test func aLimitThatNamesNoHostIsRefusedBeforeConnecting() async throws {
-        let sandbox = try seededSandbox(hosts: 2)
+        let sandbox = try await seededSandbox(hosts: 2)
         let output = try await sandbox.rollout(
             ["run", "deploy.yml", "-e", "sandbox", "--limit", "h1,hO"],
             environment: ["TEST_API_KEY": Self.sentinel])
@@ -93,7 +93,7 @@ import Testing
     }
 
     @Test func consecutiveShellStepsShareARoundTripYetAreReportedOneByOne() async throws {
-        let sandbox = try DeploySandbox(hostCount: 2)
+        let sandbox = try await DeploySandbox(hostCount: 2)
         try sandbox.write(
             "batch.yml",
             """
@@ -123,7 +123,7 @@ import Testing
     }
 
     @Test func twoRunsAtOnceOnOneHostOnlyOneRunsTheOtherExits4() async throws {
-        let sandbox = try DeploySandbox(hostCount: 1)
+        let sandbox = try await DeploySandbox(hostCount: 1)
         let started = sandbox.hostDirectory(0).appendingPathComponent("first-started").path
         try sandbox.write(
             "slow.yml",
@@ -154,7 +154,7 @@ import Testing
     /// A command's colours, title and clipboard sequences reach `--verbose` as plain text, as
     /// they do the plain output: no escape byte gets to the terminal.
     @Test func verboseOutputCarriesNoTerminalEscapes() async throws {
-        let sandbox = try DeploySandbox(hostCount: 1)
+        let sandbox = try await DeploySandbox(hostCount: 1)
         try sandbox.write(
             "escapes.yml",
             """
@@ -173,7 +173,7 @@ import Testing
     }
 
     @Test func theSecretAppearsInNoOutputReportOrRecord() async throws {
-        let sandbox = try DeploySandbox(hostCount: 2)
+        let sandbox = try await DeploySandbox(hostCount: 2)
         try sandbox.seed(host: 0, ".env", contents: "APP_REVISION=r1\n", mode: 0o600)
         try sandbox.seed(host: 1, ".env", contents: "APP_REVISION=r1\n", mode: 0o600)
         try sandbox.write(
@@ -220,7 +220,7 @@ import Testing
 /// `rollout rollback` undoes a finished run from the journals the hosts keep.
 @Suite(.serialized) struct RollbackCommandTests {
     @Test func rollbackRestoresTheFilesOfTheLastSuccessfulRun() async throws {
-        let sandbox = try DeploySandbox(hostCount: 2)
+        let sandbox = try await DeploySandbox(hostCount: 2)
         try sandbox.write("deploy.yml", EngineRunTests.playbook(in: sandbox))
         for index in 0..<2 {
             try sandbox.seed(host: index, "app.conf", contents: "listen old\n", mode: 0o600)
@@ -249,7 +249,7 @@ import Testing
     /// `--run` naming an older run while a newer one is still in place: the preview names the
     /// newer run, whose changes to the same files go too.
     @Test func rollbackOfAnOlderRunNamesTheNewerRunStillInPlace() async throws {
-        let sandbox = try DeploySandbox(hostCount: 1)
+        let sandbox = try await DeploySandbox(hostCount: 1)
         try sandbox.write("deploy.yml", EngineRunTests.playbook(in: sandbox))
         try sandbox.seed(host: 0, ".env", contents: "API_KEY=old-key\nAPP_REVISION=r1\n", mode: 0o640)
         let runs = sandbox.hostDirectory(0).appendingPathComponent("state/runs")
@@ -277,7 +277,7 @@ import Testing
     /// target in place, the link stays a link, the target keeps its mode and owner, and both
     /// the failed run's undo and `rollout rollback` give back the target's exact bytes.
     @Test func symlinkedFilesAreWrittenThroughAndComeBackExactly() async throws {
-        let sandbox = try DeploySandbox(hostCount: 1)
+        let sandbox = try await DeploySandbox(hostCount: 1)
         let host = sandbox.hostDirectory(0)
         for directory in ["shared", "release"] {
             try FileManager.default.createDirectory(at: host.appendingPathComponent(directory), withIntermediateDirectories: true)
@@ -342,7 +342,7 @@ import Testing
     /// A rollback whose undo sources are not all there undoes nothing: restoring half a
     /// deploy (the config back, the .env not) is worse than either state.
     @Test func aRollbackWithAnUndoSourceGoneChangesNothingAndSaysWhatIsGone() async throws {
-        let sandbox = try EngineRunTests().seededSandbox(hosts: 1)
+        let sandbox = try await EngineRunTests().seededSandbox(hosts: 1)
         let environment = ["TEST_API_KEY": EngineRunTests.sentinel]
         let deploy = try await sandbox.rollout(["run", "deploy.yml", "-e", "sandbox"], environment: environment)
         try #require(deploy.status == 0, "\(deploy.all)")
@@ -365,8 +365,8 @@ import Testing
 /// Ctrl-C during a deploy: the command in flight finishes, then the run is undone.
 @Suite(.serialized) struct InterruptTests {
     /// One host with an `.env` at r1 and `slow.yml`: set it to r2, a long step, one more step.
-    func slowDeploy(longStepSeconds: Int) throws -> DeploySandbox {
-        let sandbox = try DeploySandbox(hostCount: 1)
+    func slowDeploy(longStepSeconds: Int) async throws -> DeploySandbox {
+        let sandbox = try await DeploySandbox(hostCount: 1)
         try sandbox.seed(host: 0, ".env", contents: "APP_REVISION=r1\n", mode: 0o600)
         try sandbox.write(
             "slow.yml",
@@ -394,7 +394,7 @@ import Testing
     }
 
     @Test func sigintFinishesTheCommandThenRollsBackAndExits130() async throws {
-        let sandbox = try slowDeploy(longStepSeconds: 2)
+        let sandbox = try await slowDeploy(longStepSeconds: 2)
         let before = try sandbox.snapshot(host: 0, ".env")
         let output = try await sandbox.rollout(["run", "slow.yml", "-e", "sandbox"]) { process in
             waitForTheLongStep(in: sandbox)
@@ -414,7 +414,7 @@ import Testing
     /// undone, the lock is released, and the record says interrupted.
     @Test(arguments: [SIGHUP, SIGTERM])
     func hangupAndTerminateAreOneOrderlyStop(signal: Int32) async throws {
-        let sandbox = try slowDeploy(longStepSeconds: 1)
+        let sandbox = try await slowDeploy(longStepSeconds: 1)
         let before = try sandbox.snapshot(host: 0, ".env")
         let output = try await sandbox.rollout(["run", "slow.yml", "-e", "sandbox"]) { process in
             waitForTheLongStep(in: sandbox)
@@ -432,13 +432,13 @@ import Testing
 
     /// `rollout run … | head -1`: when the output's reader is gone the run stops as one Ctrl-C
     /// does instead of dying of SIGPIPE with the lock held.
-    @Test func aClosedOutputPipeIsAnOrderlyStop() throws {
-        let sandbox = try slowDeploy(longStepSeconds: 1)
+    @Test func aClosedOutputPipeIsAnOrderlyStop() async throws {
+        let sandbox = try await slowDeploy(longStepSeconds: 1)
         let before = try sandbox.snapshot(host: 0, ".env")
         let status = sandbox.root.appendingPathComponent("status").path
         let pipeline =
             "set -o pipefail; '\(RolloutCLI.binary.path)' run slow.yml -e sandbox 2>stderr.txt | head -c 1 >/dev/null; echo ${PIPESTATUS[0]} > '\(status)'"
-        _ = try runLocal("/bin/bash", ["-c", "cd '\(sandbox.root.path)' && " + pipeline])
+        _ = try await runLocal("/bin/bash", ["-c", "cd '\(sandbox.root.path)' && " + pipeline])
         let exit = try String(contentsOfFile: status, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(
             exit == "130",
@@ -451,7 +451,7 @@ import Testing
 
     /// The second Ctrl-C exits at once; the printed recovery, followed as printed, restores the host.
     @Test func aSecondSigintExitsAtOnceAndItsRecoveryStepsWork() async throws {
-        let sandbox = try slowDeploy(longStepSeconds: 3)
+        let sandbox = try await slowDeploy(longStepSeconds: 3)
         let before = try sandbox.snapshot(host: 0, ".env")
         let clock = ContinuousClock()
         var interruptedAt = clock.now

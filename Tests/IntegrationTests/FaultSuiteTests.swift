@@ -25,7 +25,11 @@ struct TargetFingerprint: Equatable, CustomStringConvertible {
 /// through `rollout run` against real servers (loopback sshd, PostgreSQL 15, a loopback HTTP
 /// server) and judged by the target's fingerprint before and after.
 @Suite(.serialized) struct FaultSuiteTests {
-    let server = PostgresTestServer.shared
+    let server: PostgresTestServer
+
+    init() async {
+        server = await PostgresTestServer.shared
+    }
 
     /// A sandbox whose host h0 has an `.env` at r1 and a `REVISION` file r1; `sandbox` picks the
     /// hosts (the shared fleet unless the test disturbs its sshd).
@@ -76,7 +80,7 @@ struct TargetFingerprint: Equatable, CustomStringConvertible {
     /// run ends the migration's processes over a new connection, then restores the dump, so
     /// the database comes back byte for byte and nothing writes to it afterwards.
     @Test func sshdKilledMidMigrationLeavesTheDatabaseAsItWas() async throws {
-        let host = try SSHTestHost.start(name: "midmigration")
+        let host = try await SSHTestHost.start(name: "midmigration")
         defer { try? host.stop() }
         let sandbox = try target(try DeploySandbox(hosts: [host]))
         let database = try server.createDatabase()
@@ -128,7 +132,7 @@ struct TargetFingerprint: Equatable, CustomStringConvertible {
     /// the flapping and the deploy stands.
     @Test func aHealthEndpointThatFlapsThenSettlesLetsTheDeployStand() async throws {
         let http = try LoopbackHTTPServer()
-        let sandbox = try target(try DeploySandbox(hostCount: 1))
+        let sandbox = try await target(try DeploySandbox(hostCount: 1))
         try sandbox.write(
             "faults.yml",
             playbook(
@@ -152,7 +156,7 @@ struct TargetFingerprint: Equatable, CustomStringConvertible {
     /// on the restored state, passes, so the run ends restored (exit 1), not "a human is needed".
     @Test func aHealthEndpointThatFlapsAfterItFirstPassedUndoesTheDeploy() async throws {
         let http = try LoopbackHTTPServer()
-        let sandbox = try target(try DeploySandbox(hostCount: 1))
+        let sandbox = try await target(try DeploySandbox(hostCount: 1))
         try sandbox.write(
             "faults.yml",
             playbook(

@@ -13,8 +13,8 @@ import Testing
         var seed: String { sandbox.root.appendingPathComponent("seed").path }
         var app: String { sandbox.hostDirectory(0).appendingPathComponent("app").path }
 
-        init() throws {
-            sandbox = try DeploySandbox(hostCount: 1)
+        init() async throws {
+            sandbox = try await DeploySandbox(hostCount: 1)
             try git(sandbox.root.path, ["init", "--quiet", "--bare", "-b", "main", origin])
             try git(sandbox.root.path, ["init", "--quiet", "-b", "main", seed])
             try git(seed, ["remote", "add", "origin", origin])
@@ -74,7 +74,7 @@ import Testing
     }
 
     @Test func clonesThenUpdatesToANewRef() async throws {
-        let repository = try Repository()
+        let repository = try await Repository()
         let first = try repository.git(repository.seed, ["rev-parse", "HEAD"])
         let plan = try await repository.run(ref: "main", command: "plan")
         #expect(plan.status == 0, "\(plan.all)")
@@ -109,7 +109,7 @@ import Testing
     }
 
     @Test func aLaterFailurePutsThePreviousCommitAndBranchBack() async throws {
-        let repository = try Repository()
+        let repository = try await Repository()
         // A fresh clone is removed again.
         let fresh = try await repository.run(ref: "main", fail: true)
         #expect(fresh.status == 1, "\(fresh.all)")
@@ -128,7 +128,7 @@ import Testing
     }
 
     @Test func aDirtyWorkingTreeIsRefusedAndLeftAlone() async throws {
-        let repository = try Repository()
+        let repository = try await Repository()
         let first = try repository.git(repository.seed, ["rev-parse", "HEAD"])
         #expect(try await repository.run(ref: "main").status == 0)
         try "hotfix on the server".write(toFile: repository.app + "/app.txt", atomically: true, encoding: .utf8)

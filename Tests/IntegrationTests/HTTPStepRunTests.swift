@@ -15,8 +15,8 @@ import Testing
 
     /// A one-host sandbox whose `deploy.yml` has the given steps, `{{ dir }}` naming the host's
     /// directory and the test secrets declared.
-    func sandbox(_ steps: String, vars: String = "") throws -> DeploySandbox {
-        let sandbox = try DeploySandbox(hostCount: 1)
+    func sandbox(_ steps: String, vars: String = "") async throws -> DeploySandbox {
+        let sandbox = try await DeploySandbox(hostCount: 1)
         try sandbox.write(
             "deploy.yml",
             """
@@ -60,7 +60,7 @@ import Testing
 
     @Test func aCheckSuitePassesAgainstARealServerAndRegistersItsCounts() async throws {
         let server = try LoopbackHTTPServer()
-        let sandbox = try sandbox(
+        let sandbox = try await sandbox(
             """
               - name: Endpoints
                 check: checks.yml
@@ -98,7 +98,7 @@ import Testing
 
     @Test func aFailingCheckIsNamedWithWhatWasExpectedAndWhatCameBack() async throws {
         let server = try LoopbackHTTPServer()
-        let sandbox = try sandbox(
+        let sandbox = try await sandbox(
             """
               - name: Endpoints
                 check:
@@ -128,7 +128,7 @@ import Testing
     @Test func stripeCallbacksAreJudgedByTheOfficialLibrary() async throws {
         let server = try CallbackVerifierServer(stripeSecret: Self.whsec, paytrKey: Self.paytrKey, paytrSalt: Self.paytrSalt)
         let stripe = "stripe: { secret: \"{{ secrets.whsec }}\" }\n      url: \"\(server.baseURL)/stripe\""
-        let sandbox = try sandbox(
+        let sandbox = try await sandbox(
             """
               - name: Valid
                 callback:
@@ -173,7 +173,7 @@ import Testing
         ]
         let url = "\(server.baseURL)/stripe?" + show.map { "show=" + $0 }.joined(separator: "&")
         // The verifier answers each path as stripe parsed it; body_contains judges those lines.
-        let sandbox = try sandbox(
+        let sandbox = try await sandbox(
             """
               - name: Pinned by the defaults
                 callback:
@@ -219,7 +219,7 @@ import Testing
     @Test func paytrCallbacksAreJudgedByTheOfficialLibraryIncludingTwentyAtFiveAtATime() async throws {
         let server = try CallbackVerifierServer(stripeSecret: Self.whsec, paytrKey: Self.paytrKey, paytrSalt: Self.paytrSalt)
         let paytr = "paytr: { key: \"{{ secrets.paytr_key }}\", salt: \"{{ secrets.paytr_salt }}\" }\n      url: \"\(server.baseURL)/paytr\""
-        let sandbox = try sandbox(
+        let sandbox = try await sandbox(
             """
               - name: Valid
                 callback:
@@ -253,7 +253,7 @@ import Testing
 
     @Test func aCallbackAnsweredOutsideExpectFailsTheRunWithoutShowingTheSecret() async throws {
         let server = try CallbackVerifierServer(stripeSecret: Self.whsec, paytrKey: Self.paytrKey, paytrSalt: Self.paytrSalt)
-        let sandbox = try sandbox(
+        let sandbox = try await sandbox(
             """
               - name: Forged but expected to pass
                 callback:
@@ -272,7 +272,7 @@ import Testing
 
     @Test func planShowsWhatWouldBeSentAndSendsNothing() async throws {
         let server = try CallbackVerifierServer(stripeSecret: Self.whsec, paytrKey: Self.paytrKey, paytrSalt: Self.paytrSalt)
-        let sandbox = try sandbox(
+        let sandbox = try await sandbox(
             """
               - name: Webhook
                 callback:

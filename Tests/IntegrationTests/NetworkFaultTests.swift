@@ -13,14 +13,18 @@ import Testing
 /// fingerprint (`.env` bytes and mode, revision, lock) before and after.
 @Suite(.serialized, .enabled(if: NetworkNamespace.unavailableReason == nil, "\(NetworkNamespace.unavailableReason ?? "")"))
 struct NetworkFaultTests {
-    let faults = FaultSuiteTests()
+    let faults: FaultSuiteTests
+
+    init() async {
+        faults = await FaultSuiteTests()
+    }
 
     /// One in ten packets lost each way between the runner and sshd: TCP retransmits, the
     /// deploy runs, its last step fails, and the undo over the same lossy link puts everything
     /// back.
     @Test func packetLossSlowsTheRunButLosesNothing() async throws {
         let namespace = try NetworkNamespace("loss")
-        let host = try SSHTestHost.start(name: "loss", namespace: namespace.name)
+        let host = try await SSHTestHost.start(name: "loss", namespace: namespace.name)
         defer { try? host.stop() }
         let sandbox = try faults.target(try DeploySandbox(hosts: [host]))
         try sandbox.write("faults.yml", faults.playbook(sandbox, "  - shell: exit 3"))
@@ -51,7 +55,7 @@ struct NetworkFaultTests {
     /// command is ended over a new connection, and the run is undone.
     @Test func aResetMidCommandEndsTheCommandAndUndoesTheRun() async throws {
         let namespace = try NetworkNamespace("reset")
-        let host = try SSHTestHost.start(name: "reset", namespace: namespace.name)
+        let host = try await SSHTestHost.start(name: "reset", namespace: namespace.name)
         defer { try? host.stop() }
         let sandbox = try faults.target(try DeploySandbox(hosts: [host]))
         let dir = sandbox.hostDirectory(0).path
@@ -89,7 +93,7 @@ struct NetworkFaultTests {
     /// What the host sends arrives 2 s late while a step runs: a slow link is not a failure.
     /// The step runs once, the run finishes, and the deploy stands.
     @Test func aTwoSecondDelayIsNotAFailureAndRunsNothingTwice() async throws {
-        let host = try SSHTestHost.start(name: "delay")
+        let host = try await SSHTestHost.start(name: "delay")
         defer { try? host.stop() }
         let proxy = try DelayingTCPProxy(to: host.port, delay: .seconds(2))
         let sandbox = try faults.target(try DeploySandbox(hosts: [host]))

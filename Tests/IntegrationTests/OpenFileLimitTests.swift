@@ -12,8 +12,8 @@ import Testing
 @Suite(.serialized) struct OpenFileLimitTests {
     /// A sandbox whose inventory has 60 hosts on one sshd: one machine and login user, so one
     /// state_dir and lock, and 60 connections; each host's step touches a file of its own.
-    func fleet() throws -> DeploySandbox {
-        let sandbox = try DeploySandbox(hostCount: 1)
+    func fleet() async throws -> DeploySandbox {
+        let sandbox = try await DeploySandbox(hostCount: 1)
         let root = sandbox.root.path
         let host = sandbox.hosts[0]
         var inventory = "environments:\n  sandbox:\n    hosts:\n"
@@ -59,7 +59,7 @@ import Testing
     }
 
     @Test func aFleetLargerThanUlimitNIsRefusedClearlyNotHung() async throws {
-        let sandbox = try fleet()
+        let sandbox = try await fleet()
         // `ulimit -n` in sh sets the hard limit too, so rollout cannot raise it.
         let limited = try #require(try runLimited(sandbox, ulimit: "-n 40"), "rollout hung out of file descriptors")
         let output = limited.output
@@ -76,8 +76,8 @@ import Testing
         #expect(touched(sandbox) == 60)
     }
 
-    @Test func aLowSoftLimitUnderAHighHardOneIsRaisedForTheFleet() throws {
-        let sandbox = try fleet()
+    @Test func aLowSoftLimitUnderAHighHardOneIsRaisedForTheFleet() async throws {
+        let sandbox = try await fleet()
         let raised = try #require(try runLimited(sandbox, ulimit: "-S -n 40"), "rollout hung")
         #expect(raised.status == 0, "\(raised.output)")
         #expect(touched(sandbox) == 60)

@@ -51,7 +51,7 @@ import Testing
     }
 
     @Test func deploySwitchUndoAndPruningThatKeepsTheReleasesCurrentAndAnUndoNeed() async throws {
-        let sandbox = try DeploySandbox(hostCount: 1)
+        let sandbox = try await DeploySandbox(hostCount: 1)
         try sandbox.write("deploy.yml", Self.playbook(in: sandbox, keep: 1))
 
         try build(sandbox, version: "v1")
@@ -90,7 +90,7 @@ import Testing
     }
 
     @Test func rollbackOfTheLastRunSwitchesBackAndTheFirstReleaseUndoRemovesCurrent() async throws {
-        let sandbox = try DeploySandbox(hostCount: 1)
+        let sandbox = try await DeploySandbox(hostCount: 1)
         try sandbox.write("deploy.yml", Self.playbook(in: sandbox, keep: 5))
         try build(sandbox, version: "v1")
         let plan = try await sandbox.rollout(["plan", "deploy.yml", "-e", "sandbox"])

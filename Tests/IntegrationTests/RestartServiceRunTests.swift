@@ -6,8 +6,8 @@ import Testing
 /// under a real supervisord run by the host's login user, and waits for its health URL.
 @Suite(.serialized) struct RestartServiceRunTests {
     /// One host with the app running at revision r1.
-    func sandbox() throws -> (DeploySandbox, SupervisedHTTPApp) {
-        let sandbox = try DeploySandbox(hostCount: 1)
+    func sandbox() async throws -> (DeploySandbox, SupervisedHTTPApp) {
+        let sandbox = try await DeploySandbox(hostCount: 1)
         let app = try SupervisedHTTPApp(
             in: sandbox.hostDirectory(0).appendingPathComponent("app"), user: sandbox.user, env: "# web\nAPP_REVISION=r1\n")
         return (sandbox, app)
@@ -39,7 +39,7 @@ import Testing
     }
 
     @Test func aRestartPicksUpTheNewSettingsAndPassesItsHealthCheck() async throws {
-        let (sandbox, app) = try sandbox()
+        let (sandbox, app) = try await sandbox()
         try write(sandbox, app, values: "APP_REVISION: r2", restart: supervisor(app))
         let plan = try await sandbox.rollout(["plan", "deploy.yml", "-e", "sandbox"])
         #expect(plan.status == 0, "\(plan.all)")
@@ -54,7 +54,7 @@ import Testing
     }
 
     @Test func anOldProcessStillAnsweringDoesNotPass() async throws {
-        let (sandbox, app) = try sandbox()
+        let (sandbox, app) = try await sandbox()
         // The .env change says r2 but the step expects r3: the app answers 200 all along.
         try write(sandbox, app, values: "APP_REVISION: r2", restart: supervisor(app, within: "2s", revision: "revision=r3"))
         let output = try await sandbox.rollout(["run", "deploy.yml", "-e", "sandbox"])
@@ -65,7 +65,7 @@ import Testing
     }
 
     @Test func aServiceThatCrashesOnStartFailsWithItsLogAndIsPutBack() async throws {
-        let (sandbox, app) = try sandbox()
+        let (sandbox, app) = try await sandbox()
         let before = try sandbox.snapshot(host: 0, "app/.env")
         try write(sandbox, app, values: #"CRASH_ON_START: "yes""#, restart: supervisor(app, revision: "revision=r1"))
         let output = try await sandbox.rollout(["run", "deploy.yml", "-e", "sandbox"])
@@ -81,7 +81,7 @@ import Testing
     }
 
     @Test func aLaterFailureRestartsTheAppAfterTheEnvIsRestored() async throws {
-        let (sandbox, app) = try sandbox()
+        let (sandbox, app) = try await sandbox()
         let before = try sandbox.snapshot(host: 0, "app/.env")
         try write(sandbox, app, values: "APP_REVISION: r2", restart: supervisor(app))
         let output = try await sandbox.rollout(["run", "deploy.yml", "-e", "sandbox", "--var", "fail=yes"])
@@ -98,7 +98,7 @@ import Testing
     }
 
     @Test func aCustomCommandIsRunAndItsStatusCommandAwaited() async throws {
-        let (sandbox, app) = try sandbox()
+        let (sandbox, app) = try await sandbox()
         let dir = app.directory.path
         // The command returns at once; the status command succeeds a second later.
         try write(

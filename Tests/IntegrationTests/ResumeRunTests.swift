@@ -8,8 +8,8 @@ import Testing
 @Suite(.serialized) struct ResumeRunTests {
     /// One host with an `.env` at r1 and an `app.conf`: set r2, a long step, an upload, a smoke
     /// test that fails under `--var fail=yes` (a variable, so the playbook's hash is the same).
-    func sandbox(smokeTest: String = "test \"{{ fail }}\" = no") throws -> DeploySandbox {
-        let sandbox = try DeploySandbox(hostCount: 1)
+    func sandbox(smokeTest: String = "test \"{{ fail }}\" = no") async throws -> DeploySandbox {
+        let sandbox = try await DeploySandbox(hostCount: 1)
         try sandbox.seed(host: 0, ".env", contents: "APP_REVISION=r1\n", mode: 0o600)
         try sandbox.seed(host: 0, "app.conf", contents: "listen old\n", mode: 0o644)
         try writePlaybook(in: sandbox, smokeTest: smokeTest)
@@ -60,11 +60,11 @@ import Testing
     }
 
     @Test func aRunKilledMidStepAndResumedEndsAsAFullRunWould() async throws {
-        let reference = try sandbox()
+        let reference = try await sandbox()
         let full = try await reference.rollout(["run", "deploy.yml", "-e", "sandbox"])
         #expect(full.status == 0, "\(full.all)")
 
-        let sandbox = try sandbox()
+        let sandbox = try await sandbox()
         let runID = try await killMidRun(sandbox)
         let history = try await sandbox.rollout(["history", "deploy.yml", "-e", "sandbox"])
         #expect(history.stdout.contains("\(runID)  running"), "\(history.all)")
@@ -93,7 +93,7 @@ import Testing
     }
 
     @Test func aChangedPlaybookIsRefusedNamingTheStepAndAFailureAfterResumingUndoesTheWholeRun() async throws {
-        let sandbox = try sandbox()
+        let sandbox = try await sandbox()
         let runID = try await killMidRun(sandbox)
 
         try writePlaybook(in: sandbox, smokeTest: "test -s \"\(sandbox.hostDirectory(0).path)/app.conf\"")

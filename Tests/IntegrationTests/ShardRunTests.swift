@@ -7,7 +7,7 @@ import Testing
 /// another by mistake from touching a host twice.
 @Suite(.serialized) struct ShardRunTests {
     @Test func twoShardsAtOnceDeployEachHostOnceAndAnOverlappingJobIsHeldOff() async throws {
-        let sandbox = try DeploySandbox(hostCount: 4)
+        let sandbox = try await DeploySandbox(hostCount: 4)
         let root = sandbox.root.path
         // Each host its own state_dir, as four machines would have: one lock per host.
         try sandbox.write(
@@ -55,7 +55,7 @@ import Testing
     }
 
     @Test func aShardWithoutHostsSaysSoAndSucceeds() async throws {
-        let sandbox = try DeploySandbox(hostCount: 2)
+        let sandbox = try await DeploySandbox(hostCount: 2)
         try sandbox.write(
             "deploy.yml",
             """

@@ -6,8 +6,8 @@ import Testing
 @Suite(.serialized) struct ShellExpectRunTests {
     static let token = "tok-ShellExpect-77ad1e"
 
-    func sandbox(_ steps: String) throws -> DeploySandbox {
-        let sandbox = try DeploySandbox(hostCount: 1)
+    func sandbox(_ steps: String) async throws -> DeploySandbox {
+        let sandbox = try await DeploySandbox(hostCount: 1)
         try sandbox.write(
             "deploy.yml",
             """
@@ -26,7 +26,7 @@ import Testing
 
     @Test("output that shows what expect asks passes, with a chosen exit code")
     func matchingOutputPasses() async throws {
-        let sandbox = try sandbox(
+        let sandbox = try await sandbox(
             """
               - name: Health
                 shell: 'echo "ok, revision r42"; echo "warning: slow disk" >&2; exit 3'
@@ -40,7 +40,7 @@ import Testing
 
     @Test("output that misses fails the step with what was expected and what was printed, secrets masked")
     func missingOutputFails() async throws {
-        let sandbox = try sandbox(
+        let sandbox = try await sandbox(
             """
               - name: Health
                 shell: echo "token {{ secrets.token }} revision r41"

@@ -5,8 +5,8 @@ import Testing
 /// `wait_for` with `from: host`: the probes run on the host (here a loopback sshd host), in one
 /// command for all attempts.
 @Suite(.serialized) struct WaitForFromHostTests {
-    func sandbox(_ steps: (DeploySandbox) -> String) throws -> DeploySandbox {
-        let sandbox = try DeploySandbox(hostCount: 1)
+    func sandbox(_ steps: (DeploySandbox) -> String) async throws -> DeploySandbox {
+        let sandbox = try await DeploySandbox(hostCount: 1)
         try sandbox.write(
             "deploy.yml",
             """
@@ -22,7 +22,7 @@ import Testing
     @Test("an HTTP endpoint and a TCP port that answer the host pass")
     func readyTargetsPass() async throws {
         let server = try LoopbackHTTPServer()
-        let sandbox = try sandbox { _ in
+        let sandbox = try await sandbox { _ in
             """
               - name: App answers on the host
                 wait_for: { url: "\(server.baseURL)/hello", from: host, within: 10s, interval: 200ms }
@@ -38,7 +38,7 @@ import Testing
     @Test("a port nothing listens on fails after 'within', naming the host, the attempts and the last answer")
     func aClosedPortFails() async throws {
         let closed = try closedLoopbackPort()
-        let sandbox = try sandbox { _ in
+        let sandbox = try await sandbox { _ in
             """
               - name: Database port
                 wait_for: { tcp: "127.0.0.1:\(closed)", from: host, within: 1s, interval: 200ms }
@@ -55,7 +55,7 @@ import Testing
 
     @Test("plan says where the probes start")
     func planSaysWhere() async throws {
-        let sandbox = try sandbox { _ in
+        let sandbox = try await sandbox { _ in
             """
               - wait_for: { url: "http://127.0.0.1:9/health", from: host }
               - wait_for: { url: "http://127.0.0.1:9/health" }

@@ -6,14 +6,19 @@ public import Foundation
 ///
 /// All hosts are this machine, so each host's files and state live under `root/<host>/`.
 public final class DeploySandbox: Sendable {
-    /// Ten sshd started once per test process and shared by every sandbox.
-    public static let fleet: [SSHTestHost] = {
+    /// Ten sshd started once per test process, all at once, and shared by every sandbox.
+    /// Awaited, not a `static let`, for the reason `SSHTestHost.shared` is.
+    public static var fleet: [SSHTestHost] {
+        get async { await startedFleet.value }
+    }
+
+    private static let startedFleet = Task<[SSHTestHost], Never> {
         do {
-            return try SSHTestHost.start(count: 10, name: "fleet")
+            return try await SSHTestHost.start(count: 10, name: "fleet")
         } catch {
             fatalError("cannot start the test sshd fleet: \(error)")
         }
-    }()
+    }
 
     public let root: URL
     public let hosts: [SSHTestHost]
@@ -21,8 +26,8 @@ public final class DeploySandbox: Sendable {
 
     /// A fresh directory with an inventory (`sandbox` environment) of the first `count` hosts
     /// of the fleet, named h0, h1, ….
-    public convenience init(hostCount count: Int) throws {
-        try self.init(hosts: Array(Self.fleet.prefix(count)))
+    public convenience init(hostCount count: Int) async throws {
+        try self.init(hosts: Array(await Self.fleet.prefix(count)))
     }
 
     /// A sandbox of `hosts` (h0, h1, …), for a test that does to its sshd what would disturb

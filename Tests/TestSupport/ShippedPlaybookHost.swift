@@ -20,9 +20,9 @@ public final class ShippedPlaybookHost: Sendable {
     public var appDirectory: URL { hostDirectory.appendingPathComponent(app) }
     public var playbook: String { "playbooks/\(app)/deploy.yml" }
 
-    public init(app: String) throws {
+    public init(app: String) async throws {
         self.app = app
-        sandbox = try DeploySandbox(hostCount: 1)
+        sandbox = try await DeploySandbox(hostCount: 1)
         let root = sandbox.root
         let manager = FileManager.default
         try manager.createDirectory(at: root.appendingPathComponent("playbooks/\(app)"), withIntermediateDirectories: true)
@@ -47,16 +47,16 @@ public final class ShippedPlaybookHost: Sendable {
         try sandbox.write("playbooks/\(app)/inventory.yml", inventory)
 
         let directory = sandbox.hostDirectory(0)
-        try runLocal(
+        try await runLocal(
             packageRoot.appendingPathComponent("scripts/sandbox-app-repo").path, [app, directory.appendingPathComponent("repos/\(app).git").path])
         let wheelhouse =
-            try runLocal(packageRoot.appendingPathComponent("scripts/sandbox-wheelhouse").path, [])
+            try await runLocal(packageRoot.appendingPathComponent("scripts/sandbox-wheelhouse").path, [])
             .split(separator: "\n").last.map(String.init) ?? ""
-        try runLocal("/bin/cp", ["-r", wheelhouse, directory.appendingPathComponent("wheelhouse").path])
-        try runLocal("/bin/chown", ["-R", "\(sandbox.user):", root.path])
+        try await runLocal("/bin/cp", ["-r", wheelhouse, directory.appendingPathComponent("wheelhouse").path])
+        try await runLocal("/bin/chown", ["-R", "\(sandbox.user):", root.path])
         // The app runs detached from the playbook's session: stop it once the tests are gone.
         let pidFile = appDirectory.appendingPathComponent("app.pid").path
-        _ = try runLocal(
+        _ = try await runLocal(
             "/bin/bash",
             [
                 "-c",
