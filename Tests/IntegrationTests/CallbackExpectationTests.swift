@@ -31,7 +31,7 @@ import Testing
 
     @Test("a resent event is processed first and acknowledged as already processed after; many payments meet their p90")
     func perAttemptExpectationsAndLatencyPass() async throws {
-        let server = try CallbackVerifierServer(stripeSecret: Self.whsec, paytrKey: "unused-key", paytrSalt: "unused-salt")
+        let server = try await CallbackVerifierServer(stripeSecret: Self.whsec, paytrKey: "unused-key", paytrSalt: "unused-salt")
         let output = try await verify(
             """
               - name: a resent event is booked once
@@ -59,7 +59,7 @@ import Testing
 
     @Test("an answer that does not fit its attempt, and a p90 over the limit, fail with what came back")
     func perAttemptAndLatencyFailures() async throws {
-        let server = try CallbackVerifierServer(stripeSecret: Self.whsec, paytrKey: "unused-key", paytrSalt: "unused-salt")
+        let server = try await CallbackVerifierServer(stripeSecret: Self.whsec, paytrKey: "unused-key", paytrSalt: "unused-salt")
         let output = try await verify(
             """
               - name: every delivery processed
@@ -84,7 +84,7 @@ import Testing
 
     @Test("{{ i }} and {{ uuid }} in fields make 20 concurrent payments 20 distinct orders")
     func numberedFieldsMakeDistinctOrders() async throws {
-        let server = try CallbackVerifierServer(stripeSecret: Self.whsec, paytrKey: "unused-key", paytrSalt: "unused-salt")
+        let server = try await CallbackVerifierServer(stripeSecret: Self.whsec, paytrKey: "unused-key", paytrSalt: "unused-salt")
         let output = try await verify(
             """
               - name: 20 payments, 20 orders

@@ -97,7 +97,7 @@ import Testing
 
     @Test("the youarecoder signed-in rows pass: form login with a CSRF token, session cookie kept, unknown plan 400")
     func youarecoderSignedInRows() async throws {
-        let app = try SignInApp(email: Self.email, password: Self.password, jwtSecret: Self.jwtSecret)
+        let app = try await SignInApp(email: Self.email, password: Self.password, jwtSecret: Self.jwtSecret)
         let directory = try project(app, files: ["checks/signed-in.yml": Self.youarecoderSuite])
         defer { try? FileManager.default.removeItem(at: directory) }
         let output = try await RolloutCLI.run(
@@ -113,7 +113,7 @@ import Testing
 
     @Test("signed out, the same rows fail and say what came back: the login redirect")
     func withoutTheLoginTheRowsFail() async throws {
-        let app = try SignInApp(email: Self.email, password: Self.password, jwtSecret: Self.jwtSecret)
+        let app = try await SignInApp(email: Self.email, password: Self.password, jwtSecret: Self.jwtSecret)
         let directory = try project(app, files: ["checks/signed-in.yml": Self.youarecoderSuite])
         defer { try? FileManager.default.removeItem(at: directory) }
         let output = try await RolloutCLI.run(
@@ -127,7 +127,7 @@ import Testing
 
     @Test("the subscriptions API's JWT-protected endpoints pass with a token from a JSON login; the token is never shown")
     func jwtProtectedEndpoints() async throws {
-        let app = try SignInApp(email: Self.email, password: Self.password, jwtSecret: Self.jwtSecret)
+        let app = try await SignInApp(email: Self.email, password: Self.password, jwtSecret: Self.jwtSecret)
         // The last check fails on purpose and shows the login response, token included, in its message.
         let leaky = """
               - name: the login answer, shown
@@ -154,7 +154,7 @@ import Testing
 
     @Test("two suites with the same login sign in once; a token about to expire is not reused")
     func aTokenIsReusedUntilItExpires() async throws {
-        let lasting = try SignInApp(email: Self.email, password: Self.password, jwtSecret: Self.jwtSecret)
+        let lasting = try await SignInApp(email: Self.email, password: Self.password, jwtSecret: Self.jwtSecret)
         let directory = try project(lasting, files: ["checks/a.yml": Self.subscriptionsSuite(), "checks/b.yml": Self.subscriptionsSuite()])
         defer { try? FileManager.default.removeItem(at: directory) }
         let output = try await RolloutCLI.run(
@@ -164,7 +164,7 @@ import Testing
         #expect(output.stdout.contains("verify staging: 7 of 7 checks passed"), "the second suite sends no login: \(output.stdout)")
 
         // Tokens of 10 s are within the 30 s margin at once: each suite signs in again.
-        let brief = try SignInApp(email: Self.email, password: Self.password, jwtSecret: Self.jwtSecret, tokenLifetime: 10)
+        let brief = try await SignInApp(email: Self.email, password: Self.password, jwtSecret: Self.jwtSecret, tokenLifetime: 10)
         let again = try project(brief, files: ["checks/a.yml": Self.subscriptionsSuite(), "checks/b.yml": Self.subscriptionsSuite()])
         defer { try? FileManager.default.removeItem(at: again) }
         let second = try await RolloutCLI.run(["verify", "checks/a.yml", "checks/b.yml", "-e", "staging"], in: again, environment: Self.environment)
@@ -174,7 +174,7 @@ import Testing
 
     @Test("in a playbook, a check step signs in once for two check steps, and the secret token is in no output or record")
     func aCheckStepKeepsTheTokenOutOfTheRunRecord() async throws {
-        let app = try SignInApp(email: Self.email, password: Self.password, jwtSecret: Self.jwtSecret)
+        let app = try await SignInApp(email: Self.email, password: Self.password, jwtSecret: Self.jwtSecret)
         let sandbox = try await DeploySandbox(hostCount: 1)
         try sandbox.write(
             "deploy.yml",
@@ -222,7 +222,7 @@ import Testing
 
     @Test("the shipped suites (checks/youarecoder-signed-in.yml, checks/subscriptions-api.yml) pass against the app, one login each")
     func theShippedSuitesPass() async throws {
-        let app = try SignInApp(email: Self.email, password: Self.password, jwtSecret: Self.jwtSecret)
+        let app = try await SignInApp(email: Self.email, password: Self.password, jwtSecret: Self.jwtSecret)
         let shipped = packageRoot.appendingPathComponent("checks")
         let directory = try project(
             app,

@@ -131,7 +131,7 @@ struct TargetFingerprint: Equatable, CustomStringConvertible {
     /// The health endpoint fails three times, then passes for good: `wait_for` rides through
     /// the flapping and the deploy stands.
     @Test func aHealthEndpointThatFlapsThenSettlesLetsTheDeployStand() async throws {
-        let http = try LoopbackHTTPServer()
+        let http = try await LoopbackHTTPServer()
         let sandbox = try await target(try DeploySandbox(hostCount: 1))
         try sandbox.write(
             "faults.yml",
@@ -155,7 +155,7 @@ struct TargetFingerprint: Equatable, CustomStringConvertible {
     /// pass, the `check` after it sees the failure, and the run is undone; the check, run again
     /// on the restored state, passes, so the run ends restored (exit 1), not "a human is needed".
     @Test func aHealthEndpointThatFlapsAfterItFirstPassedUndoesTheDeploy() async throws {
-        let http = try LoopbackHTTPServer()
+        let http = try await LoopbackHTTPServer()
         let sandbox = try await target(try DeploySandbox(hostCount: 1))
         try sandbox.write(
             "faults.yml",

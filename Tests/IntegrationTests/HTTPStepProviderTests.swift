@@ -48,7 +48,7 @@ import Testing
 
     @Test("a failing deploy sends the undo request: the webhook endpoint is enabled again, and the key is never shown")
     func theUndoRequestIsSentOnRollback() async throws {
-        let api = try ProviderAPIServer(apiKey: Self.apiKey)
+        let api = try await ProviderAPIServer(apiKey: Self.apiKey)
         let sandbox = try await sandbox(
             api,
             steps: """
@@ -67,7 +67,7 @@ import Testing
 
     @Test("plan shows the request and its undo with the key masked, and sends nothing")
     func planSendsNothing() async throws {
-        let api = try ProviderAPIServer(apiKey: Self.apiKey)
+        let api = try await ProviderAPIServer(apiKey: Self.apiKey)
         let sandbox = try await sandbox(api, steps: "")
         let output = try await sandbox.rollout(["plan", "deploy.yml", "-e", "sandbox", "--offline"], environment: Self.environment)
         #expect(output.status == 0, "\(output.all)")
@@ -81,7 +81,7 @@ import Testing
 
     @Test("a refused request fails the step with what came back, the key masked even where the provider echoes it")
     func aRefusedRequestFailsWithoutShowingTheKey() async throws {
-        let api = try ProviderAPIServer(apiKey: "sk_test_another_key_entirely")
+        let api = try await ProviderAPIServer(apiKey: "sk_test_another_key_entirely")
         let sandbox = try await sandbox(api, steps: "")
         let output = try await sandbox.rollout(["run", "deploy.yml", "-e", "sandbox"], environment: Self.environment)
         #expect(output.status == 1, "\(output.all)")

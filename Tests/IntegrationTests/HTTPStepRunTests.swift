@@ -59,7 +59,7 @@ import Testing
     // MARK: - check
 
     @Test func aCheckSuitePassesAgainstARealServerAndRegistersItsCounts() async throws {
-        let server = try LoopbackHTTPServer()
+        let server = try await LoopbackHTTPServer()
         let sandbox = try await sandbox(
             """
               - name: Endpoints
@@ -97,7 +97,7 @@ import Testing
     }
 
     @Test func aFailingCheckIsNamedWithWhatWasExpectedAndWhatCameBack() async throws {
-        let server = try LoopbackHTTPServer()
+        let server = try await LoopbackHTTPServer()
         let sandbox = try await sandbox(
             """
               - name: Endpoints
@@ -126,7 +126,7 @@ import Testing
     // MARK: - callback
 
     @Test func stripeCallbacksAreJudgedByTheOfficialLibrary() async throws {
-        let server = try CallbackVerifierServer(stripeSecret: Self.whsec, paytrKey: Self.paytrKey, paytrSalt: Self.paytrSalt)
+        let server = try await CallbackVerifierServer(stripeSecret: Self.whsec, paytrKey: Self.paytrKey, paytrSalt: Self.paytrSalt)
         let stripe = "stripe: { secret: \"{{ secrets.whsec }}\" }\n      url: \"\(server.baseURL)/stripe\""
         let sandbox = try await sandbox(
             """
@@ -166,7 +166,7 @@ import Testing
     }
 
     @Test func callbackDefaultsPinTheAPIVersionAndFieldsOfEveryStripeStepAsTheOfficialLibraryParsesThem() async throws {
-        let server = try CallbackVerifierServer(stripeSecret: Self.whsec, paytrKey: Self.paytrKey, paytrSalt: Self.paytrSalt)
+        let server = try await CallbackVerifierServer(stripeSecret: Self.whsec, paytrKey: Self.paytrKey, paytrSalt: Self.paytrSalt)
         let show = [
             "data.object.subscription", "data.object.parent.subscription_details.subscription", "data.object.amount_paid",
             "data.object.currency", "data.object.metadata.booking_id",
@@ -217,7 +217,7 @@ import Testing
     }
 
     @Test func paytrCallbacksAreJudgedByTheOfficialLibraryIncludingTwentyAtFiveAtATime() async throws {
-        let server = try CallbackVerifierServer(stripeSecret: Self.whsec, paytrKey: Self.paytrKey, paytrSalt: Self.paytrSalt)
+        let server = try await CallbackVerifierServer(stripeSecret: Self.whsec, paytrKey: Self.paytrKey, paytrSalt: Self.paytrSalt)
         let paytr = "paytr: { key: \"{{ secrets.paytr_key }}\", salt: \"{{ secrets.paytr_salt }}\" }\n      url: \"\(server.baseURL)/paytr\""
         let sandbox = try await sandbox(
             """
@@ -252,7 +252,7 @@ import Testing
     }
 
     @Test func aCallbackAnsweredOutsideExpectFailsTheRunWithoutShowingTheSecret() async throws {
-        let server = try CallbackVerifierServer(stripeSecret: Self.whsec, paytrKey: Self.paytrKey, paytrSalt: Self.paytrSalt)
+        let server = try await CallbackVerifierServer(stripeSecret: Self.whsec, paytrKey: Self.paytrKey, paytrSalt: Self.paytrSalt)
         let sandbox = try await sandbox(
             """
               - name: Forged but expected to pass
@@ -271,7 +271,7 @@ import Testing
     }
 
     @Test func planShowsWhatWouldBeSentAndSendsNothing() async throws {
-        let server = try CallbackVerifierServer(stripeSecret: Self.whsec, paytrKey: Self.paytrKey, paytrSalt: Self.paytrSalt)
+        let server = try await CallbackVerifierServer(stripeSecret: Self.whsec, paytrKey: Self.paytrKey, paytrSalt: Self.paytrSalt)
         let sandbox = try await sandbox(
             """
               - name: Webhook

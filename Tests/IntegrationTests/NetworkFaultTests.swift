@@ -95,7 +95,7 @@ struct NetworkFaultTests {
     @Test func aTwoSecondDelayIsNotAFailureAndRunsNothingTwice() async throws {
         let host = try await SSHTestHost.start(name: "delay")
         defer { try? host.stop() }
-        let proxy = try DelayingTCPProxy(to: host.port, delay: .seconds(2))
+        let proxy = try await DelayingTCPProxy(to: host.port, delay: .seconds(2))
         let sandbox = try faults.target(try DeploySandbox(hosts: [host]))
         try sandbox.reach(host: 0, through: proxy.port)
         let dir = sandbox.hostDirectory(0).path

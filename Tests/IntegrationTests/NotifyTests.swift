@@ -44,7 +44,7 @@ struct NotifyTests {
 
     @Test("success and rollback are posted; the webhook URL never shows")
     func successAndRollbackArePosted() async throws {
-        let server = try LoopbackHTTPServer()
+        let server = try await LoopbackHTTPServer()
         let url = "\(server.baseURL)/record/chat"
         let directory = try project(
             steps: "  - shell: \"test \\\"{{ fail }}\\\" != yes\"\n",
@@ -76,7 +76,7 @@ struct NotifyTests {
 
     @Test("a webhook that fails is a masked warning, and the exit status is the deploy's")
     func failingWebhookDoesNotChangeTheExitStatus() async throws {
-        let server = try LoopbackHTTPServer()
+        let server = try await LoopbackHTTPServer()
         let refused = "http://127.0.0.1:\(try closedLoopbackPort())/hook-secret-path"
         let rejecting = "\(server.baseURL)/reject"
         let directory = try project(

@@ -102,7 +102,7 @@ struct ShippedPlaybookTests {
         let port = try SSHTestHost.freePort()
         let base = "http://127.0.0.1:\(port)"
         let stripeKey = "sk_test_shippedPlaybookKey0123"
-        let stripe = try ProviderAPIServer(apiKey: stripeKey, endpoints: ["we_mentor_platform"])
+        let stripe = try await ProviderAPIServer(apiKey: stripeKey, endpoints: ["we_mentor_platform"])
         let vars = await [
             "db_name": database, "db_port": String(Self.postgres.port), "app_port": String(port), "base_url": base, "stripe_api_base": stripe.baseURL,
         ]
@@ -211,7 +211,7 @@ struct ShippedPlaybookTests {
         let base = "http://127.0.0.1:\(port)"
         let jwtSecret = "shipped-playbook-jwt-secret-0123456789abcdef"
         let stripeKey = "sk_test_shippedPlaybookKey0123"
-        let stripe = try ProviderAPIServer(apiKey: stripeKey, endpoints: ["we_strategy_api"])
+        let stripe = try await ProviderAPIServer(apiKey: stripeKey, endpoints: ["we_strategy_api"])
         let vars = await [
             "db_name": database, "db_port": String(Self.postgres.port), "app_port": String(port), "base_url": base,
             "redis_url": RedisTestServer.shared.url(database: 5), "smoke_user_id": "1", "stripe_api_base": stripe.baseURL,

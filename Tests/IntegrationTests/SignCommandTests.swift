@@ -108,7 +108,7 @@ struct SignCommandTests {
 
     @Test("--send prints status, time and body; --expect and --expect-body decide the exit code")
     func send() async throws {
-        let server = try LoopbackHTTPServer()
+        let server = try await LoopbackHTTPServer()
         let ok = try await rollout(["paytr", "--send", server.baseURL + "/ok", "--expect", "200", "--expect-body", "OK"])
         #expect(ok.status == 0, "\(ok.stderrText)")
         #expect(ok.stdoutText.hasPrefix("HTTP 200 in ") && ok.stdoutText.hasSuffix(" ms\nOK\n"), "\(ok.stdoutText)")
@@ -120,7 +120,7 @@ struct SignCommandTests {
 
     @Test("the curl format is a runnable command whose body arrives byte for byte")
     func curlFormat() async throws {
-        let server = try LoopbackHTTPServer()
+        let server = try await LoopbackHTTPServer()
         let json = try await rollout([
             "stripe", "--seed", "3", "--timestamp", "1767225600", "--set", "data.object.description=it's \"quoted\" – ok", "--format", "json",
             "--url", server.baseURL + "/echo",

@@ -36,7 +36,7 @@ struct VerifyCommandTests {
 
     @Test("every check passing exits 0, prints one line per check and writes one JUnit testcase per check")
     func allPass() async throws {
-        let server = try LoopbackHTTPServer()
+        let server = try await LoopbackHTTPServer()
         let directory = try project(
             baseURL: server.baseURL,
             files: [
@@ -69,7 +69,7 @@ struct VerifyCommandTests {
 
     @Test("one failing check exits 1 and names it with what was expected and what came back, in the output and the JUnit report")
     func oneFails() async throws {
-        let server = try LoopbackHTTPServer()
+        let server = try await LoopbackHTTPServer()
         let directory = try project(
             baseURL: server.baseURL,
             files: [
@@ -98,7 +98,7 @@ struct VerifyCommandTests {
 
     @Test("a suite with a mistake exits 2 with its file:line:column and sends nothing")
     func invalidSuite() async throws {
-        let server = try LoopbackHTTPServer()
+        let server = try await LoopbackHTTPServer()
         let directory = try project(
             baseURL: server.baseURL,
             files: [
@@ -160,7 +160,7 @@ struct VerifyCommandTests {
 
     @Test("a secret the suite sends in a header appears in no output, JUnit or JSON report, even when its check fails")
     func secretMasked() async throws {
-        let server = try LoopbackHTTPServer()
+        let server = try await LoopbackHTTPServer()
         let directory = try project(
             baseURL: server.baseURL,
             files: [
@@ -225,7 +225,7 @@ struct VerifyCallbackTests {
 
     @Test("valid callbacks are accepted and forged ones refused by the official libraries; exit 0 and no key in any output")
     func callbacksPass() async throws {
-        let server = try CallbackVerifierServer(stripeSecret: Self.whsec, paytrKey: Self.paytrKey, paytrSalt: Self.paytrSalt)
+        let server = try await CallbackVerifierServer(stripeSecret: Self.whsec, paytrKey: Self.paytrKey, paytrSalt: Self.paytrSalt)
         let directory = try project(
             """
             name: payment callbacks
@@ -265,7 +265,7 @@ struct VerifyCallbackTests {
 
     @Test("a callback answered otherwise exits 1 with what was expected and what came back")
     func callbackFails() async throws {
-        let server = try CallbackVerifierServer(stripeSecret: Self.whsec, paytrKey: Self.paytrKey, paytrSalt: Self.paytrSalt)
+        let server = try await CallbackVerifierServer(stripeSecret: Self.whsec, paytrKey: Self.paytrKey, paytrSalt: Self.paytrSalt)
         let directory = try project(
             """
             secrets: { whsec: { env: VERIFY_WHSEC } }

@@ -21,7 +21,7 @@ import Testing
 
     @Test("an HTTP endpoint and a TCP port that answer the host pass")
     func readyTargetsPass() async throws {
-        let server = try LoopbackHTTPServer()
+        let server = try await LoopbackHTTPServer()
         let sandbox = try await sandbox { _ in
             """
               - name: App answers on the host
