@@ -8,7 +8,7 @@ import Testing
     /// One host with the app running at revision r1.
     func sandbox() async throws -> (DeploySandbox, SupervisedHTTPApp) {
         let sandbox = try await DeploySandbox(hostCount: 1)
-        let app = try SupervisedHTTPApp(
+        let app = try await SupervisedHTTPApp(
             in: sandbox.hostDirectory(0).appendingPathComponent("app"), user: sandbox.user, env: "# web\nAPP_REVISION=r1\n")
         return (sandbox, app)
     }
