@@ -42,7 +42,7 @@ extension DatabaseStepTests {
 
     @Test func aRollbackRefusesToDeleteAPaymentMadeSinceTheDeployAndForceRestores() async throws {
         let database = try server.createDatabase()
-        try server.sql("CREATE TABLE payments (id int PRIMARY KEY, amount int); INSERT INTO payments VALUES (1, 100);", database: database)
+        try await server.sql("CREATE TABLE payments (id int PRIMARY KEY, amount int); INSERT INTO payments VALUES (1, 100);", database: database)
         let before = try payments(of: database)
         let sandbox = try await paymentsDeploy(database)
         let deploy = try await sandbox.rollout(["run", "db.yml", "-e", "sandbox"])
@@ -50,7 +50,7 @@ extension DatabaseStepTests {
         #expect(!deploy.all.contains("rollout-counters"), "the counters are the record's, not the step's output")
 
         // Live traffic after the deploy.
-        try server.sql("INSERT INTO payments (id, amount) VALUES (2, 990);", database: database)
+        try await server.sql("INSERT INTO payments (id, amount) VALUES (2, 990);", database: database)
         try waitForPublishedInserts(2, in: database)
         let live = try payments(of: database)
 
@@ -83,7 +83,7 @@ extension DatabaseStepTests {
     /// restores without --force.
     @Test func theRunsOwnMigrationWritesDoNotStopItsUndo() async throws {
         let database = try server.createDatabase()
-        try server.sql("CREATE TABLE payments (id int PRIMARY KEY, amount int); INSERT INTO payments VALUES (1, 100);", database: database)
+        try await server.sql("CREATE TABLE payments (id int PRIMARY KEY, amount int); INSERT INTO payments VALUES (1, 100);", database: database)
         let before = try payments(of: database)
         let sandbox = try await sandbox(
             steps: """
@@ -103,7 +103,7 @@ extension DatabaseStepTests {
     /// A migration that wrote and then failed is undone from the dump, without --force.
     @Test func aMigrationThatWroteAndFailedIsRestoredWithoutForce() async throws {
         let database = try server.createDatabase()
-        try server.sql("CREATE TABLE payments (id int PRIMARY KEY, amount int); INSERT INTO payments VALUES (1, 100);", database: database)
+        try await server.sql("CREATE TABLE payments (id int PRIMARY KEY, amount int); INSERT INTO payments VALUES (1, 100);", database: database)
         let before = try payments(of: database)
         let sandbox = try await sandbox(
             steps: """
@@ -123,7 +123,7 @@ extension DatabaseStepTests {
     /// and leaves them there.
     @Test func anUndoInTheRunRefusesToDeleteWritesMadeAfterTheMigration() async throws {
         let database = try server.createDatabase()
-        try server.sql("CREATE TABLE payments (id int PRIMARY KEY, amount int); INSERT INTO payments VALUES (1, 100);", database: database)
+        try await server.sql("CREATE TABLE payments (id int PRIMARY KEY, amount int); INSERT INTO payments VALUES (1, 100);", database: database)
         let sandbox = try await paymentsDeploy(
             database,
             then: """
@@ -135,7 +135,7 @@ extension DatabaseStepTests {
         let output = try await sandbox.rollout(["run", "db.yml", "-e", "sandbox"])
         #expect(output.status == 3, "\(output.all)")
         #expect(output.all.contains("payments: 1 row inserted since the deploy; restoring would delete it"), "\(output.all)")
-        let rows = try server.sql("SELECT id FROM payments ORDER BY id;", database: database)
+        let rows = try await server.sql("SELECT id FROM payments ORDER BY id;", database: database)
         #expect(rows.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) } == ["1", "3"], "\(rows)")
     }
 }

@@ -53,7 +53,7 @@ import Testing
 
     @Test func aFailureAfterTheMigrationRestoresTheDatabaseFromTheRunsBackup() async throws {
         let database = try server.createDatabase()
-        try server.sql(
+        try await server.sql(
             "CREATE TABLE customers (id int PRIMARY KEY, name text); INSERT INTO customers VALUES (1, 'ada'), (2, 'grace');",
             database: database)
         let before = try contents(of: database)
@@ -96,7 +96,7 @@ import Testing
 
     @Test func restoreDatabaseRestoresTheNewestDumpAndItsUndoPutsTheSafetyCopyBack() async throws {
         let database = try server.createDatabase()
-        try server.sql("CREATE TABLE customers (id int PRIMARY KEY, name text); INSERT INTO customers VALUES (1, 'ada');", database: database)
+        try await server.sql("CREATE TABLE customers (id int PRIMARY KEY, name text); INSERT INTO customers VALUES (1, 'ada');", database: database)
         let backedUp = try contents(of: database)
         let sandbox = try await sandbox(
             steps: """
@@ -127,7 +127,7 @@ import Testing
             try FileManager.default.contentsOfDirectory(atPath: backups.path).filter { $0.hasSuffix(".dump") }.count == 2,
             "keep: 2 leaves the two newest dumps")
 
-        try server.sql("INSERT INTO customers VALUES (2, 'grace'); CREATE TABLE extra (x int);", database: database)
+        try await server.sql("INSERT INTO customers VALUES (2, 'grace'); CREATE TABLE extra (x int);", database: database)
         let current = try contents(of: database)
         let failed = try await sandbox.rollout(["run", "restore.yml", "-e", "sandbox", "--var", "fail=yes"])
         #expect(failed.status == 1, "\(failed.all)")
@@ -144,7 +144,7 @@ import Testing
 
     @Test func sqlExpectationFailuresSayWhatWasExpectedAndWhatCameBack() async throws {
         let database = try server.createDatabase()
-        try server.sql(
+        try await server.sql(
             "CREATE TABLE payments (id int, status text); INSERT INTO payments VALUES (1, 'paid'), (2, 'paid');",
             database: database)
         let query = "SELECT count(*) FROM payments WHERE status = 'paid' AND id > 0 AND id < 1000000 AND status IS NOT NULL"
@@ -185,7 +185,7 @@ import Testing
     @Test func thePasswordAppearsInNoOutputRecordOrProcessList() async throws {
         try server.createPasswordUser(password: Self.sentinel)
         let database = try server.createDatabase(owner: server.passwordUser)
-        try server.sql(
+        try await server.sql(
             "CREATE TABLE customers (id int PRIMARY KEY, name text); ALTER TABLE customers OWNER TO \(server.passwordUser);",
             database: database)
         let connection =
@@ -219,7 +219,7 @@ import Testing
         #expect(processes.contains("psql -X -A -t"), "ps was sampled while psql ran")
         #expect(!processes.contains(Self.sentinel), "the password is on no command line")
         #expect(!output.all.contains(Self.sentinel))
-        #expect(try server.sql("SELECT to_regclass('payments') IS NULL", database: database) == "t", "the migration was undone")
+        #expect(try await server.sql("SELECT to_regclass('payments') IS NULL", database: database) == "t", "the migration was undone")
         for file in sandbox.allFiles() where !file.path.hasSuffix(".dump") {
             let text = String(decoding: (try? Data(contentsOf: file)) ?? Data(), as: UTF8.self)
             #expect(!text.contains(Self.sentinel), "\(file.path) holds the password")
@@ -234,7 +234,7 @@ import Testing
 
     @Test func planShowsWhatWouldRunAndChangesNothing() async throws {
         let database = try server.createDatabase()
-        try server.sql("CREATE TABLE customers (id int PRIMARY KEY, name text);", database: database)
+        try await server.sql("CREATE TABLE customers (id int PRIMARY KEY, name text);", database: database)
         let sandbox = try await sandbox(
             steps: """
                   - backup_database: { \(connection(database)), keep: 3 }
@@ -257,7 +257,7 @@ import Testing
             #expect(output.stdout.contains(line), "\(line)\n\(output.stdout)")
         }
         #expect(!FileManager.default.fileExists(atPath: sandbox.hostDirectory(0).appendingPathComponent("state/backups").path))
-        #expect(try server.sql("SELECT to_regclass('payments') IS NULL AND to_regclass('refunds') IS NULL", database: database) == "t")
+        #expect(try await server.sql("SELECT to_regclass('payments') IS NULL AND to_regclass('refunds') IS NULL", database: database) == "t")
     }
 
     @Test func aMigrationWithNoWayBackSaysSoAndTheFailedRunNeedsAHuman() async throws {
@@ -277,7 +277,7 @@ import Testing
             output.stdout.contains("this migration cannot be undone: no backup_database of \(database) ran before it on h0 in this run"),
             "\(output.stdout)")
         #expect(
-            try server.sql("SELECT to_regclass('refunds') IS NULL AND to_regclass('payments') IS NOT NULL", database: database) == "t",
+            try await server.sql("SELECT to_regclass('refunds') IS NULL AND to_regclass('payments') IS NOT NULL", database: database) == "t",
             "the undo command dropped refunds; payments stays")
     }
 
@@ -296,7 +296,7 @@ import Testing
     @Test func aDumpCutShortByAFullDiskFailsTheBackupBeforeTheMigrationRuns() async throws {
         let disk = try TmpfsMount(bytes: 16 << 20)
         let database = try server.createDatabase()
-        try server.sql(
+        try await server.sql(
             "CREATE TABLE customers (id int PRIMARY KEY, name text); INSERT INTO customers SELECT g, md5(g::text) FROM generate_series(1, 160) g;",
             database: database)
         let before = try contents(of: database)
@@ -325,7 +325,7 @@ import Testing
     @Test func aDumpDirectoryWithoutRoomStopsTheRunBeforeAnythingChanges() async throws {
         let disk = try TmpfsMount(bytes: 8192)
         let database = try server.createDatabase()
-        try server.sql("CREATE TABLE customers (id int PRIMARY KEY, name text);", database: database)
+        try await server.sql("CREATE TABLE customers (id int PRIMARY KEY, name text);", database: database)
         let marker = FileManager.default.temporaryDirectory.appendingPathComponent("rollout-changed-\(UUID().uuidString)").path
         defer { unlink(marker) }
         let sandbox = try await sandbox(
@@ -346,7 +346,7 @@ import Testing
     /// the dump the last deploy's migration is undone from.
     @Test func keepNeverPrunesADumpThatARunCanStillBeUndoneFrom() async throws {
         let database = try server.createDatabase()
-        try server.sql("CREATE TABLE customers (id int PRIMARY KEY, name text); INSERT INTO customers VALUES (1, 'ada');", database: database)
+        try await server.sql("CREATE TABLE customers (id int PRIMARY KEY, name text); INSERT INTO customers VALUES (1, 'ada');", database: database)
         let before = try contents(of: database)
         let sandbox = try await sandbox(
             steps: """

@@ -84,7 +84,7 @@ struct TargetFingerprint: Equatable, CustomStringConvertible {
         defer { try? host.stop() }
         let sandbox = try target(try DeploySandbox(hosts: [host]))
         let database = try server.createDatabase()
-        try server.sql(
+        try await server.sql(
             "CREATE TABLE customers (id int PRIMARY KEY, name text); INSERT INTO customers VALUES (1, 'ada'), (2, 'grace');", database: database)
         let psql = "psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p \(server.port) -U \(server.user) -d \(database)"
         let pidFile = sandbox.hostDirectory(0).appendingPathComponent("migration.pid").path

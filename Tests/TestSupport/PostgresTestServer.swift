@@ -80,7 +80,14 @@ public final class PostgresTestServer: Sendable {
             """, database: "postgres")
     }
 
-    /// Runs `statements` as the superuser and returns the rows, fields separated by `|`.
+    /// Runs `statements` as the superuser and returns the rows, fields separated by `|`; waits
+    /// for psql off the cooperative pool (see `onOwnThread`).
+    @discardableResult
+    public func sql(_ statements: String, database: String) async throws -> String {
+        try await onOwnThread { try self.sql(statements, database: database) }
+    }
+
+    /// The blocking `sql`, for the cluster's one-time start.
     @discardableResult
     public func sql(_ statements: String, database: String) throws -> String {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("rollout-sql-\(UUID().uuidString)")
