@@ -139,8 +139,8 @@ struct CIRecipeTests {
     ]
 
     @Test("GitHub Actions: install, deploy the tag, verify")
-    func githubRecipe() throws {
-        let server = try LoopbackHTTPServer()
+    func githubRecipe() async throws {
+        let server = try await LoopbackHTTPServer()
         let root = try project(baseURL: server.baseURL)
         defer { try? FileManager.default.removeItem(at: root) }
         let steps = try Self.githubSteps()
@@ -166,8 +166,8 @@ struct CIRecipeTests {
     }
 
     @Test("GitLab CI: install, deploy the tag, verify")
-    func gitlabRecipe() throws {
-        let server = try LoopbackHTTPServer()
+    func gitlabRecipe() async throws {
+        let server = try await LoopbackHTTPServer()
         let root = try project(baseURL: server.baseURL)
         defer { try? FileManager.default.removeItem(at: root) }
         let script = try Self.gitlabScript()

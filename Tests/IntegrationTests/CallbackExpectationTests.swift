@@ -9,7 +9,7 @@ import Testing
 @Suite(.serialized) struct CallbackExpectationTests {
     static let whsec = "whsec_expectations4d2c9e0b7a1f"
 
-    func verify(_ callbacks: String, server: CallbackVerifierServer) throws -> RolloutCLI.Output {
+    func verify(_ callbacks: String, server: CallbackVerifierServer) async throws -> RolloutCLI.Output {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rollout-callback-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -26,13 +26,13 @@ import Testing
         callbacks:
         \(callbacks)
         """.write(to: directory.appendingPathComponent("callbacks.yml"), atomically: true, encoding: .utf8)
-        return try RolloutCLI.run(["verify", "callbacks.yml", "-e", "staging"], in: directory, environment: ["TEST_WHSEC": Self.whsec])
+        return try await RolloutCLI.run(["verify", "callbacks.yml", "-e", "staging"], in: directory, environment: ["TEST_WHSEC": Self.whsec])
     }
 
     @Test("a resent event is processed first and acknowledged as already processed after; many payments meet their p90")
     func perAttemptExpectationsAndLatencyPass() async throws {
-        let server = try CallbackVerifierServer(stripeSecret: Self.whsec, paytrKey: "unused-key", paytrSalt: "unused-salt")
-        let output = try verify(
+        let server = try await CallbackVerifierServer(stripeSecret: Self.whsec, paytrKey: "unused-key", paytrSalt: "unused-salt")
+        let output = try await verify(
             """
               - name: a resent event is booked once
                 stripe: { secret: "{{ secrets.whsec }}" }
@@ -58,9 +58,9 @@ import Testing
     }
 
     @Test("an answer that does not fit its attempt, and a p90 over the limit, fail with what came back")
-    func perAttemptAndLatencyFailures() throws {
-        let server = try CallbackVerifierServer(stripeSecret: Self.whsec, paytrKey: "unused-key", paytrSalt: "unused-salt")
-        let output = try verify(
+    func perAttemptAndLatencyFailures() async throws {
+        let server = try await CallbackVerifierServer(stripeSecret: Self.whsec, paytrKey: "unused-key", paytrSalt: "unused-salt")
+        let output = try await verify(
             """
               - name: every delivery processed
                 stripe: { secret: "{{ secrets.whsec }}" }
@@ -84,8 +84,8 @@ import Testing
 
     @Test("{{ i }} and {{ uuid }} in fields make 20 concurrent payments 20 distinct orders")
     func numberedFieldsMakeDistinctOrders() async throws {
-        let server = try CallbackVerifierServer(stripeSecret: Self.whsec, paytrKey: "unused-key", paytrSalt: "unused-salt")
-        let output = try verify(
+        let server = try await CallbackVerifierServer(stripeSecret: Self.whsec, paytrKey: "unused-key", paytrSalt: "unused-salt")
+        let output = try await verify(
             """
               - name: 20 payments, 20 orders
                 stripe: { secret: "{{ secrets.whsec }}" }

@@ -97,10 +97,10 @@ import Testing
 
     @Test("the youarecoder signed-in rows pass: form login with a CSRF token, session cookie kept, unknown plan 400")
     func youarecoderSignedInRows() async throws {
-        let app = try SignInApp(email: Self.email, password: Self.password, jwtSecret: Self.jwtSecret)
+        let app = try await SignInApp(email: Self.email, password: Self.password, jwtSecret: Self.jwtSecret)
         let directory = try project(app, files: ["checks/signed-in.yml": Self.youarecoderSuite])
         defer { try? FileManager.default.removeItem(at: directory) }
-        let output = try RolloutCLI.run(
+        let output = try await RolloutCLI.run(
             ["verify", "checks/signed-in.yml", "-e", "staging", "--inventory", "inventory.yml"],
             in: directory, environment: Self.environment)
         #expect(output.status == 0, "\(output.all)")
@@ -112,11 +112,11 @@ import Testing
     }
 
     @Test("signed out, the same rows fail and say what came back: the login redirect")
-    func withoutTheLoginTheRowsFail() throws {
-        let app = try SignInApp(email: Self.email, password: Self.password, jwtSecret: Self.jwtSecret)
+    func withoutTheLoginTheRowsFail() async throws {
+        let app = try await SignInApp(email: Self.email, password: Self.password, jwtSecret: Self.jwtSecret)
         let directory = try project(app, files: ["checks/signed-in.yml": Self.youarecoderSuite])
         defer { try? FileManager.default.removeItem(at: directory) }
-        let output = try RolloutCLI.run(
+        let output = try await RolloutCLI.run(
             ["verify", "checks/signed-in.yml", "-e", "staging"], in: directory,
             environment: ["APP_PASSWORD": "not-the-password"])
         #expect(output.status == 1, "\(output.all)")
@@ -127,7 +127,7 @@ import Testing
 
     @Test("the subscriptions API's JWT-protected endpoints pass with a token from a JSON login; the token is never shown")
     func jwtProtectedEndpoints() async throws {
-        let app = try SignInApp(email: Self.email, password: Self.password, jwtSecret: Self.jwtSecret)
+        let app = try await SignInApp(email: Self.email, password: Self.password, jwtSecret: Self.jwtSecret)
         // The last check fails on purpose and shows the login response, token included, in its message.
         let leaky = """
               - name: the login answer, shown
@@ -137,7 +137,7 @@ import Testing
             """
         let directory = try project(app, files: ["checks/api.yml": Self.subscriptionsSuite(extraChecks: leaky)])
         defer { try? FileManager.default.removeItem(at: directory) }
-        let output = try RolloutCLI.run(
+        let output = try await RolloutCLI.run(
             ["verify", "checks/api.yml", "-e", "staging", "--junit", "out.xml", "--json", "verify.jsonl"], in: directory,
             environment: Self.environment)
         #expect(output.status == 1, "\(output.all)")
@@ -154,27 +154,28 @@ import Testing
 
     @Test("two suites with the same login sign in once; a token about to expire is not reused")
     func aTokenIsReusedUntilItExpires() async throws {
-        let lasting = try SignInApp(email: Self.email, password: Self.password, jwtSecret: Self.jwtSecret)
+        let lasting = try await SignInApp(email: Self.email, password: Self.password, jwtSecret: Self.jwtSecret)
         let directory = try project(lasting, files: ["checks/a.yml": Self.subscriptionsSuite(), "checks/b.yml": Self.subscriptionsSuite()])
         defer { try? FileManager.default.removeItem(at: directory) }
-        let output = try RolloutCLI.run(["verify", "checks/a.yml", "checks/b.yml", "-e", "staging"], in: directory, environment: Self.environment)
+        let output = try await RolloutCLI.run(
+            ["verify", "checks/a.yml", "checks/b.yml", "-e", "staging"], in: directory, environment: Self.environment)
         #expect(output.status == 0, "\(output.all)")
         #expect(try await lasting.stats().jsonLogins == 1, "\(output.stdout)")
         #expect(output.stdout.contains("verify staging: 7 of 7 checks passed"), "the second suite sends no login: \(output.stdout)")
 
         // Tokens of 10 s are within the 30 s margin at once: each suite signs in again.
-        let brief = try SignInApp(email: Self.email, password: Self.password, jwtSecret: Self.jwtSecret, tokenLifetime: 10)
+        let brief = try await SignInApp(email: Self.email, password: Self.password, jwtSecret: Self.jwtSecret, tokenLifetime: 10)
         let again = try project(brief, files: ["checks/a.yml": Self.subscriptionsSuite(), "checks/b.yml": Self.subscriptionsSuite()])
         defer { try? FileManager.default.removeItem(at: again) }
-        let second = try RolloutCLI.run(["verify", "checks/a.yml", "checks/b.yml", "-e", "staging"], in: again, environment: Self.environment)
+        let second = try await RolloutCLI.run(["verify", "checks/a.yml", "checks/b.yml", "-e", "staging"], in: again, environment: Self.environment)
         #expect(second.status == 0, "\(second.all)")
         #expect(try await brief.stats().jsonLogins == 2, "\(second.stdout)")
     }
 
     @Test("in a playbook, a check step signs in once for two check steps, and the secret token is in no output or record")
     func aCheckStepKeepsTheTokenOutOfTheRunRecord() async throws {
-        let app = try SignInApp(email: Self.email, password: Self.password, jwtSecret: Self.jwtSecret)
-        let sandbox = try DeploySandbox(hostCount: 1)
+        let app = try await SignInApp(email: Self.email, password: Self.password, jwtSecret: Self.jwtSecret)
+        let sandbox = try await DeploySandbox(hostCount: 1)
         try sandbox.write(
             "deploy.yml",
             """
@@ -203,7 +204,7 @@ import Testing
                         headers: { Authorization: "Bearer {{ captured.token }}" }
                         expect: { body_contains: "{{ captured.token }}" }
                     """))
-        let output = try sandbox.rollout(
+        let output = try await sandbox.rollout(
             ["run", "deploy.yml", "-e", "sandbox", "--json", "report.jsonl", "--junit", "report.xml"],
             environment: Self.environment)
         #expect(output.status == 0, "the echo check fails, and is allowed to: \(output.all)")
@@ -221,7 +222,7 @@ import Testing
 
     @Test("the shipped suites (checks/youarecoder-signed-in.yml, checks/subscriptions-api.yml) pass against the app, one login each")
     func theShippedSuitesPass() async throws {
-        let app = try SignInApp(email: Self.email, password: Self.password, jwtSecret: Self.jwtSecret)
+        let app = try await SignInApp(email: Self.email, password: Self.password, jwtSecret: Self.jwtSecret)
         let shipped = packageRoot.appendingPathComponent("checks")
         let directory = try project(
             app,
@@ -231,7 +232,7 @@ import Testing
                 "checks/subscriptions-api.yml": try String(contentsOf: shipped.appendingPathComponent("subscriptions-api.yml"), encoding: .utf8),
             ])
         defer { try? FileManager.default.removeItem(at: directory) }
-        let output = try RolloutCLI.run(
+        let output = try await RolloutCLI.run(
             ["verify", "checks/youarecoder-signed-in.yml", "checks/subscriptions-api.yml", "-e", "staging", "--var", "ops_email=\(Self.email)"],
             in: directory, environment: ["YOUARECODER_OPS_PASSWORD": Self.password, "SUBSCRIPTIONS_OPS_PASSWORD": Self.password])
         #expect(output.status == 0, "\(output.all)")

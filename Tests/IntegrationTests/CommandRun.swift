@@ -12,7 +12,14 @@ struct CommandRun {
 
     /// Runs `executable` with `arguments`, feeding `stdin`, with exactly `environment` (plus PATH).
     /// Both output pipes are drained while the program runs, so large outputs cannot deadlock it.
-    static func run(_ executable: URL, _ arguments: [String], environment: [String: String] = [:], stdin: Data? = nil) throws -> CommandRun {
+    /// Waits on a thread of its own, not on the shared cooperative pool (see `onOwnThread`).
+    static func run(
+        _ executable: URL, _ arguments: [String], environment: [String: String] = [:], stdin: Data? = nil
+    ) async throws -> CommandRun {
+        try await onOwnThread { try runBlocking(executable, arguments, environment: environment, stdin: stdin) }
+    }
+
+    private static func runBlocking(_ executable: URL, _ arguments: [String], environment: [String: String], stdin: Data?) throws -> CommandRun {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments

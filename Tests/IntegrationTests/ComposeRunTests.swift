@@ -80,7 +80,7 @@ import Testing
     }
 
     /// Writes a playbook for `project` (an `address: local` host) and runs it with the engine's environment.
-    func run(_ project: Project, compose: String, values: String, revision: String, before: String = "") throws -> (RolloutCLI.Output, Double) {
+    func run(_ project: Project, compose: String, values: String, revision: String, before: String = "") async throws -> (RolloutCLI.Output, Double) {
         // The first command Rollout would find itself is left to it: that proves the detection.
         let command = compose == PodmanEngine.composeCommands.first ? "" : ", compose_command: \(compose)"
         let root = project.directory
@@ -96,11 +96,10 @@ import Testing
           - name: Restart web
             restart_service: { docker_compose: web, compose_file: "\(project.composeFile)"\(command), healthy_within: 60s, health_url: "\(project.healthURL)", expect_revision: "\(revision)" }
         """.write(to: root.appendingPathComponent("deploy.yml"), atomically: true, encoding: .utf8)
-        let started = Date()
         // Root's PATH on a server: podman needs iptables (/usr/sbin) to publish a port.
         let environment = PodmanEngine.shared.environment.merging(["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"]) { $1 }
-        let output = try RolloutCLI.run(["run", "deploy.yml", "-e", "sandbox"], in: root, environment: environment)
-        return (output, Date().timeIntervalSince(started))
+        let output = try await RolloutCLI.run(["run", "deploy.yml", "-e", "sandbox"], in: root, environment: environment)
+        return (output, output.duration / .seconds(1))
     }
 
     /// What CI installs: without these the parameterized tests below would have nothing to run.
@@ -110,17 +109,17 @@ import Testing
     }
 
     @Test(arguments: PodmanEngine.composeCommands)
-    func aDeployRecreatesTheServiceWithTheNewEnvFile(compose: String) throws {
+    func aDeployRecreatesTheServiceWithTheNewEnvFile(compose: String) async throws {
         let project = try project(compose)
-        let (output, _) = try run(project, compose: compose, values: "APP_REVISION: r2", revision: "revision=r2")
+        let (output, _) = try await run(project, compose: compose, values: "APP_REVISION: r2", revision: "revision=r2")
         #expect(output.status == 0, "\(output.all)")
         #expect(try project.health() == "revision=r2")
     }
 
     @Test(arguments: PodmanEngine.composeCommands)
-    func aContainerThatExitsAtStartFailsAtOnceWithItsLogsAndThePreviousOneServes(compose: String) throws {
+    func aContainerThatExitsAtStartFailsAtOnceWithItsLogsAndThePreviousOneServes(compose: String) async throws {
         let project = try project(compose)
-        let (output, seconds) = try run(project, compose: compose, values: #"CRASH_ON_START: "yes""#, revision: "revision=r1")
+        let (output, seconds) = try await run(project, compose: compose, values: #"CRASH_ON_START: "yes""#, revision: "revision=r1")
         #expect(output.status == 1, "\(output.all)")
         #expect(output.all.contains("its container exited (3)"), "\(output.all)")
         if compose == "podman-compose" {
@@ -139,12 +138,12 @@ import Testing
     }
 
     @Test(arguments: PodmanEngine.composeCommands)
-    func aChangedComposeFileIsPutBackAndTheServiceRecreatedWhenItFails(compose: String) throws {
+    func aChangedComposeFileIsPutBackAndTheServiceRecreatedWhenItFails(compose: String) async throws {
         let project = try project(compose)
         let before = try String(contentsOfFile: project.composeFile, encoding: .utf8)
         try project.composeText(command: "python3 -u /app/missing.py").write(
             to: project.directory.appendingPathComponent("compose.new.yml"), atomically: true, encoding: .utf8)
-        let (output, _) = try run(
+        let (output, _) = try await run(
             project, compose: compose, values: "APP_REVISION: r2", revision: "revision=r2",
             before: """
                   - name: New compose file

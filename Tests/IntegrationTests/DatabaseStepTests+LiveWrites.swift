@@ -28,8 +28,8 @@ extension DatabaseStepTests {
     }
 
     /// A deploy that backs up the database and adds a column to `payments`.
-    func paymentsDeploy(_ database: String, then steps: String = "") throws -> DeploySandbox {
-        try sandbox(
+    func paymentsDeploy(_ database: String, then steps: String = "") async throws -> DeploySandbox {
+        try await sandbox(
             steps: """
                   - name: Back up the database
                     backup_database: { \(connection(database)) }
@@ -40,22 +40,22 @@ extension DatabaseStepTests {
                 """)
     }
 
-    @Test func aRollbackRefusesToDeleteAPaymentMadeSinceTheDeployAndForceRestores() throws {
+    @Test func aRollbackRefusesToDeleteAPaymentMadeSinceTheDeployAndForceRestores() async throws {
         let database = try server.createDatabase()
-        try server.sql("CREATE TABLE payments (id int PRIMARY KEY, amount int); INSERT INTO payments VALUES (1, 100);", database: database)
+        try await server.sql("CREATE TABLE payments (id int PRIMARY KEY, amount int); INSERT INTO payments VALUES (1, 100);", database: database)
         let before = try payments(of: database)
-        let sandbox = try paymentsDeploy(database)
-        let deploy = try sandbox.rollout(["run", "db.yml", "-e", "sandbox"])
+        let sandbox = try await paymentsDeploy(database)
+        let deploy = try await sandbox.rollout(["run", "db.yml", "-e", "sandbox"])
         try #require(deploy.status == 0, "\(deploy.all)")
         #expect(!deploy.all.contains("rollout-counters"), "the counters are the record's, not the step's output")
 
         // Live traffic after the deploy.
-        try server.sql("INSERT INTO payments (id, amount) VALUES (2, 990);", database: database)
+        try await server.sql("INSERT INTO payments (id, amount) VALUES (2, 990);", database: database)
         try waitForPublishedInserts(2, in: database)
         let live = try payments(of: database)
 
         // The preview (no --yes, no terminal): what each step puts back, and the refusal.
-        let preview = try sandbox.rollout(["rollback", "db.yml", "-e", "sandbox"])
+        let preview = try await sandbox.rollout(["rollback", "db.yml", "-e", "sandbox"])
         #expect(preview.status == 3, "\(preview.all)")
         #expect(preview.stdout.contains("puts back:   database \(database) from the dump "), "\(preview.stdout)")
         #expect(preview.stdout.contains("(taken by the run of 20"), "\(preview.stdout)")
@@ -65,13 +65,13 @@ extension DatabaseStepTests {
             "\(preview.stdout)")
         #expect(try payments(of: database) == live, "nothing was restored")
 
-        let refused = try sandbox.rollout(["rollback", "db.yml", "-e", "sandbox", "--yes"])
+        let refused = try await sandbox.rollout(["rollback", "db.yml", "-e", "sandbox", "--yes"])
         #expect(refused.status == 3, "\(refused.all)")
         #expect(refused.all.contains("payments: 1 row inserted since the deploy; restoring would delete it"), "\(refused.all)")
         #expect(refused.all.contains("--force"), "the way on is named: \(refused.all)")
         #expect(try payments(of: database) == live, "the payment made since the deploy is still there")
 
-        let forced = try sandbox.rollout(["rollback", "db.yml", "-e", "sandbox", "--yes", "--force"])
+        let forced = try await sandbox.rollout(["rollback", "db.yml", "-e", "sandbox", "--yes", "--force"])
         #expect(forced.status == 0, "\(forced.all)")
         #expect(try payments(of: database) == before, "--force restored the dump")
         let backups = sandbox.hostDirectory(0).appendingPathComponent("state/backups")
@@ -81,11 +81,11 @@ extension DatabaseStepTests {
 
     /// The deploy's own migration writes: its undo within the run, after a later step failed,
     /// restores without --force.
-    @Test func theRunsOwnMigrationWritesDoNotStopItsUndo() throws {
+    @Test func theRunsOwnMigrationWritesDoNotStopItsUndo() async throws {
         let database = try server.createDatabase()
-        try server.sql("CREATE TABLE payments (id int PRIMARY KEY, amount int); INSERT INTO payments VALUES (1, 100);", database: database)
+        try await server.sql("CREATE TABLE payments (id int PRIMARY KEY, amount int); INSERT INTO payments VALUES (1, 100);", database: database)
         let before = try payments(of: database)
-        let sandbox = try sandbox(
+        let sandbox = try await sandbox(
             steps: """
                   - name: Back up the database
                     backup_database: { \(connection(database)) }
@@ -95,17 +95,17 @@ extension DatabaseStepTests {
                   - name: Smoke test
                     shell: exit 3
                 """)
-        let output = try sandbox.rollout(["run", "db.yml", "-e", "sandbox"])
+        let output = try await sandbox.rollout(["run", "db.yml", "-e", "sandbox"])
         #expect(output.status == 1, "\(output.all)")
         #expect(try payments(of: database) == before, "\(output.all)")
     }
 
     /// A migration that wrote and then failed is undone from the dump, without --force.
-    @Test func aMigrationThatWroteAndFailedIsRestoredWithoutForce() throws {
+    @Test func aMigrationThatWroteAndFailedIsRestoredWithoutForce() async throws {
         let database = try server.createDatabase()
-        try server.sql("CREATE TABLE payments (id int PRIMARY KEY, amount int); INSERT INTO payments VALUES (1, 100);", database: database)
+        try await server.sql("CREATE TABLE payments (id int PRIMARY KEY, amount int); INSERT INTO payments VALUES (1, 100);", database: database)
         let before = try payments(of: database)
-        let sandbox = try sandbox(
+        let sandbox = try await sandbox(
             steps: """
                   - name: Back up the database
                     backup_database: { \(connection(database)) }
@@ -113,7 +113,7 @@ extension DatabaseStepTests {
                     migrate:
                       run: \(psql(database)) -c "INSERT INTO payments VALUES (8, 5)" && exit 4
                 """)
-        let output = try sandbox.rollout(["run", "db.yml", "-e", "sandbox"])
+        let output = try await sandbox.rollout(["run", "db.yml", "-e", "sandbox"])
         #expect(output.status == 1, "\(output.all)")
         #expect(try payments(of: database) == before, "\(output.all)")
     }
@@ -121,10 +121,10 @@ extension DatabaseStepTests {
     /// Writes that arrive while the run is still going (after its migration, before a later
     /// step fails) are not the run's to delete either: the undo in the run refuses, exits 3,
     /// and leaves them there.
-    @Test func anUndoInTheRunRefusesToDeleteWritesMadeAfterTheMigration() throws {
+    @Test func anUndoInTheRunRefusesToDeleteWritesMadeAfterTheMigration() async throws {
         let database = try server.createDatabase()
-        try server.sql("CREATE TABLE payments (id int PRIMARY KEY, amount int); INSERT INTO payments VALUES (1, 100);", database: database)
-        let sandbox = try paymentsDeploy(
+        try await server.sql("CREATE TABLE payments (id int PRIMARY KEY, amount int); INSERT INTO payments VALUES (1, 100);", database: database)
+        let sandbox = try await paymentsDeploy(
             database,
             then: """
                   - name: A customer pays while the deploy runs
@@ -132,10 +132,10 @@ extension DatabaseStepTests {
                   - name: Smoke test
                     shell: exit 3
                 """)
-        let output = try sandbox.rollout(["run", "db.yml", "-e", "sandbox"])
+        let output = try await sandbox.rollout(["run", "db.yml", "-e", "sandbox"])
         #expect(output.status == 3, "\(output.all)")
         #expect(output.all.contains("payments: 1 row inserted since the deploy; restoring would delete it"), "\(output.all)")
-        let rows = try server.sql("SELECT id FROM payments ORDER BY id;", database: database)
+        let rows = try await server.sql("SELECT id FROM payments ORDER BY id;", database: database)
         #expect(rows.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) } == ["1", "3"], "\(rows)")
     }
 }

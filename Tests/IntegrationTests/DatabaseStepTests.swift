@@ -7,11 +7,15 @@ import Testing
 /// the user reads, and where the password goes.
 @Suite(.serialized) struct DatabaseStepTests {
     static let sentinel = "pw-SENTINEL-5c1e0b"
-    let server = PostgresTestServer.shared
+    let server: PostgresTestServer
+
+    init() async {
+        server = await PostgresTestServer.shared
+    }
 
     /// A one-host sandbox with `name` holding `steps` (YAML, indented by 2), the state under h0.
-    func sandbox(_ name: String = "db.yml", steps: String, secrets: String = "", vars: String = "") throws -> DeploySandbox {
-        let sandbox = try DeploySandbox(hostCount: 1)
+    func sandbox(_ name: String = "db.yml", steps: String, secrets: String = "", vars: String = "") async throws -> DeploySandbox {
+        let sandbox = try await DeploySandbox(hostCount: 1)
         try sandbox.write(
             name,
             """
@@ -47,13 +51,13 @@ import Testing
             """, database: database)
     }
 
-    @Test func aFailureAfterTheMigrationRestoresTheDatabaseFromTheRunsBackup() throws {
+    @Test func aFailureAfterTheMigrationRestoresTheDatabaseFromTheRunsBackup() async throws {
         let database = try server.createDatabase()
-        try server.sql(
+        try await server.sql(
             "CREATE TABLE customers (id int PRIMARY KEY, name text); INSERT INTO customers VALUES (1, 'ada'), (2, 'grace');",
             database: database)
         let before = try contents(of: database)
-        let sandbox = try sandbox(
+        let sandbox = try await sandbox(
             steps: """
                   - name: Back up the database
                     register: db_backup
@@ -73,7 +77,7 @@ import Testing
                   - name: Smoke test
                     shell: echo "backup {{ db_backup.path }} {{ db_backup.size }} {{ db_backup.sha256 }}"; exit 3
                 """)
-        let output = try sandbox.rollout(["run", "db.yml", "-e", "sandbox"])
+        let output = try await sandbox.rollout(["run", "db.yml", "-e", "sandbox"])
         #expect(output.status == 1, "\(output.all)")
         #expect(try contents(of: database) == before, "the migration's table is gone and the rows are as they were")
 
@@ -85,16 +89,16 @@ import Testing
         #expect(try FileManager.default.attributesOfItem(atPath: backups.path)[.posixPermissions] as? Int == 0o700)
         #expect(try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int == 0o600)
         let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int ?? -1
-        let sha256 = try runLocal("/usr/bin/sha256sum", [path]).prefix(64)
+        let sha256 = try await runLocal("/usr/bin/sha256sum", [path]).prefix(64)
         #expect(output.stdout.contains("backup \(path) \(size) \(sha256)"), "\(output.stdout)")
         #expect(!output.stdout.contains("verify again"), "neither the backup nor the sql assertion runs again after the rollback")
     }
 
-    @Test func restoreDatabaseRestoresTheNewestDumpAndItsUndoPutsTheSafetyCopyBack() throws {
+    @Test func restoreDatabaseRestoresTheNewestDumpAndItsUndoPutsTheSafetyCopyBack() async throws {
         let database = try server.createDatabase()
-        try server.sql("CREATE TABLE customers (id int PRIMARY KEY, name text); INSERT INTO customers VALUES (1, 'ada');", database: database)
+        try await server.sql("CREATE TABLE customers (id int PRIMARY KEY, name text); INSERT INTO customers VALUES (1, 'ada');", database: database)
         let backedUp = try contents(of: database)
-        let sandbox = try sandbox(
+        let sandbox = try await sandbox(
             steps: """
                   - backup_database: { \(connection(database)), keep: 2 }
                 """)
@@ -115,7 +119,7 @@ import Testing
                 shell: test "{{ fail }}" = no
             """)
         for _ in 0..<3 {
-            let output = try sandbox.rollout(["run", "db.yml", "-e", "sandbox"])
+            let output = try await sandbox.rollout(["run", "db.yml", "-e", "sandbox"])
             #expect(output.status == 0, "\(output.all)")
         }
         let backups = sandbox.hostDirectory(0).appendingPathComponent("state/backups")
@@ -123,24 +127,24 @@ import Testing
             try FileManager.default.contentsOfDirectory(atPath: backups.path).filter { $0.hasSuffix(".dump") }.count == 2,
             "keep: 2 leaves the two newest dumps")
 
-        try server.sql("INSERT INTO customers VALUES (2, 'grace'); CREATE TABLE extra (x int);", database: database)
+        try await server.sql("INSERT INTO customers VALUES (2, 'grace'); CREATE TABLE extra (x int);", database: database)
         let current = try contents(of: database)
-        let failed = try sandbox.rollout(["run", "restore.yml", "-e", "sandbox", "--var", "fail=yes"])
+        let failed = try await sandbox.rollout(["run", "restore.yml", "-e", "sandbox", "--var", "fail=yes"])
         #expect(failed.status == 1, "\(failed.all)")
         #expect(try contents(of: database) == current, "the undo restored the safety copy")
 
-        let restored = try sandbox.rollout(["run", "restore.yml", "-e", "sandbox"])
+        let restored = try await sandbox.rollout(["run", "restore.yml", "-e", "sandbox"])
         #expect(restored.status == 0, "\(restored.all)")
         #expect(try contents(of: database) == backedUp, "the newest backup was restored; the table added since is gone")
 
-        let rollback = try sandbox.rollout(["rollback", "restore.yml", "-e", "sandbox", "--yes"])
+        let rollback = try await sandbox.rollout(["rollback", "restore.yml", "-e", "sandbox", "--yes"])
         #expect(rollback.status == 0, "\(rollback.all)")
         #expect(try contents(of: database) == current, "rollout rollback restored what was there before the restore: \(rollback.all)")
     }
 
-    @Test func sqlExpectationFailuresSayWhatWasExpectedAndWhatCameBack() throws {
+    @Test func sqlExpectationFailuresSayWhatWasExpectedAndWhatCameBack() async throws {
         let database = try server.createDatabase()
-        try server.sql(
+        try await server.sql(
             "CREATE TABLE payments (id int, status text); INSERT INTO payments VALUES (1, 'paid'), (2, 'paid');",
             database: database)
         let query = "SELECT count(*) FROM payments WHERE status = 'paid' AND id > 0 AND id < 1000000 AND status IS NOT NULL"
@@ -151,25 +155,25 @@ import Testing
         ]
         for (name, expect, messages) in cases {
             let text = name == "error" ? "SELECT count(*) FROM payment" : query
-            let sandbox = try sandbox(
+            let sandbox = try await sandbox(
                 steps: """
                       - name: Check payments
                         sql: { query: "\(text)", \(connection(database)), \(expect) }
                     """)
-            let output = try sandbox.rollout(["run", "db.yml", "-e", "sandbox"])
+            let output = try await sandbox.rollout(["run", "db.yml", "-e", "sandbox"])
             #expect(output.status == 1, "\(output.all)")
             for message in messages { #expect(output.stdout.contains(message), "\(name): \(output.stdout)") }
             #expect(!output.stdout.contains("AND id < 1000000 AND status IS NOT NULL"), "the query is shortened")
         }
     }
 
-    @Test func aBackupThatCannotConnectFailsWithPgDumpsMessage() throws {
+    @Test func aBackupThatCannotConnectFailsWithPgDumpsMessage() async throws {
         let port = try closedLoopbackPort()
-        let sandbox = try sandbox(
+        let sandbox = try await sandbox(
             steps: """
                   - backup_database: { database: app, host: 127.0.0.1, port: \(port) }
                 """)
-        let output = try sandbox.rollout(["run", "db.yml", "-e", "sandbox"])
+        let output = try await sandbox.rollout(["run", "db.yml", "-e", "sandbox"])
         #expect(output.status == 1, "\(output.all)")
         #expect(
             output.stdout.contains(
@@ -178,15 +182,15 @@ import Testing
             "\(output.stdout)")
     }
 
-    @Test func thePasswordAppearsInNoOutputRecordOrProcessList() throws {
+    @Test func thePasswordAppearsInNoOutputRecordOrProcessList() async throws {
         try server.createPasswordUser(password: Self.sentinel)
         let database = try server.createDatabase(owner: server.passwordUser)
-        try server.sql(
+        try await server.sql(
             "CREATE TABLE customers (id int PRIMARY KEY, name text); ALTER TABLE customers OWNER TO \(server.passwordUser);",
             database: database)
         let connection =
             "database: \(database), host: 127.0.0.1, port: \(server.port), user: \(server.passwordUser), password: \"{{ secrets.db_password }}\""
-        let sandbox = try sandbox(
+        let sandbox = try await sandbox(
             steps: """
                   - backup_database: { \(connection) }
                   - migrate:
@@ -201,7 +205,7 @@ import Testing
                 """,
             secrets: "secrets:\n  db_password: { env: DB_PASSWORD }")
         var processes = ""
-        let output = try sandbox.rollout(
+        let output = try await sandbox.rollout(
             ["run", "db.yml", "-e", "sandbox", "--verbose", "--json", "events.jsonl"], environment: ["DB_PASSWORD": Self.sentinel]
         ) { child in
             let deadline = Date().addingTimeInterval(60)
@@ -215,23 +219,23 @@ import Testing
         #expect(processes.contains("psql -X -A -t"), "ps was sampled while psql ran")
         #expect(!processes.contains(Self.sentinel), "the password is on no command line")
         #expect(!output.all.contains(Self.sentinel))
-        #expect(try server.sql("SELECT to_regclass('payments') IS NULL", database: database) == "t", "the migration was undone")
+        #expect(try await server.sql("SELECT to_regclass('payments') IS NULL", database: database) == "t", "the migration was undone")
         for file in sandbox.allFiles() where !file.path.hasSuffix(".dump") {
             let text = String(decoding: (try? Data(contentsOf: file)) ?? Data(), as: UTF8.self)
             #expect(!text.contains(Self.sentinel), "\(file.path) holds the password")
         }
 
-        let wrong = try self.sandbox(steps: "  - backup_database: { \(connection) }", secrets: "secrets:\n  db_password: { env: DB_PASSWORD }")
-        let refused = try wrong.rollout(["run", "db.yml", "-e", "sandbox"], environment: ["DB_PASSWORD": "not-" + Self.sentinel])
+        let wrong = try await self.sandbox(steps: "  - backup_database: { \(connection) }", secrets: "secrets:\n  db_password: { env: DB_PASSWORD }")
+        let refused = try await wrong.rollout(["run", "db.yml", "-e", "sandbox"], environment: ["DB_PASSWORD": "not-" + Self.sentinel])
         #expect(refused.status == 1, "\(refused.all)")
         #expect(refused.stdout.contains("password authentication failed for user \"\(server.passwordUser)\""), "\(refused.stdout)")
         #expect(!refused.all.contains(Self.sentinel))
     }
 
-    @Test func planShowsWhatWouldRunAndChangesNothing() throws {
+    @Test func planShowsWhatWouldRunAndChangesNothing() async throws {
         let database = try server.createDatabase()
-        try server.sql("CREATE TABLE customers (id int PRIMARY KEY, name text);", database: database)
-        let sandbox = try sandbox(
+        try await server.sql("CREATE TABLE customers (id int PRIMARY KEY, name text);", database: database)
+        let sandbox = try await sandbox(
             steps: """
                   - backup_database: { \(connection(database)), keep: 3 }
                   - migrate: { run: "\(psql(database)) -c 'CREATE TABLE payments (id int)'", expect_tables: [payments] }
@@ -239,7 +243,7 @@ import Testing
                   - restore_database: { \(connection(database)), backup: /srv/app.dump }
                   - sql: { query: "SELECT count(*) FROM payments", \(connection(database)), expect: { value: "0" } }
                 """)
-        let output = try sandbox.rollout(["plan", "db.yml", "-e", "sandbox"])
+        let output = try await sandbox.rollout(["plan", "db.yml", "-e", "sandbox"])
         #expect(output.status == 0, "\(output.all)")
         for line in [
             "pg_dump -Fc \(database) as \(server.user) on 127.0.0.1:\(server.port) to \(sandbox.root.path)/h0/state/backups/\(database)-",
@@ -253,27 +257,27 @@ import Testing
             #expect(output.stdout.contains(line), "\(line)\n\(output.stdout)")
         }
         #expect(!FileManager.default.fileExists(atPath: sandbox.hostDirectory(0).appendingPathComponent("state/backups").path))
-        #expect(try server.sql("SELECT to_regclass('payments') IS NULL AND to_regclass('refunds') IS NULL", database: database) == "t")
+        #expect(try await server.sql("SELECT to_regclass('payments') IS NULL AND to_regclass('refunds') IS NULL", database: database) == "t")
     }
 
-    @Test func aMigrationWithNoWayBackSaysSoAndTheFailedRunNeedsAHuman() throws {
+    @Test func aMigrationWithNoWayBackSaysSoAndTheFailedRunNeedsAHuman() async throws {
         let database = try server.createDatabase()
-        let sandbox = try sandbox(
+        let sandbox = try await sandbox(
             steps: """
                   - migrate: { run: "\(psql(database)) -c 'CREATE TABLE payments (id int)'", \(connection(database)) }
                   - migrate: { run: "\(psql(database)) -c 'CREATE TABLE refunds (id int)'", undo: "\(psql(database)) -c 'DROP TABLE refunds'" }
                   - name: Smoke test
                     shell: exit 3
                 """)
-        let plan = try sandbox.rollout(["plan", "db.yml", "-e", "sandbox"])
+        let plan = try await sandbox.rollout(["plan", "db.yml", "-e", "sandbox"])
         #expect(plan.stdout.contains("undo: none (no backup_database of \(database) ran before it on h0 in this run)"), "\(plan.stdout)")
-        let output = try sandbox.rollout(["run", "db.yml", "-e", "sandbox"])
+        let output = try await sandbox.rollout(["run", "db.yml", "-e", "sandbox"])
         #expect(output.status == 3, "\(output.all)")
         #expect(
             output.stdout.contains("this migration cannot be undone: no backup_database of \(database) ran before it on h0 in this run"),
             "\(output.stdout)")
         #expect(
-            try server.sql("SELECT to_regclass('refunds') IS NULL AND to_regclass('payments') IS NOT NULL", database: database) == "t",
+            try await server.sql("SELECT to_regclass('refunds') IS NULL AND to_regclass('payments') IS NOT NULL", database: database) == "t",
             "the undo command dropped refunds; payments stays")
     }
 
@@ -289,15 +293,15 @@ import Testing
     /// 5 KB dump is cut to 4096 bytes, and `pg_restore --list` (which reads only the table of
     /// contents at the front) passes it. The backup must read the dump to its end and fail
     /// before the migration changes anything.
-    @Test func aDumpCutShortByAFullDiskFailsTheBackupBeforeTheMigrationRuns() throws {
+    @Test func aDumpCutShortByAFullDiskFailsTheBackupBeforeTheMigrationRuns() async throws {
         let disk = try TmpfsMount(bytes: 16 << 20)
         let database = try server.createDatabase()
-        try server.sql(
+        try await server.sql(
             "CREATE TABLE customers (id int PRIMARY KEY, name text); INSERT INTO customers SELECT g, md5(g::text) FROM generate_series(1, 160) g;",
             database: database)
         let before = try contents(of: database)
         let dir = disk.directory.path
-        let sandbox = try sandbox(
+        let sandbox = try await sandbox(
             steps: """
                   - name: Something else fills the disk, all but one page
                     shell: head -c $(( $(df -P -B1 \(dir) | awk 'NR == 2 { print $4 }') - 4096 )) /dev/zero > \(dir)/filler
@@ -307,7 +311,7 @@ import Testing
                     migrate:
                       run: \(psql(database)) -c 'DROP TABLE customers'
                 """)
-        let output = try sandbox.rollout(["run", "db.yml", "-e", "sandbox"])
+        let output = try await sandbox.rollout(["run", "db.yml", "-e", "sandbox"])
         #expect(output.status == 1, "\(output.all)")
         #expect(output.all.contains("does not read back whole, so it is no backup"), "\(output.all)")
         #expect(output.all.contains("could not read from input file"), "pg_restore's own words: \(output.all)")
@@ -318,20 +322,20 @@ import Testing
 
     /// A dump directory without room (or not writable) stops the run before its first step,
     /// not at the backup after other steps have changed the host.
-    @Test func aDumpDirectoryWithoutRoomStopsTheRunBeforeAnythingChanges() throws {
+    @Test func aDumpDirectoryWithoutRoomStopsTheRunBeforeAnythingChanges() async throws {
         let disk = try TmpfsMount(bytes: 8192)
         let database = try server.createDatabase()
-        try server.sql("CREATE TABLE customers (id int PRIMARY KEY, name text);", database: database)
+        try await server.sql("CREATE TABLE customers (id int PRIMARY KEY, name text);", database: database)
         let marker = FileManager.default.temporaryDirectory.appendingPathComponent("rollout-changed-\(UUID().uuidString)").path
         defer { unlink(marker) }
-        let sandbox = try sandbox(
+        let sandbox = try await sandbox(
             steps: """
                   - name: Change something first
                     shell: touch \(marker)
                   - name: Back up the database
                     backup_database: { \(connection(database)), dir: "\(disk.directory.path)/backups" }
                 """)
-        let output = try sandbox.rollout(["run", "db.yml", "-e", "sandbox"])
+        let output = try await sandbox.rollout(["run", "db.yml", "-e", "sandbox"])
         #expect(output.status == 1, "\(output.all)")
         #expect(output.all.contains("\(disk.directory.path) has 8192 bytes free, and the dump of \(database) may need up to"), "\(output.all)")
         #expect(output.all.contains("nothing was changed on any host"), "\(output.all)")
@@ -340,11 +344,11 @@ import Testing
 
     /// `keep: 1` in another playbook's nightly backups, sharing the directory, must not prune
     /// the dump the last deploy's migration is undone from.
-    @Test func keepNeverPrunesADumpThatARunCanStillBeUndoneFrom() throws {
+    @Test func keepNeverPrunesADumpThatARunCanStillBeUndoneFrom() async throws {
         let database = try server.createDatabase()
-        try server.sql("CREATE TABLE customers (id int PRIMARY KEY, name text); INSERT INTO customers VALUES (1, 'ada');", database: database)
+        try await server.sql("CREATE TABLE customers (id int PRIMARY KEY, name text); INSERT INTO customers VALUES (1, 'ada');", database: database)
         let before = try contents(of: database)
-        let sandbox = try sandbox(
+        let sandbox = try await sandbox(
             steps: """
                   - name: Back up the database
                     backup_database: { \(connection(database)), keep: 1 }
@@ -361,45 +365,45 @@ import Testing
             steps:
               - backup_database: { \(connection(database)), keep: 1 }
             """)
-        let deploy = try sandbox.rollout(["run", "db.yml", "-e", "sandbox"])
+        let deploy = try await sandbox.rollout(["run", "db.yml", "-e", "sandbox"])
         try #require(deploy.status == 0, "\(deploy.all)")
         for _ in 0..<2 {
-            let nightly = try sandbox.rollout(["run", "nightly.yml", "-e", "sandbox"])
+            let nightly = try await sandbox.rollout(["run", "nightly.yml", "-e", "sandbox"])
             #expect(nightly.status == 0, "\(nightly.all)")
         }
         let backups = sandbox.hostDirectory(0).appendingPathComponent("state/backups")
         let dumps = try FileManager.default.contentsOfDirectory(atPath: backups.path).filter { $0.hasSuffix(".dump") }
         #expect(dumps.count == 2, "the newest nightly dump and the deploy's: \(dumps)")
 
-        let rollback = try sandbox.rollout(["rollback", "db.yml", "-e", "sandbox", "--yes"])
+        let rollback = try await sandbox.rollout(["rollback", "db.yml", "-e", "sandbox", "--yes"])
         #expect(rollback.status == 0, "\(rollback.all)")
         #expect(try contents(of: database) == before, "the migration was undone from its dump")
     }
 
     /// The room check is for backups that will run: one its `when:` rules out does not stop
     /// the deploy.
-    @Test func aBackupItsWhenRulesOutIsNotCheckedForRoom() throws {
+    @Test func aBackupItsWhenRulesOutIsNotCheckedForRoom() async throws {
         let disk = try TmpfsMount(bytes: 8192)
         let database = try server.createDatabase()
-        let sandbox = try sandbox(
+        let sandbox = try await sandbox(
             steps: """
                   - name: Only when asked
                     when: "{{ fail }} == yes"
                     backup_database: { \(connection(database)), dir: "\(disk.directory.path)/backups" }
                   - shell: "true"
                 """)
-        let output = try sandbox.rollout(["run", "db.yml", "-e", "sandbox"])
+        let output = try await sandbox.rollout(["run", "db.yml", "-e", "sandbox"])
         #expect(output.status == 0, "\(output.all)")
     }
 
     /// restore_database first dumps what is there (its undo): without room for that dump the
     /// run stops before its first step, not in the middle of the deploy.
-    @Test func aRestoreWithoutRoomForItsSafetyCopyStopsTheRunBeforeAnythingChanges() throws {
+    @Test func aRestoreWithoutRoomForItsSafetyCopyStopsTheRunBeforeAnythingChanges() async throws {
         let disk = try TmpfsMount(bytes: 256 << 10)
         let database = try server.createDatabase()
         let marker = FileManager.default.temporaryDirectory.appendingPathComponent("rollout-changed-\(UUID().uuidString)").path
         defer { unlink(marker) }
-        let sandbox = try DeploySandbox(hostCount: 1)
+        let sandbox = try await DeploySandbox(hostCount: 1)
         try sandbox.write(
             "restore.yml",
             """
@@ -412,7 +416,7 @@ import Testing
               - name: Restore
                 restore_database: { \(connection(database)), backup: /srv/nowhere.dump }
             """)
-        let output = try sandbox.rollout(["run", "restore.yml", "-e", "sandbox"])
+        let output = try await sandbox.rollout(["run", "restore.yml", "-e", "sandbox"])
         #expect(output.status == 1, "\(output.all)")
         #expect(output.all.contains("bytes free, and the dump of \(database) may need up to"), "\(output.all)")
         #expect(!FileManager.default.fileExists(atPath: marker), "the first step never ran")

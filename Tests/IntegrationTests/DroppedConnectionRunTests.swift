@@ -11,8 +11,8 @@ import Testing
 /// command's process group over a new connection before it undoes anything, so nothing the old
 /// command still writes lands on the restored host.
 @Suite(.serialized) struct DroppedConnectionRunTests {
-    @Test func aCutConnectionLeavesNoWriterBehindAndTheHostComesBackAsItWas() throws {
-        let host = try SSHTestHost.start(name: "cut")
+    @Test func aCutConnectionLeavesNoWriterBehindAndTheHostComesBackAsItWas() async throws {
+        let host = try await SSHTestHost.start(name: "cut")
         defer { try? host.stop() }
         let sandbox = try DeploySandbox(hosts: [host])
         let dir = sandbox.hostDirectory(0)
@@ -41,7 +41,7 @@ import Testing
             }
         }
         var dropped = 0
-        let output = try sandbox.rollout(["run", "writer.yml", "-e", "sandbox"]) { _ in
+        let output = try await sandbox.rollout(["run", "writer.yml", "-e", "sandbox"]) { _ in
             let deadline = Date().addingTimeInterval(30)
             while Date() < deadline, ((try? String(contentsOfFile: ticks, encoding: .utf8))?.count ?? 0) < "tick\n".count * 3 {
                 Thread.sleep(forTimeInterval: 0.05)
@@ -58,7 +58,7 @@ import Testing
         #expect(!ProcessTable.isRunning(pid), "the writer still runs")
         #expect(ProcessTable.members(ofGroup: pid).isEmpty, "part of the writer's process group still runs")
         let size = try FileManager.default.attributesOfItem(atPath: ticks)[.size] as? Int
-        Thread.sleep(forTimeInterval: 0.4)
+        try await Task.sleep(for: .seconds(0.4))
         #expect(try FileManager.default.attributesOfItem(atPath: ticks)[.size] as? Int == size, "the file still grows")
         #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("undone").path))
         #expect(try sandbox.snapshot(host: 0, ".env") == before)

@@ -8,8 +8,8 @@ import Testing
 @Suite(.serialized) struct EngineFeatureTests {
     /// A sandbox of `hosts` hosts with `deploy.yml`: the given top-level keys and steps, each
     /// host's state under its own directory and `{{ dir }}` naming that directory.
-    func sandbox(hosts: Int, top: String = "", steps: String) throws -> DeploySandbox {
-        let sandbox = try DeploySandbox(hostCount: hosts)
+    func sandbox(hosts: Int, top: String = "", steps: String) async throws -> DeploySandbox {
+        let sandbox = try await DeploySandbox(hostCount: hosts)
         try sandbox.write(
             "deploy.yml",
             """
@@ -33,14 +33,14 @@ import Testing
         String(decoding: try sandbox.snapshot(host: host, name).bytes, as: UTF8.self)
     }
 
-    func run(_ sandbox: DeploySandbox, _ extra: [String] = []) throws -> RolloutCLI.Output {
-        try sandbox.rollout(["run", "deploy.yml", "-e", "sandbox"] + extra)
+    func run(_ sandbox: DeploySandbox, _ extra: [String] = []) async throws -> RolloutCLI.Output {
+        try await sandbox.rollout(["run", "deploy.yml", "-e", "sandbox"] + extra)
     }
 
     // MARK: - when
 
-    @Test func whenFalseSkipsTheStepAndWhenTrueRunsIt() throws {
-        let sandbox = try sandbox(
+    @Test func whenFalseSkipsTheStepAndWhenTrueRunsIt() async throws {
+        let sandbox = try await sandbox(
             hosts: 1, top: "",
             steps: """
                   - name: Never
@@ -50,7 +50,7 @@ import Testing
                     when: "{{ host.name }}"
                     shell: touch "{{ dir }}/always"
                 """)
-        let output = try run(sandbox)
+        let output = try await run(sandbox)
         #expect(output.status == 0, "\(output.all)")
         #expect(output.stdout.contains("[h0] 1/2 Never — skipped"), "\(output.stdout)")
         #expect(output.stdout.contains("[h0] 2/2 Always — changed"), "\(output.stdout)")
@@ -58,8 +58,8 @@ import Testing
         #expect(exists(sandbox, host: 0, "always"))
     }
 
-    @Test func whenComparesARegisteredValue() throws {
-        let sandbox = try sandbox(
+    @Test func whenComparesARegisteredValue() async throws {
+        let sandbox = try await sandbox(
             hosts: 2,
             steps: """
                   - name: Ask
@@ -72,7 +72,7 @@ import Testing
                     when: "{{ r.stdout }} != 'yes'"
                     shell: touch "{{ dir }}/no"
                 """)
-        let output = try run(sandbox)
+        let output = try await run(sandbox)
         #expect(output.status == 0, "\(output.all)")
         #expect(output.stdout.contains("[h0] 2/3 Only where yes — skipped"), "\(output.stdout)")
         #expect(output.stdout.contains("[h1] 3/3 Only where not yes — skipped"), "\(output.stdout)")
@@ -82,8 +82,8 @@ import Testing
 
     // MARK: - register
 
-    @Test func aRegisteredResultFeedsALaterStep() throws {
-        let sandbox = try sandbox(
+    @Test func aRegisteredResultFeedsALaterStep() async throws {
+        let sandbox = try await sandbox(
             hosts: 2,
             steps: """
                   - name: Produce
@@ -93,7 +93,7 @@ import Testing
                   - name: Consume
                     shell: echo "{{ made.stdout }}/{{ made.exit_code }}" > "{{ dir }}/seen"
                 """)
-        let output = try run(sandbox)
+        let output = try await run(sandbox)
         #expect(output.status == 0, "\(output.all)")
         #expect(try text(sandbox, host: 0, "seen") == "made on h0/3\n")
         #expect(try text(sandbox, host: 1, "seen") == "made on h1/3\n")
@@ -106,8 +106,8 @@ import Testing
             shell: n=$(cat "{{ dir }}/attempts" 2>/dev/null || echo 0); n=$((n + 1)); echo $n > "{{ dir }}/attempts"; test $n -ge 3
         """#
 
-    @Test func retriesRunAFailingCommandAgainUntilItSucceeds() throws {
-        let sandbox = try sandbox(
+    @Test func retriesRunAFailingCommandAgainUntilItSucceeds() async throws {
+        let sandbox = try await sandbox(
             hosts: 1,
             steps: """
                   - name: Flaky
@@ -115,13 +115,13 @@ import Testing
                     delay: 100ms
                 \(Self.flaky)
                 """)
-        let output = try run(sandbox)
+        let output = try await run(sandbox)
         #expect(output.status == 0, "\(output.all)")
         #expect(try text(sandbox, host: 0, "attempts") == "3\n")
     }
 
-    @Test func tooFewRetriesFailTheRun() throws {
-        let sandbox = try sandbox(
+    @Test func tooFewRetriesFailTheRun() async throws {
+        let sandbox = try await sandbox(
             hosts: 1,
             steps: """
                   - name: Flaky
@@ -129,7 +129,7 @@ import Testing
                     delay: 100ms
                 \(Self.flaky)
                 """)
-        let output = try run(sandbox)
+        let output = try await run(sandbox)
         #expect(output.status == 1, "\(output.all)")
         #expect(output.stdout.contains("[h0] 1/1 Flaky — FAILED"), "\(output.stdout)")
         #expect(try text(sandbox, host: 0, "attempts") == "2\n")
@@ -137,10 +137,10 @@ import Testing
 
     // MARK: - timeout
 
-    @Test func aTimeoutKillsTheCommandAndFailsTheRun() throws {
+    @Test func aTimeoutKillsTheCommandAndFailsTheRun() async throws {
         // A sleep length no other process has: its command line is the marker.
         let marker = "sleep 30.\(Int.random(in: 100_000...999_999))"
-        let sandbox = try sandbox(
+        let sandbox = try await sandbox(
             hosts: 1,
             steps: """
                   - name: Hangs
@@ -148,7 +148,7 @@ import Testing
                     shell: \(marker)
                 """)
         let started = Date()
-        let output = try run(sandbox)
+        let output = try await run(sandbox)
         let elapsed = Date().timeIntervalSince(started)
         #expect(output.status == 1, "\(output.all)")
         #expect(elapsed < 8, "took \(elapsed) s")
@@ -169,8 +169,8 @@ import Testing
 
     // MARK: - ignore_failure
 
-    @Test func anIgnoredFailureIsShownAndTheRunGoesOn() throws {
-        let sandbox = try sandbox(
+    @Test func anIgnoredFailureIsShownAndTheRunGoesOn() async throws {
+        let sandbox = try await sandbox(
             hosts: 2,
             steps: """
                   - name: Optional cleanup
@@ -179,7 +179,7 @@ import Testing
                   - name: Carry on
                     shell: touch "{{ dir }}/after"
                 """)
-        let output = try run(sandbox)
+        let output = try await run(sandbox)
         #expect(output.status == 0, "\(output.all)")
         #expect(output.stdout.contains("[h1] 1/2 Optional cleanup — FAILED"), "\(output.stdout)")
         #expect(output.stdout.contains("cleanup broke on h1"), "\(output.stdout)")
@@ -188,8 +188,8 @@ import Testing
 
     // MARK: - run_once
 
-    @Test func runOnceRunsOnExactlyOneHost() throws {
-        let sandbox = try sandbox(
+    @Test func runOnceRunsOnExactlyOneHost() async throws {
+        let sandbox = try await sandbox(
             hosts: 3,
             steps: """
                   - name: Migrate
@@ -198,7 +198,7 @@ import Testing
                   - name: Everywhere
                     shell: touch "{{ dir }}/everywhere"
                 """)
-        let output = try run(sandbox)
+        let output = try await run(sandbox)
         #expect(output.status == 0, "\(output.all)")
         #expect((0..<3).filter { exists(sandbox, host: $0, "migrated") }.count == 1)
         #expect((0..<3).allSatisfy { exists(sandbox, host: $0, "everywhere") })
@@ -206,8 +206,8 @@ import Testing
 
     // MARK: - on
 
-    @Test func onAGroupOrAHostRunsOnlyThere() throws {
-        let sandbox = try sandbox(
+    @Test func onAGroupOrAHostRunsOnlyThere() async throws {
+        let sandbox = try await sandbox(
             hosts: 3,
             steps: """
                   - name: Databases
@@ -221,7 +221,7 @@ import Testing
                     shell: touch "{{ dir }}/web"
                 """)
         try sandbox.writeInventory(groups: [["app", "web"], ["app", "db"], ["app", "db"]])
-        let output = try run(sandbox)
+        let output = try await run(sandbox)
         #expect(output.status == 0, "\(output.all)")
         #expect((0..<3).map { exists(sandbox, host: $0, "db") } == [false, true, true])
         #expect((0..<3).map { exists(sandbox, host: $0, "h0-only") } == [true, false, false])
@@ -230,8 +230,8 @@ import Testing
 
     // MARK: - serial and max_fail_percentage
 
-    @Test func aFailureInASerialBatchStopsTheLaterBatches() throws {
-        let sandbox = try sandbox(
+    @Test func aFailureInASerialBatchStopsTheLaterBatches() async throws {
+        let sandbox = try await sandbox(
             hosts: 3, top: "serial: 1",
             steps: """
                   - name: Configure
@@ -243,7 +243,7 @@ import Testing
                 """)
         for index in 0..<3 { try sandbox.seed(host: index, ".env", contents: "APP_REVISION=r1\n", mode: 0o600) }
         let before = try (0..<3).map { try sandbox.snapshot(host: $0, ".env") }
-        let output = try run(sandbox)
+        let output = try await run(sandbox)
         #expect(output.status == 1, "\(output.all)")
         #expect(output.stdout.contains("[h1] 2/3 Smoke test — FAILED"), "\(output.stdout)")
         #expect(exists(sandbox, host: 0, "done"), "the first batch finished before h1 failed")
@@ -252,8 +252,8 @@ import Testing
         #expect((0..<3).allSatisfy { (try? sandbox.snapshot(host: $0, ".env")) == before[$0] }, "every host restored")
     }
 
-    @Test func aPercentageSerialMakesBatchesOfThatShareOfTheHosts() throws {
-        let sandbox = try sandbox(
+    @Test func aPercentageSerialMakesBatchesOfThatShareOfTheHosts() async throws {
+        let sandbox = try await sandbox(
             hosts: 4, top: "serial: 50%",
             steps: """
                   - name: Smoke test
@@ -261,7 +261,7 @@ import Testing
                   - name: Done
                     shell: touch "{{ dir }}/done"
                 """)
-        let output = try run(sandbox)
+        let output = try await run(sandbox)
         #expect(output.status == 1, "\(output.all)")
         #expect(output.stdout.contains("[h0] 1/2 Smoke test — FAILED"), "\(output.stdout)")
         #expect(
@@ -270,8 +270,8 @@ import Testing
         #expect(!output.stdout.contains("[h2]") && !output.stdout.contains("[h3]"), "\(output.stdout)")
     }
 
-    @Test func failuresWithinMaxFailPercentageAreUndoneAndTheRunGoesOn() throws {
-        let sandbox = try sandbox(
+    @Test func failuresWithinMaxFailPercentageAreUndoneAndTheRunGoesOn() async throws {
+        let sandbox = try await sandbox(
             hosts: 4, top: "max_fail_percentage: 50",
             steps: """
                   - name: Configure
@@ -283,7 +283,7 @@ import Testing
                 """)
         for index in 0..<4 { try sandbox.seed(host: index, ".env", contents: "APP_REVISION=r1\n", mode: 0o600) }
         let before = try sandbox.snapshot(host: 2, ".env")
-        let output = try run(sandbox)
+        let output = try await run(sandbox)
         #expect(output.status == 0, "\(output.all)")
         #expect(output.stdout.contains("[h2] 2/3 Smoke test — FAILED"), "\(output.stdout)")
         #expect(output.stdout.contains("[h2] undo 1/3 Configure — restored"), "\(output.stdout)")
@@ -298,13 +298,13 @@ import Testing
 
     // MARK: - --limit
 
-    @Test func limitRunsOnlyOnTheNamedHost() throws {
-        let sandbox = try sandbox(
+    @Test func limitRunsOnlyOnTheNamedHost() async throws {
+        let sandbox = try await sandbox(
             hosts: 3,
             steps: """
                   - shell: touch "{{ dir }}/touched"
                 """)
-        let output = try run(sandbox, ["--limit", "h0"])
+        let output = try await run(sandbox, ["--limit", "h0"])
         #expect(output.status == 0, "\(output.all)")
         #expect((0..<3).map { exists(sandbox, host: $0, "touched") } == [true, false, false])
         #expect(!output.stdout.contains("[h1]") && !output.stdout.contains("[h2]"), "\(output.stdout)")
@@ -312,8 +312,8 @@ import Testing
 
     // MARK: - --lock-wait
 
-    @Test func lockWaitWaitsForTheRunHoldingTheLock() throws {
-        let sandbox = try sandbox(
+    @Test func lockWaitWaitsForTheRunHoldingTheLock() async throws {
+        let sandbox = try await sandbox(
             hosts: 1,
             steps: """
                   - name: Hold the lock
@@ -321,12 +321,12 @@ import Testing
                 """)
         let holding = sandbox.hostDirectory(0).appendingPathComponent("holding").path
         var second: RolloutCLI.Output?
-        let first = try run(sandbox) { _ in
+        let first = try await run(sandbox) { _ in
             let deadline = Date().addingTimeInterval(20)
             while !FileManager.default.fileExists(atPath: holding), Date() < deadline {
                 Thread.sleep(forTimeInterval: 0.02)
             }
-            second = try run(sandbox, ["--lock-wait", "5s"])
+            second = try sandbox.rollout(["run", "deploy.yml", "-e", "sandbox", "--lock-wait", "5s"])
         }
         #expect(first.status == 0, "\(first.all)")
         let waited = try #require(second)
@@ -334,7 +334,9 @@ import Testing
         #expect(try text(sandbox, host: 0, "log") == "start\nend\nstart\nend\n", "the second run's step began after the first run's ended")
     }
 
-    func run(_ sandbox: DeploySandbox, _ extra: [String] = [], whileRunning during: (ChildProcess) throws -> Void) throws -> RolloutCLI.Output {
-        try sandbox.rollout(["run", "deploy.yml", "-e", "sandbox"] + extra, whileRunning: during)
+    func run(_ sandbox: DeploySandbox, _ extra: [String] = [], whileRunning during: @escaping (ChildProcess) throws -> Void) async throws
+        -> RolloutCLI.Output
+    {
+        try await sandbox.rollout(["run", "deploy.yml", "-e", "sandbox"] + extra, whileRunning: during)
     }
 }

@@ -15,8 +15,8 @@ import Testing
         + "open(sys.argv[1], 'w').write(d) if len(sys.argv) > 1 else print(d)"
 
     /// The samples written by `rollout run` (`set_env`) into a `.env` on the container host;
-    /// returns the file's bytes.
-    static let written: Data = {
+    /// returns the file's bytes. A task, so the tests await it rather than block on it.
+    static let written = Task<Data, Never> {
         do {
             let host = ContainerHost.shared
             try host.write("\(directory)/.env", EnvFileSamples.seed, mode: "600")
@@ -32,22 +32,22 @@ import Testing
                 steps:
                   - set_env: { file: "\(directory)/.env", values: \(values) }
                 """)
-            let output = try sandbox.rollout(["run", "env.yml", "-e", "sandbox"])
+            let output = try await sandbox.rollout(["run", "env.yml", "-e", "sandbox"])
             guard output.status == 0 else { fatalError("set_env could not write the samples: \(output.all)") }
             let encoded = try host.ssh("base64 -w0 \(directory)/.env")
             return Data(base64Encoded: encoded.trimmingCharacters(in: .whitespacesAndNewlines)) ?? Data()
         } catch {
             fatalError("cannot write the samples with set_env: \(error)")
         }
-    }()
+    }
 
     func decode(_ json: String) throws -> [String: String] {
         try JSONDecoder().decode([String: String].self, from: Data(json.utf8))
     }
 
-    @Test func systemdsEnvironmentFileReadsBackEveryValue() throws {
+    @Test func systemdsEnvironmentFileReadsBackEveryValue() async throws {
         let host = ContainerHost.shared
-        #expect(!Self.written.isEmpty)
+        #expect(!(await Self.written.value).isEmpty)
         try host.write(
             "/etc/systemd/system/envdump.service",
             """
@@ -69,11 +69,11 @@ import Testing
     static let dockerComposeCommands = PodmanEngine.composeCommands.filter { $0 != "podman-compose" }
 
     @Test(arguments: dockerComposeCommands)
-    func composesEnvFileReadsBackEveryValue(compose: String) throws {
+    func composesEnvFileReadsBackEveryValue(compose: String) async throws {
         let directory = URL(fileURLWithPath: "/tmp/rollout-sandboxes/\(getpid())-envdump-\(UUID().uuidString.prefix(8).lowercased())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        try Self.written.write(to: directory.appendingPathComponent("app.env"))
+        try await Self.written.value.write(to: directory.appendingPathComponent("app.env"))
         let command = try String(data: JSONEncoder().encode(["python3", "-c", Self.dump]), encoding: .utf8)!
         try """
         version: "3"
@@ -84,7 +84,7 @@ import Testing
             env_file: app.env
 
         """.write(to: directory.appendingPathComponent("compose.yml"), atomically: true, encoding: .utf8)
-        let output = try runLocal(
+        let output = try await runLocal(
             "/usr/bin/env",
             PodmanEngine.shared.environment.map { "\($0.key)=\($0.value)" }
                 + ["/bin/sh", "-c", "cd '\(directory.path)' && \(compose) -f compose.yml run --rm dump 2>/dev/null"])

@@ -25,7 +25,11 @@ struct TargetFingerprint: Equatable, CustomStringConvertible {
 /// through `rollout run` against real servers (loopback sshd, PostgreSQL 15, a loopback HTTP
 /// server) and judged by the target's fingerprint before and after.
 @Suite(.serialized) struct FaultSuiteTests {
-    let server = PostgresTestServer.shared
+    let server: PostgresTestServer
+
+    init() async {
+        server = await PostgresTestServer.shared
+    }
 
     /// A sandbox whose host h0 has an `.env` at r1 and a `REVISION` file r1; `sandbox` picks the
     /// hosts (the shared fleet unless the test disturbs its sshd).
@@ -75,12 +79,12 @@ struct TargetFingerprint: Equatable, CustomStringConvertible {
     /// The sshd serving the run is killed while a migration keeps writing to PostgreSQL: the
     /// run ends the migration's processes over a new connection, then restores the dump, so
     /// the database comes back byte for byte and nothing writes to it afterwards.
-    @Test func sshdKilledMidMigrationLeavesTheDatabaseAsItWas() throws {
-        let host = try SSHTestHost.start(name: "midmigration")
+    @Test func sshdKilledMidMigrationLeavesTheDatabaseAsItWas() async throws {
+        let host = try await SSHTestHost.start(name: "midmigration")
         defer { try? host.stop() }
         let sandbox = try target(try DeploySandbox(hosts: [host]))
         let database = try server.createDatabase()
-        try server.sql(
+        try await server.sql(
             "CREATE TABLE customers (id int PRIMARY KEY, name text); INSERT INTO customers VALUES (1, 'ada'), (2, 'grace');", database: database)
         let psql = "psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p \(server.port) -U \(server.user) -d \(database)"
         let pidFile = sandbox.hostDirectory(0).appendingPathComponent("migration.pid").path
@@ -100,7 +104,7 @@ struct TargetFingerprint: Equatable, CustomStringConvertible {
         defer { Self.killGroup(recordedIn: pidFile) }
         let before = try fingerprint(sandbox, database: database)
         var dropped = 0
-        let output = try sandbox.rollout(["run", "faults.yml", "-e", "sandbox"]) { _ in
+        let output = try await sandbox.rollout(["run", "faults.yml", "-e", "sandbox"]) { _ in
             let deadline = Date().addingTimeInterval(30)
             while Date() < deadline, (Int((try? server.sql("SELECT count(*) FROM payments", database: database)) ?? "") ?? 0) < 3 {
                 Thread.sleep(forTimeInterval: 0.05)
@@ -112,7 +116,7 @@ struct TargetFingerprint: Equatable, CustomStringConvertible {
         #expect(output.stdout.contains("UNKNOWN"), "\(output.stdout)")
         let after = try fingerprint(sandbox, database: database)
         #expect(after == before)
-        Thread.sleep(forTimeInterval: 0.4)
+        try await Task.sleep(for: .seconds(0.4))
         #expect(try fingerprint(sandbox, database: database) == before, "something still writes to the database")
     }
 
@@ -126,9 +130,9 @@ struct TargetFingerprint: Equatable, CustomStringConvertible {
 
     /// The health endpoint fails three times, then passes for good: `wait_for` rides through
     /// the flapping and the deploy stands.
-    @Test func aHealthEndpointThatFlapsThenSettlesLetsTheDeployStand() throws {
-        let http = try LoopbackHTTPServer()
-        let sandbox = try target(try DeploySandbox(hostCount: 1))
+    @Test func aHealthEndpointThatFlapsThenSettlesLetsTheDeployStand() async throws {
+        let http = try await LoopbackHTTPServer()
+        let sandbox = try await target(try DeploySandbox(hostCount: 1))
         try sandbox.write(
             "faults.yml",
             playbook(
@@ -138,7 +142,7 @@ struct TargetFingerprint: Equatable, CustomStringConvertible {
                   - check: { base_url: "\(http.baseURL)", checks: [ { request: "GET /flap?key=settles&answers=fff", retries: 0 } ] }
                 """))
         let before = try fingerprint(sandbox)
-        let output = try sandbox.rollout(["run", "faults.yml", "-e", "sandbox"])
+        let output = try await sandbox.rollout(["run", "faults.yml", "-e", "sandbox"])
         #expect(output.status == 0, "\(output.all)")
         let after = try fingerprint(sandbox)
         #expect(after.env.bytes == Data("APP_REVISION=r2\nAPI_KEY=k1\n".utf8))
@@ -150,9 +154,9 @@ struct TargetFingerprint: Equatable, CustomStringConvertible {
     /// The endpoint passes once, then fails again before it settles: `wait_for` took the one
     /// pass, the `check` after it sees the failure, and the run is undone; the check, run again
     /// on the restored state, passes, so the run ends restored (exit 1), not "a human is needed".
-    @Test func aHealthEndpointThatFlapsAfterItFirstPassedUndoesTheDeploy() throws {
-        let http = try LoopbackHTTPServer()
-        let sandbox = try target(try DeploySandbox(hostCount: 1))
+    @Test func aHealthEndpointThatFlapsAfterItFirstPassedUndoesTheDeploy() async throws {
+        let http = try await LoopbackHTTPServer()
+        let sandbox = try await target(try DeploySandbox(hostCount: 1))
         try sandbox.write(
             "faults.yml",
             playbook(
@@ -162,7 +166,7 @@ struct TargetFingerprint: Equatable, CustomStringConvertible {
                   - check: { base_url: "\(http.baseURL)", checks: [ { request: "GET /flap?key=relapses&answers=fffpf", retries: 0 } ] }
                 """))
         let before = try fingerprint(sandbox)
-        let output = try sandbox.rollout(["run", "faults.yml", "-e", "sandbox"])
+        let output = try await sandbox.rollout(["run", "faults.yml", "-e", "sandbox"])
         #expect(output.status == 1, "\(output.all)")
         #expect(output.stdout.contains("503"), "\(output.stdout)")
         #expect(try fingerprint(sandbox) == before)

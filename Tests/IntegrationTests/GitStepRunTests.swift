@@ -13,8 +13,8 @@ import Testing
         var seed: String { sandbox.root.appendingPathComponent("seed").path }
         var app: String { sandbox.hostDirectory(0).appendingPathComponent("app").path }
 
-        init() throws {
-            sandbox = try DeploySandbox(hostCount: 1)
+        init() async throws {
+            sandbox = try await DeploySandbox(hostCount: 1)
             try git(sandbox.root.path, ["init", "--quiet", "--bare", "-b", "main", origin])
             try git(sandbox.root.path, ["init", "--quiet", "-b", "main", seed])
             try git(seed, ["remote", "add", "origin", origin])
@@ -50,7 +50,7 @@ import Testing
 
         /// Checks out `ref` into h0's app directory, records the step's fields (a plan shows
         /// where they go), then a smoke test that fails when `fail` is "yes".
-        func run(ref: String, fail: Bool = false, command: String = "run") throws -> RolloutCLI.Output {
+        func run(ref: String, fail: Bool = false, command: String = "run") async throws -> RolloutCLI.Output {
             let note = #"echo "{{ code.previous_commit }} {{ code.commit }}" > "\#(sandbox.hostDirectory(0).path)/commits""#
             try sandbox.write(
                 "deploy.yml",
@@ -67,23 +67,23 @@ import Testing
                   - name: Smoke test
                     shell: test "\(fail ? "yes" : "no")" = "no"
                 """)
-            return try sandbox.rollout([command, "deploy.yml", "-e", "sandbox"])
+            return try await sandbox.rollout([command, "deploy.yml", "-e", "sandbox"])
         }
 
         var commits: String { get throws { try String(contentsOfFile: sandbox.hostDirectory(0).path + "/commits", encoding: .utf8) } }
     }
 
-    @Test func clonesThenUpdatesToANewRef() throws {
-        let repository = try Repository()
+    @Test func clonesThenUpdatesToANewRef() async throws {
+        let repository = try await Repository()
         let first = try repository.git(repository.seed, ["rev-parse", "HEAD"])
-        let plan = try repository.run(ref: "main", command: "plan")
+        let plan = try await repository.run(ref: "main", command: "plan")
         #expect(plan.status == 0, "\(plan.all)")
         #expect(plan.stdout.contains("<code.previous_commit> <code.commit>"), "a later step's use of the fields plans: \(plan.stdout)")
         #expect(
             plan.stdout.contains("clone file://\(repository.origin) into \(repository.app), check out main (\(first.prefix(12)))"), "\(plan.stdout)")
         #expect(!FileManager.default.fileExists(atPath: repository.app))
 
-        let cloned = try repository.run(ref: "main")
+        let cloned = try await repository.run(ref: "main")
         #expect(cloned.status == 0, "\(cloned.all)")
         #expect(try repository.head == first)
         #expect(try repository.deployed == "v1")
@@ -92,26 +92,26 @@ import Testing
         // A release tagged v2, and main already further on: the tag is what gets deployed.
         let second = try repository.commit("v2", tag: "v2")
         try repository.commit("v3")
-        let update = try repository.run(ref: "v2", command: "plan")
+        let update = try await repository.run(ref: "v2", command: "plan")
         #expect(update.status == 0, "\(update.all)")
         #expect(update.stdout.contains("\(repository.app): \(first.prefix(12)) → \(second.prefix(12)) (v2)"), "\(update.stdout)")
         #expect(try repository.head == first, "plan changed the checkout")
 
-        let updated = try repository.run(ref: "v2")
+        let updated = try await repository.run(ref: "v2")
         #expect(updated.status == 0, "\(updated.all)")
         #expect(try repository.head == second)
         #expect(try repository.deployed == "v2")
         #expect(try repository.commits == "\(first) \(second)\n")
 
-        let again = try repository.run(ref: "v2")
+        let again = try await repository.run(ref: "v2")
         #expect(again.status == 0, "\(again.all)")
         #expect(again.stdout.contains("1/3 Check out the code — ok"), "\(again.stdout)")
     }
 
-    @Test func aLaterFailurePutsThePreviousCommitAndBranchBack() throws {
-        let repository = try Repository()
+    @Test func aLaterFailurePutsThePreviousCommitAndBranchBack() async throws {
+        let repository = try await Repository()
         // A fresh clone is removed again.
-        let fresh = try repository.run(ref: "main", fail: true)
+        let fresh = try await repository.run(ref: "main", fail: true)
         #expect(fresh.status == 1, "\(fresh.all)")
         #expect(!FileManager.default.fileExists(atPath: repository.app))
 
@@ -119,7 +119,7 @@ import Testing
         let first = try repository.git(repository.seed, ["rev-parse", "HEAD"])
         try repository.git(repository.sandbox.root.path, ["clone", "--quiet", repository.origin, repository.app])
         let second = try repository.commit("v2")
-        let failed = try repository.run(ref: "main", fail: true)
+        let failed = try await repository.run(ref: "main", fail: true)
         #expect(failed.status == 1, "\(failed.all)")
         #expect(try repository.commits == "\(first) \(second)\n", "the step did check out the new commit")
         #expect(try repository.head == first)
@@ -127,16 +127,16 @@ import Testing
         #expect(try repository.deployed == "v1")
     }
 
-    @Test func aDirtyWorkingTreeIsRefusedAndLeftAlone() throws {
-        let repository = try Repository()
+    @Test func aDirtyWorkingTreeIsRefusedAndLeftAlone() async throws {
+        let repository = try await Repository()
         let first = try repository.git(repository.seed, ["rev-parse", "HEAD"])
-        #expect(try repository.run(ref: "main").status == 0)
+        #expect(try await repository.run(ref: "main").status == 0)
         try "hotfix on the server".write(toFile: repository.app + "/app.txt", atomically: true, encoding: .utf8)
         try repository.commit("v2")
 
-        let plan = try repository.run(ref: "main", command: "plan")
+        let plan = try await repository.run(ref: "main", command: "plan")
         #expect(plan.stdout.contains("\(repository.app) has uncommitted changes (app.txt): the run would refuse"), "\(plan.all)")
-        let refused = try repository.run(ref: "main")
+        let refused = try await repository.run(ref: "main")
         #expect(refused.status == 1, "\(refused.all)")
         #expect(
             refused.all.contains("\(repository.app) has uncommitted changes, nothing was changed: app.txt — commit, stash or discard them first"),

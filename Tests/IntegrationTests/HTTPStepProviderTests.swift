@@ -9,8 +9,8 @@ import Testing
     static let apiKey = "sk_test_Provider51c0ffee9a"
     static let environment = ["PROVIDER_KEY": apiKey]
 
-    func sandbox(_ api: ProviderAPIServer, steps: String) throws -> DeploySandbox {
-        let sandbox = try DeploySandbox(hostCount: 1)
+    func sandbox(_ api: ProviderAPIServer, steps: String) async throws -> DeploySandbox {
+        let sandbox = try await DeploySandbox(hostCount: 1)
         try sandbox.write(
             "deploy.yml",
             """
@@ -48,14 +48,14 @@ import Testing
 
     @Test("a failing deploy sends the undo request: the webhook endpoint is enabled again, and the key is never shown")
     func theUndoRequestIsSentOnRollback() async throws {
-        let api = try ProviderAPIServer(apiKey: Self.apiKey)
-        let sandbox = try sandbox(
+        let api = try await ProviderAPIServer(apiKey: Self.apiKey)
+        let sandbox = try await sandbox(
             api,
             steps: """
                   - name: Restart that fails
                     shell: exit 3
                 """)
-        let output = try sandbox.rollout(["run", "deploy.yml", "-e", "sandbox", "--json", "report.jsonl"], environment: Self.environment)
+        let output = try await sandbox.rollout(["run", "deploy.yml", "-e", "sandbox", "--json", "report.jsonl"], environment: Self.environment)
         #expect(output.status == 1, "\(output.all)")
         let received = try await api.received()
         #expect(received.map(\.body) == ["disabled=true", "disabled=false"], "\(received)")
@@ -67,9 +67,9 @@ import Testing
 
     @Test("plan shows the request and its undo with the key masked, and sends nothing")
     func planSendsNothing() async throws {
-        let api = try ProviderAPIServer(apiKey: Self.apiKey)
-        let sandbox = try sandbox(api, steps: "")
-        let output = try sandbox.rollout(["plan", "deploy.yml", "-e", "sandbox", "--offline"], environment: Self.environment)
+        let api = try await ProviderAPIServer(apiKey: Self.apiKey)
+        let sandbox = try await sandbox(api, steps: "")
+        let output = try await sandbox.rollout(["plan", "deploy.yml", "-e", "sandbox", "--offline"], environment: Self.environment)
         #expect(output.status == 0, "\(output.all)")
         #expect(output.stdout.contains("1. Pause the billing webhook  [http, changes the provider's side]"), "\(output.stdout)")
         #expect(output.stdout.contains("   undo:\n     request: POST \(api.baseURL)/v1/webhook_endpoints/we_billing\n"), "\(output.stdout)")
@@ -81,9 +81,9 @@ import Testing
 
     @Test("a refused request fails the step with what came back, the key masked even where the provider echoes it")
     func aRefusedRequestFailsWithoutShowingTheKey() async throws {
-        let api = try ProviderAPIServer(apiKey: "sk_test_another_key_entirely")
-        let sandbox = try sandbox(api, steps: "")
-        let output = try sandbox.rollout(["run", "deploy.yml", "-e", "sandbox"], environment: Self.environment)
+        let api = try await ProviderAPIServer(apiKey: "sk_test_another_key_entirely")
+        let sandbox = try await sandbox(api, steps: "")
+        let output = try await sandbox.rollout(["run", "deploy.yml", "-e", "sandbox"], environment: Self.environment)
         #expect(output.status == 1, "\(output.all)")
         #expect(output.all.contains("status: expected 200, got 401"), "\(output.all)")
         #expect(output.all.contains("Invalid API Key provided: ***"), "the provider's echo of the key is masked: \(output.all)")

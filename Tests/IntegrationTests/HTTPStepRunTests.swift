@@ -15,8 +15,8 @@ import Testing
 
     /// A one-host sandbox whose `deploy.yml` has the given steps, `{{ dir }}` naming the host's
     /// directory and the test secrets declared.
-    func sandbox(_ steps: String, vars: String = "") throws -> DeploySandbox {
-        let sandbox = try DeploySandbox(hostCount: 1)
+    func sandbox(_ steps: String, vars: String = "") async throws -> DeploySandbox {
+        let sandbox = try await DeploySandbox(hostCount: 1)
         try sandbox.write(
             "deploy.yml",
             """
@@ -37,8 +37,8 @@ import Testing
         return sandbox
     }
 
-    func run(_ sandbox: DeploySandbox, _ command: String = "run") throws -> RolloutCLI.Output {
-        try sandbox.rollout([command, "deploy.yml", "-e", "sandbox"], environment: Self.environment)
+    func run(_ sandbox: DeploySandbox, _ command: String = "run") async throws -> RolloutCLI.Output {
+        try await sandbox.rollout([command, "deploy.yml", "-e", "sandbox"], environment: Self.environment)
     }
 
     func text(_ sandbox: DeploySandbox, _ name: String) throws -> String {
@@ -58,9 +58,9 @@ import Testing
 
     // MARK: - check
 
-    @Test func aCheckSuitePassesAgainstARealServerAndRegistersItsCounts() throws {
-        let server = try LoopbackHTTPServer()
-        let sandbox = try sandbox(
+    @Test func aCheckSuitePassesAgainstARealServerAndRegistersItsCounts() async throws {
+        let server = try await LoopbackHTTPServer()
+        let sandbox = try await sandbox(
             """
               - name: Endpoints
                 check: checks.yml
@@ -86,7 +86,7 @@ import Testing
               - { request: POST /echo, json: { amount: 100 }, expect: { status: 201, body_contains: '{"amount":100}', header: { Content-Type: application/json } } }
               - { name: warming up, request: GET /flaky?key=passing-suite, expect: { body_contains: ready } }
             """)
-        let output = try sandbox.rollout(["run", "deploy.yml", "-e", "sandbox", "--json", "report.jsonl"], environment: Self.environment)
+        let output = try await sandbox.rollout(["run", "deploy.yml", "-e", "sandbox", "--json", "report.jsonl"], environment: Self.environment)
         #expect(output.status == 0, "\(output.all)")
         #expect(output.stdout.contains("[h0] 1/2 Endpoints — ok"), "\(output.stdout)")
         #expect(try text(sandbox, "counts") == "6 0\n")
@@ -96,9 +96,9 @@ import Testing
         expectNoSecretLeaked(sandbox, output)
     }
 
-    @Test func aFailingCheckIsNamedWithWhatWasExpectedAndWhatCameBack() throws {
-        let server = try LoopbackHTTPServer()
-        let sandbox = try sandbox(
+    @Test func aFailingCheckIsNamedWithWhatWasExpectedAndWhatCameBack() async throws {
+        let server = try await LoopbackHTTPServer()
+        let sandbox = try await sandbox(
             """
               - name: Endpoints
                 check:
@@ -110,7 +110,7 @@ import Testing
                     - { name: token page, request: GET /hello, expect: { status: 201, body_contains: "{{ secrets.token }}" } }
                     - { name: nothing listening, request: GET http://127.0.0.1:\(try closedLoopbackPort())/health, retries: 0 }
             """)
-        let output = try run(sandbox)
+        let output = try await run(sandbox)
         // Nothing the run could undo makes the server answer differently, so the check fails
         // again when it is verified after the rollback: a human is needed.
         #expect(output.status == 3, "\(output.all)")
@@ -126,9 +126,9 @@ import Testing
     // MARK: - callback
 
     @Test func stripeCallbacksAreJudgedByTheOfficialLibrary() async throws {
-        let server = try CallbackVerifierServer(stripeSecret: Self.whsec, paytrKey: Self.paytrKey, paytrSalt: Self.paytrSalt)
+        let server = try await CallbackVerifierServer(stripeSecret: Self.whsec, paytrKey: Self.paytrKey, paytrSalt: Self.paytrSalt)
         let stripe = "stripe: { secret: \"{{ secrets.whsec }}\" }\n      url: \"\(server.baseURL)/stripe\""
-        let sandbox = try sandbox(
+        let sandbox = try await sandbox(
             """
               - name: Valid
                 callback:
@@ -156,7 +156,7 @@ import Testing
               - name: Keep the answer
                 shell: echo "{{ valid.status }} {{ valid.body }}" > "{{ dir }}/answer"
             """)
-        let output = try run(sandbox)
+        let output = try await run(sandbox)
         #expect(output.status == 0, "\(output.all)")
         #expect(try text(sandbox, "answer") == "200 OK\n")
         let seen = try await server.seen()
@@ -166,14 +166,14 @@ import Testing
     }
 
     @Test func callbackDefaultsPinTheAPIVersionAndFieldsOfEveryStripeStepAsTheOfficialLibraryParsesThem() async throws {
-        let server = try CallbackVerifierServer(stripeSecret: Self.whsec, paytrKey: Self.paytrKey, paytrSalt: Self.paytrSalt)
+        let server = try await CallbackVerifierServer(stripeSecret: Self.whsec, paytrKey: Self.paytrKey, paytrSalt: Self.paytrSalt)
         let show = [
             "data.object.subscription", "data.object.parent.subscription_details.subscription", "data.object.amount_paid",
             "data.object.currency", "data.object.metadata.booking_id",
         ]
         let url = "\(server.baseURL)/stripe?" + show.map { "show=" + $0 }.joined(separator: "&")
         // The verifier answers each path as stripe parsed it; body_contains judges those lines.
-        let sandbox = try sandbox(
+        let sandbox = try await sandbox(
             """
               - name: Pinned by the defaults
                 callback:
@@ -209,7 +209,7 @@ import Testing
                     amount: 4900
                     metadata: { booking_id: "{{ booking_id }}" }
                 """)
-        let output = try run(sandbox)
+        let output = try await run(sandbox)
         #expect(output.status == 0, "\(output.all)")
         let seen = try await server.seen()
         #expect(seen.accepted == 2 && seen.rejected == 0, "\(seen)")
@@ -217,9 +217,9 @@ import Testing
     }
 
     @Test func paytrCallbacksAreJudgedByTheOfficialLibraryIncludingTwentyAtFiveAtATime() async throws {
-        let server = try CallbackVerifierServer(stripeSecret: Self.whsec, paytrKey: Self.paytrKey, paytrSalt: Self.paytrSalt)
+        let server = try await CallbackVerifierServer(stripeSecret: Self.whsec, paytrKey: Self.paytrKey, paytrSalt: Self.paytrSalt)
         let paytr = "paytr: { key: \"{{ secrets.paytr_key }}\", salt: \"{{ secrets.paytr_salt }}\" }\n      url: \"\(server.baseURL)/paytr\""
-        let sandbox = try sandbox(
+        let sandbox = try await sandbox(
             """
               - name: Valid
                 callback:
@@ -241,7 +241,7 @@ import Testing
                   count: 20
                   concurrency: 5
             """)
-        let output = try sandbox.rollout(["run", "deploy.yml", "-e", "sandbox", "--json", "report.jsonl"], environment: Self.environment)
+        let output = try await sandbox.rollout(["run", "deploy.yml", "-e", "sandbox", "--json", "report.jsonl"], environment: Self.environment)
         #expect(output.status == 0, "\(output.all)")
         let seen = try await server.seen()
         #expect(seen.accepted == 22 && seen.rejected == 1, "\(seen)")
@@ -252,8 +252,8 @@ import Testing
     }
 
     @Test func aCallbackAnsweredOutsideExpectFailsTheRunWithoutShowingTheSecret() async throws {
-        let server = try CallbackVerifierServer(stripeSecret: Self.whsec, paytrKey: Self.paytrKey, paytrSalt: Self.paytrSalt)
-        let sandbox = try sandbox(
+        let server = try await CallbackVerifierServer(stripeSecret: Self.whsec, paytrKey: Self.paytrKey, paytrSalt: Self.paytrSalt)
+        let sandbox = try await sandbox(
             """
               - name: Forged but expected to pass
                 callback:
@@ -261,7 +261,7 @@ import Testing
                   url: "\(server.baseURL)/paytr"
                   scenario: tampered
             """)
-        let output = try run(sandbox)
+        let output = try await run(sandbox)
         #expect(output.status == 1, "nothing to undo, and a callback is not sent again after the rollback: \(output.all)")
         let seen = try await server.seen()
         #expect(seen.accepted == 0 && seen.rejected == 1, "sent once: \(seen)")
@@ -271,8 +271,8 @@ import Testing
     }
 
     @Test func planShowsWhatWouldBeSentAndSendsNothing() async throws {
-        let server = try CallbackVerifierServer(stripeSecret: Self.whsec, paytrKey: Self.paytrKey, paytrSalt: Self.paytrSalt)
-        let sandbox = try sandbox(
+        let server = try await CallbackVerifierServer(stripeSecret: Self.whsec, paytrKey: Self.paytrKey, paytrSalt: Self.paytrSalt)
+        let sandbox = try await sandbox(
             """
               - name: Webhook
                 callback:
@@ -283,7 +283,7 @@ import Testing
               - name: Endpoints
                 check: { base_url: "\(server.baseURL)", checks: [ { request: POST /stripe, expect: { status: 400 } } ] }
             """)
-        let output = try run(sandbox, "plan")
+        let output = try await run(sandbox, "plan")
         #expect(output.status == 0, "\(output.all)")
         #expect(
             output.stdout.contains("POST \(server.baseURL)/stripe?t=***: Stripe payment_intent.succeeded event, scenario replay"), "\(output.stdout)")

@@ -13,11 +13,11 @@ struct ImportCommandTests {
         ((try? FileManager.default.contentsOfDirectory(atPath: runbooks.path)) ?? []).filter { $0.hasSuffix(".md") }.sorted()
     }
 
-    func withScratchDirectory(_ body: (URL) throws -> Void) throws {
+    func withScratchDirectory(_ body: (URL) async throws -> Void) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rollout-import-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        try body(directory)
+        try await body(directory)
     }
 
     @Test("the seven fixtures are there")
@@ -26,9 +26,9 @@ struct ImportCommandTests {
     }
 
     @Test("an imported runbook lints", arguments: names)
-    func importedRunbookLints(_ name: String) throws {
-        try withScratchDirectory { scratch in
-            let imported = try RolloutCLI.run(["import", Self.runbooks.appendingPathComponent(name).path, "-o", "draft"], in: scratch)
+    func importedRunbookLints(_ name: String) async throws {
+        try await withScratchDirectory { scratch in
+            let imported = try await RolloutCLI.run(["import", Self.runbooks.appendingPathComponent(name).path, "-o", "draft"], in: scratch)
             #expect(imported.status == 0, "\(imported.all)")
             #expect(imported.stdout.contains("wrote draft/deploy.yml"), "\(imported.stdout)")
             let files = try FileManager.default.contentsOfDirectory(atPath: scratch.appendingPathComponent("draft").path).filter {
@@ -37,17 +37,17 @@ struct ImportCommandTests {
             #expect(files.contains("draft/inventory.yml"))
             let schemas = try FileManager.default.contentsOfDirectory(atPath: scratch.appendingPathComponent("draft/.schema").path)
             #expect(Set(schemas) == ["playbook.schema.json", "inventory.schema.json", "checks.schema.json"])
-            let linted = try RolloutCLI.run(["lint"] + files, in: scratch)
+            let linted = try await RolloutCLI.run(["lint"] + files, in: scratch)
             #expect(linted.status == 0, "\(name):\n\(linted.all)")
             #expect(!linted.all.contains("error:"), "\(linted.all)")
         }
     }
 
     @Test("a runbook with nothing to deploy writes nothing and says why")
-    func nothingToImport() throws {
-        try withScratchDirectory { scratch in
+    func nothingToImport() async throws {
+        try await withScratchDirectory { scratch in
             try Data("# Notes\n\nJust prose, and `ls` inline.\n".utf8).write(to: scratch.appendingPathComponent("notes.md"))
-            let output = try RolloutCLI.run(["import", "notes.md"], in: scratch)
+            let output = try await RolloutCLI.run(["import", "notes.md"], in: scratch)
             #expect(output.status == 2)
             #expect(output.stderr.contains("nothing written: notes.md has no deploy command rollout can map"), "\(output.stderr)")
             #expect(!FileManager.default.fileExists(atPath: scratch.appendingPathComponent("notes").path))
@@ -55,13 +55,13 @@ struct ImportCommandTests {
     }
 
     @Test("import never overwrites a file")
-    func neverOverwrites() throws {
-        try withScratchDirectory { scratch in
+    func neverOverwrites() async throws {
+        try await withScratchDirectory { scratch in
             let runbook = Self.runbooks.appendingPathComponent("shipyard-compose-alembic.md").path
-            #expect(try RolloutCLI.run(["import", runbook, "-o", "d"], in: scratch).status == 0)
+            #expect(try await RolloutCLI.run(["import", runbook, "-o", "d"], in: scratch).status == 0)
             let edited = scratch.appendingPathComponent("d/deploy.yml")
             try Data("edited\n".utf8).write(to: edited)
-            let again = try RolloutCLI.run(["import", runbook, "-o", "d"], in: scratch)
+            let again = try await RolloutCLI.run(["import", runbook, "-o", "d"], in: scratch)
             #expect(again.status == 2)
             #expect(again.stderr.contains("nothing written: d/deploy.yml, d/inventory.yml, d/checks.yml already exist"), "\(again.stderr)")
             #expect(try String(contentsOf: edited, encoding: .utf8) == "edited\n")

@@ -8,11 +8,11 @@ import Testing
 @Suite("rollout init: scaffolding a project from a template")
 struct InitCommandTests {
     /// A fresh, empty working directory, removed afterwards.
-    func withScratchDirectory(_ body: (URL) throws -> Void) throws {
+    func withScratchDirectory(_ body: (URL) async throws -> Void) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rollout-init-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        try body(directory)
+        try await body(directory)
     }
 
     func contents(of directory: URL) throws -> [String: String] {
@@ -25,11 +25,11 @@ struct InitCommandTests {
     }
 
     @Test("a new project in ./deploy is named after the directory it is for, lints clean and plans offline as created")
-    func scaffoldLintsAndPlans() throws {
-        try withScratchDirectory { scratch in
+    func scaffoldLintsAndPlans() async throws {
+        try await withScratchDirectory { scratch in
             let checkout = scratch.appendingPathComponent("billing")
             try FileManager.default.createDirectory(at: checkout, withIntermediateDirectories: true)
-            let created = try RolloutCLI.run(["init", "basic", "./deploy"], in: checkout)
+            let created = try await RolloutCLI.run(["init", "basic", "./deploy"], in: checkout)
             #expect(created.status == 0, "\(created.all)")
             #expect(created.stderr.isEmpty)
             let project = checkout.appendingPathComponent("deploy")
@@ -48,13 +48,13 @@ struct InitCommandTests {
                 "\(playbook)")
 
             let secret = ["BILLING_DB_PASSWORD": "s3cret-db-password"]
-            let lint = try RolloutCLI.run(
+            let lint = try await RolloutCLI.run(
                 ["lint", "-e", "staging", "deploy/playbook.yml", "deploy/inventory.yml", "deploy/checks.yml"],
                 in: checkout, environment: secret)
             #expect(lint.status == 0, "\(lint.all)")
             #expect(lint.stdout == "3 files: no problems found\n", "\(lint.all)")
 
-            let plan = try RolloutCLI.run(["plan", "deploy/playbook.yml", "-e", "staging", "--offline"], in: checkout, environment: secret)
+            let plan = try await RolloutCLI.run(["plan", "deploy/playbook.yml", "-e", "staging", "--offline"], in: checkout, environment: secret)
             #expect(plan.status == 0, "\(plan.all)")
             #expect(plan.stdout.contains("Plan for 'billing'"), "\(plan.stdout)")
             #expect(!plan.stdout.contains("s3cret-db-password"))
@@ -64,10 +64,10 @@ struct InitCommandTests {
     @Test(
         "each shape's template (flask-paytr, fastapi-stripe, alembic-stripe-subscriptions) lints clean and plans offline as created, with a database name that needs no quoting"
     )
-    func shapeTemplatesLintAndPlan() throws {
-        try withScratchDirectory { scratch in
+    func shapeTemplatesLintAndPlan() async throws {
+        try await withScratchDirectory { scratch in
             for template in ["flask-paytr", "fastapi-stripe", "alembic-stripe-subscriptions"] {
-                let created = try RolloutCLI.run(["init", template, template, "--name", "billing-api"], in: scratch)
+                let created = try await RolloutCLI.run(["init", template, template, "--name", "billing-api"], in: scratch)
                 #expect(created.status == 0, "\(template): \(created.all)")
                 let files = try contents(of: scratch.appendingPathComponent(template))
                 #expect(Set(files.keys) == ["playbook.yml", "inventory.yml", "checks.yml"])
@@ -84,10 +84,10 @@ struct InitCommandTests {
                 #expect(!variables.isEmpty && variables.allSatisfy { $0.hasPrefix("BILLING_API_") || $0.hasPrefix("PAYTR_") }, "\(variables)")
                 let secrets = Dictionary(uniqueKeysWithValues: variables.map { ($0, "template-secret-\($0.lowercased())") })
                 let paths = ["playbook.yml", "inventory.yml", "checks.yml"].map { "\(template)/\($0)" }
-                let lint = try RolloutCLI.run(["lint", "-e", "staging"] + paths, in: scratch, environment: secrets)
+                let lint = try await RolloutCLI.run(["lint", "-e", "staging"] + paths, in: scratch, environment: secrets)
                 #expect(lint.status == 0 && lint.stdout == "3 files: no problems found\n", "\(template): \(lint.all)")
                 for environment in ["staging", "production"] {
-                    let plan = try RolloutCLI.run(["plan", "\(template)/playbook.yml", "-e", environment, "--offline"], in: scratch)
+                    let plan = try await RolloutCLI.run(["plan", "\(template)/playbook.yml", "-e", environment, "--offline"], in: scratch)
                     #expect(
                         plan.status == 0 && plan.stdout.contains("Plan for 'billing-api'") && plan.stdout.contains("systemd: billing-api"),
                         "\(template) -e \(environment): \(plan.all)")
@@ -97,15 +97,15 @@ struct InitCommandTests {
     }
 
     @Test("a second init into the same directory changes nothing and names the files")
-    func neverOverwrites() throws {
-        try withScratchDirectory { scratch in
-            #expect(try RolloutCLI.run(["init", "basic", "app"], in: scratch).status == 0)
+    func neverOverwrites() async throws {
+        try await withScratchDirectory { scratch in
+            #expect(try await RolloutCLI.run(["init", "basic", "app"], in: scratch).status == 0)
             let playbook = scratch.appendingPathComponent("app/playbook.yml")
             try Data("name: edited by hand\n".utf8).write(to: playbook)
             try FileManager.default.removeItem(at: scratch.appendingPathComponent("app/checks.yml"))
             let before = try contents(of: scratch.appendingPathComponent("app"))
 
-            let again = try RolloutCLI.run(["init", "basic", "app", "--name", "other"], in: scratch)
+            let again = try await RolloutCLI.run(["init", "basic", "app", "--name", "other"], in: scratch)
             #expect(again.status == 2)
             #expect(again.stdout.isEmpty)
             #expect(again.stderr.contains("app/inventory.yml, app/playbook.yml already exist"), "\(again.stderr)")
@@ -114,23 +114,23 @@ struct InitCommandTests {
     }
 
     @Test("an existing empty directory is used; a file in the way is refused")
-    func existingDirectory() throws {
-        try withScratchDirectory { scratch in
-            let empty = try RolloutCLI.run(["init", "basic", "."], in: scratch)
+    func existingDirectory() async throws {
+        try await withScratchDirectory { scratch in
+            let empty = try await RolloutCLI.run(["init", "basic", "."], in: scratch)
             #expect(empty.status == 0, "\(empty.all)")
             #expect(empty.stdout.contains("Created project '\(scratch.lastPathComponent)'"))
 
             try Data().write(to: scratch.appendingPathComponent("file"))
-            let blocked = try RolloutCLI.run(["init", "basic", "file"], in: scratch)
+            let blocked = try await RolloutCLI.run(["init", "basic", "file"], in: scratch)
             #expect(blocked.status == 2)
             #expect(blocked.stderr == "error: file exists and is not a directory; give a new or existing directory\n")
         }
     }
 
     @Test("an unknown template exits 2 with a suggestion and the available ones")
-    func unknownTemplate() throws {
-        try withScratchDirectory { scratch in
-            let run = try RolloutCLI.run(["init", "basci", "deploy"], in: scratch)
+    func unknownTemplate() async throws {
+        try await withScratchDirectory { scratch in
+            let run = try await RolloutCLI.run(["init", "basci", "deploy"], in: scratch)
             #expect(run.status == 2)
             #expect(
                 run.stderr
@@ -141,9 +141,9 @@ struct InitCommandTests {
     }
 
     @Test("--name names the project everywhere the template names its own; a bad name is refused")
-    func nameIsSubstituted() throws {
-        try withScratchDirectory { scratch in
-            let run = try RolloutCLI.run(["init", "basic", "deploy", "--name", "billing-api"], in: scratch)
+    func nameIsSubstituted() async throws {
+        try await withScratchDirectory { scratch in
+            let run = try await RolloutCLI.run(["init", "basic", "deploy", "--name", "billing-api"], in: scratch)
             #expect(run.status == 0, "\(run.all)")
             let files = try contents(of: scratch.appendingPathComponent("deploy"))
             let playbook = try #require(files["playbook.yml"])
@@ -153,7 +153,7 @@ struct InitCommandTests {
             #expect(files["checks.yml"]?.contains("name: billing-api endpoints") == true)
             #expect(!files.values.joined().lowercased().contains("myapp"))
 
-            let bad = try RolloutCLI.run(["init", "basic", "my app"], in: scratch)
+            let bad = try await RolloutCLI.run(["init", "basic", "my app"], in: scratch)
             #expect(bad.status == 2)
             #expect(bad.stderr == "error: the project name 'my app' may contain only letters, digits, '-' and '_'; pass --name NAME\n")
             #expect(!FileManager.default.fileExists(atPath: scratch.appendingPathComponent("my app").path))
@@ -161,23 +161,23 @@ struct InitCommandTests {
     }
 
     @Test("the templates compiled into rollout are exactly Templates/ (else run scripts/embed-templates)")
-    func embeddedTemplatesMatchTheSource() throws {
+    func embeddedTemplatesMatchTheSource() async throws {
         let sources = packageRoot.appendingPathComponent("Templates")
         let names = try FileManager.default.contentsOfDirectory(atPath: sources.path).sorted()
-        try withScratchDirectory { scratch in
-            let list = try RolloutCLI.run(["init", "--list"], in: scratch)
+        try await withScratchDirectory { scratch in
+            let list = try await RolloutCLI.run(["init", "--list"], in: scratch)
             #expect(list.status == 0)
             let listed = list.stdout.split(separator: "\n").dropFirst().map { $0.split(separator: " ").first.map(String.init) ?? "" }
             #expect(listed == names, "run scripts/embed-templates")
             #expect(list.stdout.contains("  basic                         A small deploy: back up the database"), "\(list.stdout)")
             #expect(list.stdout.contains("  flask-paytr                   A Flask app billed through PayTR"), "\(list.stdout)")
-            #expect(try RolloutCLI.run(["init"], in: scratch).stdout == list.stdout)
+            #expect(try await RolloutCLI.run(["init"], in: scratch).stdout == list.stdout)
 
             for name in names {
                 let source = try contents(of: sources.appendingPathComponent(name))
                 let projectName = try #require(source["playbook.yml"]?.split(separator: "\n").first { $0.hasPrefix("name: ") })
                     .dropFirst("name: ".count)
-                let run = try RolloutCLI.run(["init", name, name, "--name", String(projectName)], in: scratch)
+                let run = try await RolloutCLI.run(["init", name, name, "--name", String(projectName)], in: scratch)
                 #expect(run.status == 0, "\(run.all)")
                 // The one change scaffolding makes besides the name: the editor's schema line
                 // points at the project's .schema/ instead of the checkout's schemas/.

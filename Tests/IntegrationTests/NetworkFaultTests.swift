@@ -13,14 +13,18 @@ import Testing
 /// fingerprint (`.env` bytes and mode, revision, lock) before and after.
 @Suite(.serialized, .enabled(if: NetworkNamespace.unavailableReason == nil, "\(NetworkNamespace.unavailableReason ?? "")"))
 struct NetworkFaultTests {
-    let faults = FaultSuiteTests()
+    let faults: FaultSuiteTests
+
+    init() async {
+        faults = await FaultSuiteTests()
+    }
 
     /// One in ten packets lost each way between the runner and sshd: TCP retransmits, the
     /// deploy runs, its last step fails, and the undo over the same lossy link puts everything
     /// back.
-    @Test func packetLossSlowsTheRunButLosesNothing() throws {
+    @Test func packetLossSlowsTheRunButLosesNothing() async throws {
         let namespace = try NetworkNamespace("loss")
-        let host = try SSHTestHost.start(name: "loss", namespace: namespace.name)
+        let host = try await SSHTestHost.start(name: "loss", namespace: namespace.name)
         defer { try? host.stop() }
         let sandbox = try faults.target(try DeploySandbox(hosts: [host]))
         try sandbox.write("faults.yml", faults.playbook(sandbox, "  - shell: exit 3"))
@@ -35,7 +39,7 @@ struct NetworkFaultTests {
               }
             }
             """)
-        let output = try sandbox.rollout(["run", "faults.yml", "-e", "sandbox"])
+        let output = try await sandbox.rollout(["run", "faults.yml", "-e", "sandbox"])
         #expect(output.status == 1, "\(output.all)")
         #expect(try faults.fingerprint(sandbox) == before)
         // The rules did drop packets: the run went through a lossy link.
@@ -49,9 +53,9 @@ struct NetworkFaultTests {
     /// The runner's connection is reset while a long command runs (every packet it sends on it
     /// is answered with a TCP reset; new connections pass): the step's outcome is unknown, the
     /// command is ended over a new connection, and the run is undone.
-    @Test func aResetMidCommandEndsTheCommandAndUndoesTheRun() throws {
+    @Test func aResetMidCommandEndsTheCommandAndUndoesTheRun() async throws {
         let namespace = try NetworkNamespace("reset")
-        let host = try SSHTestHost.start(name: "reset", namespace: namespace.name)
+        let host = try await SSHTestHost.start(name: "reset", namespace: namespace.name)
         defer { try? host.stop() }
         let sandbox = try faults.target(try DeploySandbox(hosts: [host]))
         let dir = sandbox.hostDirectory(0).path
@@ -68,7 +72,7 @@ struct NetworkFaultTests {
         defer { FaultSuiteTests.killGroup(recordedIn: "\(dir)/writer.pid") }
         let before = try faults.fingerprint(sandbox)
         var reset: [Int] = []
-        let output = try sandbox.rollout(["run", "faults.yml", "-e", "sandbox"]) { _ in
+        let output = try await sandbox.rollout(["run", "faults.yml", "-e", "sandbox"]) { _ in
             let deadline = Date().addingTimeInterval(30)
             while Date() < deadline, ((try? String(contentsOfFile: "\(dir)/ticks", encoding: .utf8))?.count ?? 0) < "tick\n".count * 3 {
                 Thread.sleep(forTimeInterval: 0.05)
@@ -82,16 +86,16 @@ struct NetworkFaultTests {
         #expect(output.stdout.contains("UNKNOWN"), "\(output.stdout)")
         #expect(try faults.fingerprint(sandbox) == before)
         let ticks = try FileManager.default.attributesOfItem(atPath: "\(dir)/ticks")[.size] as? Int
-        Thread.sleep(forTimeInterval: 0.4)
+        try await Task.sleep(for: .seconds(0.4))
         #expect(try FileManager.default.attributesOfItem(atPath: "\(dir)/ticks")[.size] as? Int == ticks, "the command still writes")
     }
 
     /// What the host sends arrives 2 s late while a step runs: a slow link is not a failure.
     /// The step runs once, the run finishes, and the deploy stands.
-    @Test func aTwoSecondDelayIsNotAFailureAndRunsNothingTwice() throws {
-        let host = try SSHTestHost.start(name: "delay")
+    @Test func aTwoSecondDelayIsNotAFailureAndRunsNothingTwice() async throws {
+        let host = try await SSHTestHost.start(name: "delay")
         defer { try? host.stop() }
-        let proxy = try DelayingTCPProxy(to: host.port, delay: .seconds(2))
+        let proxy = try await DelayingTCPProxy(to: host.port, delay: .seconds(2))
         let sandbox = try faults.target(try DeploySandbox(hosts: [host]))
         try sandbox.reach(host: 0, through: proxy.port)
         let dir = sandbox.hostDirectory(0).path
@@ -105,7 +109,7 @@ struct NetworkFaultTests {
                 """))
         let before = try faults.fingerprint(sandbox)
         let started = ContinuousClock.now
-        let output = try sandbox.rollout(["run", "faults.yml", "-e", "sandbox"]) { _ in
+        let output = try await sandbox.rollout(["run", "faults.yml", "-e", "sandbox"]) { _ in
             let deadline = Date().addingTimeInterval(30)
             while Date() < deadline, !FileManager.default.fileExists(atPath: "\(dir)/started") {
                 Thread.sleep(forTimeInterval: 0.02)

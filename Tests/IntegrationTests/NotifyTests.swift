@@ -44,7 +44,7 @@ struct NotifyTests {
 
     @Test("success and rollback are posted; the webhook URL never shows")
     func successAndRollbackArePosted() async throws {
-        let server = try LoopbackHTTPServer()
+        let server = try await LoopbackHTTPServer()
         let url = "\(server.baseURL)/record/chat"
         let directory = try project(
             steps: "  - shell: \"test \\\"{{ fail }}\\\" != yes\"\n",
@@ -52,9 +52,9 @@ struct NotifyTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let environment = ["CHAT_WEBHOOK": url, "BROKEN_WEBHOOK": "unused"]
 
-        let good = try RolloutCLI.run(["run", "deploy.yml", "-e", "test", "--var", "fail=no"], in: directory, environment: environment)
+        let good = try await RolloutCLI.run(["run", "deploy.yml", "-e", "test", "--var", "fail=no"], in: directory, environment: environment)
         #expect(good.status == 0, "\(good.all)")
-        let bad = try RolloutCLI.run(["run", "deploy.yml", "-e", "test", "--var", "fail=yes"], in: directory, environment: environment)
+        let bad = try await RolloutCLI.run(["run", "deploy.yml", "-e", "test", "--var", "fail=yes"], in: directory, environment: environment)
         #expect(bad.status == 1, "\(bad.all)")
 
         let bodies = try await recorded(server, "chat")
@@ -75,8 +75,8 @@ struct NotifyTests {
     }
 
     @Test("a webhook that fails is a masked warning, and the exit status is the deploy's")
-    func failingWebhookDoesNotChangeTheExitStatus() throws {
-        let server = try LoopbackHTTPServer()
+    func failingWebhookDoesNotChangeTheExitStatus() async throws {
+        let server = try await LoopbackHTTPServer()
         let refused = "http://127.0.0.1:\(try closedLoopbackPort())/hook-secret-path"
         let rejecting = "\(server.baseURL)/reject"
         let directory = try project(
@@ -84,7 +84,7 @@ struct NotifyTests {
             notify: "  - url: \"{{ secrets.chat }}\"\n  - url: \"{{ secrets.broken }}\"\n    on: [success, failure]\n")
         defer { try? FileManager.default.removeItem(at: directory) }
 
-        let output = try RolloutCLI.run(
+        let output = try await RolloutCLI.run(
             ["run", "deploy.yml", "-e", "test"], in: directory, environment: ["CHAT_WEBHOOK": refused, "BROKEN_WEBHOOK": rejecting])
         #expect(output.status == 0, "\(output.all)")
         #expect(output.stderr.contains("rollout: warning: notify webhook 'chat' failed"), "\(output.stderr)")
@@ -95,10 +95,10 @@ struct NotifyTests {
     }
 
     @Test("lint refuses a webhook URL written in the playbook")
-    func literalURLIsRefused() throws {
+    func literalURLIsRefused() async throws {
         let directory = try project(steps: "  - shell: \"true\"\n", notify: "  - url: https://hooks.slack.com/services/T0/B0/XYZ\n")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let output = try RolloutCLI.run(["lint", "deploy.yml"], in: directory)
+        let output = try await RolloutCLI.run(["lint", "deploy.yml"], in: directory)
         #expect(output.status == 2)
         #expect(output.stderr.contains("'url' of notify must be one secret, like \"{{ secrets.slack_webhook }}\""), "\(output.stderr)")
     }

@@ -12,8 +12,8 @@ import Testing
 @Suite(.serialized) struct OpenFileLimitTests {
     /// A sandbox whose inventory has 60 hosts on one sshd: one machine and login user, so one
     /// state_dir and lock, and 60 connections; each host's step touches a file of its own.
-    func fleet() throws -> DeploySandbox {
-        let sandbox = try DeploySandbox(hostCount: 1)
+    func fleet() async throws -> DeploySandbox {
+        let sandbox = try await DeploySandbox(hostCount: 1)
         let root = sandbox.root.path
         let host = sandbox.hosts[0]
         var inventory = "environments:\n  sandbox:\n    hosts:\n"
@@ -58,8 +58,8 @@ import Testing
         return nil
     }
 
-    @Test func aFleetLargerThanUlimitNIsRefusedClearlyNotHung() throws {
-        let sandbox = try fleet()
+    @Test func aFleetLargerThanUlimitNIsRefusedClearlyNotHung() async throws {
+        let sandbox = try await fleet()
         // `ulimit -n` in sh sets the hard limit too, so rollout cannot raise it.
         let limited = try #require(try runLimited(sandbox, ulimit: "-n 40"), "rollout hung out of file descriptors")
         let output = limited.output
@@ -71,13 +71,13 @@ import Testing
         #expect(touched(sandbox) == 0)
 
         // No lock was left behind: the same run with the machine's limit deploys every host.
-        let again = try sandbox.rollout(["run", "fleet.yml", "-e", "sandbox"])
+        let again = try await sandbox.rollout(["run", "fleet.yml", "-e", "sandbox"])
         #expect(again.status == 0, "\(again.all)")
         #expect(touched(sandbox) == 60)
     }
 
-    @Test func aLowSoftLimitUnderAHighHardOneIsRaisedForTheFleet() throws {
-        let sandbox = try fleet()
+    @Test func aLowSoftLimitUnderAHighHardOneIsRaisedForTheFleet() async throws {
+        let sandbox = try await fleet()
         let raised = try #require(try runLimited(sandbox, ulimit: "-S -n 40"), "rollout hung")
         #expect(raised.status == 0, "\(raised.output)")
         #expect(touched(sandbox) == 60)

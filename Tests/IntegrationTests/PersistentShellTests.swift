@@ -7,11 +7,11 @@ import Testing
 /// command exactly as if it had a shell of its own.
 @Suite("Persistent shell", .serialized)
 struct PersistentShellTests {
-    func transport() -> SSHTransport { SSHTransport(target: SSHTestHost.shared.target()) }
+    func transport() async -> SSHTransport { SSHTransport(target: await SSHTestHost.shared.target()) }
 
     @Test("commands share one shell process, yet start from a clean directory and environment")
     func sharedButIsolated() async throws {
-        let ssh = transport()
+        let ssh = await transport()
         let first = try await ssh.run(RemoteCommand("cd /tmp && export LEFT_OVER=1 && echo $$"))
         let second = try await ssh.run(RemoteCommand("echo $$; pwd; echo ${LEFT_OVER-unset}"))
         let lines = second.stdoutText.split(separator: "\n").map(String.init)
@@ -24,7 +24,7 @@ struct PersistentShellTests {
 
     @Test("a command that ends the shell itself reports how, and the next command gets a new shell")
     func shellKilled() async throws {
-        let ssh = transport()
+        let ssh = await transport()
         let before = try await ssh.run(RemoteCommand("echo $$")).stdoutText
         let killed = try await ssh.run(RemoteCommand("echo bye; kill -TERM $$"))
         #expect(killed.exitSignal == "TERM")
@@ -36,7 +36,7 @@ struct PersistentShellTests {
 
     @Test("exit, syntax errors and unread stdin end only their own command")
     func failuresStayInTheirCommand() async throws {
-        let ssh = transport()
+        let ssh = await transport()
         #expect(try await ssh.run(RemoteCommand("exit 7")).exitStatus == 7)
         let syntax = try await ssh.run(RemoteCommand("if then fi"))
         #expect(syntax.exitStatus == 2)
@@ -48,7 +48,7 @@ struct PersistentShellTests {
 
     @Test("what a background process prints after its command ended reaches the next command")
     func lateOutputIsKept() async throws {
-        let ssh = transport()
+        let ssh = await transport()
         let quick = try await ssh.run(RemoteCommand("(sleep 0.3; echo late) & echo quick"))
         #expect(quick.stdoutText == "quick\n")
         try await Task.sleep(for: .milliseconds(600))
@@ -58,7 +58,7 @@ struct PersistentShellTests {
 
     @Test("300 commands in a row on one connection: each output and status its own")
     func manyCommands() async throws {
-        let ssh = transport()
+        let ssh = await transport()
         for index in 0..<300 {
             let result = try await ssh.run(RemoteCommand("printf %s \(index); printf e%s \(index) >&2; exit \(index % 5)"))
             #expect(result.stdoutText == "\(index)")
@@ -69,14 +69,14 @@ struct PersistentShellTests {
 
     @Test("cancelling the waiting task kills the command; the next command gets a new shell")
     func cancellation() async throws {
-        let ssh = transport()
+        let ssh = await transport()
         let marker = "\(Int.random(in: 100_000...999_999)).25"
         let running = Task { try await ssh.run(RemoteCommand("sleep \(marker)")) }
         try await Task.sleep(for: .milliseconds(400))
         running.cancel()
         await #expect(throws: CancellationError.self) { _ = try await running.value }
         // The "host" is this machine, so its process table is ours to check.
-        let left = try runLocal("/bin/sh", ["-c", "pgrep -f 'slee[p] \(marker)' || true"])
+        let left = try await runLocal("/bin/sh", ["-c", "pgrep -f 'slee[p] \(marker)' || true"])
         #expect(left.isEmpty, "still running: \(left)")
         #expect(try await ssh.run(RemoteCommand("echo ok")).stdoutText == "ok\n")
     }

@@ -15,7 +15,7 @@ import Testing
     static let writtenAt = "/tmp/fixgen/host"
     static let commitBefore = "87eb2e2dbc7a332a28b9a1f0a83413b05cc6fc38"
 
-    @Test func aRecordWrittenByCommitB280eb3RollsBack() throws {
+    @Test func aRecordWrittenByCommitB280eb3RollsBack() async throws {
         let files = FileManager.default
         let root = files.temporaryDirectory.appendingPathComponent("record-b280eb3-\(UUID().uuidString)")
         defer { try? files.removeItem(at: root) }
@@ -43,7 +43,7 @@ import Testing
         try files.copyItem(at: Self.fixture.appendingPathComponent("inventory.yml"), to: project.appendingPathComponent("inventory.yml"))
 
         // The preview reads the old records as each kind's typed record.
-        let preview = try RolloutCLI.run(
+        let preview = try await RolloutCLI.run(
             ["rollback", "deploy.yml", "-e", "sandbox"], in: project, environment: ["TEST_API_KEY": "fixture-secret-9f2"])
         #expect(preview.status == 2, "no terminal to confirm on: \(preview.all)")
         #expect(
@@ -52,7 +52,7 @@ import Testing
         #expect(preview.stdout.contains("puts back:   commit 87eb2e2dbc7a in \(repo)"), "\(preview.stdout)")
         #expect(preview.stdout.contains("puts back:   \(host.path)/app/app.conf as it was before the run"), "\(preview.stdout)")
 
-        let output = try RolloutCLI.run(
+        let output = try await RolloutCLI.run(
             ["rollback", "deploy.yml", "-e", "sandbox", "--yes"], in: project,
             environment: ["TEST_API_KEY": "fixture-secret-9f2"])
         #expect(output.status == 0, "\(output.all)")

@@ -50,12 +50,12 @@ import Testing
         try String(contentsOf: sandbox.hostDirectory(0).appendingPathComponent(path), encoding: .utf8)
     }
 
-    @Test func deploySwitchUndoAndPruningThatKeepsTheReleasesCurrentAndAnUndoNeed() throws {
-        let sandbox = try DeploySandbox(hostCount: 1)
+    @Test func deploySwitchUndoAndPruningThatKeepsTheReleasesCurrentAndAnUndoNeed() async throws {
+        let sandbox = try await DeploySandbox(hostCount: 1)
         try sandbox.write("deploy.yml", Self.playbook(in: sandbox, keep: 1))
 
         try build(sandbox, version: "v1")
-        let first = try sandbox.rollout(["run", "deploy.yml", "-e", "sandbox"])
+        let first = try await sandbox.rollout(["run", "deploy.yml", "-e", "sandbox"])
         try #require(first.status == 0, "\(first.all)")
         let v1 = try #require(try releases(sandbox).first)
         #expect(try releases(sandbox) == [v1] && current(sandbox) == "releases/\(v1)")
@@ -67,7 +67,7 @@ import Testing
 
         // keep_releases: 1, yet the previous release stays: an undo of this run switches back to it.
         try build(sandbox, version: "v2")
-        let second = try sandbox.rollout(["run", "deploy.yml", "-e", "sandbox"])
+        let second = try await sandbox.rollout(["run", "deploy.yml", "-e", "sandbox"])
         try #require(second.status == 0, "\(second.all)")
         let v2 = try #require(try releases(sandbox).first { $0 != v1 })
         #expect(try releases(sandbox) == [v1, v2].sorted() && current(sandbox) == "releases/\(v2)")
@@ -76,42 +76,42 @@ import Testing
         // the run is undone: current back to v2, the failed release removed.
         try build(sandbox, version: "v3")
         try sandbox.seed(host: 0, "fail", contents: "", mode: 0o644)
-        let third = try sandbox.rollout(["run", "deploy.yml", "-e", "sandbox"])
+        let third = try await sandbox.rollout(["run", "deploy.yml", "-e", "sandbox"])
         #expect(third.status != 0, "\(third.all)")
         #expect(try releases(sandbox) == [v2] && current(sandbox) == "releases/\(v2)", "\(third.all)")
         #expect(try text(sandbox, "app/current/app/version.txt") == "v2\n")
 
         // Rolling back the second run needs v1, which the third run pruned: said, not hidden.
         try FileManager.default.removeItem(at: sandbox.hostDirectory(0).appendingPathComponent("fail"))
-        let rollback = try sandbox.rollout(["rollback", "deploy.yml", "-e", "sandbox", "--yes"])
+        let rollback = try await sandbox.rollout(["rollback", "deploy.yml", "-e", "sandbox", "--yes"])
         #expect(rollback.status != 0, "\(rollback.all)")
         #expect(rollback.all.contains("the release it pointed to before, releases/\(v1), is gone"), "\(rollback.all)")
         #expect(try current(sandbox) == "releases/\(v2)")
     }
 
-    @Test func rollbackOfTheLastRunSwitchesBackAndTheFirstReleaseUndoRemovesCurrent() throws {
-        let sandbox = try DeploySandbox(hostCount: 1)
+    @Test func rollbackOfTheLastRunSwitchesBackAndTheFirstReleaseUndoRemovesCurrent() async throws {
+        let sandbox = try await DeploySandbox(hostCount: 1)
         try sandbox.write("deploy.yml", Self.playbook(in: sandbox, keep: 5))
         try build(sandbox, version: "v1")
-        let plan = try sandbox.rollout(["plan", "deploy.yml", "-e", "sandbox"])
+        let plan = try await sandbox.rollout(["plan", "deploy.yml", "-e", "sandbox"])
         #expect(plan.status == 0 && plan.stdout.contains("build: 4 files, "), "\(plan.all)")
         #expect(plan.stdout.contains("switch \(sandbox.hostDirectory(0).path)/app/current to it, keep 5 releases"), "\(plan.all)")
         #expect(!FileManager.default.fileExists(atPath: sandbox.hostDirectory(0).appendingPathComponent("app").path), "plan changes nothing")
-        let first = try sandbox.rollout(["run", "deploy.yml", "-e", "sandbox"])
+        let first = try await sandbox.rollout(["run", "deploy.yml", "-e", "sandbox"])
         try #require(first.status == 0, "\(first.all)")
         let v1 = try #require(try releases(sandbox).first)
         try build(sandbox, version: "v2")
-        let second = try sandbox.rollout(["run", "deploy.yml", "-e", "sandbox"])
+        let second = try await sandbox.rollout(["run", "deploy.yml", "-e", "sandbox"])
         try #require(second.status == 0, "\(second.all)")
         #expect(try releases(sandbox).count == 2 && text(sandbox, "app/current/app/version.txt") == "v2\n")
 
-        let rollback = try sandbox.rollout(["rollback", "deploy.yml", "-e", "sandbox", "--yes"])
+        let rollback = try await sandbox.rollout(["rollback", "deploy.yml", "-e", "sandbox", "--yes"])
         #expect(rollback.status == 0, "\(rollback.all)")
         #expect(try current(sandbox) == "releases/\(v1)" && releases(sandbox) == [v1])
         #expect(try text(sandbox, "app/current/app/version.txt") == "v1\n")
 
         // The release is named after its run: undoing that first run leaves no current at all.
-        let again = try sandbox.rollout(["rollback", "deploy.yml", "-e", "sandbox", "--run", v1, "--yes"])
+        let again = try await sandbox.rollout(["rollback", "deploy.yml", "-e", "sandbox", "--run", v1, "--yes"])
         #expect(again.status == 0, "\(again.all)")
         #expect(!FileManager.default.fileExists(atPath: sandbox.hostDirectory(0).appendingPathComponent("app/current").path))
         #expect(try releases(sandbox) == [])

@@ -8,8 +8,8 @@ import Testing
 @Suite(.serialized) struct ResumeRunTests {
     /// One host with an `.env` at r1 and an `app.conf`: set r2, a long step, an upload, a smoke
     /// test that fails under `--var fail=yes` (a variable, so the playbook's hash is the same).
-    func sandbox(smokeTest: String = "test \"{{ fail }}\" = no") throws -> DeploySandbox {
-        let sandbox = try DeploySandbox(hostCount: 1)
+    func sandbox(smokeTest: String = "test \"{{ fail }}\" = no") async throws -> DeploySandbox {
+        let sandbox = try await DeploySandbox(hostCount: 1)
         try sandbox.seed(host: 0, ".env", contents: "APP_REVISION=r1\n", mode: 0o600)
         try sandbox.seed(host: 0, "app.conf", contents: "listen old\n", mode: 0o644)
         try writePlaybook(in: sandbox, smokeTest: smokeTest)
@@ -38,9 +38,9 @@ import Testing
 
     /// Starts `rollout run`, SIGKILLs it while the long step runs, and returns the run's ID once
     /// the host's journal records the end of that step (its command outlives the runner).
-    func killMidRun(_ sandbox: DeploySandbox) throws -> String {
+    func killMidRun(_ sandbox: DeploySandbox) async throws -> String {
         let host = sandbox.hostDirectory(0)
-        let killed = try sandbox.rollout(["run", "deploy.yml", "-e", "sandbox"]) { process in
+        let killed = try await sandbox.rollout(["run", "deploy.yml", "-e", "sandbox"]) { process in
             let started = host.appendingPathComponent("migration-started").path
             let deadline = Date().addingTimeInterval(30)
             while !FileManager.default.fileExists(atPath: started), Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
@@ -53,23 +53,23 @@ import Testing
         while Date() < deadline {
             let text = (try? String(contentsOf: runs.appendingPathComponent(journal), encoding: .utf8)) ?? ""
             if text.contains("\"event\":\"step_ended\",\"index\":1,") { break }
-            Thread.sleep(forTimeInterval: 0.1)
+            try await Task.sleep(for: .seconds(0.1))
         }
         #expect(FileManager.default.fileExists(atPath: host.appendingPathComponent("state/lock").path), "the killed runner left its lock")
         return String(journal.prefix { $0 != "." })
     }
 
-    @Test func aRunKilledMidStepAndResumedEndsAsAFullRunWould() throws {
-        let reference = try sandbox()
-        let full = try reference.rollout(["run", "deploy.yml", "-e", "sandbox"])
+    @Test func aRunKilledMidStepAndResumedEndsAsAFullRunWould() async throws {
+        let reference = try await sandbox()
+        let full = try await reference.rollout(["run", "deploy.yml", "-e", "sandbox"])
         #expect(full.status == 0, "\(full.all)")
 
-        let sandbox = try sandbox()
-        let runID = try killMidRun(sandbox)
-        let history = try sandbox.rollout(["history", "deploy.yml", "-e", "sandbox"])
+        let sandbox = try await sandbox()
+        let runID = try await killMidRun(sandbox)
+        let history = try await sandbox.rollout(["history", "deploy.yml", "-e", "sandbox"])
         #expect(history.stdout.contains("\(runID)  running"), "\(history.all)")
 
-        let resumed = try sandbox.rollout(["run", "deploy.yml", "-e", "sandbox", "--resume", runID, "--json", "resume.jsonl"])
+        let resumed = try await sandbox.rollout(["run", "deploy.yml", "-e", "sandbox", "--resume", runID, "--json", "resume.jsonl"])
         #expect(resumed.status == 0, "\(resumed.all)")
         #expect(resumed.stdout.contains("run \(runID)"), "\(resumed.all)")
         #expect(resumed.stdout.contains("resuming run \(runID) on h0: from step 3"), "\(resumed.all)")
@@ -85,19 +85,19 @@ import Testing
         }
         #expect(!FileManager.default.fileExists(atPath: sandbox.hostDirectory(0).appendingPathComponent("state/lock").path))
         // One run, resumed: one line in the history, succeeded, every step changed.
-        let after = try sandbox.rollout(["history", "deploy.yml", "-e", "sandbox"])
+        let after = try await sandbox.rollout(["history", "deploy.yml", "-e", "sandbox"])
         let lines = after.stdout.split(separator: "\n").filter { $0.contains("T") && $0.contains("Z-") }
         #expect(lines.count == 1, "\(after.all)")
         #expect(lines.first?.contains("\(runID)  succeeded") == true, "\(after.all)")
         #expect(lines.first?.contains("4 steps, 4 changed, resumed ") == true, "\(after.all)")
     }
 
-    @Test func aChangedPlaybookIsRefusedNamingTheStepAndAFailureAfterResumingUndoesTheWholeRun() throws {
-        let sandbox = try sandbox()
-        let runID = try killMidRun(sandbox)
+    @Test func aChangedPlaybookIsRefusedNamingTheStepAndAFailureAfterResumingUndoesTheWholeRun() async throws {
+        let sandbox = try await sandbox()
+        let runID = try await killMidRun(sandbox)
 
         try writePlaybook(in: sandbox, smokeTest: "test -s \"\(sandbox.hostDirectory(0).path)/app.conf\"")
-        let refused = try sandbox.rollout(["run", "deploy.yml", "-e", "sandbox", "--resume", runID])
+        let refused = try await sandbox.rollout(["run", "deploy.yml", "-e", "sandbox", "--resume", runID])
         #expect(refused.status == 2, "\(refused.all)")
         #expect(refused.all.contains("the playbook changed since run \(runID) started"), "\(refused.all)")
         #expect(refused.all.contains("step 4 'Smoke test' changed"), "\(refused.all)")
@@ -105,7 +105,7 @@ import Testing
 
         // Back to the playbook the run started with; the smoke test fails this time.
         try writePlaybook(in: sandbox)
-        let failed = try sandbox.rollout(["run", "deploy.yml", "-e", "sandbox", "--resume", runID, "--var", "fail=yes"])
+        let failed = try await sandbox.rollout(["run", "deploy.yml", "-e", "sandbox", "--resume", runID, "--var", "fail=yes"])
         #expect(failed.status == 1, "\(failed.all)")
         // The upload after the stop and the .env edit before it are both undone, newest first.
         let undone = failed.stdout.split(separator: "\n").filter { $0.contains("] undo ") }.map(String.init)
@@ -114,7 +114,7 @@ import Testing
         #expect(undone.last?.contains("1/4 set_env") == true, "\(failed.all)")
         #expect(String(decoding: try sandbox.snapshot(host: 0, ".env").bytes, as: UTF8.self) == "APP_REVISION=r1\n")
         #expect(String(decoding: try sandbox.snapshot(host: 0, "app.conf").bytes, as: UTF8.self) == "listen old\n")
-        let history = try sandbox.rollout(["history", "deploy.yml", "-e", "sandbox"])
+        let history = try await sandbox.rollout(["history", "deploy.yml", "-e", "sandbox"])
         #expect(history.stdout.contains("\(runID)  rolled_back"), "\(history.all)")
         #expect(!FileManager.default.fileExists(atPath: sandbox.hostDirectory(0).appendingPathComponent("state/lock").path))
     }

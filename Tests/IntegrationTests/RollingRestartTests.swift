@@ -37,10 +37,10 @@ import Testing
     }
 
     /// Runs the deploy with the probe polling; the probe's rounds (also kept in its log file).
-    func probed(_ sandbox: ContainerSandbox, _ apps: [SystemdHTTPApp]) throws -> (RolloutCLI.Output, [(time: Double, statuses: [Int])]) {
+    func probed(_ sandbox: ContainerSandbox, _ apps: [SystemdHTTPApp]) async throws -> (RolloutCLI.Output, [(time: Double, statuses: [Int])]) {
         let probe = try AvailabilityProbe(urls: apps.map(\.healthURL), log: sandbox.root.appendingPathComponent("probe.log").path)
         usleep(200_000)
-        let output = try sandbox.rollout(["run", "deploy.yml", "-e", "sandbox"])
+        let output = try await sandbox.rollout(["run", "deploy.yml", "-e", "sandbox"])
         usleep(200_000)
         return (output, probe.stop())
     }
@@ -50,9 +50,9 @@ import Testing
         return "\(what): \(rounds.count) probe rounds, \(partial) with one host down, 0 with both down"
     }
 
-    @Test func aRollingRestartKeepsOneHostServingAtEveryMoment() throws {
+    @Test func aRollingRestartKeepsOneHostServingAtEveryMoment() async throws {
         let (sandbox, apps) = try deploy(unit: "web-roll")
-        let (output, rounds) = try probed(sandbox, apps)
+        let (output, rounds) = try await probed(sandbox, apps)
         #expect(output.status == 0, "\(output.all)")
         // h0 is restarted and healthy before h1 starts.
         let lines = output.stdout.split(separator: "\n").map(String.init)
@@ -66,9 +66,9 @@ import Testing
         print(report(rounds, "rolling restart of 2 hosts"))
     }
 
-    @Test func aFailingSecondHostRollsBackBothWhileOneKeepsServing() throws {
+    @Test func aFailingSecondHostRollsBackBothWhileOneKeepsServing() async throws {
         let (sandbox, apps) = try deploy(unit: "web-roll-fail", crashOn: 1)
-        let (output, rounds) = try probed(sandbox, apps)
+        let (output, rounds) = try await probed(sandbox, apps)
         #expect(output.status == 1, "\(output.all)")
         #expect(output.all.contains("fatal: CRASH_ON_START=yes"), "\(output.all)")
         #expect(output.stdout.contains("[h0] undo 2/2 Restart web"), "h0, already deployed, is rolled back too: \(output.stdout)")

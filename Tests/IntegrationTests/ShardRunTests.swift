@@ -6,8 +6,8 @@ import Testing
 /// the same time against real sshd hosts, and the hosts' deploy locks keep a job that overlaps
 /// another by mistake from touching a host twice.
 @Suite(.serialized) struct ShardRunTests {
-    @Test func twoShardsAtOnceDeployEachHostOnceAndAnOverlappingJobIsHeldOff() throws {
-        let sandbox = try DeploySandbox(hostCount: 4)
+    @Test func twoShardsAtOnceDeployEachHostOnceAndAnOverlappingJobIsHeldOff() async throws {
+        let sandbox = try await DeploySandbox(hostCount: 4)
         let root = sandbox.root.path
         // Each host its own state_dir, as four machines would have: one lock per host.
         try sandbox.write(
@@ -28,7 +28,7 @@ import Testing
         var overlapping: RolloutCLI.Output?
         var second: RolloutCLI.Output?
         var secondStartedWhileFirstRan = false
-        let first = try sandbox.rollout(["run", "deploy.yml", "-e", "sandbox", "--shard", "1/2", "--var", "job=first"]) { _ in
+        let first = try await sandbox.rollout(["run", "deploy.yml", "-e", "sandbox", "--shard", "1/2", "--var", "job=first"]) { _ in
             let deadline = Date().addingTimeInterval(60)
             while !(FileManager.default.fileExists(atPath: file(0, "deployed")) && FileManager.default.fileExists(atPath: file(2, "deployed"))),
                 Date() < deadline
@@ -54,8 +54,8 @@ import Testing
         #expect(first.stdout.contains("[h0]") && first.stdout.contains("[h2]") && !first.stdout.contains("[h1]"), "\(first.stdout)")
     }
 
-    @Test func aShardWithoutHostsSaysSoAndSucceeds() throws {
-        let sandbox = try DeploySandbox(hostCount: 2)
+    @Test func aShardWithoutHostsSaysSoAndSucceeds() async throws {
+        let sandbox = try await DeploySandbox(hostCount: 2)
         try sandbox.write(
             "deploy.yml",
             """
@@ -65,10 +65,10 @@ import Testing
             steps:
               - shell: "true"
             """)
-        let empty = try sandbox.rollout(["run", "deploy.yml", "-e", "sandbox", "--shard", "3/3"])
+        let empty = try await sandbox.rollout(["run", "deploy.yml", "-e", "sandbox", "--shard", "3/3"])
         #expect(empty.status == 0, "\(empty.all)")
         #expect(empty.all.contains("shard 3/3 has no hosts"), "\(empty.all)")
-        let invalid = try sandbox.rollout(["run", "deploy.yml", "-e", "sandbox", "--shard", "4/3"])
+        let invalid = try await sandbox.rollout(["run", "deploy.yml", "-e", "sandbox", "--shard", "4/3"])
         #expect(invalid.status == 2, "\(invalid.all)")
         #expect(invalid.all.contains("--shard 4/3: expected K/N"), "\(invalid.all)")
     }

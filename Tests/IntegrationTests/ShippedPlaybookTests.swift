@@ -12,11 +12,13 @@ import Testing
 /// Serialized: each deploy builds a venv and runs a multi-process web server.
 @Suite("shipped playbooks", .serialized)
 struct ShippedPlaybookTests {
-    static var postgres: PostgresTestServer { PostgresTestServer.shared }
+    static var postgres: PostgresTestServer {
+        get async { await PostgresTestServer.shared }
+    }
     static let webhookSecret = "whsec_shipped4d1c9e7a2b6f8e0d1a3c5e7b9d1f3a5c"
 
     @Test("every shipped playbook, inventory and check suite lints clean, without a warning")
-    func lintClean() throws {
+    func lintClean() async throws {
         let manager = FileManager.default
         var files: [String] = []
         for directory in try manager.contentsOfDirectory(atPath: packageRoot.appendingPathComponent("playbooks").path).sorted() {
@@ -43,12 +45,12 @@ struct ShippedPlaybookTests {
             "SUBSCRIPTIONS_OPS_PASSWORD": "lint-ops-password",
         ]
         for file in files {
-            let lint = try RolloutCLI.run(["lint", file], in: packageRoot, environment: environment)
+            let lint = try await RolloutCLI.run(["lint", file], in: packageRoot, environment: environment)
             #expect(lint.status == 0 && !lint.all.contains("warning"), "\(file): exit \(lint.status)\n\(lint.all)")
         }
         for app in ["youarecoder", "mentor-payments", "strategy-subscriptions"] {
             for environment in ["staging", "production"] {
-                let plan = try RolloutCLI.run(["plan", "playbooks/\(app)/deploy.yml", "-e", environment, "--offline"], in: packageRoot)
+                let plan = try await RolloutCLI.run(["plan", "playbooks/\(app)/deploy.yml", "-e", environment, "--offline"], in: packageRoot)
                 #expect(plan.status == 0, "\(app) -e \(environment): exit \(plan.status)\n\(plan.all)")
                 #expect(plan.stdout.contains("systemd") || plan.stdout.contains("systemctl"), "\(app) -e \(environment): \(plan.stdout)")
             }
@@ -93,25 +95,25 @@ struct ShippedPlaybookTests {
     @Test(
         "mentor payments: good then next deploy; 100 concurrent payments booked once each with fee + payout == amount; bad-migration exits 1 with nothing lost"
     )
-    func mentorPayments() throws {
-        let host = try ShippedPlaybookHost(app: "mentor-payments")
+    func mentorPayments() async throws {
+        let host = try await ShippedPlaybookHost(app: "mentor-payments")
         defer { host.stopApp() }
-        let database = try Self.postgres.createDatabase()
+        let database = try await Self.postgres.createDatabase()
         let port = try SSHTestHost.freePort()
         let base = "http://127.0.0.1:\(port)"
         let stripeKey = "sk_test_shippedPlaybookKey0123"
-        let stripe = try ProviderAPIServer(apiKey: stripeKey, endpoints: ["we_mentor_platform"])
-        let vars = [
+        let stripe = try await ProviderAPIServer(apiKey: stripeKey, endpoints: ["we_mentor_platform"])
+        let vars = await [
             "db_name": database, "db_port": String(Self.postgres.port), "app_port": String(port), "base_url": base, "stripe_api_base": stripe.baseURL,
         ]
         let secrets = [
             "MENTOR_STRIPE_SECRET_KEY": stripeKey, "MENTOR_STRIPE_WEBHOOK_SECRET": Self.webhookSecret,
             "MENTOR_SECRET_KEY": "shipped-playbook-jwt-secret-0123",
         ]
-        func sql(_ query: String) throws -> String { try Self.postgres.sql(query, database: database) }
+        func sql(_ query: String) async throws -> String { try await Self.postgres.sql(query, database: database) }
 
         let started = Date()
-        let good = try host.run(vars.merging(["ref": "origin/good"]) { $1 }, environment: secrets)
+        let good = try await host.run(vars.merging(["ref": "origin/good"]) { $1 }, environment: secrets)
         #expect(good.status == 0, "\(good.all)")
         print("mentor-payments: deploy of good took \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
         let burst = try #require((good.all + host.events).split(separator: "\n").first { $0.contains("100 sent") }, "\(good.all)\n\(host.events)")
@@ -120,26 +122,27 @@ struct ShippedPlaybookTests {
             "\(burst)")
         print("mentor-payments: \(burst.trimmingCharacters(in: .whitespaces))")
         #expect(
-            try sql("SELECT count(*), count(DISTINCT payment_intent_id), count(*) FILTER (WHERE platform_fee + mentor_payout = amount) FROM payments")
+            try await sql(
+                "SELECT count(*), count(DISTINCT payment_intent_id), count(*) FILTER (WHERE platform_fee + mentor_payout = amount) FROM payments")
                 == "102|102|102")
-        #expect(try sql("SELECT count(*) FROM webhook_events") == "102")
+        #expect(try await sql("SELECT count(*) FROM webhook_events") == "102")
         let goodCommit = try host.checkedOutCommit()
-        #expect(try sql("SELECT count(*) FILTER (WHERE status = 'failed') FROM payments") == "1")
+        #expect(try await sql("SELECT count(*) FILTER (WHERE status = 'failed') FROM payments") == "1")
         #expect(
-            try sql(
+            try await sql(
                 "SELECT count(*) FROM payments WHERE payment_intent_id LIKE 'pi\\_rollout\\_%\\_burst%' AND status = 'succeeded' AND platform_fee + mentor_payout = amount"
             ) == "100")
 
         let nextStarted = Date()
-        let next = try host.run(vars.merging(["ref": "origin/next"]) { $1 }, environment: secrets)
+        let next = try await host.run(vars.merging(["ref": "origin/next"]) { $1 }, environment: secrets)
         #expect(next.status == 0, "\(next.all)")
         print("mentor-payments: deploy of next took \(String(format: "%.1f", Date().timeIntervalSince(nextStarted))) s")
-        #expect(try sql("SELECT count(*) FROM information_schema.tables WHERE table_name = 'payout_requests'") == "1")
-        #expect(try sql("SELECT count(*), count(*) FILTER (WHERE platform_fee + mentor_payout = amount) FROM payments") == "204|204")
+        #expect(try await sql("SELECT count(*) FROM information_schema.tables WHERE table_name = 'payout_requests'") == "1")
+        #expect(try await sql("SELECT count(*), count(*) FILTER (WHERE platform_fee + mentor_payout = amount) FROM payments") == "204|204")
 
         // bad-migration upper-cases every currency, commits, then fails: the dump puts them back.
         let contents = "SELECT md5(string_agg(p::text, ',' ORDER BY id)) FROM payments p"
-        let before = (
+        let before = await (
             try sql(contents), try sql("SELECT string_agg(DISTINCT currency, ',') FROM payments"),
             try host.sandbox.snapshot(host: 0, "mentor-payments/.env"), try host.checkedOutCommit(),
             ShippedPlaybookHost.get(base + "/health")
@@ -149,14 +152,14 @@ struct ShippedPlaybookTests {
         let receivedBefore = try JSONSerialization.jsonObject(with: Data(ShippedPlaybookHost.get(stripe.baseURL + "/received").utf8)) as? [Any]
         #expect(receivedBefore?.count == 2, "\(String(describing: receivedBefore))")
         let badStarted = Date()
-        let bad = try host.run(vars.merging(["ref": "origin/bad-migration"]) { $1 }, environment: secrets)
+        let bad = try await host.run(vars.merging(["ref": "origin/bad-migration"]) { $1 }, environment: secrets)
         print("\(host.app): failed deploy of bad-migration and its undo took \(String(format: "%.1f", Date().timeIntervalSince(badStarted))) s")
         #expect(bad.status == 1, "\(bad.all)")
         #expect(bad.all.contains("balance_cents"), "\(bad.all)")
         try Self.expectWebhookPausedAroundTheUndo(
             stripe, endpoint: "we_mentor_platform", key: stripeKey, receivedBefore: receivedBefore?.count ?? 0, host: host, output: bad)
-        #expect(try sql(contents) == before.0)
-        #expect(try sql("SELECT string_agg(DISTINCT currency, ',') FROM payments") == "usd")
+        #expect(try await sql(contents) == before.0)
+        #expect(try await sql("SELECT string_agg(DISTINCT currency, ',') FROM payments") == "usd")
         #expect(try host.sandbox.snapshot(host: 0, "mentor-payments/.env") == before.2)
         #expect(try host.checkedOutCommit() == before.3)
         #expect(ShippedPlaybookHost.get(base + "/health") == before.4)
@@ -166,16 +169,16 @@ struct ShippedPlaybookTests {
         // callback checks here, by customers in production: Rollout cannot tell them apart) would
         // go with the dump, so it refuses and changes nothing; with --force the dump comes back
         // and the good release runs again.
-        let refused = try host.rollback(vars, environment: secrets)
+        let refused = try await host.rollback(vars, environment: secrets)
         #expect(refused.status == 3, "\(refused.all)")
         #expect(refused.all.contains(" since the deploy; restoring would") && refused.all.contains("payments: "), "\(refused.all)")
-        #expect(try sql("SELECT count(*) FROM payments") == "204", "nothing was restored")
-        let rollback = try host.rollback(vars, environment: secrets, force: true)
+        #expect(try await sql("SELECT count(*) FROM payments") == "204", "nothing was restored")
+        let rollback = try await host.rollback(vars, environment: secrets, force: true)
         #expect(rollback.status == 0, "\(rollback.all)")
         #expect(try host.checkedOutCommit() == goodCommit)
         #expect(ShippedPlaybookHost.get(base + "/health").contains(goodCommit))
-        #expect(try sql("SELECT count(*) FROM information_schema.tables WHERE table_name = 'payout_requests'") == "0")
-        #expect(try sql("SELECT count(*), count(*) FILTER (WHERE platform_fee + mentor_payout = amount) FROM payments") == "102|102")
+        #expect(try await sql("SELECT count(*) FROM information_schema.tables WHERE table_name = 'payout_requests'") == "0")
+        #expect(try await sql("SELECT count(*), count(*) FILTER (WHERE platform_fee + mentor_payout = amount) FROM payments") == "102|102")
     }
 
     // MARK: - strategy subscriptions
@@ -200,16 +203,16 @@ struct ShippedPlaybookTests {
     @Test(
         "strategy subscriptions: good then next deploy, signed in; bad-migration is undone by alembic downgrade to the recorded revision and keeps the payments booked before"
     )
-    func strategySubscriptions() throws {
-        let host = try ShippedPlaybookHost(app: "strategy-subscriptions")
+    func strategySubscriptions() async throws {
+        let host = try await ShippedPlaybookHost(app: "strategy-subscriptions")
         defer { host.stopApp() }
-        let database = try Self.postgres.createDatabase()
+        let database = try await Self.postgres.createDatabase()
         let port = try SSHTestHost.freePort()
         let base = "http://127.0.0.1:\(port)"
         let jwtSecret = "shipped-playbook-jwt-secret-0123456789abcdef"
         let stripeKey = "sk_test_shippedPlaybookKey0123"
-        let stripe = try ProviderAPIServer(apiKey: stripeKey, endpoints: ["we_strategy_api"])
-        let vars = [
+        let stripe = try await ProviderAPIServer(apiKey: stripeKey, endpoints: ["we_strategy_api"])
+        let vars = await [
             "db_name": database, "db_port": String(Self.postgres.port), "app_port": String(port), "base_url": base,
             "redis_url": RedisTestServer.shared.url(database: 5), "smoke_user_id": "1", "stripe_api_base": stripe.baseURL,
         ]
@@ -217,42 +220,42 @@ struct ShippedPlaybookTests {
             "STRATEGY_STRIPE_SECRET_KEY": stripeKey, "STRATEGY_STRIPE_WEBHOOK_SECRET": Self.webhookSecret,
             "STRATEGY_JWT_SECRET_KEY": jwtSecret, "STRATEGY_API_TOKEN": try Self.token(user: "1", secret: jwtSecret),
         ]
-        func sql(_ query: String) throws -> String { try Self.postgres.sql(query, database: database) }
+        func sql(_ query: String) async throws -> String { try await Self.postgres.sql(query, database: database) }
 
         // The first deploy makes the tables; the smoke account does not exist yet.
         let started = Date()
-        let good = try host.run(vars.merging(["ref": "origin/good", "smoke_subscription": "false"]) { $1 }, environment: secrets)
+        let good = try await host.run(vars.merging(["ref": "origin/good", "smoke_subscription": "false"]) { $1 }, environment: secrets)
         #expect(good.status == 0, "\(good.all)")
         print("strategy-subscriptions: deploy of good took \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
-        #expect(try sql("SELECT version_num FROM alembic_version") == "0001_initial")
+        #expect(try await sql("SELECT version_num FROM alembic_version") == "0001_initial")
         let goodCommit = try host.checkedOutCommit()
         // The operator's tool makes the smoke account (user 1), as the runbook's token comes from it.
         #expect(
-            try runLocal(
+            try await runLocal(
                 "/bin/sh", ["-c", "cd \"$1\" && venv/bin/python scripts/issue_token.py smoke@strategy.test 2>&1", "sh", host.appDirectory.path]
             )
             .contains("user_id=1"))
 
         let nextStarted = Date()
-        let next = try host.run(vars.merging(["ref": "origin/next"]) { $1 }, environment: secrets)
+        let next = try await host.run(vars.merging(["ref": "origin/next"]) { $1 }, environment: secrets)
         #expect(next.status == 0, "\(next.all)")
         print("strategy-subscriptions: deploy of next took \(String(format: "%.1f", Date().timeIntervalSince(nextStarted))) s")
-        #expect(try sql("SELECT version_num FROM alembic_version") == "0002_subscription_trial_end")
+        #expect(try await sql("SELECT version_num FROM alembic_version") == "0002_subscription_trial_end")
         let booked = "SELECT md5(string_agg(a::text, ',' ORDER BY id)) FROM audit_logs a"
-        #expect(try sql("SELECT count(*) FROM audit_logs") == "3")
+        #expect(try await sql("SELECT count(*) FROM audit_logs") == "3")
         #expect(
-            try sql("SELECT s.status, p.name FROM user_subscriptions s JOIN subscription_plans p ON p.id = s.plan_id WHERE s.user_id = 1")
+            try await sql("SELECT s.status, p.name FROM user_subscriptions s JOIN subscription_plans p ON p.id = s.plan_id WHERE s.user_id = 1")
                 == "active|starter")
-        #expect(try sql("SELECT billing_cycle FROM user_subscriptions WHERE user_id = 1") == "yearly")
+        #expect(try await sql("SELECT billing_cycle FROM user_subscriptions WHERE user_id = 1") == "yearly")
 
-        let before = (
+        let before = await (
             try sql(booked), try host.sandbox.snapshot(host: 0, "strategy-subscriptions/.env"), try host.checkedOutCommit(),
             ShippedPlaybookHost.get(base + "/health")
         )
         let receivedBefore = try JSONSerialization.jsonObject(with: Data(ShippedPlaybookHost.get(stripe.baseURL + "/received").utf8)) as? [Any]
         #expect(receivedBefore?.count == 2, "\(String(describing: receivedBefore))")
         let badStarted = Date()
-        let bad = try host.run(vars.merging(["ref": "origin/bad-migration"]) { $1 }, environment: secrets)
+        let bad = try await host.run(vars.merging(["ref": "origin/bad-migration"]) { $1 }, environment: secrets)
         print("\(host.app): failed deploy of bad-migration and its undo took \(String(format: "%.1f", Date().timeIntervalSince(badStarted))) s")
         #expect(bad.status == 1, "\(bad.all)")
         try Self.expectWebhookPausedAroundTheUndo(
@@ -261,16 +264,16 @@ struct ShippedPlaybookTests {
         // revision took it away again.
         #expect(bad.all.contains("0002_subscription_trial_end -> 0003_reprice_starter"), "\(bad.all)")
         #expect(host.events.contains("Running downgrade 0003_reprice_starter -> 0002_subscription_trial_end"), "\(host.events)")
-        #expect(try sql("SELECT version_num FROM alembic_version") == "0002_subscription_trial_end")
-        #expect(try sql("SELECT price_monthly FROM subscription_plans WHERE name = 'starter'") == "19.99")
+        #expect(try await sql("SELECT version_num FROM alembic_version") == "0002_subscription_trial_end")
+        #expect(try await sql("SELECT price_monthly FROM subscription_plans WHERE name = 'starter'") == "19.99")
         #expect(
-            try sql(
+            try await sql(
                 "SELECT count(*) FROM information_schema.columns WHERE table_name = 'subscription_plans' AND column_name = 'legacy_price_monthly'")
                 == "0")
         // What was booked before the failure is still there.
-        #expect(try sql(booked) == before.0)
+        #expect(try await sql(booked) == before.0)
         #expect(
-            try sql("SELECT s.status, p.name FROM user_subscriptions s JOIN subscription_plans p ON p.id = s.plan_id WHERE s.user_id = 1")
+            try await sql("SELECT s.status, p.name FROM user_subscriptions s JOIN subscription_plans p ON p.id = s.plan_id WHERE s.user_id = 1")
                 == "active|starter")
         #expect(try host.sandbox.snapshot(host: 0, "strategy-subscriptions/.env") == before.1)
         #expect(try host.checkedOutCommit() == before.2)
@@ -280,15 +283,15 @@ struct ShippedPlaybookTests {
         // On-call's rollback of the deploy that stuck (next): downgraded to the revision recorded
         // before it, the good release back and running, the subscriptions kept.
         let rollbackStarted = Date()
-        let rollback = try host.rollback(vars, environment: secrets)
+        let rollback = try await host.rollback(vars, environment: secrets)
         #expect(rollback.status == 0, "\(rollback.all)")
         print("strategy-subscriptions: rollout rollback of next took \(String(format: "%.1f", Date().timeIntervalSince(rollbackStarted))) s")
-        #expect(try sql("SELECT version_num FROM alembic_version") == "0001_initial")
+        #expect(try await sql("SELECT version_num FROM alembic_version") == "0001_initial")
         #expect(try host.checkedOutCommit() == goodCommit)
         #expect(ShippedPlaybookHost.get(base + "/health").contains(goodCommit))
-        #expect(try sql(booked) == before.0)
+        #expect(try await sql(booked) == before.0)
         #expect(
-            try sql("SELECT s.status, p.name FROM user_subscriptions s JOIN subscription_plans p ON p.id = s.plan_id WHERE s.user_id = 1")
+            try await sql("SELECT s.status, p.name FROM user_subscriptions s JOIN subscription_plans p ON p.id = s.plan_id WHERE s.user_id = 1")
                 == "active|starter")
     }
 
@@ -297,24 +300,24 @@ struct ShippedPlaybookTests {
     @Test(
         "youarecoder: the endpoint table and the signed-in rows pass, a forged PayTR callback gets 400 and a genuine one OK, one payment per merchant_oid, the subscription active, one invoice; bad-migration is downgraded to the recorded revision"
     )
-    func youarecoder() throws {
-        let host = try ShippedPlaybookHost(app: "youarecoder")
+    func youarecoder() async throws {
+        let host = try await ShippedPlaybookHost(app: "youarecoder")
         defer { host.stopApp() }
-        let database = try Self.postgres.createDatabase()
+        let database = try await Self.postgres.createDatabase()
         let port = try SSHTestHost.freePort()
         let base = "http://127.0.0.1:\(port)"
-        let vars = ["db_name": database, "db_port": String(Self.postgres.port), "app_port": String(port), "base_url": base, "public_url": base]
+        let vars = await ["db_name": database, "db_port": String(Self.postgres.port), "app_port": String(port), "base_url": base, "public_url": base]
         let secrets = [
             "PAYTR_MERCHANT_KEY": "K3yForShippedPlaybook", "PAYTR_MERCHANT_SALT": "S4ltForShippedPlaybook",
             "YOUARECODER_SECRET_KEY": "shipped-playbook-session-secret-0123", "YOUARECODER_OPS_PASSWORD": "correct horse battery",
         ]
-        func sql(_ query: String) throws -> String { try Self.postgres.sql(query, database: database) }
+        func sql(_ query: String) async throws -> String { try await Self.postgres.sql(query, database: database) }
 
         // The system the runbook deploys onto exists: migrated, with the ops account signed up.
         let existing = try ReferenceApp(
             .youarecoder,
             environment: [
-                "DATABASE_URL": "postgresql://\(Self.postgres.user)@127.0.0.1:\(Self.postgres.port)/\(database)",
+                "DATABASE_URL": "postgresql://\(await Self.postgres.user)@127.0.0.1:\(await Self.postgres.port)/\(database)",
                 "SECRET_KEY": "bootstrap-session-secret",
                 "PAYTR_MERCHANT_ID": "100001", "PAYTR_MERCHANT_KEY": "bootstrap-key", "PAYTR_MERCHANT_SALT": "bootstrap-salt", "PAYTR_TEST_MODE": "1",
             ])
@@ -326,7 +329,7 @@ struct ShippedPlaybookTests {
         existing.stop()
 
         let started = Date()
-        let good = try host.run(vars.merging(["ref": "origin/good"]) { $1 }, environment: secrets)
+        let good = try await host.run(vars.merging(["ref": "origin/good"]) { $1 }, environment: secrets)
         #expect(good.status == 0, "\(good.all)")
         print("youarecoder: deploy of good took \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
         for row in [
@@ -339,32 +342,34 @@ struct ShippedPlaybookTests {
         }
         #expect(host.events.contains("tampered: 400"), "\(host.events)")
         #expect(host.events.contains("first: 200") && host.events.contains("replay: 200"), "\(host.events)")
-        #expect(try sql("SELECT count(*), count(DISTINCT paytr_merchant_oid), count(*) FILTER (WHERE status = 'success') FROM payments") == "1|1|1")
-        #expect(try sql("SELECT plan, status FROM subscriptions") == "team|active")
-        #expect(try sql("SELECT count(*) FROM invoices") == "1")
+        #expect(
+            try await sql("SELECT count(*), count(DISTINCT paytr_merchant_oid), count(*) FILTER (WHERE status = 'success') FROM payments") == "1|1|1")
+        #expect(try await sql("SELECT plan, status FROM subscriptions") == "team|active")
+        #expect(try await sql("SELECT count(*) FROM invoices") == "1")
         let goodCommit = try host.checkedOutCommit()
 
         let nextStarted = Date()
-        let next = try host.run(vars.merging(["ref": "origin/next"]) { $1 }, environment: secrets)
+        let next = try await host.run(vars.merging(["ref": "origin/next"]) { $1 }, environment: secrets)
         #expect(next.status == 0, "\(next.all)")
         print("youarecoder: deploy of next took \(String(format: "%.1f", Date().timeIntervalSince(nextStarted))) s")
-        #expect(try sql("SELECT version_num FROM alembic_version") == "0002_invoice_pdf_url")
-        #expect(try sql("SELECT count(*), count(DISTINCT paytr_merchant_oid) FROM payments") == "2|2")
+        #expect(try await sql("SELECT version_num FROM alembic_version") == "0002_invoice_pdf_url")
+        #expect(try await sql("SELECT count(*), count(DISTINCT paytr_merchant_oid) FROM payments") == "2|2")
 
         let booked = "SELECT md5(string_agg(p::text, ',' ORDER BY id)) FROM payments p"
-        let before = (
+        let before = await (
             try sql(booked), try host.sandbox.snapshot(host: 0, "youarecoder/.env"), try host.checkedOutCommit(),
             ShippedPlaybookHost.get(base + "/health")
         )
         let badStarted = Date()
-        let bad = try host.run(vars.merging(["ref": "origin/bad-migration"]) { $1 }, environment: secrets)
+        let bad = try await host.run(vars.merging(["ref": "origin/bad-migration"]) { $1 }, environment: secrets)
         print("\(host.app): failed deploy of bad-migration and its undo took \(String(format: "%.1f", Date().timeIntervalSince(badStarted))) s")
         #expect(bad.status == 1, "\(bad.all)")
         #expect(bad.all.contains("0002_invoice_pdf_url -> 0003_company_billing_email"), "\(bad.all)")
         #expect(host.events.contains("Running downgrade 0003_company_billing_email -> 0002_invoice_pdf_url"), "\(host.events)")
-        #expect(try sql("SELECT version_num FROM alembic_version") == "0002_invoice_pdf_url")
-        #expect(try sql("SELECT count(*) FROM information_schema.columns WHERE table_name = 'companies' AND column_name = 'billing_email'") == "0")
-        #expect(try sql(booked) == before.0)
+        #expect(try await sql("SELECT version_num FROM alembic_version") == "0002_invoice_pdf_url")
+        #expect(
+            try await sql("SELECT count(*) FROM information_schema.columns WHERE table_name = 'companies' AND column_name = 'billing_email'") == "0")
+        #expect(try await sql(booked) == before.0)
         #expect(try host.sandbox.snapshot(host: 0, "youarecoder/.env") == before.1)
         #expect(try host.checkedOutCommit() == before.2)
         #expect(ShippedPlaybookHost.get(base + "/health") == before.3)
@@ -372,11 +377,11 @@ struct ShippedPlaybookTests {
 
         // On-call's rollback of next: flask db downgrade to the revision next recorded, the good
         // release running again, every payment kept.
-        let rollback = try host.rollback(vars, environment: secrets)
+        let rollback = try await host.rollback(vars, environment: secrets)
         #expect(rollback.status == 0, "\(rollback.all)")
-        #expect(try sql("SELECT version_num FROM alembic_version") == "0001_initial")
+        #expect(try await sql("SELECT version_num FROM alembic_version") == "0001_initial")
         #expect(try host.checkedOutCommit() == goodCommit)
         #expect(ShippedPlaybookHost.get(base + "/health").contains(goodCommit))
-        #expect(try sql(booked) == before.0)
+        #expect(try await sql(booked) == before.0)
     }
 }

@@ -18,16 +18,16 @@ struct ThirdPartyVerificationTests {
     func judge(
         _ provider: String, _ arguments: [String], verifierSecretEnvironment: String = "SMOKE_WHSEC",
         show paths: [String] = []
-    ) throws -> (accepted: Bool, verdict: String) {
+    ) async throws -> (accepted: Bool, verdict: String) {
         let secretOptions =
             provider == "stripe"
             ? ["--secret-env", "SMOKE_WHSEC"]
             : ["--key-env", "SMOKE_PAYTR_KEY", "--salt-env", "SMOKE_PAYTR_SALT"]
-        let signed = try CommandRun.run(
+        let signed = try await CommandRun.run(
             try BuiltTools.rollout(), ["sign", provider, "--format", "json"] + secretOptions + arguments,
             environment: Self.environment)
         #expect(signed.status == 0, "rollout sign failed: \(signed.stderrText)")
-        let verdict = try CommandRun.run(
+        let verdict = try await CommandRun.run(
             try BuiltTools.venvPython(),
             [
                 BuiltTools.verifier.path, "--stripe-secret-env", verifierSecretEnvironment, "--paytr-key-env", "SMOKE_PAYTR_KEY", "--paytr-salt-env",
@@ -38,14 +38,14 @@ struct ThirdPartyVerificationTests {
     }
 
     @Test("Stripe payment_intent.succeeded: valid accepted; --tamper, --wrong-secret and --stale 400 rejected")
-    func stripePaymentIntent() throws {
-        let valid = try judge("stripe", ["--event", "payment_intent.succeeded"])
+    func stripePaymentIntent() async throws {
+        let valid = try await judge("stripe", ["--event", "payment_intent.succeeded"])
         #expect(valid.accepted && valid.verdict.hasPrefix("accept payment_intent.succeeded evt_"), "\(valid.verdict)")
-        let tampered = try judge("stripe", ["--event", "payment_intent.succeeded", "--tamper"])
+        let tampered = try await judge("stripe", ["--event", "payment_intent.succeeded", "--tamper"])
         #expect(!tampered.accepted && tampered.verdict == "reject: No signatures found matching the expected signature for payload")
-        let wrong = try judge("stripe", ["--event", "payment_intent.succeeded", "--wrong-secret"])
+        let wrong = try await judge("stripe", ["--event", "payment_intent.succeeded", "--wrong-secret"])
         #expect(!wrong.accepted && wrong.verdict == "reject: No signatures found matching the expected signature for payload")
-        let stale = try judge("stripe", ["--stale", "400"])
+        let stale = try await judge("stripe", ["--stale", "400"])
         #expect(!stale.accepted && stale.verdict.hasPrefix("reject: Timestamp outside the tolerance zone"))
     }
 
@@ -57,8 +57,8 @@ struct ThirdPartyVerificationTests {
             "customer.subscription.updated", "customer.subscription.deleted", "invoice.paid", "invoice.payment_succeeded",
             "invoice.payment_failed", "customer.updated",
         ])
-    func stripeEventTypes(type: String) throws {
-        let result = try judge(
+    func stripeEventTypes(type: String) async throws {
+        let result = try await judge(
             "stripe",
             [
                 "--event", type, "--api-version", "2025-03-31.basil", "--set", "metadata.booking_id=42",
@@ -75,27 +75,27 @@ struct ThirdPartyVerificationTests {
             ["--status", "success", "--amount", "2970.00"],
             ["--status", "failed", "--reason-code", "2", "--reason-msg", "Kimlik Doğrulama başarısız. Lütfen tekrar deneyin."],
         ])
-    func paytr(arguments: [String]) throws {
+    func paytr(arguments: [String]) async throws {
         let status = arguments[1]
-        let valid = try judge("paytr", arguments + ["--merchant-oid", "SMK20260101A1"])
+        let valid = try await judge("paytr", arguments + ["--merchant-oid", "SMK20260101A1"])
         let total = status == "success" ? "297000" : "0"
         #expect(valid.accepted && valid.verdict == "accept \(status) SMK20260101A1 total_amount=\(total)", "\(valid.verdict)")
-        let tampered = try judge("paytr", arguments + ["--tamper"])
+        let tampered = try await judge("paytr", arguments + ["--tamper"])
         #expect(!tampered.accepted && tampered.verdict == "reject: bad hash")
-        let wrong = try judge("paytr", arguments + ["--wrong-secret"])
+        let wrong = try await judge("paytr", arguments + ["--wrong-secret"])
         #expect(!wrong.accepted && wrong.verdict == "reject: bad hash")
     }
 
     @Test("a PayTR Link API callback (callback_id signed first) is accepted")
-    func paytrLink() throws {
-        let result = try judge("paytr", ["--callback-id", "CB20260101", "--merchant-id", "100001", "--amount", "144.50"])
+    func paytrLink() async throws {
+        let result = try await judge("paytr", ["--callback-id", "CB20260101", "--merchant-id", "100001", "--amount", "144.50"])
         #expect(result.accepted && result.verdict.hasSuffix("total_amount=14450"), "\(result.verdict)")
     }
 
     @Test(
         "invoice.payment_succeeded --api-version 2024-06-20: stripe parses invoice.subscription (and lines naming it); the default version parent.subscription_details.subscription instead"
     )
-    func stripeInvoiceShapePerAPIVersion() throws {
+    func stripeInvoiceShapePerAPIVersion() async throws {
         let paths = [
             "data.object.subscription", "data.object.parent.subscription_details.subscription", "data.object.lines.data.0.subscription",
             "data.object.id", "data.object.lines.data.0.invoice",
@@ -107,7 +107,7 @@ struct ThirdPartyVerificationTests {
                     return (parts[0], parts.count > 1 ? parts[1] : "")
                 }, uniquingKeysWith: { $1 })
         }
-        let pinned = try judge("stripe", ["--event", "invoice.payment_succeeded", "--api-version", "2024-06-20"], show: paths)
+        let pinned = try await judge("stripe", ["--event", "invoice.payment_succeeded", "--api-version", "2024-06-20"], show: paths)
         #expect(pinned.accepted && pinned.verdict.hasPrefix("accept invoice.payment_succeeded evt_"), "\(pinned.verdict)")
         #expect(pinned.verdict.split(separator: "\n").first?.hasSuffix("api_version=2024-06-20") == true, "\(pinned.verdict)")
         let old = fields(pinned.verdict)
@@ -117,7 +117,7 @@ struct ThirdPartyVerificationTests {
         #expect(old["data.object.lines.data.0.subscription"] == subscription)
         #expect(old["data.object.lines.data.0.invoice"] == old["data.object.id"])
 
-        let current = try judge("stripe", ["--event", "invoice.payment_succeeded"], show: paths)
+        let current = try await judge("stripe", ["--event", "invoice.payment_succeeded"], show: paths)
         #expect(current.accepted, "\(current.verdict)")
         let new = fields(current.verdict)
         #expect(new["data.object.parent.subscription_details.subscription"]?.hasPrefix("\"sub_") == true, "\(current.verdict)")
@@ -126,12 +126,12 @@ struct ThirdPartyVerificationTests {
     }
 
     @Test("during a secret rotation the header carries two v1, and an endpoint with either secret accepts it")
-    func stripeRotation() throws {
+    func stripeRotation() async throws {
         for endpointSecret in ["SMOKE_WHSEC", "SMOKE_WHSEC_OLD"] {
-            let result = try judge("stripe", ["--previous-secret-env", "SMOKE_WHSEC_OLD"], verifierSecretEnvironment: endpointSecret)
+            let result = try await judge("stripe", ["--previous-secret-env", "SMOKE_WHSEC_OLD"], verifierSecretEnvironment: endpointSecret)
             #expect(result.accepted, "endpoint with \(endpointSecret): \(result.verdict)")
         }
-        let single = try judge("stripe", [], verifierSecretEnvironment: "SMOKE_WHSEC_OLD")
+        let single = try await judge("stripe", [], verifierSecretEnvironment: "SMOKE_WHSEC_OLD")
         #expect(!single.accepted)
     }
 }

@@ -6,10 +6,11 @@ import Testing
 /// Host keys, authentication and connection faults, against real sshd instances.
 @Suite("Transport connections", .serialized)
 final class TransportConnectionTests {
-    let host = SSHTestHost.shared
+    let host: SSHTestHost
     let scratch: URL
 
-    init() throws {
+    init() async throws {
+        host = await SSHTestHost.shared
         scratch = URL(fileURLWithPath: "/tmp/rollout-connection-tests/\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
     }
@@ -35,9 +36,10 @@ final class TransportConnectionTests {
         let impostor = try newKey("ed25519")
         let publicKey = try String(contentsOfFile: impostor + ".pub", encoding: .utf8).split(separator: " ").prefix(2).joined(separator: " ")
         let path = try knownHosts("# comment\n[127.0.0.1]:\(host.port) \(publicKey)\n")
-        let expected = try runLocal("/usr/bin/ssh-keygen", ["-l", "-E", "sha256", "-f", impostor + ".pub"]).split(separator: " ")[1]
-        let offered = try runLocal("/usr/bin/ssh-keygen", ["-l", "-E", "sha256", "-f", host.directory.path + "/sshd/ssh_host_ed25519_key.pub"]).split(
-            separator: " ")[1]
+        let expected = try await runLocal("/usr/bin/ssh-keygen", ["-l", "-E", "sha256", "-f", impostor + ".pub"]).split(separator: " ")[1]
+        let offered = try await runLocal("/usr/bin/ssh-keygen", ["-l", "-E", "sha256", "-f", host.directory.path + "/sshd/ssh_host_ed25519_key.pub"])
+            .split(
+                separator: " ")[1]
         for transport: any Transport in [
             SSHTransport(target: host.target(knownHostsFile: path)), OpenSSHTransport(target: host.target(knownHostsFile: path)),
         ] {
@@ -232,7 +234,7 @@ final class TransportConnectionTests {
 
     @Test("sshd killed mid-command: outcome UNKNOWN, then the next command reconnects", arguments: ["ssh", "openssh"])
     func droppedConnection(kind: String) async throws {
-        let victim = try SSHTestHost.start(name: "victim-\(kind)")
+        let victim = try await SSHTestHost.start(name: "victim-\(kind)")
         defer { try? victim.stop() }
         let transport: any Transport = kind == "ssh" ? SSHTransport(target: victim.target()) : OpenSSHTransport(target: victim.target())
         #expect(try await transport.run(RemoteCommand("true"), output: nil).succeeded)
@@ -250,14 +252,14 @@ final class TransportConnectionTests {
             #expect(error.description.contains(victim.target().endpoint))
         }
         try await killer.value
-        try victim.startSSHD()
+        try await victim.startSSHD()
         let again = try await transport.run(RemoteCommand("echo back"), output: nil)
         #expect(again.stdoutText == "back\n")
     }
 
     @Test("several hosts started together are told apart by port")
     func manyHosts() async throws {
-        let hosts = try SSHTestHost.start(count: 3, name: "many")
+        let hosts = try await SSHTestHost.start(count: 3, name: "many")
         defer { for h in hosts { try? h.stop() } }
         try await withThrowingTaskGroup(of: (Int, String).self) { group in
             for h in hosts {

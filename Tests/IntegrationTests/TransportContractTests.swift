@@ -9,10 +9,10 @@ enum TransportKind: String, CaseIterable, CustomTestStringConvertible {
 
     var testDescription: String { rawValue }
 
-    func make(outputLimit: Int = 1 << 20) -> any Transport {
+    func make(outputLimit: Int = 1 << 20) async -> any Transport {
         switch self {
-        case .ssh: SSHTransport(target: SSHTestHost.shared.target(), outputLimit: outputLimit)
-        case .openssh: OpenSSHTransport(target: SSHTestHost.shared.target(), outputLimit: outputLimit)
+        case .ssh: SSHTransport(target: await SSHTestHost.shared.target(), outputLimit: outputLimit)
+        case .openssh: OpenSSHTransport(target: await SSHTestHost.shared.target(), outputLimit: outputLimit)
         case .local: LocalTransport(outputLimit: outputLimit)
         }
     }
@@ -131,7 +131,7 @@ struct TransportContractTests {
         }
         #expect(ContinuousClock.now - started < .seconds(10))
         // The "host" is this machine, so its process table is ours to check.
-        let left = try runLocal("/bin/sh", ["-c", "pgrep -f 'slee[p] \(marker)' || true"])
+        let left = try await runLocal("/bin/sh", ["-c", "pgrep -f 'slee[p] \(marker)' || true"])
         #expect(left.isEmpty, "still running: \(left)")
     }
 
@@ -162,7 +162,7 @@ struct TransportContractTests {
 
     @Test("upload, stat, read and download keep bytes, mode and owner", arguments: TransportKind.allCases)
     func files(kind: TransportKind) async throws {
-        let transport = kind.make()
+        let transport = await kind.make()
         let directory = "/tmp/rollout-files-\(UUID().uuidString)"
         _ = try await transport.run(RemoteCommand("mkdir -p \(directory)"), output: nil)
         let path = "\(directory)/app.env"
@@ -187,7 +187,7 @@ struct TransportContractTests {
         try await transport.upload([1, 2, 3], to: owned, options: UploadOptions(owner: "rollout-test"))
         status = try #require(try await transport.stat(owned))
         #expect(status.mode == 0o644)
-        let uid = try runLocal("/usr/bin/id", ["-u", "rollout-test"]).trimmingCharacters(in: .whitespacesAndNewlines)
+        let uid = try await runLocal("/usr/bin/id", ["-u", "rollout-test"]).trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(String(status.uid) == uid)
 
         let local = FileManager.default.temporaryDirectory.appendingPathComponent("download-\(UUID().uuidString)")
@@ -204,7 +204,7 @@ struct TransportContractTests {
 
     @Test("a large upload arrives whole", arguments: TransportKind.allCases)
     func largeUpload(kind: TransportKind) async throws {
-        let transport = kind.make()
+        let transport = await kind.make()
         let path = "/tmp/rollout-large-\(UUID().uuidString)"
         let contents = (0..<(3 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 7) }
         try await transport.upload(contents, to: path, options: UploadOptions(mode: 0o600))
@@ -217,7 +217,7 @@ struct TransportContractTests {
 
     @Test("one transport serves concurrent callers", arguments: TransportKind.allCases)
     func concurrentCallers(kind: TransportKind) async throws {
-        let transport = kind.make()
+        let transport = await kind.make()
         try await withThrowingTaskGroup(of: Void.self) { group in
             for i in 0..<8 {
                 group.addTask {

@@ -26,8 +26,8 @@ struct VerifyCommandTests {
         return directory
     }
 
-    func verify(_ arguments: [String], in directory: URL, environment: [String: String] = [:]) throws -> RolloutCLI.Output {
-        try RolloutCLI.run(["verify"] + arguments, in: directory, environment: environment)
+    func verify(_ arguments: [String], in directory: URL, environment: [String: String] = [:]) async throws -> RolloutCLI.Output {
+        try await RolloutCLI.run(["verify"] + arguments, in: directory, environment: environment)
     }
 
     func read(_ name: String, in directory: URL) -> String {
@@ -35,8 +35,8 @@ struct VerifyCommandTests {
     }
 
     @Test("every check passing exits 0, prints one line per check and writes one JUnit testcase per check")
-    func allPass() throws {
-        let server = try LoopbackHTTPServer()
+    func allPass() async throws {
+        let server = try await LoopbackHTTPServer()
         let directory = try project(
             baseURL: server.baseURL,
             files: [
@@ -50,7 +50,7 @@ struct VerifyCommandTests {
                 """
             ])
         defer { try? FileManager.default.removeItem(at: directory) }
-        let output = try verify(
+        let output = try await verify(
             ["checks/endpoints.yml", "-e", "staging", "--inventory", "inventory.yml", "--junit", "out.xml", "--json", "verify.jsonl"], in: directory)
         #expect(output.status == 0, "\(output.all)")
         let lines = output.stdout.split(separator: "\n").map(String.init)
@@ -68,8 +68,8 @@ struct VerifyCommandTests {
     }
 
     @Test("one failing check exits 1 and names it with what was expected and what came back, in the output and the JUnit report")
-    func oneFails() throws {
-        let server = try LoopbackHTTPServer()
+    func oneFails() async throws {
+        let server = try await LoopbackHTTPServer()
         let directory = try project(
             baseURL: server.baseURL,
             files: [
@@ -83,7 +83,7 @@ struct VerifyCommandTests {
             ])
         defer { try? FileManager.default.removeItem(at: directory) }
         // No --inventory and none beside the suite: inventory.yml of the current directory.
-        let output = try verify(["checks/endpoints.yml", "-e", "staging", "--junit", "out.xml"], in: directory)
+        let output = try await verify(["checks/endpoints.yml", "-e", "staging", "--junit", "out.xml"], in: directory)
         #expect(output.status == 1, "\(output.all)")
         #expect(output.stdout.contains("endpoints › GET /hello: 200, "), "\(output.stdout)")
         #expect(output.stdout.contains("endpoints › the login redirect: 302, "), "\(output.stdout)")
@@ -97,8 +97,8 @@ struct VerifyCommandTests {
     }
 
     @Test("a suite with a mistake exits 2 with its file:line:column and sends nothing")
-    func invalidSuite() throws {
-        let server = try LoopbackHTTPServer()
+    func invalidSuite() async throws {
+        let server = try await LoopbackHTTPServer()
         let directory = try project(
             baseURL: server.baseURL,
             files: [
@@ -111,7 +111,7 @@ struct VerifyCommandTests {
                 """
             ])
         defer { try? FileManager.default.removeItem(at: directory) }
-        let output = try verify(["checks/endpoints.yml", "-e", "staging", "--junit", "out.xml"], in: directory)
+        let output = try await verify(["checks/endpoints.yml", "-e", "staging", "--junit", "out.xml"], in: directory)
         #expect(output.status == 2, "\(output.all)")
         #expect(output.stderr.contains("checks/endpoints.yml:2:"), "\(output.stderr)")
         #expect(output.stderr.contains("base_url"), "did you mean: \(output.stderr)")
@@ -121,7 +121,7 @@ struct VerifyCommandTests {
     }
 
     @Test("an unknown environment or a missing inventory exits 2 naming the file and what to pass")
-    func missingInventory() throws {
+    func missingInventory() async throws {
         let directory = try project(
             baseURL: "http://127.0.0.1:9",
             files: [
@@ -131,18 +131,18 @@ struct VerifyCommandTests {
                 """
             ])
         defer { try? FileManager.default.removeItem(at: directory) }
-        let unknown = try verify(["checks/endpoints.yml", "-e", "stagin"], in: directory)
+        let unknown = try await verify(["checks/endpoints.yml", "-e", "stagin"], in: directory)
         #expect(unknown.status == 2, "\(unknown.all)")
         #expect(unknown.stderr.contains("no environment 'stagin' in inventory.yml"), "\(unknown.stderr)")
         try FileManager.default.removeItem(at: directory.appendingPathComponent("inventory.yml"))
-        let missing = try verify(["checks/endpoints.yml", "-e", "staging"], in: directory)
+        let missing = try await verify(["checks/endpoints.yml", "-e", "staging"], in: directory)
         #expect(missing.status == 2, "\(missing.all)")
         #expect(missing.stderr.contains("checks/inventory.yml and inventory.yml do not exist"), "\(missing.stderr)")
         #expect(missing.stderr.contains("--inventory FILE"), "\(missing.stderr)")
     }
 
     @Test("nothing answering any check exits 5")
-    func nothingAnswers() throws {
+    func nothingAnswers() async throws {
         let directory = try project(
             baseURL: "http://127.0.0.1:\(try closedLoopbackPort())",
             files: [
@@ -152,15 +152,15 @@ struct VerifyCommandTests {
                 """
             ])
         defer { try? FileManager.default.removeItem(at: directory) }
-        let output = try verify(["checks/endpoints.yml", "-e", "staging"], in: directory)
+        let output = try await verify(["checks/endpoints.yml", "-e", "staging"], in: directory)
         #expect(output.status == 5, "\(output.all)")
         #expect(output.stdout.contains("GET /health: no response, -, FAIL"), "\(output.stdout)")
         #expect(output.stdout.contains("(nothing answered)"), "\(output.stdout)")
     }
 
     @Test("a secret the suite sends in a header appears in no output, JUnit or JSON report, even when its check fails")
-    func secretMasked() throws {
-        let server = try LoopbackHTTPServer()
+    func secretMasked() async throws {
+        let server = try await LoopbackHTTPServer()
         let directory = try project(
             baseURL: server.baseURL,
             files: [
@@ -182,7 +182,7 @@ struct VerifyCommandTests {
                 """
             ])
         defer { try? FileManager.default.removeItem(at: directory) }
-        let output = try verify(
+        let output = try await verify(
             ["checks/endpoints.yml", "-e", "staging", "--junit", "out.xml", "--json", "verify.jsonl"],
             in: directory, environment: ["VERIFY_TOKEN": Self.token])
         #expect(output.status == 1, "the echo answers 201: \(output.all)")
@@ -195,7 +195,7 @@ struct VerifyCommandTests {
         for text in [output.stdout, output.stderr, junit, json] {
             #expect(!text.contains(Self.token), "\(text)")
         }
-        let unset = try verify(["checks/endpoints.yml", "-e", "staging"], in: directory)
+        let unset = try await verify(["checks/endpoints.yml", "-e", "staging"], in: directory)
         #expect(unset.status == 2, "\(unset.all)")
         #expect(unset.stderr.contains("checks/endpoints.yml:4:") && unset.stderr.contains("VERIFY_TOKEN is not set"), "\(unset.stderr)")
     }
@@ -225,7 +225,7 @@ struct VerifyCallbackTests {
 
     @Test("valid callbacks are accepted and forged ones refused by the official libraries; exit 0 and no key in any output")
     func callbacksPass() async throws {
-        let server = try CallbackVerifierServer(stripeSecret: Self.whsec, paytrKey: Self.paytrKey, paytrSalt: Self.paytrSalt)
+        let server = try await CallbackVerifierServer(stripeSecret: Self.whsec, paytrKey: Self.paytrKey, paytrSalt: Self.paytrSalt)
         let directory = try project(
             """
             name: payment callbacks
@@ -248,7 +248,8 @@ struct VerifyCallbackTests {
                 url: "\(server.baseURL)/stripe"
             """)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let output = try RolloutCLI.run(["verify", "callbacks.yml", "-e", "ci", "--junit", "out.xml"], in: directory, environment: Self.environment)
+        let output = try await RolloutCLI.run(
+            ["verify", "callbacks.yml", "-e", "ci", "--junit", "out.xml"], in: directory, environment: Self.environment)
         #expect(output.status == 0, "\(output.all)")
         #expect(output.stdout.contains("payment callbacks › a forged PayTR hash is refused — tampered: 400, "), "\(output.stdout)")
         #expect(output.stdout.contains("payment callbacks › callback stripe payment_intent.succeeded valid — valid: 200, "), "\(output.stdout)")
@@ -263,8 +264,8 @@ struct VerifyCallbackTests {
     }
 
     @Test("a callback answered otherwise exits 1 with what was expected and what came back")
-    func callbackFails() throws {
-        let server = try CallbackVerifierServer(stripeSecret: Self.whsec, paytrKey: Self.paytrKey, paytrSalt: Self.paytrSalt)
+    func callbackFails() async throws {
+        let server = try await CallbackVerifierServer(stripeSecret: Self.whsec, paytrKey: Self.paytrKey, paytrSalt: Self.paytrSalt)
         let directory = try project(
             """
             secrets: { whsec: { env: VERIFY_WHSEC } }
@@ -275,7 +276,7 @@ struct VerifyCallbackTests {
                 expect: { status: 400 }
             """)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let output = try RolloutCLI.run(["verify", "callbacks.yml", "-e", "ci"], in: directory, environment: Self.environment)
+        let output = try await RolloutCLI.run(["verify", "callbacks.yml", "-e", "ci"], in: directory, environment: Self.environment)
         #expect(output.status == 1, "\(output.all)")
         #expect(output.stdout.contains("a forged signature is refused — valid: 200, "), "\(output.stdout)")
         #expect(output.stdout.contains("expected status 400, got 200"), "\(output.stdout)")
@@ -283,7 +284,7 @@ struct VerifyCallbackTests {
     }
 
     @Test("a playbook's check step leaves a suite's callbacks out with a warning, and refuses a suite of callbacks only")
-    func checkStepLeavesCallbacksOut() throws {
+    func checkStepLeavesCallbacksOut() async throws {
         let callbacks = """
             secrets: { whsec: { env: VERIFY_WHSEC } }
             callbacks:
@@ -300,7 +301,7 @@ struct VerifyCallbackTests {
           - check: both.yml
           - check: callbacks.yml
         """.write(to: directory.appendingPathComponent("deploy.yml"), atomically: true, encoding: .utf8)
-        let output = try RolloutCLI.run(["lint", "deploy.yml"], in: directory)
+        let output = try await RolloutCLI.run(["lint", "deploy.yml"], in: directory)
         #expect(output.status == 2, "\(output.all)")
         #expect(output.stderr.contains("deploy.yml:4:5: warning: both.yml: its callbacks: are sent only by rollout verify"), "\(output.stderr)")
         #expect(output.stderr.contains("deploy.yml:5:5: error: callbacks.yml: it has no checks"), "\(output.stderr)")

@@ -5,8 +5,8 @@ import Testing
 /// `wait_for` with `from: host`: the probes run on the host (here a loopback sshd host), in one
 /// command for all attempts.
 @Suite(.serialized) struct WaitForFromHostTests {
-    func sandbox(_ steps: (DeploySandbox) -> String) throws -> DeploySandbox {
-        let sandbox = try DeploySandbox(hostCount: 1)
+    func sandbox(_ steps: (DeploySandbox) -> String) async throws -> DeploySandbox {
+        let sandbox = try await DeploySandbox(hostCount: 1)
         try sandbox.write(
             "deploy.yml",
             """
@@ -20,9 +20,9 @@ import Testing
     }
 
     @Test("an HTTP endpoint and a TCP port that answer the host pass")
-    func readyTargetsPass() throws {
-        let server = try LoopbackHTTPServer()
-        let sandbox = try sandbox { _ in
+    func readyTargetsPass() async throws {
+        let server = try await LoopbackHTTPServer()
+        let sandbox = try await sandbox { _ in
             """
               - name: App answers on the host
                 wait_for: { url: "\(server.baseURL)/hello", from: host, within: 10s, interval: 200ms }
@@ -30,22 +30,22 @@ import Testing
                 wait_for: { tcp: "127.0.0.1:\(server.port)", from: host, within: 10s }
             """
         }
-        let output = try sandbox.rollout(["run", "deploy.yml", "-e", "sandbox"])
+        let output = try await sandbox.rollout(["run", "deploy.yml", "-e", "sandbox"])
         #expect(output.status == 0, "\(output.all)")
         #expect(output.stdout.contains("App answers on the host — ok"), "\(output.stdout)")
     }
 
     @Test("a port nothing listens on fails after 'within', naming the host, the attempts and the last answer")
-    func aClosedPortFails() throws {
+    func aClosedPortFails() async throws {
         let closed = try closedLoopbackPort()
-        let sandbox = try sandbox { _ in
+        let sandbox = try await sandbox { _ in
             """
               - name: Database port
                 wait_for: { tcp: "127.0.0.1:\(closed)", from: host, within: 1s, interval: 200ms }
             """
         }
         let start = Date()
-        let output = try sandbox.rollout(["run", "deploy.yml", "-e", "sandbox"])
+        let output = try await sandbox.rollout(["run", "deploy.yml", "-e", "sandbox"])
         // Still closed when verified again after the rollback: a human is needed.
         #expect(output.status == 3, "\(output.all)")
         #expect(output.all.contains("TCP connection to 127.0.0.1:\(closed) not ready from h0 after 1s ("), "\(output.all)")
@@ -54,14 +54,14 @@ import Testing
     }
 
     @Test("plan says where the probes start")
-    func planSaysWhere() throws {
-        let sandbox = try sandbox { _ in
+    func planSaysWhere() async throws {
+        let sandbox = try await sandbox { _ in
             """
               - wait_for: { url: "http://127.0.0.1:9/health", from: host }
               - wait_for: { url: "http://127.0.0.1:9/health" }
             """
         }
-        let output = try sandbox.rollout(["plan", "deploy.yml", "-e", "sandbox"])
+        let output = try await sandbox.rollout(["plan", "deploy.yml", "-e", "sandbox"])
         #expect(output.status == 0, "\(output.all)")
         #expect(output.all.contains("HTTP 200 from http://127.0.0.1:9/health within 1m, probed from h0"), "\(output.all)")
         #expect(output.all.contains("HTTP 200 from http://127.0.0.1:9/health within 1m, probed from this machine"), "\(output.all)")

@@ -8,7 +8,7 @@ struct HTTPClientTests {
     let server: LoopbackHTTPServer
     let client = HTTPClient()
 
-    init() throws { server = try LoopbackHTTPServer() }
+    init() async throws { server = try await LoopbackHTTPServer() }
 
     @Test("GET returns status, body, headers in order and ordered timings")
     func get() async throws {

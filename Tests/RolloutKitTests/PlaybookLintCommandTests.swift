@@ -6,11 +6,11 @@ import Testing
 /// its exit status.
 @Suite struct PlaybookLintCommandTests {
     /// Runs the built `rollout` in `directory` (see `RolloutCLI`).
-    func rollout(_ arguments: [String], in directory: URL, environment: [String: String] = [:]) throws -> RolloutCLI.Output {
-        try RolloutCLI.run(arguments, in: directory, environment: environment)
+    func rollout(_ arguments: [String], in directory: URL, environment: [String: String] = [:]) async throws -> RolloutCLI.Output {
+        try await RolloutCLI.run(arguments, in: directory, environment: environment)
     }
 
-    @Test func brokenPlaybookReportsAllFourProblemsAndExits2() throws {
+    @Test func brokenPlaybookReportsAllFourProblemsAndExits2() async throws {
         let fixture = try PlaybookFixture([
             "deploy.yml": """
             name: demo
@@ -27,7 +27,7 @@ import Testing
             """,
             "inventory.yml": PlaybookFixture.inventory,
         ])
-        let output = try rollout(["lint", "deploy.yml"], in: fixture.directory)
+        let output = try await rollout(["lint", "deploy.yml"], in: fixture.directory)
         #expect(output.status == 2)
         #expect(
             output.stderr == """
@@ -47,16 +47,16 @@ import Testing
 
                 """)
 
-        let json = try rollout(["lint", "--format", "json", "deploy.yml"], in: fixture.directory)
+        let json = try await rollout(["lint", "--format", "json", "deploy.yml"], in: fixture.directory)
         #expect(json.status == 2)
         let decoded = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]]
         let positions = decoded?.map { "\($0["line"] ?? ""):\($0["column"] ?? ""):\($0["suggestion"] ?? "")" }
         #expect(positions == ["6:5:name", "8:5:shell", "9:15:app_dir", "11:9:db"])
     }
 
-    @Test func shippedTemplateLintsClean() throws {
+    @Test func shippedTemplateLintsClean() async throws {
         let directory = packageRoot.appendingPathComponent("Templates/basic")
-        let output = try rollout(
+        let output = try await rollout(
             ["lint", "-e", "staging", "playbook.yml", "inventory.yml", "checks.yml"], in: directory,
             environment: ["MYAPP_DB_PASSWORD": "x-db-password"])
         #expect(output.status == 0, "\(output.stderr)")
@@ -64,19 +64,19 @@ import Testing
         #expect(output.stdout == "3 files: no problems found\n")
     }
 
-    @Test func unsetSecretIsAWarningForLintAndAnErrorForAnEnvironment() throws {
+    @Test func unsetSecretIsAWarningForLintAndAnErrorForAnEnvironment() async throws {
         let directory = packageRoot.appendingPathComponent("Templates/basic")
-        let lint = try rollout(["lint", "playbook.yml"], in: directory)
+        let lint = try await rollout(["lint", "playbook.yml"], in: directory)
         #expect(lint.status == 0)
         #expect(lint.stderr.contains("warning: secret 'db_password': environment variable MYAPP_DB_PASSWORD is not set"))
-        let strict = try rollout(["lint", "-e", "production", "playbook.yml"], in: directory)
+        let strict = try await rollout(["lint", "-e", "production", "playbook.yml"], in: directory)
         #expect(strict.status == 2)
         #expect(strict.stderr.contains("error: secret 'db_password'"))
     }
 
-    @Test func offlinePlanReadsNoSecretAndShowsEachByName() throws {
+    @Test func offlinePlanReadsNoSecretAndShowsEachByName() async throws {
         let directory = packageRoot.appendingPathComponent("Templates/basic")
-        let output = try rollout(
+        let output = try await rollout(
             ["plan", "playbook.yml", "-e", "production", "--offline", "--var", "service=myapp-blue"], in: directory,
             environment: ["MYAPP_DB_PASSWORD": "hunter2-db-password"])
         #expect(output.status == 0, "\(output.stderr)")
@@ -84,7 +84,7 @@ import Testing
         #expect(output.stdout.contains("password: <secret db_password>"), "\(output.stdout)")
         #expect(output.stdout.contains("   undo: restarts the service again, after every other undo\n"), "\(output.stdout)")
         #expect(output.stdout.contains("   undo: none (add 'undo:' with the command that reverses it)"), "\(output.stdout)")
-        let unexported = try rollout(
+        let unexported = try await rollout(
             ["plan", "playbook.yml", "-e", "production", "--offline", "--var", "service=myapp-blue"], in: directory, environment: [:])
         #expect(unexported.status == 0, "no secret needs to be exported: \(unexported.stderr)")
         #expect(unexported.stdout == output.stdout)

@@ -24,7 +24,7 @@ public final class CallbackVerifierServer: @unchecked Sendable {
     public var baseURL: String { "http://127.0.0.1:\(port)" }
 
     /// Starts the server with the Stripe endpoint secret and the PayTR key and salt it verifies with.
-    public init(stripeSecret: String, paytrKey: String, paytrSalt: String) throws {
+    public init(stripeSecret: String, paytrKey: String, paytrSalt: String) async throws {
         let python = packageRoot.appendingPathComponent(".venv/bin/python")
         guard FileManager.default.isExecutableFile(atPath: python.path) else {
             throw LoopbackHTTPServerError(output: "\(python.path) is missing: run scripts/python-env.sh")
@@ -33,7 +33,7 @@ public final class CallbackVerifierServer: @unchecked Sendable {
         environment["STRIPE_WEBHOOK_SECRET"] = stripeSecret
         environment["PAYTR_MERCHANT_KEY"] = paytrKey
         environment["PAYTR_MERCHANT_SALT"] = paytrSalt
-        server = try LoopbackServerProcess(
+        server = try await LoopbackServerProcess(
             executable: python, arguments: ["-u", packageRoot.appendingPathComponent("Tests/Verifiers/callback_server.py").path],
             environment: environment)
         port = server.port

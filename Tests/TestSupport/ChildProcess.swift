@@ -80,7 +80,14 @@ public final class ChildProcess: @unchecked Sendable {
         kill(pid, SIGINT)
     }
 
+    /// Waits for the program to end, without holding a thread of the shared cooperative pool:
+    /// `waitpid` blocks a thread of its own (see `onOwnThread`).
+    public func wait() async -> Int32 {
+        await onOwnThread { self.wait() }
+    }
+
     /// Waits for the program to end; its exit status, or 128 + the signal that ended it.
+    /// Blocks the calling thread: for code that cannot await (a fixture's one-time start).
     public func wait() -> Int32 {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}

@@ -32,7 +32,7 @@ public final class ContainerSandbox: Sendable {
     }
 
     /// Runs `rollout` in the sandbox directory.
-    public func rollout(_ arguments: [String]) throws -> RolloutCLI.Output {
-        try RolloutCLI.run(arguments, in: root)
+    public func rollout(_ arguments: [String]) async throws -> RolloutCLI.Output {
+        try await RolloutCLI.run(arguments, in: root)
     }
 }

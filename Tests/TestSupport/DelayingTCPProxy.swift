@@ -9,10 +9,10 @@ public final class DelayingTCPProxy: Sendable {
     private let server: LoopbackServerProcess
     private let flag: URL
 
-    public init(to target: Int, delay: Duration) throws {
+    public init(to target: Int, delay: Duration) async throws {
         flag = FileManager.default.temporaryDirectory.appendingPathComponent("proxy-slow-\(UUID().uuidString)")
         let seconds = Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18
-        server = try LoopbackServerProcess(
+        server = try await LoopbackServerProcess(
             executable: URL(fileURLWithPath: "/usr/bin/env"),
             arguments: ["python3", "-u", "-c", Self.script, String(target), flag.path, String(seconds)])
         port = server.port

@@ -6,14 +6,19 @@ public import Foundation
 ///
 /// All hosts are this machine, so each host's files and state live under `root/<host>/`.
 public final class DeploySandbox: Sendable {
-    /// Ten sshd started once per test process and shared by every sandbox.
-    public static let fleet: [SSHTestHost] = {
+    /// Ten sshd started once per test process, all at once, and shared by every sandbox.
+    /// Awaited, not a `static let`, for the reason `SSHTestHost.shared` is.
+    public static var fleet: [SSHTestHost] {
+        get async { await startedFleet.value }
+    }
+
+    private static let startedFleet = Task<[SSHTestHost], Never> {
         do {
-            return try SSHTestHost.start(count: 10, name: "fleet")
+            return try await SSHTestHost.start(count: 10, name: "fleet")
         } catch {
             fatalError("cannot start the test sshd fleet: \(error)")
         }
-    }()
+    }
 
     public let root: URL
     public let hosts: [SSHTestHost]
@@ -21,8 +26,8 @@ public final class DeploySandbox: Sendable {
 
     /// A fresh directory with an inventory (`sandbox` environment) of the first `count` hosts
     /// of the fleet, named h0, h1, ….
-    public convenience init(hostCount count: Int) throws {
-        try self.init(hosts: Array(Self.fleet.prefix(count)))
+    public convenience init(hostCount count: Int) async throws {
+        try self.init(hosts: Array(await Self.fleet.prefix(count)))
     }
 
     /// A sandbox of `hosts` (h0, h1, …), for a test that does to its sshd what would disturb
@@ -95,13 +100,20 @@ public final class DeploySandbox: Sendable {
     }
 
     /// Runs `rollout` in the sandbox directory (in the hosts' network namespace, when they have
-    /// one); `during` gets its process once it started.
+    /// one); `during` gets its process once it started, on a thread of its own (see
+    /// `RolloutCLI.run`).
     public func rollout(
-        _ arguments: [String], environment: [String: String] = [:], whileRunning during: (ChildProcess) throws -> Void = { _ in }
-    ) throws -> RolloutCLI.Output {
-        let launcher = hosts[0].namespace.map { ["/usr/sbin/ip", "netns", "exec", $0] } ?? []
-        return try RolloutCLI.run(arguments, in: root, environment: environment, launcher: launcher, whileRunning: during)
+        _ arguments: [String], environment: [String: String] = [:], whileRunning during: @escaping (ChildProcess) throws -> Void = { _ in }
+    ) async throws -> RolloutCLI.Output {
+        try await RolloutCLI.run(arguments, in: root, environment: environment, launcher: launcher, whileRunning: during)
     }
+
+    /// The blocking `rollout`, for a `during` that starts another run while the first goes on.
+    public func rollout(_ arguments: [String], environment: [String: String] = [:]) throws -> RolloutCLI.Output {
+        try RolloutCLI.run(arguments, in: root, environment: environment, launcher: launcher)
+    }
+
+    private var launcher: [String] { hosts[0].namespace.map { ["/usr/sbin/ip", "netns", "exec", $0] } ?? [] }
 
     /// Points the inventory and known_hosts at `port` instead of host `index`'s own (a proxy
     /// in front of it).

@@ -21,8 +21,8 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
     /// `http://127.0.0.1:<port>`.
     public var baseURL: String { "http://127.0.0.1:\(port)" }
 
-    public init() throws {
-        server = try LoopbackServerProcess(
+    public init() async throws {
+        server = try await LoopbackServerProcess(
             executable: URL(fileURLWithPath: "/usr/bin/env"), arguments: ["python3", "-u", "-c", Self.script])
         port = server.port
     }

@@ -2,13 +2,14 @@ import Foundation
 
 /// A test server in a child process on 127.0.0.1: it prints the port it listens on as its first
 /// line, and exits when its stdin closes, so it never outlives the test process. Killed when
-/// released.
+/// released. Its start (a Python interpreter, seconds with the providers' libraries on a busy
+/// machine) is awaited on a thread of its own, not on the cooperative pool (see `onOwnThread`).
 final class LoopbackServerProcess: @unchecked Sendable {
     let port: Int
     private let process: Process
     private let stdin: Pipe
 
-    init(executable: URL, arguments: [String], environment: [String: String]? = nil) throws {
+    init(executable: URL, arguments: [String], environment: [String: String]? = nil) async throws {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
@@ -21,9 +22,13 @@ final class LoopbackServerProcess: @unchecked Sendable {
         try process.run()
         self.process = process
         self.stdin = stdin
-        var line = Data()
-        while let byte = try stdout.fileHandleForReading.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) {
-            line.append(byte)
+        let reader = stdout.fileHandleForReading
+        let line = try await onOwnThread {
+            var line = Data()
+            while let byte = try reader.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) {
+                line.append(byte)
+            }
+            return line
         }
         guard let port = Int(String(decoding: line, as: UTF8.self)) else {
             kill(process.processIdentifier, SIGKILL)

@@ -19,14 +19,20 @@ public final class PostgresTestServer: Sendable {
     /// A role that logs in with `password` only.
     public let passwordUser = "rollout_pw"
 
-    /// The cluster every test of this process shares.
-    public static let shared: PostgresTestServer = {
+    /// The cluster every test of this process shares, started (on a thread of its own) by the
+    /// first test that asks. Awaited, not a `static let`, for the reason `SSHTestHost.shared` is:
+    /// initdb takes seconds.
+    public static var shared: PostgresTestServer {
+        get async { await started.value }
+    }
+
+    private static let started = Task<PostgresTestServer, Never> {
         do {
-            return try PostgresTestServer.start()
+            return try await onOwnThread { try PostgresTestServer.start() }
         } catch {
             fatalError("cannot start the test PostgreSQL: \(error)")
         }
-    }()
+    }
 
     private init(directory: URL, port: Int) {
         self.directory = directory
@@ -74,7 +80,14 @@ public final class PostgresTestServer: Sendable {
             """, database: "postgres")
     }
 
-    /// Runs `statements` as the superuser and returns the rows, fields separated by `|`.
+    /// Runs `statements` as the superuser and returns the rows, fields separated by `|`; waits
+    /// for psql off the cooperative pool (see `onOwnThread`).
+    @discardableResult
+    public func sql(_ statements: String, database: String) async throws -> String {
+        try await onOwnThread { try self.sql(statements, database: database) }
+    }
+
+    /// The blocking `sql`, for the cluster's one-time start.
     @discardableResult
     public func sql(_ statements: String, database: String) throws -> String {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("rollout-sql-\(UUID().uuidString)")

@@ -21,11 +21,11 @@ public final class ProviderAPIServer: @unchecked Sendable {
     public var baseURL: String { "http://127.0.0.1:\(port)" }
 
     /// `endpoints`: the webhook endpoints that exist, each enabled.
-    public init(apiKey: String, endpoints: [String] = ["we_billing"]) throws {
+    public init(apiKey: String, endpoints: [String] = ["we_billing"]) async throws {
         var environment = ProcessInfo.processInfo.environment
         environment["PROVIDER_API_KEY"] = apiKey
         environment["PROVIDER_API_ENDPOINTS"] = endpoints.joined(separator: ",")
-        server = try LoopbackServerProcess(
+        server = try await LoopbackServerProcess(
             executable: URL(fileURLWithPath: "/usr/bin/env"),
             arguments: ["python3", "-u", packageRoot.appendingPathComponent("Tests/Verifiers/provider_api.py").path], environment: environment)
         port = server.port

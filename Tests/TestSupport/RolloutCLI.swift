@@ -7,6 +7,11 @@ public enum RolloutCLI {
         public var status: Int32
         public var stdout: String
         public var stderr: String
+        /// When the process ended, taken as `waitpid` returned: a test's own clock reading after
+        /// `run` returns also counts the wait for a thread to resume the test on.
+        public var exitedAt: ContinuousClock.Instant
+        /// From the start of the process to its end.
+        public var duration: Duration
 
         /// stdout and stderr together, for assertions that do not care which one.
         public var all: String { stdout + stderr }
@@ -18,15 +23,31 @@ public enum RolloutCLI {
     /// Runs `rollout arguments…` in `directory` with a minimal environment plus `environment`.
     public static func run(
         _ arguments: [String], in directory: URL, environment: [String: String] = [:]
-    ) throws -> Output {
-        try run(arguments, in: directory, environment: environment, whileRunning: { _ in })
+    ) async throws -> Output {
+        try await run(arguments, in: directory, environment: environment, whileRunning: { _ in })
     }
 
     /// Runs `rollout`, calling `during` with its process once it has started (to signal it).
     /// `launcher` goes in front of it (`ip netns exec NAME`: the run inside a network namespace).
+    ///
+    /// The run and `during` go on a thread of their own (see `onOwnThread`): the test's thread
+    /// of the cooperative pool serves other tests meanwhile, and `during` polls and signals on
+    /// time however busy that pool is. `during` may block (poll, sleep, run `rollout` again
+    /// with the blocking `run`); it runs while the caller awaits, never beside it.
     public static func run(
         _ arguments: [String], in directory: URL, environment: [String: String] = [:], launcher: [String] = [],
-        whileRunning during: (ChildProcess) throws -> Void
+        whileRunning during: @escaping (ChildProcess) throws -> Void
+    ) async throws -> Output {
+        nonisolated(unsafe) let during = during
+        return try await onOwnThread {
+            try run(arguments, in: directory, environment: environment, launcher: launcher, whileRunning: during)
+        }
+    }
+
+    /// The blocking `run`, for a `during` that starts another run while the first one goes on.
+    public static func run(
+        _ arguments: [String], in directory: URL, environment: [String: String] = [:], launcher: [String] = [],
+        whileRunning during: (ChildProcess) throws -> Void = { _ in }
     ) throws -> Output {
         guard FileManager.default.isExecutableFile(atPath: binary.path) else {
             throw CommandFailed(command: binary.path, output: "not built; run: swift build --build-tests")
@@ -39,6 +60,7 @@ public enum RolloutCLI {
             try? FileManager.default.removeItem(at: err)
         }
         let command = launcher + [binary.path] + arguments
+        let startedAt = ContinuousClock.now
         let child = try ChildProcess(
             command[0], Array(command.dropFirst()),
             environment: ["PATH": "/usr/bin:/bin", "HOME": directory.path, "USER": "tester"].merging(environment) { $1 },
@@ -50,9 +72,11 @@ public enum RolloutCLI {
             throw error
         }
         let status = child.wait()
+        let exitedAt = ContinuousClock.now
         return Output(
             status: status,
             stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
-            stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "")
+            stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "",
+            exitedAt: exitedAt, duration: exitedAt - startedAt)
     }
 }

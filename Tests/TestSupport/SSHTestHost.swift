@@ -15,14 +15,20 @@ public final class SSHTestHost: Sendable {
     /// The network namespace sshd runs in (see `NetworkNamespace`); nil for this machine's.
     public let namespace: String?
 
-    /// The host every integration test shares.
-    public static let shared: SSHTestHost = {
+    /// The host every integration test shares, started by the first test that asks. Awaited,
+    /// not a `static let`: the tests that asked while it started each blocked a thread of the
+    /// cooperative pool (two here) in the one-time initialisation, and so every other test.
+    public static var shared: SSHTestHost {
+        get async { await startedShared.value }
+    }
+
+    private static let startedShared = Task<SSHTestHost, Never> {
         do {
-            return try SSHTestHost.start(name: "shared")
+            return try await SSHTestHost.start(name: "shared")
         } catch {
             fatalError("cannot start the test sshd: \(error)")
         }
-    }()
+    }
 
     private init(directory: URL, port: Int, user: String, namespace: String? = nil) {
         self.directory = directory
@@ -33,7 +39,7 @@ public final class SSHTestHost: Sendable {
 
     /// Starts a new host on a free port, under a directory of its own; with `namespace`, sshd
     /// listens on that network namespace's loopback (the port is then free there for sure).
-    public static func start(name: String, namespace: String? = nil) throws -> SSHTestHost {
+    public static func start(name: String, namespace: String? = nil) async throws -> SSHTestHost {
         let directory = URL(fileURLWithPath: "/tmp/rollout-test-hosts/\(TestProcess.id)-\(name)")
         try? FileManager.default.removeItem(at: directory)
         // A free port is only free when asked: a connection another test opens meanwhile may
@@ -42,7 +48,7 @@ public final class SSHTestHost: Sendable {
         while true {
             let host = SSHTestHost(directory: directory, port: try freePort(), user: "rollout-test", namespace: namespace)
             do {
-                try host.startSSHD()
+                try await host.startSSHD()
                 return host
             } catch {
                 attempts += 1
@@ -51,14 +57,21 @@ public final class SSHTestHost: Sendable {
         }
     }
 
-    /// Starts `count` hosts, each its own sshd on its own port.
-    public static func start(count: Int, name: String) throws -> [SSHTestHost] {
-        try (0..<count).map { try start(name: "\(name)-\($0)") }
+    /// Starts `count` hosts at once, each its own sshd on its own port.
+    public static func start(count: Int, name: String) async throws -> [SSHTestHost] {
+        try await withThrowingTaskGroup(of: (Int, SSHTestHost).self) { group in
+            for index in 0..<count {
+                group.addTask { (index, try await start(name: "\(name)-\(index)")) }
+            }
+            var hosts: [Int: SSHTestHost] = [:]
+            for try await (index, host) in group { hosts[index] = host }
+            return (0..<count).compactMap { hosts[$0] }
+        }
     }
 
     /// (Re)starts this host's sshd on its port with its existing keys.
-    public func startSSHD() throws {
-        try script(["start", directory.path, String(port), "--watch", String(getpid())])
+    public func startSSHD() async throws {
+        try await script(["start", directory.path, String(port), "--watch", String(getpid())])
     }
 
     /// Kills this host's sshd and every session it serves.
@@ -164,10 +177,22 @@ public final class SSHTestHost: Sendable {
 
     /// Runs `scripts/sandbox-host` in this host's network namespace.
     @discardableResult
+    func script(_ arguments: [String]) async throws -> String {
+        let command = scriptCommand(arguments)
+        return try await runLocal(command[0], Array(command.dropFirst()))
+    }
+
+    /// `script` for `stop` and `crash`, which tests call where they cannot await (`defer`).
+    @discardableResult
     func script(_ arguments: [String]) throws -> String {
+        let command = scriptCommand(arguments)
+        return try runLocal(command[0], Array(command.dropFirst()))
+    }
+
+    private func scriptCommand(_ arguments: [String]) -> [String] {
         let path = packageRoot.appendingPathComponent("scripts/sandbox-host").path
-        guard let namespace else { return try runLocal(path, arguments) }
-        return try runLocal("/usr/sbin/ip", ["netns", "exec", namespace, path] + arguments)
+        let launcher = namespace.map { ["/usr/sbin/ip", "netns", "exec", $0] } ?? []
+        return launcher + [path] + arguments
     }
 }
 
@@ -179,11 +204,26 @@ public struct CommandFailed: Error, CustomStringConvertible {
 }
 
 /// Runs a local program to completion and returns its stdout; throws with its output when it fails.
+/// Waits off the shared cooperative pool (see `ChildProcess.wait()`).
+@discardableResult
+public func runLocal(_ executable: String, _ arguments: [String]) async throws -> String {
+    let output = FileManager.default.temporaryDirectory.appendingPathComponent("rollout-fixture-\(UUID().uuidString)").path
+    defer { unlink(output) }
+    let status = try await ChildProcess(executable, arguments, stdout: output, stderr: output).wait()
+    return try finishedRun(executable, arguments, status: status, output: output)
+}
+
+/// `runLocal` for code that cannot await (a fixture's one-time start): blocks the calling thread.
 @discardableResult
 public func runLocal(_ executable: String, _ arguments: [String]) throws -> String {
     let output = FileManager.default.temporaryDirectory.appendingPathComponent("rollout-fixture-\(UUID().uuidString)").path
     defer { unlink(output) }
     let status = try ChildProcess(executable, arguments, stdout: output, stderr: output).wait()
+    return try finishedRun(executable, arguments, status: status, output: output)
+}
+
+/// What a finished `runLocal` program wrote to `output`, or the error naming it when it failed.
+private func finishedRun(_ executable: String, _ arguments: [String], status: Int32, output: String) throws -> String {
     let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
     guard status == 0 else {
         throw CommandFailed(command: ([executable] + arguments).joined(separator: " "), output: text)

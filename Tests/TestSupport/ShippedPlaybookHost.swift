@@ -20,9 +20,9 @@ public final class ShippedPlaybookHost: Sendable {
     public var appDirectory: URL { hostDirectory.appendingPathComponent(app) }
     public var playbook: String { "playbooks/\(app)/deploy.yml" }
 
-    public init(app: String) throws {
+    public init(app: String) async throws {
         self.app = app
-        sandbox = try DeploySandbox(hostCount: 1)
+        sandbox = try await DeploySandbox(hostCount: 1)
         let root = sandbox.root
         let manager = FileManager.default
         try manager.createDirectory(at: root.appendingPathComponent("playbooks/\(app)"), withIntermediateDirectories: true)
@@ -47,16 +47,16 @@ public final class ShippedPlaybookHost: Sendable {
         try sandbox.write("playbooks/\(app)/inventory.yml", inventory)
 
         let directory = sandbox.hostDirectory(0)
-        try runLocal(
+        try await runLocal(
             packageRoot.appendingPathComponent("scripts/sandbox-app-repo").path, [app, directory.appendingPathComponent("repos/\(app).git").path])
         let wheelhouse =
-            try runLocal(packageRoot.appendingPathComponent("scripts/sandbox-wheelhouse").path, [])
+            try await runLocal(packageRoot.appendingPathComponent("scripts/sandbox-wheelhouse").path, [])
             .split(separator: "\n").last.map(String.init) ?? ""
-        try runLocal("/bin/cp", ["-r", wheelhouse, directory.appendingPathComponent("wheelhouse").path])
-        try runLocal("/bin/chown", ["-R", "\(sandbox.user):", root.path])
+        try await runLocal("/bin/cp", ["-r", wheelhouse, directory.appendingPathComponent("wheelhouse").path])
+        try await runLocal("/bin/chown", ["-R", "\(sandbox.user):", root.path])
         // The app runs detached from the playbook's session: stop it once the tests are gone.
         let pidFile = appDirectory.appendingPathComponent("app.pid").path
-        _ = try runLocal(
+        _ = try await runLocal(
             "/bin/bash",
             [
                 "-c",
@@ -71,20 +71,20 @@ public final class ShippedPlaybookHost: Sendable {
 
     /// `rollout run playbooks/<app>/deploy.yml -e loopback --verbose --json events.jsonl --var …`
     /// with the sandbox's paths and `environment` (the secrets) in its environment.
-    public func run(_ vars: [String: String], environment: [String: String]) throws -> RolloutCLI.Output {
-        try rollout(["run", playbook, "-e", "loopback", "--verbose", "--json", "events.jsonl"], vars, environment: environment)
+    public func run(_ vars: [String: String], environment: [String: String]) async throws -> RolloutCLI.Output {
+        try await rollout(["run", playbook, "-e", "loopback", "--verbose", "--json", "events.jsonl"], vars, environment: environment)
     }
 
     /// `rollout rollback playbooks/<app>/deploy.yml -e loopback --yes --var …`: on-call's undo of
     /// the last run whose changes are still in place.
-    public func rollback(_ vars: [String: String], environment: [String: String], force: Bool = false) throws -> RolloutCLI.Output {
-        try rollout(
+    public func rollback(_ vars: [String: String], environment: [String: String], force: Bool = false) async throws -> RolloutCLI.Output {
+        try await rollout(
             ["rollback", playbook, "-e", "loopback", "--yes", "--json", "events.jsonl"] + (force ? ["--force"] : []), vars, environment: environment)
     }
 
-    private func rollout(_ command: [String], _ vars: [String: String], environment: [String: String]) throws -> RolloutCLI.Output {
+    private func rollout(_ command: [String], _ vars: [String: String], environment: [String: String]) async throws -> RolloutCLI.Output {
         let arguments = command + vars.sorted { $0.key < $1.key }.flatMap { ["--var", "\($0.key)=\($0.value)"] }
-        return try sandbox.rollout(
+        return try await sandbox.rollout(
             arguments,
             environment: environment.merging([
                 "ROLLOUT_SANDBOX": hostDirectory.path,

@@ -24,13 +24,13 @@ public final class SignInApp: @unchecked Sendable {
     public var baseURL: String { "http://127.0.0.1:\(port)" }
 
     /// Starts the app with one user; its tokens last `tokenLifetime` seconds.
-    public init(email: String, password: String, jwtSecret: String, tokenLifetime: Int = 900) throws {
+    public init(email: String, password: String, jwtSecret: String, tokenLifetime: Int = 900) async throws {
         var environment = ProcessInfo.processInfo.environment
         environment["APP_EMAIL"] = email
         environment["APP_PASSWORD"] = password
         environment["JWT_SECRET"] = jwtSecret
         environment["TOKEN_TTL"] = String(tokenLifetime)
-        server = try LoopbackServerProcess(
+        server = try await LoopbackServerProcess(
             executable: URL(fileURLWithPath: "/usr/bin/env"),
             arguments: ["python3", "-u", packageRoot.appendingPathComponent("Tests/Verifiers/signin_app.py").path], environment: environment)
         port = server.port

@@ -49,8 +49,9 @@ public final class SupervisedHTTPApp: Sendable {
         """#
 
     /// Writes the app with `env` as its `.env` into `directory` (owned by `user`), and starts
-    /// supervisord as `user`; returns once `web` answers on its health URL.
-    public init(in directory: URL, user: String, env: String) throws {
+    /// supervisord as `user`; returns once `web` answers on its health URL. Waits without
+    /// holding a thread of the cooperative pool (see `onOwnThread`).
+    public init(in directory: URL, user: String, env: String) async throws {
         self.directory = directory
         port = try SSHTestHost.freePort()
         let path = directory.path
@@ -86,8 +87,8 @@ public final class SupervisedHTTPApp: Sendable {
 
             """
         try conf.write(toFile: config, atomically: true, encoding: .utf8)
-        _ = try runLocal("/bin/chown", ["-R", "\(user):", path])
-        _ = try runLocal("/usr/sbin/runuser", ["-u", user, "--", "/usr/bin/supervisord", "-c", config])
+        _ = try await runLocal("/bin/chown", ["-R", "\(user):", path])
+        _ = try await runLocal("/usr/sbin/runuser", ["-u", user, "--", "/usr/bin/supervisord", "-c", config])
         // supervisord outlives a crashed test process otherwise.
         _ = try ChildProcess(
             "/bin/sh",
@@ -99,7 +100,9 @@ public final class SupervisedHTTPApp: Sendable {
                 """,
             ], stdout: "/dev/null", stderr: "/dev/null")
         let deadline = Date().addingTimeInterval(15)
-        while (try? health()) == nil, Date() < deadline { usleep(100_000) }
+        while (try? await runLocal("/usr/bin/curl", ["-sf", "--max-time", "2", healthURL])) == nil, Date() < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+        }
         _ = try health()
     }
 

@@ -66,8 +66,11 @@ public final class Interruption: Sendable {
             FileHandle.standardError.write(Data(("\n" + firstNotice + "\n").utf8))
         } else {
             FileHandle.standardError.write(Data(("\n" + recoveryNotice() + "\n").utf8))
-            // Not 130: nothing was rolled back, the hosts may be half-deployed.
-            exit(Int32(RolloutExitCode.rollbackIncomplete.rawValue))
+            // Not 130: nothing was rolled back, the hosts may be half-deployed. `_exit`, not
+            // `exit`: exit's cleanup handlers ran while the run's SSH threads still worked and
+            // crashed the runner now and then (SIGSEGV, exit 139 and a backtrace, not 3).
+            fflush(nil)
+            _exit(Int32(RolloutExitCode.rollbackIncomplete.rawValue))
         }
     }
 }
