@@ -81,7 +81,7 @@ struct CheckSuiteRun {
                 }
                 let response = try await context.http.send(request)
                 let missing = session.take(response, to: request.url, for: check)
-                context.masker = context.masker.adding(secrets: session.secretValues)
+                context.masker = context.masker.adding(secrets: session.secretValues + CredentialFields.values(in: response))
                 result = HTTPCheckResult(response: response, problems: try check.expect.problems(with: response, using: context) + missing)
             } catch let error as HTTPClientError {
                 result = HTTPCheckResult(error: "\(error)")
