@@ -30,11 +30,16 @@ public final class ChildProcess: @unchecked Sendable {
             posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         }
         // The child gets stdin, stdout and stderr and nothing else: an inherited pipe or socket
-        // of another test (the watchdog of `scripts/sandbox-host` lives as long as the test
-        // process) would keep that test's peer from ever seeing end-of-file. Glibc ignores
-        // closing a descriptor that is gone by then.
-        for descriptor in Self.openDescriptors() where descriptor > 2 {
-            posix_spawn_file_actions_addclose(&actions, descriptor)
+        // of another test (the watchdog of `scripts/sandbox-host` and PostgreSQL live as long
+        // as the test process) would keep that test's peer from ever seeing end-of-file. Glibc's
+        // closefrom action closes them all in the child; a list taken beforehand missed a pipe
+        // another thread opened meanwhile, and a verifier waited for its stdin forever.
+        if let closeFrom = Self.addCloseFrom {
+            _ = closeFrom(&actions, 3)
+        } else {
+            for descriptor in Self.openDescriptors() where descriptor > 2 {
+                posix_spawn_file_actions_addclose(&actions, descriptor)
+            }
         }
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
@@ -65,6 +70,13 @@ public final class ChildProcess: @unchecked Sendable {
         guard rc == 0 else { throw CommandFailed(command: executable, output: String(cString: strerror(rc))) }
         self.pid = pid
     }
+
+    /// Glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34 and later), which Swift does
+    /// not see declared.
+    private static let addCloseFrom: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32)? = {
+        guard let symbol = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np") else { return nil }
+        return unsafeBitCast(symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
+    }()
 
     private static func openDescriptors() -> [Int32] {
         ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []).compactMap { Int32($0) }
