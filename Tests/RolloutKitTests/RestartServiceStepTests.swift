@@ -122,11 +122,16 @@ struct RestartServiceStepTests {
         #expect(compose.statusScript == "sudo -n docker compose -f '/srv/app/compose.yml' ps --all --format json 'web'")
         let v1 = RestartMarks(output: "rollout-mark compose=docker-compose\n")
         #expect(compose.statusScript(marks: v1) == "sudo -n docker-compose -f '/srv/app/compose.yml' ps 'web'")
-        #expect(compose.logScript(lines: 7, marks: v1)?.contains("$(sudo -n docker-compose -f '/srv/app/compose.yml' logs --no-color --tail 7 'web' 2>&1)") == true)
+        #expect(
+            compose.logScript(lines: 7, marks: v1)?.contains(
+                "$(sudo -n docker-compose -f '/srv/app/compose.yml' logs --no-color --tail 7 'web' 2>&1)") == true)
         let podman = RestartMarks(output: "rollout-mark compose=podman-compose\n")
         #expect(compose.statusScript(marks: podman) == "sudo -n podman-compose -f '/srv/app/compose.yml' ps")
-        #expect(compose.logScript(lines: 7, marks: podman)?.contains("$(sudo -n podman-compose -f '/srv/app/compose.yml' logs --tail 7 'web' 2>&1)") == true)
-        #expect(compose.logScript(lines: 7)?.contains("$(sudo -n docker compose -f '/srv/app/compose.yml' logs --no-color --tail 7 'web' 2>&1)") == true)
+        #expect(
+            compose.logScript(lines: 7, marks: podman)?.contains("$(sudo -n podman-compose -f '/srv/app/compose.yml' logs --tail 7 'web' 2>&1)")
+                == true)
+        #expect(
+            compose.logScript(lines: 7)?.contains("$(sudo -n docker compose -f '/srv/app/compose.yml' logs --no-color --tail 7 'web' 2>&1)") == true)
         #expect(control(.dockerCompose(service: "web", file: nil, command: nil)).restartCommand == "docker compose up -d 'web'")
         // Compose 2.21+: one object per line.
         let lines = #"{"Service":"web","State":"running","Health":""}"# + "\n" + #"{"Service":"web","State":"running","Health":"starting"}"#
@@ -210,9 +215,9 @@ struct RestartServiceStepTests {
         let fake = dir.appendingPathComponent("compose").path
         let count = dir.appendingPathComponent("count").path
         try """
-            echo x >> \(count)
-            if [ $(wc -l < \(count)) -lt 2 ]; then printf 'Attaching to web_1\\nweb_1  | \\n'; else printf 'web_1  | fatal: no config\\n'; fi
-            """.write(toFile: fake, atomically: true, encoding: .utf8)
+        echo x >> \(count)
+        if [ $(wc -l < \(count)) -lt 2 ]; then printf 'Attaching to web_1\\nweb_1  | \\n'; else printf 'web_1  | fatal: no config\\n'; fi
+        """.write(toFile: fake, atomically: true, encoding: .utf8)
         let compose = control(.dockerCompose(service: "web", file: nil, command: "sh \(fake)"))
         let script = try #require(compose.logScript(lines: 5))
         #expect(try ShellProcess.run(script).stdout == "web_1  | fatal: no config\n")

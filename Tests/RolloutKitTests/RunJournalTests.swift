@@ -21,17 +21,20 @@ struct RunJournalTests {
         let journal = RunJournal(stateDirectory: dir.appendingPathComponent("state").path, runID: runID, host: "h1")
         let first = try ShellProcess.run(journal.append([.runStarted(header())]))
         #expect(first.status == 0)
-        let script = journal.library().definitions + journal.wrap(
-            stepIndex: 0, name: "Set \"env\" 100%", kind: "set_env",
-            userScript: "rollout_undo previous_file \"/tmp/x y\\\"z\"\necho out; echo err >&2; exit 7")
+        let script =
+            journal.library().definitions
+            + journal.wrap(
+                stepIndex: 0, name: "Set \"env\" 100%", kind: "set_env",
+                userScript: "rollout_undo previous_file \"/tmp/x y\\\"z\"\necho out; echo err >&2; exit 7")
         let result = try ShellProcess.run(script)
         #expect(result.status == 7)
         #expect(result.stdout == "out\n")
         #expect(result.stderr == "err\n")
         let second = try ShellProcess.run(
-            journal.library().definitions + journal.wrap(
-                stepIndex: 1, name: "syntax", kind: "shell", userScript: "if then fi (",
-                pending: [.stepResult(index: 0, outcome: .failed, outputTail: "out\nerr", at: Date())]))
+            journal.library().definitions
+                + journal.wrap(
+                    stepIndex: 1, name: "syntax", kind: "shell", userScript: "if then fi (",
+                    pending: [.stepResult(index: 0, outcome: .failed, outputTail: "out\nerr", at: Date())]))
         #expect(second.status != 0)
 
         let record = try RunRecord.replay(journalLines: try journalLines(journal))
@@ -76,10 +79,12 @@ struct RunJournalTests {
             journal.append([.runStarted(header())])
                 + "\n" + journal.library().definitions + journal.wrap(stepIndex: 0, name: "quick", kind: "shell", userScript: "true"))
         #expect(ok.status == 0)
-        let step = journal.library().definitions + journal.wrap(
-            stepIndex: 1, name: "git", kind: "git",
-            userScript: "rollout_undo previous_commit abc123\nsh -c 'echo $$ > \"$1\"; exec sleep 30' sh \(ShellWord.quote(childPid))",
-            pending: [.stepResult(index: 0, outcome: .ok, outputTail: "", at: Date())])
+        let step =
+            journal.library().definitions
+            + journal.wrap(
+                stepIndex: 1, name: "git", kind: "git",
+                userScript: "rollout_undo previous_commit abc123\nsh -c 'echo $$ > \"$1\"; exec sleep 30' sh \(ShellWord.quote(childPid))",
+                pending: [.stepResult(index: 0, outcome: .ok, outputTail: "", at: Date())])
         // The host's shell dies between the step's start and its end (SIGKILL, as when a
         // connection drops and sshd kills the session), then the step's own process goes too.
         let crash = try ShellProcess.run(
