@@ -22,6 +22,21 @@ struct PersistentShellTests {
         #expect(explicit.stdoutText == "/usr\nit's\n")
     }
 
+    /// Two runs' journal libraries define the same names with other paths: a command of the
+    /// first, sent after one of the second, must not run with the second's definitions.
+    @Test("a library's commands run with its own definitions, after another library's too")
+    func librariesTakeTurns() async throws {
+        let ssh = await transport()
+        let first = ShellLibrary(definitions: "rollout_which() { echo first; }")
+        let second = ShellLibrary(definitions: "rollout_which() { echo second; }")
+        var seen: [String] = []
+        for library in [first, second, first, first, second] {
+            let result = try await ssh.run(RemoteCommand("rollout_which", library: library, runsInPlace: true))
+            seen.append(result.stdoutText)
+        }
+        #expect(seen == ["first\n", "second\n", "first\n", "first\n", "second\n"])
+    }
+
     @Test("a command that ends the shell itself reports how, and the next command gets a new shell")
     func shellKilled() async throws {
         let ssh = await transport()

@@ -13,7 +13,8 @@ import Foundation
 /// stdout and on stderr (`CommandEndMarker` finds and removes them). The command is done when
 /// both have arrived. The marker is random per shell, so no command prints it by chance.
 /// A count prefixed with `d` is a `ShellLibrary`'s definitions, evaluated in the shell itself
-/// (no subshell, no markers), in the same write as the first command that needs them; one
+/// (no subshell, no markers), in the same write as a command that needs them when the shell's
+/// last definitions were another library's; one
 /// prefixed with `p` is a command that runs in place (`RemoteCommand.runsInPlace`): evaluated
 /// in the shell itself, saving the subshell's fork.
 ///
@@ -35,8 +36,10 @@ final class PersistentShell {
     private var markerSent = false
     /// False once the shell has exited; the owner then starts a new one.
     private(set) var isAlive = true
-    /// The libraries this shell has defined.
-    private var definedLibraries: Set<ShellLibrary> = []
+    /// The library this shell defined last. Only that one counts as defined: libraries define
+    /// the same names (every run's journal functions are `rollout_run`), so defining one undoes
+    /// what another defined.
+    private var definedLibrary: ShellLibrary?
 
     init(session: SSHSession) throws(LibSSH2Error) {
         self.session = session
@@ -75,7 +78,7 @@ final class PersistentShell {
         let start = ContinuousClock.now
         var collected = CommandOutput(limit: outputLimit, callback: output, processGroupHeader: false)
         var input = Array((markerSent ? "" : marker + "\n").utf8)
-        if let library, !definedLibraries.contains(library) {
+        if let library, library != definedLibrary {
             let definitions = Array(library.definitions.utf8)
             input += Array("d\(definitions.reduce(0) { $0 + ($1 == 10 ? 1 : 0) })\n".utf8) + definitions
         }
@@ -83,7 +86,7 @@ final class PersistentShell {
         markerSent = true
         // Once written the definitions are the shell's, whatever the command does; a shell
         // that dies with them half-read is not used again.
-        if let library { definedLibraries.insert(library) }
+        if let library { definedLibrary = library }
         let end: End
         do {
             end = try pump(input: input, collecting: &collected)
