@@ -100,7 +100,16 @@ struct RunCommand: AsyncParsableCommand {
         }
         // One connection per host stays open for the whole run (and a second one to stop a batch
         // on Ctrl-C), besides what rollout itself opens.
-        FileDescriptorLimit.raise(toAtLeast: 2 * hosts.count + 64)
+        // A fleet whose connections cannot all be open at once is refused before the first one:
+        // once the descriptors run out, the rest of the run (a timer, the locks' release) fails
+        // with them, and the Swift runtime traps, leaving the hosts locked.
+        if let limit = FileDescriptorLimit.raise(toAtLeast: 2 * hosts.count + 64), limit < hosts.count + 32 {
+            FileHandle.standardError.write(
+                Data(
+                    ("rollout: \(hosts.count) hosts need a connection each at once, more than this process's limit of \(limit) open files (`ulimit -n`) allows; "
+                        + "raise the limit (`ulimit -n 4096`) or run fewer hosts at once (`--shard K/N` or `--limit`); nothing was changed on any host\n").utf8))
+            throw ExitCode(RolloutExitCode.connectionFailed.rawValue)
+        }
         let masker = deployment.masker
         let runID = resume ?? RunID.generate()
         let interruption = Interruption(
