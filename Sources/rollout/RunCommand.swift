@@ -107,7 +107,8 @@ struct RunCommand: AsyncParsableCommand {
             FileHandle.standardError.write(
                 Data(
                     ("rollout: \(hosts.count) hosts need a connection each at once, more than this process's limit of \(limit) open files (`ulimit -n`) allows; "
-                        + "raise the limit (`ulimit -n 4096`) or run fewer hosts at once (`--shard K/N` or `--limit`); nothing was changed on any host\n").utf8))
+                        + "raise the limit (`ulimit -n 4096`) or run fewer hosts at once (`--shard K/N` or `--limit`); nothing was changed on any host\n")
+                        .utf8))
             throw ExitCode(RolloutExitCode.connectionFailed.rawValue)
         }
         let masker = deployment.masker
