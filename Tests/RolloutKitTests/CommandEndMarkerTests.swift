@@ -74,8 +74,8 @@ struct CommandEndMarkerTests {
     func loopCommandLine() {
         let line = PersistentShell.commandLine
         #expect(line.hasPrefix("exec /bin/sh -c '"))
-        #expect(line.contains("IFS= read -r rollout_marker;"), "the marker comes on stdin")
-        #expect(line.contains("(rollout_marker=; eval \"$rollout_shell_text\") </dev/null"))
+        #expect(line.contains("IFS= read -r m;"), "the marker comes on stdin")
+        #expect(line.contains("(m=; eval \"$s\") </dev/null"))
         #expect(!line.contains("rollout-end-"))
     }
 }

@@ -95,68 +95,43 @@ public struct RunJournal: Sendable, Hashable {
     /// `DeployLock.guardFunctions`). Sent once per shell, so the text each step sends is little
     /// more than its own script.
     ///
-    /// `rollout_run GUARD ENDED HOW EVENT…` runs the script on file descriptor 8:
+    /// `rollout_run GUARD ENDED STDIN EVENT…` runs the script on file descriptor 8:
     ///
     /// 1. runs `GUARD` (a function name, or `:`), returning its status when it fails; appends the
     ///    `EVENT` lines to the journal, creating it if needed, or returns `unwritableExitCode`;
-    /// 2. launches the script, its stdin this shell's file descriptor 9 when `HOW` has an `i`,
-    ///    else /dev/null, and writes the process group that holds it to `processGroupPath` (the
-    ///    file is emptied once the script ended), so that a command a dropped connection left
-    ///    running can be ended over the next connection:
-    ///    - when `HOW` has an `s` (the script starts nothing that outlives it, see
-    ///      `sharesShellGroup`) and this shell leads its process group (sshd and
-    ///      `LocalTransport` start every command's shell so), as a subshell of this shell, in
-    ///      its group: a fork, no exec. The group holds nothing else (the shell runs one command
-    ///      at a time), so ending it ends exactly the script; the shell itself ignores that signal;
-    ///    - otherwise in a group of its own (`setsid /bin/sh`), so that ending it spares what
-    ///      earlier commands left running; a host without `setsid` gets `nosetsid` in the file,
-    ///      for `stopScript` to say it cannot tell the script's processes apart.
-    ///
-    ///    A TERM, INT or HUP the caller gets (a timeout, Ctrl-C) is passed on to that group, and
-    ///    the caller's shell exits once the script ended: the shell may be a `PersistentShell`
-    ///    running the call in place, which the signal was meant to end;
+    /// 2. runs the script as a process group of its own (`setsid`), its stdin this shell's file
+    ///    descriptor 9 when `STDIN` is 1, else /dev/null: the group's id, the launched shell's
+    ///    PID, goes to `processGroupPath` before it waits and the file is emptied after (a host
+    ///    without `setsid` gets `nosetsid` there, for `stopScript` to say it cannot tell), so a
+    ///    command a dropped connection left running can be ended over the next connection. A
+    ///    TERM, INT or HUP the caller gets (a timeout, Ctrl-C) is passed on to the group, and the
+    ///    caller's shell exits once it ended: the shell may be a `PersistentShell` running the
+    ///    call in place, which the signal was meant to end;
     /// 3. appends `step_ended` for step `ENDED` with the exit code (unless `ENDED` is `-`) and
     ///    returns the script's status.
     ///
     /// It returns rather than exits, and its variables are `rollout_`-prefixed, so that a
-    /// `PersistentShell` can run the call in place; a subshell launch clears that shell's
-    /// `rollout_marker`, so that no script prints the end marker by chance. Nothing in it starts
-    /// a process but the launch: the times come from the engine (asking `date` twice cost more
-    /// than the round trip).
+    /// `PersistentShell` can run the call in place. Nothing in it starts a process but the
+    /// launch: the times come from the engine (asking `date` twice cost more than the round trip).
     public func library(guardFunctions: String = "") -> ShellLibrary {
         let runs = ShellWord.path(runsDirectory)
         return ShellLibrary(
             definitions: """
                 rollout_journal=\(ShellWord.path(path))
                 rollout_group=\(ShellWord.path(processGroupPath))
-                rollout_leads=; { read -r _ _ _ _ rollout_leads _ < /proc/$$/stat; } 2>/dev/null; [ "$rollout_leads" = $$ ] || rollout_leads=
                 \(guardFunctions)rollout_run() {
                   $1 || return
-                  rollout_ended=$2 rollout_how=$3 rollout_cut= rollout_pid=; shift 3
+                  command -v setsid >/dev/null 2>&1 && rollout_launch=setsid || rollout_launch=
+                  rollout_ended=$2 rollout_in=$3 rollout_cut=; shift 3
                   { { [ -f "$rollout_journal" ] || (umask 077 && mkdir -p -- \(runs) && : >> "$rollout_journal"); } && { [ $# = 0 ] || printf '%s\\n' "$@" >> "$rollout_journal"; }; } || { echo "rollout: cannot write the run journal $rollout_journal" >&2; return \(Self.unwritableExitCode); }
-                  case $rollout_how$rollout_leads in
-                  *s*[0-9])
-                    printf '%s\\n' $$ > "$rollout_group"
-                    trap 'trap "" TERM INT HUP; kill -TERM -$$ 2>/dev/null; rollout_cut=1' TERM INT HUP
-                    case $rollout_how in
-                    *i*) ( rollout_marker=; set --; . /dev/fd/8 ) <&9 9<&- & ;;
-                    *) ( rollout_marker=; set --; . /dev/fd/8 ) </dev/null & ;;
-                    esac
-                    rollout_pid=$! ;;
-                  *)
-                    command -v setsid >/dev/null 2>&1 && rollout_launch=setsid || rollout_launch=
-                    case $rollout_how in
-                    *i*) $rollout_launch /bin/sh /dev/fd/8 <&9 9<&- & ;;
-                    *) $rollout_launch /bin/sh /dev/fd/8 </dev/null & ;;
-                    esac
-                    rollout_pid=$!
-                    if [ -n "$rollout_launch" ]; then
-                      printf '%s\\n' "$rollout_pid" > "$rollout_group"
-                      trap 'kill -TERM -$rollout_pid 2>/dev/null; rollout_cut=1' TERM INT HUP
-                    else
-                      echo nosetsid > "$rollout_group"
-                    fi ;;
-                  esac
+                  if [ "$rollout_in" = 1 ]; then $rollout_launch /bin/sh /dev/fd/8 <&9 9<&- & else $rollout_launch /bin/sh /dev/fd/8 </dev/null & fi
+                  rollout_pid=$!
+                  if [ -n "$rollout_launch" ]; then
+                    printf '%s\\n' "$rollout_pid" > "$rollout_group"
+                    trap 'kill -TERM -$rollout_pid 2>/dev/null; rollout_cut=1' TERM INT HUP
+                  else
+                    echo nosetsid > "$rollout_group"
+                  fi
                   wait $rollout_pid; rollout_status=$?
                   while kill -0 $rollout_pid 2>/dev/null; do wait $rollout_pid; rollout_status=$?; done
                   trap - TERM INT HUP
@@ -168,34 +143,12 @@ public struct RunJournal: Sendable, Hashable {
                 """)
     }
 
-    /// Whether `script` may run in the caller's process group (see `library`): it starts
-    /// nothing in the background (no `&` but `&&`, `>&` and `<&`), and names neither `$$`,
-    /// `${$}` nor `PPID` (in a subshell they would name the shell rollout keeps open) nor `kill`
-    /// (`kill 0` would reach that shell). Anything else, and any text it cannot be sure of (an
-    /// `&` in quotes), gets a group of its own, as every script did before: only a slower launch.
-    static func sharesShellGroup(_ script: String) -> Bool {
-        if script.contains("$$") || script.contains("${$}") || script.contains("PPID") || script.contains("kill") { return false }
-        let bytes = Array(script.utf8)
-        var index = 0
-        while index < bytes.count {
-            if bytes[index] == UInt8(ascii: "&") {
-                if index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "&") {
-                    index += 2
-                    continue
-                }
-                guard index > 0, bytes[index - 1] == UInt8(ascii: ">") || bytes[index - 1] == UInt8(ascii: "<") else { return false }
-            }
-            index += 1
-        }
-        return true
-    }
-
     /// The call of `rollout_run` (see `library`) that records and runs a step: `guard` first
     /// (a function of the library; nil for none), then `pending` events and `step_started` at
-    /// `startedAt` (with `recordsStep`), then `userScript` in a subshell or a shell of its own
-    /// (see `library` for which) with the login umask, so neither its `exit` nor a syntax error
-    /// in it skips what follows, and, with `keepingStdin`, the command's stdin; then
-    /// `step_ended` with its exit code, which is the command's. A `cwd` is entered by the step's own shell: a directory that is missing fails
+    /// `startedAt` (with `recordsStep`), then `userScript` in a shell of its own with the login
+    /// umask (so neither its `exit` nor a syntax error in it skips what follows) and, with
+    /// `keepingStdin`, the command's stdin; then `step_ended` with its exit code, which is the
+    /// command's. A `cwd` is entered by the step's own shell: a directory that is missing fails
     /// the step, recorded like any other failure.
     ///
     /// With `recordsStep` false only the bookkeeping is done (no `step_started`, no
@@ -228,8 +181,7 @@ public struct RunJournal: Sendable, Hashable {
             rollout_undo() { printf '%s"%s","value":"%s"}\\n' \(ShellWord.quote(undoPrefix)) "$(rollout_json "$1")" "$(rollout_json "$2")" >> "$rollout_journal" || { echo "rollout: cannot write the run journal $rollout_journal" >&2; exit \(Self.unwritableExitCode); }; }
 
             """ : ""
-        let launch = (keepingStdin ? "i" : "") + (Self.sharesShellGroup(userScript) ? "s" : "")
-        let arguments = ([guardFunction ?? ":", recordsStep ? String(stepIndex) : "-", launch.isEmpty ? "-" : launch] + lines).joined(separator: " ")
+        let arguments = ([guardFunction ?? ":", recordsStep ? String(stepIndex) : "-", keepingStdin ? "1" : "0"] + lines).joined(separator: " ")
         return """
             rollout_run \(arguments) 8<<'\(delimiter)'\(keepingStdin ? " 9<&0" : "")
             exec 8<&-

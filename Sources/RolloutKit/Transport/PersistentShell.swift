@@ -52,17 +52,13 @@ final class PersistentShell {
 
     /// The loop, with builtins only; its first stderr line is the process group header. It
     /// reads the marker as its first line of input, so the marker is not on its command line
-    /// (where `ps` would print it), and clears it in each command's subshell (and
-    /// `RunJournal.library` in the subshell it launches in place). Its other variables are
-    /// `rollout_shell_`-prefixed, so that neither a library's names (the lock's `rollout_l`) nor
-    /// those a command uses meet them.
+    /// (where `ps` would print it), and clears it in each command's subshell.
     static let commandLine =
-        "exec /bin/sh -c '\(CommandBootstrap.processGroupHeader) IFS= read -r rollout_marker; "
-        + "while IFS= read -r rollout_shell_count; do rollout_shell_kind=${rollout_shell_count%%[0-9]*}; rollout_shell_count=${rollout_shell_count#\"$rollout_shell_kind\"}; rollout_shell_text=; "
-        + "while [ $rollout_shell_count -gt 0 ] && IFS= read -r rollout_shell_line; do rollout_shell_text=\"$rollout_shell_text$rollout_shell_line\n\"; rollout_shell_count=$((rollout_shell_count-1)); done; "
-        + "case $rollout_shell_kind in d) eval \"$rollout_shell_text\"; continue;; p) eval \"$rollout_shell_text\" </dev/null;; "
-        + "*) (rollout_marker=; eval \"$rollout_shell_text\") </dev/null;; esac; "
-        + "rollout_shell_status=$?; printf \"%s %s\\n\" \"$rollout_marker\" $rollout_shell_status; printf \"%s %s\\n\" \"$rollout_marker\" $rollout_shell_status >&2; done'"
+        "exec /bin/sh -c '\(CommandBootstrap.processGroupHeader) IFS= read -r m; "
+        + "while IFS= read -r n; do k=${n%%[0-9]*}; n=${n#\"$k\"}; s=; "
+        + "while [ $n -gt 0 ] && IFS= read -r l; do s=\"$s$l\n\"; n=$((n-1)); done; "
+        + "case $k in d) eval \"$s\"; continue;; p) eval \"$s\" </dev/null;; *) (m=; eval \"$s\") </dev/null;; esac; "
+        + "r=$?; printf \"%s %s\\n\" \"$m\" $r; printf \"%s %s\\n\" \"$m\" $r >&2; done'"
 
     /// Runs one command and waits for its markers. `.notStarted` means the shell had already
     /// exited and nothing was sent: the caller may start a new shell and try again.
