@@ -1,5 +1,6 @@
 import Foundation
 import RolloutKit
+import TestSupport
 import Testing
 
 struct RunJournalTests {
@@ -104,6 +105,38 @@ struct RunJournalTests {
         #expect(record.step(1)?.endedAt == nil)
         #expect(record.step(1)?.undo == ["previous_commit": "abc123"])
         #expect(record.undoableSteps.map(\.index) == [1])
+    }
+
+    /// A TERM to the wrapper (a step timeout, Ctrl-C) reaches every group of the step's session:
+    /// a command under GNU `timeout` (a group of its own) ends too, and the end is journalled.
+    @Test func aSignalToTheWrapperEndsACommandUnderTimeout() throws {
+        let dir = try ShellProcess.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let journal = RunJournal(stateDirectory: dir.path, runID: runID, host: "h1")
+        let childPid = dir.appendingPathComponent("child.pid").path
+        let step =
+            journal.library().definitions
+            + journal.wrap(
+                stepIndex: 0, name: "migrate", kind: "shell",
+                userScript: "timeout 60 sh -c 'echo $$ > \(childPid); exec sleep 60'")
+        let result = try ShellProcess.run(
+            """
+            sh -c \(ShellWord.quote(step)) &
+            wrapper=$!
+            i=0; while [ ! -s \(ShellWord.quote(childPid)) ] && [ $i -lt 500 ]; do sleep 0.01; i=$((i+1)); done
+            kill -TERM $wrapper
+            wait $wrapper
+            """)
+        let pid = try #require(Int32(try String(contentsOfFile: childPid, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        defer { kill(pid, SIGKILL) }
+        #expect(result.status == 124 || result.status == 143, "\(result.stderr)")
+        var gone = false
+        for _ in 0..<50 where !gone {
+            gone = !ProcessTable.isRunning(pid)
+            if !gone { Thread.sleep(forTimeInterval: 0.02) }
+        }
+        #expect(gone, "the command under timeout outlived the TERM")
+        #expect(try String(contentsOfFile: journal.path, encoding: .utf8).contains(#""event":"step_ended","index":0"#))
     }
 
     @Test func everyEventSurvivesItsJSONLine() throws {

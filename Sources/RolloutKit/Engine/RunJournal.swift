@@ -119,7 +119,7 @@ public struct RunJournal: Sendable, Hashable {
             definitions: """
                 rollout_journal=\(ShellWord.path(path))
                 rollout_group=\(ShellWord.path(processGroupPath))
-                \(guardFunctions)rollout_run() {
+                \(Self.sessionFunctions)\(guardFunctions)rollout_run() {
                   $1 || return
                   command -v setsid >/dev/null 2>&1 && rollout_launch=setsid || rollout_launch=
                   rollout_ended=$2 rollout_in=$3 rollout_cut=; shift 3
@@ -128,7 +128,7 @@ public struct RunJournal: Sendable, Hashable {
                   rollout_pid=$!
                   if [ -n "$rollout_launch" ]; then
                     printf '%s\\n' "$rollout_pid" > "$rollout_group"
-                    trap 'kill -TERM -$rollout_pid 2>/dev/null; rollout_cut=1' TERM INT HUP
+                    trap 'rollout_signal_session TERM $rollout_pid; rollout_cut=1' TERM INT HUP
                   else
                     echo nosetsid > "$rollout_group"
                   fi
@@ -192,9 +192,41 @@ public struct RunJournal: Sendable, Hashable {
             """
     }
 
+    /// Shell functions that find and signal what a step started, for `stopScript` and the
+    /// wrapper's signal trap. `setsid` makes the step a session and a process group of the same
+    /// ID, and a program in it may make a group of its own within that session (GNU `timeout`
+    /// does, to signal its command's group): ending only the step's group would leave such a
+    /// command running, writing after the undo. A program that made a session of its own (a
+    /// daemon) is not the step's any more and is left alone.
+    ///
+    /// `rollout_session_groups SESSION` lists in `rollout_groups` the process groups of the
+    /// session that have a live member (zombies do not count), failing when there is none; with
+    /// no /proc it looks at the group SESSION alone. `rollout_signal_session SIGNAL SESSION`
+    /// sends SIGNAL to each of them.
+    static let sessionFunctions = """
+        rollout_session_groups() {
+          rollout_groups=; rollout_sid=$1
+          [ -d /proc/self ] || { kill -0 -"$rollout_sid" 2>/dev/null && rollout_groups=$rollout_sid; [ -n "$rollout_groups" ]; return; }
+          for rollout_stat in /proc/[0-9]*/stat; do
+            rollout_fields=; { read -r rollout_fields < "$rollout_stat"; } 2>/dev/null || continue
+            set -- ${rollout_fields##*) }
+            [ "$1" != Z ] && [ "$4" = "$rollout_sid" ] || continue
+            case " $rollout_groups " in *" $3 "*) ;; *) rollout_groups="$rollout_groups $3" ;; esac
+          done
+          [ -n "$rollout_groups" ]
+        }
+        rollout_signal_session() {
+          rollout_signal=$1; rollout_session_groups "$2"
+          kill -"$rollout_signal" -"$2" 2>/dev/null
+          for rollout_pg in $rollout_groups; do [ "$rollout_pg" = "$2" ] || kill -"$rollout_signal" -"$rollout_pg" 2>/dev/null; done
+        }
+
+        """
+
     /// Shell text that ends what is left of the command a dropped connection cut off: the
-    /// process group `processGroupPath` names, if any of it still runs (zombies do not count),
-    /// gets TERM, up to 3 s of grace, then KILL. Exits `stillRunningExitCode`, saying why on
+    /// process group `processGroupPath` names and every other group of its session (see
+    /// `sessionFunctions`), if any of it still runs (zombies do not count), gets TERM, up to 3 s
+    /// of grace, then KILL. Exits `stillRunningExitCode`, saying why on
     /// stderr, when some of it still runs after that (or the host could not start it as a group
     /// of its own); 0 otherwise, the file emptied.
     public var stopScript: String {
@@ -206,21 +238,12 @@ public struct RunJournal: Sendable, Hashable {
           exit \(Self.stillRunningExitCode)
         fi
         case $g in ''|*[!0-9]*|0|1) g= ;; esac
-        rollout_alive() {
-          [ -d /proc/self ] || { kill -0 -"$g" 2>/dev/null; return; }
-          for s in /proc/[0-9]*/stat; do
-            l=; read -r l < "$s" 2>/dev/null || continue
-            l=${l##*) }; set -- $l
-            [ "$1" != Z ] && [ "$3" = "$g" ] && return 0
-          done
-          return 1
-        }
-        if [ -n "$g" ] && rollout_alive; then
-          kill -TERM -"$g" 2>/dev/null; n=0
-          while rollout_alive && [ $n -lt 30 ]; do sleep 0.1; n=$((n+1)); done
-          kill -KILL -"$g" 2>/dev/null; n=0
-          while rollout_alive && [ $n -lt 20 ]; do sleep 0.1; n=$((n+1)); done
-          if rollout_alive; then echo "rollout: process group $g still runs after SIGKILL" >&2; exit \(Self.stillRunningExitCode); fi
+        \(Self.sessionFunctions)if [ -n "$g" ] && rollout_session_groups "$g"; then
+          rollout_signal_session TERM "$g"; n=0
+          while rollout_session_groups "$g" && [ $n -lt 30 ]; do sleep 0.1; n=$((n+1)); done
+          rollout_signal_session KILL "$g"; n=0
+          while rollout_session_groups "$g" && [ $n -lt 20 ]; do sleep 0.1; n=$((n+1)); done
+          if rollout_session_groups "$g"; then echo "rollout: process group $g (or a group it started) still runs after SIGKILL" >&2; exit \(Self.stillRunningExitCode); fi
         fi
         [ ! -s "$rollout_group" ] || : > "$rollout_group"
         """

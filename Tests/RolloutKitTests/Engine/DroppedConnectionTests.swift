@@ -214,6 +214,35 @@ import Testing
         #expect(ProcessTable.members(ofGroup: pid).isEmpty, "part of the batch still runs")
     }
 
+    /// GNU `timeout` puts itself in a process group of its own (to signal its command's group),
+    /// so the step's session holds more than the step's group: every group of it is ended.
+    @Test func aCommandUnderTimeoutCutOffWhileItRunsIsStoppedWithItsChild() async throws {
+        let harness = try EngineHarness()
+        harness.host("h1").on("child.pid", .dropWhileRunning(after: .milliseconds(600)))
+        let pidFile = harness.root.appendingPathComponent("child.pid").path
+        defer {
+            if let pid = Int32((try? String(contentsOfFile: pidFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") {
+                kill(pid, SIGKILL)
+            }
+        }
+        let summary = try await harness.run(
+            """
+            steps:
+              - probe: { id: a, log: "{{ log }}" }
+              - shell:
+                  run: "timeout 60 sh -c 'echo $$ > {{ root }}/child.pid; while :; do echo x >> {{ root }}/out; sleep 0.05; done'"
+                  undo: "echo undo writer >> {{ log }}"
+            """)
+        #expect(summary.exitCode == .restored)
+        #expect(harness.logLines == ["run a h1", "undo writer", "undo a h1"])
+        let pid = try #require(Int32(try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(!ProcessTable.isRunning(pid), "the command under timeout still runs")
+        let out = harness.root.appendingPathComponent("out").path
+        let size = try FileManager.default.attributesOfItem(atPath: out)[.size] as? Int
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(try FileManager.default.attributesOfItem(atPath: out)[.size] as? Int == size, "the file still grows")
+    }
+
     /// Without `setsid` on the host the command cannot be started as a group of its own, so
     /// after a drop nothing tells its processes apart: nothing is undone, and the run says why.
     @Test func aHostWithoutSetsidCannotTellTheCutOffCommandApartAndSaysSo() async throws {
