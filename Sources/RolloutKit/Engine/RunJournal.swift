@@ -226,9 +226,9 @@ public struct RunJournal: Sendable, Hashable {
     /// Shell text that ends what is left of the command a dropped connection cut off: the
     /// process group `processGroupPath` names and every other group of its session (see
     /// `sessionFunctions`), if any of it still runs (zombies do not count), gets TERM, up to 3 s
-    /// of grace, then KILL. Exits `stillRunningExitCode`, saying why on
-    /// stderr, when some of it still runs after that (or the host could not start it as a group
-    /// of its own); 0 otherwise, the file emptied.
+    /// of grace, then KILL. Exits `stillRunningExitCode`, saying why on stderr, when some of it
+    /// still runs after that (or the host could not start it as a group of its own); 0
+    /// otherwise, the file emptied.
     public var stopScript: String {
         """
         rollout_group=\(ShellWord.path(processGroupPath)); g=
