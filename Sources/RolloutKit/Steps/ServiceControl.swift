@@ -131,11 +131,15 @@ struct ServiceControl: Sendable, Hashable {
             let used = marks.value("compose") ?? command ?? "docker compose"
             let noColor = used.contains("podman-compose") ? "" : "--no-color "
             let logs = compose(used, "logs \(noColor)--tail \(lines) " + ShellWord.quote(service)) + " 2>&1"
-            // Right after a container exited, Podman has been seen to hand compose an empty log
-            // (`web_1  | ` and nothing else): one more look half a second later.
+            // Right after a container exited, Podman 4.3 has handed both composes an empty log
+            // (`web_1  | ` and nothing else) for more than half a second: look again every half
+            // second, up to 3 s. Only a failed restart reads the log, and its reason is the point.
             return """
-                rollout_log=$(\(logs))
-                case $rollout_log in *"| "[![:space:]]*) ;; *) sleep 0.5; rollout_log=$(\(logs)) ;; esac
+                rollout_log=$(\(logs)); rollout_looks=1
+                while [ $rollout_looks -lt 6 ]; do
+                  case $rollout_log in *"| "[![:space:]]*) break ;; esac
+                  sleep 0.5; rollout_log=$(\(logs)); rollout_looks=$((rollout_looks + 1))
+                done
                 printf '%s\\n' "$rollout_log"
                 """
         case .command:
