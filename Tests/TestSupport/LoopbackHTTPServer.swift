@@ -22,13 +22,17 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
     public var baseURL: String { "http://127.0.0.1:\(port)" }
 
     public init() async throws {
+        var environment = ProcessInfo.processInfo.environment
+        environment["PYTHONPATH"] = packageRoot.appendingPathComponent("Tests/Verifiers").path
         server = try await LoopbackServerProcess(
-            executable: URL(fileURLWithPath: "/usr/bin/env"), arguments: ["python3", "-u", "-c", Self.script])
+            executable: URL(fileURLWithPath: "/usr/bin/env"), arguments: ["python3", "-u", "-c", Self.script],
+            environment: environment)
         port = server.port
     }
 
     private static let script = #"""
         import http.server, os, signal, socketserver, sys, threading, time, urllib.parse
+        from loopback import bind_reachable
 
         signal.pthread_sigmask(signal.SIG_SETMASK, set())
 
@@ -120,7 +124,7 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
         class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
             daemon_threads = True
 
-        server = Server(("127.0.0.1", 0), Handler)
+        server = bind_reachable(Server, Handler)
         print(server.server_address[1], flush=True)
         server.serve_forever()
         """#

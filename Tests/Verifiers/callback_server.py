@@ -29,6 +29,7 @@ from urllib.parse import parse_qs, parse_qsl, urlsplit
 import stripe
 from paytr import PayTRClient
 from paytr.exceptions import PayTRSignatureError
+from loopback import bind_reachable
 from verify_callback import shown
 
 signal.pthread_sigmask(signal.SIG_SETMASK, set())
@@ -133,6 +134,6 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
 
 
 threading.Thread(target=exit_when_parent_goes, daemon=True).start()
-server = Server(("127.0.0.1", 0), Handler)
+server = bind_reachable(Server, Handler)
 print(server.server_address[1], flush=True)
 server.serve_forever()

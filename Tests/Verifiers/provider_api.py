@@ -21,6 +21,8 @@ import sys
 import threading
 from urllib.parse import parse_qsl
 
+from loopback import bind_reachable
+
 signal.pthread_sigmask(signal.SIG_SETMASK, set())
 KEY = os.environ["PROVIDER_API_KEY"]
 lock = threading.Lock()
@@ -80,7 +82,7 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     daemon_threads = True
 
 
-server = Server(("127.0.0.1", int(os.environ.get("PROVIDER_API_PORT", "0"))), Handler)
+server = bind_reachable(Server, Handler, int(os.environ.get("PROVIDER_API_PORT", "0")))
 print(server.server_address[1], flush=True)
 threading.Thread(target=exit_when_parent_goes, daemon=True).start()
 server.serve_forever()

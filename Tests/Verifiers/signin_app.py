@@ -30,6 +30,8 @@ import time
 from http.cookies import SimpleCookie
 from urllib.parse import parse_qsl
 
+from loopback import bind_reachable
+
 signal.pthread_sigmask(signal.SIG_SETMASK, set())
 EMAIL = os.environ["APP_EMAIL"]
 PASSWORD = os.environ["APP_PASSWORD"]
@@ -185,7 +187,7 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     daemon_threads = True
 
 
-server = Server(("127.0.0.1", 0), Handler)
+server = bind_reachable(Server, Handler)
 print(server.server_address[1], flush=True)
 threading.Thread(target=exit_when_parent_goes, daemon=True).start()
 server.serve_forever()

@@ -1,0 +1,38 @@
+"""A listening port on 127.0.0.1 that connections to it really reach, for the test servers.
+
+Port 0 can hand out a port a container runtime forwards: Podman's DNAT of a published port
+sends every local connection to 127.0.0.1:PORT to the container, even while a process here
+listens on PORT, so the test would talk to the container (or to nothing, and hang). Each
+server checks its port with a connection of its own before it prints it, and takes another
+when that connection does not arrive. Standard library only.
+"""
+import socket
+
+
+def bind_reachable(server_class, handler, port=0, attempts=20):
+    """`server_class(("127.0.0.1", port), handler)` once a connection to its port reaches it.
+
+    A fixed `port` is taken as given: the caller chose it.
+    """
+    for _ in range(attempts if port == 0 else 1):
+        server = server_class(("127.0.0.1", port), handler)
+        if port != 0 or _reaches(server):
+            return server
+        server.server_close()
+    raise SystemExit(f"no port on 127.0.0.1 reached this server in {attempts} tries: "
+                     "is a container runtime forwarding them (nft list ruleset | grep dnat)?")
+
+
+def _reaches(server):
+    """Whether a connection to the server's port arrives at its listening socket within 1 s."""
+    listener = server.socket
+    listener.settimeout(1)
+    try:
+        with socket.create_connection(("127.0.0.1", server.server_address[1]), timeout=1):
+            accepted, _ = listener.accept()
+            accepted.close()
+            return True
+    except OSError:
+        return False
+    finally:
+        listener.settimeout(None)
