@@ -3,10 +3,16 @@
 //
 //   .build/release/rollout-bench [sequential-count] [leak-count]
 //   .build/release/rollout-bench handshakes KEY KNOWN_HOSTS USER IN-FLIGHT PORT...
+//   .build/release/rollout-bench spawns COUNT
 //
 // `handshakes` is the floor of a fleet run (scripts/bench-scale): bare libssh2 connections to
 // 127.0.0.1 on each PORT (TCP, key exchange, host key check, public key login, nothing run), at
 // most IN-FLIGHT at once; prints the wall time in ms.
+//
+// `spawns` is the floor of a step that needs a round trip of its own (scripts/bench-scale): the
+// processes the host starts for it, with nothing else. It starts `/bin/sh -c :` COUNT times, then
+// `setsid /bin/sh -c :` (the step's session and its shell) COUNT times, one after the other, and
+// prints both wall times in ms on one line.
 import Foundation
 import RolloutKit
 
@@ -43,6 +49,18 @@ if CommandLine.arguments.count > 6, CommandLine.arguments[1] == "handshakes" {
     let elapsed = clock.now - start
     for transport in sessions { await transport.close() }
     print(String(format: "%.0f", Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15))
+    exit(0)
+}
+
+if CommandLine.arguments.count == 3, CommandLine.arguments[1] == "spawns", let count = Int(CommandLine.arguments[2]) {
+    let setsid = ["/usr/bin/setsid", "/bin/setsid"].first { FileManager.default.isExecutableFile(atPath: $0) } ?? "/usr/bin/setsid"
+    let clock = ContinuousClock()
+    let figures = [["/bin/sh", "-c", ":"], [setsid, "/bin/sh", "-c", ":"]].map { command in
+        let start = clock.now
+        for _ in 0..<count { spawn(command[0], Array(command.dropFirst())) }
+        return String(format: "%.0f", milliseconds(clock.now - start))
+    }
+    print(figures.joined(separator: " "))
     exit(0)
 }
 
