@@ -79,8 +79,13 @@ struct RollbackCommand: AsyncParsableCommand {
         var anything = false
         for plan in plans {
             guard let record = plan.target, !plan.steps.isEmpty else {
-                print(
-                    "\(plan.host.name): nothing to undo" + (target.map { " (no run \($0) with changes)" } ?? " (no run with changes still in place)"))
+                let reason =
+                    switch (target, plan.alreadyUndone) {
+                    case (let id?, let undone?): "run \(id) \(undone)"
+                    case (let id?, nil): "no run \(id) with changes"
+                    case (nil, _): "no run with changes still in place"
+                    }
+                print("\(plan.host.name): nothing to undo (\(reason))")
                 continue
             }
             anything = true

@@ -88,10 +88,10 @@ public final class EngineHarness: Sendable {
 
     /// What `rollout rollback` of the playbook `body` shows before it asks: each host's plan,
     /// with the preview of each step.
-    public func rollbackPlans(_ body: String, runID: RunID? = nil, force: Bool = false) async throws -> (
-        plans: [RollbackRun.HostPlan], previews: [[UndoPreview]]
-    ) {
-        let rollback = RollbackRun(runner: try makeRunner(body, overrides: [:]), runID: runID, force: force)
+    public func rollbackPlans(_ body: String, runID: RunID? = nil, force: Bool = false, overrides: [String: String] = [:]) async throws
+        -> (plans: [RollbackRun.HostPlan], previews: [[UndoPreview]])
+    {
+        let rollback = RollbackRun(runner: try makeRunner(body, overrides: overrides), runID: runID, force: force)
         let plans = try await rollback.plan()
         return (plans, plans.map { $0.steps.map(rollback.preview(of:)) })
     }

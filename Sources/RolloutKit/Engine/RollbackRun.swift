@@ -24,6 +24,9 @@ public struct RollbackRun: Sendable {
         /// Runs of this playbook newer than the target whose changes are still in place: undoing
         /// the target puts back what was there before it, under theirs too (`--run` an older run).
         public var newerRuns: [RunRecord] = []
+        /// Why the run `--run` names has nothing in place to undo on this host (its own rollback,
+        /// or a `rollout rollback`, undid it); the target is nil then.
+        public var alreadyUndone: String?
     }
 
     public var runner: Runner
@@ -59,7 +62,10 @@ public struct RollbackRun: Sendable {
             let run = try runner.makeRun(host: host, runID: owner)
             // Hosts that are one machine share the state directory: each undoes its own record.
             let records = try await run.recordedRuns().filter { $0.host == host.name }
-            let target = runID.map { id in records.first { $0.runID == id } } ?? Self.target(among: records, playbook: runner.loaded.playbook.name)
+            var target = runID.map { id in records.first { $0.runID == id } } ?? Self.target(among: records, playbook: runner.loaded.playbook.name)
+            // Undoing a run again would put its backups over whatever came after its undo.
+            let alreadyUndone = target.flatMap { Self.undoneReason(of: $0, among: records) }
+            if alreadyUndone != nil { target = nil }
             var problems: [String] = []
             let steps = (target?.undoableSteps ?? []).sorted { $0.index > $1.index }
             for step in steps where definition(for: step) == nil {
@@ -68,6 +74,7 @@ public struct RollbackRun: Sendable {
                 )
             }
             var plan = HostPlan(host: host, target: target, steps: steps, problems: problems)
+            plan.alreadyUndone = alreadyUndone
             plan.missingSources = try await missingSources(of: steps, on: run)
             if let target {
                 plan.newerRuns = Self.newerRuns(than: target, among: records)
@@ -169,6 +176,20 @@ public struct RollbackRun: Sendable {
     /// never finished (its runner was killed, or lost its connection) is one.
     static func target(among records: [RunRecord], playbook: String) -> RunRecord? {
         inPlace(among: records, playbook: playbook).last
+    }
+
+    /// Why `record` has nothing in place to undo, or nil when it may have: its journal says it
+    /// was rolled back (by its own failure, its interruption, or a rollback that marked it), or
+    /// a rollback that finished undid it.
+    static func undoneReason(of record: RunRecord, among records: [RunRecord]) -> String? {
+        if let rollback = records.first(where: { $0.undoes == record.runID && $0.status == .succeeded }) {
+            return "was undone by rollback \(rollback.runID)"
+        }
+        switch record.status {
+        case .rolledBack: return "was rolled back already"
+        case .interrupted: return "was interrupted and undid its changes then"
+        default: return nil
+        }
     }
 
     /// The runs of `playbook` in `records` (oldest first) that may still have changes in place.

@@ -84,3 +84,32 @@ import Testing
         #expect(harness.logLines.filter { $0.hasPrefix("undo") }.sorted() == ["undo a h1", "undo a h2", "undo a h3"])
     }
 }
+
+/// `rollout rollback --run ID` of a run whose changes were undone already.
+@Suite struct RollbackOfUndoneRunTests {
+    @Test func aRunUndoneByARollbackIsNotUndoneAgainWhenNamed() async throws {
+        let harness = try EngineHarness()
+        _ = try await harness.run(RollbackTargetTests.deploy, overrides: ["id": "first"])
+        let first = try #require(try harness.runIDs(in: "h1/state/runs").first)
+        _ = try await harness.rollback(RollbackTargetTests.deploy, overrides: ["id": "x"])
+        #expect(harness.logLines.filter { $0 == "undo first h1" }.count == 1)
+        let plans = try await harness.rollbackPlans(RollbackTargetTests.deploy, runID: first, overrides: ["id": "x"]).plans
+        #expect(plans.map(\.target) == [nil])
+        #expect(plans.first?.alreadyUndone?.hasPrefix("was undone by rollback ") == true)
+        let again = try await harness.rollback(RollbackTargetTests.deploy, runID: first, overrides: ["id": "x"])
+        #expect(again.exitCode == .success)
+        #expect(harness.logLines.filter { $0 == "undo first h1" }.count == 1)
+    }
+
+    @Test func aRunThatRolledItselfBackIsNotUndoneAgainWhenNamed() async throws {
+        let harness = try EngineHarness()
+        _ = try await harness.run(
+            RollbackTargetTests.deploy + "\n  - probe: { id: fails, log: \"{{ log }}\", fail_on: h1 }", overrides: ["id": "undone"])
+        let failed = try #require(try harness.runIDs(in: "h1/state/runs").first)
+        #expect(harness.logLines.filter { $0 == "undo undone h1" }.count == 1)
+        let plans = try await harness.rollbackPlans(RollbackTargetTests.deploy, runID: failed, overrides: ["id": "x"]).plans
+        #expect(plans.first?.alreadyUndone == "was rolled back already")
+        _ = try await harness.rollback(RollbackTargetTests.deploy, runID: failed, overrides: ["id": "x"])
+        #expect(harness.logLines.filter { $0 == "undo undone h1" }.count == 1)
+    }
+}
