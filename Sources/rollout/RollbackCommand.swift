@@ -19,7 +19,10 @@ struct RollbackCommand: AsyncParsableCommand {
             deploy (a payment, say): if it did, it names the tables and counts and changes \
             nothing anywhere (exit 3); --force restores anyway, after a safety dump of what it \
             replaces. With --run naming an older run, it says which newer runs' changes are \
-            still in place on top of it.
+            still in place on top of it; a run whose changes were undone already is not undone \
+            again. Once restoring, a Ctrl-C, SIGTERM or closed output pipe does not stop it \
+            half-way (that would leave the hosts between two versions): it goes on to its end; \
+            a second Ctrl-C stops it at once (exit 3) and says how to finish.
 
             Examples:
               rollout rollback playbooks/youarecoder/deploy.yml -e production
@@ -119,7 +122,23 @@ struct RollbackCommand: AsyncParsableCommand {
                 throw ExitCode(RolloutExitCode.invalidInput.rawValue)
             }
         }
+        // A rollback stopped half-way leaves the hosts between two versions: a signal or a
+        // closed output pipe lets it finish; only a second signal stops it at once.
+        let again = "rollout rollback \(selection.playbook) -e \(selection.environment)" + (target.map { " --run \($0)" } ?? "")
+        let interruption = Interruption(
+            firstNotice:
+                "rollout rollback: interrupted — the rollback goes on to its end, since stopping half-way would leave the hosts between two versions. Press Ctrl-C again to exit at once (exit 3, rollback incomplete).",
+            recoveryNotice: {
+                """
+                rollout rollback: stopped at once; the hosts may be half-restored and are still locked by this rollback.
+                  1. see what happened:    rollout history \(selection.playbook) -e \(selection.environment)
+                  2. clear the lock:       rollout unlock \(selection.playbook) -e \(selection.environment) --force
+                  3. finish the rollback:  \(again)
+                """
+            })
+        interruption.install()
         let summary = await rollback.run(plans)
+        withExtendedLifetime(interruption) {}
         if summary.exitCode != .success { throw ExitCode(summary.exitCode.rawValue) }
     }
 }

@@ -33,6 +33,9 @@ struct Rollout: AsyncParsableCommand {
             print(RolloutVersion.full)
             return
         }
+        // A reader that went away (`rollout history … | head -1`) makes writes fail rather than
+        // kill the process: a rollback killed half-way left its lock held and its record cut.
+        signal(SIGPIPE, SIG_IGN)
         do {
             var command = try parseAsRoot()
             if var command = command as? any AsyncParsableCommand {

@@ -486,4 +486,57 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: sandbox.hostDirectory(0).appendingPathComponent("never").path))
         #expect(!FileManager.default.fileExists(atPath: sandbox.hostDirectory(0).appendingPathComponent("state/lock").path))
     }
+
+    /// A deployed run of two steps whose undos take a second each (`undo-2`, then `undo-1`).
+    func slowUndoDeploy() async throws -> DeploySandbox {
+        let sandbox = try await DeploySandbox(hostCount: 1)
+        let host = sandbox.root.appendingPathComponent("h0").path
+        try sandbox.write(
+            "undo.yml",
+            """
+            name: undo
+            inventory: inventory.yml
+            state_dir: "\(host)/state"
+            steps:
+              - shell: "true"
+                undo: sleep 1; touch "\(host)/undo-1"
+              - shell: "true"
+                undo: touch "\(host)/undo-2-started"; sleep 1; touch "\(host)/undo-2"
+            """)
+        let deploy = try await sandbox.rollout(["run", "undo.yml", "-e", "sandbox"])
+        try #require(deploy.status == 0, "\(deploy.all)")
+        return sandbox
+    }
+
+    /// `rollout rollback … | head -1`: the reader going away does not stop the rollback half-way.
+    @Test func aClosedOutputPipeDoesNotStopARollback() async throws {
+        let sandbox = try await slowUndoDeploy()
+        let status = sandbox.root.appendingPathComponent("status").path
+        let pipeline =
+            "set -o pipefail; '\(RolloutCLI.binary.path)' rollback undo.yml -e sandbox --yes 2>stderr.txt | head -c 1 >/dev/null; echo ${PIPESTATUS[0]} > '\(status)'"
+        _ = try await runLocal("/bin/bash", ["-c", "cd '\(sandbox.root.path)' && " + pipeline])
+        let exit = try String(contentsOfFile: status, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(
+            exit == "0",
+            "rollback exited \(exit): \((try? String(contentsOf: sandbox.root.appendingPathComponent("stderr.txt"), encoding: .utf8)) ?? "")")
+        let host = sandbox.hostDirectory(0)
+        #expect(FileManager.default.fileExists(atPath: host.appendingPathComponent("undo-1").path))
+        #expect(!FileManager.default.fileExists(atPath: host.appendingPathComponent("state/lock").path))
+    }
+
+    /// Ctrl-C during a rollback says it goes on, and it does, to its end; the lock is released.
+    @Test func aSigintDuringARollbackLetsItFinish() async throws {
+        let sandbox = try await slowUndoDeploy()
+        let host = sandbox.hostDirectory(0)
+        let output = try await sandbox.rollout(["rollback", "undo.yml", "-e", "sandbox", "--yes"]) { process in
+            let started = host.appendingPathComponent("undo-2-started").path
+            let deadline = Date().addingTimeInterval(20)
+            while !FileManager.default.fileExists(atPath: started), Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+            process.interrupt()
+        }
+        #expect(output.status == 0, "\(output.all)")
+        #expect(output.all.contains("the rollback goes on to its end"), "\(output.all)")
+        #expect(FileManager.default.fileExists(atPath: host.appendingPathComponent("undo-1").path))
+        #expect(!FileManager.default.fileExists(atPath: host.appendingPathComponent("state/lock").path))
+    }
 }
