@@ -487,6 +487,32 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: sandbox.hostDirectory(0).appendingPathComponent("state/lock").path))
     }
 
+    /// A failed run that had a `shell` step without `undo:` does not claim the hosts are as before:
+    /// the summary names that step as left in place.
+    @Test func aFailedRunNamesTheStepsItCouldNotUndo() async throws {
+        let sandbox = try await DeploySandbox(hostCount: 1)
+        let host = sandbox.root.appendingPathComponent("h0").path
+        try sandbox.seed(host: 0, ".env", contents: "A=0\n", mode: 0o600)
+        try sandbox.write(
+            "left.yml",
+            """
+            name: left
+            inventory: inventory.yml
+            state_dir: "\(host)/state"
+            steps:
+              - shell: touch "\(host)/created-by-shell"
+              - set_env: { file: "\(host)/.env", values: { A: "1" } }
+              - shell: "false"
+            """)
+        let before = try sandbox.snapshot(host: 0, ".env")
+        let output = try await sandbox.rollout(["run", "left.yml", "-e", "sandbox"])
+        #expect(output.status == 1, "\(output.all)")
+        #expect(output.stdout.contains("Left in place (no undo):\n  [h0] 1/3 shell: touch"), "\(output.stdout)")
+        #expect(output.stdout.contains("the steps left in place have no undo"), "\(output.stdout)")
+        #expect(!output.stdout.contains("as they were before the run"), "\(output.stdout)")
+        #expect(try sandbox.snapshot(host: 0, ".env") == before)
+    }
+
     /// A deployed run of two steps whose undos take a second each (`undo-2`, then `undo-1`).
     func slowUndoDeploy() async throws -> DeploySandbox {
         let sandbox = try await DeploySandbox(hostCount: 1)

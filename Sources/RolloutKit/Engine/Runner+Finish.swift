@@ -22,6 +22,7 @@ extension Runner {
         }
         var lockLeftHeld: [String] = []
         var changed: [HostStep] = []
+        var leftInPlace: [HostStep] = []
         var failed: [HostStep] = []
         for (host, released, record) in finished {
             if !released { lockLeftHeld.append(host) }
@@ -33,13 +34,18 @@ extension Runner {
                 let info = StepInfo(index: step.index, name: label + step.name, kind: step.kind, total: label.isEmpty ? total : nil)
                 let hostStep = HostStep(host: host, step: info)
                 if step.outcome == .failed || step.outcome == .unknown { failed.append(hostStep) }
-                if step.outcome == .changed, !restoration.undone.contains(hostStep) { changed.append(hostStep) }
+                if step.outcome == .changed, !restoration.undone.contains(hostStep) {
+                    changed.append(hostStep)
+                    // The rollback's and always steps' changes are the restore's own.
+                    if label.isEmpty && (restoration.aborted || restoration.interrupted) { leftInPlace.append(hostStep) }
+                }
             }
         }
         var summary = RunSummary(
             exitCode: verdict.exitCode, changed: options.check ? [] : changed, failed: failed,
             undone: restoration.undone, notUndone: notUndone, lockLeftHeld: lockLeftHeld)
         summary.refusedForWrites = restoration.refusedForWrites
+        summary.leftInPlace = options.check ? [] : leftInPlace
         events.send(.runFinished(status: verdict.status, summary: summary))
         return summary
     }

@@ -129,17 +129,21 @@ public final class ConsoleReporter: Reporter, @unchecked Sendable {
         case .running: verdict = "stopped"
         }
         emit(bold("Result:") + " \(verdict) (exit \(summary.exitCode.rawValue))")
-        list("Changed", summary.changed)
+        list("Changed", summary.changed.filter { !summary.leftInPlace.contains($0) })
         list("Failed", summary.failed)
         list("Undone", summary.undone)
         list("NOT undone", summary.notUndone)
+        list("Left in place (no undo)", summary.leftInPlace)
+        let leftNote = "the steps left in place have no undo (give them `undo:`): check by hand what they changed"
         switch status {
         case .succeeded:
             if !summary.changed.isEmpty { emit("To undo this run: \(rollback)") }
         case .rolledBack where summary.failed.isEmpty:
             emit("The hosts are as they were before the run that was undone. To deploy again: \(rerun)")
-        case .rolledBack:
+        case .rolledBack where summary.leftInPlace.isEmpty:
             emit("The hosts are as they were before the run. Fix the failing step, then run again: \(rerun)")
+        case .rolledBack:
+            emit("Everything with an undo was undone, but \(leftNote). Fix the failing step, then run again: \(rerun)")
         case .rollbackFailed where summary.refusedForWrites:
             emit(
                 "Nothing was restored where a database received writes since the deploy. Copy out what must stay, then restore anyway: \(rollback) --force"
@@ -149,8 +153,10 @@ public final class ConsoleReporter: Reporter, @unchecked Sendable {
         case .failed:
             if !summary.changed.isEmpty { emit("Its changes are still in place; to undo them: \(rollback)") }
         case .interrupted:
-            if summary.notUndone.isEmpty {
+            if summary.notUndone.isEmpty && summary.leftInPlace.isEmpty {
                 emit("Completed steps were undone. Run again when ready: \(rerun)")
+            } else if summary.notUndone.isEmpty {
+                emit("Completed steps with an undo were undone, but \(leftNote). Run again when ready: \(rerun)")
             } else {
                 emit("Some steps were not undone; finish with: \(rollback)")
             }

@@ -76,7 +76,7 @@ public final class JSONLinesReporter: Reporter, @unchecked Sendable {
                 ("event", JSONText.quote("run_finished")), ("status", JSONText.quote(status.rawValue)),
                 ("exit_code", String(summary.exitCode.rawValue)), ("changed", steps(summary.changed)),
                 ("failed", steps(summary.failed)), ("undone", steps(summary.undone)),
-                ("not_undone", steps(summary.notUndone)),
+                ("not_undone", steps(summary.notUndone)), ("left_in_place", steps(summary.leftInPlace)),
                 ("lock_left_held", "[" + summary.lockLeftHeld.map(JSONText.quote).joined(separator: ",") + "]"),
             ]
         }

@@ -18,6 +18,10 @@ public struct RunSummary: Sendable, Hashable {
     /// Undos were refused because a database received writes since the deploy (nothing was
     /// undone on those hosts): the retry needs `--force`, once what must stay is copied out.
     public var refusedForWrites = false
+    /// Of `changed`, the playbook's steps a run that rolled back (or was interrupted) left in
+    /// place because they have no undo (a `shell` step without `undo:`): the hosts are not
+    /// quite as they were before the run.
+    public var leftInPlace: [HostStep] = []
 
     public init(
         exitCode: RolloutExitCode, changed: [HostStep] = [], failed: [HostStep] = [], undone: [HostStep] = [],
