@@ -45,6 +45,24 @@ import Testing
         return sandbox
     }
 
+    /// The lines the file steps print for rollout (a replaced file's mode and owner) are not
+    /// the step's output: not shown, not in a report, not in the host's record.
+    @Test func theFileStepsOutputHoldsNoneOfRolloutsOwnLines() async throws {
+        let sandbox = try await seededSandbox(hosts: 1)
+        let output = try await sandbox.rollout(
+            ["run", "deploy.yml", "-e", "sandbox", "--var", "fail_on=h0", "--json", "run.jsonl", "--verbose"],
+            environment: ["TEST_API_KEY": Self.sentinel])
+        #expect(output.status == 1, "\(output.all)")
+        let report = try String(contentsOf: sandbox.root.appendingPathComponent("run.jsonl"), encoding: .utf8)
+        let runs = sandbox.hostDirectory(0).appendingPathComponent("state/runs")
+        let journals = try FileManager.default.contentsOfDirectory(atPath: runs.path).filter { $0.hasSuffix(".jsonl") }
+        let records = try journals.map { try String(contentsOf: runs.appendingPathComponent($0), encoding: .utf8) }.joined()
+        #expect(records.contains("\"key\":\"mode\""), "the undo still knows the mode: \(records)")
+        for (place, text) in [("the output", output.stdout), ("--json", report), ("the host's record", records)] {
+            #expect(!text.contains("ROLLOUT_WAS"), "\(place): \(text)")
+        }
+    }
+
     @Test func fiveStepsOnTenHostsSucceed() async throws {
         let sandbox = try await seededSandbox(hosts: 10)
         let output = try await sandbox.rollout(["run", "deploy.yml", "-e", "sandbox"], environment: ["TEST_API_KEY": Self.sentinel])

@@ -22,6 +22,19 @@ struct RemoteFileChange: Sendable {
     /// What `replaceScript` prints about the file it replaced: `wasMarker MODE UID:GID`.
     static let wasMarker = "ROLLOUT_WAS "
 
+    /// `result` as the user sees it: without the lines `replaceScript` prints for rollout
+    /// (`unchangedMarker`, `wasAbsentMarker`, `wasMarker`), which mean nothing to a reader of
+    /// the step's output or of its record.
+    static func shown(_ result: CommandResult) -> CommandResult {
+        var shown = result
+        let kept = result.stdout.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).filter { line in
+            let text = String(decoding: line, as: UTF8.self)
+            return !(text == unchangedMarker || text == wasAbsentMarker || text.hasPrefix(wasMarker))
+        }
+        shown.stdout = Array(kept.joined(separator: [UInt8(ascii: "\n")]))
+        return shown
+    }
+
     /// Prints `absent`, or `present MODE USER:GROUP` and then the file's bytes; a symlink is
     /// read through, with its target's mode and owner.
     var readScript: String {

@@ -120,15 +120,16 @@ extension SetEnvStep: RunnableStep {
             edit.before == .absent
             ? FileUndoRecord(file: edit.change.path, absent: "1")
             : RemoteFileChange.undo(path: edit.change.path, backup: backup, stdout: result.stdoutText)
+        let shown = RemoteFileChange.shown(result)
         guard result.succeeded else {
             return StepRun(
-                outcome: .failed, command: result, failure: "could not write \(edit.change.path): \(CommandFailure.describe(result))",
+                outcome: .failed, command: shown, failure: "could not write \(edit.change.path): \(CommandFailure.describe(shown))",
                 undo: undo.fields)
         }
         let diff = EnvFile.changes(from: edit.old, to: edit.new).map { $0.line(secretKeys: edit.secretKeys, masker: context.masker) }
-        var fields = StepRun.commandFields(result)
+        var fields = StepRun.commandFields(shown)
         fields["stdout"] = diff.joined(separator: "\n")
-        return StepRun(outcome: .changed, command: result, fields: fields, undo: undo.fields)
+        return StepRun(outcome: .changed, command: shown, fields: fields, undo: undo.fields)
     }
 
     public func undo(_ record: FileUndoRecord, in context: StepContext) async throws -> StepRun {

@@ -96,8 +96,9 @@ extension UploadStep: RunnableStep {
                     owner: try owner.map { template throws(StepError) in try context.render(template).text },
                     unlessSHA256: digest),
                 stdin: body.bytes))
+        let shown = RemoteFileChange.shown(result)
         if result.succeeded, result.stdoutText.hasPrefix(RemoteFileChange.unchangedMarker) {
-            return StepRun(outcome: .ok, command: result, fields: StepRun.commandFields(result))
+            return StepRun(outcome: .ok, command: shown, fields: StepRun.commandFields(shown))
         }
         let undo =
             result.stdoutText.contains(RemoteFileChange.wasAbsentMarker)
@@ -105,10 +106,10 @@ extension UploadStep: RunnableStep {
             : RemoteFileChange.undo(path: destination.text, backup: backup, stdout: result.stdoutText)
         guard result.succeeded else {
             return StepRun(
-                outcome: .failed, command: result, fields: StepRun.commandFields(result),
-                failure: "could not write \(destination.text): \(CommandFailure.describe(result))", undo: undo.fields)
+                outcome: .failed, command: shown, fields: StepRun.commandFields(shown),
+                failure: "could not write \(destination.text): \(CommandFailure.describe(shown))", undo: undo.fields)
         }
-        return StepRun(outcome: .changed, command: result, fields: StepRun.commandFields(result), undo: undo.fields)
+        return StepRun(outcome: .changed, command: shown, fields: StepRun.commandFields(shown), undo: undo.fields)
     }
 
     public func undo(_ record: FileUndoRecord, in context: StepContext) async throws -> StepRun {
