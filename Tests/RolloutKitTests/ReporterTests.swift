@@ -211,3 +211,45 @@ final class JUnitCollector: NSObject, XMLParserDelegate, @unchecked Sendable {
         if inFailure { failureText += string }
     }
 }
+
+/// `--verbose` and the live line: what commands print, line by line, masked.
+struct CommandOutputMaskingTests {
+    static let key = "-----BEGIN KEY-----\nKeyLine1-Aa11Bb22\nKeyLine2-Cc33Dd44\n-----END KEY-----"
+
+    func chunks(_ text: String, size: Int) -> [OutputChunk] {
+        let bytes = Array(text.utf8)
+        return stride(from: 0, to: bytes.count, by: size).map { OutputChunk(stream: .stdout, bytes: Array(bytes[$0..<min($0 + size, bytes.count)])) }
+    }
+
+    @Test func verboseMasksASecretThatSpansLinesWhateverTheChunks() {
+        for size in [1, 7, 64, 4096] {
+            let buffer = TextBuffer()
+            let echo = VerboseEcho(masker: SecretMasker(secrets: [Self.key]), sink: buffer)
+            for chunk in chunks("reading the key\n\(Self.key)\ndone\n", size: size) { echo.write(host: "app1", chunk: chunk) }
+            #expect(buffer.text == "  [app1] reading the key\n  [app1] ***\n  [app1] done\n", "chunks of \(size)")
+        }
+    }
+
+    @Test func verboseShowsALineAsSoonAsItEndsWhenItCannotBeginASecret() {
+        let buffer = TextBuffer()
+        let echo = VerboseEcho(masker: SecretMasker(secrets: [Self.key]), sink: buffer)
+        echo.write(host: "app1", chunk: OutputChunk(stream: .stdout, bytes: Array("migrating\n".utf8)))
+        #expect(buffer.text == "  [app1] migrating\n")
+    }
+
+    @Test func theLiveLineNeverShowsALineOfASecretThatSpansLines() async throws {
+        let buffer = TextBuffer()
+        let reporter = ConsoleReporter(
+            sink: buffer, masker: SecretMasker(secrets: [Self.key]), style: ConsoleStyle(colour: false, liveProgress: true))
+        let step = StepInfo(index: 0, name: "print the key", kind: "shell")
+        reporter.handle(.stepStarted(host: "app1", step: step))
+        for chunk in chunks(Self.key + "\n", size: 20) { reporter.commandOutput(host: "app1", chunk: chunk) }
+        let deadline = ContinuousClock.now.advanced(by: .seconds(10))
+        while !buffer.text.contains(" · "), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(buffer.text.contains(" · ***"), "\(buffer.text)")
+        reporter.handle(.stepFinished(host: "app1", step: step, outcome: .changed, duration: .seconds(2), outputTail: ""))
+        #expect(!buffer.text.contains("KeyLine"), "\(buffer.text)")
+    }
+}

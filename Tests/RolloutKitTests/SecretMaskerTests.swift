@@ -51,9 +51,10 @@ struct SecretMaskerTests {
         let masker = SecretMasker(secrets: ["0123456789"])
         var stream = masker.makeStream()
         #expect(masker.maxPatternLength == 10)
-        #expect(stream.feed(Array("hello world 012345".utf8)) == Array("hello wor".utf8))
-        #expect(stream.feed(Array("6789!".utf8)) == Array("ld ***".utf8))
-        #expect(stream.finish() == Array("!".utf8))
+        #expect(stream.feed(Array("hello world 012345".utf8)) == Array("hello world ".utf8))
+        #expect(stream.feed(Array("6789!".utf8)) == Array("***!".utf8))
+        #expect(stream.feed(Array(" 01 x".utf8)) == Array(" 01 x".utf8))
+        #expect(stream.finish().isEmpty)
     }
 
     @Test func withoutSecretsNothingIsHeldBack() {

@@ -79,9 +79,10 @@ public struct SecretMasker: Sendable {
 
     /// Masks a byte stream chunk by chunk.
     ///
-    /// A secret may arrive split across two chunks, so the stream holds back the last
-    /// `maxPatternLength - 1` bytes of what it has seen (more only while a masked stretch is
-    /// still open) until the next chunk or `finish()`.
+    /// A secret may arrive split across chunks, lines included (a private key), so the stream
+    /// holds back the tail of what it has seen that could still be the start of a secret (more
+    /// only while a masked stretch is still open) until the next chunk or `finish()`: output
+    /// that cannot begin a secret passes at once, which lets a reader show it line by line.
     public struct Stream: Sendable {
         private let masker: SecretMasker
         /// Bytes seen but not yet emitted.
@@ -111,7 +112,7 @@ public struct SecretMasker: Sendable {
 
         private mutating func drain(final: Bool) -> [UInt8] {
             let count = pending.count
-            let safe = final ? count : max(0, count - (masker.maxPatternLength - 1))
+            let safe = final ? count : masker.undecidedTail(of: pending)
             if safe == 0 { return [] }
             var covered = [Bool](repeating: false, count: count)
             for i in 0..<min(coveredPrefix, count) { covered[i] = true }
@@ -143,6 +144,22 @@ public struct SecretMasker: Sendable {
             }
             return out
         }
+    }
+
+    /// Where the tail of `bytes` that is a proper prefix of some pattern begins (`bytes.count`
+    /// when none is): before it, every match is complete, and no longer one can still start.
+    private func undecidedTail(of bytes: [UInt8]) -> Int {
+        let count = bytes.count
+        for start in max(0, count - (maxPatternLength - 1))..<count {
+            guard let candidates = patternsByFirstByte[bytes[start]] else { continue }
+            let available = count - start
+            for pattern in candidates where pattern.count > available {
+                var i = 1
+                while i < available && bytes[start + i] == pattern[i] { i += 1 }
+                if i == available { return start }
+            }
+        }
+        return count
     }
 
     /// Length of the longest pattern that occurs in `bytes` at `start`.

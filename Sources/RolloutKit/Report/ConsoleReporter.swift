@@ -24,7 +24,11 @@ public final class ConsoleReporter: Reporter, @unchecked Sendable {
     /// The last non-blank line each host's running command printed, masked; and what came
     /// after it, until its line ends.
     private var lastLine: [String: String] = [:]
+    /// Masked bytes of each host's line still waiting for its end.
     private var partialLine: [String: [UInt8]] = [:]
+    /// Each host's output is masked as one stream before it is cut into lines, so that a
+    /// secret spanning lines (a private key) never shows a line of itself.
+    private var outputMasking: [String: SecretMasker.Stream] = [:]
     /// Redraws the live line; a timer on its own queue, so that a busy task pool never
     /// freezes the display.
     private var spinner: (any DispatchSourceTimer)?
@@ -91,16 +95,18 @@ public final class ConsoleReporter: Reporter, @unchecked Sendable {
     public func commandOutput(host: String, chunk: OutputChunk) {
         guard style.liveProgress else { return }
         lock.withLock {
-            var buffer = partialLine[host, default: []] + chunk.bytes
+            var stream = outputMasking[host] ?? masker.makeStream()
+            var buffer = partialLine[host, default: []] + stream.feed(chunk.bytes)
+            outputMasking[host] = stream
             if let end = buffer.lastIndex(where: { $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r") }) {
                 let complete = buffer[..<end].split(whereSeparator: { $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r") })
                 if let line = complete.last(where: { !$0.allSatisfy { $0 == 0x20 || $0 == 0x09 } }) {
-                    lastLine[host] = Self.stripControlCharacters(String(decoding: masker.mask(Array(line)), as: UTF8.self))
+                    lastLine[host] = Self.stripControlCharacters(String(decoding: line, as: UTF8.self))
                         .trimmingCharacters(in: .whitespaces)
                 }
                 buffer.removeSubrange(...end)
             }
-            // A line that never ends is not shown, and not kept beyond what masking needs.
+            // A line that never ends is not shown, and not kept beyond what the live line shows.
             partialLine[host] = Array(buffer.suffix(4096))
         }
     }
@@ -108,6 +114,7 @@ public final class ConsoleReporter: Reporter, @unchecked Sendable {
     private func forgetOutput(of host: String) {
         lastLine[host] = nil
         partialLine[host] = nil
+        outputMasking[host] = nil
     }
 
     // MARK: - Summary
