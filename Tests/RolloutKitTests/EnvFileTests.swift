@@ -99,6 +99,27 @@ struct EnvFileTests {
             ])
     }
 
+    /// The values a host's `.env` had are not the playbook's: nothing says which are secret but
+    /// their shape, so a credential's key or value is never shown, removed or replaced by a
+    /// literal.
+    @Test func diffHidesValuesOfCredentialKeysAndValuesThePlaybookDidNotDeclare() throws {
+        let old = EnvFile(
+            text: "STRIPE_SECRET_KEY=sk_live_oldvalue123456\nDB_PASSWORD=hunter2hunter2\nLEGACY=sk_live_abcdef123456\n"
+                + "DATABASE_URL=postgresql://app:pw-9f3@db/billing\nAPP_REVISION=r1\n")
+        var new = old
+        new.remove("STRIPE_SECRET_KEY")
+        try new.set("DB_PASSWORD", to: "newpass-literal-123")
+        new.remove("LEGACY")
+        try new.set("DATABASE_URL", to: "postgresql://app:pw-9f3@db2/billing")
+        try new.set("APP_REVISION", to: "r2")
+        let lines = EnvFile.changes(from: old, to: new).map { $0.line() }
+        #expect(
+            lines == [
+                "~ DB_PASSWORD: *** → ***", "~ DATABASE_URL: postgresql://app:***@db/billing → postgresql://app:***@db2/billing",
+                "~ APP_REVISION: r1 → r2", "- STRIPE_SECRET_KEY=***", "- LEGACY=***",
+            ])
+    }
+
     /// python-dotenv (from .venv, scripts/python-env.sh) and sh read back every value written,
     /// (systemd's and docker compose's readers: `EnvFileReaderTests`)
     /// and sourcing the file runs nothing.

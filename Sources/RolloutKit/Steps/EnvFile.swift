@@ -406,11 +406,19 @@ public enum EnvFileChange: Sendable, Hashable {
         }
     }
 
-    /// `+ KEY=value`, `- KEY=value` or `~ KEY: old → new`; the values of `secretKeys` are shown
-    /// as `***`, and any secret `masker` knows is masked wherever it appears.
+    /// `+ KEY=value`, `- KEY=value` or `~ KEY: old → new`. A value is shown as `***` when its
+    /// key is one of `secretKeys` or looks like a credential's (`DB_PASSWORD`, `STRIPE_SECRET_KEY`,
+    /// see `SecretShape`), or when it looks like one itself (`sk_live_…`; a URL shows all but its
+    /// password): the values a host's `.env` had are not the playbook's, so nothing tells which are secret
+    /// but their shape. Any secret `masker` knows is masked wherever it appears.
     public func line(secretKeys: Set<String> = [], masker: SecretMasker = .none) -> String {
-        let hidden = secretKeys.contains(key)
-        func show(_ value: String) -> String { hidden ? "***" : masker.mask(value) }
+        let hiddenKey = secretKeys.contains(key) || SecretShape.isSecretName(key)
+        func show(_ value: String) -> String {
+            if hiddenKey { return "***" }
+            // A URL keeps what it points at; only its password goes.
+            if SecretShape.urlPassword(in: value) != nil { return SecretShape.masked(masker.mask(value)) }
+            return SecretShape.isSecretValue(value) ? "***" : masker.mask(value)
+        }
         switch self {
         case .added(let key, let value): return "+ \(key)=\(show(value))"
         case .removed(let key, let value): return "- \(key)=\(show(value))"
