@@ -33,6 +33,18 @@ struct Rollout: AsyncParsableCommand {
             print(RolloutVersion.full)
             return
         }
+        // argument-parser answers `help NOSUCH` with the overview and exit 0, which a script
+        // takes for success.
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if arguments.count > 1, arguments[0] == "help", !arguments[1].hasPrefix("-") {
+            let names = configuration.subcommands.compactMap { $0.configuration.commandName }
+            if !names.contains(arguments[1]) {
+                let suggestion = NameSuggestion.closest(to: arguments[1], in: names).map { " (did you mean '\($0)'?)" } ?? ""
+                FileHandle.standardError.write(
+                    Data("rollout: no subcommand '\(arguments[1])'\(suggestion); `rollout --help` lists them\n".utf8))
+                Foundation.exit(RolloutExitCode.invalidInput.rawValue)
+            }
+        }
         // A reader that went away (`rollout history … | head -1`) makes writes fail rather than
         // kill the process: a rollback killed half-way left its lock held and its record cut.
         signal(SIGPIPE, SIG_IGN)
