@@ -531,6 +531,25 @@ import Testing
         #expect(try sandbox.snapshot(host: 0, ".env") == before)
     }
 
+    /// A run whose only change has no undo does not point at a rollback that would find nothing.
+    @Test func aRunWithoutUndoableChangesSaysSoInsteadOfOfferingARollback() async throws {
+        let sandbox = try await DeploySandbox(hostCount: 1)
+        let host = sandbox.root.appendingPathComponent("h0").path
+        try sandbox.write(
+            "plain.yml",
+            """
+            name: plain
+            inventory: inventory.yml
+            state_dir: "\(host)/state"
+            steps:
+              - shell: touch "\(host)/created-by-shell"
+            """)
+        let output = try await sandbox.rollout(["run", "plain.yml", "-e", "sandbox"])
+        #expect(output.status == 0, "\(output.all)")
+        #expect(output.stdout.contains("Its changes have no undo"), "\(output.stdout)")
+        #expect(!output.stdout.contains("To undo this run"), "\(output.stdout)")
+    }
+
     /// A deployed run of two steps whose undos take a second each (`undo-2`, then `undo-1`).
     func slowUndoDeploy() async throws -> DeploySandbox {
         let sandbox = try await DeploySandbox(hostCount: 1)

@@ -24,9 +24,11 @@ extension Runner {
         var changed: [HostStep] = []
         var leftInPlace: [HostStep] = []
         var failed: [HostStep] = []
+        var hasUndoableChanges = false
         for (host, released, record) in finished {
             if !released { lockLeftHeld.append(host) }
             guard let record else { continue }
+            hasUndoableChanges = hasUndoableChanges || !record.undoableSteps.isEmpty
             for step in record.steps {
                 // Rollback and always steps are numbered after the playbook's steps; name them as
                 // the run did.
@@ -46,6 +48,7 @@ extension Runner {
             undone: restoration.undone, notUndone: notUndone, lockLeftHeld: lockLeftHeld)
         summary.refusedForWrites = restoration.refusedForWrites
         summary.leftInPlace = options.check ? [] : leftInPlace
+        summary.hasUndoableChanges = hasUndoableChanges && !options.check
         events.send(.runFinished(status: verdict.status, summary: summary))
         return summary
     }

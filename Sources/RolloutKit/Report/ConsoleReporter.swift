@@ -143,8 +143,10 @@ public final class ConsoleReporter: Reporter, @unchecked Sendable {
         list("Left in place (no undo)", summary.leftInPlace)
         let leftNote = "the steps left in place have no undo (give them `undo:`): check by hand what they changed"
         switch status {
+        case .succeeded where summary.hasUndoableChanges:
+            emit("To undo this run: \(rollback)")
         case .succeeded:
-            if !summary.changed.isEmpty { emit("To undo this run: \(rollback)") }
+            if !summary.changed.isEmpty { emit("Its changes have no undo (give a step `undo:` for `rollout rollback` to undo it).") }
         case .rolledBack where summary.failed.isEmpty:
             emit("The hosts are as they were before the run that was undone. To deploy again: \(rerun)")
         case .rolledBack where summary.leftInPlace.isEmpty:

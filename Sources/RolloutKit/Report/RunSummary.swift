@@ -22,6 +22,9 @@ public struct RunSummary: Sendable, Hashable {
     /// place because they have no undo (a `shell` step without `undo:`): the hosts are not
     /// quite as they were before the run.
     public var leftInPlace: [HostStep] = []
+    /// Whether some host's record has a change `rollout rollback` can undo: a run whose
+    /// changes all lack an undo has nothing to offer it.
+    public var hasUndoableChanges = false
 
     public init(
         exitCode: RolloutExitCode, changed: [HostStep] = [], failed: [HostStep] = [], undone: [HostStep] = [],
