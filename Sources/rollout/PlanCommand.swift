@@ -41,8 +41,10 @@ struct PlanCommand: AsyncParsableCommand {
             return
         }
         let deployment = try selection.load(readSecrets: false)
+        var environment = deployment.environment
+        environment.hosts = try deployment.hosts(limitedTo: limit)
         let text = PlanText(
-            loaded: deployment.loaded, environment: deployment.environment, secrets: deployment.secrets,
+            loaded: deployment.loaded, environment: environment, secrets: deployment.secrets,
             overrides: deployment.overrides, processEnvironment: deployment.processEnvironment
         ).render()
         print(text, terminator: "")
