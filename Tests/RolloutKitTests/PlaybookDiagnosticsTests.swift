@@ -439,4 +439,25 @@ import Testing
         try FileManager.default.createDirectory(at: fixture.url("keys"), withIntermediateDirectories: true)
         expect(fixture.load().diagnostics.first(containing: "secret 'salt': ~/keys is a directory"), at: fixture["1️⃣"])
     }
+
+    /// The name is a directory on every host (`~/.rollout/NAME`): it must not lead out of it.
+    @Test(arguments: ["\"../../escape\"", "\"a b/../c\"", ".hidden", "a/b", "\"..\""])
+    func aNameThatIsNotOnePathComponentIsRefused(name: String) throws {
+        let fixture = try PlaybookFixture([
+            "deploy.yml": "name: 1️⃣\(name)\ninventory: inventory.yml\nsteps:\n  - shell: make\n",
+            "inventory.yml": PlaybookFixture.inventory,
+        ])
+        let diagnostics = fixture.load().diagnostics
+        #expect(diagnostics.all.count == 1, "\(diagnostics.rendered())")
+        expect(diagnostics.first(containing: "may only have letters, digits, '-', '_' and '.'"), at: fixture["1️⃣"])
+    }
+
+    @Test(arguments: ["youarecoder-billing", "myapp", "api_v2.1", "2024-app"])
+    func aPlainNameIsAccepted(name: String) throws {
+        let fixture = try PlaybookFixture([
+            "deploy.yml": "name: \(name)\ninventory: inventory.yml\nsteps:\n  - shell: make\n",
+            "inventory.yml": PlaybookFixture.inventory,
+        ])
+        #expect(fixture.load().diagnostics.all.isEmpty)
+    }
 }

@@ -5,7 +5,9 @@ public import Foundation
 /// that can be checked without connecting: every problem ends up in one `Diagnostics`.
 public struct PlaybookLoader: Sendable {
     public static let topOptions: [OptionSpec] = [
-        OptionSpec("name", .text, required: true, "The deployment's name; names the state directory and the run records."),
+        OptionSpec(
+            "name", .text, required: true,
+            "The deployment's name; names the state directory and the run records. Letters, digits, -, _ and ., not starting with a dot."),
         OptionSpec("inventory", .text, required: true, "The inventory file, relative to the playbook file."),
         OptionSpec("vars", .namedMap(.anything), "Variables for {{ }}."),
         OptionSpec("secrets", .namedMap(.mapping(SecretDeclaration.options)), "Secrets, each { env: NAME }, { file: PATH } or { command: \"…\" }."),
@@ -86,7 +88,15 @@ public struct PlaybookLoader: Sendable {
         }
         let reader = OptionReader(root, context: "the playbook", allowed: Self.topKeys, sink: sink)
         let directory = url.deletingLastPathComponent()
-        let name = reader.string("name", required: true) ?? url.deletingPathExtension().lastPathComponent
+        var name = url.deletingPathExtension().lastPathComponent
+        if let node = reader.node("name", required: true), let text = reader.scalarText(node, key: "name") {
+            name = text
+            if !DeploymentName.isValid(text) {
+                sink.error(
+                    "'name' names the state directory on each host (~/.rollout/NAME), so it may only have \(DeploymentName.rule); found '\(text)'",
+                    at: node.location)
+            }
+        }
 
         var inventory: Inventory?
         var inventoryURL: URL?
