@@ -460,4 +460,39 @@ import Testing
         ])
         #expect(fixture.load().diagnostics.all.isEmpty)
     }
+
+    /// A key given twice anywhere: YAML forbids it, libyaml takes it, and a plan used to show both
+    /// values while the run used the first.
+    @Test(arguments: [
+        "  - shell:\n      run: echo FIRST\n      1️⃣run: echo SECOND\n",
+        "  - shell: { run: echo FIRST, 1️⃣run: echo SECOND }\n",
+        "  - shell: make\n    name: x\n    1️⃣name: y\n",
+        "  - http: { request: POST http://127.0.0.1/hooks, json: { amount: 1, 1️⃣amount: 2 } }\n",
+    ])
+    func aKeyGivenTwiceInAStepIsReportedAtTheSecond(steps: String) throws {
+        let fixture = try playbook(steps)
+        let diagnostics = fixture.load().diagnostics
+        #expect(diagnostics.all.count == 1, "\(diagnostics.rendered())")
+        let diagnostic = try #require(diagnostics.first(containing: "is given twice in this mapping"), "\(diagnostics.rendered())")
+        expect(diagnostic, at: fixture["1️⃣"])
+    }
+
+    @Test(arguments: [
+        (
+            "inventory.yml",
+            "environments:\n  staging:\n    hosts:\n      web1: { address: 127.0.0.1, 1️⃣address: 10.0.0.1 }\n"
+        ),
+        (
+            "inventory.yml",
+            "environments:\n  staging:\n    groups:\n      app: { vars: {} }\n      1️⃣app: { vars: {} }\n    hosts:\n      web1: { address: local }\n"
+        ),
+        ("checks.yml", "checks:\n  - request: GET http://127.0.0.1/health\n    expect: { status: 200, 1️⃣status: 500 }\n"),
+    ])
+    func aKeyGivenTwiceInAnInventoryOrCheckSuiteIsReported(file: String, text: String) throws {
+        let fixture = try PlaybookFixture([file: text])
+        let diagnostics = fixture.lint([file])
+        #expect(diagnostics.all.count == 1, "\(diagnostics.rendered())")
+        let diagnostic = try #require(diagnostics.first(containing: "is given twice in this mapping"), "\(diagnostics.rendered())")
+        expect(diagnostic, at: fixture["1️⃣"])
+    }
 }

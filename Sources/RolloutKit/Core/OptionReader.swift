@@ -1,8 +1,8 @@
 import Foundation
 
 /// Reads the keys of one YAML mapping as typed values, reporting every problem (wrong type,
-/// missing required key, key given twice, unknown key with a "did you mean") into the load's
-/// diagnostics instead of stopping at the first.
+/// missing required key, unknown key with a "did you mean") into the load's diagnostics instead
+/// of stopping at the first. A key given twice never gets here: `YAMLDocument` reports it.
 ///
 /// Each getter marks its key as read; `finish()` then reports the keys nobody asked for.
 public final class OptionReader {
@@ -26,19 +26,13 @@ public final class OptionReader {
         self.location = node.location
         self.sink = sink
         self.allowed = allowed
-        var seen: [String: FileLocation] = [:]
         var kept: [YAMLNode.Entry] = []
         if let nodeEntries = node.entries {
             for entry in nodeEntries {
-                guard let key = entry.key.scalar else {
+                guard entry.key.scalar != nil else {
                     sink.error("a key in \(context) must be a name, not \(entry.key.kindDescription)", at: entry.key.location)
                     continue
                 }
-                if let first = seen[key] {
-                    sink.error("'\(key)' is given twice in \(context) (first at line \(first.line))", at: entry.key.location)
-                    continue
-                }
-                seen[key] = entry.key.location
                 kept.append(entry)
             }
         } else if !node.isNull {
@@ -156,14 +150,9 @@ public final class OptionReader {
             sink.error("'\(key)' must be a mapping of 'NAME: value', found \(node.kindDescription)", at: node.location)
             return nil
         }
-        var seen = Set<String>()
         var result: [TemplateEntry] = []
         for entry in nodeEntries {
             guard let name = scalarText(entry.key, key: key) else { continue }
-            guard seen.insert(name).inserted else {
-                sink.error("'\(name)' is given twice in '\(key)'", at: entry.key.location)
-                continue
-            }
             guard let template = templateValue(entry.value, key: "\(key).\(name)") else { continue }
             result.append(TemplateEntry(key: name, value: .text(template)))
         }

@@ -53,10 +53,6 @@ extension SecretDeclaration {
         var declarations: [SecretDeclaration] = []
         for entry in entries {
             guard let name = reader.scalarText(entry.key, key: "secrets") else { continue }
-            if declarations.contains(where: { $0.name == name }) {
-                reader.sink.error("secret '\(name)' is given twice", at: entry.key.location)
-                continue
-            }
             let source = OptionReader(entry.value, context: "secret '\(name)'", allowed: options.names, sink: reader.sink)
             let chosen = source.exactlyOne(of: ["env", "file", "command"])
             let env = source.string("env")

@@ -35,7 +35,7 @@ enum YAMLDocument {
             diagnostics.error("the file is empty", at: FileLocation(file: file, line: 1, column: 1))
             return nil
         }
-        return convert(root, file: file)
+        return convert(root, file: file, into: &diagnostics)
     }
 
     /// Reads and parses the file at `url`; `name` is how messages name it.
@@ -68,7 +68,10 @@ enum YAMLDocument {
         return parse(text, file: name, into: &diagnostics)
     }
 
-    private static func convert(_ node: Node, file: String) -> YAMLNode {
+    /// `node` as a located `YAMLNode`. A key given twice in one mapping is reported here, for
+    /// every mapping of every file, and only its first value kept: YAML forbids it, libyaml
+    /// allows it, and a step would otherwise show both values in a plan and run the first.
+    private static func convert(_ node: Node, file: String, into diagnostics: inout Diagnostics) -> YAMLNode {
         let mark = node.mark
         let location = FileLocation(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1)
         switch node {
@@ -80,25 +83,34 @@ enum YAMLDocument {
         case .mapping(let mapping):
             var entries: [YAMLNode.Entry] = []
             var merged: [YAMLNode.Entry] = []
+            var written: [String: FileLocation] = [:]
             for pair in mapping {
-                let key = convert(pair.key, file: file)
-                let value = convert(pair.value, file: file)
+                let key = convert(pair.key, file: file, into: &diagnostics)
+                let value = convert(pair.value, file: file, into: &diagnostics)
                 // `<<: *anchor` merge keys: the anchored mapping's entries, unless given here.
                 if case .scalar("<<", quoted: false) = key.value {
                     for source in value.items ?? [value] { merged += source.entries ?? [] }
                     continue
                 }
+                if let name = key.scalar {
+                    if let first = written[name] {
+                        diagnostics.error(
+                            "'\(name)' is given twice in this mapping (first at line \(first.line), column \(first.column)); keep one",
+                            at: key.location)
+                        continue
+                    }
+                    written[name] = key.location
+                }
                 entries.append(YAMLNode.Entry(key: key, value: value))
             }
-            let written = Set(entries.compactMap(\.key.scalar))
             var seenMerged = Set<String>()
             for entry in merged {
-                guard let key = entry.key.scalar, !written.contains(key), seenMerged.insert(key).inserted else { continue }
+                guard let key = entry.key.scalar, written[key] == nil, seenMerged.insert(key).inserted else { continue }
                 entries.append(entry)
             }
             return YAMLNode(.mapping(entries), at: location)
         case .sequence(let sequence):
-            return YAMLNode(.sequence(sequence.map { convert($0, file: file) }), at: location)
+            return YAMLNode(.sequence(sequence.map { convert($0, file: file, into: &diagnostics) }), at: location)
         }
     }
 

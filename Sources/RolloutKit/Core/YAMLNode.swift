@@ -1,7 +1,7 @@
 /// A YAML value that remembers where it was written, so every later problem can point at it.
 ///
-/// Built from Yams' `Node` (which carries libyaml's marks); mappings keep their keys in order and
-/// keep duplicates, so the loader can report a key given twice.
+/// Built from Yams' `Node` (which carries libyaml's marks); mappings keep their keys in order. A
+/// key given twice was reported when the file was parsed and only its first value is here.
 public struct YAMLNode: Sendable, Hashable {
     /// The shape and contents of a node.
     public enum Value: Sendable, Hashable {

@@ -49,10 +49,6 @@ public enum InventoryLoader {
                 if entries.isEmpty { sink.error("'environments' is empty; add at least one environment with hosts", at: node.location) }
                 for entry in entries {
                     guard let name = reader.scalarText(entry.key, key: "environments") else { continue }
-                    if environments.contains(where: { $0.name == name }) {
-                        sink.error("environment '\(name)' is given twice", at: entry.key.location)
-                        continue
-                    }
                     environments.append(environment(name, entry.value, keyLocation: entry.key.location, sink: sink))
                 }
             } else {
@@ -85,10 +81,6 @@ public enum InventoryLoader {
         if let hostsNode, let entries = hostsNode.entries {
             for entry in entries {
                 guard let hostName = reader.scalarText(entry.key, key: "hosts") else { continue }
-                if hosts.contains(where: { $0.name == hostName }) {
-                    sink.error("host '\(hostName)' is given twice in environment '\(name)'", at: entry.key.location)
-                    continue
-                }
                 if let host = host(hostName, entry.value, keyLocation: entry.key.location, sink: sink) { hosts.append(host) }
             }
         } else if let hostsNode, !hostsNode.isNull {
@@ -156,16 +148,11 @@ public enum InventoryLoader {
             if !node.isNull { reader.sink.error("'\(key)' must be a mapping of 'name: value', found \(node.kindDescription)", at: node.location) }
             return []
         }
-        var seen = Set<String>()
         var result: [TemplateEntry] = []
         for entry in entries {
             guard let name = reader.scalarText(entry.key, key: key) else { continue }
             if Scope.reservedNames.contains(name) {
                 reader.sink.error("'\(name)' is reserved (it names {{ \(name).… }}) and cannot be a variable", at: entry.key.location)
-                continue
-            }
-            guard seen.insert(name).inserted else {
-                reader.sink.error("variable '\(name)' is given twice", at: entry.key.location)
                 continue
             }
             result.append(TemplateEntry(key: name, value: reader.templateTree(entry.value)))
