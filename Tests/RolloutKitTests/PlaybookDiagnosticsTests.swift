@@ -77,6 +77,22 @@ import Testing
         #expect(bare.message.contains("add a unit: 30s"))
     }
 
+    /// A step, check or connection given no time at all fails every time it runs.
+    @Test func aTimeoutOfNoTimeIsReported() throws {
+        let fixture = try PlaybookFixture([
+            "deploy.yml": "name: demo\ninventory: inventory.yml\nsteps:\n  - shell: make\n    timeout: 1️⃣0s\n  - check: checks.yml\n",
+            "checks.yml": "base_url: http://127.0.0.1\ndefaults: { timeout: 2️⃣0ms }\nchecks:\n  - { request: GET /, timeout: 3️⃣0m }\n",
+            "inventory.yml": "environments:\n  staging:\n    hosts:\n      web1: { address: 127.0.0.1 }\nssh: { connect_timeout: 4️⃣0s }\n",
+        ])
+        let diagnostics = fixture.load().diagnostics
+        #expect(diagnostics.all.count == 4, "\(diagnostics.rendered())")
+        for marker in ["1️⃣", "2️⃣", "3️⃣", "4️⃣"] {
+            let diagnostic = diagnostics.all.first { $0.location == fixture[marker] }
+            expect(diagnostic, at: fixture[marker])
+            #expect(diagnostic?.message.contains("must be longer than 0s") == true)
+        }
+    }
+
     @Test func retriesThatIsNotANumberIsReported() throws {
         let fixture = try playbook(
             """

@@ -100,11 +100,18 @@ public final class OptionReader {
         return boolValue(node, key: key)
     }
 
-    /// A duration like `500ms`, `30s`, `5m`, `1h`.
-    public func duration(_ key: String, required: Bool = false) -> Duration? {
+    /// A duration like `500ms`, `30s`, `5m`, `1h`. `positive`: zero is an error too (a timeout
+    /// of 0s fails every time).
+    public func duration(_ key: String, required: Bool = false, positive: Bool = false) -> Duration? {
         guard let node = node(key, required: required) else { return nil }
         guard let text = scalarText(node, key: key) else { return nil }
-        if let duration = DurationText.parse(text) { return duration }
+        if let duration = DurationText.parse(text) {
+            guard !positive || duration > .zero else {
+                sink.error("'\(key)' must be longer than 0s, found '\(text)': nothing can finish in no time at all", at: node.location)
+                return nil
+            }
+            return duration
+        }
         let hint = Int(text) != nil ? " (add a unit: \(text)s)" : ""
         sink.error("'\(key)' must be a duration like 500ms, 30s, 5m or 1h, found '\(text)'\(hint)", at: node.location)
         return nil

@@ -137,7 +137,7 @@ public enum InventoryLoader {
                     suggestion: NameSuggestion.closest(to: text, in: SSHSettings.HostKeyChecking.allCases.map(\.rawValue)))
             }
         }
-        if let timeout = reader.duration("connect_timeout") { settings.connectTimeout = timeout }
+        if let timeout = reader.duration("connect_timeout", positive: true) { settings.connectTimeout = timeout }
         return settings
     }
 

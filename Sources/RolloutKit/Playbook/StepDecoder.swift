@@ -87,7 +87,7 @@ struct StepDecoder {
                 sink.error(error.message, at: error.location ?? whenNode.location)
             }
         }
-        let timeout = common.duration("timeout")
+        let timeout = common.duration("timeout", positive: true)
         let retries = common.int("retries", in: 0...100) ?? 0
         let delay = common.duration("delay") ?? .seconds(5)
         let register = common.string("register")

@@ -80,7 +80,7 @@ public enum CheckSuiteLoader {
         let baseURL = reader.template("base_url")
         var defaults = HTTPCheck.Defaults()
         if let defaultsReader = reader.mapping("defaults", allowed: defaultsKeys) {
-            if let timeout = defaultsReader.duration("timeout") { defaults.timeout = timeout }
+            if let timeout = defaultsReader.duration("timeout", positive: true) { defaults.timeout = timeout }
             if let retries = defaultsReader.int("retries", in: 0...100) { defaults.retries = retries }
             if let delay = defaultsReader.duration("delay") { defaults.delay = delay }
         }
@@ -224,7 +224,7 @@ public enum CheckSuiteLoader {
             method: method, path: path,
             headers: reader.templateMap("headers") ?? [],
             body: body, expect: expect, captures: captures,
-            timeout: reader.duration("timeout") ?? defaults.timeout,
+            timeout: reader.duration("timeout", positive: true) ?? defaults.timeout,
             retries: reader.int("retries", in: 0...100) ?? defaults.retries,
             followRedirects: reader.bool("follow_redirects") ?? false,
             location: location)
