@@ -48,6 +48,11 @@ struct PlaybookSelection: ParsableArguments {
         guard !result.diagnostics.hasErrors, let loaded = result.loaded, let inventory = loaded.inventory,
             let environment = inventory.environment(environment)
         else { throw ExitCode(RolloutExitCode.invalidInput.rawValue) }
+        do {
+            try loaded.checkOverrides(overrides.keys)
+        } catch {
+            throw ValidationError(error.description)
+        }
         let baseDirectory = (loaded.playbook.inventoryURL ?? loaded.playbook.url).deletingLastPathComponent()
         let connector = HostConnector(
             settings: inventory.ssh, baseDirectory: baseDirectory,

@@ -91,4 +91,15 @@ import Testing
         #expect(output.stdout.contains("systemd: myapp-blue"))
         #expect(output.stdout.contains("   on: app1, app2\n"))
     }
+
+    /// A misspelt `--var` would otherwise deploy the default in silence.
+    @Test func aVarNothingReadsIsInvalidInput() async throws {
+        let directory = packageRoot.appendingPathComponent("Templates/basic")
+        let output = try await rollout(
+            ["plan", "playbook.yml", "-e", "production", "--offline", "--var", "servce=myapp-blue"], in: directory)
+        #expect(output.status == 2)
+        #expect(output.stderr.contains("--var servce: no template of playbook.yml or its inventory reads 'servce'"), "\(output.stderr)")
+        #expect(output.stderr.contains("did you mean 'service'?"), "\(output.stderr)")
+        #expect(output.stdout.isEmpty)
+    }
 }
