@@ -35,6 +35,15 @@ struct PlanCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Only these hosts or groups (repeatable, or comma-separated).", valueName: "host"))
     var limit: [String] = []
 
+    func validate() throws {
+        // Both report what each step did on each host; an offline plan runs nothing anywhere.
+        if offline, output.json != nil || output.junit != nil {
+            throw ValidationError(
+                "--json and --junit report the steps a plan checked on the hosts; --offline contacts no host, so there is nothing to write: drop --offline or those options"
+            )
+        }
+    }
+
     func run() async throws {
         guard offline else {
             try await RunCommand.execute(selection: selection, output: output, check: true, limit: limit, lockWait: .noWait)

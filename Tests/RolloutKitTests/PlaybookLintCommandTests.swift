@@ -102,4 +102,15 @@ import Testing
         #expect(output.stderr.contains("did you mean 'service'?"), "\(output.stderr)")
         #expect(output.stdout.isEmpty)
     }
+
+    /// An offline plan has no step results for a report: asking for one is refused, not ignored.
+    @Test(arguments: ["--junit", "--json"])
+    func offlinePlanRefusesAReportFile(option: String) async throws {
+        let directory = packageRoot.appendingPathComponent("Templates/basic")
+        let report = FileManager.default.temporaryDirectory.appendingPathComponent("rollout-plan-\(UUID().uuidString)")
+        let output = try await rollout(["plan", "playbook.yml", "-e", "production", "--offline", option, report.path], in: directory)
+        #expect(output.status == 2)
+        #expect(output.stderr.contains("--offline contacts no host, so there is nothing to write"), "\(output.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: report.path))
+    }
 }
