@@ -22,7 +22,9 @@ struct PlanCommand: AsyncParsableCommand {
               rollout plan deploy.yml -e production
               rollout plan deploy.yml -e staging --offline --var ref=v2.3.1
 
-            Exit status: 0 the plan was made · 2 the playbook has errors · 5 a host could not be reached.
+            Exit status: 0 the plan was made · 1 a step would fail (the plan says which and why) · \
+            2 the playbook or the arguments have errors · 5 a host could not be reached · \
+            130 interrupted.
             """
     )
 

@@ -113,4 +113,12 @@ import Testing
         #expect(output.stderr.contains("--offline contacts no host, so there is nothing to write"), "\(output.stderr)")
         #expect(!FileManager.default.fileExists(atPath: report.path))
     }
+
+    /// `plan` is `run --check`: a step that would fail makes it exit 1, as README's table says.
+    @Test func planHelpListsEveryExitStatusPlanUses() async throws {
+        let output = try await rollout(["plan", "--help"], in: packageRoot)
+        let help = output.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        #expect(help.contains("Exit status: 0 the plan was made · 1 a step would fail"), "\(output.stdout)")
+        #expect(help.contains("5 a host could not be reached · 130 interrupted."), "\(output.stdout)")
+    }
 }
