@@ -29,8 +29,14 @@ struct ProjectTemplate: Sendable {
             .filter { !$0.hasPrefix("# yaml-language-server:") }
             .map { $0.dropFirst().trimmingCharacters(in: .whitespaces) }
             .joined(separator: " ")
-        guard let end = comment.firstIndex(of: ".") else { return comment }
-        return String(comment[...end])
+        // A sentence ends at a dot followed by a space: the dot of `.env` is not an end.
+        var index = comment.startIndex
+        while let dot = comment[index...].firstIndex(of: ".") {
+            let next = comment.index(after: dot)
+            if next == comment.endIndex || comment[next] == " " { return String(comment[...dot]) }
+            index = next
+        }
+        return comment
     }
 
     /// The name the template's files give the project: the value of the playbook's `name:`.

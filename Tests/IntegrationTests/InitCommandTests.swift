@@ -171,6 +171,9 @@ struct InitCommandTests {
             #expect(listed == names, "run scripts/embed-templates")
             #expect(list.stdout.contains("  basic                         A small deploy: back up the database"), "\(list.stdout)")
             #expect(list.stdout.contains("  flask-paytr                   A Flask app billed through PayTR"), "\(list.stdout)")
+            // The first sentence whole: `.env` within it is no end of one.
+            #expect(list.stdout.contains("pip install, the .env, `alembic upgrade head` undone by"), "\(list.stdout)")
+            #expect(list.stdout.split(separator: "\n").dropFirst().allSatisfy { $0.hasSuffix(".") && !$0.hasSuffix(" .") }, "\(list.stdout)")
             #expect(try await RolloutCLI.run(["init"], in: scratch).stdout == list.stdout)
 
             for name in names {
