@@ -69,14 +69,15 @@ struct ImportCommand: ParsableCommand {
                 "nothing written: \(existing.map { "\(directory)/\($0)" }.joined(separator: ", ")) already exist\(existing.count == 1 ? "s" : ""); choose another directory with -o"
             )
         }
+        try ProjectDirectory.create(target, shown: directory)
+        try ProjectDirectory.checkWritable(target, shown: directory)
         do {
-            try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true)
             for file in files {
                 try Data(file.text.utf8).write(to: target.appendingPathComponent(file.name), options: .withoutOverwriting)
             }
             try FileSchema.write(into: target)
         } catch {
-            throw InitFailure("cannot write into \(directory): \(error.localizedDescription)")
+            throw ProjectDirectory.failure(writing: error, into: directory)
         }
         let todos = draft.todos.count + draft.steps.reduce(0) { $0 + $1.notes.filter { $0.hasPrefix("TODO") }.count }
         print("\(draft.steps.count) steps, \(draft.checks.count) checks, \(draft.secrets.count) secrets from the environment, \(todos) TODOs")

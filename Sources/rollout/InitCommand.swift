@@ -81,15 +81,16 @@ struct InitCommand: ParsableCommand {
                 \(existing.count == 1 ? "exists" : "exist"); move \(existing.count == 1 ? "it" : "them") away or choose another directory
                 """)
         }
+        try ProjectDirectory.create(target, shown: directory)
+        try ProjectDirectory.checkWritable(target, shown: directory)
         do {
-            try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true)
             for file in files {
                 // withoutOverwriting: a file created since the check above is kept, not replaced.
                 try Data(file.text.utf8).write(to: target.appendingPathComponent(file.path), options: .withoutOverwriting)
             }
             try FileSchema.write(into: target)
         } catch {
-            throw InitFailure("could not write into \(directory): \(error.localizedDescription)")
+            throw ProjectDirectory.failure(writing: error, into: directory)
         }
         print(Self.summary(template: template, project: project, directory: directory, shown: shown, target: target), terminator: "")
     }

@@ -127,6 +127,25 @@ struct InitCommandTests {
         }
     }
 
+    @Test("a directory that cannot be created is named, with what is in the way")
+    func uncreatableDirectory() async throws {
+        try await withScratchDirectory { scratch in
+            try Data().write(to: scratch.appendingPathComponent("file"))
+            let throughFile = try await RolloutCLI.run(["init", "basic", "file/sub", "--name", "x"], in: scratch)
+            #expect(throughFile.status == 2)
+            #expect(
+                throughFile.stderr
+                    == "error: cannot create file/sub: \(scratch.path)/file is a file, not a directory; give a directory path that does not go through a file\n"
+            )
+
+            let proc = try await RolloutCLI.run(["init", "basic", "/proc/rollout-nope", "--name", "x"], in: scratch)
+            #expect(proc.status == 2)
+            #expect(proc.stderr.hasPrefix("error: cannot create /proc/rollout-nope: "), "\(proc.stderr)")
+            #expect(proc.stderr.hasSuffix("; choose a directory you can write to\n"), "\(proc.stderr)")
+            #expect(!proc.stderr.contains("NSCocoaErrorDomain") && !proc.stderr.contains("The operation could not be completed"))
+        }
+    }
+
     @Test("an unknown template exits 2 with a suggestion and the available ones")
     func unknownTemplate() async throws {
         try await withScratchDirectory { scratch in
