@@ -48,8 +48,18 @@ struct ImportCommand: ParsableCommand {
 
     private func write() throws {
         let source = URL(fileURLWithPath: runbook)
-        guard let data = FileManager.default.contents(atPath: source.path), let text = String(data: data, encoding: .utf8) else {
-            throw InitFailure("cannot read \(runbook) as UTF-8 text; give the path of a markdown runbook")
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: source.path, isDirectory: &isDirectory) else {
+            throw InitFailure("no such file: \(runbook); give the path of a markdown runbook")
+        }
+        guard !isDirectory.boolValue else {
+            throw InitFailure("\(runbook) is a directory; give the path of a markdown runbook in it")
+        }
+        guard let data = FileManager.default.contents(atPath: source.path) else {
+            throw InitFailure("cannot read \(runbook): permission denied")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw InitFailure("\(runbook) is not UTF-8 text; give the path of a markdown runbook")
         }
         let directory = output ?? source.deletingPathExtension().lastPathComponent
         let draft = RunbookImporter().draft(text, runbookName: source.lastPathComponent)

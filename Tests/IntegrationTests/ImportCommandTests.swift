@@ -54,6 +54,25 @@ struct ImportCommandTests {
         }
     }
 
+    @Test("a runbook that is missing, a directory or not text is named as such")
+    func unreadableRunbook() async throws {
+        try await withScratchDirectory { scratch in
+            let missing = try await RolloutCLI.run(["import", "nothere.md"], in: scratch)
+            #expect(missing.status == 2)
+            #expect(missing.stderr == "error: no such file: nothere.md; give the path of a markdown runbook\n")
+
+            try FileManager.default.createDirectory(at: scratch.appendingPathComponent("docs"), withIntermediateDirectories: true)
+            let directory = try await RolloutCLI.run(["import", "docs"], in: scratch)
+            #expect(directory.status == 2)
+            #expect(directory.stderr == "error: docs is a directory; give the path of a markdown runbook in it\n")
+
+            try Data([0xff, 0xfe, 0x00]).write(to: scratch.appendingPathComponent("binary.md"))
+            let binary = try await RolloutCLI.run(["import", "binary.md"], in: scratch)
+            #expect(binary.status == 2)
+            #expect(binary.stderr == "error: binary.md is not UTF-8 text; give the path of a markdown runbook\n")
+        }
+    }
+
     @Test("import never overwrites a file")
     func neverOverwrites() async throws {
         try await withScratchDirectory { scratch in
