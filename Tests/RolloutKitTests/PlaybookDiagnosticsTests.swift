@@ -46,6 +46,22 @@ import Testing
         expect(diagnostic, at: fixture["1️⃣"])
     }
 
+    /// libyaml reports an unterminated quote at the end of the file; the message names the
+    /// line where the quote opened.
+    @Test func anUnterminatedQuoteNamesWhereItOpened() throws {
+        let fixture = try PlaybookFixture(["deploy.yml": "name: demo\nsteps:\n  - shell: \"echo hi\n  - shell: make\n"])
+        let diagnostic = try #require(fixture.load().diagnostics.first(containing: "YAML syntax"))
+        #expect(diagnostic.message.hasSuffix("(while scanning a quoted scalar that starts at line 3, column 12)"), "\(diagnostic.message)")
+    }
+
+    @Test func aTabIndentingALineIsNamedAsSuch() throws {
+        let fixture = try PlaybookFixture(["deploy.yml": "name: demo\nsteps:\n1️⃣\t- shell: make\n"])
+        let diagnostics = fixture.load().diagnostics
+        let diagnostic = try #require(diagnostics.first(containing: "YAML syntax"))
+        expect(diagnostic, at: fixture["1️⃣"])
+        #expect(diagnostic.message.hasSuffix("; YAML indents with spaces, never tabs"), "\(diagnostic.message)")
+    }
+
     @Test func unknownTopLevelKeySuggestsTheRightOne() throws {
         let fixture = try playbook("  - shell: make\n", head: "1️⃣forsk: 5\n")
         let result = fixture.load()

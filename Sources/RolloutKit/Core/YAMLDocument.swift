@@ -23,8 +23,9 @@ enum YAMLDocument {
             root = try Yams.compose(yaml: text, .basic)
         } catch let error as YamlError {
             let (message, mark) = describe(error)
+            let hint = mark.flatMap { character(in: text, line: $0.line, column: $0.column) } == "\t" ? "; YAML indents with spaces, never tabs" : ""
             diagnostics.error(
-                "YAML syntax: \(message)",
+                "YAML syntax: \(message)\(hint)",
                 at: FileLocation(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1))
             return nil
         } catch {
@@ -114,13 +115,28 @@ enum YAMLDocument {
         }
     }
 
+    /// The character at 1-based `line` and `column` (counted in Unicode scalars, as libyaml
+    /// counts), nil past the text.
+    private static func character(in text: String, line: Int, column: Int) -> Unicode.Scalar? {
+        guard line >= 1, column >= 1 else { return nil }
+        let lines = text.split(separator: "\n", maxSplits: line, omittingEmptySubsequences: false)
+        guard line <= lines.count else { return nil }
+        let scalars = Array(lines[line - 1].unicodeScalars.prefix(column))
+        return scalars.count == column ? scalars[column - 1] : nil
+    }
+
     private static func describe(_ error: YamlError) -> (String, Mark?) {
         switch error {
         case .scanner(let context, let problem, let mark, _),
             .parser(let context, let problem, let mark, _),
             .composer(let context, let problem, let mark, _):
-            if let context { return ("\(problem) (\(context.text))", mark) }
-            return (problem, mark)
+            guard let context else { return (problem, mark) }
+            // An unterminated quote is found at the end of the file; where it opened is the
+            // line to fix.
+            if context.mark.line != mark.line {
+                return ("\(problem) (\(context.text) that starts at line \(context.mark.line), column \(context.mark.column))", mark)
+            }
+            return ("\(problem) (\(context.text))", mark)
         case .reader(let problem, _, _, _):
             return (problem, nil)
         default:
