@@ -45,7 +45,7 @@ struct HistoryCommand: AsyncParsableCommand {
                     let failedSteps = record.steps.filter { $0.outcome == .failed || $0.outcome == .unknown }.map { "\($0.index + 1). \($0.name)" }
                     let status = RunHistory.shownStatus(of: record, lock: listing.lock)
                     var line =
-                        "  \(record.runID)  \(status.rawValue.padding(toLength: 15, withPad: " ", startingAt: 0)) \(record.user)  \(record.steps.count) steps, \(changed) changed"
+                        "  \(record.runID)  \(status.rawValue.padding(toLength: 15, withPad: " ", startingAt: 0)) \(record.user)  \(record.steps.count == 1 ? "1 step" : "\(record.steps.count) steps"), \(changed) changed"
                     if !failedSteps.isEmpty { line += ", failed: \(failedSteps.joined(separator: "; "))" }
                     if !record.resumedAt.isEmpty {
                         line +=
