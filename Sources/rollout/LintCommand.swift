@@ -22,7 +22,9 @@ struct LintCommand: ParsableCommand {
     @Argument(help: "Files to check.")
     var files: [String]
 
-    @Option(name: .customShort("e"), help: "Also resolve playbooks against this environment of their inventory.")
+    @Option(
+        name: .customShort("e"),
+        help: ArgumentHelp("Also resolve playbooks against this environment of their inventory, e.g. -e staging.", valueName: "environment"))
     var environment: String?
 
     @Option(help: "Output: text (with source lines) or json (an array of diagnostics).")

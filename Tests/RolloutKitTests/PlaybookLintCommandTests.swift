@@ -121,4 +121,10 @@ import Testing
         #expect(help.contains("Exit status: 0 the plan was made · 1 a step would fail"), "\(output.stdout)")
         #expect(help.contains("5 a host could not be reached · 130 interrupted."), "\(output.stdout)")
     }
+
+    @Test func lintHelpNamesTheValueOfE() async throws {
+        let output = try await rollout(["lint", "--help"], in: packageRoot)
+        #expect(output.stdout.contains("[-e <environment>]"), "\(output.stdout)")
+        #expect(!output.stdout.contains("<e>"), "\(output.stdout)")
+    }
 }
