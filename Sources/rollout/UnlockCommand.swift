@@ -49,7 +49,7 @@ struct UnlockCommand: AsyncParsableCommand {
                     print("\(host.name): not locked")
                 case .held(let holder):
                     print(
-                        LockHeldError(host: host.name, holder: holder, playbook: selection.playbook, environment: selection.environment).description)
+                        LockHeldError(host: host.name, holder: holder, playbook: selection.playbook, environment: selection.environment).situation)
                     held.append((host, lock, transport, holder))
                 }
             } catch {

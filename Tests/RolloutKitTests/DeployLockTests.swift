@@ -176,6 +176,19 @@ struct DeployLockTests {
         #expect(ownerless.description.contains("rollout unlock deploy.yml -e production"))
     }
 
+    /// `rollout unlock` shows the holder; advice to run `rollout unlock` would go in a circle.
+    @Test func theSituationAloneGivesNoAdvice() {
+        let holder = LockHolder(owner: "alice@laptop", runID: runA.rawValue, host: "app1", startedAt: 1_795_000_000, leaseExpires: 1_795_000_120)
+        for checkedAt in [1_795_000_100, 1_795_000_720].map({ Date(timeIntervalSince1970: $0) }) {
+            let error = LockHeldError(host: "app1", holder: holder, playbook: "deploy.yml", environment: "production", checkedAt: checkedAt)
+            #expect(error.situation.hasPrefix("deploy lock on app1 is held by alice@laptop (run \(runA)) since 2026-11-18"))
+            #expect(error.description.hasPrefix(error.situation))
+            #expect(!error.situation.contains("rollout unlock") && !error.situation.contains("--lock-wait"), "\(error.situation)")
+        }
+        let ownerless = LockHeldError(host: "app1", holder: nil, playbook: "deploy.yml", environment: "production")
+        #expect(ownerless.situation == "deploy lock on app1 is held but names no owner (a run crashed while taking it, or is taking it now)")
+    }
+
     @Test func lockWaitParsesDurations() {
         #expect(LockWaitPolicy(parsing: "5m")?.maxWait == .seconds(300))
         #expect(LockWaitPolicy(parsing: "90")?.maxWait == .seconds(90))
