@@ -36,12 +36,15 @@ struct PlaybookSelection: ParsableArguments {
     /// The playbook loaded and checked for the environment, its secrets resolved. Prints every
     /// problem with its file:line:column and exits 2 when there is an error.
     /// `readSecrets` false (`plan --offline`): no secret is read, so none needs to be exported
-    /// and no password manager is asked; the plan shows `<secret NAME>` for each.
+    /// and no password manager is asked; the plan shows `<secret NAME>` for each. Nothing
+    /// connects then either, so the SSH key need not be on this machine.
     func load(readSecrets: Bool = true) throws -> LoadedDeployment {
         let overrides = try overrides()
         let resolver = SecretResolver()
-        let result = PlaybookLoader(environmentName: environment, overrides: overrides, resolveSecrets: readSecrets, resolver: resolver)
-            .load(URL(fileURLWithPath: playbook), name: playbook)
+        let result = PlaybookLoader(
+            environmentName: environment, overrides: overrides, resolveSecrets: readSecrets, connects: readSecrets, resolver: resolver
+        )
+        .load(URL(fileURLWithPath: playbook), name: playbook)
         if !result.diagnostics.all.isEmpty {
             FileHandle.standardError.write(Data((result.diagnostics.rendered() + "\n").utf8))
         }

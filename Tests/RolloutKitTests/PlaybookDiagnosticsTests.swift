@@ -527,4 +527,29 @@ import Testing
         let diagnostic = try #require(diagnostics.first(containing: "is given twice in this mapping"), "\(diagnostics.rendered())")
         expect(diagnostic, at: fixture["1️⃣"])
     }
+
+    /// A key file missing here failed only at connect time (exit 5) with no line to fix.
+    @Test func aMissingSSHKeyIsAnErrorAtItsInventoryLineForACommandThatConnects() throws {
+        let inventory = PlaybookFixture.inventory.replacingOccurrences(
+            of: "ssh: { host_key_checking: strict }", with: "ssh:\n  1️⃣identity: keys/id_ed25519\n  host_key_checking: strict")
+        let fixture = try PlaybookFixture([
+            "deploy.yml": "name: demo\ninventory: inventory.yml\nsteps:\n  - shell: make\n",
+            "inventory.yml": inventory,
+        ])
+        func load(connects: Bool) -> Diagnostics {
+            PlaybookLoader(
+                environmentName: "production", connects: connects,
+                resolver: SecretResolver(environment: [:], homeDirectory: fixture.directory.path)
+            ).load(fixture.url("deploy.yml"), name: "deploy.yml").diagnostics
+        }
+        #expect(load(connects: false).all.isEmpty, "lint and plan --offline connect nowhere")
+        let diagnostics = load(connects: true)
+        #expect(diagnostics.all.count == 1, "\(diagnostics.rendered())")
+        let diagnostic = diagnostics.first(containing: "ssh identity keys/id_ed25519 (\(fixture.directory.path)/keys/id_ed25519) does not exist")
+        expect(diagnostic, at: fixture["1️⃣"])
+
+        try FileManager.default.createDirectory(at: fixture.url("keys"), withIntermediateDirectories: true)
+        try Data("key".utf8).write(to: fixture.url("keys/id_ed25519"))
+        #expect(load(connects: true).all.isEmpty)
+    }
 }

@@ -10,6 +10,8 @@ public struct SSHSettings: Sendable, Hashable {
 
     /// Private key file (`~` expanded by the transport); nil uses the SSH agent.
     public var identity: String?
+    /// Where `identity` is written in the inventory, for a message about the file.
+    public var identityLocation: FileLocation?
     /// Environment variable holding the key's passphrase.
     public var identityPassphraseEnv: String?
     public var knownHosts: String

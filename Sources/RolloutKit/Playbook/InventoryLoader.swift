@@ -122,6 +122,7 @@ public enum InventoryLoader {
     private static func sshSettings(_ reader: OptionReader) -> SSHSettings {
         var settings = SSHSettings()
         settings.identity = reader.string("identity")
+        if settings.identity != nil { settings.identityLocation = reader.keyLocation("identity") }
         settings.identityPassphraseEnv = reader.string("identity_passphrase_env")
         if let knownHosts = reader.string("known_hosts") { settings.knownHosts = knownHosts }
         if let node = reader.node("host_key_checking"), let text = reader.scalarText(node, key: "host_key_checking") {

@@ -38,13 +38,18 @@ public struct PlaybookLoader: Sendable {
     public var resolver: SecretResolver
     /// The step kinds a playbook may use.
     public var kinds: [any RunnableStep.Type]
+    /// The load is for a command that connects to the hosts (run, plan, rollback, history,
+    /// unlock): the SSH key the inventory names must then be on this machine. `rollout lint`
+    /// does not ask, as it may run in CI where the key is not.
+    public var connects: Bool
 
     public init(
         environmentName: String? = nil, overrides: [String: String] = [:], resolveSecrets: Bool = true,
-        lenientAboutMachine: Bool = false, resolver: SecretResolver = SecretResolver(),
+        lenientAboutMachine: Bool = false, connects: Bool = false, resolver: SecretResolver = SecretResolver(),
         kinds: [any RunnableStep.Type] = StepRegistry.kinds
     ) {
         self.kinds = kinds
+        self.connects = connects
         self.environmentName = environmentName
         self.overrides = overrides
         self.resolveSecrets = resolveSecrets
@@ -77,6 +82,10 @@ public struct PlaybookLoader: Sendable {
             PlaybookChecker(
                 loaded: loaded, environmentName: environmentName, overrides: overrides, processEnvironment: resolver.environment, sink: sink
             ).check()
+            if connects, let inventory = loaded.inventory, let inventoryURL = loaded.playbook.inventoryURL {
+                inventory.checkIdentityFile(
+                    for: environmentName, from: inventoryURL.deletingLastPathComponent(), resolver: resolver, sink: sink)
+            }
         }
         return Result(loaded: loaded, secrets: secrets, diagnostics: sink.diagnostics)
     }
