@@ -83,6 +83,10 @@ struct RemoteFileChange: Sendable {
     /// the mode and owner asked for (or the old file's), and renames it over the target. A
     /// symlink is written through: its target is replaced, the link stays.
     ///
+    /// The temporary file is created readable by its owner only, not under the login's umask:
+    /// it holds the new contents (a `.env`, a key) for as long as stdin takes to arrive, in a
+    /// directory other users may list.
+    ///
     /// With `unlessSHA256`, a file that already has those contents (and the mode asked for) is
     /// left alone: the script drains stdin, prints `unchangedMarker` and records nothing.
     func replaceScript(backup: String, mode: UInt32?, defaultMode: UInt32, owner: String?, unlessSHA256: String? = nil) -> String {
@@ -112,7 +116,7 @@ struct RemoteFileChange: Sendable {
               rollout_mode=\(explicitMode ?? String(defaultMode, radix: 8))
             fi
             rollout_tmp=\(temporary)
-            if cat > "$rollout_tmp" && sync -- "$rollout_tmp" && chmod "$rollout_mode" -- "$rollout_tmp" \\
+            if (umask 077 && cat > "$rollout_tmp") && sync -- "$rollout_tmp" && chmod "$rollout_mode" -- "$rollout_tmp" \\
               && { [ ! -e \(file) ] || [ "$(stat -c %u:%g -- "$rollout_tmp")" = "$(stat -c %u:%g -- \(file))" ] \\
                    || chown --reference=\(file) -- "$rollout_tmp" \\
                    || { echo "rollout: cannot give the new file the owner of \(path) ($(stat -c %U:%G -- \(file))) as $(id -un); deploy as that user or root" >&2; false; }; } \\
