@@ -37,6 +37,16 @@ public enum ProcessTable {
         return found
     }
 
+    /// The command line of every process, its arguments joined by spaces: what any local user
+    /// sees in `ps`.
+    public static func commandLines() -> [String] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap(Int32.init).compactMap { pid in
+            guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline"), !data.isEmpty else { return nil }
+            return data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }.joined(separator: " ")
+        }
+    }
+
     /// The command name of `pid` (`comm`), nil when it is gone.
     public static func command(of pid: Int32) -> String? {
         (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8))?.trimmingCharacters(in: .newlines)

@@ -121,7 +121,8 @@ extension WaitForStep: RunnableStep {
 
     /// Probes from the host in one command that loops until ready or `within` passes: one round
     /// trip however many attempts. The target travels in the environment, never on a command
-    /// line (a URL may carry a token).
+    /// line (a URL may carry a token): curl reads its URL from a config on stdin, which `printf`,
+    /// a shell builtin, writes. Each probe gets what is left of `within`, at most 10 s.
     private func runOnHost(in context: StepContext) async throws -> StepRun {
         let seconds = Int(within.components.seconds) + (within.components.attoseconds > 0 ? 1 : 0)
         let pause = String(format: "%.3f", interval.milliseconds / 1000)
@@ -129,11 +130,11 @@ extension WaitForStep: RunnableStep {
         let probe: String
         switch target {
         case .http(let template):
-            environment["ROLLOUT_WAIT_URL"] = try context.render(template).text
+            environment["ROLLOUT_WAIT_CURL_CONFIG"] = Self.curlConfig(url: try context.render(template).text)
             environment["ROLLOUT_WAIT_STATUS"] = status.map(String.init).joined(separator: " ")
             probe = """
                 command -v curl >/dev/null 2>&1 || { echo "missing curl"; exit 2; }
-                probe() { last=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 "$ROLLOUT_WAIT_URL" 2>/dev/null); \
+                probe() { last=$(printf '%s\\n' "$ROLLOUT_WAIT_CURL_CONFIG" | curl -s -o /dev/null -w '%{http_code}' --max-time "$(probe_time)" -K - 2>/dev/null); \
                   case " $ROLLOUT_WAIT_STATUS " in *" $last "*) return 0;; esac; [ "$last" = 000 ] && last="no answer" || last="answered $last"; return 1; }
                 """
         case .tcp(let template):
@@ -145,12 +146,13 @@ extension WaitForStep: RunnableStep {
             environment["ROLLOUT_WAIT_PORT"] = String(address[address.index(after: colon)...])
             probe = """
                 command -v bash >/dev/null 2>&1 || { echo "missing bash"; exit 2; }
-                probe() { timeout 10 bash -c 'exec 3<>"/dev/tcp/$ROLLOUT_WAIT_HOST/$ROLLOUT_WAIT_PORT"' 2>/dev/null && return 0; last="connection refused or timed out"; return 1; }
+                probe() { timeout "$(probe_time)" bash -c 'exec 3<>"/dev/tcp/$ROLLOUT_WAIT_HOST/$ROLLOUT_WAIT_PORT"' 2>/dev/null && return 0; last="connection refused or timed out"; return 1; }
                 """
         }
         let script =
             probe + """
 
+                probe_time() { left=$((end - $(date +%s))); [ "$left" -lt 1 ] && left=1; [ "$left" -gt 10 ] && left=10; echo "$left"; }
                 end=$(( $(date +%s) + \(seconds) )); n=0; last=""
                 while :; do
                   n=$((n + 1))
@@ -179,5 +181,23 @@ extension WaitForStep: RunnableStep {
                     "\(try describe(in: context)) not ready from \(context.host.name) after \(DurationText.format(within)) (\(attempts) attempts; last: \(last))"
                 ))
         }
+    }
+
+    /// A curl config that sets `url`: quoted, with the characters curl's config syntax
+    /// escapes inside quotes escaped, so that any URL reads back exactly.
+    static func curlConfig(url: String) -> String {
+        var quoted = ""
+        for character in url.unicodeScalars {
+            switch character {
+            case "\\": quoted += "\\\\"
+            case "\"": quoted += "\\\""
+            case "\n": quoted += "\\n"
+            case "\r": quoted += "\\r"
+            case "\t": quoted += "\\t"
+            case "\u{0B}": quoted += "\\v"
+            default: quoted.unicodeScalars.append(character)
+            }
+        }
+        return "url = \"\(quoted)\""
     }
 }
