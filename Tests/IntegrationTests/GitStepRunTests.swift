@@ -42,6 +42,8 @@ import Testing
             try git(seed, ["commit", "--quiet", "-m", text])
             if let tag { try git(seed, ["tag", "-a", tag, "-m", tag]) }
             try git(seed, ["push", "--quiet", "--tags", "origin", "main"])
+            // What git's dumb HTTP protocol reads (`GitHTTPServer`).
+            try git(origin, ["update-server-info"])
             return try git(seed, ["rev-parse", "HEAD"])
         }
 
@@ -145,5 +147,67 @@ import Testing
         #expect(try repository.deployed == "hotfix on the server")
         // Not even fetched.
         #expect(try repository.git(repository.app, ["rev-parse", "origin/main"]) == first)
+    }
+
+    /// A private repository over HTTP with a token in `repo`: git gets the token from a
+    /// credential helper, so no command line on the host shows it and the clone's
+    /// `.git/config` does not keep it; plans and later fetches authenticate the same way, and a
+    /// working copy whose origin URL holds the token (cloned before) still fetches with it.
+    @Test func aTokenInTheRepositoryURLStaysOffCommandLinesAndOutOfTheClone() async throws {
+        let repository = try await Repository()
+        let sandbox = repository.sandbox
+        let token = "git-token-\(UUID().uuidString)"
+        let server = try await GitHTTPServer(root: sandbox.hostDirectory(0).path, user: "deploy", password: token)
+        try sandbox.write(
+            "deploy.yml",
+            """
+            name: git-token-test
+            inventory: inventory.yml
+            state_dir: "\(sandbox.root.path)/{{ host.name }}/state"
+            secrets:
+              git_token: { env: GIT_TOKEN }
+            steps:
+              - name: Check out the code
+                git: { dir: "\(repository.app)", repo: "http://deploy:{{ secrets.git_token }}@127.0.0.1:\(server.port)/origin.git", ref: main }
+            """)
+        final class Sightings: @unchecked Sendable { var lines: [String] = [] }
+        let sightings = Sightings()
+        func rollout(_ command: String) async throws -> RolloutCLI.Output {
+            try await sandbox.rollout([command, "deploy.yml", "-e", "sandbox"], environment: ["GIT_TOKEN": token]) { child in
+                while ProcessTable.isRunning(child.pid) {
+                    sightings.lines += ProcessTable.commandLines().filter { $0.contains(token) }
+                    usleep(10_000)
+                }
+            }
+        }
+        let first = try repository.git(repository.seed, ["rev-parse", "HEAD"])
+
+        let plan = try await rollout("plan")
+        #expect(plan.status == 0, "\(plan.all)")
+        #expect(
+            plan.stdout.contains(
+                "clone http://deploy:***@127.0.0.1:\(server.port)/origin.git into \(repository.app), check out main (\(first.prefix(12)))"),
+            "\(plan.all)")
+        let cloned = try await rollout("run")
+        #expect(cloned.status == 0, "\(cloned.all)")
+        #expect(try repository.head == first)
+        let config = try String(contentsOfFile: repository.app + "/.git/config", encoding: .utf8)
+        #expect(!config.contains(token), "\(config)")
+        #expect(config.contains("url = http://127.0.0.1:\(server.port)/origin.git"), "\(config)")
+
+        let second = try repository.commit("v2")
+        let update = try await rollout("plan")
+        #expect(update.stdout.contains("\(repository.app): \(first.prefix(12)) → \(second.prefix(12)) (main)"), "\(update.all)")
+        let updated = try await rollout("run")
+        #expect(updated.status == 0, "\(updated.all)")
+        #expect(try repository.head == second)
+        #expect(sightings.lines.isEmpty, "\(sightings.lines)")
+        for output in [plan, cloned, update, updated] { #expect(!output.all.contains(token)) }
+
+        try repository.git(repository.app, ["remote", "set-url", "origin", "http://deploy:\(token)@127.0.0.1:\(server.port)/origin.git"])
+        let third = try repository.commit("v3")
+        let older = try await rollout("run")
+        #expect(older.status == 0, "\(older.all)")
+        #expect(try repository.head == third)
     }
 }

@@ -2,7 +2,8 @@ import Testing
 
 @testable import RolloutKit
 
-/// How `rollout plan` tells the commit a ref names from what `git ls-remote` advertises.
+/// How `rollout plan` tells the commit a ref names from what `git ls-remote` advertises, and
+/// what git is given of a repository URL with credentials.
 struct GitStepTests {
     let advertised = [
         "1111111111111111111111111111111111111111\trefs/heads/main",
@@ -27,5 +28,23 @@ struct GitStepTests {
     @Test func aCommitIdOrUnknownRefIsNotAdvertised() {
         #expect(GitStep.commit(for: "1111111", remote: "origin", advertised: advertised) == nil)
         #expect(GitStep.commit(for: "release", remote: "origin", advertised: advertised) == nil)
+    }
+
+    @Test func credentialsInAnHTTPURLAreTakenOutForTheHelper() {
+        let url = GitRepositoryURL("https://deploy:t%40k%2Fn@x@git.example.com:8443/app.git?x=1")
+        #expect(url.url == "https://git.example.com:8443/app.git?x=1")
+        #expect(url.environment == ["ROLLOUT_GIT_USER": "deploy", "ROLLOUT_GIT_PASSWORD": "t@k/n@x"])
+        #expect(!url.git.contains("t@k"))
+        #expect(url.git.contains("credential.https://git.example.com:8443.helper="))
+        #expect(GitRepositoryURL("https://TOKEN@github.com/me/app.git").environment == ["ROLLOUT_GIT_USER": "TOKEN"])
+    }
+
+    @Test func otherURLsAreGivenToGitAsTheyAre() {
+        for text in ["git@github.com:me/app.git", "ssh://git@host/app.git", "file:///srv/app.git", "https://github.com/me/app.git"] {
+            let url = GitRepositoryURL(text)
+            #expect(url.url == text)
+            #expect(url.environment.isEmpty)
+            #expect(url.git == "git")
+        }
     }
 }

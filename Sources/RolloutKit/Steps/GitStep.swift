@@ -78,9 +78,16 @@ extension GitStep: RunnableStep {
     private struct Rendered {
         var dir: String
         var ref: String
+        /// The URL as written, for messages (masked like all output).
         var repo: String?
+        /// The URL git is given, its credentials apart.
+        var repository: GitRepositoryURL?
         var remote: String
         var repoHasSecret: Bool
+
+        /// `git`, able to answer the server of `repo` with its credentials.
+        var git: String { repository?.git ?? "git" }
+        var environment: [String: String] { GitStep.environment.merging(repository?.environment ?? [:]) { $1 } }
     }
 
     private func rendered(in context: StepContext) throws(StepError) -> Rendered {
@@ -88,12 +95,14 @@ extension GitStep: RunnableStep {
         let ref = try context.render(ref)
         let repo = try repo.map { template throws(StepError) in try context.render(template) }
         guard !dir.containsSecrets, !ref.containsSecrets else { throw context.failure("'dir' and 'ref' must not contain a secret") }
-        return Rendered(dir: dir.text, ref: ref.text, repo: repo?.text, remote: remote, repoHasSecret: repo?.containsSecrets == true)
+        return Rendered(
+            dir: dir.text, ref: ref.text, repo: repo?.text, repository: repo.map { GitRepositoryURL($0.text) }, remote: remote,
+            repoHasSecret: repo?.containsSecrets == true)
     }
 
     public func plan(in context: StepContext) async throws -> StepPlan {
         let options = try rendered(in: context)
-        let source = options.repo.map(ShellWord.quote) ?? ShellWord.quote(options.remote)
+        let source = options.repository.map { ShellWord.quote($0.url) } ?? ShellWord.quote(options.remote)
         // A pattern matches the end of a ref name; the peeled line of an annotated tag ends in ^{}.
         let name = Self.remoteName(of: options.ref, remote: options.remote)
         let script = """
@@ -106,17 +115,17 @@ extension GitStep: RunnableStep {
               rollout_git_local=$(git rev-parse --verify -q \(ShellWord.quote(options.ref + "^{commit}")))
             else
               echo current=none
-              [ -n \(ShellWord.quote(options.repo ?? "")) ] || exit 0
+              [ -n \(ShellWord.quote(options.repository?.url ?? "")) ] || exit 0
               rollout_git_source=\(source)
             fi
             echo "local=$rollout_git_local"
-            if rollout_git_out=$(git ls-remote "$rollout_git_source" \(ShellWord.quote(name)) \(ShellWord.quote(name + "^{}")) 2>&1); then
+            if rollout_git_out=$(\(options.git) ls-remote "$rollout_git_source" \(ShellWord.quote(name)) \(ShellWord.quote(name + "^{}")) 2>&1); then
               printf '%s\\n' "$rollout_git_out" | sed 's/^/advertised=/'
             else
               echo "unreachable=$(printf '%s' "$rollout_git_out" | tail -n 1)"
             fi
             """
-        let result = try await context.run(RemoteCommand(script, environment: Self.environment, sensitive: options.repoHasSecret))
+        let result = try await context.run(RemoteCommand(script, environment: options.environment, sensitive: options.repoHasSecret))
         guard result.succeeded else { throw context.failure("cannot read \(options.dir): \(CommandFailure.describe(result))") }
         var values: [String: [String]] = [:]
         for line in result.stdoutText.split(separator: "\n") {
@@ -158,11 +167,11 @@ extension GitStep: RunnableStep {
         let options = try rendered(in: context)
         let quotedRemote = ShellWord.quote(options.remote)
         let whenMissing =
-            if let repo = options.repo {
+            if let repository = options.repository {
                 """
                   rollout_git_previous=none
                   rollout_undo dir "$rollout_git_dir" && rollout_undo previous_commit none || exit 1
-                  git clone --quiet --no-checkout --origin \(quotedRemote) \(ShellWord.quote(repo)) "$rollout_git_dir" || { echo '\(Self.errorMarker)clone'; exit 1; }
+                  \(options.git) clone --quiet --no-checkout --origin \(quotedRemote) \(ShellWord.quote(repository.url)) "$rollout_git_dir" || { echo '\(Self.errorMarker)clone'; exit 1; }
                   cd "$rollout_git_dir" || exit 1
                 """
             } else {
@@ -177,7 +186,7 @@ extension GitStep: RunnableStep {
               if [ -n "$rollout_git_changed" ]; then echo '\(Self.errorMarker)dirty'; printf '%s\\n' "$rollout_git_changed"; exit 1; fi
               rollout_git_branch=$(git symbolic-ref -q --short HEAD)
               rollout_undo dir "$rollout_git_dir" && rollout_undo previous_commit "$rollout_git_previous" && rollout_undo previous_branch "$rollout_git_branch" || exit 1
-              git fetch --quiet --tags --force \(quotedRemote) || { echo '\(Self.errorMarker)fetch'; exit 1; }
+              \(options.git) fetch --quiet --tags --force \(quotedRemote) || { echo '\(Self.errorMarker)fetch'; exit 1; }
             else
             \(whenMissing)
             fi
@@ -188,7 +197,7 @@ extension GitStep: RunnableStep {
             [ "$rollout_git_commit" = "$rollout_git_previous" ] && exit 0
             git -c advice.detachedHead=false checkout --quiet --detach "$rollout_git_commit" || { echo '\(Self.errorMarker)checkout'; exit 1; }
             """
-        let result = try await context.runRecorded(RemoteCommand(script, environment: Self.environment, sensitive: options.repoHasSecret))
+        let result = try await context.runRecorded(RemoteCommand(script, environment: options.environment, sensitive: options.repoHasSecret))
         let lines = result.stdoutText.split(separator: "\n").map(String.init)
         func value(_ name: String) -> String? {
             lines.last { $0.hasPrefix(name + "=") }.map { String($0.dropFirst(name.count + 1)) }

@@ -1,0 +1,73 @@
+import Foundation
+
+/// The git repositories under a directory served on 127.0.0.1 behind HTTP Basic authentication,
+/// as a private repository on a code host is: git's dumb HTTP protocol (plain files; run
+/// `git update-server-info` in a repository after each push). Python's stdlib `http.server`;
+/// the directory and the credentials reach it in its environment, never on its command line.
+public final class GitHTTPServer: @unchecked Sendable {
+    public let port: Int
+    private let server: LoopbackServerProcess
+
+    /// `http://127.0.0.1:<port>`.
+    public var baseURL: String { "http://127.0.0.1:\(port)" }
+
+    public init(root: String, user: String, password: String) async throws {
+        var environment = ProcessInfo.processInfo.environment
+        environment["PYTHONPATH"] = packageRoot.appendingPathComponent("Tests/Verifiers").path
+        environment["GIT_SERVER_ROOT"] = root
+        environment["GIT_SERVER_AUTH"] = "Basic " + Data("\(user):\(password)".utf8).base64EncodedString()
+        server = try await LoopbackServerProcess(
+            executable: URL(fileURLWithPath: "/usr/bin/env"), arguments: ["python3", "-u", "-c", Self.script],
+            environment: environment)
+        port = server.port
+    }
+
+    private static let script = #"""
+        import http.server, os, signal, socketserver, sys, threading, urllib.parse
+        from loopback import bind_reachable
+
+        signal.pthread_sigmask(signal.SIG_SETMASK, set())
+
+        def exit_when_parent_goes():
+            sys.stdin.buffer.read()
+            os._exit(0)
+
+        threading.Thread(target=exit_when_parent_goes, daemon=True).start()
+
+        root = os.path.realpath(os.environ["GIT_SERVER_ROOT"])
+        auth = os.environ["GIT_SERVER_AUTH"]
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            def log_message(self, *args): pass
+
+            def reply(self, status, body=b"", headers=()):
+                self.send_response(status)
+                for name, value in headers:
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(body)
+
+            def do_GET(self):
+                if self.headers.get("Authorization") != auth:
+                    self.reply(401, b"authentication required", [("WWW-Authenticate", 'Basic realm="git"')])
+                    return
+                path = os.path.realpath(os.path.join(root, urllib.parse.urlparse(self.path).path.lstrip("/")))
+                if not path.startswith(root + os.sep) or not os.path.isfile(path):
+                    self.reply(404, b"not found")
+                    return
+                with open(path, "rb") as f:
+                    self.reply(200, f.read(), [("Content-Type", "application/octet-stream")])
+
+            do_HEAD = do_GET
+
+        class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+            daemon_threads = True
+
+        server = bind_reachable(Server, Handler)
+        print(server.server_address[1], flush=True)
+        server.serve_forever()
+        """#
+}
