@@ -111,7 +111,7 @@ struct PostgresClientTests {
 
                 """.utf8))
         #expect(
-            PostgresClient.errorMessage(of: refused)
+            PostgresClient.errorMessage(of: refused, masker: .none)
                 == #"pg_dump: error: connection to server at "127.0.0.1", port 1 failed: Connection refused Is the server running on that host and accepting TCP/IP connections?"#
         )
         let query = CommandResult(
@@ -123,9 +123,9 @@ struct PostgresClientTests {
                                              ^
 
                 """.utf8))
-        #expect(PostgresClient.errorMessage(of: query) == #"ERROR: relation "payment" does not exist"#)
+        #expect(PostgresClient.errorMessage(of: query, masker: .none) == #"ERROR: relation "payment" does not exist"#)
         #expect(
-            PostgresClient.errorMessage(of: CommandResult(exitStatus: 2, stderr: Array("sh: pg_dump: not found\n".utf8)))
+            PostgresClient.errorMessage(of: CommandResult(exitStatus: 2, stderr: Array("sh: pg_dump: not found\n".utf8)), masker: .none)
                 == "exited with status 2: sh: pg_dump: not found")
     }
 

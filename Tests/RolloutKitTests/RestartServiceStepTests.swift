@@ -225,3 +225,10 @@ struct RestartServiceStepTests {
         #expect(try String(contentsOfFile: count, encoding: .utf8).split(separator: "\n").count == 3)
     }
 }
+
+extension ServiceControl {
+    /// The status of a result that holds no secret.
+    fileprivate func status(from result: CommandResult) -> (running: Bool, state: String) {
+        status(from: result, masker: .none)
+    }
+}

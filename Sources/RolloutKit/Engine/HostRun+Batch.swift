@@ -62,7 +62,7 @@ extension HostRun {
                     let step = member.definition.step as? any BatchableStep
                 else {
                     if result.exitStatus != 0 {
-                        run = StepRun(outcome: .failed, command: result, failure: CommandFailure.describe(result))
+                        run = StepRun(outcome: .failed, command: result, failure: CommandFailure.describe(result, masker: masker))
                         stopped = true
                         break
                     }
@@ -71,7 +71,7 @@ extension HostRun {
                     stopped = true
                     continue
                 }
-                run = step.result(of: own)
+                run = step.result(of: own, masker: masker)
                 if run.outcome == .failed, !member.definition.ignoreFailure { stopped = true }
             }
             journalled.append(.stepStarted(index: member.index, name: member.definition.name, kind: member.definition.kind, at: started))

@@ -182,7 +182,8 @@ extension HostRun {
         let journal = RunJournal(stateDirectory: stateDirectory, runID: other, host: host.name)
         let result = try await transport.run(RemoteCommand(journal.appendToRecorded(events)), output: nil)
         guard result.succeeded else {
-            throw StepError(host: host.name, step: "run journal", message: "cannot write \(journal.path): \(CommandFailure.describe(result))")
+            throw StepError(
+                host: host.name, step: "run journal", message: "cannot write \(journal.path): \(CommandFailure.describe(result, masker: masker))")
         }
     }
 }

@@ -319,7 +319,7 @@ actor HostRun {
         guard !sent.isEmpty else { return nil }
         do {
             let result = try await transport.run(RemoteCommand(journal.append(sent)), output: nil)
-            guard result.succeeded else { return CommandFailure.describe(result) }
+            guard result.succeeded else { return CommandFailure.describe(result, masker: masker) }
             pending.removeFirst(min(sent.count, pending.count))
             return nil
         } catch {
@@ -339,8 +339,9 @@ actor HostRun {
             text = command.stdoutText + (command.stderr.isEmpty ? "" : command.stderrText)
         }
         if let failure = run.failure { text += (text.isEmpty || text.hasSuffix("\n") ? "" : "\n") + failure }
-        let kept = text.split(separator: "\n", omittingEmptySubsequences: false).suffix(lines).joined(separator: "\n")
-        return masker.mask(kept.trimmingTrailingNewlines)
+        // Masked before the cut: a secret that spans the first kept line would keep its end.
+        let masked = masker.mask(text)
+        return masked.split(separator: "\n", omittingEmptySubsequences: false).suffix(lines).joined(separator: "\n").trimmingTrailingNewlines
     }
 
     /// Runs one attempt of a step (or an undo), turning what it throws into a failed (or unknown) run.

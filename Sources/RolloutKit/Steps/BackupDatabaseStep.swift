@@ -81,7 +81,7 @@ extension BackupDatabaseStep: DatabaseDumpStep {
         guard result.succeeded, let dump = PostgresClient.dump(from: result.stdoutText) else {
             return StepRun(
                 outcome: .failed, command: result, fields: fields,
-                failure: "could not back up \(client.description): \(PostgresClient.errorMessage(of: result))")
+                failure: "could not back up \(client.description): \(PostgresClient.errorMessage(of: result, masker: context.masker))")
         }
         fields["path"] = dump.path
         fields["size"] = dump.size

@@ -126,7 +126,9 @@ extension GitStep: RunnableStep {
             fi
             """
         let result = try await context.run(RemoteCommand(script, environment: options.environment, sensitive: options.repoHasSecret))
-        guard result.succeeded else { throw context.failure("cannot read \(options.dir): \(CommandFailure.describe(result))") }
+        guard result.succeeded else {
+            throw context.failure("cannot read \(options.dir): \(CommandFailure.describe(result, masker: context.masker))")
+        }
         var values: [String: [String]] = [:]
         for line in result.stdoutText.split(separator: "\n") {
             guard let equals = line.firstIndex(of: "=") else { continue }
@@ -206,7 +208,7 @@ extension GitStep: RunnableStep {
         let undo = previous.map { Undo(dir: options.dir, previousCommit: $0, previousBranch: value("previous_branch") ?? "").fields }
         var fields = StepRun.commandFields(result)
         guard result.succeeded, let commit = value("commit"), let previous else {
-            let failure = failure(of: result, lines: lines, options: options)
+            let failure = failure(of: result, lines: lines, options: options, masker: context.masker)
             return StepRun(outcome: .failed, command: result, fields: fields, failure: failure, undo: undo)
         }
         fields["commit"] = commit
@@ -222,8 +224,8 @@ extension GitStep: RunnableStep {
         return StepRun(outcome: .changed, command: result, fields: fields, undo: undo)
     }
 
-    private func failure(of result: CommandResult, lines: [String], options: Rendered) -> String {
-        let detail = CommandFailure.describe(result)
+    private func failure(of result: CommandResult, lines: [String], options: Rendered, masker: SecretMasker) -> String {
+        let detail = CommandFailure.describe(result, masker: masker)
         guard let index = lines.firstIndex(where: { $0.hasPrefix(Self.errorMarker) }) else {
             return "git in \(options.dir) \(detail)"
         }
@@ -266,7 +268,7 @@ extension GitStep: RunnableStep {
             return StepRun(
                 outcome: .failed, command: result,
                 failure:
-                    "could not put \(dir) back at \(previous == "none" ? "nothing (remove the clone)" : Self.short(previous)): \(CommandFailure.describe(result))"
+                    "could not put \(dir) back at \(previous == "none" ? "nothing (remove the clone)" : Self.short(previous)): \(CommandFailure.describe(result, masker: context.masker))"
             )
         }
         return StepRun(outcome: .changed, command: result)

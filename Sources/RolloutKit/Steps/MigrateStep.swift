@@ -243,7 +243,7 @@ extension MigrateStep: RunnableStep {
         guard result.succeeded else {
             return StepRun(
                 outcome: .failed, command: result, fields: fields,
-                failure: "the migration \(CommandFailure.describe(result))", undo: recorded)
+                failure: "the migration \(CommandFailure.describe(result, masker: context.masker))", undo: recorded)
         }
         if let tables {
             let check = try await context.run(
@@ -253,7 +253,7 @@ extension MigrateStep: RunnableStep {
             guard check.succeeded else {
                 return StepRun(
                     outcome: .failed, command: result, fields: fields,
-                    failure: "could not check the tables in \(tables.description): \(PostgresClient.errorMessage(of: check))",
+                    failure: "could not check the tables in \(tables.description): \(PostgresClient.errorMessage(of: check, masker: context.masker))",
                     undo: recorded)
             }
             let missing = PostgresClient.rows(fromQueryOutput: check.stdout).compactMap(\.first)
@@ -273,7 +273,7 @@ extension MigrateStep: RunnableStep {
             let result = try await context.run(try command(recorded ?? template, in: context))
             return StepRun(
                 outcome: result.succeeded ? .changed : .failed, command: result,
-                failure: result.succeeded ? nil : "the undo command \(CommandFailure.describe(result))")
+                failure: result.succeeded ? nil : "the undo command \(CommandFailure.describe(result, masker: context.masker))")
         }
         if let path = undo.restore {
             guard let client = try restoreClient(undo, in: context) else {

@@ -288,11 +288,11 @@ struct PostgresClient: Sendable, Hashable {
 
     /// What a failed psql, pg_dump or pg_restore said, on one line: its first error line
     /// (`pg_dump: error: …`, `ERROR: …`, `FATAL: …`) with the indented lines that continue it;
-    /// otherwise how the command ended.
-    static func errorMessage(of result: CommandResult) -> String {
-        let lines = result.stderrText.split(whereSeparator: \.isNewline).map(String.init)
+    /// otherwise how the command ended. Masked with `masker` before it is joined and cut.
+    static func errorMessage(of result: CommandResult, masker: SecretMasker) -> String {
+        let lines = masker.mask(result.stderrText).split(whereSeparator: \.isNewline).map(String.init)
         guard let first = lines.firstIndex(where: { $0.contains("error:") || $0.contains("ERROR:") || $0.contains("FATAL:") }) else {
-            return CommandFailure.describe(result)
+            return CommandFailure.describe(result, masker: masker)
         }
         var message = lines[first]
         if let range = message.range(of: #"^psql:[^:]*:[0-9]+: "#, options: .regularExpression) {
@@ -313,7 +313,7 @@ extension PostgresClient {
     func checkRoom(in directory: String, context: StepContext) async throws {
         let result = try await context.run(RemoteCommand(roomScript(directory: directory), environment: environment))
         guard result.succeeded else {
-            throw context.failure("the dump of \(description) cannot be written: \(Self.errorMessage(of: result))")
+            throw context.failure("the dump of \(description) cannot be written: \(Self.errorMessage(of: result, masker: context.masker))")
         }
     }
 
@@ -330,7 +330,8 @@ extension PostgresClient {
         let result = try await context.run(
             RemoteCommand(Self.queryCommand, environment: environment, stdin: Array(TableWrites.currentQuery.utf8)))
         guard result.succeeded else {
-            return "could not read the write counters of \(description) to check for writes since the deploy: \(Self.errorMessage(of: result))"
+            return
+                "could not read the write counters of \(description) to check for writes since the deploy: \(Self.errorMessage(of: result, masker: context.masker))"
         }
         let now = TableWrites.tables(fromQueryRows: Self.rows(fromQueryOutput: result.stdout))
         return TableWrites.objection(TableWrites.compare(recorded: recorded, now: now), database: database)
@@ -353,6 +354,7 @@ extension PostgresClient {
         let result = try await context.run(RemoteCommand(script, environment: environment))
         return StepRun(
             outcome: result.succeeded ? .changed : .failed, command: result,
-            failure: result.succeeded ? nil : "could not restore \(description) from \(path): \(Self.errorMessage(of: result))")
+            failure: result.succeeded
+                ? nil : "could not restore \(description) from \(path): \(Self.errorMessage(of: result, masker: context.masker))")
     }
 }

@@ -146,9 +146,10 @@ extension ReleaseStep: RunnableStep {
                 failure =
                     "\(base)/current exists and is not a symbolic link; nothing was changed — move it aside (it becomes a release) and run again"
             } else if lines.contains(Self.errorMarker + "extract") {
-                failure = "could not unpack the release into \(base)/releases/ (is tar installed, is there room?): \(CommandFailure.describe(result))"
+                failure =
+                    "could not unpack the release into \(base)/releases/ (is tar installed, is there room?): \(CommandFailure.describe(result, masker: context.masker))"
             } else {
-                failure = "could not release into \(base): \(CommandFailure.describe(result))"
+                failure = "could not release into \(base): \(CommandFailure.describe(result, masker: context.masker))"
             }
             return StepRun(outcome: .failed, command: result, fields: fields, failure: failure, undo: undo)
         }
@@ -203,7 +204,7 @@ extension ReleaseStep: RunnableStep {
             let reason =
                 result.stdoutText.contains(Self.errorMarker + "gone")
                 ? "the release it pointed to before, \(previous), is gone (pruned by a later run?); current still points to releases/\(release)"
-                : CommandFailure.describe(result)
+                : CommandFailure.describe(result, masker: context.masker)
             return StepRun(outcome: .failed, command: result, failure: "could not switch \(base)/current back: \(reason)")
         }
         let what = previous == "none" ? "removed \(base)/current (there was none before)" : "\(base)/current → \(previous)"

@@ -185,6 +185,7 @@ extension RemoteFileChange {
         let result = try await context.run(RemoteCommand(script))
         return StepRun(
             outcome: result.succeeded ? .changed : .failed, command: result,
-            failure: result.succeeded ? nil : "could not restore \(undo.file ?? "the file"): \(CommandFailure.describe(result))")
+            failure: result.succeeded
+                ? nil : "could not restore \(undo.file ?? "the file"): \(CommandFailure.describe(result, masker: context.masker))")
     }
 }

@@ -204,7 +204,7 @@ extension RestartServiceStep: RunnableStep {
         result.stdout = Array(RestartMarks.strip(result.stdoutText).utf8)
         let fields = StepRun.commandFields(result)
         guard result.succeeded else {
-            var failure = "\(context.masker.mask(control.restartCommand)) \(CommandFailure.describe(result))"
+            var failure = "\(context.masker.mask(control.restartCommand)) \(CommandFailure.describe(result, masker: context.masker))"
             let refused = ["Access denied", "Interactive authentication required", "must be root"]
             if !sudo, refused.contains(where: result.stderrText.contains) {
                 failure += "; the login user may not control services: log in as root, or give it NOPASSWD sudo and set 'sudo: true'"
@@ -258,13 +258,13 @@ extension RestartServiceStep: RunnableStep {
             }
             if case .systemd = control.target {
                 let verdict = ServiceControl.systemdStatus(result.stdoutText, marks: marks, firstRunningPID: runningPID)
-                return verdict.state.isEmpty ? .waiting(CommandFailure.describe(result)) : verdict
+                return verdict.state.isEmpty ? .waiting(CommandFailure.describe(result, masker: context.masker)) : verdict
             }
             if case .dockerCompose(let service, _, _) = control.target, ServiceControl.composeStatus(result.stdoutText) == nil {
                 let verdict = ServiceControl.composeTableStatus(result.stdoutText, service: service)
-                return verdict.state.isEmpty ? .waiting(CommandFailure.describe(result)) : verdict
+                return verdict.state.isEmpty ? .waiting(CommandFailure.describe(result, masker: context.masker)) : verdict
             }
-            let status = control.status(from: result)
+            let status = control.status(from: result, masker: context.masker)
             return status.running ? .running(status.state, pid: "") : .waiting(status.state)
         }
     }

@@ -104,7 +104,8 @@ extension RestoreDatabaseStep: RunnableStep {
         guard result.succeeded else {
             return StepRun(
                 outcome: .failed, command: result, fields: fields,
-                failure: "could not restore \(client.description)\(restored.map { " from \($0)" } ?? ""): \(PostgresClient.errorMessage(of: result))",
+                failure:
+                    "could not restore \(client.description)\(restored.map { " from \($0)" } ?? ""): \(PostgresClient.errorMessage(of: result, masker: context.masker))",
                 undo: undo)
         }
         return StepRun(outcome: .changed, command: result, fields: fields, undo: undo)

@@ -61,7 +61,7 @@ extension SQLStep: RunnableStep {
         guard result.succeeded else {
             return StepRun(
                 outcome: .failed, command: result, fields: fields,
-                failure: "query \(shown) failed on \(client.description): \(PostgresClient.errorMessage(of: result))")
+                failure: "query \(shown) failed on \(client.description): \(PostgresClient.errorMessage(of: result, masker: context.masker))")
         }
         let rows = PostgresClient.rows(fromQueryOutput: result.stdout)
         let value = rows.first?.first ?? ""
@@ -74,7 +74,7 @@ extension SQLStep: RunnableStep {
             if rows.isEmpty {
                 failure = "query \(shown) returned no rows; expected the value \"\(expected.masked)\""
             } else if value != expected.text {
-                failure = "query \(shown) returned \"\(value.oneLine(limit: 200))\"; expected \"\(expected.masked)\""
+                failure = "query \(shown) returned \"\(context.masker.mask(value).oneLine(limit: 200))\"; expected \"\(expected.masked)\""
             }
         }
         if let expectRows, rows.count != expectRows {
@@ -90,6 +90,7 @@ extension SQLStep: RunnableStep {
 
 extension String {
     /// The text on one line (newlines and tabs become spaces), shortened to `limit` characters.
+    /// Mask it first: a secret flattened or cut no longer matches.
     fileprivate func oneLine(limit: Int) -> String {
         let flat = split(whereSeparator: { $0.isNewline || $0 == "\t" }).joined(separator: " ")
             .trimmingCharacters(in: .whitespaces)

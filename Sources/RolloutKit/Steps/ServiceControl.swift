@@ -159,30 +159,30 @@ struct ServiceControl: Sendable, Hashable {
     }
 
     /// Whether the status command's result says the service runs, and the state it reported
-    /// (for the message when it never does).
-    func status(from result: CommandResult) -> (running: Bool, state: String) {
+    /// (for the message when it never does), with the secrets of `masker` masked.
+    func status(from result: CommandResult, masker: SecretMasker) -> (running: Bool, state: String) {
         let output = result.stdoutText
         switch target {
         case .systemd:
             let verdict = Self.systemdStatus(output, marks: RestartMarks())
             if case .running(let state, _) = verdict { return (true, state) }
-            return (false, verdict.state.isEmpty ? CommandFailure.describe(result) : verdict.state)
+            return (false, verdict.state.isEmpty ? CommandFailure.describe(result, masker: masker) : verdict.state)
         case .supervisor(let name, _):
             // `name   RUNNING   pid 123, uptime 0:00:05`; exit status 3 when not running.
             let line = output.split(whereSeparator: \.isNewline).first { $0.split(separator: " ").first.map(String.init) == name }
             guard let fields = line?.split(separator: " ", omittingEmptySubsequences: true), fields.count > 1 else {
-                return (false, CommandFailure.describe(result))
+                return (false, CommandFailure.describe(result, masker: masker))
             }
             return (fields[1] == "RUNNING", fields.dropFirst().joined(separator: " "))
         case .pm2(let name):
-            return Self.pm2Status(output, name: name) ?? (false, CommandFailure.describe(result))
+            return Self.pm2Status(output, name: name) ?? (false, CommandFailure.describe(result, masker: masker))
         case .dockerCompose(let service, _, _):
             if let json = Self.composeStatus(output) { return json }
             let verdict = Self.composeTableStatus(output, service: service)
             if case .running(let state, _) = verdict { return (true, state) }
-            return (false, verdict.state.isEmpty ? CommandFailure.describe(result) : verdict.state)
+            return (false, verdict.state.isEmpty ? CommandFailure.describe(result, masker: masker) : verdict.state)
         case .command:
-            return (result.succeeded, result.succeeded ? "running" : CommandFailure.describe(result))
+            return (result.succeeded, result.succeeded ? "running" : CommandFailure.describe(result, masker: masker))
         }
     }
 

@@ -71,7 +71,7 @@ extension SetEnvStep: RunnableStep {
         let change = RemoteFileChange(path: path.text)
         let read = try await context.run(RemoteCommand(change.readScript))
         guard read.succeeded, let before = RemoteFileChange.snapshot(from: read.stdout) else {
-            throw context.failure("cannot read \(path.text): \(CommandFailure.describe(read))")
+            throw context.failure("cannot read \(path.text): \(CommandFailure.describe(read, masker: context.masker))")
         }
         var old = EnvFile(text: "")
         switch before {
@@ -123,7 +123,8 @@ extension SetEnvStep: RunnableStep {
         let shown = RemoteFileChange.shown(result)
         guard result.succeeded else {
             return StepRun(
-                outcome: .failed, command: shown, failure: "could not write \(edit.change.path): \(CommandFailure.describe(shown))",
+                outcome: .failed, command: shown,
+                failure: "could not write \(edit.change.path): \(CommandFailure.describe(shown, masker: context.masker))",
                 undo: undo.fields)
         }
         let diff = EnvFile.changes(from: edit.old, to: edit.new).map { $0.line(secretKeys: edit.secretKeys, masker: context.masker) }

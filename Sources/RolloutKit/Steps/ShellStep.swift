@@ -130,7 +130,7 @@ extension ShellStep: RunnableStep {
     public func run(in context: StepContext) async throws -> StepRun {
         var command = try command(in: context)
         if undo != nil { command.script = "rollout_undo \(Undo.CodingKeys.command.stringValue) 1 || exit 1\n" + command.script }
-        var run = result(of: try await context.runRecorded(command))
+        var run = result(of: try await context.runRecorded(command), masker: context.masker)
         if undo != nil { run.undo = Undo(command: "1").fields }
         guard run.outcome != .failed, let result = run.command else { return run }
         let problems = try outputProblems(result, in: context)
@@ -155,7 +155,7 @@ extension ShellStep: RunnableStep {
         let result = try await context.run(command)
         return StepRun(
             outcome: result.succeeded ? .changed : .failed, command: result,
-            failure: result.succeeded ? nil : "the undo command \(CommandFailure.describe(result))")
+            failure: result.succeeded ? nil : "the undo command \(CommandFailure.describe(result, masker: context.masker))")
     }
 
     /// Each way the output falls short of `expect`, as `stdout: expected …, got …`.
@@ -206,13 +206,13 @@ extension ShellStep: BatchableStep {
     /// their undo in the journal.
     public var batchable: Bool { stdin == nil && expectOutput.isEmpty && undo == nil }
 
-    public func result(of command: CommandResult) -> StepRun {
+    public func result(of command: CommandResult, masker: SecretMasker) -> StepRun {
         let expected = command.exitStatus.map { expectExit.contains(Int($0)) } ?? false
         return StepRun(
             outcome: expected ? (readOnly ? .ok : .changed) : .failed,
             command: command,
             fields: StepRun.commandFields(command),
-            failure: expected ? nil : CommandFailure.describe(command, expected: expectExit))
+            failure: expected ? nil : CommandFailure.describe(command, expected: expectExit, masker: masker))
     }
 
     public var expectedExitCodes: [Int] { expectExit }

@@ -107,7 +107,7 @@ extension UploadStep: RunnableStep {
         guard result.succeeded else {
             return StepRun(
                 outcome: .failed, command: shown, fields: StepRun.commandFields(shown),
-                failure: "could not write \(destination.text): \(CommandFailure.describe(shown))", undo: undo.fields)
+                failure: "could not write \(destination.text): \(CommandFailure.describe(shown, masker: context.masker))", undo: undo.fields)
         }
         return StepRun(outcome: .changed, command: shown, fields: StepRun.commandFields(shown), undo: undo.fields)
     }

@@ -7,6 +7,7 @@ public protocol BatchableStep: RunnableStep {
     var batchable: Bool { get }
     /// Exit codes that count as success.
     var expectedExitCodes: [Int] { get }
-    /// How the step ended, from its command's result.
-    func result(of command: CommandResult) -> StepRun
+    /// How the step ended, from its command's result; what it quotes of the output is masked
+    /// with `masker`.
+    func result(of command: CommandResult, masker: SecretMasker) -> StepRun
 }
