@@ -96,4 +96,44 @@ import Testing
         let diagnostic = try #require(result.diagnostics.first(containing: "secret 'api_key': 'command' is empty"))
         #expect(diagnostic.location == fixture["1️⃣"])
     }
+
+    /// A vault CLI that fails may echo secrets on stderr: those other declarations read
+    /// (before it, after it, or in a file loaded earlier in the run) and its own stdout, across
+    /// lines. The line the message quotes has them all masked, for `run` and for `lint`.
+    @Test func aFailingCommandsLineIsMaskedWithEverySecretRead() throws {
+        let env = ["API_KEY": "api-secret-value1", "LATER_KEY": "later-secret-value2"]
+        let fixture = try fixture(
+            """
+              api_key: { env: API_KEY }
+              echoing: { command: 'echo "token $API_KEY and $LATER_KEY denied" >&2; exit 3' }
+              multiline: { command: 'printf ''out-line-one\\nout-line-two\\n''; printf ''out-line-one\\nout-line-two\\n'' >&2; exit 4' }
+              later: { env: LATER_KEY }
+            """)
+        for diagnostics in [fixture.load(environment: "production", env: env).diagnostics, fixture.lint(["deploy.yml"], env: env)] {
+            let rendered = diagnostics.rendered()
+            #expect(
+                diagnostics.first(containing: "secret 'echoing': the command exited with status 3: token *** and *** denied") != nil, "\(rendered)")
+            #expect(diagnostics.first(containing: "secret 'multiline': the command exited with status 4: ***") != nil, "\(rendered)")
+            let messages = diagnostics.all.map(\.message).joined(separator: "\n")
+            for value in ["secret-value", "out-line"] { #expect(!messages.contains(value), "\(messages)") }
+        }
+
+        let suite = try PlaybookFixture([
+            "deploy.yml": """
+            name: suite
+            inventory: inventory.yml
+            secrets:
+              other: { command: 'echo "rejected $API_KEY" >&2; exit 5' }
+            steps:
+              - shell: "true"
+            """,
+            "inventory.yml": PlaybookFixture.inventory,
+        ])
+        let resolver = SecretResolver(environment: env, homeDirectory: fixture.directory.path)
+        _ = PlaybookLoader(environmentName: "production", resolver: resolver).load(fixture.url("deploy.yml"), name: "deploy.yml")
+        let later = PlaybookLoader(environmentName: "production", resolver: resolver).load(suite.url("deploy.yml"), name: "deploy.yml")
+        #expect(
+            later.diagnostics.first(containing: "secret 'other': the command exited with status 5: rejected ***") != nil,
+            "\(later.diagnostics.rendered())")
+    }
 }

@@ -8,8 +8,9 @@ import Foundation
 /// `vault kv get -field=… …`) on the machine running rollout, each at most once per run
 /// however many files declare it: a password manager may ask to unlock, and a vault counts reads.
 ///
-/// What a command prints is never shown: a failure reports its exit status and the last line
-/// of its stderr, with anything it printed on stdout masked out of that line.
+/// What a command prints is never shown: a failure reports its exit status and keeps its
+/// stderr, with anything it printed on stdout masked out, for the resolver to quote the last
+/// line of once it has masked the other secrets too.
 final class SecretCommandCache: @unchecked Sendable {
     /// Longest a command may take (an unlock prompt nobody answers must not hang the run).
     static let timeout: Duration = .seconds(60)
@@ -41,16 +42,15 @@ final class SecretCommandCache: @unchecked Sendable {
         let result = collected.result(exitStatus: nil, exitSignal: nil, duration: .zero)
         var value = result.stdoutText
         if value.hasSuffix("\n") || value.hasSuffix("\r\n") { value.removeLast() }
-        let masker = SecretMasker(secrets: [value])
-        let said = result.stderrText.split(separator: "\n").last.map { ": " + masker.mask(String($0)) } ?? ""
+        let stderr = SecretMasker(secrets: [value]).mask(result.stderrText)
         switch outcome {
         case .exited(status: 0):
-            guard !value.isEmpty else { return .failure(SecretCommandFailure("the command printed nothing on stdout\(said)")) }
+            guard !value.isEmpty else { return .failure(SecretCommandFailure("the command printed nothing on stdout", stderr: stderr)) }
             return .success(value)
         case .exited(let status):
-            return .failure(SecretCommandFailure("the command exited with status \(status)\(said)"))
+            return .failure(SecretCommandFailure("the command exited with status \(status)", stderr: stderr))
         case .signalled(let name):
-            return .failure(SecretCommandFailure("the command was killed by \(name)\(said)"))
+            return .failure(SecretCommandFailure("the command was killed by \(name)", stderr: stderr))
         case .stopped:
             return .failure(
                 SecretCommandFailure(
@@ -63,5 +63,12 @@ final class SecretCommandCache: @unchecked Sendable {
 /// Why a secret's command gave no value; never holds what the command printed on stdout.
 struct SecretCommandFailure: Error {
     var message: String
-    init(_ message: String) { self.message = message }
+    /// What the command printed on stderr, its stdout masked out; not yet masked of the other
+    /// secrets, so not to be shown as it is.
+    var stderr: String
+
+    init(_ message: String, stderr: String = "") {
+        self.message = message
+        self.stderr = stderr
+    }
 }

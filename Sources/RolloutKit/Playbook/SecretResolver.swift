@@ -9,6 +9,8 @@ public struct SecretResolver: Sendable {
     public var homeDirectory: String
     /// Values of `{ command: … }` secrets, so each command runs once per run.
     private let commands = SecretCommandCache()
+    /// Every value read so far, by this and earlier calls of `resolve`.
+    private let read = ReadSecrets()
     /// Masking a value this short also masks it inside ordinary words of every output.
     public static let shortestUnambiguous = 6
 
@@ -21,15 +23,19 @@ public struct SecretResolver: Sendable {
     }
 
     /// The secrets that could be read, by name. A secret that cannot be read is reported with
-    /// `severity` (warnings when only linting, where the secrets may live elsewhere).
+    /// `severity` (warnings when only linting, where the secrets may live elsewhere), what its
+    /// command printed masked with every secret read, here or by an earlier call.
     public func resolve(
         _ declarations: [SecretDeclaration],
         into diagnostics: inout Diagnostics,
         severity: Diagnostic.Severity = .error
     ) -> [String: Secret] {
+        let results = declarations.map { (declaration: $0, result: value(of: $0)) }
+        for case .success(let value) in results.map(\.result) { read.insert(value) }
+        let masker = SecretMasker(secrets: read.values)
         var secrets: [String: Secret] = [:]
-        for declaration in declarations {
-            switch read(declaration) {
+        for (declaration, result) in results {
+            switch result {
             case .success(let value):
                 secrets[declaration.name] = Secret(value)
                 if value.count < Self.shortestUnambiguous {
@@ -40,7 +46,7 @@ public struct SecretResolver: Sendable {
                             at: declaration.location))
                 }
             case .failure(let problem):
-                diagnostics.append(Diagnostic(severity, "secret '\(declaration.name)': \(problem.message)", at: declaration.location))
+                diagnostics.append(Diagnostic(severity, "secret '\(declaration.name)': \(problem.text(masking: masker))", at: declaration.location))
             }
         }
         return secrets
@@ -53,12 +59,21 @@ public struct SecretResolver: Sendable {
 
     private struct Problem: Error {
         var message: String
+        /// What a failing command printed on stderr.
+        var stderr = ""
+
+        /// The message with the last line of `stderr`, masked before it is picked: a secret
+        /// may span lines.
+        func text(masking masker: SecretMasker) -> String {
+            guard let said = masker.mask(stderr).split(whereSeparator: \.isNewline).last else { return message }
+            return "\(message): \(said)"
+        }
     }
 
     /// Largest secret file read.
     static let maxFileSize = 1 << 20
 
-    private func read(_ declaration: SecretDeclaration) -> Result<String, Problem> {
+    private func value(of declaration: SecretDeclaration) -> Result<String, Problem> {
         switch declaration.source {
         case .environment(let name):
             guard let value = environment[name] else {
@@ -96,7 +111,7 @@ public struct SecretResolver: Sendable {
             }
             return .success(text)
         case .command(let command):
-            return commands.value(of: command, environment: environment).mapError { Problem(message: $0.message) }
+            return commands.value(of: command, environment: environment).mapError { Problem(message: $0.message, stderr: $0.stderr) }
         }
     }
 
