@@ -16,6 +16,20 @@ struct SecretMaskerTests {
         #expect(masker.mask("nothing here") == "nothing here")
     }
 
+    /// A provider's HTML error page echoing a secret, and a secret sent base64-encoded
+    /// (a Basic authorization header of a token, a Kubernetes secret manifest).
+    @Test func masksTheHTMLEscapedAndBase64Forms() {
+        let masker = SecretMasker(secrets: secrets + ["it's<&>key"])
+        #expect(masker.mask("<p>Invalid key p@ss w/rd&quot;x</p>") == "<p>Invalid key ***</p>")
+        #expect(masker.mask("<p>Invalid key p@ss w/rd&#34;x</p>") == "<p>Invalid key ***</p>")
+        #expect(masker.mask("value='it&#x27;s&lt;&amp;&gt;key'") == "value='***'")
+        #expect(masker.mask("value='it&#39;s&lt;&amp;&gt;key'") == "value='***'")
+        #expect(masker.mask("value=\"it's&lt;&amp;&gt;key\"") == "value=\"***\"")
+        #expect(masker.mask("Authorization: Basic czNjcjN0LWtleQ==") == "Authorization: Basic ***")
+        #expect(masker.mask("data: czNjcjN0LWtleQ\n") == "data: ***\n")
+        #expect(masker.mask("apiKey: a8O2cg==") == "apiKey: ***")
+    }
+
     @Test func overlappingSecretsBecomeOneMask() {
         let masker = SecretMasker(secrets: ["abcd", "cdef"])
         #expect(masker.mask("xabcdefx") == "x***x")
@@ -47,10 +61,12 @@ struct SecretMaskerTests {
         }
     }
 
+    /// The longest form of a 10-character secret is its base64, 16 characters: 15 bytes are
+    /// held back.
     @Test func streamingByteByByteHoldsBackOnlyWhatCouldStillBeASecret() {
         let masker = SecretMasker(secrets: ["0123456789"])
         var stream = masker.makeStream()
-        #expect(masker.maxPatternLength == 10)
+        #expect(masker.maxPatternLength == 16, "its base64 form is the longest")
         #expect(stream.feed(Array("hello world 012345".utf8)) == Array("hello world ".utf8))
         #expect(stream.feed(Array("6789!".utf8)) == Array("***!".utf8))
         #expect(stream.feed(Array(" 01 x".utf8)) == Array(" 01 x".utf8))

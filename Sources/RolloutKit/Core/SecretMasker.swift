@@ -3,9 +3,13 @@ import Foundation
 /// Replaces every secret value with `***` in text and in byte streams.
 ///
 /// Besides each secret as written, it masks the forms a secret commonly takes on its way
-/// through a command's output: percent-encoded (URLs, form bodies, with `%20` or `+` for a
-/// space, upper- or lower-case hex) and JSON-escaped. Every secret is masked whatever its length,
-/// even a single character. Where secrets overlap, the whole covered stretch becomes one `***`.
+/// through a command's output or a provider's answer: percent-encoded (URLs, form bodies, with
+/// `%20` or `+` for a space, upper- or lower-case hex), JSON-escaped, HTML-escaped (`&amp;`,
+/// `&lt;`, `&gt;`, a quote as `&quot;` or `&#34;`, an apostrophe as `&#x27;` or `&#39;`, each
+/// quote also left as it is), and the standard base64 of the whole value, with or without its
+/// `=` padding. Other transformations (a secret inside a longer base64 text, hashed, cut) are
+/// not recognised. Every secret is masked whatever its length, even a single character. Where
+/// secrets overlap, the whole covered stretch becomes one `***`.
 public struct SecretMasker: Sendable {
     /// What a secret is replaced with.
     public static let mask: [UInt8] = Array("***".utf8)
@@ -185,6 +189,34 @@ public struct SecretMasker: Sendable {
         forms.append(jsonEscaped(raw, escapeSlash: false))
         forms.append(jsonEscaped(raw, escapeSlash: true))
         forms.append(jsonEscapedASCII(secret))
+        forms += htmlEscaped(raw)
+        let base64 = Data(raw).base64EncodedString()
+        forms.append(Array(base64.utf8))
+        forms.append(Array(base64.replacingOccurrences(of: "=", with: "").utf8))
+        return forms
+    }
+
+    /// The escapings of HTML templates and libraries: `&`, `<` and `>` always; quotes as
+    /// Python's `html.escape` (`&quot;`, `&#x27;`), Go's `html.EscapeString` (`&#34;`,
+    /// `&#39;`) and the mixes others use, or left alone.
+    private static func htmlEscaped(_ raw: [UInt8]) -> [[UInt8]] {
+        var forms: [[UInt8]] = []
+        for quote in [#"""#, "&quot;", "&#34;"] {
+            for apostrophe in ["'", "&#x27;", "&#39;"] {
+                var out: [UInt8] = []
+                for b in raw {
+                    switch b {
+                    case UInt8(ascii: "&"): out += Array("&amp;".utf8)
+                    case UInt8(ascii: "<"): out += Array("&lt;".utf8)
+                    case UInt8(ascii: ">"): out += Array("&gt;".utf8)
+                    case UInt8(ascii: "\""): out += Array(quote.utf8)
+                    case UInt8(ascii: "'"): out += Array(apostrophe.utf8)
+                    default: out.append(b)
+                    }
+                }
+                forms.append(out)
+            }
+        }
         return forms
     }
 
