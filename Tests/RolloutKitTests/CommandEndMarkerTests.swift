@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import RolloutKit
@@ -70,12 +71,31 @@ struct CommandEndMarkerTests {
         #expect(end.flush() == Array("rollout-end".utf8), "a stream that ends without a marker gives it back")
     }
 
-    @Test("the loop's command line carries neither the marker nor program text, and reads with builtins")
-    func loopCommandLine() {
+    @Test("the shell's command line carries neither the marker nor program text")
+    func shellCommandLine() {
         let line = PersistentShell.commandLine
         #expect(line.hasPrefix("exec /bin/sh -c '"))
-        #expect(line.contains("IFS= read -r m;"), "the marker comes on stdin")
-        #expect(line.contains("(m=; eval \"$s\") </dev/null"))
+        #expect(line.hasSuffix(". /dev/fd/0'"), "it runs what arrives on stdin")
         #expect(!line.contains("rollout-end-"))
+    }
+
+    /// Programs with quotes, a heredoc and an `exit` run whole, each followed by its markers; an
+    /// assignment in place stays for the next command, an `exit` in a subshell ends only it.
+    @Test("the script a real /bin/sh runs: each program whole, then its markers")
+    func scriptRunByTheShell() throws {
+        let marker = "rollout-end-TEST"
+        let programs: [(String, Bool)] = [
+            ("x='a'\\''b'; echo \"$x\" 'c d'; exit 3\n", false),
+            ("rollout_seen=in-place\n", true),
+            ("echo \"$rollout_seen\"; cat <<'EOF'\nline $1 'q' \\\nEOF\n", false),
+        ]
+        let script = programs.flatMap { PersistentShell.script(running: Array($0.0.utf8), inPlace: $0.1, marker: marker) }
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("script-\(UUID().uuidString)")
+        try Data(script).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let outcome = try ShellProcess.run(PersistentShell.commandLine + " < '\(file.path)'")
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        #expect(outcome.stdout == "a'b c d\n\(marker) 3\n\(marker) 0\nin-place\nline $1 'q' \\\n\(marker) 0\n")
+        #expect(outcome.stderr.hasSuffix("\n\(marker) 3\n\(marker) 0\n\(marker) 0\n"), "\(outcome.stderr)")
     }
 }
