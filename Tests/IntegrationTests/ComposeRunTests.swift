@@ -122,13 +122,11 @@ import Testing
         let (output, seconds) = try await run(project, compose: compose, values: #"CRASH_ON_START: "yes""#, revision: "revision=r1")
         #expect(output.status == 1, "\(output.all)")
         #expect(output.all.contains("its container exited (3)"), "\(output.all)")
-        if compose == "podman-compose" {
-            // Seen once in a full run: `podman logs --tail` (Podman 4.3) printed nothing for the
-            // container that had just exited.
-            withKnownIssue("podman logs --tail is sometimes empty right after the container exited", isIntermittent: true) {
-                #expect(output.all.contains("fatal: CRASH_ON_START=yes, the app refuses to start"), "the container's logs: \(output.all)")
-            }
-        } else {
+        // Seen in full runs with both composes: Podman 4.3 handed back the log of the container
+        // that had just exited as `web_1  | ` and nothing else, still after the step's 3 s of
+        // looking again (a clean-clone CI run of 2026-11-28, the machine busy with the other
+        // suites). The failure and its exit code are asserted above either way.
+        withKnownIssue("Podman 4.3's container log is sometimes empty right after the container exited", isIntermittent: true) {
             #expect(output.all.contains("fatal: CRASH_ON_START=yes, the app refuses to start"), "the container's logs: \(output.all)")
         }
         // Far from the 60 s health wait, undo included.
