@@ -33,16 +33,11 @@ public final class DelayingTCPProxy: Sendable {
     }
 
     private static let script = #"""
-        import os, queue, signal, socket, sys, threading, time
+        import os, queue, socket, sys, threading, time
+        from loopback import live_with_parent
 
-        signal.pthread_sigmask(signal.SIG_SETMASK, set())
+        live_with_parent()
         target, flag, delay = int(sys.argv[1]), sys.argv[2], float(sys.argv[3])
-
-        def exit_when_parent_goes():
-            sys.stdin.buffer.read()
-            os._exit(0)
-
-        threading.Thread(target=exit_when_parent_goes, daemon=True).start()
 
         def pump(src, dst, delayed):
             held = queue.Queue()

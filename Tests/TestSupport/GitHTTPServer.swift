@@ -13,7 +13,6 @@ public final class GitHTTPServer: @unchecked Sendable {
 
     public init(root: String, user: String, password: String) async throws {
         var environment = ProcessInfo.processInfo.environment
-        environment["PYTHONPATH"] = packageRoot.appendingPathComponent("Tests/Verifiers").path
         environment["GIT_SERVER_ROOT"] = root
         environment["GIT_SERVER_AUTH"] = "Basic " + Data("\(user):\(password)".utf8).base64EncodedString()
         server = try await LoopbackServerProcess(
@@ -23,16 +22,10 @@ public final class GitHTTPServer: @unchecked Sendable {
     }
 
     private static let script = #"""
-        import http.server, os, signal, socketserver, sys, threading, urllib.parse
-        from loopback import bind_reachable
+        import http.server, os, socketserver, urllib.parse
+        from loopback import bind_reachable, live_with_parent
 
-        signal.pthread_sigmask(signal.SIG_SETMASK, set())
-
-        def exit_when_parent_goes():
-            sys.stdin.buffer.read()
-            os._exit(0)
-
-        threading.Thread(target=exit_when_parent_goes, daemon=True).start()
+        live_with_parent()
 
         root = os.path.realpath(os.environ["GIT_SERVER_ROOT"])
         auth = os.environ["GIT_SERVER_AUTH"]

@@ -22,25 +22,16 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
     public var baseURL: String { "http://127.0.0.1:\(port)" }
 
     public init() async throws {
-        var environment = ProcessInfo.processInfo.environment
-        environment["PYTHONPATH"] = packageRoot.appendingPathComponent("Tests/Verifiers").path
         server = try await LoopbackServerProcess(
-            executable: URL(fileURLWithPath: "/usr/bin/env"), arguments: ["python3", "-u", "-c", Self.script],
-            environment: environment)
+            executable: URL(fileURLWithPath: "/usr/bin/env"), arguments: ["python3", "-u", "-c", Self.script])
         port = server.port
     }
 
     private static let script = #"""
-        import http.server, os, signal, socketserver, sys, threading, time, urllib.parse
-        from loopback import bind_reachable
+        import http.server, socketserver, threading, time, urllib.parse
+        from loopback import bind_reachable, live_with_parent
 
-        signal.pthread_sigmask(signal.SIG_SETMASK, set())
-
-        def exit_when_parent_goes():
-            sys.stdin.buffer.read()
-            os._exit(0)
-
-        threading.Thread(target=exit_when_parent_goes, daemon=True).start()
+        live_with_parent()
 
         flaky_seen = set()
         flap_count = {}

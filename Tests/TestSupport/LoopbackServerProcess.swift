@@ -2,7 +2,8 @@ import Foundation
 
 /// A test server in a child process on 127.0.0.1: it prints the port it listens on as its first
 /// line, and exits when its stdin closes, so it never outlives the test process. Killed when
-/// released. Its start (a Python interpreter, seconds with the providers' libraries on a busy
+/// released. A Python server finds the start they all share, Tests/Verifiers/loopback.py, on
+/// its PYTHONPATH. Its start (a Python interpreter, seconds with the providers' libraries on a busy
 /// machine) is awaited on a thread of its own, not on the cooperative pool (see `onOwnThread`).
 final class LoopbackServerProcess: @unchecked Sendable {
     let port: Int
@@ -13,7 +14,9 @@ final class LoopbackServerProcess: @unchecked Sendable {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
-        if let environment { process.environment = environment }
+        var environment = environment ?? ProcessInfo.processInfo.environment
+        environment["PYTHONPATH"] = packageRoot.appendingPathComponent("Tests/Verifiers").path
+        process.environment = environment
         let stdout = Pipe()
         let stdin = Pipe()
         process.standardOutput = stdout

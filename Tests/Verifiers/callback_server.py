@@ -19,9 +19,7 @@ Run it with the interpreter of .venv/ (scripts/python-env.sh creates it).
 import http.server
 import json
 import os
-import signal
 import socketserver
-import sys
 import threading
 import time
 from urllib.parse import parse_qs, parse_qsl, urlsplit
@@ -29,17 +27,13 @@ from urllib.parse import parse_qs, parse_qsl, urlsplit
 import stripe
 from paytr import PayTRClient
 from paytr.exceptions import PayTRSignatureError
-from loopback import bind_reachable
+from loopback import bind_reachable, live_with_parent
 from verify_callback import shown
 
-signal.pthread_sigmask(signal.SIG_SETMASK, set())
+live_with_parent()
 lock = threading.Lock()
 seen = {"accepted": 0, "rejected": 0, "ids": {}, "orders": {}}
 
-
-def exit_when_parent_goes():
-    sys.stdin.buffer.read()
-    os._exit(0)
 
 
 def verify_stripe(body, header):
@@ -133,7 +127,6 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     request_queue_size = 64
 
 
-threading.Thread(target=exit_when_parent_goes, daemon=True).start()
 server = bind_reachable(Server, Handler)
 print(server.server_address[1], flush=True)
 server.serve_forever()

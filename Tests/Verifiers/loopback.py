@@ -1,4 +1,5 @@
-"""A listening port on 127.0.0.1 that connections to it really reach, for the test servers.
+"""What every test server on 127.0.0.1 starts with: a life tied to the test process's, and a
+listening port that connections to it really reach.
 
 Port 0 can hand out a port a container runtime forwards: Podman's DNAT of a published port
 sends every local connection to 127.0.0.1:PORT to the container, even while a process here
@@ -6,7 +7,26 @@ listens on PORT, so the test would talk to the container (or to nothing, and han
 server checks its port with a connection of its own before it prints it, and takes another
 when that connection does not arrive. Standard library only.
 """
+import os
+import signal
 import socket
+import sys
+import threading
+
+
+def live_with_parent():
+    """Take signals again and exit once stdin closes, that is once the test process is gone.
+
+    A child of the test process inherits its thread's signal mask, SIGTERM blocked among the
+    rest; the test process holds the server's stdin open for as long as it lives.
+    """
+    signal.pthread_sigmask(signal.SIG_SETMASK, set())
+    threading.Thread(target=_exit_when_stdin_closes, daemon=True).start()
+
+
+def _exit_when_stdin_closes():
+    sys.stdin.buffer.read()
+    os._exit(0)
 
 
 def bind_reachable(server_class, handler, port=0, attempts=20):

@@ -15,24 +15,18 @@ library only.
 import http.server
 import json
 import os
-import signal
 import socketserver
-import sys
 import threading
 from urllib.parse import parse_qsl
 
-from loopback import bind_reachable
+from loopback import bind_reachable, live_with_parent
 
-signal.pthread_sigmask(signal.SIG_SETMASK, set())
+live_with_parent()
 KEY = os.environ["PROVIDER_API_KEY"]
 lock = threading.Lock()
 endpoints = {name: "enabled" for name in os.environ.get("PROVIDER_API_ENDPOINTS", "we_billing").split(",") if name}
 received = []
 
-
-def exit_when_parent_goes():
-    sys.stdin.buffer.read()
-    os._exit(0)
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -84,5 +78,4 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
 
 server = bind_reachable(Server, Handler, int(os.environ.get("PROVIDER_API_PORT", "0")))
 print(server.server_address[1], flush=True)
-threading.Thread(target=exit_when_parent_goes, daemon=True).start()
 server.serve_forever()

@@ -22,17 +22,15 @@ import http.server
 import json
 import os
 import secrets
-import signal
 import socketserver
-import sys
 import threading
 import time
 from http.cookies import SimpleCookie
 from urllib.parse import parse_qsl
 
-from loopback import bind_reachable
+from loopback import bind_reachable, live_with_parent
 
-signal.pthread_sigmask(signal.SIG_SETMASK, set())
+live_with_parent()
 EMAIL = os.environ["APP_EMAIL"]
 PASSWORD = os.environ["APP_PASSWORD"]
 JWT_KEY = os.environ["JWT_SECRET"].encode()
@@ -44,10 +42,6 @@ lock = threading.Lock()
 sessions = {}  # session id -> {"csrf": token, "user": email or None}
 stats = {"form_logins": 0, "json_logins": 0}
 
-
-def exit_when_parent_goes():
-    sys.stdin.buffer.read()
-    os._exit(0)
 
 
 def b64url(data):
@@ -189,5 +183,4 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
 
 server = bind_reachable(Server, Handler)
 print(server.server_address[1], flush=True)
-threading.Thread(target=exit_when_parent_goes, daemon=True).start()
 server.serve_forever()
