@@ -23,26 +23,14 @@ public final class GitHTTPServer: @unchecked Sendable {
 
     private static let script = #"""
         import http.server, os, socketserver, urllib.parse
-        from loopback import bind_reachable, live_with_parent
+        from loopback import QuietHandler, bind_reachable, live_with_parent
 
         live_with_parent()
 
         root = os.path.realpath(os.environ["GIT_SERVER_ROOT"])
         auth = os.environ["GIT_SERVER_AUTH"]
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            def log_message(self, *args): pass
-
-            def reply(self, status, body=b"", headers=()):
-                self.send_response(status)
-                for name, value in headers:
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                if self.command != "HEAD":
-                    self.wfile.write(body)
-
+        class Handler(QuietHandler):
             def do_GET(self):
                 if self.headers.get("Authorization") != auth:
                     self.reply(401, b"authentication required", [("WWW-Authenticate", 'Basic realm="git"')])

@@ -29,7 +29,7 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
 
     private static let script = #"""
         import http.server, socketserver, threading, time, urllib.parse
-        from loopback import bind_reachable, live_with_parent
+        from loopback import QuietHandler, bind_reachable, live_with_parent
 
         live_with_parent()
 
@@ -38,22 +38,7 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
         flap_lock = threading.Lock()
         recorded = {}
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            # One write per response: headers and body written apart meet Nagle and the client's 40 ms
-            # delayed ACK on a reused connection.
-            wbufsize = 65536
-            def log_message(self, *args): pass
-
-            def reply(self, status, body=b"", headers=()):
-                self.send_response(status)
-                for name, value in headers:
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                if self.command != "HEAD":
-                    self.wfile.write(body)
-
+        class Handler(QuietHandler):
             def body(self):
                 return self.rfile.read(int(self.headers.get("Content-Length") or 0))
 

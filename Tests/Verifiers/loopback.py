@@ -7,6 +7,7 @@ listens on PORT, so the test would talk to the container (or to nothing, and han
 server checks its port with a connection of its own before it prints it, and takes another
 when that connection does not arrive. Standard library only.
 """
+import http.server
 import os
 import signal
 import socket
@@ -27,6 +28,27 @@ def live_with_parent():
 def _exit_when_stdin_closes():
     sys.stdin.buffer.read()
     os._exit(0)
+
+
+class QuietHandler(http.server.BaseHTTPRequestHandler):
+    """A request handler that logs nothing and answers with `reply`, keeping connections open."""
+
+    protocol_version = "HTTP/1.1"
+    # One write per response: headers and body written apart meet Nagle and the client's 40 ms
+    # delayed ACK on a reused connection.
+    wbufsize = 65536
+
+    def log_message(self, *args):
+        pass
+
+    def reply(self, status, body=b"", headers=()):
+        self.send_response(status)
+        for name, value in headers:
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
 
 
 def bind_reachable(server_class, handler, port=0, attempts=20):
