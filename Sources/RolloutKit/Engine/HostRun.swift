@@ -339,9 +339,22 @@ actor HostRun {
             text = command.stdoutText + (command.stderr.isEmpty ? "" : command.stderrText)
         }
         if let failure = run.failure { text += (text.isEmpty || text.hasSuffix("\n") ? "" : "\n") + failure }
-        // Masked before the cut: a secret that spans the first kept line would keep its end.
-        let masked = masker.mask(text)
-        return masked.split(separator: "\n", omittingEmptySubsequences: false).suffix(lines).joined(separator: "\n").trimmingTrailingNewlines
+        // Masked before the cut (a secret that spans the first kept line would keep its end), but
+        // only from where a secret reaching the kept lines can start: the output may be a MiB.
+        let bytes = Array(text.utf8)
+        var cut = bytes.count
+        var newlines = 0
+        while cut > 0, newlines < lines {
+            cut -= 1
+            if bytes[cut] == UInt8(ascii: "\n") { newlines += 1 }
+        }
+        if newlines == lines { cut += 1 }
+        let from = max(0, cut - max(masker.maxPatternLength - 1, 0))
+        var kept = String(decoding: masker.mask(Array(bytes[from...])), as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+        // Begun before `cut`, what comes before the region's first newline is part of a line
+        // not kept, or of a secret that started before the region.
+        if from < cut { kept.removeFirst() }
+        return kept.suffix(lines).joined(separator: "\n").trimmingTrailingNewlines
     }
 
     /// Runs one attempt of a step (or an undo), turning what it throws into a failed (or unknown) run.
